@@ -1,0 +1,167 @@
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import * as v from "valibot";
+import { ConfigSchema, type ParsedConfig, type RecordConfig } from "./schema.ts";
+import { parseMinFree, type MinFree } from "./size.ts";
+
+/** A camera's effective record settings: the global `record` with the camera's overrides. */
+export type CameraRecord = Omit<RecordConfig, "scan_interval" | "expire_interval">;
+
+export interface CameraConfig {
+  name: string;
+  record: CameraRecord;
+}
+
+/** The effective configuration: every default filled, every path absolute. */
+export interface Config {
+  source: string; // the file it came from, or "built-in defaults"
+  dataDir: string;
+  cacheDir: string;
+  recordingsDir: string;
+  database: string;
+  log: ParsedConfig["log"];
+  api: { host: string; port: number; token?: string; tokenFile: string };
+  storage: { minFree: MinFree };
+  record: RecordConfig;
+  cameras: Record<string, CameraConfig>;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+/** Reads, parses and validates a configuration file. Throws ConfigError naming every problem. */
+export function loadConfigFile(path: string): Config {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new ConfigError(file, [`cannot read the file: ${(e as Error).message}`]);
+  }
+  return parseConfig(text, file);
+}
+
+/** The configuration used when no file is given: everything at its default under ./data. */
+export function defaultConfig(cwd = process.cwd()): Config {
+  return resolveConfig(validate({}, "built-in defaults"), "built-in defaults", cwd);
+}
+
+export function parseConfig(text: string, file: string): Config {
+  const doc = parseYaml(text, file);
+  return resolveConfig(validate(doc, file), file, dirname(file));
+}
+
+function parseYaml(text: string, file: string): unknown {
+  let doc: unknown;
+  try {
+    doc = Bun.YAML.parse(text);
+  } catch (e) {
+    const line = firstFailingLine(text);
+    const where = line === undefined ? "" : ` at line ${line}`;
+    throw new ConfigError(file, [`YAML syntax error${where}: ${(e as Error).message.replace(/^YAML Parse error: /, "")}`]);
+  }
+  if (doc === null || doc === undefined) return {}; // an empty file means all defaults
+  if (typeof doc !== "object" || Array.isArray(doc)) {
+    throw new ConfigError(file, ["the file must hold a mapping of settings (key: value lines)"]);
+  }
+  return doc;
+}
+
+/**
+ * Bun's YAML errors carry no position: find the first line whose prefix no longer parses.
+ * Configuration files are small, so parsing each prefix once is cheap.
+ */
+function firstFailingLine(text: string): number | undefined {
+  const lines = text.split("\n");
+  for (let n = 1; n <= Math.min(lines.length, 5000); n++) {
+    try {
+      Bun.YAML.parse(lines.slice(0, n).join("\n"));
+    } catch {
+      return n;
+    }
+  }
+  return undefined;
+}
+
+function validate(doc: unknown, file: string): ParsedConfig {
+  const result = v.safeParse(ConfigSchema, doc);
+  if (result.success) return result.output;
+  throw new ConfigError(file, result.issues.map(describeIssue));
+}
+
+function describeIssue(issue: v.BaseIssue<unknown>): string {
+  const path = v.getDotPath(issue);
+  // Unknown keys of strict objects: valibot puts the key in the path; say it plainly.
+  if (issue.expected === "never" && issue.kind === "schema") {
+    return `${path ?? "(top level)"}: unknown key (check its spelling and indentation)`;
+  }
+  return `${path ?? "(top level)"}: ${issue.message}`;
+}
+
+function resolveConfig(c: ParsedConfig, source: string, baseDir: string): Config {
+  const dataDir = resolve(baseDir, c.data_dir);
+  const inData = (given: string | undefined, name: string) =>
+    given === undefined ? resolve(dataDir, name) : resolve(baseDir, given);
+  const problems: string[] = [];
+
+  const [host, port] = splitListen(c.api.listen);
+  let minFree: MinFree = { kind: "auto" };
+  try {
+    minFree = parseMinFree(c.storage.min_free);
+  } catch (e) {
+    problems.push(`storage.min_free: ${(e as Error).message}`);
+  }
+  if (problems.length) throw new ConfigError(source, problems);
+
+  const cameras: Record<string, CameraConfig> = {};
+  for (const [name, cam] of Object.entries(c.cameras)) {
+    cameras[name] = { name, record: mergeRecord(c.record, cam?.record ?? {}) };
+  }
+  return {
+    source,
+    dataDir,
+    cacheDir: inData(c.cache_dir, "cache"),
+    recordingsDir: inData(c.recordings_dir, "recordings"),
+    database: inData(c.database, "camkeep.db"),
+    log: c.log,
+    api: { host, port, token: c.api.token, tokenFile: inData(c.api.token_file, "api-token") },
+    storage: { minFree },
+    record: c.record,
+    cameras,
+  };
+}
+
+function splitListen(listen: string): [string, number] {
+  const at = listen.lastIndexOf(":");
+  const host = listen.slice(0, at).replace(/^\[(.*)\]$/, "$1");
+  return [host, Number(listen.slice(at + 1))];
+}
+
+type CameraOverrides = NonNullable<NonNullable<ParsedConfig["cameras"][string]>["record"]>;
+
+function mergeRecord(global: RecordConfig, own: CameraOverrides): CameraRecord {
+  const g = global.events;
+  const e = own.events ?? {};
+  return {
+    enabled: own.enabled ?? global.enabled,
+    max_cache_segments: own.max_cache_segments ?? global.max_cache_segments,
+    cache_timezone: own.cache_timezone ?? global.cache_timezone,
+    retain: { ...global.retain, ...own.retain },
+    events: {
+      pre_capture: e.pre_capture ?? g.pre_capture,
+      post_capture: e.post_capture ?? g.post_capture,
+      max_latency: e.max_latency ?? g.max_latency,
+      retain: {
+        default: e.retain?.default ?? g.retain.default,
+        mode: e.retain?.mode ?? g.retain.mode,
+        objects: { ...g.retain.objects, ...e.retain?.objects },
+      },
+    },
+  };
+}

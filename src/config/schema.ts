@@ -1,0 +1,138 @@
+import * as v from "valibot";
+
+/**
+ * The configuration file's shape. Objects are strict: an unknown key is an error because it
+ * is almost always a typo that would otherwise silently change what footage is kept.
+ * `record` and `cameras.*.record` follow the reference NVR's names so its users can reuse
+ * their configuration.
+ */
+
+export const CAMERA_NAME = /^[a-zA-Z0-9_-]+$/;
+
+const seconds = (min: number, max: number) =>
+  v.pipe(v.number(), v.minValue(min), v.maxValue(max));
+const wholeNumber = (min: number, max: number) =>
+  v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+const days = v.pipe(v.number(), v.minValue(0), v.maxValue(36500));
+
+export const RetainMode = v.picklist(["all", "motion", "active_objects"]);
+export type RetainMode = v.InferOutput<typeof RetainMode>;
+
+const timeZone = v.pipe(
+  v.string(),
+  v.check((zone) => {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  }, "must be an IANA time zone such as UTC or Europe/Berlin"),
+);
+
+/** Global `record` settings: every key has a default. */
+const RecordSchema = v.strictObject({
+  enabled: v.optional(v.boolean(), true),
+  scan_interval: v.optional(seconds(1, 3600), 5),
+  max_cache_segments: v.optional(wholeNumber(1, 10_000), 5),
+  cache_timezone: v.optional(timeZone, "UTC"),
+  expire_interval: v.optional(wholeNumber(1, 10_080), 60),
+  retain: v.optional(
+    v.strictObject({
+      days: v.optional(days, 0),
+      mode: v.optional(RetainMode, "all"),
+    }),
+    {},
+  ),
+  events: v.optional(
+    v.strictObject({
+      pre_capture: v.optional(seconds(0, 3600), 5),
+      post_capture: v.optional(seconds(0, 3600), 5),
+      max_latency: v.optional(seconds(0, 3600), 60),
+      retain: v.optional(
+        v.strictObject({
+          default: v.optional(days, 10),
+          mode: v.optional(RetainMode, "motion"),
+          objects: v.optional(v.record(v.string(), days), {}),
+        }),
+        {},
+      ),
+    }),
+    {},
+  ),
+});
+
+/** A camera's `record` block: any global key it names overrides the global value. */
+const CameraRecordSchema = v.strictObject({
+  enabled: v.optional(v.boolean()),
+  max_cache_segments: v.optional(wholeNumber(1, 10_000)),
+  cache_timezone: v.optional(timeZone),
+  retain: v.optional(
+    v.strictObject({ days: v.optional(days), mode: v.optional(RetainMode) }),
+  ),
+  events: v.optional(
+    v.strictObject({
+      pre_capture: v.optional(seconds(0, 3600)),
+      post_capture: v.optional(seconds(0, 3600)),
+      max_latency: v.optional(seconds(0, 3600)),
+      retain: v.optional(
+        v.strictObject({
+          default: v.optional(days),
+          mode: v.optional(RetainMode),
+          objects: v.optional(v.record(v.string(), days)),
+        }),
+      ),
+    }),
+  ),
+});
+
+const CameraSchema = v.strictObject({
+  record: v.optional(CameraRecordSchema, {}),
+});
+
+/** "auto", a size such as "20GB" / "500 MiB" / a byte count, or a share such as "10%". */
+const MinFree = v.union(
+  [
+    v.literal("auto"),
+    v.pipe(v.number(), v.integer(), v.minValue(0)),
+    v.pipe(v.string(), v.regex(/^\s*\d+(\.\d+)?\s*(%|[kmgt]i?b|b)?\s*$/i)),
+  ],
+  'must be "auto", a size such as "20GB", or a share such as "10%"',
+);
+
+const Listen = v.pipe(
+  v.string(),
+  v.regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:5050"),
+);
+
+export const ConfigSchema = v.strictObject({
+  data_dir: v.optional(v.pipe(v.string(), v.minLength(1)), "./data"),
+  cache_dir: v.optional(v.pipe(v.string(), v.minLength(1))),
+  recordings_dir: v.optional(v.pipe(v.string(), v.minLength(1))),
+  database: v.optional(v.pipe(v.string(), v.minLength(1))),
+  log: v.optional(
+    v.strictObject({ level: v.optional(v.picklist(["debug", "info", "warn", "error"]), "info") }),
+    {},
+  ),
+  api: v.optional(
+    v.strictObject({
+      listen: v.optional(Listen, "127.0.0.1:5050"),
+      token: v.optional(v.pipe(v.string(), v.minLength(16, "must be at least 16 characters"))),
+      token_file: v.optional(v.pipe(v.string(), v.minLength(1))),
+    }),
+    {},
+  ),
+  storage: v.optional(v.strictObject({ min_free: v.optional(MinFree, "auto") }), {}),
+  record: v.optional(RecordSchema, {}),
+  cameras: v.optional(
+    v.record(
+      v.pipe(v.string(), v.regex(CAMERA_NAME, "camera names may hold only letters, digits, '-' and '_'")),
+      v.optional(CameraSchema, {}),
+    ),
+    {},
+  ),
+});
+
+export type ConfigInput = v.InferInput<typeof ConfigSchema>;
+export type ParsedConfig = v.InferOutput<typeof ConfigSchema>;
+export type RecordConfig = ParsedConfig["record"];

@@ -1,0 +1,34 @@
+import { createHash } from "node:crypto";
+import journal from "../../drizzle/meta/_journal.json" with { type: "json" };
+import m0000 from "../../drizzle/0000_init.sql" with { type: "text" };
+
+/**
+ * drizzle-kit's migrations, embedded so a compiled binary run from any folder can create and
+ * upgrade its database (drizzle's folder-based migrate() reads files at run time, which a
+ * `bun build --compile` binary does not have). Add each new file from drizzle/ here; a test
+ * fails when the journal names one that is missing.
+ */
+const SQL: Record<string, string> = {
+  "0000_init": m0000,
+};
+
+export interface MigrationMeta {
+  sql: string[];
+  folderMillis: number;
+  hash: string;
+  bps: boolean;
+}
+
+/** The same records drizzle's readMigrationFiles() builds from the folder. */
+export function embeddedMigrations(): MigrationMeta[] {
+  return journal.entries.map((entry) => {
+    const query = SQL[entry.tag];
+    if (query === undefined) throw new Error(`migration ${entry.tag} is in the journal but not embedded in src/db/migrations.ts`);
+    return {
+      sql: query.split("--> statement-breakpoint"),
+      bps: entry.breakpoints,
+      folderMillis: entry.when,
+      hash: createHash("sha256").update(query).digest("hex"),
+    };
+  });
+}

@@ -1,0 +1,29 @@
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
+import { embeddedMigrations } from "./migrations.ts";
+import * as schema from "./schema.ts";
+
+export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database };
+
+/**
+ * Opens (creating if needed) and migrates the database. WAL lets the API read while the
+ * maintainer writes; synchronous=FULL makes a committed row survive power loss, which the
+ * store order of SPEC 8 (row before the cache file is removed) relies on.
+ */
+export function openDb(path: string): Db {
+  mkdirSync(dirname(path), { recursive: true });
+  const client = new Database(path, { create: true, strict: true });
+  client.run("PRAGMA journal_mode = WAL");
+  client.run("PRAGMA synchronous = FULL");
+  client.run("PRAGMA busy_timeout = 5000");
+  const db = drizzle({ client, schema });
+  // drizzle's own migrator, fed the embedded files instead of a folder.
+  (db as unknown as { dialect: { migrate: (m: unknown, s: unknown, c: unknown) => void } }).dialect.migrate(
+    embeddedMigrations(),
+    (db as unknown as { session: unknown }).session,
+    {},
+  );
+  return db;
+}

@@ -1,0 +1,53 @@
+import { index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/**
+ * One row per stored segment. Invariant (SPEC 8): a row exists only for a complete file at
+ * `path` — the file is renamed into place before its row is inserted, and a row is deleted
+ * only after its file. Times are UTC epoch seconds.
+ */
+export const recordings = sqliteTable(
+  "recordings",
+  {
+    id: text("id").primaryKey(),
+    camera: text("camera").notNull(),
+    path: text("path").notNull().unique(),
+    start_time: real("start_time").notNull(),
+    end_time: real("end_time").notNull(),
+    duration: real("duration").notNull(),
+    /** Sum of motion-box areas over the segment's frames. */
+    motion: integer("motion").notNull(),
+    /** Active (moving, not false-positive) object sightings over the segment's frames. */
+    objects: integer("objects").notNull(),
+    /** Stored file size in bytes. */
+    segment_size: integer("segment_size").notNull(),
+    /** True when no activity was reported for the segment's span (SPEC 1.2 fail-safe). */
+    unjudged: integer("unjudged", { mode: "boolean" }).notNull().default(false),
+  },
+  (t) => [
+    index("recordings_camera_start").on(t.camera, t.start_time),
+    index("recordings_camera_end").on(t.camera, t.end_time),
+    index("recordings_start").on(t.start_time),
+  ],
+);
+
+/** Detector events (SPEC 1.3). A null end_time means the event is still in progress. */
+export const events = sqliteTable(
+  "events",
+  {
+    id: text("id").primaryKey(),
+    camera: text("camera").notNull(),
+    label: text("label").notNull(),
+    start_time: real("start_time").notNull(),
+    end_time: real("end_time"),
+    has_clip: integer("has_clip", { mode: "boolean" }).notNull().default(true),
+    retain_indefinitely: integer("retain_indefinitely", { mode: "boolean" }).notNull().default(false),
+  },
+  (t) => [
+    index("events_camera_start").on(t.camera, t.start_time),
+    index("events_camera_end").on(t.camera, t.end_time),
+  ],
+);
+
+export type Recording = typeof recordings.$inferSelect;
+export type NewRecording = typeof recordings.$inferInsert;
+export type Event = typeof events.$inferSelect;

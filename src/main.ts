@@ -1,0 +1,84 @@
+#!/usr/bin/env bun
+import { startApp } from "./app.ts";
+import { ConfigError, defaultConfig, loadConfigFile, type Config } from "./config/load.ts";
+import { logger } from "./log/log.ts";
+import { VERSION } from "./version.ts";
+
+const USAGE = `camkeep ${VERSION} — keeps camera recordings
+
+Usage:
+  camkeep run [--config FILE]     run the keeper (CAMKEEP_CONFIG names the file too;
+                                  with neither, built-in defaults under ./data)
+  camkeep check-config FILE       validate FILE and print the effective configuration
+  camkeep version                 print the version
+`;
+
+const log = logger("camkeep");
+
+function loadFor(args: string[]): Config {
+  const at = args.indexOf("--config");
+  if (at >= 0 && !args[at + 1]) throw new ConfigError("command line", ["--config needs a file name"]);
+  const file = at >= 0 ? args[at + 1] : process.env.CAMKEEP_CONFIG;
+  return file ? loadConfigFile(file) : defaultConfig();
+}
+
+function missingTools(): string[] {
+  return ["ffmpeg", "ffprobe"].filter((tool) => !Bun.which(tool));
+}
+
+async function run(args: string[]): Promise<number> {
+  const config = loadFor(args);
+  const missing = missingTools();
+  if (missing.length) {
+    log.error(`${missing.join(" and ")} not found on PATH: install them (Debian: apt-get install -y ffmpeg)`);
+    return 1;
+  }
+  const app = await startApp(config);
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      log.info(`${signal}: finishing the segment in hand, then stopping`);
+      resolve();
+    };
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+    process.once("SIGINT", () => shutdown("SIGINT"));
+  });
+  await app.stop();
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  try {
+    switch (command) {
+      case "run":
+        return await run(args);
+      case "check-config": {
+        if (!args[0]) throw new ConfigError("command line", ["check-config needs a file name"]);
+        const { source, ...effective } = loadConfigFile(args[0]);
+        process.stdout.write(`# ${source} is valid; effective configuration:\n${JSON.stringify(effective, null, 2)}\n`);
+        return 0;
+      }
+      case "version":
+      case "--version":
+        process.stdout.write(`camkeep ${VERSION}\n`);
+        return 0;
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        process.stdout.write(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        process.stderr.write(`unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+process.exit(await main(process.argv.slice(2)));

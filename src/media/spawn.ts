@@ -1,0 +1,29 @@
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+const KEEP_STDERR = 4000; // enough to say why; a babbling child cannot fill memory
+
+/**
+ * Runs a child with a hard time limit: a hung ffmpeg is killed, never waited on forever.
+ */
+export async function run(cmd: string[], timeoutMs: number): Promise<RunResult> {
+  const started = performance.now();
+  const child = Bun.spawn(cmd, {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: timeoutMs,
+    killSignal: "SIGKILL",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  const timedOut = child.signalCode === "SIGKILL" && performance.now() - started >= timeoutMs - 50;
+  return { code: child.signalCode ? null : code, stdout, stderr: stderr.slice(-KEEP_STDERR), timedOut };
+}

@@ -1,0 +1,118 @@
+import type { CameraRecord } from "../config/load.ts";
+import type { RetainMode } from "../config/schema.ts";
+import { segmentStats, type ActivityFrame } from "./activity.ts";
+
+/**
+ * What to do with one cache segment (SPEC 3, steps 3–6). Pure: no clock, no files, no
+ * database — everything it needs is passed in, so every rule is tested here directly.
+ * Times are UTC epoch seconds.
+ */
+
+/** Longest plausible segment; anything else is corrupt (SPEC 3.4). */
+export const MAX_SEGMENT_SECONDS = 600;
+
+export interface CacheSegment {
+  camera: string;
+  start: number;
+  /** Probed duration in seconds; null when the file could not be read. */
+  duration: number | null;
+}
+
+export interface EventSpan {
+  start_time: number;
+  end_time: number | null;
+  has_clip: boolean;
+}
+
+export type KeptBy = "continuous" | "event";
+
+export type Verdict =
+  | { action: "drop"; reason: "unknown_camera" | "disabled" | "corrupt" | "not_retained" }
+  | { action: "wait"; until: number }
+  | {
+      action: "store";
+      end: number;
+      motion: number;
+      objects: number;
+      /** No activity was reported for the segment's span. */
+      unjudged: boolean;
+      /** A motion/active_objects rule would have judged it but could not (SPEC 1.2 fail-safe). */
+      failSafe: boolean;
+      keptBy: KeptBy[];
+    };
+
+export interface DecisionContext {
+  /** The camera's effective settings; undefined when it is not configured. */
+  camera: CameraRecord | undefined;
+  /** The camera's events that may overlap the segment, in any order. */
+  events: readonly EventSpan[];
+  /** The camera's buffered activity, oldest first. */
+  activity: readonly ActivityFrame[];
+  /** Newest moment whose activity and events are known (see activityWatermark). */
+  watermark: number;
+  now: number;
+}
+
+export function decideSegment(seg: CacheSegment, ctx: DecisionContext): Verdict {
+  const cam = ctx.camera;
+  if (!cam) return { action: "drop", reason: "unknown_camera" };
+  if (!cam.enabled) return { action: "drop", reason: "disabled" };
+  if (seg.duration === null || !(seg.duration > 0 && seg.duration < MAX_SEGMENT_SECONDS)) {
+    return { action: "drop", reason: "corrupt" };
+  }
+  const end = seg.start + seg.duration;
+  const until = end + cam.events.pre_capture;
+  // Until the watermark passes, an event starting within pre_capture after the segment (or
+  // activity inside it) may still arrive: deciding now could drop footage an event wants.
+  if (ctx.watermark < until) return { action: "wait", until };
+
+  const stats = segmentStats(ctx.activity, seg.start, end);
+  const unjudged = stats.frames === 0;
+  const passes = (mode: RetainMode) =>
+    mode === "all" || unjudged || (mode === "motion" ? stats.motion > 0 : stats.objects > 0);
+
+  const keptBy: KeptBy[] = [];
+  const retainDays = cam.retain.days;
+  if (retainDays > 0 && seg.start >= ctx.now - retainDays * 86_400 && passes(cam.retain.mode)) {
+    keptBy.push("continuous");
+  }
+  const { pre_capture, post_capture } = cam.events;
+  const overlapsEvent = ctx.events.some((e) => eventCovers(e, seg.start, end, pre_capture, post_capture));
+  if (overlapsEvent && passes(cam.events.retain.mode)) keptBy.push("event");
+
+  if (!keptBy.length) return { action: "drop", reason: "not_retained" };
+  const judgedModes = [
+    ...(keptBy.includes("continuous") ? [cam.retain.mode] : []),
+    ...(keptBy.includes("event") ? [cam.events.retain.mode] : []),
+  ];
+  return {
+    action: "store",
+    end,
+    motion: stats.motion,
+    objects: stats.objects,
+    unjudged,
+    failSafe: unjudged && judgedModes.every((m) => m !== "all"),
+    keptBy,
+  };
+}
+
+/**
+ * Does an event hold the span [start, end]? It does when it has a clip and, padded by
+ * pre_capture before and post_capture after, overlaps the span. An event still in
+ * progress (no end) holds everything after its padded start.
+ */
+export function eventCovers(e: EventSpan, start: number, end: number, pre: number, post: number): boolean {
+  if (!e.has_clip) return false;
+  return e.start_time - pre <= end && (e.end_time === null || e.end_time + post >= start);
+}
+
+/**
+ * The newest moment whose activity is known for a camera. A detector reports frames with a
+ * delay, so its newest frame_time is the watermark; but a camera with no feed, or whose
+ * detector stalled, must still make progress: never let the watermark lag more than
+ * max_latency behind the clock.
+ */
+export function activityWatermark(newestFrameTime: number | undefined, now: number, maxLatency: number): number {
+  const floor = now - maxLatency;
+  return newestFrameTime === undefined ? floor : Math.max(newestFrameTime, floor);
+}

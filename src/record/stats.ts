@@ -1,0 +1,38 @@
+/** What the maintainer has done, per camera and overall: read by status, metrics and health. */
+export interface CameraStats {
+  stored: number;
+  bytesStored: number;
+  secondsStored: number;
+  dropped: Record<string, number>; // by reason: not_retained, disabled, unknown_camera, cache_full
+  corrupt: number;
+  /** Stored as `all` because no activity was reported for them (SPEC 1.2). */
+  unjudgedKept: number;
+  storeFailures: number;
+  quarantined: number;
+  /** Segments that could have been decided but were not at the end of the last pass. */
+  backlog: number;
+  lastStoredStart?: number;
+}
+
+export class KeeperStats {
+  readonly cameras = new Map<string, CameraStats>();
+  passes = 0;
+  lastPassEnd?: number; // epoch ms
+  lastPassMs = 0;
+  invalidCacheFiles = 0;
+  storageAvailable = true;
+
+  camera(name: string): CameraStats {
+    let s = this.cameras.get(name);
+    if (!s) {
+      s = { stored: 0, bytesStored: 0, secondsStored: 0, dropped: {}, corrupt: 0, unjudgedKept: 0, storeFailures: 0, quarantined: 0, backlog: 0 };
+      this.cameras.set(name, s);
+    }
+    return s;
+  }
+
+  drop(camera: string, reason: string): void {
+    const d = this.camera(camera).dropped;
+    d[reason] = (d[reason] ?? 0) + 1;
+  }
+}

@@ -1,0 +1,23 @@
+import { closeSync, fsyncSync, mkdirSync, openSync } from "node:fs";
+import { dirname } from "node:path";
+
+/** Flush a file's data to the disk. */
+export function fsyncPath(path: string): void {
+  const fd = openSync(path, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A rename or unlink is durable only once its directory is flushed too. */
+export const fsyncDir = fsyncPath;
+
+/** mkdir -p, flushing the parent of every directory it created so they survive power loss. */
+export function mkdirDurable(dir: string): void {
+  const first = mkdirSync(dir, { recursive: true });
+  if (first === undefined) return;
+  const stop = dirname(first);
+  for (let d = dir; d !== stop; d = dirname(d)) fsyncDir(dirname(d));
+}
