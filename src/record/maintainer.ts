@@ -121,7 +121,7 @@ export class Maintainer {
         progressed = true;
       }
     }
-    this.measureBacklog(queues, now);
+    this.measureBacklog(scan.byCamera, queues, now);
 
     this.stats.passes++;
     this.stats.lastPassEnd = this.now();
@@ -237,13 +237,24 @@ export class Maintainer {
     }
   }
 
-  private measureBacklog(queues: Map<string, CacheFile[]>, now: number): void {
+  /**
+   * Backlog (SPEC 3.9): segments still in the cache whose end the watermark has passed, so
+   * they could have been decided. A segment's end is its probed duration, or else the start
+   * of the camera's next segment.
+   */
+  private measureBacklog(byCamera: Map<string, CacheFile[]>, queues: Map<string, CacheFile[]>, now: number): void {
     for (const [camera, queue] of queues) {
       const cam = this.cfg.cameras[camera]?.record;
       const watermark = activityWatermark(this.deps.activity.newestFrameTime(camera), now, cam?.events.max_latency ?? 0);
       const pre = cam?.events.pre_capture ?? 0;
-      // Decidable = its end (at most start + the longest segment) is known to be past the watermark.
-      const backlog = queue.filter((f, i) => i < queue.length - 1 && queue[i + 1]!.start + pre <= watermark).length;
+      const waiting = new Set(queue);
+      const files = byCamera.get(camera)!;
+      const backlog = files.filter((f, i) => {
+        if (!waiting.has(f)) return false;
+        const duration = this.durations.get(f.path)?.duration;
+        const end = duration ? f.start + duration : files[i + 1]?.start;
+        return end !== undefined && end + pre <= watermark;
+      }).length;
       const stats = this.stats.camera(camera);
       const limit = cam?.max_cache_segments ?? this.cfg.record.max_cache_segments;
       if (backlog > limit && stats.backlog <= limit) {

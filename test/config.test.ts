@@ -1,0 +1,105 @@
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError, defaultConfig, parseConfig } from "../src/config/load.ts";
+import { BUN, ROOT, tempDir } from "./helpers.ts";
+
+function problems(yaml: string): string[] {
+  try {
+    parseConfig(yaml, "/etc/camkeep/config.yml");
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error("expected the configuration to be rejected");
+}
+
+describe("configuration (SPEC 2)", () => {
+  test("no file gives a working box under ./data", () => {
+    const c = defaultConfig("/srv/x");
+    expect(c).toMatchObject({
+      dataDir: "/srv/x/data", cacheDir: "/srv/x/data/cache", recordingsDir: "/srv/x/data/recordings",
+      database: "/srv/x/data/camkeep.db", api: { host: "127.0.0.1", port: 5050, tokenFile: "/srv/x/data/api-token" },
+      storage: { minFree: { kind: "auto" } },
+    });
+    expect(c.record).toMatchObject({ enabled: true, scan_interval: 5, max_cache_segments: 5, cache_timezone: "UTC", expire_interval: 60, retain: { days: 0, mode: "all" } });
+    expect(c.record.events).toEqual({ pre_capture: 5, post_capture: 5, max_latency: 60, retain: { default: 10, mode: "motion", objects: {} } });
+  });
+  test("relative paths are relative to the configuration file", () => {
+    const c = parseConfig("data_dir: ./d\ncache_dir: /dev/shm/cache\n", "/etc/camkeep/config.yml");
+    expect(c.dataDir).toBe("/etc/camkeep/d");
+    expect(c.cacheDir).toBe("/dev/shm/cache");
+    expect(c.recordingsDir).toBe("/etc/camkeep/d/recordings");
+  });
+  test("cameras inherit global record settings and override what they name", () => {
+    const c = parseConfig(`
+record:
+  retain: { days: 7, mode: motion }
+  events: { pre_capture: 3, retain: { default: 10, objects: { person: 30 } } }
+cameras:
+  front_door:
+    record: { retain: { days: 3 }, events: { retain: { objects: { car: 2 } } } }
+  back-yard: {}
+`, "/c.yml");
+    expect(c.cameras.front_door!.record.retain).toEqual({ days: 3, mode: "motion" });
+    expect(c.cameras.front_door!.record.events.retain.objects).toEqual({ person: 30, car: 2 });
+    expect(c.cameras.front_door!.record.events.pre_capture).toBe(3);
+    expect(c.cameras["back-yard"]!.record.retain).toEqual({ days: 7, mode: "motion" });
+  });
+  test("every bad key is named with its path and reason", () => {
+    const p = problems(`
+recrod: {}
+api: { listen: "5050" }
+storage: { min_free: lots }
+record: { cache_timezone: Mars/Olympus, retain: { days: -1, mode: moton } }
+cameras:
+  "front door": {}
+  ok_cam: { record: { retian: {} } }
+`);
+    const text = p.join("\n");
+    for (const needle of ["recrod: unknown key", "api.listen: must be host:port", "storage.min_free", "record.cache_timezone: must be an IANA time zone",
+      "record.retain.days", "record.retain.mode", "cameras.front door: camera names", "cameras.ok_cam.record.retian: unknown key"]) {
+      expect(text).toContain(needle);
+    }
+  });
+  test("a YAML syntax error names its line", () => {
+    expect(problems("record:\n  enabled: true\n  retain: [1, 2\n")[0]).toMatch(/^YAML syntax error at line 3/);
+  });
+  test("a file that is not a mapping is refused clearly", () => {
+    expect(problems("- a\n- b\n")[0]).toContain("mapping");
+  });
+  test("min_free accepts auto, sizes and shares", () => {
+    expect(parseConfig("storage: { min_free: 20GB }", "/c.yml").storage.minFree).toEqual({ kind: "bytes", bytes: 20e9 });
+    expect(parseConfig("storage: { min_free: 1 GiB }", "/c.yml").storage.minFree).toEqual({ kind: "bytes", bytes: 2 ** 30 });
+    expect(parseConfig("storage: { min_free: 10% }", "/c.yml").storage.minFree).toEqual({ kind: "percent", percent: 10 });
+    expect(problems("storage: { min_free: 100% }")[0]).toContain("storage.min_free");
+  });
+});
+
+describe("command line", () => {
+  const cli = (...args: string[]) => Bun.spawnSync([BUN, join(ROOT, "src/main.ts"), ...args]);
+  test("check-config prints the effective configuration", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "c.yml"), "cameras:\n  gate: { record: { retain: { days: 2 } } }\n");
+    const p = cli("check-config", join(dir, "c.yml"));
+    expect(p.exitCode).toBe(0);
+    const out = p.stdout.toString();
+    expect(JSON.parse(out.slice(out.indexOf("{"))).cameras.gate.record.retain).toEqual({ days: 2, mode: "all" });
+  });
+  test("check-config exits 1 and lists the errors", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "c.yml"), "record: { scan_interval: 0 }\n");
+    const p = cli("check-config", join(dir, "c.yml"));
+    expect(p.exitCode).toBe(1);
+    expect(p.stderr.toString()).toContain("record.scan_interval");
+  });
+  test("check-config of a missing file says so", () => {
+    const p = cli("check-config", "/nonexistent/camkeep.yml");
+    expect(p.exitCode).toBe(1);
+    expect(p.stderr.toString()).toContain("cannot read the file");
+  });
+  test("version and unknown commands", () => {
+    expect(cli("version").stdout.toString()).toMatch(/^camkeep \d+\.\d+\.\d+/);
+    expect(cli("frobnicate").exitCode).toBe(2);
+  });
+});

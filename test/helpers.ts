@@ -1,0 +1,78 @@
+import { copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseConfig, type Config } from "../src/config/load.ts";
+
+export const ROOT = join(import.meta.dir, "..");
+export const BUN = join(ROOT, "node_modules/.bin/bun");
+
+export function tempDir(prefix = "camkeep-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A config from YAML text, with every path inside `dir`. */
+export function configIn(dir: string, yaml = ""): Config {
+  return parseConfig(`data_dir: ${dir}\n${yaml}`, join(dir, "camkeep.yml"));
+}
+
+const made = new Map<string, string>();
+const segmentsDir = tempDir("camkeep-segments-");
+
+/**
+ * A real, tiny MP4 segment of `seconds` made by ffmpeg (moov at the end, as a recorder's
+ * segment muxer writes it). Made once per length, then copied.
+ */
+export async function segmentFile(seconds = 2, opts: { audio?: boolean } = {}): Promise<string> {
+  const key = `${seconds}-${opts.audio ? "a" : "v"}`;
+  let path = made.get(key);
+  if (!path) {
+    path = join(segmentsDir, `${key}.mp4`);
+    const args = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", `testsrc2=size=96x64:rate=5:duration=${seconds}`];
+    if (opts.audio) args.push("-f", "lavfi", "-i", `sine=frequency=440:duration=${seconds}`, "-c:a", "aac", "-b:a", "16k");
+    args.push("-c:v", "libx264", "-preset", "ultrafast", "-g", "5", path);
+    const p = Bun.spawnSync(args);
+    if (p.exitCode !== 0) throw new Error(`ffmpeg could not make a test segment: ${p.stderr}`);
+    made.set(key, path);
+  }
+  return path;
+}
+
+/** Puts a real segment into `cacheDir` under the name a recorder would give it. */
+export async function putSegment(cacheDir: string, name: string, seconds = 2, mtimeMs?: number): Promise<string> {
+  mkdirSync(cacheDir, { recursive: true });
+  const path = join(cacheDir, name);
+  copyFileSync(await segmentFile(seconds), path);
+  if (mtimeMs !== undefined) {
+    const { utimesSync } = await import("node:fs");
+    utimesSync(path, mtimeMs / 1000, mtimeMs / 1000);
+  }
+  return path;
+}
+
+/** `<camera>-<YYYYmmddHHMMSS>.mp4` for a UTC instant (seconds). */
+export function segmentName(camera: string, startSec: number): string {
+  const d = new Date(startSec * 1000).toISOString(); // 2026-11-26T00:24:26.000Z
+  return `${camera}-${d.slice(0, 19).replace(/[-:T]/g, "")}.mp4`;
+}
+
+export async function ffprobeDuration(path: string): Promise<number> {
+  const p = Bun.spawnSync(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path]);
+  return Number(p.stdout.toString().trim());
+}
+
+/** Index (moov) before media (mdat)? Reads top-level box types. */
+export async function boxOrder(path: string): Promise<string[]> {
+  const buf = new Uint8Array(await Bun.file(path).arrayBuffer());
+  const view = new DataView(buf.buffer);
+  const types: string[] = [];
+  for (let at = 0; at + 8 <= buf.length; ) {
+    let size = view.getUint32(at);
+    const type = new TextDecoder().decode(buf.subarray(at + 4, at + 8));
+    if (size === 1) size = Number(view.getBigUint64(at + 8));
+    if (size === 0) size = buf.length - at;
+    types.push(type);
+    if (size < 8) break;
+    at += size;
+  }
+  return types;
+}

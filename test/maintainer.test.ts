@@ -1,0 +1,240 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Config } from "../src/config/load.ts";
+import { openDb, type Db } from "../src/db/open.ts";
+import { events, recordings } from "../src/db/schema.ts";
+import { ffmpegEngine } from "../src/media/ffmpeg.ts";
+import { ActivityStore } from "../src/record/activity.ts";
+import { Maintainer } from "../src/record/maintainer.ts";
+import { storagePath } from "../src/storage/layout.ts";
+import { claimVolume, VOLUME_MARKER } from "../src/storage/volume.ts";
+import { boxOrder, configIn, ffprobeDuration, putSegment, segmentName, tempDir } from "./helpers.ts";
+
+const NOW = Math.floor(Date.now() / 1000);
+// Decide at once: no latency to wait for, no pre-capture.
+const INSTANT = "record: { scan_interval: 1, retain: { days: 1 }, events: { max_latency: 0, pre_capture: 0, post_capture: 0 } }\n";
+
+interface Rig { dir: string; config: Config; db: Db; activity: ActivityStore; maintainer: Maintainer; clock: { now: number } }
+const open: Db[] = [];
+afterEach(() => { for (const db of open.splice(0)) db.$client.close(); });
+
+function rig(yaml: string, opts: { ffmpeg?: string } = {}): Rig {
+  const dir = tempDir();
+  const config = configIn(dir, yaml);
+  const db = openDb(config.database);
+  open.push(db);
+  claimVolume(config.recordingsDir, 0);
+  const activity = new ActivityStore();
+  const clock = { now: NOW * 1000 };
+  const maintainer = new Maintainer({ config, db, media: ffmpegEngine({ ffmpeg: opts.ffmpeg }), activity, now: () => clock.now });
+  return { dir, config, db, activity, maintainer, clock };
+}
+
+/** A closed segment in the cache: named for `start`, last written when it ended. */
+const put = (r: Rig, camera: string, start: number, seconds = 2) =>
+  putSegment(r.config.cacheDir, segmentName(camera, start), seconds, (start + seconds) * 1000);
+/** The segment a recorder is writing now: the newest, written to a moment ago. */
+const putLive = (r: Rig, camera: string, start: number) =>
+  putSegment(r.config.cacheDir, segmentName(camera, start), 2, r.clock.now);
+const cacheFiles = (r: Rig) => readdirSync(r.config.cacheDir).sort();
+const rows = (r: Rig) => r.db.select().from(recordings).orderBy(recordings.start_time).all();
+
+describe("storing kept segments (SPEC 3.7)", () => {
+  test("a kept segment is stored moov-first in its UTC folder, indexed, and removed from the cache", async () => {
+    const r = rig(`${INSTANT}cameras:\n  front-door: {}\n`);
+    const start = NOW - 100;
+    await put(r, "front-door", start);
+    await putLive(r, "front-door", start + 2); // the newest, still being written
+    await r.maintainer.pass();
+
+    const [row, ...more] = rows(r);
+    expect(more).toEqual([]);
+    const path = storagePath(r.config.recordingsDir, "front-door", start);
+    expect(row).toMatchObject({ camera: "front-door", path, start_time: start, motion: 0, objects: 0, unjudged: true });
+    expect(row!.duration).toBeCloseTo(2, 1);
+    expect(row!.end_time).toBeCloseTo(start + 2, 1);
+    expect(row!.segment_size).toBe(Bun.file(path).size);
+    expect(await ffprobeDuration(path)).toBeCloseTo(2, 1);
+    const boxes = await boxOrder(path);
+    expect(boxes.indexOf("moov")).toBeLessThan(boxes.indexOf("mdat"));
+    expect(cacheFiles(r)).toEqual([segmentName("front-door", start + 2)]);
+    expect(r.maintainer.stats.camera("front-door")).toMatchObject({ stored: 1, backlog: 0 });
+  });
+
+  test("segments outside retention, of unknown cameras, or of disabled cameras are deleted", async () => {
+    const r = rig(`${INSTANT}cameras:\n  gate: { record: { retain: { days: 0 } } }\n  off: { record: { enabled: false } }\n`);
+    for (const cam of ["gate", "off", "ghost"]) {
+      await put(r, cam, NOW - 100);
+      await putLive(r, cam, NOW - 98);
+    }
+    await r.maintainer.pass();
+    expect(cacheFiles(r)).toEqual(["ghost", "gate", "off"].map((c) => segmentName(c, NOW - 98)).sort());
+    expect(rows(r)).toEqual([]);
+    expect(r.maintainer.stats.camera("gate").dropped).toEqual({ not_retained: 1 });
+    expect(r.maintainer.stats.camera("off").dropped).toEqual({ disabled: 1 });
+    expect(r.maintainer.stats.camera("ghost").dropped).toEqual({ unknown_camera: 1 });
+  });
+
+  test("a corrupt segment is deleted and counted", async () => {
+    const r = rig(`${INSTANT}cameras:\n  cam: {}\n`);
+    const bad = join(r.config.cacheDir, segmentName("cam", NOW - 100));
+    writeFileSync(bad, "not an mp4 at all");
+    utimesSync(bad, NOW - 90, NOW - 90);
+    await putLive(r, "cam", NOW - 50);
+    await r.maintainer.pass();
+    expect(existsSync(bad)).toBe(false);
+    expect(r.maintainer.stats.camera("cam").corrupt).toBe(1);
+    expect(rows(r)).toEqual([]);
+  });
+
+  test("an event in the database keeps a segment outside continuous retention", async () => {
+    const r = rig(`${INSTANT}cameras:\n  cam: { record: { retain: { days: 0 }, events: { retain: { mode: all } } } }\n`);
+    r.db.insert(events).values({ id: "e1", camera: "cam", label: "person", start_time: NOW - 99, end_time: NOW - 98.5 }).run();
+    await put(r, "cam", NOW - 100);
+    await put(r, "cam", NOW - 90);
+    await putLive(r, "cam", NOW - 80);
+    await r.maintainer.pass();
+    expect(rows(r).map((x) => x.start_time)).toEqual([NOW - 100]);
+    expect(cacheFiles(r)).toEqual([segmentName("cam", NOW - 80)]);
+  });
+
+  test("reported activity decides motion mode and is stored with the row", async () => {
+    const r = rig(`${INSTANT}cameras:\n  cam: { record: { retain: { days: 1, mode: motion } } }\n`);
+    await put(r, "cam", NOW - 100);
+    await put(r, "cam", NOW - 98);
+    await putLive(r, "cam", NOW - 96);
+    const frame = (t: number, boxes: number[][]) => ({ frame_time: t, objects: [{ label: "person", false_positive: false, motionless_count: 0 }], motion_boxes: boxes });
+    r.activity.report("cam", [frame(NOW - 99, [[0, 0, 9, 9]]), frame(NOW - 97, [])]);
+    await r.maintainer.pass();
+    expect(rows(r).map((x) => [x.start_time, x.motion, x.objects, x.unjudged])).toEqual([[NOW - 100, 100, 1, false]]);
+    expect(cacheFiles(r)).toEqual([segmentName("cam", NOW - 96)]);
+    expect(r.maintainer.stats.camera("cam").dropped).toEqual({ not_retained: 1 });
+  });
+
+  test("a segment waits in the cache until the watermark passes its end + pre_capture", async () => {
+    const r = rig("record: { retain: { days: 1 }, events: { max_latency: 30, pre_capture: 5 } }\ncameras:\n  cam: {}\n");
+    await put(r, "cam", NOW - 30);
+    await put(r, "cam", NOW - 28);
+    await r.maintainer.pass(); // watermark NOW-30 < end NOW-28 + 5
+    expect(rows(r)).toEqual([]);
+    r.clock.now += 3_000; // watermark NOW-27 still < NOW-23
+    await r.maintainer.pass();
+    expect(rows(r)).toEqual([]);
+    r.clock.now += 4_000; // watermark NOW-23: decided
+    await r.maintainer.pass();
+    expect(rows(r).map((x) => x.start_time)).toEqual([NOW - 30]);
+  });
+
+  test("a cache segment whose copy is already indexed is removed without a second copy", async () => {
+    const r = rig(`${INSTANT}cameras:\n  cam: {}\n`);
+    await put(r, "cam", NOW - 100);
+    await putLive(r, "cam", NOW - 98);
+    await r.maintainer.pass();
+    const before = rows(r);
+    await put(r, "cam", NOW - 100); // the crash-between-row-and-removal leftover
+    await r.maintainer.pass();
+    expect(rows(r)).toEqual(before);
+    expect(cacheFiles(r)).toEqual([segmentName("cam", NOW - 98)]);
+  });
+});
+
+describe("never dropping for being many (SPEC 3.9, fault 9.6)", () => {
+  test("a backlog is reported, kept, and stored once storage is back", async () => {
+    const r = rig(`${INSTANT}cameras:\n  cam: {}\n`);
+    for (let i = 0; i < 11; i++) await put(r, "cam", NOW - 200 + i * 2);
+    await putLive(r, "cam", NOW - 200 + 22);
+    unlinkSync(join(r.config.recordingsDir, VOLUME_MARKER)); // storage "unmounted"
+    await r.maintainer.pass();
+    expect(cacheFiles(r)).toHaveLength(12);
+    expect(r.maintainer.stats.storageAvailable).toBe(false);
+    expect(r.maintainer.stats.camera("cam").backlog).toBe(11);
+    claimVolume(r.config.recordingsDir, 0);
+    await r.maintainer.pass();
+    expect(rows(r)).toHaveLength(11);
+    expect(cacheFiles(r)).toHaveLength(1);
+    expect(r.maintainer.stats.camera("cam").backlog).toBe(0);
+  });
+});
+
+describe("failed stores (SPEC 3.8, fault 9.7)", () => {
+  test("a segment that fails to store is retried, then quarantined, never deleted", async () => {
+    const r = rig(`${INSTANT}cameras:\n  cam: {}\n`, { ffmpeg: "false" }); // an ffmpeg that always fails
+    await put(r, "cam", NOW - 100);
+    await putLive(r, "cam", NOW - 98);
+    const name = segmentName("cam", NOW - 100);
+    await r.maintainer.pass();
+    await r.maintainer.pass();
+    expect(cacheFiles(r)).toContain(name);
+    await r.maintainer.pass();
+    expect(cacheFiles(r)).not.toContain(name);
+    expect(await ffprobeDuration(join(r.dir, "quarantine", name))).toBeCloseTo(2, 1);
+    expect(rows(r)).toEqual([]);
+    const leftovers = readdirSync(r.config.recordingsDir, { recursive: true }).map(String).filter((f) => /\.(mp4|tmp)$/.test(f));
+    expect(leftovers).toEqual([]); // no partial or temporary file left in storage
+    expect(r.maintainer.stats.camera("cam")).toMatchObject({ storeFailures: 3, quarantined: 1 });
+  });
+});
+
+describe("files the maintainer must not touch (SPEC 1.1)", () => {
+  test("symlinks and non-segment files are never followed, moved or deleted", async () => {
+    const r = rig(`${INSTANT}cameras:\n  cam: {}\n`);
+    const outside = await putSegment(join(r.dir, "elsewhere"), "real.mp4");
+    symlinkSync(outside, join(r.config.cacheDir, segmentName("cam", NOW - 100)));
+    writeFileSync(join(r.config.cacheDir, "notes.txt"), "x");
+    writeFileSync(join(r.config.cacheDir, "clip_cam-1.mp4"), "x");
+    await r.maintainer.pass();
+    expect(cacheFiles(r)).toEqual(["clip_cam-1.mp4", segmentName("cam", NOW - 100), "notes.txt"].sort());
+    expect(existsSync(outside)).toBe(true);
+    expect(rows(r)).toEqual([]);
+    expect(r.maintainer.stats.invalidCacheFiles).toBe(2);
+  });
+
+  test("a newest segment held open by any process is left alone, however old", async () => {
+    const r = rig(`${INSTANT}cameras:\n  cam: {}\n`);
+    const path = await put(r, "cam", NOW - 100);
+    const holder = Bun.spawn(["sh", "-c", `exec 3<"${path}"; exec sleep 30`]);
+    await Bun.sleep(200);
+    await r.maintainer.pass();
+    expect(rows(r)).toEqual([]);
+    holder.kill();
+    await holder.exited;
+    await r.maintainer.pass();
+    expect(rows(r)).toHaveLength(1);
+  });
+
+  test("segments a real ffmpeg is still writing are never touched", async () => {
+    // Real clock here: the recorder writes 1 s segments for 4 s while passes run.
+    const dir = tempDir();
+    const config = configIn(dir, `${INSTANT}cameras:\n  live-cam: {}\n`);
+    const db = openDb(config.database);
+    open.push(db);
+    claimVolume(config.recordingsDir, 0);
+    const maintainer = new Maintainer({ config, db, media: ffmpegEngine(), activity: new ActivityStore() });
+    const recorder = Bun.spawn(
+      ["ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10:duration=4", "-c:v", "libx264", "-preset", "ultrafast",
+       "-g", "10", "-f", "segment", "-segment_time", "1", "-reset_timestamps", "1", "-strftime", "1", "live-cam-%Y%m%d%H%M%S.mp4"],
+      { cwd: config.cacheDir, env: { ...process.env, TZ: "UTC" } },
+    );
+    const seenWhileWriting: string[] = [];
+    while (recorder.exitCode === null) {
+      await maintainer.pass();
+      const files = readdirSync(config.cacheDir).filter((f) => f.endsWith(".mp4")).sort();
+      if (recorder.exitCode === null && files.length) seenWhileWriting.push(files.at(-1)!);
+      await Bun.sleep(150);
+    }
+    expect(await recorder.exited).toBe(0);
+    // The file being written was in the cache at every pass, and no row points at a partial file.
+    for (const row of db.select().from(recordings).all()) {
+      expect(row.duration).toBeGreaterThan(0.5);
+      expect(await ffprobeDuration(row.path)).toBeCloseTo(row.duration, 1);
+    }
+    expect(seenWhileWriting.length).toBeGreaterThan(3);
+    // Once the recorder has gone and the last file has been idle, it is stored too.
+    for (const f of readdirSync(config.cacheDir)) utimesSync(join(config.cacheDir, f), NOW - 60, NOW - 60);
+    await maintainer.pass();
+    expect(readdirSync(config.cacheDir)).toEqual([]);
+    const total = db.select().from(recordings).all().reduce((s, x) => s + x.duration, 0);
+    expect(total).toBeCloseTo(4, 0);
+  });
+});

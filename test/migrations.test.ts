@@ -1,0 +1,40 @@
+import { describe, expect, test } from "bun:test";
+import { readdirSync } from "node:fs";
+import { Database } from "bun:sqlite";
+import { join } from "node:path";
+import journal from "../drizzle/meta/_journal.json";
+import { embeddedMigrations } from "../src/db/migrations.ts";
+import { openDb } from "../src/db/open.ts";
+import { BUN, ROOT, tempDir } from "./helpers.ts";
+
+describe("database migrations", () => {
+  test("every migration drizzle-kit wrote is embedded", () => {
+    const files = readdirSync(join(ROOT, "drizzle")).filter((f) => f.endsWith(".sql")).map((f) => f.replace(/\.sql$/, ""));
+    expect(journal.entries.map((e) => e.tag).sort()).toEqual(files.sort());
+    expect(embeddedMigrations()).toHaveLength(files.length);
+  });
+  test("opening twice applies each migration once, in WAL mode", () => {
+    const path = join(tempDir(), "x.db");
+    openDb(path).$client.close();
+    const db = openDb(path);
+    expect(db.$client.query("SELECT count(*) AS n FROM __drizzle_migrations").get()).toEqual({ n: journal.entries.length });
+    expect(db.$client.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
+    db.$client.close();
+  });
+  test("a compiled binary run from another folder creates and migrates its database", async () => {
+    const dir = tempDir();
+    const bin = join(dir, "camkeep");
+    const build = Bun.spawnSync([BUN, "build", "--compile", join(ROOT, "src/main.ts"), "--outfile", bin], { cwd: ROOT });
+    expect(build.exitCode).toBe(0);
+    const elsewhere = tempDir();
+    const child = Bun.spawn([bin, "run"], { cwd: elsewhere, stderr: "pipe", env: { ...process.env, CAMKEEP_CONFIG: "" } });
+    const dbPath = join(elsewhere, "data/camkeep.db");
+    for (let i = 0; i < 100 && !(await Bun.file(join(elsewhere, "data/recordings/.camkeep-volume")).exists()); i++) await Bun.sleep(100);
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(0);
+    const db = new Database(dbPath, { readonly: true });
+    const tables = db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
+    expect(tables).toEqual([{ name: "__drizzle_migrations" }, { name: "events" }, { name: "recordings" }]);
+    db.close();
+  });
+});
