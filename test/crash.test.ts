@@ -1,0 +1,76 @@
+import { describe, expect, test } from "bun:test";
+import { readdirSync, writeFileSync } from "node:fs";
+import { Database } from "bun:sqlite";
+import { join } from "node:path";
+import { BUN, ROOT, ffprobeDuration, putSegment, segmentName, tempDir } from "./helpers.ts";
+
+/**
+ * SPEC 8: power can fail at any instant. The keeper is killed with SIGKILL at each step of a
+ * store, then restarted; afterwards every kept segment must be in storage exactly once with a
+ * row, no row may lack its file, no temporary or truncated file may be indexed, and no cache
+ * segment that should be kept may be gone.
+ */
+const STEPS = ["after-copy", "after-rename", "after-row", "after-unlink"] as const;
+const SEGMENTS = 3;
+
+/** What the first store leaves behind when killed at each step: [temp files, stored files, rows, cache files]. */
+const LEFT_AT: Record<(typeof STEPS)[number], [number, number, number, number]> = {
+  "after-copy": [1, 0, 0, SEGMENTS],
+  "after-rename": [0, 1, 0, SEGMENTS],
+  "after-row": [0, 1, 1, SEGMENTS],
+  "after-unlink": [0, 1, 1, SEGMENTS - 1],
+};
+
+function state(dir: string): [number, number, number, number] {
+  const storage = files(join(dir, "data/recordings"));
+  const db = new Database(join(dir, "data/camkeep.db"), { readonly: true });
+  const { n } = db.query("SELECT count(*) AS n FROM recordings").get() as { n: number };
+  db.close();
+  return [storage.filter((f) => f.endsWith(".tmp")).length, storage.filter((f) => f.endsWith(".mp4")).length, n, readdirSync(join(dir, "data/cache")).length];
+}
+
+function startKeeper(dir: string, crashAt?: string) {
+  return Bun.spawn([BUN, join(ROOT, "src/main.ts"), "run", "--config", join(dir, "camkeep.yml")], {
+    cwd: dir,
+    stderr: "pipe",
+    env: { ...process.env, CAMKEEP_CRASH_AT: crashAt ?? "", CAMKEEP_LOG_LEVEL: "debug" },
+  });
+}
+
+const files = (dir: string) => readdirSync(dir, { recursive: true }).map(String);
+
+describe("crash safety (SPEC 8)", () => {
+  for (const step of STEPS) {
+    for (const round of [1, 2]) {
+      test(`SIGKILL ${step}, then restart (round ${round})`, async () => {
+        const dir = tempDir();
+        writeFileSync(join(dir, "camkeep.yml"), "record: { scan_interval: 1, retain: { days: 1 }, events: { max_latency: 0, pre_capture: 0 } }\ncameras:\n  front-door: {}\n");
+        const now = Math.floor(Date.now() / 1000);
+        const starts = Array.from({ length: SEGMENTS }, (_, i) => now - 300 + i * 2);
+        for (const s of starts) await putSegment(join(dir, "data/cache"), segmentName("front-door", s), 2, (s + 2) * 1000);
+
+        const crashed = startKeeper(dir, step);
+        await crashed.exited;
+        expect(crashed.signalCode).toBe("SIGKILL");
+        expect(state(dir)).toEqual(LEFT_AT[step]);
+
+        const keeper = startKeeper(dir);
+        const cache = join(dir, "data/cache");
+        for (let i = 0; i < 150 && readdirSync(cache).length; i++) await Bun.sleep(100);
+        keeper.kill("SIGTERM");
+        expect(await keeper.exited).toBe(0);
+
+        expect(readdirSync(cache)).toEqual([]); // nothing left behind, nothing lost (checked below)
+        const storage = join(dir, "data/recordings");
+        const stored = files(storage).filter((f) => f.endsWith(".mp4")).map((f) => join(storage, f)).sort();
+        expect(files(storage).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+        const db = new Database(join(dir, "data/camkeep.db"), { readonly: true });
+        const rows = db.query("SELECT path, start_time, duration FROM recordings ORDER BY start_time").all() as { path: string; start_time: number; duration: number }[];
+        db.close();
+        expect(rows.map((r) => r.start_time)).toEqual(starts); // each kept segment exactly once
+        expect(rows.map((r) => r.path).sort()).toEqual(stored); // every row has its file, every file its row
+        for (const r of rows) expect(await ffprobeDuration(r.path)).toBeCloseTo(r.duration, 1); // none truncated
+      });
+    }
+  }
+});
