@@ -5,6 +5,7 @@ import type { Config } from "../src/config/load.ts";
 import { openDb, type Db } from "../src/db/open.ts";
 import { events, recordings } from "../src/db/schema.ts";
 import { ffmpegEngine } from "../src/media/ffmpeg.ts";
+import { ArchiveTotals } from "../src/db/totals.ts";
 import { ActivityStore } from "../src/record/activity.ts";
 import { Maintainer } from "../src/record/maintainer.ts";
 import { storagePath } from "../src/storage/layout.ts";
@@ -27,7 +28,7 @@ function rig(yaml: string, opts: { ffmpeg?: string } = {}): Rig {
   claimVolume(config.recordingsDir, 0);
   const activity = new ActivityStore();
   const clock = { now: NOW * 1000 };
-  const maintainer = new Maintainer({ config, db, media: ffmpegEngine({ ffmpeg: opts.ffmpeg }), activity, now: () => clock.now });
+  const maintainer = new Maintainer({ config, db, media: ffmpegEngine({ ffmpeg: opts.ffmpeg }), activity, totals: new ArchiveTotals(), now: () => clock.now });
   return { dir, config, db, activity, maintainer, clock };
 }
 
@@ -210,7 +211,7 @@ describe("files the maintainer must not touch (SPEC 1.1)", () => {
     const db = openDb(config.database);
     open.push(db);
     claimVolume(config.recordingsDir, 0);
-    const maintainer = new Maintainer({ config, db, media: ffmpegEngine(), activity: new ActivityStore() });
+    const maintainer = new Maintainer({ config, db, media: ffmpegEngine(), activity: new ActivityStore(), totals: new ArchiveTotals() });
     const recorder = Bun.spawn(
       ["ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10:duration=4", "-c:v", "libx264", "-preset", "ultrafast",
        "-g", "10", "-f", "segment", "-segment_time", "1", "-reset_timestamps", "1", "-strftime", "1", "live-cam-%Y%m%d%H%M%S.mp4"],

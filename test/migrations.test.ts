@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { readdirSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import journal from "../drizzle/meta/_journal.json";
@@ -27,14 +27,15 @@ describe("database migrations", () => {
     const build = Bun.spawnSync([BUN, "build", "--compile", join(ROOT, "src/main.ts"), "--outfile", bin], { cwd: ROOT });
     expect(build.exitCode).toBe(0);
     const elsewhere = tempDir();
-    const child = Bun.spawn([bin, "run"], { cwd: elsewhere, stderr: "pipe", env: { ...process.env, CAMKEEP_CONFIG: "" } });
+    writeFileSync(join(elsewhere, "camkeep.yml"), "api: { listen: 127.0.0.1:0 }\n"); // defaults otherwise
+    const child = Bun.spawn([bin, "run"], { cwd: elsewhere, stderr: "pipe", env: { ...process.env, CAMKEEP_CONFIG: "camkeep.yml" } });
     const dbPath = join(elsewhere, "data/camkeep.db");
     for (let i = 0; i < 100 && !(await Bun.file(join(elsewhere, "data/recordings/.camkeep-volume")).exists()); i++) await Bun.sleep(100);
     child.kill("SIGTERM");
     expect(await child.exited).toBe(0);
     const db = new Database(dbPath, { readonly: true });
     const tables = db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
-    expect(tables).toEqual([{ name: "__drizzle_migrations" }, { name: "events" }, { name: "recordings" }]);
+    expect(tables).toEqual([{ name: "__drizzle_migrations" }, { name: "events" }, { name: "health_probe" }, { name: "recordings" }]);
     db.close();
   });
 });

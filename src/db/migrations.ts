@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import journal from "../../drizzle/meta/_journal.json" with { type: "json" };
 import m0000 from "../../drizzle/0000_init.sql" with { type: "text" };
+import m0001 from "../../drizzle/0001_health_probe.sql" with { type: "text" };
 
 /**
  * drizzle-kit's migrations, embedded so a compiled binary run from any folder can create and
@@ -10,6 +11,7 @@ import m0000 from "../../drizzle/0000_init.sql" with { type: "text" };
  */
 const SQL: Record<string, string> = {
   "0000_init": m0000,
+  "0001_health_probe": m0001,
 };
 
 export interface MigrationMeta {

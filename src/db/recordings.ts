@@ -1,4 +1,5 @@
-import { and, count, eq, gte, lt, sql } from "drizzle-orm";
+import { and, count, eq, gte, lt, lte, max, sql } from "drizzle-orm";
+import { MAX_SEGMENT_SECONDS } from "../record/decide.ts";
 import type { Db } from "./open.ts";
 import { recordings, type NewRecording, type Recording } from "./schema.ts";
 
@@ -39,4 +40,61 @@ export function recordingPathsAfter(db: Db, afterPath: string, limit: number): P
 export function deleteRecordings(db: Db, ids: readonly string[], batch = 10_000): void {
   const del = db.$client.prepare("DELETE FROM recordings WHERE id IN (SELECT value FROM json_each(?))");
   for (let i = 0; i < ids.length; i += batch) del.run(JSON.stringify(ids.slice(i, i + batch)));
+}
+
+/** Recordings of a camera overlapping [after, before], by start. Uses the camera+start index. */
+export function recordingsBetween(db: Db, camera: string, after: number, before: number, limit: number): Recording[] {
+  return db
+    .select()
+    .from(recordings)
+    .where(and(
+      eq(recordings.camera, camera),
+      // A segment overlapping `after` started at most the longest segment earlier.
+      gte(recordings.start_time, after - MAX_SEGMENT_SECONDS),
+      lte(recordings.start_time, before),
+      gte(recordings.end_time, after),
+    ))
+    .orderBy(recordings.start_time)
+    .limit(limit)
+    .all();
+}
+
+export function recordingById(db: Db, id: string): Recording | undefined {
+  return db.select().from(recordings).where(eq(recordings.id, id)).get();
+}
+
+/** Newest segment start of all cameras, or undefined with none (the start index's last entry). */
+export function newestRecordingStart(db: Db): number | undefined {
+  return db.select({ t: max(recordings.start_time) }).from(recordings).get()?.t ?? undefined;
+}
+
+/** Bytes per second over a camera's last `n` segments, or 0 with none. */
+export function recentBandwidth(db: Db, camera: string, n = 100): number {
+  const r = db.$client
+    .query("SELECT sum(segment_size) AS bytes, sum(duration) AS seconds FROM (SELECT segment_size, duration FROM recordings WHERE camera = ? ORDER BY start_time DESC LIMIT ?)")
+    .get(camera, n) as { bytes: number | null; seconds: number | null };
+  return r.seconds ? (r.bytes ?? 0) / r.seconds : 0;
+}
+
+/** Quarter-hour buckets: every real time zone's offset is a whole number of them. */
+export const BUCKET_SECONDS = 900;
+
+export interface Bucket {
+  bucket: number; // start, epoch seconds
+  duration: number;
+  motion: number;
+  objects: number;
+}
+
+/** A camera's footage summed per quarter hour of start time. */
+export function recordingBuckets(db: Db, camera: string): Bucket[] {
+  return db.$client
+    .query(`SELECT CAST(start_time / ${BUCKET_SECONDS} AS INTEGER) * ${BUCKET_SECONDS} AS bucket, sum(duration) AS duration,
+            sum(motion) AS motion, sum(objects) AS objects FROM recordings WHERE camera = ? GROUP BY 1 ORDER BY 1`)
+    .all(camera) as Bucket[];
+}
+
+/** Newest segment start of one camera (the camera+start index's last entry). */
+export function lastRecordingStart(db: Db, camera: string): number | undefined {
+  return db.select({ t: max(recordings.start_time) }).from(recordings).where(eq(recordings.camera, camera)).get()?.t ?? undefined;
 }

@@ -51,3 +51,9 @@ export const events = sqliteTable(
 export type Recording = typeof recordings.$inferSelect;
 export type NewRecording = typeof recordings.$inferInsert;
 export type Event = typeof events.$inferSelect;
+
+/** One row, rewritten by the health check to prove the database still takes writes. */
+export const healthProbe = sqliteTable("health_probe", {
+  id: integer("id").primaryKey(),
+  checked_at: real("checked_at").notNull(),
+});

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Config } from "../config/load.ts";
 import { eventsNear } from "../db/events.ts";
 import type { Db } from "../db/open.ts";
+import type { ArchiveTotals } from "../db/totals.ts";
 import { logger } from "../log/log.ts";
 import type { MediaEngine } from "../media/engine.ts";
 import { fsyncDir, fsyncPath } from "../storage/durable.ts";
@@ -24,6 +25,7 @@ export interface MaintainerDeps {
   db: Db;
   media: MediaEngine;
   activity: ActivityStore;
+  totals: ArchiveTotals;
   /** Wall clock in epoch ms (tests pass their own). */
   now?: () => number;
 }
@@ -126,6 +128,7 @@ export class Maintainer {
     this.stats.passes++;
     this.stats.lastPassEnd = this.now();
     this.stats.lastPassMs = performance.now() - started;
+    for (const listener of this.stats.passListeners) listener(this.stats.lastPassMs);
   }
 
   /** Decides one segment and acts. "blocked": it (and every later one of its camera) stays for now. */
@@ -200,6 +203,7 @@ export class Maintainer {
         return true;
       }
       stats.stored++;
+      this.deps.totals.add(file.camera, outcome.bytes, duration);
       stats.bytesStored += outcome.bytes;
       stats.secondsStored += duration;
       stats.lastStoredStart = file.start;

@@ -20,7 +20,11 @@ export class KeeperStats {
   lastPassEnd?: number; // epoch ms
   lastPassMs = 0;
   invalidCacheFiles = 0;
+  /** Activity frames reported for cameras that are not configured or not recording. */
+  ignoredActivityFrames = 0;
   storageAvailable = true;
+  /** Called with each pass's duration in ms (metrics observe it). */
+  readonly passListeners: ((ms: number) => void)[] = [];
 
   camera(name: string): CameraStats {
     let s = this.cameras.get(name);

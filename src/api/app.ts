@@ -1,0 +1,51 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { logger } from "../log/log.ts";
+import { activityRoutes } from "./activity.ts";
+import { bearerAuth } from "./auth.ts";
+import { clipRoutes } from "./clip.ts";
+import type { ApiDeps } from "./deps.ts";
+import { apiError } from "./errors.ts";
+import { eventRoutes } from "./events.ts";
+import { metricsRoutes } from "./metrics.ts";
+import { cameraRecordingRoutes, recordingFileRoutes } from "./recordings.ts";
+import { statusRoutes } from "./status.ts";
+
+const log = logger("api");
+
+/** Body limits: activity batches can be large; everything else is small. */
+const LIMIT = { activity: 8 << 20, other: 64 << 10 };
+
+/** The HTTP API (SPEC 5.1). Every route but /healthz needs the bearer token. */
+export function createApi(deps: ApiDeps) {
+  const tooLarge = (max: number) => bodyLimit({ maxSize: max, onError: (c) => apiError(c, 413, `request body larger than ${max} bytes`) });
+  const auth = bearerAuth(deps.token);
+  const app = new Hono();
+
+  app.get("/healthz", (c) => {
+    const reasons = deps.health.reasons();
+    return reasons.length ? c.json({ status: "unhealthy", reasons }, 503) : c.json({ status: "ok" });
+  });
+  app.use("/metrics", auth);
+  app.use("/api/*", auth);
+  app.use("/api/activity", tooLarge(LIMIT.activity));
+  app.use("/api/events/*", tooLarge(LIMIT.other));
+  app.use("/api/events", tooLarge(LIMIT.other));
+
+  app.route("/metrics", metricsRoutes(deps));
+  app.route("/api/status", statusRoutes(deps));
+  app.route("/api/events", eventRoutes(deps));
+  app.route("/api/activity", activityRoutes(deps));
+  app.route("/api/cameras", cameraRecordingRoutes(deps));
+  app.route("/api/cameras", clipRoutes(deps));
+  app.route("/api/recordings", recordingFileRoutes(deps));
+
+  app.notFound((c) => apiError(c, 404, "not found"));
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) return apiError(c, err.status as 400, err.message);
+    log.error(`${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
+    return apiError(c, 500, "internal error");
+  });
+  return app;
+}

@@ -1,0 +1,68 @@
+import { vValidator } from "@hono/valibot-validator";
+import { Hono } from "hono";
+import { recordingsBetween } from "../db/recordings.ts";
+import { logger } from "../log/log.ts";
+import type { ApiDeps } from "./deps.ts";
+import { apiError, onInvalid } from "./errors.ts";
+import { insideStorage } from "./recordings.ts";
+import { CameraParam, ClipQuery } from "./schemas.ts";
+
+const log = logger("export");
+
+/** Longest export in one request. */
+export const MAX_CLIP_SECONDS = 24 * 3600;
+
+/**
+ * One MP4 of [start, end] cut from the stored segments without re-encoding (SPEC 5.1).
+ * ffmpeg's concat demuxer reads a list on stdin built from the index only (never from the
+ * request), and writes fragmented MP4 to stdout, streamed as it comes. The first and last
+ * segments are trimmed with inpoint/outpoint (at keyframes: the cut may start a little early).
+ * When the client goes away, ffmpeg is killed.
+ */
+export function clipRoutes({ db, config }: ApiDeps) {
+  return new Hono().get("/:camera/clip.mp4", vValidator("param", CameraParam, onInvalid), vValidator("query", ClipQuery, onInvalid), (c) => {
+    const { camera } = c.req.valid("param");
+    const { start, end } = c.req.valid("query");
+    if (end <= start) return apiError(c, 400, "invalid request", { end: "must be after start" });
+    if (end - start > MAX_CLIP_SECONDS) return apiError(c, 400, "invalid request", { end: `an export spans at most ${MAX_CLIP_SECONDS / 3600} h` });
+    const parts = recordingsBetween(db, camera, start, end, 100_000).flatMap((r) => {
+      const path = insideStorage(config.recordingsDir, r.path);
+      return path && r.end_time > start ? [{ ...r, path }] : [];
+    });
+    if (!parts.length) return apiError(c, 404, "no recordings in that range");
+
+    const list = ["ffconcat version 1.0"];
+    parts.forEach((r, i) => {
+      list.push(`file 'file:${r.path.replace(/'/g, "'\\''")}'`);
+      if (i === 0 && start > r.start_time) list.push(`inpoint ${(start - r.start_time).toFixed(3)}`);
+      if (i === parts.length - 1 && end < r.end_time) list.push(`outpoint ${(end - r.start_time).toFixed(3)}`);
+    });
+    const ffmpeg = Bun.spawn(
+      ["ffmpeg", "-nostdin", "-v", "error", "-f", "concat", "-safe", "0", "-protocol_whitelist", "file,pipe,fd", "-i", "pipe:0",
+       "-map", "0", "-ignore_unknown", "-c", "copy", "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-f", "mp4", "pipe:1"],
+      { stdin: new Blob([`${list.join("\n")}\n`]), stdout: "pipe", stderr: "pipe" },
+    );
+    const stop = () => ffmpeg.kill("SIGKILL");
+    // Either may tell that the client went away first: the request's abort signal, or the
+    // response stream being cancelled.
+    c.req.raw.signal.addEventListener("abort", stop, { once: true });
+    void ffmpeg.exited.then(async (code) => {
+      c.req.raw.signal.removeEventListener("abort", stop);
+      if (code !== 0 && !c.req.raw.signal.aborted) log.error(`export of ${camera} failed (ffmpeg ${code}): ${(await new Response(ffmpeg.stderr).text()).slice(-500)}`);
+    });
+    // Pull-based: ffmpeg writes only as fast as the client reads; a cancelled read kills it.
+    const reader = ffmpeg.stdout.getReader();
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel: stop,
+    });
+    const name = `${camera}-${new Date(start * 1000).toISOString().slice(0, 19).replace(/[-:]/g, "")}Z.mp4`;
+    return new Response(body, {
+      headers: { "content-type": "video/mp4", "content-disposition": `attachment; filename="${name}"`, "cache-control": "no-store" },
+    });
+  });
+}

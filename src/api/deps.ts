@@ -1,0 +1,18 @@
+import type { Config } from "../config/load.ts";
+import type { Db } from "../db/open.ts";
+import type { ArchiveTotals } from "../db/totals.ts";
+import type { HealthMonitor } from "../health/monitor.ts";
+import type { ActivityStore } from "../record/activity.ts";
+import type { KeeperStats } from "../record/stats.ts";
+
+/** What the HTTP API reads and feeds: the running keeper's parts. */
+export interface ApiDeps {
+  config: Config;
+  db: Db;
+  activity: ActivityStore;
+  stats: KeeperStats;
+  totals: ArchiveTotals;
+  health: HealthMonitor;
+  token: string;
+  startedAtMs: number;
+}

@@ -1,0 +1,77 @@
+import { Hono } from "hono";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { lastRecordingStart } from "../db/recordings.ts";
+import type { ApiDeps } from "./deps.ts";
+import { knownCameras } from "./status.ts";
+
+/**
+ * Prometheus metrics. Most values live in the keeper's own counters; each metric reads them
+ * when scraped (collect), so nothing is counted twice and nothing runs between scrapes.
+ */
+export function metricsRegistry(deps: ApiDeps): Registry {
+  const { stats, totals, health, db } = deps;
+  const registers = [new Registry()];
+  const registry = registers[0]!;
+  const perCamera = <T>(fn: (camera: string) => T) => knownCameras(deps).map((camera) => [camera, fn(camera)] as const);
+
+  const counter = (name: string, help: string, value: (camera: string) => number) =>
+    new Counter({
+      name, help, labelNames: ["camera"], registers,
+      collect() {
+        this.reset();
+        for (const [camera, v] of perCamera(value)) this.inc({ camera }, v);
+      },
+    });
+  counter("camkeep_segments_stored_total", "Segments stored since start", (c) => stats.camera(c).stored);
+  counter("camkeep_segments_corrupt_total", "Corrupt cache segments discarded since start", (c) => stats.camera(c).corrupt);
+  counter("camkeep_segments_unjudged_total", "Segments kept because no activity was reported for them", (c) => stats.camera(c).unjudgedKept);
+  counter("camkeep_store_failures_total", "Failed attempts to store a segment", (c) => stats.camera(c).storeFailures);
+  counter("camkeep_segments_quarantined_total", "Segments moved aside after repeated store failures", (c) => stats.camera(c).quarantined);
+  new Counter({
+    name: "camkeep_segments_dropped_total", help: "Cache segments deleted without storing, by reason", labelNames: ["camera", "reason"], registers,
+    collect() {
+      this.reset();
+      for (const [camera, dropped] of perCamera((c) => stats.camera(c).dropped)) {
+        for (const [reason, n] of Object.entries(dropped)) this.inc({ camera, reason }, n);
+      }
+    },
+  });
+
+  const gauge = (name: string, help: string, value: (camera: string) => number | undefined) =>
+    new Gauge({
+      name, help, labelNames: ["camera"], registers,
+      collect() {
+        this.reset();
+        for (const [camera, v] of perCamera(value)) if (v !== undefined) this.set({ camera }, v);
+      },
+    });
+  gauge("camkeep_cache_backlog_segments", "Segments in the cache that could have been decided but were not", (c) => stats.camera(c).backlog);
+  gauge("camkeep_stored_bytes", "Bytes of footage kept in storage", (c) => totals.camera(c).bytes);
+  gauge("camkeep_stored_seconds", "Seconds of footage kept in storage", (c) => totals.camera(c).seconds);
+  gauge("camkeep_last_segment_age_seconds", "Age of the newest stored segment's start", (c) => {
+    const last = lastRecordingStart(db, c);
+    return last === undefined ? undefined : Date.now() / 1000 - last;
+  });
+
+  const single = (name: string, help: string, value: () => number, type: "gauge" | "counter" = "gauge") =>
+    type === "gauge"
+      ? new Gauge({ name, help, registers, collect() { this.set(value()); } })
+      : new Counter({ name, help, registers, collect() { this.reset(); this.inc(value()); } });
+  single("camkeep_storage_free_bytes", "Free bytes on the storage volume", () => health.storageSpace().free);
+  single("camkeep_storage_min_free_bytes", "Free space the storage volume must keep (storage.min_free)", () => health.storageSpace().minFree);
+  single("camkeep_healthy", "1 when /healthz reports ok", () => (health.reasons().length ? 0 : 1));
+  single("camkeep_invalid_cache_files_total", "Files in the cache that are not segments", () => stats.invalidCacheFiles, "counter");
+  single("camkeep_activity_ignored_frames_total", "Activity frames for cameras not configured or not recording", () => stats.ignoredActivityFrames, "counter");
+
+  const passes = new Histogram({
+    name: "camkeep_maintainer_pass_seconds", help: "Duration of maintainer passes", registers,
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30],
+  });
+  stats.passListeners.push((ms) => passes.observe(ms / 1000));
+  return registry;
+}
+
+export function metricsRoutes(deps: ApiDeps) {
+  const registry = metricsRegistry(deps);
+  return new Hono().get("/", async (c) => c.body(await registry.metrics(), 200, { "content-type": registry.contentType }));
+}

@@ -1,0 +1,82 @@
+import * as v from "valibot";
+import { CAMERA_NAME } from "../config/schema.ts";
+
+/** Request shapes. Query values arrive as strings; bodies as JSON. Times are epoch seconds. */
+
+const MAX_TIME = 4_102_444_800; // 2100-01-01
+export const EpochSeconds = v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(MAX_TIME));
+const epochQuery = v.pipe(
+  v.string(),
+  v.regex(/^\d+(\.\d+)?$/, "must be epoch seconds, e.g. 1790000000 or 1790000000.5"),
+  v.transform(Number),
+  EpochSeconds,
+);
+export const CameraName = v.pipe(v.string(), v.maxLength(64), v.regex(CAMERA_NAME, "must hold only letters, digits, '-' and '_'"));
+const EventId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1–64 letters, digits, '.', '_' or '-'"));
+const Label = v.pipe(v.string(), v.minLength(1), v.maxLength(100));
+
+export const CameraParam = v.object({ camera: CameraName });
+
+export const RangeQuery = v.object({
+  after: v.optional(epochQuery),
+  before: v.optional(epochQuery),
+  limit: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number), v.minValue(1), v.maxValue(100_000))),
+});
+
+export const SummaryQuery = v.object({
+  timezone: v.optional(
+    v.pipe(v.string(), v.check((zone) => {
+      try {
+        new Intl.DateTimeFormat("en-US", { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, "must be an IANA time zone such as Europe/Berlin")),
+    "UTC",
+  ),
+});
+
+export const ClipQuery = v.object({ start: epochQuery, end: epochQuery });
+
+export const EventsQuery = v.object({
+  camera: v.optional(CameraName),
+  label: v.optional(Label),
+  after: v.optional(epochQuery),
+  before: v.optional(epochQuery),
+  limit: RangeQuery.entries.limit,
+});
+
+export const NewEvent = v.strictObject({
+  id: v.optional(EventId),
+  camera: CameraName,
+  label: Label,
+  start_time: EpochSeconds,
+  end_time: v.optional(v.nullable(EpochSeconds)),
+  has_clip: v.optional(v.boolean()),
+  retain_indefinitely: v.optional(v.boolean()),
+});
+
+export const EventChanges = v.strictObject({
+  end_time: v.optional(v.nullable(EpochSeconds)),
+  has_clip: v.optional(v.boolean()),
+  retain_indefinitely: v.optional(v.boolean()),
+  label: v.optional(Label),
+});
+
+export const EventIdParam = v.object({ id: EventId });
+export const RecordingIdParam = v.object({ id: v.pipe(v.string(), v.regex(/^[0-9.]+-[a-z0-9]{6}$/, "is not a recording id")) });
+
+const Box = v.pipe(v.array(v.pipe(v.number(), v.finite())), v.length(4, "must be [x1, y1, x2, y2]"));
+export const ActivityReport = v.strictObject({
+  camera: CameraName,
+  frames: v.pipe(
+    v.array(v.object({
+      frame_time: EpochSeconds,
+      objects: v.optional(v.array(v.object({ label: v.string(), false_positive: v.boolean(), motionless_count: v.pipe(v.number(), v.minValue(0)) })), []),
+      motion_boxes: v.optional(v.array(Box), []),
+      regions: v.optional(v.array(Box), []),
+    })),
+    v.maxLength(10_000),
+  ),
+});

@@ -1,0 +1,13 @@
+import { createApi } from "./app.ts";
+import type { ApiDeps } from "./deps.ts";
+
+/** Serves the API on config.api.listen (port 0: any free port, for tests). */
+export function serveApi(deps: ApiDeps) {
+  const app = createApi(deps);
+  return Bun.serve({
+    hostname: deps.config.api.host,
+    port: deps.config.api.port,
+    fetch: app.fetch,
+    idleTimeout: 120, // exports of long ranges stream for a while
+  });
+}

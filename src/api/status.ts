@@ -1,0 +1,57 @@
+import { Hono } from "hono";
+import { lastRecordingStart } from "../db/recordings.ts";
+import { VERSION } from "../version.ts";
+import type { ApiDeps } from "./deps.ts";
+
+/** Every camera worth reporting: configured ones, and removed ones that still have footage. */
+export function knownCameras({ config, totals }: ApiDeps): string[] {
+  return [...new Set([...Object.keys(config.cameras), ...totals.cameras()])].sort();
+}
+
+export function statusRoutes(deps: ApiDeps) {
+  const { config, db, stats, totals, health, startedAtMs } = deps;
+  return new Hono().get("/", (c) => {
+    const now = Date.now() / 1000;
+    const cameras = Object.fromEntries(knownCameras(deps).map((name) => {
+      const s = stats.camera(name);
+      const kept = totals.camera(name);
+      const last = lastRecordingStart(db, name);
+      return [name, {
+        configured: name in config.cameras,
+        recording: config.cameras[name]?.record.enabled ?? false,
+        last_segment_start: last ?? null,
+        last_segment_age_s: last === undefined ? null : Math.round(now - last),
+        cache_backlog: s.backlog,
+        stored: s.stored,
+        dropped: s.dropped,
+        corrupt: s.corrupt,
+        unjudged_kept: s.unjudgedKept,
+        store_failures: s.storeFailures,
+        quarantined: s.quarantined,
+        segments_kept: kept.segments,
+        bytes_kept: kept.bytes,
+        hours_kept: Math.round((kept.seconds / 3600) * 100) / 100,
+      }];
+    }));
+    const space = health.storageSpace();
+    const reasons = health.reasons();
+    return c.json({
+      version: VERSION,
+      uptime_s: Math.round(now - startedAtMs / 1000),
+      health: { status: reasons.length ? "unhealthy" : "ok", reasons },
+      cameras,
+      storage: {
+        path: config.recordingsDir,
+        bytes_kept: totals.bytes,
+        volume_total_bytes: space.total,
+        volume_free_bytes: space.free,
+        min_free_bytes: space.minFree,
+        bandwidth_bytes_per_s: Math.round(space.bandwidth),
+        available: stats.storageAvailable,
+      },
+      maintainer: { passes: stats.passes, last_pass_end: stats.lastPassEnd === undefined ? null : stats.lastPassEnd / 1000, last_pass_ms: Math.round(stats.lastPassMs) },
+      expiry: { last_run: null },
+      invalid_cache_files: stats.invalidCacheFiles,
+    });
+  });
+}

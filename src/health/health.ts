@@ -1,0 +1,36 @@
+/**
+ * Whether camkeep is healthy, as /healthz reports it (SPEC 5.1). Pure: the checks' results
+ * come in, the reasons go out. Reasons name no camera and no path: /healthz needs no token.
+ */
+export interface HealthInputs {
+  nowMs: number;
+  startedAtMs: number;
+  scanIntervalS: number;
+  lastPassEndMs?: number;
+  databaseWritable: boolean;
+  storagePresent: boolean;
+  storageWritable: boolean;
+  storageClaimed: boolean; // carries its volume marker
+  reconcileProblem?: string;
+  freeBytes: number;
+  minFreeBytes: number;
+  clock: { sane: boolean; reason?: string };
+}
+
+/** A maintainer pass later than this many scan intervals means it is stuck. */
+export const LATE_PASSES = 3;
+
+export function healthReasons(h: HealthInputs): string[] {
+  const reasons: string[] = [];
+  const late = LATE_PASSES * h.scanIntervalS * 1000;
+  const since = h.nowMs - (h.lastPassEndMs ?? h.startedAtMs);
+  if (since > late) reasons.push(`maintainer pass late: none finished for ${Math.round(since / 1000)} s`);
+  if (!h.databaseWritable) reasons.push("database not writable");
+  if (!h.storagePresent) reasons.push("storage missing");
+  else if (!h.storageClaimed) reasons.push("storage not mounted: its volume marker is missing");
+  else if (!h.storageWritable) reasons.push("storage not writable");
+  if (h.reconcileProblem) reasons.push("storage does not match the index: start-up reconcile changed nothing");
+  if (h.storagePresent && h.freeBytes < h.minFreeBytes) reasons.push("disk almost full: free space below storage.min_free");
+  if (!h.clock.sane) reasons.push(h.clock.reason ?? "clock not sane");
+  return reasons;
+}

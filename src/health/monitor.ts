@@ -1,0 +1,83 @@
+import { existsSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Config } from "../config/load.ts";
+import type { Db } from "../db/open.ts";
+import { newestRecordingStart, recentBandwidth } from "../db/recordings.ts";
+import { healthProbe } from "../db/schema.ts";
+import type { KeeperStats } from "../record/stats.ts";
+import type { ReconcileReport } from "../storage/reconcile.ts";
+import { minFreeBytes, volumeSpace } from "../storage/space.ts";
+import { hasVolumeMarker } from "../storage/volume.ts";
+import { ClockWatch } from "./clock.ts";
+import { healthReasons, type HealthInputs } from "./health.ts";
+
+export interface StorageSpace {
+  total: number;
+  free: number;
+  minFree: number;
+  bandwidth: number; // bytes per second, all cameras
+}
+
+/** Runs the checks behind /healthz and the storage figures of /api/status. */
+export class HealthMonitor {
+  private readonly clock = new ClockWatch();
+
+  constructor(
+    private readonly deps: { config: Config; db: Db; stats: KeeperStats; reconcile: ReconcileReport; startedAtMs: number; now?: () => number },
+  ) {}
+
+  storageSpace(): StorageSpace {
+    const { config, db } = this.deps;
+    const bandwidth = Object.keys(config.cameras).reduce((sum, cam) => sum + recentBandwidth(db, cam), 0);
+    const space = existsSync(config.recordingsDir) ? volumeSpace(config.recordingsDir) : { total: 0, free: 0 };
+    return { ...space, bandwidth, minFree: minFreeBytes(config.storage.minFree, space.total, bandwidth) };
+  }
+
+  inputs(): HealthInputs {
+    const { config, db, stats, reconcile, startedAtMs } = this.deps;
+    const nowMs = (this.deps.now ?? Date.now)();
+    const root = config.recordingsDir;
+    const storagePresent = existsSync(root);
+    const space = this.storageSpace();
+    return {
+      nowMs,
+      startedAtMs,
+      scanIntervalS: config.record.scan_interval,
+      lastPassEndMs: stats.lastPassEnd,
+      databaseWritable: databaseWritable(db, nowMs),
+      storagePresent,
+      storageWritable: storagePresent && writable(root),
+      storageClaimed: storagePresent && hasVolumeMarker(root),
+      reconcileProblem: reconcile.ok ? undefined : reconcile.reason,
+      freeBytes: space.free,
+      minFreeBytes: space.minFree,
+      clock: this.clock.check(nowMs / 1000, performance.now() / 1000, newestRecordingStart(db)),
+    };
+  }
+
+  reasons(): string[] {
+    return healthReasons(this.inputs());
+  }
+}
+
+function databaseWritable(db: Db, nowMs: number): boolean {
+  try {
+    db.insert(healthProbe).values({ id: 1, checked_at: nowMs / 1000 })
+      .onConflictDoUpdate({ target: healthProbe.id, set: { checked_at: nowMs / 1000 } }).run();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A real write (file permissions say nothing to root, nor of a volume remounted read-only). */
+function writable(dir: string): boolean {
+  try {
+    const probe = join(dir, ".camkeep-write-probe");
+    writeFileSync(probe, "");
+    unlinkSync(probe);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,283 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { linkSync, mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { startApp, type App } from "../src/app.ts";
+import { recordings } from "../src/db/schema.ts";
+import { storagePath } from "../src/storage/layout.ts";
+import { claimVolume, VOLUME_MARKER } from "../src/storage/volume.ts";
+import { configIn, ffprobeDuration, putSegment, segmentFile, segmentName, tempDir } from "./helpers.ts";
+
+/** A real camkeep on an ephemeral port, with footage stored by its own maintainer. */
+let app: App;
+let dir: string;
+const T0 = Math.floor(Date.now() / 1000) - 600; // first segment's start
+const SEGMENTS = 6; // 2 s each: T0 … T0+12
+
+const call = (path: string, init: RequestInit & { token?: string | null } = {}) => {
+  const headers = new Headers(init.headers);
+  const token = init.token === undefined ? app.token : init.token;
+  if (token !== null) headers.set("authorization", `Bearer ${token}`);
+  return fetch(`${app.url}${path}`, { ...init, headers });
+};
+const json = (path: string, method: string, body: unknown) =>
+  call(path, { method, body: typeof body === "string" ? body : JSON.stringify(body), headers: { "content-type": "application/json" } });
+
+beforeAll(async () => {
+  dir = tempDir();
+  const config = configIn(dir, `api: { listen: 127.0.0.1:0 }
+record: { scan_interval: 1, retain: { days: 1 }, events: { max_latency: 0, pre_capture: 0, post_capture: 0 } }
+cameras:
+  front-door: {}
+  back_yard: { record: { retain: { days: 1, mode: motion } } }
+`);
+  for (let i = 0; i < SEGMENTS; i++) await putSegment(config.cacheDir, segmentName("front-door", T0 + i * 2), 2, (T0 + i * 2 + 2) * 1000);
+  app = await startApp(config);
+  for (let i = 0; i < 100 && readdirSync(config.cacheDir).length; i++) await Bun.sleep(100);
+});
+afterAll(async () => {
+  await app.stop();
+});
+
+describe("health and auth", () => {
+  test("/healthz needs no token and says ok", async () => {
+    const res = await call("/healthz", { token: null });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok" });
+  });
+  test("/healthz is 503 with a reason when storage is unmounted, naming no camera or path", async () => {
+    unlinkSync(join(app.config.recordingsDir, VOLUME_MARKER));
+    try {
+      const res = await call("/healthz", { token: null });
+      expect(res.status).toBe(503);
+      const body = await res.json();
+      expect(body).toEqual({ status: "unhealthy", reasons: ["storage not mounted: its volume marker is missing"] });
+      expect(JSON.stringify(body)).not.toContain(dir);
+    } finally {
+      claimVolume(app.config.recordingsDir, 0);
+    }
+  });
+  test("every other route needs the bearer token", async () => {
+    for (const path of ["/api/status", "/metrics", "/api/events", "/api/cameras/front-door/recordings"]) {
+      expect((await call(path, { token: null })).status).toBe(401);
+      expect((await call(path, { token: "wrong-token-wrong-token" })).status).toBe(401);
+      expect((await call(path)).status).toBe(200);
+    }
+    const res = await call("/api/status", { token: null });
+    expect(res.headers.get("www-authenticate")).toContain("Bearer");
+    expect(await res.json()).toEqual({ error: "missing Authorization: Bearer <token> header" });
+  });
+  test("the token file was created with mode 0600", () => {
+    expect(statSync(app.config.api.tokenFile).mode & 0o777).toBe(0o600);
+  });
+  test("unknown routes are JSON 404s", async () => {
+    const res = await call("/api/nothing");
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: "not found" });
+  });
+});
+
+describe("status and metrics", () => {
+  test("/api/status reports each camera's footage", async () => {
+    const s = await (await call("/api/status")).json();
+    expect(s.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(s.health).toEqual({ status: "ok", reasons: [] });
+    expect(s.cameras["front-door"]).toMatchObject({ configured: true, recording: true, stored: SEGMENTS, segments_kept: SEGMENTS, cache_backlog: 0, last_segment_start: T0 + 10 });
+    expect(s.cameras["front-door"].bytes_kept).toBeGreaterThan(0);
+    expect(s.cameras["front-door"].hours_kept).toBeCloseTo((SEGMENTS * 2) / 3600, 2);
+    expect(s.cameras.back_yard).toMatchObject({ configured: true, segments_kept: 0, last_segment_start: null });
+    expect(s.storage.volume_free_bytes).toBeGreaterThan(0);
+    expect(s.maintainer.passes).toBeGreaterThan(0);
+  });
+  test("/metrics is Prometheus text with per-camera series", async () => {
+    const res = await call("/metrics");
+    expect(res.headers.get("content-type")).toContain("text/plain");
+    const text = await res.text();
+    expect(text).toContain(`camkeep_segments_stored_total{camera="front-door"} ${SEGMENTS}`);
+    expect(text).toMatch(/camkeep_stored_bytes\{camera="front-door"\} \d+/);
+    expect(text).toContain('camkeep_cache_backlog_segments{camera="front-door"} 0');
+    expect(text).toMatch(/camkeep_maintainer_pass_seconds_count \d+/);
+    expect(text).toMatch(/camkeep_storage_free_bytes \d+/);
+    expect(text).toContain("camkeep_healthy 1");
+  });
+});
+
+describe("events", () => {
+  test("create, read, update, list and delete", async () => {
+    const created = await json("/api/events", "POST", { camera: "front-door", label: "person", start_time: T0 + 1 });
+    expect(created.status).toBe(201);
+    const { id } = await created.json();
+    expect(id).toMatch(/^\d+(\.\d+)?-[a-z0-9]{6}$/);
+    expect(await (await call(`/api/events/${id}`)).json()).toMatchObject({ camera: "front-door", end_time: null, has_clip: true, retain_indefinitely: false });
+
+    const patched = await json(`/api/events/${id}`, "PATCH", { end_time: T0 + 3, retain_indefinitely: true });
+    expect(patched.status).toBe(200);
+    expect(await patched.json()).toMatchObject({ end_time: T0 + 3, retain_indefinitely: true });
+
+    await json("/api/events", "POST", { id: "car-1", camera: "back_yard", label: "car", start_time: T0 + 100, end_time: T0 + 110 });
+    const byCamera = await (await call("/api/events?camera=front-door")).json();
+    expect(byCamera.map((e: { id: string }) => e.id)).toEqual([id]);
+    const byLabel = await (await call("/api/events?label=car")).json();
+    expect(byLabel.map((e: { id: string }) => e.id)).toEqual(["car-1"]);
+    expect((await (await call(`/api/events?after=${T0 + 50}`)).json()).map((e: { id: string }) => e.id)).toEqual(["car-1"]);
+    expect((await (await call(`/api/events?before=${T0 + 50}`)).json()).map((e: { id: string }) => e.id)).toEqual([id]);
+
+    expect((await call(`/api/events/${id}`, { method: "DELETE" })).status).toBe(204);
+    expect((await call(`/api/events/${id}`, { method: "DELETE" })).status).toBe(404);
+    expect((await json(`/api/events/${id}`, "PATCH", { label: "x" })).status).toBe(404);
+  });
+  test("a duplicate id is a conflict", async () => {
+    await json("/api/events", "POST", { id: "dup", camera: "x", label: "y", start_time: 1 });
+    expect((await json("/api/events", "POST", { id: "dup", camera: "x", label: "y", start_time: 1 })).status).toBe(409);
+  });
+  test("an event for a camera that is not configured is accepted", async () => {
+    expect((await json("/api/events", "POST", { camera: "removed_cam", label: "person", start_time: T0 })).status).toBe(201);
+  });
+  test("bad bodies get a 400 naming each field", async () => {
+    const res = await json("/api/events", "POST", { camera: "../etc", label: "", start_time: "soon", colour: "red" });
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.error).toBe("invalid request");
+    expect(Object.keys(body.details).sort()).toEqual(["camera", "colour", "label", "start_time"]);
+    const backwards = await json("/api/events", "POST", { camera: "c", label: "l", start_time: 10, end_time: 5 });
+    expect((await backwards.json()).details).toEqual({ end_time: "must not be before start_time" });
+  });
+  test("malformed JSON and oversized bodies are refused", async () => {
+    const bad = await json("/api/events", "POST", "{not json");
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toContain("JSON");
+    const huge = await json("/api/events", "POST", { camera: "c", label: "x".repeat(100_000), start_time: 1 });
+    expect(huge.status).toBe(413);
+  });
+  test("bad query values are named", async () => {
+    const res = await call("/api/events?after=yesterday&limit=0");
+    expect(res.status).toBe(400);
+    expect(Object.keys((await res.json()).details).sort()).toEqual(["after", "limit"]);
+  });
+});
+
+describe("activity", () => {
+  test("frames for a recording camera are accepted; others are ignored and counted", async () => {
+    const frames = [{ frame_time: T0 + 1, objects: [{ label: "person", false_positive: false, motionless_count: 0 }], motion_boxes: [[0, 0, 10, 10]], regions: [] }];
+    const ok = await json("/api/activity", "POST", { camera: "back_yard", frames });
+    expect(ok.status).toBe(202);
+    expect(await ok.json()).toEqual({ accepted: 1, ignored: 0 });
+    const ignored = await json("/api/activity", "POST", { camera: "nobody", frames });
+    expect(await ignored.json()).toMatchObject({ accepted: 0, ignored: 1 });
+    expect(await (await call("/metrics")).text()).toContain("camkeep_activity_ignored_frames_total 1");
+  });
+  test("malformed frames are named", async () => {
+    const res = await json("/api/activity", "POST", { camera: "back_yard", frames: [{ frame_time: -1, motion_boxes: [[1, 2]] }] });
+    expect(res.status).toBe(400);
+    expect(Object.keys((await res.json()).details).sort()).toEqual(["frames.0.frame_time", "frames.0.motion_boxes.0"]);
+  });
+});
+
+describe("recordings", () => {
+  test("listed by range, ordered by start, without paths", async () => {
+    const all = await (await call("/api/cameras/front-door/recordings")).json();
+    expect(all.map((r: { start_time: number }) => r.start_time)).toEqual(Array.from({ length: SEGMENTS }, (_, i) => T0 + i * 2));
+    expect(Object.keys(all[0]).sort()).toEqual(["camera", "duration", "end_time", "id", "motion", "objects", "segment_size", "start_time"]);
+    const some = await (await call(`/api/cameras/front-door/recordings?after=${T0 + 3}&before=${T0 + 6}`)).json();
+    expect(some.map((r: { start_time: number }) => r.start_time)).toEqual([T0 + 2, T0 + 4, T0 + 6]);
+    expect((await call(`/api/cameras/front-door/recordings?after=10&before=5`)).status).toBe(400);
+  });
+  test("summary per local day and hour", async () => {
+    const days = await (await call("/api/cameras/front-door/recordings/summary?timezone=UTC")).json();
+    const hours = days.flatMap((d: { hours: { duration: number }[] }) => d.hours);
+    expect(hours.reduce((s: number, h: { duration: number }) => s + h.duration, 0)).toBeCloseTo(SEGMENTS * 2, 1);
+    expect((await call("/api/cameras/front-door/recordings/summary?timezone=Mars/Base")).status).toBe(400);
+  });
+  test("summary of a DST fall-back day has 25 hours, and a half-hour zone splits UTC hours", async () => {
+    const day = Date.parse("2026-10-24T22:00:00Z") / 1000; // 00:00 in Berlin (CEST)
+    const rows = Array.from({ length: 25 }, (_, h) => ({
+      id: `${day + h * 3600}-dstdst`, camera: "dst-cam", path: `/nowhere/${h}.mp4`, start_time: day + h * 3600, end_time: day + h * 3600 + 60,
+      duration: 60, motion: 1, objects: 0, segment_size: 1,
+    }));
+    app.db.insert(recordings).values(rows).run();
+    const berlin = await (await call("/api/cameras/dst-cam/recordings/summary?timezone=Europe/Berlin")).json();
+    expect(berlin.map((d: { day: string }) => d.day)).toEqual(["2026-10-25"]);
+    expect(berlin[0].hours.map((h: { hour: number }) => h.hour)).toEqual([0, 1, 2, 2, ...Array.from({ length: 21 }, (_, i) => i + 3)]);
+    const kolkata = await (await call("/api/cameras/dst-cam/recordings/summary?timezone=Asia/Kolkata")).json();
+    const first = kolkata[0].hours[0];
+    expect(first).toMatchObject({ hour: 3, start: day - 1800, duration: 60 }); // 22:00Z = 03:30 IST, in the 03:00 hour
+  });
+  test("camera names and ids cannot reach outside storage", async () => {
+    for (const path of ["/api/cameras/..%2F..%2Fetc/recordings", "/api/cameras/%2Fetc%2Fpasswd/clip.mp4?start=1&end=2",
+      "/api/recordings/..%2F..%2Fetc%2Fpasswd/file", "/api/recordings/%2Fetc%2Fpasswd/file"]) {
+      const res = await call(path);
+      expect(res.status).toBe(400);
+      expect(await res.text()).not.toContain("root:");
+    }
+    // Even a row whose path was tampered with is not served.
+    app.db.insert(recordings).values({ id: "1.0-evil00", camera: "x", path: "/etc/passwd", start_time: 1, end_time: 2, duration: 1, motion: 0, objects: 0, segment_size: 1 }).run();
+    expect((await call("/api/recordings/1.0-evil00/file")).status).toBe(404);
+    expect((await call("/api/recordings/1.0-nosuch/file")).status).toBe(404);
+  });
+});
+
+describe("stored files", () => {
+  const first = async () => (await (await call("/api/cameras/front-door/recordings")).json())[0] as { id: string; segment_size: number };
+  test("the whole file, and HEAD", async () => {
+    const r = await first();
+    const res = await call(`/api/recordings/${r.id}/file`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("video/mp4");
+    expect((await res.arrayBuffer()).byteLength).toBe(r.segment_size);
+    const head = await call(`/api/recordings/${r.id}/file`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(Number(head.headers.get("content-length"))).toBe(r.segment_size);
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
+  });
+  test("Range requests: 206 with the slice, 416 past the end", async () => {
+    const r = await first();
+    const part = await call(`/api/recordings/${r.id}/file`, { headers: { range: "bytes=0-99" } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get("content-range")).toBe(`bytes 0-99/${r.segment_size}`);
+    expect((await part.arrayBuffer()).byteLength).toBe(100);
+    const tail = await call(`/api/recordings/${r.id}/file`, { headers: { range: "bytes=-10" } });
+    expect(tail.status).toBe(206);
+    expect((await tail.arrayBuffer()).byteLength).toBe(10);
+    const past = await call(`/api/recordings/${r.id}/file`, { headers: { range: `bytes=${r.segment_size + 10}-` } });
+    expect(past.status).toBe(416);
+  });
+});
+
+describe("export", () => {
+  test("a clip across segments is one MP4 of the requested length (± one segment)", async () => {
+    const res = await call(`/api/cameras/front-door/clip.mp4?start=${T0 + 1}&end=${T0 + 8}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-disposition")).toContain("attachment");
+    const out = join(tempDir(), "clip.mp4");
+    writeFileSync(out, new Uint8Array(await res.arrayBuffer()));
+    const duration = await ffprobeDuration(out);
+    expect(Math.abs(duration - 7)).toBeLessThanOrEqual(2);
+  });
+  test("bad ranges and empty ranges", async () => {
+    expect((await call(`/api/cameras/front-door/clip.mp4?start=${T0 + 8}&end=${T0 + 1}`)).status).toBe(400);
+    expect((await call(`/api/cameras/front-door/clip.mp4?start=${T0}&end=${T0 + 90_000}`)).status).toBe(400);
+    expect((await call(`/api/cameras/front-door/clip.mp4?start=1000&end=2000`)).status).toBe(404);
+    expect((await call(`/api/cameras/front-door/clip.mp4?start=${T0}`)).status).toBe(400);
+  });
+  test("ffmpeg is killed when the client goes away", async () => {
+    // A long export (3000 segments, ~50 MB: more than socket buffers hold) so that ffmpeg
+    // blocks on the unread pipe. Hard links keep it cheap.
+    const src = await segmentFile(2);
+    const rows = Array.from({ length: 3000 }, (_, i) => {
+      const start = T0 - 100_000 + i * 2;
+      const path = storagePath(app.config.recordingsDir, "long-cam", start);
+      mkdirSync(dirname(path), { recursive: true });
+      linkSync(src, path);
+      return { id: `${start}-long00`, camera: "long-cam", path, start_time: start, end_time: start + 2, duration: 2, motion: 0, objects: 0, segment_size: 1 };
+    });
+    app.db.insert(recordings).values(rows).run();
+    const exporters = () => Number(Bun.spawnSync(["sh", "-c", "pgrep -fc '[f]fmpeg.*concat.*pipe:0' || true"]).stdout.toString().trim() || 0);
+    const abort = new AbortController();
+    const res = await call(`/api/cameras/long-cam/clip.mp4?start=${T0 - 100_000}&end=${T0 - 100_000 + 6000}`, { signal: abort.signal });
+    expect(res.status).toBe(200);
+    await Bun.sleep(300);
+    expect(exporters()).toBe(1); // still running: blocked on the client
+    abort.abort();
+    for (let i = 0; i < 50 && exporters() > 0; i++) await Bun.sleep(100);
+    expect(exporters()).toBe(0);
+  });
+});
