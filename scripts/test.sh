@@ -4,7 +4,7 @@
 # Arguments go to `bun test` (e.g. a file name filter).
 set -eu
 cd "$(dirname "$0")/.."
-sh scripts/ensure-deps.sh
+sh scripts/ensure-deps.sh curl  # curl: a real slow HTTP client in the export tests
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 set +e

@@ -19,6 +19,8 @@ const call = (path: string, init: RequestInit & { token?: string | null } = {}) 
   if (token !== null) headers.set("authorization", `Bearer ${token}`);
   return fetch(`${app.url}${path}`, { ...init, headers });
 };
+/** The JSON of an answer, typed loosely: tests inspect it freely. */
+const answer = async (res: Response | Promise<Response>): Promise<any> => (await res).json();
 const json = (path: string, method: string, body: unknown) =>
   call(path, { method, body: typeof body === "string" ? body : JSON.stringify(body), headers: { "content-type": "application/json" } });
 
@@ -42,14 +44,14 @@ describe("health and auth", () => {
   test("/healthz needs no token and says ok", async () => {
     const res = await call("/healthz", { token: null });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: "ok" });
+    expect(await answer(res)).toEqual({ status: "ok" });
   });
   test("/healthz is 503 with a reason when storage is unmounted, naming no camera or path", async () => {
     unlinkSync(join(app.config.recordingsDir, VOLUME_MARKER));
     try {
       const res = await call("/healthz", { token: null });
       expect(res.status).toBe(503);
-      const body = await res.json();
+      const body = await answer(res);
       expect(body).toEqual({ status: "unhealthy", reasons: ["storage not mounted: its volume marker is missing"] });
       expect(JSON.stringify(body)).not.toContain(dir);
     } finally {
@@ -64,7 +66,7 @@ describe("health and auth", () => {
     }
     const res = await call("/api/status", { token: null });
     expect(res.headers.get("www-authenticate")).toContain("Bearer");
-    expect(await res.json()).toEqual({ error: "missing Authorization: Bearer <token> header" });
+    expect(await answer(res)).toEqual({ error: "missing Authorization: Bearer <token> header" });
   });
   test("the token file was created with mode 0600", () => {
     expect(statSync(app.config.api.tokenFile).mode & 0o777).toBe(0o600);
@@ -72,13 +74,13 @@ describe("health and auth", () => {
   test("unknown routes are JSON 404s", async () => {
     const res = await call("/api/nothing");
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: "not found" });
+    expect(await answer(res)).toEqual({ error: "not found" });
   });
 });
 
 describe("status and metrics", () => {
   test("/api/status reports each camera's footage", async () => {
-    const s = await (await call("/api/status")).json();
+    const s = await answer(call("/api/status"));
     expect(s.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(s.health).toEqual({ status: "ok", reasons: [] });
     expect(s.cameras["front-door"]).toMatchObject({ configured: true, recording: true, stored: SEGMENTS, segments_kept: SEGMENTS, cache_backlog: 0, last_segment_start: T0 + 10 });
@@ -105,21 +107,21 @@ describe("events", () => {
   test("create, read, update, list and delete", async () => {
     const created = await json("/api/events", "POST", { camera: "front-door", label: "person", start_time: T0 + 1 });
     expect(created.status).toBe(201);
-    const { id } = await created.json();
+    const { id } = await answer(created);
     expect(id).toMatch(/^\d+(\.\d+)?-[a-z0-9]{6}$/);
-    expect(await (await call(`/api/events/${id}`)).json()).toMatchObject({ camera: "front-door", end_time: null, has_clip: true, retain_indefinitely: false });
+    expect(await answer(call(`/api/events/${id}`))).toMatchObject({ camera: "front-door", end_time: null, has_clip: true, retain_indefinitely: false });
 
     const patched = await json(`/api/events/${id}`, "PATCH", { end_time: T0 + 3, retain_indefinitely: true });
     expect(patched.status).toBe(200);
-    expect(await patched.json()).toMatchObject({ end_time: T0 + 3, retain_indefinitely: true });
+    expect(await answer(patched)).toMatchObject({ end_time: T0 + 3, retain_indefinitely: true });
 
     await json("/api/events", "POST", { id: "car-1", camera: "back_yard", label: "car", start_time: T0 + 100, end_time: T0 + 110 });
-    const byCamera = await (await call("/api/events?camera=front-door")).json();
+    const byCamera = await answer(call("/api/events?camera=front-door"));
     expect(byCamera.map((e: { id: string }) => e.id)).toEqual([id]);
-    const byLabel = await (await call("/api/events?label=car")).json();
+    const byLabel = await answer(call("/api/events?label=car"));
     expect(byLabel.map((e: { id: string }) => e.id)).toEqual(["car-1"]);
-    expect((await (await call(`/api/events?after=${T0 + 50}`)).json()).map((e: { id: string }) => e.id)).toEqual(["car-1"]);
-    expect((await (await call(`/api/events?before=${T0 + 50}`)).json()).map((e: { id: string }) => e.id)).toEqual([id]);
+    expect((await answer(call(`/api/events?after=${T0 + 50}`))).map((e: { id: string }) => e.id)).toEqual(["car-1"]);
+    expect((await answer(call(`/api/events?before=${T0 + 50}`))).map((e: { id: string }) => e.id)).toEqual([id]);
 
     expect((await call(`/api/events/${id}`, { method: "DELETE" })).status).toBe(204);
     expect((await call(`/api/events/${id}`, { method: "DELETE" })).status).toBe(404);
@@ -135,23 +137,23 @@ describe("events", () => {
   test("bad bodies get a 400 naming each field", async () => {
     const res = await json("/api/events", "POST", { camera: "../etc", label: "", start_time: "soon", colour: "red" });
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = await answer(res);
     expect(body.error).toBe("invalid request");
     expect(Object.keys(body.details).sort()).toEqual(["camera", "colour", "label", "start_time"]);
     const backwards = await json("/api/events", "POST", { camera: "c", label: "l", start_time: 10, end_time: 5 });
-    expect((await backwards.json()).details).toEqual({ end_time: "must not be before start_time" });
+    expect((await answer(backwards)).details).toEqual({ end_time: "must not be before start_time" });
   });
   test("malformed JSON and oversized bodies are refused", async () => {
     const bad = await json("/api/events", "POST", "{not json");
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toContain("JSON");
+    expect((await answer(bad)).error).toContain("JSON");
     const huge = await json("/api/events", "POST", { camera: "c", label: "x".repeat(100_000), start_time: 1 });
     expect(huge.status).toBe(413);
   });
   test("bad query values are named", async () => {
     const res = await call("/api/events?after=yesterday&limit=0");
     expect(res.status).toBe(400);
-    expect(Object.keys((await res.json()).details).sort()).toEqual(["after", "limit"]);
+    expect(Object.keys((await answer(res)).details).sort()).toEqual(["after", "limit"]);
   });
 });
 
@@ -160,29 +162,29 @@ describe("activity", () => {
     const frames = [{ frame_time: T0 + 1, objects: [{ label: "person", false_positive: false, motionless_count: 0 }], motion_boxes: [[0, 0, 10, 10]], regions: [] }];
     const ok = await json("/api/activity", "POST", { camera: "back_yard", frames });
     expect(ok.status).toBe(202);
-    expect(await ok.json()).toEqual({ accepted: 1, ignored: 0 });
+    expect(await answer(ok)).toEqual({ accepted: 1, ignored: 0 });
     const ignored = await json("/api/activity", "POST", { camera: "nobody", frames });
-    expect(await ignored.json()).toMatchObject({ accepted: 0, ignored: 1 });
+    expect(await answer(ignored)).toMatchObject({ accepted: 0, ignored: 1 });
     expect(await (await call("/metrics")).text()).toContain("camkeep_activity_ignored_frames_total 1");
   });
   test("malformed frames are named", async () => {
     const res = await json("/api/activity", "POST", { camera: "back_yard", frames: [{ frame_time: -1, motion_boxes: [[1, 2]] }] });
     expect(res.status).toBe(400);
-    expect(Object.keys((await res.json()).details).sort()).toEqual(["frames.0.frame_time", "frames.0.motion_boxes.0"]);
+    expect(Object.keys((await answer(res)).details).sort()).toEqual(["frames.0.frame_time", "frames.0.motion_boxes.0"]);
   });
 });
 
 describe("recordings", () => {
   test("listed by range, ordered by start, without paths", async () => {
-    const all = await (await call("/api/cameras/front-door/recordings")).json();
+    const all = await answer(call("/api/cameras/front-door/recordings"));
     expect(all.map((r: { start_time: number }) => r.start_time)).toEqual(Array.from({ length: SEGMENTS }, (_, i) => T0 + i * 2));
     expect(Object.keys(all[0]).sort()).toEqual(["camera", "duration", "end_time", "id", "motion", "objects", "segment_size", "start_time"]);
-    const some = await (await call(`/api/cameras/front-door/recordings?after=${T0 + 3}&before=${T0 + 6}`)).json();
+    const some = await answer(call(`/api/cameras/front-door/recordings?after=${T0 + 3}&before=${T0 + 6}`));
     expect(some.map((r: { start_time: number }) => r.start_time)).toEqual([T0 + 2, T0 + 4, T0 + 6]);
     expect((await call(`/api/cameras/front-door/recordings?after=10&before=5`)).status).toBe(400);
   });
   test("summary per local day and hour", async () => {
-    const days = await (await call("/api/cameras/front-door/recordings/summary?timezone=UTC")).json();
+    const days = await answer(call("/api/cameras/front-door/recordings/summary?timezone=UTC"));
     const hours = days.flatMap((d: { hours: { duration: number }[] }) => d.hours);
     expect(hours.reduce((s: number, h: { duration: number }) => s + h.duration, 0)).toBeCloseTo(SEGMENTS * 2, 1);
     expect((await call("/api/cameras/front-door/recordings/summary?timezone=Mars/Base")).status).toBe(400);
@@ -194,10 +196,10 @@ describe("recordings", () => {
       duration: 60, motion: 1, objects: 0, segment_size: 1,
     }));
     app.db.insert(recordings).values(rows).run();
-    const berlin = await (await call("/api/cameras/dst-cam/recordings/summary?timezone=Europe/Berlin")).json();
+    const berlin = await answer(call("/api/cameras/dst-cam/recordings/summary?timezone=Europe/Berlin"));
     expect(berlin.map((d: { day: string }) => d.day)).toEqual(["2026-10-25"]);
     expect(berlin[0].hours.map((h: { hour: number }) => h.hour)).toEqual([0, 1, 2, 2, ...Array.from({ length: 21 }, (_, i) => i + 3)]);
-    const kolkata = await (await call("/api/cameras/dst-cam/recordings/summary?timezone=Asia/Kolkata")).json();
+    const kolkata = await answer(call("/api/cameras/dst-cam/recordings/summary?timezone=Asia/Kolkata"));
     const first = kolkata[0].hours[0];
     expect(first).toMatchObject({ hour: 3, start: day - 1800, duration: 60 }); // 22:00Z = 03:30 IST, in the 03:00 hour
   });
@@ -216,7 +218,7 @@ describe("recordings", () => {
 });
 
 describe("stored files", () => {
-  const first = async () => (await (await call("/api/cameras/front-door/recordings")).json())[0] as { id: string; segment_size: number };
+  const first = async () => (await answer(call("/api/cameras/front-door/recordings")))[0] as { id: string; segment_size: number };
   test("the whole file, and HEAD", async () => {
     const r = await first();
     const res = await call(`/api/recordings/${r.id}/file`);
@@ -271,12 +273,14 @@ describe("export", () => {
     });
     app.db.insert(recordings).values(rows).run();
     const exporters = () => Number(Bun.spawnSync(["sh", "-c", "pgrep -fc '[f]fmpeg.*concat.*pipe:0' || true"]).stdout.toString().trim() || 0);
-    const abort = new AbortController();
-    const res = await call(`/api/cameras/long-cam/clip.mp4?start=${T0 - 100_000}&end=${T0 - 100_000 + 6000}`, { signal: abort.signal });
-    expect(res.status).toBe(200);
-    await Bun.sleep(300);
-    expect(exporters()).toBe(1); // still running: blocked on the client
-    abort.abort();
+    // A real client in another process that reads slowly, then goes away mid-download.
+    const client = Bun.spawn(["curl", "-sS", "--limit-rate", "50k", "-o", "/dev/null", "-H", `Authorization: Bearer ${app.token}`,
+      `${app.url}/api/cameras/long-cam/clip.mp4?start=${T0 - 100_000}&end=${T0 - 100_000 + 6000}`]);
+    for (let i = 0; i < 50 && exporters() === 0; i++) await Bun.sleep(100);
+    await Bun.sleep(500);
+    expect(exporters()).toBe(1); // still running: held back by the slow client
+    client.kill("SIGKILL");
+    await client.exited;
     for (let i = 0; i < 50 && exporters() > 0; i++) await Bun.sleep(100);
     expect(exporters()).toBe(0);
   });
