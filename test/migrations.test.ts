@@ -21,6 +21,21 @@ describe("database migrations", () => {
     expect(db.$client.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
     db.$client.close();
   });
+  test("a database made by an older version is upgraded in place, keeping its rows", () => {
+    const path = join(tempDir(), "old.db");
+    const old = new Database(path);
+    const first = embeddedMigrations()[0]!;
+    for (const statement of first.sql) old.run(statement);
+    old.run("CREATE TABLE __drizzle_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, hash text NOT NULL, created_at numeric)");
+    old.run("INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)", [first.hash, first.folderMillis]);
+    old.run("INSERT INTO recordings VALUES ('1-abcdef', 'cam', '/r/x.mp4', 1, 2, 1, 0, 0, 10, 0)");
+    old.close();
+    const db = openDb(path);
+    expect(db.$client.query("SELECT count(*) AS n FROM __drizzle_migrations").get()).toEqual({ n: journal.entries.length });
+    expect(db.$client.query("SELECT id FROM recordings").all()).toEqual([{ id: "1-abcdef" }]);
+    expect(db.$client.query("SELECT name FROM sqlite_master WHERE name = 'health_probe'").get()).toEqual({ name: "health_probe" });
+    db.$client.close();
+  });
   test("a compiled binary run from another folder creates and migrates its database", async () => {
     const dir = tempDir();
     const bin = join(dir, "camkeep");

@@ -24,7 +24,8 @@ export const recordings = sqliteTable(
     unjudged: integer("unjudged", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
-    index("recordings_camera_start").on(t.camera, t.start_time),
+    // Covers the per-hour summary (duration, motion, objects) so it never reads the table.
+    index("recordings_camera_start").on(t.camera, t.start_time, t.duration, t.motion, t.objects),
     index("recordings_camera_end").on(t.camera, t.end_time),
     index("recordings_start").on(t.start_time),
   ],

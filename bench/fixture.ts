@@ -1,0 +1,36 @@
+import { Database } from "bun:sqlite";
+import { openDb } from "../src/db/open.ts";
+
+/**
+ * A database the size of a busy box: `cameras` × `days` of 10 s segments (8 × 30 = 2.07 M rows),
+ * with some motion and an event every 10 minutes. Files are not created: benchmarks that need
+ * them say so.
+ */
+export function buildArchive(path: string, opts: { cameras?: number; days?: number; now?: number } = {}) {
+  const cameras = opts.cameras ?? 8;
+  const days = opts.days ?? 30;
+  const now = opts.now ?? Math.floor(Date.now() / 1000);
+  const start = now - days * 86_400;
+  openDb(path).$client.close(); // schema via the real migrations
+  const db = new Database(path);
+  db.run("PRAGMA synchronous = OFF");
+  const insert = db.prepare(
+    "INSERT INTO recordings (id, camera, path, start_time, end_time, duration, motion, objects, segment_size, unjudged) VALUES (?, ?, ?, ?, ?, 10, ?, ?, 1250000, 0)",
+  );
+  const event = db.prepare("INSERT INTO events (id, camera, label, start_time, end_time, has_clip, retain_indefinitely) VALUES (?, ?, 'person', ?, ?, 1, ?)");
+  const names = Array.from({ length: cameras }, (_, i) => `cam${i}`);
+  let rows = 0;
+  for (const camera of names) {
+    db.transaction(() => {
+      for (let t = start; t < now; t += 10) {
+        const d = new Date(t * 1000);
+        const path = `/bench/${d.toISOString().slice(0, 10)}/${d.toISOString().slice(11, 13)}/${camera}/${d.toISOString().slice(14, 16)}.${d.toISOString().slice(17, 19)}.mp4`;
+        insert.run(`${t}-${camera.padEnd(6, "x").slice(0, 6)}`, camera, path, t, t + 10, t % 70 === 0 ? 500 : 0, t % 130 === 0 ? 1 : 0);
+        if (t % 600 === 0) event.run(`${camera}-${t}`, camera, t, t + 30, t % 86_400 === 0 ? 1 : 0);
+        rows++;
+      }
+    })();
+  }
+  db.close();
+  return { cameras: names, rows, start, now };
+}
