@@ -10,7 +10,10 @@ import type { MediaEngine } from "./media/engine.ts";
 import { ffmpegEngine } from "./media/ffmpeg.ts";
 import { ActivityStore } from "./record/activity.ts";
 import { Maintainer } from "./record/maintainer.ts";
-import { reconcileStorage, type ReconcileReport } from "./storage/reconcile.ts";
+import { Cleanup } from "./cleanup/scheduler.ts";
+import { newestRecordingStart } from "./db/recordings.ts";
+import { ClockWatch } from "./health/clock.ts";
+import { StorageGate } from "./storage/gate.ts";
 import { VERSION } from "./version.ts";
 
 const log = logger("camkeep");
@@ -21,7 +24,8 @@ export interface App {
   db: Db;
   activity: ActivityStore;
   maintainer: Maintainer;
-  reconcile: ReconcileReport;
+  storage: StorageGate;
+  cleanup: Cleanup;
   server: Server<undefined>;
   token: string;
   /** The API's base URL, e.g. http://127.0.0.1:5050 */
@@ -34,21 +38,27 @@ export async function startApp(config: Config, media: MediaEngine = ffmpegEngine
   const startedAtMs = Date.now();
   const token = resolveToken(config);
   const db = openDb(config.database);
-  const reconcile = await reconcileStorage(db, media, config.recordingsDir);
-  if (!reconcile.ok) log.error(`start-up reconcile changed nothing: ${reconcile.reason}`);
+  const storage = new StorageGate(db, media, config.recordingsDir);
+  await storage.open();
   const totals = ArchiveTotals.load(db);
   const activity = new ActivityStore();
-  const maintainer = new Maintainer({ config, db, media, activity, totals });
-  const health = new HealthMonitor({ config, db, stats: maintainer.stats, reconcile, startedAtMs });
-  const server = serveApi({ config, db, activity, stats: maintainer.stats, totals, health, token, startedAtMs });
+  const maintainer = new Maintainer({ config, db, media, activity, totals, storage });
+  // One clock watch for health and cleanup: a step seen by either counts for both.
+  const watch = new ClockWatch();
+  const clock = () => watch.check(Date.now() / 1000, performance.now() / 1000, newestRecordingStart(db));
+  const health = new HealthMonitor({ config, db, stats: maintainer.stats, storage, clock, startedAtMs });
+  const cleanup = new Cleanup({ config, db, totals, storageProblem: () => storage.problem(), clock, space: () => health.storageSpace() });
+  const server = serveApi({ config, db, activity, stats: maintainer.stats, totals, health, cleanup, token, startedAtMs });
   const url = `http://${config.api.host.includes(":") ? `[${config.api.host}]` : config.api.host}:${server.port}`;
   maintainer.start();
+  cleanup.start();
   const cameras = Object.keys(config.cameras);
   log.info(`camkeep ${VERSION} running (config: ${config.source}); API ${url} (token in ${config.api.token ? "the config" : config.api.tokenFile}); cache ${config.cacheDir}, storage ${config.recordingsDir}; cameras: ${cameras.length ? cameras.join(", ") : "none configured"}`);
   return {
-    config, db, activity, maintainer, reconcile, server, token, url,
+    config, db, activity, maintainer, storage, cleanup, server, token, url,
     async stop() {
       await server.stop(true);
+      await cleanup.stop();
       await maintainer.stop();
       db.$client.close();
       log.info("stopped");

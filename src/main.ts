@@ -1,5 +1,12 @@
 #!/usr/bin/env bun
 import { startApp } from "./app.ts";
+import { formatExpiry, runExpiry } from "./cleanup/expire.ts";
+import { openDb } from "./db/open.ts";
+import { newestRecordingStart, recordingCount } from "./db/recordings.ts";
+import { ArchiveTotals } from "./db/totals.ts";
+import { ClockWatch } from "./health/clock.ts";
+import { ffmpegEngine } from "./media/ffmpeg.ts";
+import { StorageGate } from "./storage/gate.ts";
 import { ConfigError, defaultConfig, loadConfigFile, type Config } from "./config/load.ts";
 import { logger } from "./log/log.ts";
 import { VERSION } from "./version.ts";
@@ -9,6 +16,9 @@ const USAGE = `camkeep ${VERSION} — keeps camera recordings
 Usage:
   camkeep run [--config FILE]     run the keeper (CAMKEEP_CONFIG names the file too;
                                   with neither, built-in defaults under ./data)
+  camkeep expire [--config FILE] [--dry-run]
+                                  run one expiry pass now; --dry-run prints what would
+                                  be deleted, and by which rule, without deleting
   camkeep check-config FILE       validate FILE and print the effective configuration
   camkeep version                 print the version
 `;
@@ -46,12 +56,38 @@ async function run(args: string[]): Promise<number> {
   return 0;
 }
 
+/** `camkeep expire`: one expiry pass, beside a running keeper or not (SQLite serializes writers). */
+async function expireOnce(args: string[]): Promise<number> {
+  const config = loadFor(args);
+  const dryRun = args.includes("--dry-run");
+  const db = openDb(config.database);
+  try {
+    const problem = new StorageGate(db, ffmpegEngine(), config.recordingsDir).problem();
+    if (problem && recordingCount(db) > 0) {
+      log.error(`not expiring: ${problem}`);
+      return 1;
+    }
+    const clock = new ClockWatch().check(Date.now() / 1000, performance.now() / 1000, newestRecordingStart(db));
+    if (!clock.sane) {
+      log.error(`not expiring: ${clock.reason}`);
+      return 1;
+    }
+    const report = await runExpiry({ config, db, totals: ArchiveTotals.load(db), now: Date.now() / 1000, dryRun });
+    process.stdout.write(formatExpiry(report));
+    return 0;
+  } finally {
+    db.$client.close();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   try {
     switch (command) {
       case "run":
         return await run(args);
+      case "expire":
+        return await expireOnce(args);
       case "check-config": {
         if (!args[0]) throw new ConfigError("command line", ["check-config needs a file name"]);
         const { source, ...effective } = loadConfigFile(args[0]);

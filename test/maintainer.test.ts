@@ -9,6 +9,7 @@ import { ArchiveTotals } from "../src/db/totals.ts";
 import { ActivityStore } from "../src/record/activity.ts";
 import { Maintainer } from "../src/record/maintainer.ts";
 import { storagePath } from "../src/storage/layout.ts";
+import { StorageGate } from "../src/storage/gate.ts";
 import { claimVolume, VOLUME_MARKER } from "../src/storage/volume.ts";
 import { boxOrder, configIn, ffprobeDuration, putSegment, segmentName, tempDir } from "./helpers.ts";
 
@@ -28,7 +29,9 @@ function rig(yaml: string, opts: { ffmpeg?: string } = {}): Rig {
   claimVolume(config.recordingsDir, 0);
   const activity = new ActivityStore();
   const clock = { now: NOW * 1000 };
-  const maintainer = new Maintainer({ config, db, media: ffmpegEngine({ ffmpeg: opts.ffmpeg }), activity, totals: new ArchiveTotals(), now: () => clock.now });
+  const media = ffmpegEngine({ ffmpeg: opts.ffmpeg });
+  const storage = new StorageGate(db, media, config.recordingsDir);
+  const maintainer = new Maintainer({ config, db, media, activity, totals: new ArchiveTotals(), storage, now: () => clock.now });
   return { dir, config, db, activity, maintainer, clock };
 }
 
@@ -211,7 +214,8 @@ describe("files the maintainer must not touch (SPEC 1.1)", () => {
     const db = openDb(config.database);
     open.push(db);
     claimVolume(config.recordingsDir, 0);
-    const maintainer = new Maintainer({ config, db, media: ffmpegEngine(), activity: new ActivityStore(), totals: new ArchiveTotals() });
+    const storage = new StorageGate(db, ffmpegEngine(), config.recordingsDir);
+    const maintainer = new Maintainer({ config, db, media: ffmpegEngine(), activity: new ActivityStore(), totals: new ArchiveTotals(), storage });
     const recorder = Bun.spawn(
       ["ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10:duration=4", "-c:v", "libx264", "-preset", "ultrafast",
        "-g", "10", "-f", "segment", "-segment_time", "1", "-reset_timestamps", "1", "-strftime", "1", "live-cam-%Y%m%d%H%M%S.mp4"],

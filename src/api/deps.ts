@@ -1,3 +1,4 @@
+import type { Cleanup } from "../cleanup/scheduler.ts";
 import type { Config } from "../config/load.ts";
 import type { Db } from "../db/open.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
@@ -13,6 +14,7 @@ export interface ApiDeps {
   stats: KeeperStats;
   totals: ArchiveTotals;
   health: HealthMonitor;
+  cleanup: Cleanup;
   token: string;
   startedAtMs: number;
 }

@@ -9,7 +9,7 @@ import { knownCameras } from "./status.ts";
  * when scraped (collect), so nothing is counted twice and nothing runs between scrapes.
  */
 export function metricsRegistry(deps: ApiDeps): Registry {
-  const { stats, totals, health, db } = deps;
+  const { stats, totals, health, db, cleanup } = deps;
   const registers = [new Registry()];
   const registry = registers[0]!;
   const perCamera = <T>(fn: (camera: string) => T) => knownCameras(deps).map((camera) => [camera, fn(camera)] as const);
@@ -62,6 +62,25 @@ export function metricsRegistry(deps: ApiDeps): Registry {
   single("camkeep_healthy", "1 when /healthz reports ok", () => (health.reasons().length ? 0 : 1));
   single("camkeep_invalid_cache_files_total", "Files in the cache that are not segments", () => stats.invalidCacheFiles, "counter");
   single("camkeep_activity_ignored_frames_total", "Activity frames for cameras not configured or not recording", () => stats.ignoredActivityFrames, "counter");
+
+  single("camkeep_expiry_runs_total", "Expiry runs completed", () => cleanup.counters.expiryRuns, "counter");
+  single("camkeep_events_expired_total", "Events whose clip retention ended", () => cleanup.counters.eventsExpired, "counter");
+  single("camkeep_disk_protection_deleted_total", "Recordings deleted to keep storage.min_free free", () => cleanup.counters.diskDeleted, "counter");
+  single("camkeep_disk_protection_freed_bytes_total", "Bytes freed by disk protection", () => cleanup.counters.diskFreedBytes, "counter");
+  new Counter({
+    name: "camkeep_recordings_expired_total", help: "Recordings deleted by expiry, by rule", labelNames: ["rule"], registers,
+    collect() {
+      this.reset();
+      for (const [rule, n] of Object.entries(cleanup.counters.expired)) this.inc({ rule }, n ?? 0);
+    },
+  });
+  new Counter({
+    name: "camkeep_cleanup_skipped_total", help: "Cleanup runs skipped, by reason", labelNames: ["reason"], registers,
+    collect() {
+      this.reset();
+      for (const [reason, n] of Object.entries(cleanup.counters.skipped)) this.inc({ reason }, n);
+    },
+  });
 
   const passes = new Histogram({
     name: "camkeep_maintainer_pass_seconds", help: "Duration of maintainer passes", registers,

@@ -9,7 +9,7 @@ export function knownCameras({ config, totals }: ApiDeps): string[] {
 }
 
 export function statusRoutes(deps: ApiDeps) {
-  const { config, db, stats, totals, health, startedAtMs } = deps;
+  const { config, db, stats, totals, health, cleanup, startedAtMs } = deps;
   return new Hono().get("/", (c) => {
     const now = Date.now() / 1000;
     const cameras = Object.fromEntries(knownCameras(deps).map((name) => {
@@ -50,7 +50,12 @@ export function statusRoutes(deps: ApiDeps) {
         available: stats.storageAvailable,
       },
       maintainer: { passes: stats.passes, last_pass_end: stats.lastPassEnd === undefined ? null : stats.lastPassEnd / 1000, last_pass_ms: Math.round(stats.lastPassMs) },
-      expiry: { last_run: null },
+      expiry: {
+        last_run: cleanup.lastExpiry ? { at: cleanup.lastExpiry.startedAt, duration_ms: Math.round(cleanup.lastExpiry.durationMs), recordings: cleanup.lastExpiry.recordings, events: cleanup.lastExpiry.eventsExpired, leftover_files: cleanup.lastExpiry.leftoverFiles } : null,
+        runs: cleanup.counters.expiryRuns,
+        skipped: cleanup.counters.skipped,
+      },
+      disk_protection: cleanup.lastDisk ? { deleted: cleanup.counters.diskDeleted, freed_bytes: cleanup.counters.diskFreedBytes, last_free_after: cleanup.lastDisk.freeAfter } : null,
       invalid_cache_files: stats.invalidCacheFiles,
     });
   });

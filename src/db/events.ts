@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, isNull, lte, or, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, gte, isNull, lt, lte, notInArray, or, type SQL } from "drizzle-orm";
 import type { EventSpan } from "../record/decide.ts";
 import type { Db } from "./open.ts";
 import { events, type Event } from "./schema.ts";
@@ -58,4 +58,48 @@ export function eventBuckets(db: Db, camera: string, bucketSeconds: number): { b
     .query(`SELECT CAST(start_time / ${bucketSeconds} AS INTEGER) * ${bucketSeconds} AS bucket, count(*) AS events
             FROM events WHERE camera = ? GROUP BY 1`)
     .all(camera) as { bucket: number; events: number }[];
+}
+
+/** Events with a clip that may hold some of [from, to] once padded; one camera, or all. */
+export function holdingEvents(db: Db, camera: string | undefined, from: number, to: number, pre: number, post: number) {
+  return db
+    .select({ label: events.label, start_time: events.start_time, end_time: events.end_time, has_clip: events.has_clip, retain_indefinitely: events.retain_indefinitely })
+    .from(events)
+    .where(and(
+      camera === undefined ? undefined : eq(events.camera, camera),
+      eq(events.has_clip, true),
+      lte(events.start_time, to + pre),
+      or(isNull(events.end_time), gte(events.end_time, from - post)),
+    ))
+    .all();
+}
+
+/**
+ * Ends the clip of a camera's events that ended before `cutoff` (SPEC 1.3): those with `label`,
+ * or with any label but `otherThan` when label is undefined. Returns how many; dry runs count only.
+ */
+export function expireEvents(db: Db, camera: string, cutoff: number, label: string | undefined, otherThan: string[], dryRun: boolean): number {
+  const where = and(
+    eq(events.camera, camera),
+    eq(events.has_clip, true),
+    eq(events.retain_indefinitely, false),
+    lt(events.end_time, cutoff),
+    label !== undefined ? eq(events.label, label) : otherThan.length ? notInArray(events.label, otherThan) : undefined,
+  );
+  if (dryRun) return db.select({ n: count() }).from(events).where(where).get()?.n ?? 0;
+  return db.update(events).set({ has_clip: false }).where(where).returning({ id: events.id }).all().length;
+}
+
+/** Cameras that have events (for event retention of removed cameras). */
+export function eventCameras(db: Db): string[] {
+  return db.selectDistinct({ camera: events.camera }).from(events).all().map((r) => r.camera);
+}
+
+/** Events retained indefinitely that may overlap [from, to], any camera. */
+export function indefiniteEvents(db: Db, from: number, to: number) {
+  return db
+    .select({ camera: events.camera, start_time: events.start_time, end_time: events.end_time, has_clip: events.has_clip })
+    .from(events)
+    .where(and(eq(events.retain_indefinitely, true), lte(events.start_time, to), or(isNull(events.end_time), gte(events.end_time, from))))
+    .all();
 }

@@ -1,4 +1,4 @@
-import { and, count, eq, gte, lt, lte, max, sql } from "drizzle-orm";
+import { and, count, eq, gte, lt, lte, max, min, sql } from "drizzle-orm";
 import { MAX_SEGMENT_SECONDS } from "../record/decide.ts";
 import type { Db } from "./open.ts";
 import { recordings, type NewRecording, type Recording } from "./schema.ts";
@@ -97,4 +97,34 @@ export function recordingBuckets(db: Db, camera: string): Bucket[] {
 /** Newest segment start of one camera (the camera+start index's last entry). */
 export function lastRecordingStart(db: Db, camera: string): number | undefined {
   return db.select({ t: max(recordings.start_time) }).from(recordings).where(eq(recordings.camera, camera)).get()?.t ?? undefined;
+}
+
+/** The columns expiry and disk protection need. */
+export type ExpiryCandidate = Pick<Recording, "id" | "camera" | "path" | "start_time" | "end_time" | "duration" | "motion" | "objects" | "unjudged" | "segment_size">;
+
+const candidateColumns = {
+  id: recordings.id, camera: recordings.camera, path: recordings.path, start_time: recordings.start_time, end_time: recordings.end_time,
+  duration: recordings.duration, motion: recordings.motion, objects: recordings.objects, unjudged: recordings.unjudged, segment_size: recordings.segment_size,
+};
+
+/**
+ * A camera's recordings starting after `afterStart` and before `startBefore`, oldest first,
+ * `limit` at a time (keyset paging on the camera+start index: kept rows are not read twice).
+ */
+export function cameraRecordingsPage(db: Db, camera: string, afterStart: number, startBefore: number, limit: number): ExpiryCandidate[] {
+  return db.select(candidateColumns).from(recordings)
+    .where(and(eq(recordings.camera, camera), sql`${recordings.start_time} > ${afterStart}`, lt(recordings.start_time, startBefore)))
+    .orderBy(recordings.start_time).limit(limit).all();
+}
+
+/** All cameras' recordings, oldest first, after the key (start, id), `limit` at a time. */
+export function oldestRecordingsPage(db: Db, after: { start: number; id: string }, limit: number): ExpiryCandidate[] {
+  return db.select(candidateColumns).from(recordings)
+    .where(sql`(${recordings.start_time}, ${recordings.id}) > (${after.start}, ${after.id})`)
+    .orderBy(recordings.start_time, recordings.id).limit(limit).all();
+}
+
+/** Oldest start of all recordings (the start index's first entry). */
+export function oldestRecordingStart(db: Db): number | undefined {
+  return db.select({ t: min(recordings.start_time) }).from(recordings).get()?.t ?? undefined;
 }

@@ -2,13 +2,13 @@ import { existsSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/load.ts";
 import type { Db } from "../db/open.ts";
-import { newestRecordingStart, recentBandwidth } from "../db/recordings.ts";
+import { recentBandwidth } from "../db/recordings.ts";
 import { healthProbe } from "../db/schema.ts";
 import type { KeeperStats } from "../record/stats.ts";
-import type { ReconcileReport } from "../storage/reconcile.ts";
+import type { StorageGate } from "../storage/gate.ts";
 import { minFreeBytes, volumeSpace } from "../storage/space.ts";
 import { hasVolumeMarker } from "../storage/volume.ts";
-import { ClockWatch } from "./clock.ts";
+import type { ClockVerdict } from "./clock.ts";
 import { healthReasons, type HealthInputs } from "./health.ts";
 
 export interface StorageSpace {
@@ -20,10 +20,10 @@ export interface StorageSpace {
 
 /** Runs the checks behind /healthz and the storage figures of /api/status. */
 export class HealthMonitor {
-  private readonly clock = new ClockWatch();
-
   constructor(
-    private readonly deps: { config: Config; db: Db; stats: KeeperStats; reconcile: ReconcileReport; startedAtMs: number; now?: () => number },
+    private readonly deps: {
+      config: Config; db: Db; stats: KeeperStats; storage: StorageGate; clock: () => ClockVerdict; startedAtMs: number; now?: () => number;
+    },
   ) {}
 
   storageSpace(): StorageSpace {
@@ -34,7 +34,7 @@ export class HealthMonitor {
   }
 
   inputs(): HealthInputs {
-    const { config, db, stats, reconcile, startedAtMs } = this.deps;
+    const { config, db, stats, storage, startedAtMs } = this.deps;
     const nowMs = (this.deps.now ?? Date.now)();
     const root = config.recordingsDir;
     const storagePresent = existsSync(root);
@@ -48,10 +48,10 @@ export class HealthMonitor {
       storagePresent,
       storageWritable: storagePresent && writable(root),
       storageClaimed: storagePresent && hasVolumeMarker(root),
-      reconcileProblem: reconcile.ok ? undefined : reconcile.reason,
+      reconcileProblem: storage.report?.ok === false ? storage.report.reason : undefined,
       freeBytes: space.free,
       minFreeBytes: space.minFree,
-      clock: this.clock.check(nowMs / 1000, performance.now() / 1000, newestRecordingStart(db)),
+      clock: this.deps.clock(),
     };
   }
 

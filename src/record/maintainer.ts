@@ -8,7 +8,7 @@ import { logger } from "../log/log.ts";
 import type { MediaEngine } from "../media/engine.ts";
 import { fsyncDir, fsyncPath } from "../storage/durable.ts";
 import { storeSegment } from "../storage/store.ts";
-import { hasVolumeMarker } from "../storage/volume.ts";
+import type { StorageGate } from "../storage/gate.ts";
 import type { ActivityStore } from "./activity.ts";
 import { filesOpenUnder, scanCache, settledSegments, type CacheFile } from "./cache.ts";
 import { activityWatermark, decideSegment, MAX_SEGMENT_SECONDS, type EventSpan, type Verdict } from "./decide.ts";
@@ -26,6 +26,7 @@ export interface MaintainerDeps {
   media: MediaEngine;
   activity: ActivityStore;
   totals: ArchiveTotals;
+  storage: StorageGate;
   /** Wall clock in epoch ms (tests pass their own). */
   now?: () => number;
 }
@@ -96,8 +97,10 @@ export class Maintainer {
     this.forgetGone(scan.byCamera);
     this.protectCacheVolume(scan.byCamera);
 
-    this.stats.storageAvailable = hasVolumeMarker(this.cfg.recordingsDir);
-    if (!this.stats.storageAvailable) log.error(`storage ${this.cfg.recordingsDir} lacks its volume marker (unmounted?): keeping segments in the cache`);
+    await this.deps.storage.retryIfMounted();
+    const storageProblem = this.deps.storage.problem();
+    this.stats.storageAvailable = !storageProblem;
+    if (storageProblem) log.error(`${storageProblem}: keeping segments in the cache`);
 
     let open: Set<string> | undefined;
     const openFiles = () => (open ??= filesOpenUnder(this.cacheDir));

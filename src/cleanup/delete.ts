@@ -1,0 +1,60 @@
+import { lstatSync, rmdirSync, unlinkSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { deleteRecordings, type ExpiryCandidate } from "../db/recordings.ts";
+import type { Db } from "../db/open.ts";
+import type { ArchiveTotals } from "../db/totals.ts";
+import { logger } from "../log/log.ts";
+
+const log = logger("cleanup");
+
+export interface DeleteResult {
+  rows: number;
+  /** Bytes the file system really gave back (blocks of files that were there and are gone). */
+  freedBytes: number;
+}
+
+/**
+ * Deletes recordings, file first, then row (SPEC 4): a crash in between leaves a row without
+ * a file, which start-up reconcile removes, never a file nobody knows of. A file that cannot be
+ * removed (other than already gone) keeps its row. Folders left empty are noted in `touched`.
+ */
+export function deleteRecordingsAndFiles(db: Db, totals: ArchiveTotals, rows: readonly ExpiryCandidate[], touched: Set<string>): DeleteResult {
+  const gone: string[] = [];
+  let freedBytes = 0;
+  for (const r of rows) {
+    try {
+      const st = lstatSync(r.path);
+      unlinkSync(r.path);
+      freedBytes += st.blocks * 512;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") {
+        log.error(`cannot delete ${r.path}, keeping its row: ${(e as Error).message}`);
+        continue;
+      }
+    }
+    gone.push(r.id);
+    touched.add(dirname(r.path));
+    totals.remove(r.camera, r.segment_size, r.duration);
+  }
+  deleteRecordings(db, gone);
+  return { rows: gone.length, freedBytes };
+}
+
+/** Removes the folders that became empty, deepest first, up to but never including the root. */
+export function removeEmptyFolders(root: string, touched: Iterable<string>): number {
+  const top = resolve(root);
+  const folders = new Set<string>();
+  for (let dir of touched) {
+    for (dir = resolve(dir); dir.startsWith(`${top}/`); dir = dirname(dir)) folders.add(dir);
+  }
+  let removed = 0;
+  for (const dir of [...folders].sort((a, b) => b.length - a.length)) {
+    try {
+      rmdirSync(dir);
+      removed++;
+    } catch {
+      /* not empty, or gone: both fine */
+    }
+  }
+  return removed;
+}

@@ -1,0 +1,94 @@
+import type { Config } from "../config/load.ts";
+import { indefiniteEvents } from "../db/events.ts";
+import type { Db } from "../db/open.ts";
+import { oldestRecordingsPage, type ExpiryCandidate } from "../db/recordings.ts";
+import type { ArchiveTotals } from "../db/totals.ts";
+import { logger } from "../log/log.ts";
+import { eventCovers } from "../record/decide.ts";
+import { deleteRecordingsAndFiles, removeEmptyFolders } from "./delete.ts";
+
+const log = logger("disk");
+
+const PAGE = 1_000;
+
+/**
+ * Which of these rows (oldest first) to delete to free `needed` bytes: the oldest first,
+ * skipping protected ones; stops as soon as their sizes cover the need. Pure.
+ */
+export function pickForSpace<T extends { segment_size: number }>(rows: readonly T[], needed: number, isProtected: (row: T) => boolean): T[] {
+  const picked: T[] = [];
+  let planned = 0;
+  for (const row of rows) {
+    if (planned >= needed) break;
+    if (isProtected(row)) continue;
+    picked.push(row);
+    planned += row.segment_size;
+  }
+  return picked;
+}
+
+export interface DiskReport {
+  freeBefore: number;
+  threshold: number;
+  freedBytes: number;
+  deleted: number;
+  /** True when even the oldest recordings retained indefinitely had to go. */
+  tookProtected: boolean;
+  freeAfter: number;
+}
+
+export interface DiskDeps {
+  config: Config;
+  db: Db;
+  totals: ArchiveTotals;
+  /** Free bytes on the storage volume, measured now. */
+  free: () => number;
+  threshold: number;
+}
+
+/**
+ * Disk protection (SPEC 5.2): while free space is under the threshold, delete the oldest
+ * recordings, skipping those overlapping an event retained indefinitely; only if that is not
+ * enough, the oldest of all. Free space is measured again after every batch, so only bytes
+ * really given back count.
+ */
+export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
+  const { config, db, totals, threshold } = deps;
+  const freeBefore = deps.free();
+  if (freeBefore >= threshold) return null;
+  log.error(`storage volume has ${freeBefore} bytes free, under the ${threshold} bytes it must keep: deleting the oldest recordings`);
+  const report: DiskReport = { freeBefore, threshold, freedBytes: 0, deleted: 0, tookProtected: false, freeAfter: freeBefore };
+  const touched = new Set<string>();
+
+  for (const spareNothing of [false, true]) {
+    if (spareNothing) {
+      if (report.freeAfter >= threshold) break;
+      report.tookProtected = true;
+      log.error("deleting recordings retained indefinitely: nothing else is left to free space with");
+    }
+    for (let after = { start: -Infinity, id: "" }; report.freeAfter < threshold; ) {
+      const page = oldestRecordingsPage(db, after, PAGE);
+      if (!page.length) break;
+      const last = page.at(-1)!;
+      after = { start: last.start_time, id: last.id };
+      const keep = spareNothing ? () => false : protectedBy(config, indefiniteEvents(db, page[0]!.start_time - 3600, last.end_time + 3600));
+      const doomed = pickForSpace(page, threshold - report.freeAfter, keep);
+      const result = deleteRecordingsAndFiles(db, totals, doomed, touched);
+      report.deleted += result.rows;
+      report.freedBytes += result.freedBytes;
+      report.freeAfter = deps.free();
+      await Bun.sleep(0);
+    }
+  }
+  removeEmptyFolders(config.recordingsDir, touched);
+  const level = report.freeAfter >= threshold ? "warn" : "error";
+  log[level](`deleted ${report.deleted} recordings, freeing ${report.freedBytes} bytes; ${report.freeAfter} bytes free now${report.freeAfter < threshold ? " — still under the threshold" : ""}`);
+  return report;
+}
+
+function protectedBy(config: Config, events: ReturnType<typeof indefiniteEvents>) {
+  return (row: ExpiryCandidate) => {
+    const cam = config.cameras[row.camera]?.record.events;
+    return events.some((e) => e.camera === row.camera && eventCovers(e, row.start_time, row.end_time, cam?.pre_capture ?? 0, cam?.post_capture ?? 0));
+  };
+}

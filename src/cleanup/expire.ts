@@ -1,0 +1,171 @@
+import { lstatSync, readdirSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
+import type { Config } from "../config/load.ts";
+import { eventCameras, expireEvents, holdingEvents } from "../db/events.ts";
+import type { Db } from "../db/open.ts";
+import { cameraRecordingsPage, oldestRecordingStart, type ExpiryCandidate } from "../db/recordings.ts";
+import type { ArchiveTotals } from "../db/totals.ts";
+import { logger } from "../log/log.ts";
+import { MAX_SEGMENT_SECONDS } from "../record/decide.ts";
+import { parseStoragePath } from "../storage/layout.ts";
+import { cameraPolicy, eventExpired, eventRetentionCutoffs, expireVerdict, removedCameraPolicy, type ExpiryPolicy, type ExpiryRule } from "./decide.ts";
+import { deleteRecordingsAndFiles, removeEmptyFolders } from "./delete.ts";
+
+const log = logger("expire");
+
+type HoldingEvent = ReturnType<typeof holdingEvents>[number];
+
+/** Rows read and deleted per batch: small enough that no write holds the database for long. */
+export const EXPIRY_BATCH = 2_000;
+
+export interface ExpiryReport {
+  dryRun: boolean;
+  startedAt: number; // epoch s
+  durationMs: number;
+  /** Recordings deleted (or, in a dry run, that would be), by camera and rule. */
+  recordings: Record<string, Partial<Record<ExpiryRule, number>>>;
+  eventsExpired: number;
+  leftoverFiles: number;
+  emptyFolders: number;
+  /** Longest time one batch kept the event loop (and the database) to itself. */
+  longestBatchMs: number;
+}
+
+export interface ExpiryDeps {
+  config: Config;
+  db: Db;
+  totals: ArchiveTotals;
+  now: number; // epoch s
+  dryRun?: boolean;
+}
+
+/**
+ * One expiry run (SPEC 4): events past their retention first (so they stop holding
+ * recordings), then recordings camera by camera, then leftover files, then empty folders.
+ * Batches yield to the event loop between them so the maintainer and the API keep running.
+ */
+export async function runExpiry(deps: ExpiryDeps): Promise<ExpiryReport> {
+  const { config, db, totals, now } = deps;
+  const dryRun = deps.dryRun ?? false;
+  const t0 = performance.now();
+  const report: ExpiryReport = {
+    dryRun, startedAt: now, durationMs: 0, recordings: {}, eventsExpired: 0, leftoverFiles: 0, emptyFolders: 0, longestBatchMs: 0,
+  };
+  const touched = new Set<string>();
+
+  // Events of removed cameras follow the global settings.
+  for (const camera of new Set([...Object.keys(config.cameras), ...eventCameras(db)])) {
+    const { labels, otherLabels } = eventRetentionCutoffs(config.cameras[camera]?.record ?? config.record, now);
+    for (const [label, cutoff] of Object.entries(labels)) report.eventsExpired += expireEvents(db, camera, cutoff, label, [], dryRun);
+    report.eventsExpired += expireEvents(db, camera, otherLabels, undefined, Object.keys(labels), dryRun);
+  }
+
+  for (const camera of new Set([...Object.keys(config.cameras), ...totals.cameras()])) {
+    const cam = config.cameras[camera]?.record;
+    const policy = cam ? cameraPolicy(cam, now) : removedCameraPolicy(config.record.retain.days, now);
+    // The same rule the event update above applied, so that a dry run, which changed no event, agrees.
+    const cutoffs = eventRetentionCutoffs(cam ?? config.record, now);
+    await expireCamera(deps, camera, policy, (e) => !eventExpired(e, cutoffs), report, touched);
+  }
+
+  report.leftoverFiles = removeLeftovers(deps, touched);
+  if (!dryRun) report.emptyFolders = removeEmptyFolders(config.recordingsDir, touched);
+  report.durationMs = performance.now() - t0;
+  const total = Object.values(report.recordings).reduce((n, byRule) => n + Object.values(byRule).reduce((a, b) => a + (b ?? 0), 0), 0);
+  log.info(`${dryRun ? "dry run: would expire" : "expired"} ${total} recordings, ${report.eventsExpired} events, ${report.leftoverFiles} leftover files; ${report.emptyFolders} empty folders removed; ${Math.round(report.durationMs)} ms, longest batch ${report.longestBatchMs.toFixed(1)} ms`);
+  return report;
+}
+
+async function expireCamera(
+  deps: ExpiryDeps, camera: string, policy: ExpiryPolicy, holds: (e: HoldingEvent) => boolean, report: ExpiryReport, touched: Set<string>,
+) {
+  const { db, totals } = deps;
+  // Only segments starting before the cutoff can end before it.
+  for (let after = -Infinity; ; ) {
+    const t = performance.now();
+    const page = cameraRecordingsPage(db, camera, after, policy.cutoff, EXPIRY_BATCH);
+    if (!page.length) break;
+    after = page.at(-1)!.start_time;
+    const events = holdingEvents(db, camera, page[0]!.start_time, page.at(-1)!.end_time, policy.pre, policy.post).filter(holds);
+    const doomed: ExpiryCandidate[] = [];
+    for (const row of page) {
+      const rule = expireVerdict(row, events, policy);
+      if (!rule) continue;
+      const counts = (report.recordings[camera] ??= {});
+      counts[rule] = (counts[rule] ?? 0) + 1;
+      doomed.push(row);
+    }
+    if (!deps.dryRun) deleteRecordingsAndFiles(db, totals, doomed, touched);
+    report.longestBatchMs = Math.max(report.longestBatchMs, performance.now() - t);
+    await Bun.sleep(0); // let the maintainer and the API in between batches
+  }
+}
+
+/**
+ * Files under storage that no row points to and that are older than every row (leftovers of
+ * a crash or of an older install), deleted by the retention of the camera their folder names.
+ * The layout is ordered by time, so only the folders up to the oldest row's hour are read:
+ * the work is bounded by the leftovers, not by the archive.
+ */
+function removeLeftovers({ config, db, now, dryRun }: ExpiryDeps, touched: Set<string>): number {
+  const root = config.recordingsDir;
+  const oldest = oldestRecordingStart(db) ?? now;
+  const oldestHour = new Date(Math.floor(oldest / 3600) * 3600 * 1000).toISOString().slice(0, 13).replace("T", "/");
+  let removed = 0;
+  const visit = (dir: string, rel: string) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const path = join(dir, e.name);
+      const relPath = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        // Day and hour folders sort by time: skip those after the oldest row's hour.
+        if (relPath.length <= 13 && relPath > oldestHour.slice(0, relPath.length)) continue;
+        visit(path, relPath);
+        continue;
+      }
+      const where = e.isFile() ? parseStoragePath(root, path) : undefined;
+      // Not ours, or not older than every row: a file that starts before the oldest row cannot be any row's file.
+      if (!where || where.start >= oldest) continue;
+      const days = config.cameras[where.camera]?.record.retain.days ?? config.record.retain.days;
+      if (where.start + MAX_SEGMENT_SECONDS >= now - days * 86_400) continue;
+      removed++;
+      if (dryRun) continue;
+      try {
+        lstatSync(path);
+        unlinkSync(path);
+        touched.add(dir);
+      } catch (err) {
+        log.warn(`cannot remove leftover ${path}: ${(err as Error).message}`);
+      }
+    }
+  };
+  visit(root, "");
+  return removed;
+}
+
+/** A report for people: counts per camera and rule, never one line per recording. */
+export function formatExpiry(r: ExpiryReport): string {
+  const verb = r.dryRun ? "would delete" : "deleted";
+  const lines = [`${r.dryRun ? "Dry run — nothing deleted." : "Expiry done."} (${Math.round(r.durationMs)} ms)`];
+  const RULES: Record<ExpiryRule, string> = {
+    retention: "older than the camera's retain.days, no event holds them",
+    event_mode: "held only by events, but events.retain.mode rejects them (no motion/objects)",
+    removed_camera: "camera no longer configured, older than the global retain.days",
+  };
+  const cameras = Object.keys(r.recordings).sort();
+  if (!cameras.length) lines.push(`recordings: none to delete`);
+  for (const camera of cameras) {
+    for (const [rule, n] of Object.entries(r.recordings[camera]!) as [ExpiryRule, number][]) {
+      lines.push(`${camera}: ${verb} ${n} recordings — ${RULES[rule]}`);
+    }
+  }
+  lines.push(`events: ${r.eventsExpired} ${r.dryRun ? "would stop" : "stopped"} holding recordings (past events.retain days)`);
+  lines.push(`leftover files (no row, older than every row): ${r.leftoverFiles}`);
+  if (!r.dryRun) lines.push(`empty folders removed: ${r.emptyFolders}`);
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,124 @@
+import { Cron } from "croner";
+import type { Config } from "../config/load.ts";
+import type { Db } from "../db/open.ts";
+import type { ArchiveTotals } from "../db/totals.ts";
+import type { ClockVerdict } from "../health/clock.ts";
+import type { StorageSpace } from "../health/monitor.ts";
+import { logger } from "../log/log.ts";
+import { volumeSpace } from "../storage/space.ts";
+import { removeStaleClips } from "./clips.ts";
+import type { ExpiryRule } from "./decide.ts";
+import { protectDisk, type DiskReport } from "./disk.ts";
+import { runExpiry, type ExpiryReport } from "./expire.ts";
+
+const log = logger("cleanup");
+
+export interface CleanupDeps {
+  config: Config;
+  db: Db;
+  totals: ArchiveTotals;
+  /** Why nothing may be deleted now (storage unmounted, reconcile refused), or undefined. */
+  storageProblem: () => string | undefined;
+  clock: () => ClockVerdict;
+  space: () => StorageSpace;
+  now?: () => number; // epoch ms
+  /** Seconds between runs; default: expiry every record.expire_interval minutes, the rest every minute. */
+  intervals?: { expiry: number; disk: number; clips: number };
+}
+
+/** What cleanup has done since start, for status and metrics. */
+export interface CleanupCounters {
+  expiryRuns: number;
+  expired: Partial<Record<ExpiryRule, number>>;
+  eventsExpired: number;
+  diskRuns: number;
+  diskDeleted: number;
+  diskFreedBytes: number;
+  clipsRemoved: number;
+  skipped: Record<string, number>;
+}
+
+/**
+ * The scheduled deletions of SPEC 4 and 5.2 on croner jobs. `protect` keeps two runs of one
+ * job from overlapping; `catch` logs a failed run and keeps the job. Nothing is deleted while
+ * storage looks unmounted or the clock is not to be trusted.
+ */
+export class Cleanup {
+  readonly counters: CleanupCounters = { expiryRuns: 0, expired: {}, eventsExpired: 0, diskRuns: 0, diskDeleted: 0, diskFreedBytes: 0, clipsRemoved: 0, skipped: {} };
+  lastExpiry?: ExpiryReport;
+  lastDisk?: DiskReport;
+  private jobs: Cron[] = [];
+
+  constructor(private readonly deps: CleanupDeps) {}
+
+  start(): void {
+    const i = this.deps.intervals ?? { expiry: this.deps.config.record.expire_interval * 60, disk: 60, clips: 60 };
+    const every = (seconds: number, name: string, fn: () => unknown) =>
+      new Cron("* * * * * *", { name, interval: seconds, protect: true, catch: (e) => log.error(`${name} failed: ${(e as Error).stack ?? e}`) }, async () => {
+        await fn();
+      });
+    this.jobs = [
+      every(i.expiry, "expiry", () => this.expireNow()),
+      every(i.disk, "disk", () => this.protectDiskNow()),
+      every(i.clips, "clips", () => this.removeClipsNow()),
+    ];
+  }
+
+  /** Stops scheduling; waits for a run in progress to finish. */
+  async stop(): Promise<void> {
+    for (const job of this.jobs) job.stop();
+    while (this.jobs.some((j) => j.isBusy())) await Bun.sleep(20);
+    this.jobs = [];
+  }
+
+  private nowMs(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  /** kind: a short label for metrics ("storage", "clock"); why: the message for the log. */
+  private skip(kind: "storage" | "clock", why: string, what: string): void {
+    this.counters.skipped[kind] = (this.counters.skipped[kind] ?? 0) + 1;
+    log.warn(`${what} skipped: ${why}`);
+  }
+
+  async expireNow(): Promise<ExpiryReport | undefined> {
+    const problem = this.deps.storageProblem();
+    if (problem) return void this.skip("storage", problem, "expiry");
+    const clock = this.deps.clock();
+    if (!clock.sane) return void this.skip("clock", clock.reason ?? "clock not sane", "expiry");
+    const report = await runExpiry({ config: this.deps.config, db: this.deps.db, totals: this.deps.totals, now: this.nowMs() / 1000 });
+    this.lastExpiry = report;
+    this.counters.expiryRuns++;
+    this.counters.eventsExpired += report.eventsExpired;
+    for (const byRule of Object.values(report.recordings)) {
+      for (const [rule, n] of Object.entries(byRule) as [ExpiryRule, number][]) this.counters.expired[rule] = (this.counters.expired[rule] ?? 0) + n;
+    }
+    return report;
+  }
+
+  async protectDiskNow(): Promise<DiskReport | undefined> {
+    const problem = this.deps.storageProblem();
+    if (problem) return void this.skip("storage", problem, "disk protection");
+    const space = this.deps.space();
+    if (space.free >= space.minFree) return undefined;
+    // With a clock not to be trusted, act only when the disk is really filling (half the margin gone).
+    const clock = this.deps.clock();
+    if (!clock.sane && space.free >= space.minFree / 2) return void this.skip("clock", clock.reason ?? "clock not sane", "disk protection");
+    const report = await protectDisk({
+      config: this.deps.config, db: this.deps.db, totals: this.deps.totals, threshold: space.minFree, free: () => volumeSpace(this.deps.config.recordingsDir).free,
+    });
+    if (report) {
+      this.lastDisk = report;
+      this.counters.diskRuns++;
+      this.counters.diskDeleted += report.deleted;
+      this.counters.diskFreedBytes += report.freedBytes;
+    }
+    return report ?? undefined;
+  }
+
+  removeClipsNow(): number {
+    const n = removeStaleClips(this.deps.config.cacheDir, this.nowMs());
+    this.counters.clipsRemoved += n;
+    return n;
+  }
+}

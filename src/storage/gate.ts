@@ -1,0 +1,48 @@
+import type { Db } from "../db/open.ts";
+import { logger } from "../log/log.ts";
+import type { MediaEngine } from "../media/engine.ts";
+import { reconcileStorage, type ReconcileReport } from "./reconcile.ts";
+import { hasVolumeMarker, VOLUME_MARKER } from "./volume.ts";
+
+const log = logger("storage");
+
+/** A refused reconcile is tried again at most this often, once the marker is back. */
+const RETRY_MS = 60_000;
+
+/**
+ * Whether storage may be written to and deleted from. It may not while its volume marker is
+ * missing (an unmounted disk leaves an empty mount point) or while start-up reconcile refused
+ * to change anything. A disk mounted late — a NAS share after boot — is noticed: once the
+ * marker is back, reconcile runs again and storage opens without a restart.
+ */
+export class StorageGate {
+  report?: ReconcileReport;
+  private lastTry = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly media: MediaEngine,
+    readonly root: string,
+  ) {}
+
+  async open(): Promise<ReconcileReport> {
+    this.lastTry = Date.now();
+    this.report = await reconcileStorage(this.db, this.media, this.root);
+    if (!this.report.ok) log.error(`start-up reconcile changed nothing: ${this.report.reason}`);
+    return this.report;
+  }
+
+  /** Called by the maintainer each pass: cheap unless a refused reconcile may now succeed. */
+  async retryIfMounted(): Promise<void> {
+    if (this.report?.ok !== false || Date.now() - this.lastTry < RETRY_MS || !hasVolumeMarker(this.root)) return;
+    log.info(`storage marker ${VOLUME_MARKER} is back: reconciling again`);
+    await this.open();
+  }
+
+  /** Why storage may not be used now, or undefined when it may. */
+  problem(): string | undefined {
+    if (this.report && !this.report.ok) return this.report.reason;
+    if (!hasVolumeMarker(this.root)) return `storage ${this.root} lacks ${VOLUME_MARKER} (unmounted?)`;
+    return undefined;
+  }
+}
