@@ -11,12 +11,12 @@ import { join } from "node:path";
 import { startApp } from "../src/app.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { setLogLevel } from "../src/log/log.ts";
-import { buildArchive } from "./fixture.ts";
+import { buildArchiveApart } from "./fixture.ts";
 
 setLogLevel("warn");
 const dir = mkdtempSync(join(tmpdir(), "camkeep-bench-api-"));
 let t = performance.now();
-const archive = buildArchive(join(dir, "camkeep.db"));
+const archive = buildArchiveApart(join(dir, "camkeep.db"));
 console.log(`built ${archive.rows.toLocaleString()} rows in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
 const config = parseConfig(`data_dir: ${dir}\napi: { listen: 127.0.0.1:0 }\ncameras: { ${archive.cameras.map((c) => `${c}: {}`).join(", ")} }\n`, join(dir, "c.yml"));

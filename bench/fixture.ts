@@ -10,7 +10,7 @@ export function buildArchive(path: string, opts: { cameras?: number; days?: numb
   const cameras = opts.cameras ?? 8;
   const days = opts.days ?? 30;
   const now = opts.now ?? Math.floor(Date.now() / 1000);
-  const start = now - days * 86_400;
+  const start = Math.floor((now - days * 86_400) / 600) * 600; // aligned, so events fall every 10 minutes
   openDb(path).$client.close(); // schema via the real migrations
   const db = new Database(path);
   db.run("PRAGMA synchronous = OFF");
@@ -34,3 +34,12 @@ export function buildArchive(path: string, opts: { cameras?: number; days?: numb
   db.close();
   return { cameras: names, rows, start, now };
 }
+
+/** Builds the archive in a child process, so the caller's memory figures are its own. */
+export function buildArchiveApart(path: string): { cameras: string[]; rows: number; start: number; now: number } {
+  const p = Bun.spawnSync([process.execPath, import.meta.path, path], { stderr: "inherit" });
+  if (p.exitCode !== 0) throw new Error("building the archive failed");
+  return JSON.parse(p.stdout.toString());
+}
+
+if (import.meta.main) process.stdout.write(JSON.stringify(buildArchive(process.argv[2]!)));

@@ -89,6 +89,7 @@ describe("status and metrics", () => {
     expect(s.cameras.back_yard).toMatchObject({ configured: true, segments_kept: 0, last_segment_start: null });
     expect(s.storage.volume_free_bytes).toBeGreaterThan(0);
     expect(s.maintainer.passes).toBeGreaterThan(0);
+    expect(s.expiry).toEqual({ last_run: null, runs: 0, skipped: {} }); // hourly: not yet run
   });
   test("/metrics is Prometheus text with per-camera series", async () => {
     const res = await call("/metrics");
@@ -100,6 +101,8 @@ describe("status and metrics", () => {
     expect(text).toMatch(/camkeep_maintainer_pass_seconds_count \d+/);
     expect(text).toMatch(/camkeep_storage_free_bytes \d+/);
     expect(text).toContain("camkeep_healthy 1");
+    expect(text).toContain("camkeep_expiry_runs_total 0");
+    expect(text).toContain("camkeep_disk_protection_freed_bytes_total 0");
   });
 });
 

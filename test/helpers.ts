@@ -76,3 +76,29 @@ export async function boxOrder(path: string): Promise<string[]> {
   }
   return types;
 }
+
+/**
+ * A segment already in storage: a real MP4 at its layout path (hard-linked: cheap, and
+ * unlinking it frees nothing else) and, unless `row` is false, its row.
+ */
+export async function storedSegment(
+  db: import("../src/db/open.ts").Db, root: string, camera: string, start: number,
+  opts: { row?: boolean; motion?: number; objects?: number; unjudged?: boolean; copy?: boolean } = {},
+): Promise<string> {
+  const { storagePath } = await import("../src/storage/layout.ts");
+  const { recordingId } = await import("../src/storage/store.ts");
+  const { recordings } = await import("../src/db/schema.ts");
+  const { linkSync, statSync } = await import("node:fs");
+  const { dirname } = await import("node:path");
+  const path = storagePath(root, camera, start);
+  mkdirSync(dirname(path), { recursive: true });
+  if (opts.copy) copyFileSync(await segmentFile(2), path);
+  else linkSync(await segmentFile(2), path);
+  if (opts.row !== false) {
+    db.insert(recordings).values({
+      id: recordingId(start), camera, path, start_time: start, end_time: start + 2, duration: 2,
+      motion: opts.motion ?? 5, objects: opts.objects ?? 1, segment_size: statSync(path).size, unjudged: opts.unjudged ?? false,
+    }).run();
+  }
+  return path;
+}

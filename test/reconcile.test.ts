@@ -1,14 +1,13 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { openDb, type Db } from "../src/db/open.ts";
 import { recordings } from "../src/db/schema.ts";
 import { ffmpegEngine } from "../src/media/ffmpeg.ts";
 import { storagePath, tempPathFor } from "../src/storage/layout.ts";
 import { reconcileStorage } from "../src/storage/reconcile.ts";
-import { recordingId } from "../src/storage/store.ts";
 import { VOLUME_MARKER } from "../src/storage/volume.ts";
-import { segmentFile, tempDir } from "./helpers.ts";
+import { storedSegment, tempDir } from "./helpers.ts";
 
 const media = ffmpegEngine();
 const dbs: Db[] = [];
@@ -22,16 +21,7 @@ function setup() {
   return { dir, root, db };
 }
 
-/** A stored segment: the file in its place and, unless told otherwise, its row. */
-async function stored(db: Db, root: string, camera: string, start: number, withRow = true): Promise<string> {
-  const path = storagePath(root, camera, start);
-  mkdirSync(dirname(path), { recursive: true });
-  copyFileSync(await segmentFile(2), path);
-  if (withRow) {
-    db.insert(recordings).values({ id: recordingId(start), camera, path, start_time: start, end_time: start + 2, duration: 2, motion: 5, objects: 1, segment_size: 1 }).run();
-  }
-  return path;
-}
+const stored = (db: Db, root: string, camera: string, start: number, withRow = true) => storedSegment(db, root, camera, start, { row: withRow, copy: true });
 const rows = (db: Db) => db.select().from(recordings).orderBy(recordings.start_time).all();
 
 describe("start-up reconcile (SPEC 8)", () => {
@@ -66,6 +56,20 @@ describe("start-up reconcile (SPEC 8)", () => {
     expect(after[0]!.path).toBe(kept);
     expect(after[2]).toMatchObject({ path: orphan, camera: "cam", unjudged: true });
     expect(after[2]!.duration).toBeCloseTo(2, 1);
+  });
+
+  test("a replaced (empty) database is rebuilt from storage, nothing deleted", async () => {
+    const { dir, root, db } = setup();
+    await reconcileStorage(db, media, root);
+    for (let i = 0; i < 3; i++) await stored(db, root, "cam", 1_790_000_000 + i * 2);
+    db.$client.close();
+    dbs.splice(0);
+    rmSync(join(dir, "camkeep.db"));
+    const fresh = openDb(join(dir, "camkeep.db"));
+    dbs.push(fresh);
+    const report = await reconcileStorage(fresh, media, root);
+    expect(report).toMatchObject({ ok: true, indexed: 3, rowsRemoved: 0, unreadableRemoved: 0 });
+    expect(rows(fresh).map((r) => r.unjudged)).toEqual([true, true, true]);
   });
 
   test("storage without its marker while rows exist (unmounted disk) is left untouched", async () => {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Config } from "../config/load.ts";
 import { eventCameras, expireEvents, holdingEvents } from "../db/events.ts";
 import type { Db } from "../db/open.ts";
-import { cameraRecordingsPage, oldestRecordingStart, type ExpiryCandidate } from "../db/recordings.ts";
+import { cameraRecordingsPager, oldestRecordingStart, type ExpiryCandidate } from "../db/recordings.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
 import { logger } from "../log/log.ts";
 import { MAX_SEGMENT_SECONDS } from "../record/decide.ts";
@@ -80,10 +80,11 @@ async function expireCamera(
   deps: ExpiryDeps, camera: string, policy: ExpiryPolicy, holds: (e: HoldingEvent) => boolean, report: ExpiryReport, touched: Set<string>,
 ) {
   const { db, totals } = deps;
+  const pageOf = cameraRecordingsPager(db);
   // Only segments starting before the cutoff can end before it.
   for (let after = -Infinity; ; ) {
     const t = performance.now();
-    const page = cameraRecordingsPage(db, camera, after, policy.cutoff, EXPIRY_BATCH);
+    const page = pageOf(camera, after, policy.cutoff, EXPIRY_BATCH);
     if (!page.length) break;
     after = page.at(-1)!.start_time;
     const events = holdingEvents(db, camera, page[0]!.start_time, page.at(-1)!.end_time, policy.pre, policy.post).filter(holds);

@@ -110,11 +110,15 @@ const candidateColumns = {
 /**
  * A camera's recordings starting after `afterStart` and before `startBefore`, oldest first,
  * `limit` at a time (keyset paging on the camera+start index: kept rows are not read twice).
+ * Raw prepared statement: expiry reads millions of rows through it.
  */
-export function cameraRecordingsPage(db: Db, camera: string, afterStart: number, startBefore: number, limit: number): ExpiryCandidate[] {
-  return db.select(candidateColumns).from(recordings)
-    .where(and(eq(recordings.camera, camera), sql`${recordings.start_time} > ${afterStart}`, lt(recordings.start_time, startBefore)))
-    .orderBy(recordings.start_time).limit(limit).all();
+export function cameraRecordingsPager(db: Db) {
+  const query = db.$client.prepare<Omit<ExpiryCandidate, "unjudged"> & { unjudged: number }, [string, number, number, number]>(
+    `SELECT id, camera, path, start_time, end_time, duration, motion, objects, unjudged, segment_size FROM recordings
+     WHERE camera = ? AND start_time > ? AND start_time < ? ORDER BY start_time LIMIT ?`,
+  );
+  return (camera: string, afterStart: number, startBefore: number, limit: number): ExpiryCandidate[] =>
+    query.all(camera, afterStart, startBefore, limit).map((r) => ({ ...r, unjudged: r.unjudged === 1 }));
 }
 
 /** All cameras' recordings, oldest first, after the key (start, id), `limit` at a time. */
