@@ -53,8 +53,14 @@ export class Cleanup {
 
   start(): void {
     const i = this.deps.intervals ?? { expiry: this.deps.config.record.expire_interval * 60, disk: 60, clips: 60 };
+    // The first run comes one interval (at most a minute) after start, as in the reference:
+    // a box that just booted gets a moment for its clock and disks to settle.
     const every = (seconds: number, name: string, fn: () => unknown) =>
-      new Cron("* * * * * *", { name, interval: seconds, protect: true, catch: (e) => log.error(`${name} failed: ${(e as Error).stack ?? e}`) }, async () => {
+      new Cron("* * * * * *", {
+        name, interval: seconds, protect: true,
+        startAt: new Date(Date.now() + Math.min(seconds, 60) * 1000), // croner runs on the real clock
+        catch: (e) => log.error(`${name} failed: ${(e as Error).stack ?? e}`),
+      }, async () => {
         await fn();
       });
     this.jobs = [
