@@ -10,6 +10,7 @@ import type { MediaEngine } from "./media/engine.ts";
 import { ffmpegEngine } from "./media/ffmpeg.ts";
 import { ActivityStore } from "./record/activity.ts";
 import { Maintainer } from "./record/maintainer.ts";
+import { Recorders, type RecorderOptions } from "./recorder/supervisor.ts";
 import { Cleanup } from "./cleanup/scheduler.ts";
 import { newestRecordingStart } from "./db/recordings.ts";
 import { ClockWatch } from "./health/clock.ts";
@@ -24,6 +25,7 @@ export interface App {
   db: Db;
   activity: ActivityStore;
   maintainer: Maintainer;
+  recorders: Recorders;
   storage: StorageGate;
   cleanup: Cleanup;
   server: Server<undefined>;
@@ -33,7 +35,8 @@ export interface App {
   stop(): Promise<void>;
 }
 
-export async function startApp(config: Config, media: MediaEngine = ffmpegEngine()): Promise<App> {
+export async function startApp(config: Config, opts: { media?: MediaEngine; recorder?: RecorderOptions } = {}): Promise<App> {
+  const media = opts.media ?? ffmpegEngine();
   setLogLevel(config.log.level);
   const startedAtMs = Date.now();
   const token = resolveToken(config);
@@ -42,22 +45,25 @@ export async function startApp(config: Config, media: MediaEngine = ffmpegEngine
   await storage.open();
   const totals = ArchiveTotals.load(db);
   const activity = new ActivityStore();
-  const maintainer = new Maintainer({ config, db, media, activity, totals, storage });
+  const recorders = new Recorders(config, opts.recorder);
+  const maintainer = new Maintainer({ config, db, media, activity, totals, storage, recordingNow: (camera) => recorders.isRunning(camera) });
   // One clock watch for health and cleanup: a step seen by either counts for both.
   const watch = new ClockWatch();
   const clock = () => watch.check(Date.now() / 1000, performance.now() / 1000, newestRecordingStart(db));
-  const health = new HealthMonitor({ config, db, stats: maintainer.stats, storage, clock, startedAtMs });
+  const health = new HealthMonitor({ config, db, stats: maintainer.stats, storage, clock, startedAtMs, stalledCameras: () => recorders.stalledCount() });
   const cleanup = new Cleanup({ config, db, totals, storageProblem: () => storage.problem(), clock, space: () => health.storageSpace() });
-  const server = serveApi({ config, db, activity, stats: maintainer.stats, totals, health, cleanup, token, startedAtMs });
+  const server = serveApi({ config, db, activity, stats: maintainer.stats, totals, health, cleanup, recorders, token, startedAtMs });
   const url = `http://${config.api.host.includes(":") ? `[${config.api.host}]` : config.api.host}:${server.port}`;
+  recorders.start();
   maintainer.start();
   cleanup.start();
   const cameras = Object.keys(config.cameras);
   log.info(`camkeep ${VERSION} running (config: ${config.source}); API ${url} (token in ${config.api.token ? "the config" : config.api.tokenFile}); cache ${config.cacheDir}, storage ${config.recordingsDir}; cameras: ${cameras.length ? cameras.join(", ") : "none configured"}`);
   return {
-    config, db, activity, maintainer, storage, cleanup, server, token, url,
+    config, db, activity, maintainer, recorders, storage, cleanup, server, token, url,
     async stop() {
       await server.stop(true);
+      await recorders.stop(); // SIGINT first: their last segments close as valid files
       await cleanup.stop();
       await maintainer.stop();
       db.$client.close();

@@ -15,15 +15,25 @@ function problems(yaml: string): string[] {
 }
 
 describe("configuration (SPEC 2)", () => {
-  test("no file gives a working box under ./data", () => {
+  test("no file gives a working box under ./data, recording a demo camera", () => {
     const c = defaultConfig("/srv/x");
+    expect(Object.keys(c.cameras)).toEqual(["demo"]);
+    expect(c.cameras.demo!.recorder).toMatchObject({ segmentTime: 10, inputArgs: ["-re", "-f", "lavfi"] });
+    expect(c.cameras.demo!.record.retain).toEqual({ days: 1, mode: "all" });
     expect(c).toMatchObject({
       dataDir: "/srv/x/data", cacheDir: "/srv/x/data/cache", recordingsDir: "/srv/x/data/recordings",
       database: "/srv/x/data/camkeep.db", api: { host: "127.0.0.1", port: 5050, tokenFile: "/srv/x/data/api-token" },
       storage: { minFree: { kind: "auto" } },
     });
+    // The global defaults stay the documented ones; only the demo camera overrides them.
     expect(c.record).toMatchObject({ enabled: true, scan_interval: 5, max_cache_segments: 5, cache_timezone: "UTC", expire_interval: 60, retain: { days: 0, mode: "all" } });
     expect(c.record.events).toEqual({ pre_capture: 5, post_capture: 5, max_latency: 60, retain: { default: 10, mode: "motion", objects: {} } });
+  });
+  test("a configuration file replaces the demo entirely", () => {
+    expect(parseConfig("record: { enabled: true }\n", "/c.yml").cameras).toEqual({});
+  });
+  test("recorder settings are validated", () => {
+    expect(problems("cameras:\n  c: { input: rtsp://x/y, segment_time: 61, input_args: oops }\n").join("\n")).toMatch(/segment_time[\s\S]*input_args|input_args[\s\S]*segment_time/);
   });
   test("relative paths are relative to the configuration file", () => {
     const c = parseConfig("data_dir: ./d\ncache_dir: /dev/shm/cache\n", "/etc/camkeep/config.yml");

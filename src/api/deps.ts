@@ -5,6 +5,7 @@ import type { ArchiveTotals } from "../db/totals.ts";
 import type { HealthMonitor } from "../health/monitor.ts";
 import type { ActivityStore } from "../record/activity.ts";
 import type { KeeperStats } from "../record/stats.ts";
+import type { Recorders } from "../recorder/supervisor.ts";
 
 /** What the HTTP API reads and feeds: the running keeper's parts. */
 export interface ApiDeps {
@@ -15,6 +16,7 @@ export interface ApiDeps {
   totals: ArchiveTotals;
   health: HealthMonitor;
   cleanup: Cleanup;
+  recorders: Recorders;
   token: string;
   startedAtMs: number;
 }

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { lastRecordingStart } from "../db/recordings.ts";
+import type { Recorders } from "../recorder/supervisor.ts";
 import type { ApiDeps } from "./deps.ts";
 import { knownCameras } from "./status.ts";
 
@@ -9,7 +10,7 @@ import { knownCameras } from "./status.ts";
  * when scraped (collect), so nothing is counted twice and nothing runs between scrapes.
  */
 export function metricsRegistry(deps: ApiDeps): Registry {
-  const { stats, totals, health, db, cleanup } = deps;
+  const { stats, totals, health, db, cleanup, recorders } = deps;
   const registers = [new Registry()];
   const registry = registers[0]!;
   const perCamera = <T>(fn: (camera: string) => T) => knownCameras(deps).map((camera) => [camera, fn(camera)] as const);
@@ -52,6 +53,20 @@ export function metricsRegistry(deps: ApiDeps): Registry {
     const last = lastRecordingStart(db, c);
     return last === undefined ? undefined : Date.now() / 1000 - last;
   });
+
+  const recorderSeries = (name: string, help: string, type: "gauge" | "counter", value: (s: ReturnType<Recorders["all"]>[number]) => number) => {
+    const collect = function (this: Gauge | Counter) {
+      this.reset();
+      for (const s of recorders.all()) (this as Gauge).inc({ camera: s.camera }, value(s));
+    };
+    return type === "gauge"
+      ? new Gauge({ name, help, labelNames: ["camera"], registers, collect })
+      : new Counter({ name, help, labelNames: ["camera"], registers, collect });
+  };
+  recorderSeries("camkeep_recorder_up", "1 while the camera's recorder (ffmpeg) runs", "gauge", (s) => (s.state === "recording" ? 1 : 0));
+  recorderSeries("camkeep_recorder_stalled", "1 while the camera's recorder wrote no segment for too long", "gauge", (s) => (s.stalled ? 1 : 0));
+  recorderSeries("camkeep_recorder_restarts_total", "Recorder restarts after ffmpeg exited", "counter", (s) => s.restarts);
+  recorderSeries("camkeep_recorder_stalls_total", "Recorder restarts by the watchdog", "counter", (s) => s.stalls);
 
   const single = (name: string, help: string, value: () => number, type: "gauge" | "counter" = "gauge") =>
     type === "gauge"

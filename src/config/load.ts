@@ -9,7 +9,16 @@ export type CameraRecord = Omit<RecordConfig, "scan_interval" | "expire_interval
 
 export interface CameraConfig {
   name: string;
+  /** Set when camkeep runs this camera's recorder. */
+  recorder?: RecorderConfig;
   record: CameraRecord;
+}
+
+export interface RecorderConfig {
+  input: string;
+  segmentTime: number;
+  inputArgs: string[];
+  outputArgs: string[];
 }
 
 /** The effective configuration: every default filled, every path absolute. */
@@ -47,9 +56,26 @@ export function loadConfigFile(path: string): Config {
   return parseConfig(text, file);
 }
 
-/** The configuration used when no file is given: everything at its default under ./data. */
+/**
+ * With no configuration file: defaults under ./data, and one demo camera recording ffmpeg's
+ * synthetic picture and tone, so a first start shows the whole chain working at once. Its
+ * segments are stored about 20 s after they start (no detector: a short max_latency) and kept
+ * a day. Any configuration file replaces the demo entirely.
+ */
+export const DEMO_CONFIG = {
+  cameras: {
+    demo: {
+      input: "testsrc2=size=320x240:rate=5[out0];sine=frequency=440:sample_rate=16000[out1]",
+      input_args: ["-re", "-f", "lavfi"],
+      output_args: ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "10", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "32k"],
+      segment_time: 10,
+      record: { retain: { days: 1 }, events: { max_latency: 5 } },
+    },
+  },
+};
+
 export function defaultConfig(cwd = process.cwd()): Config {
-  return resolveConfig(validate({}, "built-in defaults"), "built-in defaults", cwd);
+  return resolveConfig(validate(DEMO_CONFIG, "built-in defaults"), "built-in defaults (demo camera)", cwd);
 }
 
 export function parseConfig(text: string, file: string): Config {
@@ -121,7 +147,12 @@ function resolveConfig(c: ParsedConfig, source: string, baseDir: string): Config
 
   const cameras: Record<string, CameraConfig> = {};
   for (const [name, cam] of Object.entries(c.cameras)) {
-    cameras[name] = { name, record: mergeRecord(c.record, cam?.record ?? {}) };
+    const own = cam ?? { segment_time: 10, input_args: [], output_args: [] };
+    cameras[name] = {
+      name,
+      recorder: own.input === undefined ? undefined : { input: own.input, segmentTime: own.segment_time, inputArgs: own.input_args, outputArgs: own.output_args },
+      record: mergeRecord(c.record, own.record ?? {}),
+    };
   }
   return {
     source,

@@ -86,7 +86,17 @@ const CameraRecordSchema = v.strictObject({
   ),
 });
 
+const ffmpegArgs = v.pipe(v.array(v.pipe(v.string(), v.maxLength(1000))), v.maxLength(100));
+
 const CameraSchema = v.strictObject({
+  /** Run a recorder for this camera: an RTSP/HTTP URL, a file, or any ffmpeg input (SPEC 6). */
+  input: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(2000))),
+  /** Seconds per segment the recorder writes. */
+  segment_time: v.optional(wholeNumber(1, 60), 10),
+  /** Extra ffmpeg options before -i (e.g. ["-f", "v4l2", "-input_format", "mjpeg"]). */
+  input_args: v.optional(ffmpegArgs, []),
+  /** Extra ffmpeg options for the output (e.g. ["-c:v", "libx264"] to encode instead of copy). */
+  output_args: v.optional(ffmpegArgs, []),
   record: v.optional(CameraRecordSchema, {}),
 });
 

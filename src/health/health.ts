@@ -15,6 +15,8 @@ export interface HealthInputs {
   freeBytes: number;
   minFreeBytes: number;
   clock: { sane: boolean; reason?: string };
+  /** Cameras whose recorder wrote no segment for longer than its watchdog allows. */
+  stalledCameras: number;
 }
 
 /** A maintainer pass later than this many scan intervals means it is stuck. */
@@ -32,5 +34,6 @@ export function healthReasons(h: HealthInputs): string[] {
   if (h.reconcileProblem) reasons.push("storage does not match the index: start-up reconcile changed nothing");
   if (h.storagePresent && h.freeBytes < h.minFreeBytes) reasons.push("disk almost full: free space below storage.min_free");
   if (!h.clock.sane) reasons.push(h.clock.reason ?? "clock not sane");
+  if (h.stalledCameras > 0) reasons.push(`${h.stalledCameras} camera(s) stalled: no new segment from the recorder`);
   return reasons;
 }

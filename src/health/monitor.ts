@@ -22,7 +22,8 @@ export interface StorageSpace {
 export class HealthMonitor {
   constructor(
     private readonly deps: {
-      config: Config; db: Db; stats: KeeperStats; storage: StorageGate; clock: () => ClockVerdict; startedAtMs: number; now?: () => number;
+      config: Config; db: Db; stats: KeeperStats; storage: StorageGate; clock: () => ClockVerdict; startedAtMs: number;
+      stalledCameras: () => number; now?: () => number;
     },
   ) {}
 
@@ -52,6 +53,7 @@ export class HealthMonitor {
       freeBytes: space.free,
       minFreeBytes: space.minFree,
       clock: this.deps.clock(),
+      stalledCameras: this.deps.stalledCameras(),
     };
   }
 

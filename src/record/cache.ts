@@ -79,14 +79,18 @@ export const NEWEST_IDLE_MS = 10_000;
  * a time and opens the next only after closing the previous, so every segment but the newest
  * is closed once untouched for SETTLE_MS. The newest may still be written — by a recorder
  * camkeep did not start, too — so it is taken only when idle and held open by no process.
- * The process check runs only then, which is rarely (a recorder stopped).
+ * The process check runs only then, which is rarely (a recorder stopped), and never for a
+ * camera whose recorder camkeep runs.
  */
-export function settledSegments(files: readonly CacheFile[], nowMs: number, openFiles: () => ReadonlySet<string>): CacheFile[] {
+export function settledSegments(
+  files: readonly CacheFile[], nowMs: number, openFiles: () => ReadonlySet<string>, ownRecorderRunning = false,
+): CacheFile[] {
   const settled: CacheFile[] = [];
   files.forEach((f, i) => {
     const idle = nowMs - f.mtimeMs;
     const newest = i === files.length - 1;
-    if (!newest ? idle >= SETTLE_MS : idle >= NEWEST_IDLE_MS && !openFiles().has(f.path)) settled.push(f);
+    // While camkeep's own recorder for the camera runs, its newest segment is the one being written: no need to look in /proc.
+    if (!newest ? idle >= SETTLE_MS : !ownRecorderRunning && idle >= NEWEST_IDLE_MS && !openFiles().has(f.path)) settled.push(f);
   });
   return settled;
 }

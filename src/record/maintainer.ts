@@ -27,6 +27,8 @@ export interface MaintainerDeps {
   activity: ActivityStore;
   totals: ArchiveTotals;
   storage: StorageGate;
+  /** Whether camkeep's own recorder for a camera is running now. */
+  recordingNow?: (camera: string) => boolean;
   /** Wall clock in epoch ms (tests pass their own). */
   now?: () => number;
 }
@@ -107,7 +109,7 @@ export class Maintainer {
     const queues = new Map<string, CacheFile[]>();
     for (const [camera, files] of scan.byCamera) {
       activity.prune(camera, files[0]?.start, now);
-      queues.set(camera, settledSegments(files, nowMs, openFiles));
+      queues.set(camera, settledSegments(files, nowMs, openFiles, this.deps.recordingNow?.(camera)));
     }
     for (const camera of activity.cameras()) if (!scan.byCamera.has(camera)) activity.prune(camera, undefined, now);
 

@@ -1,0 +1,249 @@
+import type { Subprocess } from "bun";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Config, RecorderConfig } from "../config/load.ts";
+import { logger } from "../log/log.ts";
+import { parseSegmentName } from "../record/segment-name.ts";
+import { recorderArgs, redact, watchdogSeconds } from "./args.ts";
+
+const log = logger("recorder");
+
+export const BACKOFF_MIN_MS = 1_000;
+export const BACKOFF_MAX_MS = 60_000;
+/** A recorder that ran this long was healthy: its next restart starts from the shortest backoff. */
+export const HEALTHY_RUN_MS = 60_000;
+/** How long ffmpeg gets after SIGINT to close its last segment before it is killed. */
+export const STOP_TIMEOUT_MS = 10_000;
+
+export interface RecorderStatus {
+  camera: string;
+  state: "recording" | "waiting to restart" | "stopped";
+  /** The input, credentials hidden. */
+  input: string;
+  pid: number | null;
+  restarts: number;
+  /** Times the watchdog found no new segment for too long and restarted it. */
+  stalls: number;
+  /** No new segment written for longer than the watchdog allows, right now. */
+  stalled: boolean;
+  lastExit: { code: number | null; signal: string | null; at: number } | null;
+  lastMessage: string | null;
+}
+
+export interface RecorderOptions {
+  ffmpeg?: string;
+  /** Folder for the recorders' pid files (default: <cache>/../run). */
+  runDir?: string;
+  /** Override the watchdog limit (tests); default max(120 s, 2 × segment_time + 30 s). */
+  watchdogMs?: number;
+}
+
+/** One camera's ffmpeg, kept running: restarted with exponential backoff, watched for stalls. */
+export class Recorder {
+  private child?: Subprocess<"ignore", "ignore", "pipe">;
+  private stopping = false;
+  private backoffMs = BACKOFF_MIN_MS;
+  private startedAt = 0;
+  private firstStartedAt = 0;
+  private wake?: () => void;
+  private loop?: Promise<void>;
+  private watchdog?: ReturnType<typeof setInterval>;
+  private readonly watchdogMs: number;
+  private readonly s: RecorderStatus;
+
+  constructor(
+    readonly camera: string,
+    private readonly rec: RecorderConfig,
+    private readonly cacheDir: string,
+    private readonly opts: RecorderOptions = {},
+  ) {
+    this.watchdogMs = opts.watchdogMs ?? watchdogSeconds(rec.segmentTime) * 1000;
+    this.s = { camera, state: "stopped", input: redact(rec.input), pid: null, restarts: 0, stalls: 0, stalled: false, lastExit: null, lastMessage: null };
+  }
+
+  start(): void {
+    mkdirSync(this.cacheDir, { recursive: true });
+    this.loop ??= this.run();
+    this.watchdog ??= setInterval(() => this.checkStall(), Math.min(10_000, this.watchdogMs / 4));
+  }
+
+  /** SIGINT so ffmpeg closes its last segment as a valid file; SIGKILL if it does not in time. */
+  async stop(timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.watchdog);
+    this.wake?.();
+    const child = this.child;
+    if (child && child.exitCode === null && !child.killed) {
+      child.kill("SIGINT");
+      const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+      await child.exited;
+      clearTimeout(timer);
+    }
+    await this.loop;
+  }
+
+  /** True while its ffmpeg runs: the camera's newest segment is then being written. */
+  isRunning(): boolean {
+    return this.s.state === "recording";
+  }
+
+  status(): RecorderStatus {
+    return { ...this.s };
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      const argv = recorderArgs(this.camera, this.rec, this.cacheDir, this.opts.ffmpeg);
+      this.startedAt = Date.now();
+      this.firstStartedAt ||= this.startedAt;
+      this.reapStray(argv.at(-1)!);
+      try {
+        // Its own session: a Ctrl-C or a signal to camkeep's process group does not reach it,
+        // so it gets exactly one SIGINT from stop() and closes its last segment properly
+        // (a second signal makes ffmpeg abandon the file).
+        this.child = Bun.spawn(argv, { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { ...process.env, TZ: "UTC" }, detached: true });
+        writeFileSync(this.pidFile(), String(this.child.pid));
+      } catch (e) {
+        this.s.lastMessage = redact((e as Error).message);
+        log.error(`${this.camera}: cannot start ffmpeg: ${this.s.lastMessage}`);
+        await this.backoff();
+        continue;
+      }
+      this.s.state = "recording";
+      this.s.pid = this.child.pid;
+      log.info(`${this.camera}: recording ${this.s.input} (pid ${this.child.pid})`);
+      void this.relay(this.child.stderr);
+      const code = await this.child.exited;
+      const signal = this.child.signalCode === null ? null : String(this.child.signalCode);
+      this.s.lastExit = { code: signal ? null : code, signal, at: Date.now() / 1000 };
+      this.s.pid = null;
+      rmSync(this.pidFile(), { force: true });
+      if (this.stopping) break;
+      log.warn(`${this.camera}: ffmpeg exited (${signal ?? `code ${code}`}); restarting in ${this.nextDelayMs() / 1000} s`);
+      this.s.restarts++;
+      await this.backoff();
+    }
+    this.s.state = "stopped";
+  }
+
+  private pidFile(): string {
+    return join(this.opts.runDir ?? join(this.cacheDir, "..", "run"), `recorder-${this.camera}.pid`);
+  }
+
+  /**
+   * A recorder of ours left running by a camkeep that was killed outright (its own session
+   * keeps it alive) would write this camera's segments twice: end it before starting anew.
+   */
+  private reapStray(output: string): void {
+    const file = this.pidFile();
+    mkdirSync(join(file, ".."), { recursive: true });
+    if (!existsSync(file)) return;
+    const pid = Number(readFileSync(file, "utf8"));
+    let cmdline = "";
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    } catch {
+      /* gone */
+    }
+    if (pid > 0 && cmdline.includes(output)) {
+      log.warn(`${this.camera}: ending a recorder left running by an earlier camkeep (pid ${pid})`);
+      process.kill(pid, "SIGKILL");
+    }
+    rmSync(file, { force: true });
+  }
+
+  private nextDelayMs(): number {
+    return Date.now() - this.startedAt >= HEALTHY_RUN_MS ? BACKOFF_MIN_MS : this.backoffMs;
+  }
+
+  private async backoff(): Promise<void> {
+    const delay = this.nextDelayMs();
+    this.backoffMs = Math.min(delay * 2, BACKOFF_MAX_MS);
+    this.s.state = "waiting to restart";
+    await new Promise<void>((r) => {
+      this.wake = r;
+      setTimeout(r, delay);
+    });
+  }
+
+  /** ffmpeg's stderr, line by line, into the log with the camera's name and no credentials. */
+  private async relay(stream: ReadableStream<Uint8Array>): Promise<void> {
+    let pending = "";
+    const decoder = new TextDecoder();
+    for await (const bytes of stream) {
+      const lines = (pending + decoder.decode(bytes, { stream: true })).split(/\r?\n/);
+      pending = lines.pop() ?? "";
+      for (const line of lines) this.say(line);
+    }
+    this.say(pending);
+  }
+
+  private say(line: string): void {
+    if (!line.trim()) return;
+    this.s.lastMessage = redact(line.trim()).slice(0, 500);
+    log.warn(`${this.camera}: ffmpeg: ${this.s.lastMessage}`);
+  }
+
+  /**
+   * The watchdog. The camera is stalled while nothing was written for longer than the limit
+   * (counted from the recorder's first start, so a restart does not hide a dead source); the
+   * running ffmpeg is restarted once it has itself had that long without writing.
+   */
+  private checkStall(): void {
+    if (this.stopping) return;
+    const now = Date.now();
+    const newest = this.newestWrite();
+    this.s.stalled = now - Math.max(newest, this.firstStartedAt) > this.watchdogMs;
+    const idleThisRun = now - Math.max(newest, this.startedAt);
+    if (this.s.state !== "recording" || idleThisRun <= this.watchdogMs) return;
+    this.s.stalls++;
+    log.error(`${this.camera}: stalled — no new segment for ${Math.round(idleThisRun / 1000)} s; restarting the recorder`);
+    this.child?.kill("SIGKILL");
+  }
+
+  private newestWrite(): number {
+    let newest = 0;
+    for (const name of readdirSync(this.cacheDir)) {
+      const parsed = parseSegmentName(name);
+      if (parsed.kind !== "segment" || parsed.camera !== this.camera) continue;
+      const st = lstatSync(join(this.cacheDir, name), { throwIfNoEntry: false });
+      if (st?.isFile()) newest = Math.max(newest, st.mtimeMs);
+    }
+    return newest;
+  }
+}
+
+/** The recorders of every camera with an `input` and recording enabled. */
+export class Recorders {
+  private readonly byCamera = new Map<string, Recorder>();
+
+  constructor(config: Config, opts: RecorderOptions = {}) {
+    for (const cam of Object.values(config.cameras)) {
+      if (cam.recorder && cam.record.enabled) this.byCamera.set(cam.name, new Recorder(cam.name, cam.recorder, config.cacheDir, opts));
+    }
+  }
+
+  start(): void {
+    for (const r of this.byCamera.values()) r.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.byCamera.values()].map((r) => r.stop()));
+  }
+
+  isRunning(camera: string): boolean {
+    return this.byCamera.get(camera)?.isRunning() ?? false;
+  }
+
+  status(camera: string): RecorderStatus | undefined {
+    return this.byCamera.get(camera)?.status();
+  }
+
+  all(): RecorderStatus[] {
+    return [...this.byCamera.values()].map((r) => r.status());
+  }
+
+  stalledCount(): number {
+    return this.all().filter((s) => s.stalled).length;
+  }
+}

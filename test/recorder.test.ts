@@ -1,0 +1,177 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startApp, type App } from "../src/app.ts";
+import { configIn, ffprobeDuration, BUN, ROOT, tempDir } from "./helpers.ts";
+import { recorderArgs, redact, watchdogSeconds } from "../src/recorder/args.ts";
+import { Recorder } from "../src/recorder/supervisor.ts";
+import { recordings } from "../src/db/schema.ts";
+
+const LAVFI = `input: "testsrc2=size=96x64:rate=10"\n    input_args: ["-re", "-f", "lavfi"]\n    output_args: ["-c:v", "libx264", "-preset", "ultrafast", "-g", "10"]`;
+const QUICK = "api: { listen: 127.0.0.1:0 }\nrecord: { scan_interval: 1, retain: { days: 1 }, events: { max_latency: 1, pre_capture: 0 } }\n";
+
+const apps: App[] = [];
+const children: { kill(sig?: number | NodeJS.Signals): void }[] = [];
+afterEach(async () => {
+  for (const a of apps.splice(0)) await a.stop();
+  for (const c of children.splice(0)) c.kill("SIGKILL");
+});
+
+async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end; await Bun.sleep(100)) if (await ok()) return;
+  throw new Error(`timed out waiting for ${what}`);
+}
+const freePort = () => {
+  const s = Bun.serve({ port: 0, fetch: () => new Response() });
+  const port = s.port;
+  s.stop(true);
+  return port;
+};
+const rows = (app: App) => app.db.select().from(recordings).all();
+
+describe("recorder command line", () => {
+  const rec = { input: "rtsp://u:p@cam/stream", segmentTime: 10, inputArgs: [], outputArgs: [] };
+  test("RTSP over TCP with a timeout, copied into UTC-named MP4 segments", () => {
+    const argv = recorderArgs("front-door", rec, "/cache");
+    expect(argv.join(" ")).toBe(
+      "ffmpeg -hide_banner -nostdin -loglevel warning -rtsp_transport tcp -timeout 10000000 -i rtsp://u:p@cam/stream " +
+        "-map 0:v -map 0:a? -c copy -f segment -segment_time 10 -segment_format mp4 -reset_timestamps 1 -strftime 1 /cache/front-door-%Y%m%d%H%M%S.mp4",
+    );
+  });
+  test("extra args; a codec in the output args replaces -c copy", () => {
+    const argv = recorderArgs("usb", { input: "/dev/video0", segmentTime: 5, inputArgs: ["-f", "v4l2"], outputArgs: ["-c:v", "libx264"] }, "/c");
+    expect(argv).not.toContain("copy");
+    expect(argv.slice(5, 9)).toEqual(["-f", "v4l2", "-i", "/dev/video0"]);
+  });
+  test("credentials are redacted anywhere in a text", () => {
+    expect(redact("rtsp://admin:s3cr3t@10.0.0.5:554/x and http://u:p@h/")).toBe("rtsp://***@10.0.0.5:554/x and http://***@h/");
+    expect(redact("rtsp://10.0.0.5/x")).toBe("rtsp://10.0.0.5/x");
+  });
+  test("watchdog limit: max(120 s, 2 × segment_time + 30 s)", () => {
+    expect(watchdogSeconds(10)).toBe(120);
+    expect(watchdogSeconds(60)).toBe(150);
+  });
+});
+
+describe("recorders camkeep runs (SPEC 6)", () => {
+  test("a synthetic source is recorded into segments that the maintainer stores", async () => {
+    const dir = tempDir();
+    const app = await startApp(configIn(dir, `${QUICK}cameras:\n  synth:\n    segment_time: 1\n    ${LAVFI}\n`));
+    apps.push(app);
+    await until("two stored segments", () => rows(app).length >= 2);
+    for (const r of rows(app)) expect(await ffprobeDuration(r.path)).toBeGreaterThan(0.5);
+    expect(app.recorders.status("synth")).toMatchObject({ state: "recording", restarts: 0, stalled: false });
+  });
+
+  test("a network stream on loopback (MPEG-TS over HTTP) is recorded with -c copy", async () => {
+    const port = freePort();
+    const server = Bun.spawn(["ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10", "-c:v", "libx264", "-preset", "ultrafast", "-g", "10",
+      "-f", "mpegts", "-listen", "1", `http://127.0.0.1:${port}/live.ts`]);
+    children.push(server);
+    await Bun.sleep(500);
+    const app = await startApp(configIn(tempDir(), `${QUICK}cameras:\n  net-cam:\n    input: http://127.0.0.1:${port}/live.ts\n    segment_time: 1\n`));
+    apps.push(app);
+    await until("stored segments from the network", () => rows(app).length >= 2);
+    expect(rows(app)[0]!.camera).toBe("net-cam");
+  });
+
+  test("a recorder whose ffmpeg dies is restarted; failures back off exponentially", async () => {
+    const dir = tempDir();
+    const cache = join(dir, "cache");
+    const good = new Recorder("synth", { input: "testsrc2=size=96x64:rate=10", segmentTime: 1, inputArgs: ["-re", "-f", "lavfi"], outputArgs: ["-c:v", "libx264", "-preset", "ultrafast"] }, cache);
+    good.start();
+    children.push({ kill: () => void good.stop(0) });
+    await until("recording", () => good.status().pid !== null);
+    const first = good.status().pid!;
+    process.kill(first, "SIGKILL");
+    await until("restarted", () => good.status().pid !== null && good.status().pid !== first, 5_000);
+    expect(good.status()).toMatchObject({ state: "recording", restarts: 1, lastExit: { signal: "SIGKILL" } });
+
+    // A bad input exits at once: restarts come after 1 s, 2 s, 4 s …
+    const bad = new Recorder("bad", { input: join(dir, "missing.mp4"), segmentTime: 1, inputArgs: [], outputArgs: [] }, cache);
+    bad.start();
+    children.push({ kill: () => void bad.stop(0) });
+    await Bun.sleep(3_600);
+    const afterThree = bad.status().restarts;
+    expect(afterThree).toBeGreaterThanOrEqual(2);
+    expect(afterThree).toBeLessThanOrEqual(3);
+    expect(bad.status().lastMessage).toContain("No such file");
+    await Bun.sleep(2_500);
+    expect(bad.status().restarts - afterThree).toBeLessThanOrEqual(1); // the wait has grown to 4 s
+  });
+
+  test("a source that stops sending trips the watchdog, and health says so", async () => {
+    const port = freePort();
+    const server = Bun.spawn(["ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10", "-c:v", "libx264", "-preset", "ultrafast", "-g", "10",
+      "-f", "mpegts", "-listen", "1", `http://127.0.0.1:${port}/live.ts`]);
+    children.push(server);
+    await Bun.sleep(500);
+    const app = await startApp(
+      configIn(tempDir(), `${QUICK}cameras:\n  frozen:\n    input: http://127.0.0.1:${port}/live.ts\n    input_args: ["-analyzeduration", "500000", "-probesize", "50000"]\n    segment_time: 1\n`),
+      { recorder: { watchdogMs: 4_000 } },
+    );
+    apps.push(app);
+    await until("recording", () => readdirSync(app.config.cacheDir).length > 0);
+    server.kill("SIGSTOP"); // still connected, sends nothing
+    await until("the watchdog to act", () => (app.recorders.status("frozen")?.stalls ?? 0) >= 1, 15_000);
+    expect(app.recorders.status("frozen")!.stalled).toBe(true);
+    const health = await (await fetch(`${app.url}/healthz`)).json();
+    expect(health).toEqual({ status: "unhealthy", reasons: ["1 camera(s) stalled: no new segment from the recorder"] });
+    server.kill("SIGCONT");
+  });
+
+  test("SIGTERM to camkeep's whole process group leaves a valid final segment", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "c.yml"), `api: { listen: 127.0.0.1:0 }\nrecord: { retain: { days: 1 } }\ncameras:\n  synth:\n    segment_time: 60\n    ${LAVFI}\n`);
+    // detached: camkeep leads its own process group, so -pid signals all of it, as Ctrl-C or `timeout` would.
+    const keeper = Bun.spawn([BUN, join(ROOT, "src/main.ts"), "run", "--config", join(dir, "c.yml")], { detached: true, stderr: "pipe" });
+    const cache = join(dir, "data/cache");
+    await until("a segment being written", () => existsSync(cache) && readdirSync(cache).some((f) => f.endsWith(".mp4")));
+    await Bun.sleep(2_000);
+    process.kill(-keeper.pid, "SIGTERM");
+    expect(await keeper.exited).toBe(0);
+    const [segment] = readdirSync(cache).filter((f) => f.endsWith(".mp4"));
+    expect(await ffprobeDuration(join(cache, segment!))).toBeGreaterThan(1); // closed properly: its index was written
+    expect(readdirSync(join(dir, "data/run"))).toEqual([]); // pid file removed
+  });
+
+  test("credentials never reach logs, status or metrics", async () => {
+    const port = freePort(); // nothing listens: the recorder fails and retries
+    const app = await startApp(configIn(tempDir(), `${QUICK}cameras:\n  door:\n    input: rtsp://admin:hunter2secret@127.0.0.1:${port}/stream\n`));
+    apps.push(app);
+    await until("a failure message", () => app.recorders.status("door")?.lastMessage !== null, 10_000);
+    const auth = { headers: { authorization: `Bearer ${app.token}` } };
+    const status = await (await fetch(`${app.url}/api/status`, auth)).text();
+    const metrics = await (await fetch(`${app.url}/metrics`, auth)).text();
+    expect(status).toContain("rtsp://***@127.0.0.1");
+    for (const text of [status, metrics]) expect(text).not.toContain("hunter2secret");
+  });
+
+  test("a recorder left running by a killed camkeep is ended before a new one starts", async () => {
+    const dir = tempDir();
+    const cache = join(dir, "cache");
+    mkdirSync(cache, { recursive: true });
+    const rec = { input: "testsrc2=size=96x64:rate=10", segmentTime: 1, inputArgs: ["-re", "-f", "lavfi"], outputArgs: ["-c:v", "libx264", "-preset", "ultrafast"] };
+    const first = new Recorder("synth", rec, cache);
+    first.start();
+    children.push({ kill: () => void first.stop(0) });
+    await until("ffmpeg writing", () => readdirSync(cache).some((f) => f.endsWith(".mp4")));
+    const orphan = first.status().pid!;
+    // camkeep "killed": its Recorder object is gone, ffmpeg (own session) lives on.
+    const second = new Recorder("synth", rec, cache);
+    second.start();
+    children.push({ kill: () => void second.stop(0) });
+    await until("the orphan ended", () => !running(orphan), 5_000);
+    await until("the new recorder running", () => second.status().pid !== null && second.status().pid !== orphan);
+  });
+});
+
+/** Is the process alive (not gone, not a zombie awaiting its parent)? From /proc/<pid>/stat's state field. */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
