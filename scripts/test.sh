@@ -4,7 +4,8 @@
 # Arguments go to `bun test` (e.g. a file name filter).
 set -eu
 cd "$(dirname "$0")/.."
-sh scripts/ensure-deps.sh curl  # curl: a real slow HTTP client in the export tests
+# curl: a real slow HTTP client (export tests); systemd: systemd-analyze (unit tests)
+sh scripts/ensure-deps.sh curl systemd
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 set +e

@@ -9,7 +9,7 @@ import { ffmpegEngine } from "./media/ffmpeg.ts";
 import { StorageGate } from "./storage/gate.ts";
 import { ConfigError, defaultConfig, loadConfigFile, type Config } from "./config/load.ts";
 import { logger } from "./log/log.ts";
-import { VERSION } from "./version.ts";
+import { BUILD, VERSION } from "./version.ts";
 
 const USAGE = `camkeep ${VERSION} — keeps camera recordings
 
@@ -96,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
       }
       case "version":
       case "--version":
-        process.stdout.write(`camkeep ${VERSION}\n`);
+        process.stdout.write(`camkeep ${VERSION} (commit ${BUILD.commit}, ${BUILD.target}, bun ${BUILD.bun})\n`);
         return 0;
       case undefined:
       case "help":

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Builds the single-file camkeep binaries into dist/ (also: npm run build):
+#   dist/camkeep-linux-x64           current x86-64 CPUs
+#   dist/camkeep-linux-x64-baseline  older x86-64 CPUs without AVX2 (many NAS boxes)
+#   dist/camkeep-linux-arm64         Raspberry Pi OS 64-bit and other arm64 Linux
+# plus dist/SHA256SUMS. Bun fetches each target's runtime from the npm registry itself.
+# Usage: scripts/build.sh [TARGET…]   (default: all three; TARGET as in the names above, e.g. linux-arm64)
+set -eu
+cd "$(dirname "$0")/.."
+sh scripts/ensure-deps.sh
+mkdir -p dist
+version=$(node -p 'require("./package.json").version')
+commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+[ -z "$(git status --porcelain 2>/dev/null)" ] || commit="$commit+dirty"
+targets=${*:-"linux-x64 linux-x64-baseline linux-arm64"}
+for target in $targets; do
+  out="dist/camkeep-$target"
+  node_modules/.bin/bun build src/main.ts --compile --bytecode --format=esm --minify \
+    --target="bun-$target" \
+    --define "process.env.CAMKEEP_COMMIT=\"$commit\"" \
+    --define "process.env.CAMKEEP_TARGET=\"$target\"" \
+    --outfile "$out" >/dev/null
+  echo "built $out ($version, $commit)"
+done
+(cd dist && sha256sum camkeep-linux-* > SHA256SUMS)
+echo "wrote dist/SHA256SUMS"
