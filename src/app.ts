@@ -6,8 +6,7 @@ import { openDb, type Db } from "./db/open.ts";
 import { ArchiveTotals } from "./db/totals.ts";
 import { HealthMonitor } from "./health/monitor.ts";
 import { logger, setLogLevel } from "./log/log.ts";
-import type { MediaEngine } from "./media/engine.ts";
-import { ffmpegEngine } from "./media/ffmpeg.ts";
+import { mediaEngine } from "./media/choose.ts";
 import { ActivityStore } from "./record/activity.ts";
 import { Maintainer } from "./record/maintainer.ts";
 import { Recorders, type RecorderOptions } from "./recorder/supervisor.ts";
@@ -35,8 +34,8 @@ export interface App {
   stop(): Promise<void>;
 }
 
-export async function startApp(config: Config, opts: { media?: MediaEngine; recorder?: RecorderOptions } = {}): Promise<App> {
-  const media = opts.media ?? ffmpegEngine();
+export async function startApp(config: Config, opts: { recorder?: RecorderOptions } = {}): Promise<App> {
+  const media = mediaEngine(config);
   setLogLevel(config.log.level);
   const startedAtMs = Date.now();
   const token = resolveToken(config);
@@ -52,7 +51,7 @@ export async function startApp(config: Config, opts: { media?: MediaEngine; reco
   const clock = () => watch.check(Date.now() / 1000, performance.now() / 1000, newestRecordingStart(db));
   const health = new HealthMonitor({ config, db, stats: maintainer.stats, storage, clock, startedAtMs, stalledCameras: () => recorders.stalledCount() });
   const cleanup = new Cleanup({ config, db, totals, storageProblem: () => storage.problem(), clock, space: () => health.storageSpace() });
-  const server = serveApi({ config, db, activity, stats: maintainer.stats, totals, health, cleanup, recorders, token, startedAtMs });
+  const server = serveApi({ config, db, activity, stats: maintainer.stats, totals, health, cleanup, recorders, media, token, startedAtMs });
   const url = `http://${config.api.host.includes(":") ? `[${config.api.host}]` : config.api.host}:${server.port}`;
   recorders.start();
   maintainer.start();

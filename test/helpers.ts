@@ -60,19 +60,25 @@ export async function ffprobeDuration(path: string): Promise<number> {
   return Number(p.stdout.toString().trim());
 }
 
-/** Index (moov) before media (mdat)? Reads top-level box types. */
+/** Top-level box types of an MP4, in order (headers only: works on a 4 GiB sparse file). */
 export async function boxOrder(path: string): Promise<string[]> {
-  const buf = new Uint8Array(await Bun.file(path).arrayBuffer());
-  const view = new DataView(buf.buffer);
+  const { openSync, readSync, fstatSync, closeSync } = await import("node:fs");
+  const fd = openSync(path, "r");
+  const size = fstatSync(fd).size;
+  const head = Buffer.alloc(16);
   const types: string[] = [];
-  for (let at = 0; at + 8 <= buf.length; ) {
-    let size = view.getUint32(at);
-    const type = new TextDecoder().decode(buf.subarray(at + 4, at + 8));
-    if (size === 1) size = Number(view.getBigUint64(at + 8));
-    if (size === 0) size = buf.length - at;
-    types.push(type);
-    if (size < 8) break;
-    at += size;
+  try {
+    for (let at = 0; at + 8 <= size; ) {
+      readSync(fd, head, 0, 16, at);
+      let box = head.readUInt32BE(0);
+      if (box === 1) box = Number(head.readBigUInt64BE(8));
+      if (box === 0) box = size - at;
+      types.push(head.toString("latin1", 4, 8));
+      if (box < 8) break;
+      at += box;
+    }
+  } finally {
+    closeSync(fd);
   }
   return types;
 }

@@ -3,6 +3,8 @@ import type { Config } from "../config/load.ts";
 import type { Db } from "../db/open.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
 import type { HealthMonitor } from "../health/monitor.ts";
+import type { MediaEngine } from "../media/engine.ts";
+import type { MediaCounters } from "../media/native.ts";
 import type { ActivityStore } from "../record/activity.ts";
 import type { KeeperStats } from "../record/stats.ts";
 import type { Recorders } from "../recorder/supervisor.ts";
@@ -17,6 +19,7 @@ export interface ApiDeps {
   health: HealthMonitor;
   cleanup: Cleanup;
   recorders: Recorders;
+  media: MediaEngine & { counters?: MediaCounters };
   token: string;
   startedAtMs: number;
 }

@@ -10,7 +10,7 @@ import { knownCameras } from "./status.ts";
  * when scraped (collect), so nothing is counted twice and nothing runs between scrapes.
  */
 export function metricsRegistry(deps: ApiDeps): Registry {
-  const { stats, totals, health, db, cleanup, recorders } = deps;
+  const { stats, totals, health, db, cleanup, recorders, media } = deps;
   const registers = [new Registry()];
   const registry = registers[0]!;
   const perCamera = <T>(fn: (camera: string) => T) => knownCameras(deps).map((camera) => [camera, fn(camera)] as const);
@@ -96,6 +96,21 @@ export function metricsRegistry(deps: ApiDeps): Registry {
       for (const [reason, n] of Object.entries(cleanup.counters.skipped)) this.inc({ reason }, n);
     },
   });
+
+  if (media.counters) {
+    const c = media.counters;
+    new Counter({
+      name: "camkeep_media_segments_total", help: "Segments probed and copied, by step and path (native, or ffmpeg for what the native path declined)",
+      labelNames: ["step", "path"], registers,
+      collect() {
+        this.reset();
+        this.inc({ step: "probe", path: "native" }, c.nativeProbes);
+        this.inc({ step: "probe", path: "ffmpeg" }, c.fallbackProbes);
+        this.inc({ step: "copy", path: "native" }, c.nativeCopies);
+        this.inc({ step: "copy", path: "ffmpeg" }, c.fallbackCopies);
+      },
+    });
+  }
 
   const passes = new Histogram({
     name: "camkeep_maintainer_pass_seconds", help: "Duration of maintainer passes", registers,

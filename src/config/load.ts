@@ -31,6 +31,7 @@ export interface Config {
   log: ParsedConfig["log"];
   api: { host: string; port: number; token?: string; tokenFile: string };
   storage: { minFree: MinFree };
+  media: ParsedConfig["media"];
   record: RecordConfig;
   cameras: Record<string, CameraConfig>;
 }
@@ -163,6 +164,7 @@ function resolveConfig(c: ParsedConfig, source: string, baseDir: string): Config
     log: c.log,
     api: { host, port, token: c.api.token, tokenFile: inData(c.api.token_file, "api-token") },
     storage: { minFree },
+    media: c.media,
     record: c.record,
     cameras,
   };

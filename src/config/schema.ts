@@ -133,6 +133,13 @@ export const ConfigSchema = v.strictObject({
     {},
   ),
   storage: v.optional(v.strictObject({ min_free: v.optional(MinFree, "auto") }), {}),
+  media: v.optional(
+    v.strictObject({
+      /** native: in-process MP4 validation and faststart, ffmpeg for what it declines; ffmpeg: always spawn ffprobe/ffmpeg. */
+      engine: v.optional(v.picklist(["native", "ffmpeg"]), "native"),
+    }),
+    {},
+  ),
   record: v.optional(RecordSchema, {}),
   cameras: v.optional(
     v.record(

@@ -1,0 +1,153 @@
+import { closeSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
+import { childBoxes, type Box } from "./boxes.ts";
+import { chunkOffsets, NEXT_ON_PATH, readOffsets, type Mp4Layout } from "./inspect.ts";
+import type { ByteSource } from "./source.ts";
+
+const COPY_CHUNK = 1 << 20; // bounded memory: the media is streamed, never held whole
+/** Padding larger than this is left as a hole (sparse) instead of written as zeros. */
+const MAX_WRITTEN_PADDING = 1 << 20;
+const YIELD_EVERY = 8 * COPY_CHUNK;
+
+/** The output, in order: bytes held in memory, ranges of the source, or padding. */
+type Part = { bytes: Uint8Array } | { from: number; length: number } | { padding: number };
+
+/**
+ * Writes a moov-first copy: the boxes before the first mdat, then the moov with every chunk
+ * offset shifted to where its mdat now lies, then the rest in their order. stco tables become
+ * co64 (in every track) when an offset would pass 2^32. A file already moov-first is copied
+ * unchanged. The body of top-level padding (free, skip) is not copied: it is zeros, or a hole.
+ */
+export async function writeFaststart(src: ByteSource & { handle: FileHandle; path: string }, layout: Mp4Layout, dst: string): Promise<void> {
+  if (layout.moovFirst) return writeParts(src, [{ from: 0, length: src.size }], dst);
+  const firstMdat = layout.mdats[0]!.box.start;
+  const rest = layout.boxes.filter((b) => b !== layout.moov);
+  const before = rest.filter((b) => b.start < firstMdat);
+  const after = rest.filter((b) => b.start >= firstMdat);
+
+  // The new moov's size depends only on the offset tables' widths, not their values.
+  let co64 = false;
+  let shift = shifts(before, after, rebuildMoov(layout, () => 0, co64).length);
+  if (needsCo64(layout, (offset) => offset + shiftOf(layout, shift, offset))) {
+    co64 = true;
+    shift = shifts(before, after, rebuildMoov(layout, () => 0, co64).length);
+  }
+  const moov = rebuildMoov(layout, (offset) => offset + shiftOf(layout, shift, offset), co64);
+  return writeParts(src, [...before.flatMap(boxParts), { bytes: moov }, ...after.flatMap(boxParts)], dst);
+}
+
+function boxParts(box: Box): Part[] {
+  if (box.type !== "free" && box.type !== "skip") return [{ from: box.start, length: box.size }];
+  return [{ from: box.start, length: box.header }, { padding: box.size - box.header }];
+}
+
+/**
+ * Writes the parts in order at explicit positions, with plain synchronous reads and writes
+ * through one buffer (the cheapest way here: no thread hand-offs), yielding to the event loop
+ * every few MB so a long file never stalls the API. Padding is written as zeros when small,
+ * and left as a hole when large (never in a recorder's segment).
+ */
+async function writeParts(src: ByteSource & { handle: FileHandle; path: string }, parts: Part[], dst: string): Promise<void> {
+  const padding = parts.reduce((n, p) => n + ("padding" in p ? p.padding : 0), 0);
+  const sparse = padding > MAX_WRITTEN_PADDING;
+  const input = openSync(src.path, "r");
+  const out = openSync(dst, "w");
+  const buf = new Uint8Array(COPY_CHUNK);
+  let at = 0;
+  try {
+    for (const p of parts) {
+      if ("bytes" in p) writeSync(out, p.bytes, 0, p.bytes.length, at);
+      else if ("padding" in p && !sparse) writeSync(out, new Uint8Array(p.padding), 0, p.padding, at);
+      else if ("from" in p) {
+        for (let done = 0; done < p.length; ) {
+          const n = readSync(input, buf, 0, Math.min(buf.length, p.length - done), p.from + done);
+          if (n === 0) throw new Error("the file shrank while being copied");
+          writeSync(out, buf, 0, n, at + done);
+          done += n;
+          if (done % YIELD_EVERY === 0) await Bun.sleep(0);
+        }
+      }
+      at += "bytes" in p ? p.bytes.length : "from" in p ? p.length : p.padding;
+    }
+    ftruncateSync(out, at); // a hole at the end still counts
+  } finally {
+    closeSync(input);
+    closeSync(out);
+  }
+}
+
+/** How far each box after the moov's new place moves: box start → new start. */
+function shifts(before: Box[], after: Box[], moovSize: number): Map<number, number> {
+  const moved = new Map<number, number>();
+  let at = before.reduce((n, b) => n + b.size, 0) + moovSize;
+  for (const b of after) {
+    moved.set(b.start, at - b.start);
+    at += b.size;
+  }
+  return moved;
+}
+
+/** The shift of the mdat holding `offset` (inspection checked that one does). */
+function shiftOf(layout: Mp4Layout, shift: Map<number, number>, offset: number): number {
+  const mdat = layout.mdats.find((m) => offset >= m.start && offset < m.end) ?? layout.mdats.find((m) => offset === m.end)!;
+  return shift.get(mdat.box.start) ?? 0;
+}
+
+/** The moov as a box of its own bytes (layout.moov.start is its place in the file). */
+const moovRoot = (layout: Mp4Layout): Box => ({ ...layout.moov, start: 0 });
+
+function needsCo64(layout: Mp4Layout, shifted: (offset: number) => number): boolean {
+  return tables(layout.moovBytes, moovRoot(layout)).some(({ offsets }) => offsets.some((o) => shifted(o) > 0xffff_ffff));
+}
+
+const childrenOf = (b: Uint8Array, box: Box) => childBoxes(b, box.start + box.header, box.start + box.size);
+
+function tables(b: Uint8Array, moov: Box) {
+  const found: ReturnType<typeof chunkOffsets>[] = [];
+  const walk = (box: Box) => {
+    if (box.type === "stbl") return void found.push(chunkOffsets(b, box));
+    for (const c of childrenOf(b, box)) if (c.type === NEXT_ON_PATH[box.type]) walk(c);
+  };
+  walk(moov);
+  return found;
+}
+
+/** The moov again: boxes on the path re-sized, chunk offset tables rewritten through `map`, all else as it was. */
+function rebuildMoov(layout: Mp4Layout, map: (offset: number) => number, co64: boolean): Uint8Array {
+  const b = layout.moovBytes;
+  const raw = (box: Box) => b.subarray(box.start, box.start + box.size);
+  const build = (box: Box): Uint8Array =>
+    withHeader(box.type, childrenOf(b, box).map((c) => {
+      if (box.type === "stbl") return c.type === "stco" || c.type === "co64" ? offsetTable(b, c, map, co64 || c.type === "co64") : raw(c);
+      return c.type === NEXT_ON_PATH[box.type] ? build(c) : raw(c);
+    }));
+  return build(moovRoot(layout));
+}
+
+function offsetTable(b: Uint8Array, box: Box, map: (offset: number) => number, wide: boolean): Uint8Array {
+  const offsets = readOffsets(b, box);
+  const width = wide ? 8 : 4;
+  const table = new Uint8Array(8 + offsets.length * width);
+  const view = new DataView(table.buffer);
+  table.set(b.subarray(box.start + box.header, box.start + box.header + 4)); // version and flags
+  view.setUint32(4, offsets.length);
+  offsets.forEach((o, i) => {
+    const v = map(o);
+    if (wide) view.setBigUint64(8 + i * 8, BigInt(v));
+    else view.setUint32(8 + i * 4, v);
+  });
+  return withHeader(wide ? "co64" : "stco", [table]);
+}
+
+function withHeader(type: string, parts: Uint8Array[]): Uint8Array {
+  const size = 8 + parts.reduce((n, p) => n + p.length, 0);
+  const out = new Uint8Array(size);
+  new DataView(out.buffer).setUint32(0, size);
+  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
+  let at = 8;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,48 @@
+import { open, type FileHandle } from "node:fs/promises";
+
+/** Random access to bytes: a file, or a buffer (tests and fuzzing). */
+export interface ByteSource {
+  readonly size: number;
+  /** Exactly `length` bytes at `offset`; throws Mp4Error past the end. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/** A file or stream the native path rejects. `unsupported`: valid maybe, but not ours to handle. */
+export class Mp4Error extends Error {
+  constructor(
+    readonly kind: "invalid" | "unsupported",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function bufferSource(bytes: Uint8Array): ByteSource {
+  return {
+    size: bytes.length,
+    async read(offset, length) {
+      if (offset < 0 || length < 0 || offset + length > bytes.length) throw new Mp4Error("invalid", `read past the end of the file (${offset}+${length} > ${bytes.length})`);
+      return bytes.subarray(offset, offset + length);
+    },
+    async close() {},
+  };
+}
+
+export async function fileSource(path: string): Promise<ByteSource & { handle: FileHandle; path: string }> {
+  const handle = await open(path, "r");
+  const size = (await handle.stat()).size;
+  return {
+    handle,
+    path,
+    size,
+    async read(offset, length) {
+      if (offset < 0 || length < 0 || offset + length > size) throw new Mp4Error("invalid", `read past the end of the file (${offset}+${length} > ${size})`);
+      const buf = new Uint8Array(length);
+      const { bytesRead } = await handle.read(buf, 0, length, offset);
+      if (bytesRead !== length) throw new Mp4Error("invalid", "the file shrank while being read");
+      return buf;
+    },
+    close: () => handle.close(),
+  };
+}

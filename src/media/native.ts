@@ -1,0 +1,66 @@
+import { logger } from "../log/log.ts";
+import type { MediaEngine } from "./engine.ts";
+import { writeFaststart } from "./mp4/faststart.ts";
+import { inspectMp4, type Mp4Layout } from "./mp4/inspect.ts";
+import { fileSource, Mp4Error, type ByteSource } from "./mp4/source.ts";
+
+const log = logger("media");
+
+/** How often each path did the work, for metrics. */
+export interface MediaCounters {
+  nativeProbes: number;
+  nativeCopies: number;
+  fallbackProbes: number;
+  fallbackCopies: number;
+}
+
+/**
+ * The media step in-process (no process spawned per segment): validate and measure the MP4,
+ * write the moov-first copy. What it does not understand goes to `fallback` (ffprobe/ffmpeg),
+ * counted; a file that the fallback cannot read either is corrupt, as before.
+ */
+export function nativeEngine(fallback: MediaEngine): MediaEngine & { counters: MediaCounters } {
+  const counters: MediaCounters = { nativeProbes: 0, nativeCopies: 0, fallbackProbes: 0, fallbackCopies: 0 };
+  // The maintainer probes a segment, then copies it: keep the last inspection for the copy.
+  let last: { key: string; layout: Mp4Layout } | undefined;
+  const inspect = async (path: string, src: ByteSource & { handle: { stat(): Promise<{ mtimeMs: number }> } }) => {
+    const key = `${path}:${src.size}:${(await src.handle.stat()).mtimeMs}`;
+    if (last?.key !== key) last = { key, layout: await inspectMp4(src) };
+    return last.layout;
+  };
+  const declined = (path: string, e: unknown) => {
+    if (!(e instanceof Mp4Error)) throw e; // an I/O error is not a format question
+    log.debug(`${path}: native path declined (${e.kind}: ${e.message}); using ffmpeg`);
+  };
+  return {
+    counters,
+    async probeDuration(path) {
+      const src = await fileSource(path);
+      try {
+        const { duration } = await inspect(path, src);
+        counters.nativeProbes++;
+        return duration;
+      } catch (e) {
+        declined(path, e);
+      } finally {
+        await src.close();
+      }
+      counters.fallbackProbes++;
+      return fallback.probeDuration(path);
+    },
+    async faststartCopy(from, to) {
+      const src = await fileSource(from);
+      try {
+        await writeFaststart(src, await inspect(from, src), to);
+        counters.nativeCopies++;
+        return;
+      } catch (e) {
+        declined(from, e);
+      } finally {
+        await src.close();
+      }
+      counters.fallbackCopies++;
+      await fallback.faststartCopy(from, to);
+    },
+  };
+}
