@@ -4,8 +4,9 @@
 # Arguments go to `bun test` (e.g. a file name filter).
 set -eu
 cd "$(dirname "$0")/.."
-# curl: a real slow HTTP client (export tests); systemd: systemd-analyze (unit tests)
-sh scripts/ensure-deps.sh curl systemd
+# curl: a real slow HTTP client (export tests); systemd: systemd-analyze (unit tests);
+# chromium: the browser the page is tested in (driven by playwright-core)
+sh scripts/ensure-deps.sh curl systemd chromium
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 set +e

@@ -71,6 +71,26 @@ describe("health and auth", () => {
   test("the token file was created with mode 0600", () => {
     expect(statSync(app.config.api.tokenFile).mode & 0o777).toBe(0o600);
   });
+  test("the page logs in once: an HttpOnly, SameSite=Strict cookie then stands for the token", async () => {
+    const wrong = await fetch(`${app.url}/api/login`, { method: "POST", body: JSON.stringify({ token: "nope" }), headers: { "content-type": "application/json" } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get("set-cookie")).toBeNull();
+    const ok = await fetch(`${app.url}/api/login`, { method: "POST", body: JSON.stringify({ token: app.token }), headers: { "content-type": "application/json" } });
+    expect(ok.status).toBe(204);
+    const cookie = ok.headers.get("set-cookie")!;
+    expect(cookie).toContain("HttpOnly");
+    expect(cookie).toContain("SameSite=Strict");
+    const session = cookie.split(";")[0]!;
+    expect((await fetch(`${app.url}/api/status`, { headers: { cookie: session } })).status).toBe(200);
+    expect((await fetch(`${app.url}/api/status`, { headers: { cookie: "camkeep_session=forged-value-forged" } })).status).toBe(401);
+    const out = await fetch(`${app.url}/api/logout`, { method: "POST", headers: { cookie: session } });
+    expect(out.headers.get("set-cookie")).toContain("Max-Age=0");
+  });
+  test("the page itself needs no token (it asks for one)", async () => {
+    const res = await fetch(`${app.url}/`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<div id="app">');
+  });
   test("unknown routes are JSON 404s", async () => {
     const res = await call("/api/nothing");
     expect(res.status).toBe(404);

@@ -28,7 +28,7 @@ test("SHA256SUMS matches the binaries", () => {
 });
 
 /** Starts `run` and waits for the log line naming the API's URL. */
-async function smokeRun(cmd: string[], dir: string): Promise<{ health: unknown; exit: number }> {
+async function smokeRun(cmd: string[], dir: string): Promise<{ health: unknown; page: string; exit: number }> {
   const child = Bun.spawn([...cmd, "run", "--config", join(dir, "c.yml")], { cwd: dir, stderr: "pipe" });
   let log = "";
   const reader = child.stderr.getReader();
@@ -41,9 +41,14 @@ async function smokeRun(cmd: string[], dir: string): Promise<{ health: unknown; 
   }
   if (!url) throw new Error(`no API line in:\n${log}`);
   const health = await (await fetch(`${url}/healthz`)).json();
+  // The page and its bundled script come from inside the binary.
+  const html = await (await fetch(`${url}/`)).text();
+  const script = /<script[^>]+src="([^"]+)"/.exec(html)?.[1];
+  const js = script ? await fetch(`${url}${script}`) : undefined;
+  const page = html.includes('<div id="app">') && js?.status === 200 && (await js.text()).includes("camkeep") ? "page served" : `no page: ${html.slice(0, 200)}`;
   child.kill("SIGTERM");
   reader.releaseLock();
-  return { health, exit: await child.exited };
+  return { health, page, exit: await child.exited };
 }
 
 for (const target of ["linux-x64", "linux-x64-baseline", "linux-arm64"]) {
@@ -55,7 +60,7 @@ for (const target of ["linux-x64", "linux-x64-baseline", "linux-arm64"]) {
       const out = Bun.spawnSync([...c, "version"]).stdout.toString();
       expect(out).toMatch(new RegExp(`^camkeep \\d+\\.\\d+\\.\\d+ \\(commit [0-9a-f]{12}(\\+dirty)?, ${target}, bun \\d+\\.\\d+\\.\\d+\\)`));
     });
-    test("check-config and a short run answering /healthz, from a folder outside the source tree", async () => {
+    test("check-config and a short run answering /healthz and serving the page, from a folder outside the source tree", async () => {
       const c = cmd();
       if (!c) return console.warn(`SKIPPED: ${target}`);
       const dir = tempDir();
@@ -64,7 +69,7 @@ for (const target of ["linux-x64", "linux-x64-baseline", "linux-arm64"]) {
       const check = Bun.spawnSync([...c, "check-config", join(dir, "c.yml")], { cwd: dir });
       expect(check.exitCode).toBe(0);
       expect(check.stdout.toString()).toContain('"front-door"');
-      expect(await smokeRun(c, dir)).toEqual({ health: { status: "ok" }, exit: 0 });
+      expect(await smokeRun(c, dir)).toEqual({ health: { status: "ok" }, page: "page served", exit: 0 });
     }, 120_000);
   });
 }

@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { logger } from "../log/log.ts";
 import { activityRoutes } from "./activity.ts";
-import { bearerAuth } from "./auth.ts";
+import { bearerAuth, sessionRoutes } from "./auth.ts";
 import { clipRoutes } from "./clip.ts";
 import type { ApiDeps } from "./deps.ts";
 import { apiError } from "./errors.ts";
@@ -27,6 +27,9 @@ export function createApi(deps: ApiDeps) {
     const reasons = deps.health.reasons();
     return reasons.length ? c.json({ status: "unhealthy", reasons }, 503) : c.json({ status: "ok" });
   });
+  // Before the auth middleware: the page logs in with the token to get its cookie.
+  app.use("/api/login", tooLarge(LIMIT.other));
+  app.route("/api", sessionRoutes(deps.token));
   app.use("/metrics", auth);
   app.use("/api/*", auth);
   app.use("/api/activity", tooLarge(LIMIT.activity));

@@ -1,0 +1,344 @@
+import { api, Unauthorized, type CamEvent, type CameraStatus, type Recording, type Status } from "./api.ts";
+import { age, bytes, clock, dayBounds, fraction, fromInput, hourMarks, localDay, spans, toInput } from "./time.ts";
+
+/**
+ * camkeep's page: an overview of cameras and storage, and per camera a day timeline to play
+ * and export from. Plain DOM, no framework; routes live in the URL fragment.
+ */
+
+const app = document.getElementById("app")!;
+const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+/** Builds an element: h("a.card", { href }, child, …). */
+function h<K extends keyof HTMLElementTagNameMap>(spec: K | `${K}.${string}`, attrs: Record<string, string | boolean | number | undefined> = {}, ...children: (Node | string | null | undefined)[]): HTMLElementTagNameMap[K] {
+  const [tag, ...classes] = spec.split(".") as [K, ...string[]];
+  const el = document.createElement(tag);
+  if (classes.length) el.className = classes.join(" ");
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === false) continue;
+    el.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children) if (c !== null && c !== undefined) el.append(c);
+  return el;
+}
+
+function cameraState(c: CameraStatus): { label: string; tone: string } {
+  if (!c.configured) return { label: "removed", tone: "muted" };
+  if (!c.recording) return { label: "disabled", tone: "muted" };
+  if (c.recorder?.stalled) return { label: "stalled", tone: "bad" };
+  if (c.recorder?.state === "recording" || (c.last_segment_age_s ?? Infinity) < 300) return { label: "recording", tone: "good" };
+  return { label: "no recent footage", tone: "warn" };
+}
+
+function header(status?: Status): HTMLElement {
+  const healthy = status?.health.status === "ok";
+  const logout = h("button.link", { type: "button" }, "Log out");
+  logout.addEventListener("click", async () => {
+    await api.logout();
+    location.hash = "#/";
+    route();
+  });
+  return h("header",
+    {},
+    h("a.brand", { href: "#/" }, "camkeep"),
+    status ? h(`span.badge.${healthy ? "good" : "bad"}`, { "data-health": status.health.status }, healthy ? "healthy" : "unhealthy") : null,
+    status ? logout : null,
+  );
+}
+
+function renderLogin(message?: string): void {
+  const input = h("input", { id: "token", type: "password", autocomplete: "current-password", required: true, "aria-describedby": "token-help" });
+  const form = h("form.login", {},
+    h("h1", {}, "camkeep"),
+    h("label", { for: "token" }, "API token"),
+    input,
+    h("p.help", { id: "token-help" }, "It is in the file named by api.token_file (default data/api-token), and in camkeep's start-up log."),
+    message ? h("p.error", { role: "alert" }, message) : null,
+    h("button", { type: "submit" }, "Log in"),
+  );
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      await api.login(input.value.trim());
+      route();
+    } catch {
+      renderLogin("That token is not right.");
+    }
+  });
+  app.replaceChildren(form);
+  input.focus();
+}
+
+function renderOverview(status: Status): void {
+  const s = status.storage;
+  const used = s.volume_total_bytes - s.volume_free_bytes;
+  const pct = (n: number) => `${((n / Math.max(1, s.volume_total_bytes)) * 100).toFixed(1)}%`;
+  const gauge = h("section.storage", { "aria-label": "storage" },
+    h("h2", {}, "Storage"),
+    h("div.gauge", { role: "img", "aria-label": `${bytes(used)} used of ${bytes(s.volume_total_bytes)}, ${bytes(s.volume_free_bytes)} free` },
+      h("div.used", { style: `width:${pct(used)}` }),
+      h("div.floor", { style: `left:${pct(s.volume_total_bytes - s.min_free_bytes)}`, title: "free space camkeep keeps" }),
+    ),
+    h("p", {}, `${bytes(used)} used (footage: ${bytes(s.bytes_kept)}) · ${bytes(s.volume_free_bytes)} free · keeps ${bytes(s.min_free_bytes)} free`),
+  );
+  const reasons = status.health.reasons.length
+    ? h("section.reasons", { role: "alert" }, h("h2", {}, "Needs attention"), h("ul", {}, ...status.health.reasons.map((r) => h("li", {}, r))))
+    : null;
+  const cams = Object.entries(status.cameras).map(([name, c]) => {
+    const state = cameraState(c);
+    return h("li.camera", { "data-camera": name },
+      h("a", { href: `#/camera/${encodeURIComponent(name)}` },
+        h("span.name", {}, name),
+        h(`span.badge.${state.tone}`, {}, state.label),
+      ),
+      h("p", {}, `last segment ${age(c.last_segment_age_s)} · ${c.hours_kept.toFixed(1)} h, ${bytes(c.bytes_kept)} kept`),
+    );
+  });
+  app.replaceChildren(header(status), h("main", {}, reasons, h("h2", {}, "Cameras"), h("ul.cameras", {}, ...cams), gauge));
+}
+
+async function renderCamera(status: Status, camera: string, requestedDay?: string): Promise<void> {
+  const days = (await api.days(camera, zone)).map((d) => d.day);
+  const day = requestedDay && days.includes(requestedDay) ? requestedDay : days.at(-1);
+  const back = h("a", { href: "#/" }, "← all cameras");
+  if (!day) {
+    app.replaceChildren(header(status), h("main", {}, back, h("h1", {}, camera), h("p", {}, "No footage stored yet.")));
+    return;
+  }
+  const bounds = dayBounds(day);
+  const [recordings, events] = await Promise.all([api.recordings(camera, bounds.start, bounds.end), api.events(camera, bounds.start, bounds.end)]);
+
+  const picker = h("select", { id: "day", "aria-label": "day" }, ...days.map((d) => h("option", { value: d, selected: d === day }, d)));
+  picker.addEventListener("change", () => (location.hash = `#/camera/${encodeURIComponent(camera)}/${picker.value}`));
+  const step = (by: number) => {
+    const next = days[days.indexOf(day) + by];
+    const b = h("button", { type: "button", disabled: !next, "aria-label": by < 0 ? "previous day" : "next day" }, by < 0 ? "‹" : "›");
+    b.addEventListener("click", () => next && (location.hash = `#/camera/${encodeURIComponent(camera)}/${next}`));
+    return b;
+  };
+
+  const player = new Player(camera, recordings);
+  const timeline = new Timeline(bounds, recordings, events, player);
+  const exporter = exportPanel(camera, bounds, timeline);
+  app.replaceChildren(
+    header(status),
+    h("main", {},
+      back,
+      h("h1", {}, camera),
+      h("div.daynav", {}, step(-1), picker, step(1), h("span.zone", {}, zone)),
+      timeline.el,
+      player.el,
+      exporter,
+      eventList(events),
+    ),
+  );
+}
+
+/** Plays the day's segments one after another from any moment. */
+class Player {
+  readonly video = h("video", { controls: true, playsinline: true, preload: "metadata", muted: true });
+  readonly label = h("p.now", { "aria-live": "polite" }, "Click the timeline to play.");
+  readonly el = h("section.player", {}, this.video, this.label);
+  private index = -1;
+  onTime: (t: number) => void = () => {};
+
+  constructor(
+    private readonly camera: string,
+    private readonly segments: Recording[],
+  ) {
+    this.video.muted = true; // autoplay works everywhere when muted; the controls unmute
+    this.video.addEventListener("ended", () => this.load(this.index + 1, 0));
+    this.video.addEventListener("timeupdate", () => {
+      const seg = this.segments[this.index];
+      if (!seg) return;
+      const t = seg.start_time + this.video.currentTime;
+      this.label.textContent = `${this.camera} · ${clock(t)}`;
+      this.onTime(t);
+    });
+  }
+
+  playAt(t: number): void {
+    const i = this.segments.findIndex((s) => s.end_time > t);
+    if (i < 0) {
+      this.label.textContent = "No footage after that moment on this day.";
+      return;
+    }
+    this.load(i, Math.max(0, t - this.segments[i]!.start_time));
+  }
+
+  private load(i: number, offset: number): void {
+    const seg = this.segments[i];
+    if (!seg) {
+      this.label.textContent = "End of the day's footage.";
+      return;
+    }
+    this.index = i;
+    this.video.dataset.recording = seg.id;
+    this.video.src = api.fileUrl(seg.id);
+    this.video.addEventListener("loadedmetadata", () => {
+      if (offset > 0) this.video.currentTime = offset;
+      void this.video.play().catch(() => {});
+    }, { once: true });
+  }
+}
+
+/** The day as a bar: recorded spans, motion, events; click to play, drag to select. */
+class Timeline {
+  readonly el: HTMLElement;
+  private readonly track = h("div.track", {});
+  private readonly playhead = h("div.playhead", { hidden: true });
+  private readonly selection = h("div.selection", { hidden: true });
+  private cursor: number;
+  onSelect: (start: number, end: number) => void = () => {};
+
+  constructor(
+    private readonly day: { start: number; end: number },
+    recordings: Recording[],
+    events: CamEvent[],
+    player: Player,
+  ) {
+    const at = (t: number) => `${(fraction(day, t) * 100).toFixed(3)}%`;
+    const width = (a: number, b: number) => `${((fraction(day, b) - fraction(day, a)) * 100).toFixed(3)}%`;
+    const peak = Math.max(1, ...recordings.map((r) => r.motion));
+    for (const s of spans(recordings)) {
+      this.track.append(h("div.span", { style: `left:${at(s.start)};width:${width(s.start, s.end)}`, "data-start": s.start, "data-end": s.end, title: `${clock(s.start)}–${clock(s.end)}` }));
+    }
+    for (const r of recordings) {
+      if (r.motion > 0) this.track.append(h("div.motion", { style: `left:${at(r.start_time)};width:${width(r.start_time, r.end_time)};opacity:${(0.25 + 0.75 * (r.motion / peak)).toFixed(2)}` }));
+    }
+    for (const e of events) {
+      const end = e.end_time ?? Math.min(day.end, Date.now() / 1000);
+      this.track.append(h(`div.event${e.retain_indefinitely ? ".kept" : ""}`, {
+        style: `left:${at(e.start_time)};width:max(3px,${width(e.start_time, end)})`, title: `${e.label} ${clock(e.start_time)}${e.retain_indefinitely ? " ★ kept forever" : ""}`, "data-event": e.id,
+      }, h("span", {}, `${e.label}${e.retain_indefinitely ? " ★" : ""}`)));
+    }
+    const ticks = h("div.ticks", { "aria-hidden": "true" }, ...hourMarks(localDay(day.start)).map((m) => h("span", { style: `left:${at(m.t)}` }, m.label)));
+    this.track.append(this.selection, this.playhead);
+    this.cursor = recordings[0]?.start_time ?? day.start;
+    this.el = h("section.timeline", {
+      tabindex: 0, role: "slider", "aria-label": "timeline: arrows move, Enter plays",
+      "aria-valuemin": day.start, "aria-valuemax": day.end, "aria-valuenow": this.cursor, "aria-valuetext": clock(this.cursor),
+    }, this.track, ticks);
+    player.onTime = (t) => this.showPlayhead(t);
+    this.listen(player);
+  }
+
+  private timeAt(clientX: number): number {
+    const r = this.track.getBoundingClientRect();
+    return this.day.start + ((clientX - r.left) / r.width) * (this.day.end - this.day.start);
+  }
+
+  private showPlayhead(t: number): void {
+    this.playhead.hidden = false;
+    this.playhead.style.left = `${(fraction(this.day, t) * 100).toFixed(3)}%`;
+    this.el.setAttribute("aria-valuenow", String(Math.round(t)));
+    this.el.setAttribute("aria-valuetext", clock(t));
+  }
+
+  showSelection(start: number, end: number): void {
+    this.selection.hidden = false;
+    this.selection.style.left = `${(fraction(this.day, start) * 100).toFixed(3)}%`;
+    this.selection.style.width = `${((fraction(this.day, end) - fraction(this.day, start)) * 100).toFixed(3)}%`;
+  }
+
+  private listen(player: Player): void {
+    let down: { x: number; t: number } | undefined;
+    this.track.addEventListener("pointerdown", (e) => {
+      down = { x: e.clientX, t: this.timeAt(e.clientX) };
+      this.track.setPointerCapture(e.pointerId);
+    });
+    this.track.addEventListener("pointermove", (e) => {
+      if (down && Math.abs(e.clientX - down.x) > 4) {
+        const t = this.timeAt(e.clientX);
+        this.showSelection(Math.min(down.t, t), Math.max(down.t, t));
+      }
+    });
+    this.track.addEventListener("pointerup", (e) => {
+      if (!down) return;
+      const t = this.timeAt(e.clientX);
+      if (Math.abs(e.clientX - down.x) <= 4) player.playAt(t);
+      else this.onSelect(Math.min(down.t, t), Math.max(down.t, t));
+      down = undefined;
+    });
+    this.el.addEventListener("keydown", (e) => {
+      const by = { ArrowLeft: -60, ArrowRight: 60, PageUp: -3600, PageDown: 3600 }[e.key];
+      if (by) {
+        this.cursor = Math.min(this.day.end, Math.max(this.day.start, this.cursor + by));
+        this.showPlayhead(this.cursor);
+        e.preventDefault();
+      } else if (e.key === "Enter" || e.key === " ") {
+        player.playAt(this.cursor);
+        e.preventDefault();
+      }
+    });
+  }
+}
+
+function exportPanel(camera: string, day: { start: number; end: number }, timeline: Timeline): HTMLElement {
+  const start = h("input", { id: "clip-start", type: "datetime-local", step: 1 });
+  const end = h("input", { id: "clip-end", type: "datetime-local", step: 1 });
+  const link = h("a.button", { id: "clip-download", download: true, "aria-disabled": "true" }, "Download clip");
+  const note = h("p.help", {}, "Drag across the timeline, or type the times.");
+  const update = () => {
+    const a = fromInput(start.value);
+    const b = fromInput(end.value);
+    const ok = Number.isFinite(a) && Number.isFinite(b) && b > a;
+    link.setAttribute("aria-disabled", String(!ok));
+    if (ok) link.href = api.clipUrl(camera, a, b);
+    else link.removeAttribute("href");
+    note.textContent = ok ? `${Math.round(b - a)} s, cut at keyframes, without re-encoding.` : "Drag across the timeline, or type the times.";
+  };
+  start.addEventListener("input", update);
+  end.addEventListener("input", update);
+  timeline.onSelect = (a, b) => {
+    start.value = toInput(Math.max(day.start, a));
+    end.value = toInput(Math.min(day.end, b));
+    timeline.showSelection(a, b);
+    update();
+  };
+  return h("section.export", { "aria-label": "export" },
+    h("h2", {}, "Export"),
+    h("div.fields", {}, h("label", { for: "clip-start" }, "From"), start, h("label", { for: "clip-end" }, "to"), end),
+    link,
+    note,
+  );
+}
+
+function eventList(events: CamEvent[]): HTMLElement {
+  if (!events.length) return h("section.events", {}, h("h2", {}, "Events"), h("p", {}, "No events on this day."));
+  return h("section.events", {}, h("h2", {}, "Events"), h("ul", {}, ...events.map((e) => {
+    const keep = h("button", { type: "button", "aria-pressed": String(e.retain_indefinitely), "data-keep": e.id }, e.retain_indefinitely ? "★ Kept forever" : "Keep forever");
+    keep.addEventListener("click", async () => {
+      const updated = await api.keepForever(e.id, !e.retain_indefinitely);
+      e.retain_indefinitely = updated.retain_indefinitely;
+      keep.setAttribute("aria-pressed", String(e.retain_indefinitely));
+      keep.textContent = e.retain_indefinitely ? "★ Kept forever" : "Keep forever";
+    });
+    return h("li", {}, h("span", {}, `${clock(e.start_time)} ${e.label}`), keep);
+  })));
+}
+
+async function route(): Promise<void> {
+  // A link may carry the token in the fragment (never sent to the server): log in, then drop it.
+  const fromLink = /^#token=([^&]+)/.exec(location.hash)?.[1];
+  if (fromLink) {
+    history.replaceState(null, "", `${location.pathname}#/`);
+    try {
+      await api.login(decodeURIComponent(fromLink));
+    } catch {
+      return renderLogin("The token in that link is not right.");
+    }
+  }
+  try {
+    const status = await api.status();
+    const m = /^#\/camera\/([^/]+)(?:\/(\d{4}-\d\d-\d\d))?/.exec(location.hash);
+    if (m) await renderCamera(status, decodeURIComponent(m[1]!), m[2]);
+    else renderOverview(status);
+  } catch (e) {
+    if (e instanceof Unauthorized) return renderLogin();
+    app.replaceChildren(header(), h("main", {}, h("p.error", { role: "alert" }, `Something went wrong: ${(e as Error).message}`)));
+  }
+}
+
+window.addEventListener("hashchange", () => void route());
+void route();

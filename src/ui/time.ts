@@ -1,0 +1,72 @@
+/**
+ * Days and hours in the browser's time zone, DST-correct: a day runs from local midnight to
+ * the next local midnight (23, 24 or 25 hours). Times are epoch seconds. Pure, for tests.
+ */
+
+/** "YYYY-MM-DD" of an instant, in local time. */
+export function localDay(t: number): string {
+  const d = new Date(t * 1000);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+export function dayBounds(day: string): { start: number; end: number } {
+  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
+  return { start: new Date(y, m - 1, d).getTime() / 1000, end: new Date(y, m - 1, d + 1).getTime() / 1000 };
+}
+
+/** The day's hour marks: one per real hour, so 23 or 25 on DST days (a repeated hour appears twice). */
+export function hourMarks(day: string): { t: number; label: string }[] {
+  const { start, end } = dayBounds(day);
+  const marks: { t: number; label: string }[] = [];
+  for (let t = start; t < end; t += 3600) marks.push({ t, label: pad(new Date(t * 1000).getHours()) });
+  return marks;
+}
+
+/** Position of `t` across the day, 0–1. */
+export function fraction(day: { start: number; end: number }, t: number): number {
+  return Math.min(1, Math.max(0, (t - day.start) / (day.end - day.start)));
+}
+
+/** Contiguous recorded spans: segments closer than `gap` seconds are merged. */
+export function spans(segments: { start_time: number; end_time: number }[], gap = 2): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  for (const s of segments) {
+    const last = out.at(-1);
+    if (last && s.start_time - last.end <= gap) last.end = Math.max(last.end, s.end_time);
+    else out.push({ start: s.start_time, end: s.end_time });
+  }
+  return out;
+}
+
+/** "HH:MM:SS" local. */
+export function clock(t: number): string {
+  const d = new Date(t * 1000);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** Value for <input type="datetime-local" step="1">, and back. */
+export function toInput(t: number): string {
+  return `${localDay(t)}T${clock(t)}`;
+}
+export function fromInput(value: string): number {
+  return new Date(value).getTime() / 1000;
+}
+
+export function bytes(n: number): string {
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let i = 0;
+  for (; n >= 1000 && i < units.length - 1; i++) n /= 1000;
+  return `${n.toFixed(n < 10 && i ? 1 : 0)} ${units[i]}`;
+}
+
+export function age(seconds: number | null): string {
+  if (seconds === null) return "never";
+  if (seconds < 90) return `${Math.round(seconds)} s ago`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)} h ago`;
+  return `${Math.round(seconds / 86_400)} days ago`;
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, "0");
+}
