@@ -143,6 +143,19 @@ describe("storing kept segments (SPEC 3.7)", () => {
   });
 });
 
+describe("a long backlog", () => {
+  test("events are known for every segment of a backlog, however long it spans", async () => {
+    const r = rig(`${INSTANT}cameras:\n  cam: { record: { retain: { days: 0 }, events: { retain: { mode: all } } } }\n`);
+    await put(r, "cam", NOW - 7200); // two hours of backlog: storage was away
+    await put(r, "cam", NOW - 100);
+    await putLive(r, "cam", NOW - 98);
+    r.db.insert(events).values({ id: "late", camera: "cam", label: "person", start_time: NOW - 99, end_time: NOW - 98.5 }).run();
+    await r.maintainer.pass();
+    expect(rows(r).map((x) => x.start_time)).toEqual([NOW - 100]);
+    expect(r.maintainer.stats.camera("cam").dropped).toEqual({ not_retained: 1 });
+  });
+});
+
 describe("never dropping for being many (SPEC 3.9, fault 9.6)", () => {
   test("a backlog is reported, kept, and stored once storage is back", async () => {
     const r = rig(`${INSTANT}cameras:\n  cam: {}\n`);

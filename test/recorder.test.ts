@@ -27,6 +27,15 @@ const freePort = () => {
   s.stop(true);
   return port;
 };
+/** ffmpeg serving a live MPEG-TS stream over HTTP on loopback, to one client. */
+async function loopbackStream() {
+  const port = freePort();
+  const server = Bun.spawn(["ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10", "-c:v", "libx264", "-preset", "ultrafast", "-g", "10",
+    "-f", "mpegts", "-listen", "1", `http://127.0.0.1:${port}/live.ts`]);
+  children.push(server);
+  await Bun.sleep(500);
+  return { port, server };
+}
 const rows = (app: App) => app.db.select().from(recordings).all();
 
 describe("recorder command line", () => {
@@ -64,11 +73,7 @@ describe("recorders camkeep runs (SPEC 6)", () => {
   });
 
   test("a network stream on loopback (MPEG-TS over HTTP) is recorded with -c copy", async () => {
-    const port = freePort();
-    const server = Bun.spawn(["ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10", "-c:v", "libx264", "-preset", "ultrafast", "-g", "10",
-      "-f", "mpegts", "-listen", "1", `http://127.0.0.1:${port}/live.ts`]);
-    children.push(server);
-    await Bun.sleep(500);
+    const { port } = await loopbackStream();
     const app = await startApp(configIn(tempDir(), `${QUICK}cameras:\n  net-cam:\n    input: http://127.0.0.1:${port}/live.ts\n    segment_time: 1\n`));
     apps.push(app);
     await until("stored segments from the network", () => rows(app).length >= 2);
@@ -101,11 +106,7 @@ describe("recorders camkeep runs (SPEC 6)", () => {
   });
 
   test("a source that stops sending trips the watchdog, and health says so", async () => {
-    const port = freePort();
-    const server = Bun.spawn(["ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10", "-c:v", "libx264", "-preset", "ultrafast", "-g", "10",
-      "-f", "mpegts", "-listen", "1", `http://127.0.0.1:${port}/live.ts`]);
-    children.push(server);
-    await Bun.sleep(500);
+    const { port, server } = await loopbackStream();
     const app = await startApp(
       configIn(tempDir(), `${QUICK}cameras:\n  frozen:\n    input: http://127.0.0.1:${port}/live.ts\n    input_args: ["-analyzeduration", "500000", "-probesize", "50000"]\n    segment_time: 1\n`),
       { recorder: { watchdogMs: 4_000 } },

@@ -17,13 +17,19 @@ export class ArchiveTotals {
 
   static load(db: Db): ArchiveTotals {
     const t = new ArchiveTotals();
+    t.reload(db);
+    return t;
+  }
+
+  /** Sums the archive again (after a reconcile changed rows behind our back). */
+  reload(db: Db): void {
+    this.byCamera.clear();
     const rows = db
       .select({ camera: recordings.camera, segments: count(), bytes: sum(recordings.segment_size), seconds: sum(recordings.duration) })
       .from(recordings)
       .groupBy(recordings.camera)
       .all();
-    for (const r of rows) t.byCamera.set(r.camera, { segments: r.segments, bytes: Number(r.bytes ?? 0), seconds: Number(r.seconds ?? 0) });
-    return t;
+    for (const r of rows) this.byCamera.set(r.camera, { segments: r.segments, bytes: Number(r.bytes ?? 0), seconds: Number(r.seconds ?? 0) });
   }
 
   add(camera: string, bytes: number, seconds: number, segments = 1): void {

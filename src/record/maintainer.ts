@@ -99,7 +99,7 @@ export class Maintainer {
     this.forgetGone(scan.byCamera);
     this.protectCacheVolume(scan.byCamera);
 
-    await this.deps.storage.retryIfMounted();
+    if (await this.deps.storage.retryIfMounted()) this.deps.totals.reload(this.deps.db);
     const storageProblem = this.deps.storage.problem();
     this.stats.storageAvailable = !storageProblem;
     if (storageProblem) log.error(`${storageProblem}: keeping segments in the cache`);
@@ -122,7 +122,7 @@ export class Maintainer {
       progressed = false;
       for (const [camera, queue] of queues) {
         if (blocked.has(camera) || !queue.length || this.stopping) continue;
-        const verdict = await this.handle(queue[0]!, events, now);
+        const verdict = await this.handle(queue[0]!, queue, events, now);
         if (verdict === "blocked") blocked.add(camera);
         else queue.shift();
         progressed = true;
@@ -136,13 +136,17 @@ export class Maintainer {
     for (const listener of this.stats.passListeners) listener(this.stats.lastPassMs);
   }
 
-  /** Decides one segment and acts. "blocked": it (and every later one of its camera) stays for now. */
-  private async handle(file: CacheFile, events: Map<string, EventSpan[]>, now: number): Promise<Verdict["action"] | "blocked"> {
+  /**
+   * Decides one segment and acts. "blocked": it (and every later one of its camera) stays for now.
+   * `queue` is the camera's settled segments: its events are loaded once for all of them.
+   */
+  private async handle(file: CacheFile, queue: readonly CacheFile[], events: Map<string, EventSpan[]>, now: number): Promise<Verdict["action"] | "blocked"> {
     const cam = this.cfg.cameras[file.camera]?.record;
     const duration = cam?.enabled ? await this.probe(file) : null;
     let camEvents: EventSpan[] = [];
     if (cam?.enabled) {
-      camEvents = events.get(file.camera) ?? eventsNear(this.deps.db, file.camera, file.start, file.start + MAX_SEGMENT_SECONDS * 4, cam.events.pre_capture, cam.events.post_capture);
+      const last = queue.at(-1) ?? file;
+      camEvents = events.get(file.camera) ?? eventsNear(this.deps.db, file.camera, file.start, last.start + MAX_SEGMENT_SECONDS, cam.events.pre_capture, cam.events.post_capture);
       events.set(file.camera, camEvents);
     }
     const verdict = decideSegment(

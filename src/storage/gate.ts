@@ -32,11 +32,15 @@ export class StorageGate {
     return this.report;
   }
 
-  /** Called by the maintainer each pass: cheap unless a refused reconcile may now succeed. */
-  async retryIfMounted(): Promise<void> {
-    if (this.report?.ok !== false || Date.now() - this.lastTry < RETRY_MS || !hasVolumeMarker(this.root)) return;
+  /**
+   * Called by the maintainer each pass: cheap unless a refused reconcile may now succeed.
+   * Returns true when it reconciled (rows may have changed).
+   */
+  async retryIfMounted(): Promise<boolean> {
+    if (this.report?.ok !== false || Date.now() - this.lastTry < RETRY_MS || !hasVolumeMarker(this.root)) return false;
     log.info(`storage marker ${VOLUME_MARKER} is back: reconciling again`);
     await this.open();
+    return true;
   }
 
   /** Why storage may not be used now, or undefined when it may. */
