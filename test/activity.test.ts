@@ -48,3 +48,19 @@ describe("activity (SPEC 1.2)", () => {
     expect(store.report("cam", frames.slice(0, 1))).toBe(false);
   });
 });
+
+import { cacheOverflowDrops, cacheReserve } from "../src/record/overflow.ts";
+
+describe("cache volume about to fill (SPEC 3.9)", () => {
+  const segs = [3, 1, 2].map((start) => ({ start, size: 100 }));
+  test("enough room: nothing dropped", () => {
+    expect(cacheOverflowDrops(segs, 500, 500)).toEqual([]);
+  });
+  test("short of room: the oldest go first, only as many as needed", () => {
+    expect(cacheOverflowDrops(segs, 350, 500).map((s) => s.start)).toEqual([1, 2]);
+  });
+  test("the reserve is two segments per camera, of the largest size seen (at least 1 MiB)", () => {
+    expect(cacheReserve(5e6, 3)).toBe(3e7);
+    expect(cacheReserve(10, 1)).toBe(2 * 2 ** 20);
+  });
+});

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, statfsSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../src/config/load.ts";
 import { openDb, type Db } from "../src/db/open.ts";
@@ -11,7 +11,7 @@ import { Maintainer } from "../src/record/maintainer.ts";
 import { storagePath } from "../src/storage/layout.ts";
 import { StorageGate } from "../src/storage/gate.ts";
 import { claimVolume, VOLUME_MARKER } from "../src/storage/volume.ts";
-import { boxOrder, configIn, ffprobeDuration, putSegment, segmentName, tempDir } from "./helpers.ts";
+import { boxOrder, configIn, ffprobeDuration, putSegment, segmentName, storedSegment, tempDir } from "./helpers.ts";
 
 const NOW = Math.floor(Date.now() / 1000);
 // Decide at once: no latency to wait for, no pre-capture.
@@ -41,6 +41,10 @@ const put = (r: Rig, camera: string, start: number, seconds = 2) =>
 /** The segment a recorder is writing now: the newest, written to a moment ago. */
 const putLive = (r: Rig, camera: string, start: number) =>
   putSegment(r.config.cacheDir, segmentName(camera, start), 2, r.clock.now);
+const statfsFree = (dir: string) => {
+  const s = statfsSync(dir);
+  return s.bavail * s.bsize;
+};
 const cacheFiles = (r: Rig) => readdirSync(r.config.cacheDir).sort();
 const rows = (r: Rig) => r.db.select().from(recordings).orderBy(recordings.start_time).all();
 
@@ -140,6 +144,58 @@ describe("storing kept segments (SPEC 3.7)", () => {
     await r.maintainer.pass();
     expect(rows(r)).toEqual(before);
     expect(cacheFiles(r)).toEqual([segmentName("cam", NOW - 98)]);
+  });
+});
+
+describe("a cache volume about to fill (SPEC 3.9)", () => {
+  test("drops the oldest segments, loudly, only as many as needed; never the newest", async () => {
+    const mnt = tempDir("camkeep-cachefs-");
+    if (Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt]).exitCode !== 0) {
+      return console.warn("SKIPPED: cannot mount a tmpfs here; run the tests as root to include this one");
+    }
+    try {
+      const r = rig(`cache_dir: ${mnt}\n${INSTANT}cameras:\n  cam: {}\n`);
+      unlinkSync(join(r.config.recordingsDir, VOLUME_MARKER)); // storage away: segments pile up
+      const starts: number[] = [];
+      for (let i = 0; statfsFree(mnt) > 1.5 * 2 ** 20; i++) {
+        starts.push(NOW - 3000 + i * 2);
+        await put(r, "cam", starts.at(-1)!);
+      }
+      await putLive(r, "cam", NOW - 10);
+      await r.maintainer.pass();
+      const dropped = r.maintainer.stats.camera("cam").dropped.cache_full ?? 0;
+      expect(dropped).toBeGreaterThan(0);
+      expect(statfsFree(mnt)).toBeGreaterThanOrEqual(2 * 2 ** 20); // room for two more segments again
+      const left = cacheFiles(r);
+      expect(left[0]).toBe(segmentName("cam", starts[dropped]!)); // the oldest went, in order
+      expect(left).toContain(segmentName("cam", NOW - 10)); // the one being written stays
+      expect(rows(r)).toEqual([]);
+    } finally {
+      Bun.spawnSync(["umount", mnt]);
+    }
+  });
+});
+
+describe("storage mounted late (a NAS share after boot)", () => {
+  test("a refused start-up reconcile is retried once the marker is back, and storing resumes", async () => {
+    const r = rig(`${INSTANT}cameras:\n  cam: {}\n`);
+    const root = r.config.recordingsDir;
+    await storedSegment(r.db, root, "cam", NOW - 5000); // footage from before
+    renameSync(root, `${root}.away`); // the disk is not mounted yet: an empty mount point
+    mkdirSync(root);
+    const gate = new StorageGate(r.db, ffmpegEngine(), root, 0);
+    expect((await gate.open()).ok).toBe(false);
+    const maintainer = new Maintainer({ config: r.config, db: r.db, media: ffmpegEngine(), activity: r.activity, totals: new ArchiveTotals(), storage: gate, now: () => r.clock.now });
+    await put(r, "cam", NOW - 100);
+    await putLive(r, "cam", NOW - 98);
+    await maintainer.pass();
+    expect(rows(r).map((x) => x.start_time)).toEqual([NOW - 5000]); // nothing written into the mount point
+    expect(readdirSync(root)).toEqual([]);
+    rmdirSync(root); // mounted
+    renameSync(`${root}.away`, root);
+    await maintainer.pass();
+    expect(gate.problem()).toBeUndefined();
+    expect(rows(r).map((x) => x.start_time)).toEqual([NOW - 5000, NOW - 100]);
   });
 });
 

@@ -23,6 +23,7 @@ export class StorageGate {
     private readonly db: Db,
     private readonly media: MediaEngine,
     readonly root: string,
+    private readonly retryMs = RETRY_MS,
   ) {}
 
   async open(): Promise<ReconcileReport> {
@@ -37,7 +38,7 @@ export class StorageGate {
    * Returns true when it reconciled (rows may have changed).
    */
   async retryIfMounted(): Promise<boolean> {
-    if (this.report?.ok !== false || Date.now() - this.lastTry < RETRY_MS || !hasVolumeMarker(this.root)) return false;
+    if (this.report?.ok !== false || Date.now() - this.lastTry < this.retryMs || !hasVolumeMarker(this.root)) return false;
     log.info(`storage marker ${VOLUME_MARKER} is back: reconciling again`);
     await this.open();
     return true;
