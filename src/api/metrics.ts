@@ -76,6 +76,7 @@ export function metricsRegistry(deps: ApiDeps): Registry {
   single("camkeep_storage_min_free_bytes", "Free space the storage volume must keep (storage.min_free)", () => health.storageSpace().minFree);
   single("camkeep_healthy", "1 when /healthz reports ok", () => (health.reasons().length ? 0 : 1));
   single("camkeep_invalid_cache_files_total", "Files in the cache that are not segments", () => stats.invalidCacheFiles, "counter");
+  single("camkeep_segments_unknown_camera_total", "Cache segments of cameras not configured, deleted", () => stats.unknownCameraSegments, "counter");
   single("camkeep_activity_ignored_frames_total", "Activity frames for cameras not configured or not recording", () => stats.ignoredActivityFrames, "counter");
 
   single("camkeep_expiry_runs_total", "Expiry runs completed", () => cleanup.counters.expiryRuns, "counter");

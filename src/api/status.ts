@@ -58,6 +58,7 @@ export function statusRoutes(deps: ApiDeps) {
       },
       disk_protection: cleanup.lastDisk ? { deleted: cleanup.counters.diskDeleted, freed_bytes: cleanup.counters.diskFreedBytes, last_free_after: cleanup.lastDisk.freeAfter } : null,
       invalid_cache_files: stats.invalidCacheFiles,
+      unknown_camera_segments: stats.unknownCameraSegments,
     });
   });
 }

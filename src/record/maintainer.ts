@@ -101,8 +101,10 @@ export class Maintainer {
 
     if (await this.deps.storage.retryIfMounted()) this.deps.totals.reload(this.deps.db);
     const storageProblem = this.deps.storage.problem();
+    // Said when it changes, not every pass: an unmounted disk can last days.
+    if (storageProblem && this.stats.storageAvailable) log.error(`${storageProblem}: keeping segments in the cache until it is back`);
+    if (!storageProblem && !this.stats.storageAvailable) log.info("storage is available again: storing resumes");
     this.stats.storageAvailable = !storageProblem;
-    if (storageProblem) log.error(`${storageProblem}: keeping segments in the cache`);
 
     let open: Set<string> | undefined;
     const openFiles = () => (open ??= filesOpenUnder(this.cacheDir));
@@ -182,6 +184,13 @@ export class Maintainer {
 
   private drop(file: CacheFile, reason: Exclude<Verdict, { action: "wait" | "store" }>["reason"]): void {
     removeFile(file.path);
+    this.durations.delete(file.path);
+    if (reason === "unknown_camera") {
+      // One counter for all of them: names in the cache are not ours to keep stats on forever.
+      this.stats.unknownCameraSegments++;
+      log.debug(`dropped ${file.name}: camera not configured`);
+      return;
+    }
     const stats = this.stats.camera(file.camera);
     if (reason === "corrupt") {
       stats.corrupt++;
@@ -190,7 +199,6 @@ export class Maintainer {
       this.stats.drop(file.camera, reason);
       log.debug(`dropped ${file.name}: ${reason}`);
     }
-    this.durations.delete(file.path);
   }
 
   private async store(file: CacheFile, duration: number, v: Extract<Verdict, { action: "store" }>): Promise<boolean> {
@@ -258,8 +266,9 @@ export class Maintainer {
   private measureBacklog(byCamera: Map<string, CacheFile[]>, queues: Map<string, CacheFile[]>, now: number): void {
     for (const [camera, queue] of queues) {
       const cam = this.cfg.cameras[camera]?.record;
-      const watermark = activityWatermark(this.deps.activity.newestFrameTime(camera), now, cam?.events.max_latency ?? 0);
-      const pre = cam?.events.pre_capture ?? 0;
+      if (!cam) continue; // not configured: its segments are dropped, never a backlog
+      const watermark = activityWatermark(this.deps.activity.newestFrameTime(camera), now, cam.events.max_latency);
+      const pre = cam.events.pre_capture;
       const waiting = new Set(queue);
       const files = byCamera.get(camera)!;
       const backlog = files.filter((f, i) => {
@@ -269,7 +278,7 @@ export class Maintainer {
         return end !== undefined && end + pre <= watermark;
       }).length;
       const stats = this.stats.camera(camera);
-      const limit = cam?.max_cache_segments ?? this.cfg.record.max_cache_segments;
+      const limit = cam.max_cache_segments;
       if (backlog > limit && stats.backlog <= limit) {
         log.warn(`${camera}: ${backlog} segments waiting in the cache that could have been stored (limit ${limit}); storage may be too slow. None are dropped.`);
       }
@@ -290,7 +299,8 @@ export class Maintainer {
     for (const f of drops) {
       log.error(`cache volume nearly full (${free} bytes free): dropping oldest segment ${f.name}`);
       removeFile(f.path);
-      this.stats.drop(f.camera, "cache_full");
+      if (this.cfg.cameras[f.camera]) this.stats.drop(f.camera, "cache_full");
+      else this.stats.unknownCameraSegments++;
       byCamera.set(f.camera, byCamera.get(f.camera)!.filter((x) => x !== f));
     }
   }

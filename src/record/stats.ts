@@ -3,7 +3,7 @@ export interface CameraStats {
   stored: number;
   bytesStored: number;
   secondsStored: number;
-  dropped: Record<string, number>; // by reason: not_retained, disabled, unknown_camera, cache_full
+  dropped: Record<string, number>; // by reason: not_retained, disabled, cache_full
   corrupt: number;
   /** Stored as `all` because no activity was reported for them (SPEC 1.2). */
   unjudgedKept: number;
@@ -20,6 +20,8 @@ export class KeeperStats {
   lastPassEnd?: number; // epoch ms
   lastPassMs = 0;
   invalidCacheFiles = 0;
+  /** Segments of cameras that are not configured, deleted. */
+  unknownCameraSegments = 0;
   /** Activity frames reported for cameras that are not configured or not recording. */
   ignoredActivityFrames = 0;
   storageAvailable = true;
