@@ -41,8 +41,7 @@ export async function startApp(config: Config, opts: { recorder?: RecorderOption
   const token = resolveToken(config);
   const db = openDb(config.database);
   const storage = new StorageGate(db, media, config.recordingsDir);
-  await storage.open();
-  const totals = ArchiveTotals.load(db);
+  const totals = new ArchiveTotals();
   const activity = new ActivityStore();
   const recorders = new Recorders(config, opts.recorder);
   const maintainer = new Maintainer({ config, db, media, activity, totals, storage, recordingNow: (camera) => recorders.isRunning(camera) });
@@ -51,9 +50,12 @@ export async function startApp(config: Config, opts: { recorder?: RecorderOption
   const clock = () => watch.check(Date.now() / 1000, performance.now() / 1000, newestRecordingStart(db));
   const health = new HealthMonitor({ config, db, stats: maintainer.stats, storage, clock, startedAtMs, stalledCameras: () => recorders.stalledCount() });
   const cleanup = new Cleanup({ config, db, totals, storageProblem: () => storage.problem(), clock, space: () => health.storageSpace() });
+  // Serve first: health answers "starting" while reconcile walks a large archive.
   const server = serveApi({ config, db, activity, stats: maintainer.stats, totals, health, cleanup, recorders, media, token, startedAtMs });
   const url = `http://${config.api.host.includes(":") ? `[${config.api.host}]` : config.api.host}:${server.port}`;
-  recorders.start();
+  recorders.start(); // segments wait in the cache meanwhile
+  await storage.open();
+  totals.reload(db);
   maintainer.start();
   cleanup.start();
   const cameras = Object.keys(config.cameras);

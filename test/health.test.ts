@@ -3,7 +3,7 @@ import { healthReasons, type HealthInputs } from "../src/health/health.ts";
 
 const OK: HealthInputs = {
   nowMs: 1_000_000, startedAtMs: 0, scanIntervalS: 5, lastPassEndMs: 999_000, databaseWritable: true,
-  storagePresent: true, storageWritable: true, storageClaimed: true, freeBytes: 10e9, minFreeBytes: 1e9,
+  storagePresent: true, storageWritable: true, storageClaimed: true, reconciling: false, freeBytes: 10e9, minFreeBytes: 1e9,
   clock: { sane: true }, stalledCameras: 0,
 };
 
@@ -15,6 +15,9 @@ describe("health reasons (SPEC 5.1)", () => {
     expect(healthReasons({ ...OK, lastPassEndMs: 1_000_000 - 15_000 })).toEqual([]);
     expect(healthReasons({ ...OK, lastPassEndMs: 1_000_000 - 15_001 })).toEqual(["maintainer pass late: none finished for 15 s"]);
     expect(healthReasons({ ...OK, lastPassEndMs: undefined, startedAtMs: 1_000_000 - 60_000 })[0]).toContain("maintainer pass late");
+  });
+  test("while start-up reconcile runs, health says so instead of a late pass", () => {
+    expect(healthReasons({ ...OK, reconciling: true, lastPassEndMs: undefined, startedAtMs: 0 })).toEqual(["starting: comparing storage with the index"]);
   });
   test("each failing check names itself", () => {
     expect(healthReasons({ ...OK, databaseWritable: false })).toEqual(["database not writable"]);

@@ -24,7 +24,7 @@ export function createApi(deps: ApiDeps) {
   const app = new Hono();
 
   app.get("/healthz", (c) => {
-    const reasons = deps.health.reasons();
+    const { reasons } = deps.health.snapshot();
     return reasons.length ? c.json({ status: "unhealthy", reasons }, 503) : c.json({ status: "ok" });
   });
   // Before the auth middleware: the page logs in with the token to get its cookie.

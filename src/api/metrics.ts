@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { lastRecordingStart } from "../db/recordings.ts";
+import type { HealthSnapshot } from "../health/monitor.ts";
 import type { Recorders } from "../recorder/supervisor.ts";
 import type { ApiDeps } from "./deps.ts";
 import { knownCameras } from "./status.ts";
@@ -9,8 +10,8 @@ import { knownCameras } from "./status.ts";
  * Prometheus metrics. Most values live in the keeper's own counters; each metric reads them
  * when scraped (collect), so nothing is counted twice and nothing runs between scrapes.
  */
-export function metricsRegistry(deps: ApiDeps): Registry {
-  const { stats, totals, health, db, cleanup, recorders, media } = deps;
+export function metricsRegistry(deps: ApiDeps, health: () => HealthSnapshot): Registry {
+  const { stats, totals, db, cleanup, recorders, media } = deps;
   const registers = [new Registry()];
   const registry = registers[0]!;
   const perCamera = <T>(fn: (camera: string) => T) => knownCameras(deps).map((camera) => [camera, fn(camera)] as const);
@@ -72,9 +73,9 @@ export function metricsRegistry(deps: ApiDeps): Registry {
     type === "gauge"
       ? new Gauge({ name, help, registers, collect() { this.set(value()); } })
       : new Counter({ name, help, registers, collect() { this.reset(); this.inc(value()); } });
-  single("camkeep_storage_free_bytes", "Free bytes on the storage volume", () => health.storageSpace().free);
-  single("camkeep_storage_min_free_bytes", "Free space the storage volume must keep (storage.min_free)", () => health.storageSpace().minFree);
-  single("camkeep_healthy", "1 when /healthz reports ok", () => (health.reasons().length ? 0 : 1));
+  single("camkeep_storage_free_bytes", "Free bytes on the storage volume", () => health().space.free);
+  single("camkeep_storage_min_free_bytes", "Free space the storage volume must keep (storage.min_free)", () => health().space.minFree);
+  single("camkeep_healthy", "1 when /healthz reports ok", () => (health().reasons.length ? 0 : 1));
   single("camkeep_invalid_cache_files_total", "Files in the cache that are not segments", () => stats.invalidCacheFiles, "counter");
   single("camkeep_segments_unknown_camera_total", "Cache segments of cameras not configured, deleted", () => stats.unknownCameraSegments, "counter");
   single("camkeep_activity_ignored_frames_total", "Activity frames for cameras not configured or not recording", () => stats.ignoredActivityFrames, "counter");
@@ -122,6 +123,11 @@ export function metricsRegistry(deps: ApiDeps): Registry {
 }
 
 export function metricsRoutes(deps: ApiDeps) {
-  const registry = metricsRegistry(deps);
-  return new Hono().get("/", async (c) => c.body(await registry.metrics(), 200, { "content-type": registry.contentType }));
+  // The health checks run once per scrape; every metric that needs them reads this one.
+  let current: HealthSnapshot | undefined;
+  const registry = metricsRegistry(deps, () => (current ??= deps.health.snapshot()));
+  return new Hono().get("/", async (c) => {
+    current = undefined;
+    return c.body(await registry.metrics(), 200, { "content-type": registry.contentType });
+  });
 }

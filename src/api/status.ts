@@ -34,8 +34,7 @@ export function statusRoutes(deps: ApiDeps) {
         hours_kept: Math.round((kept.seconds / 3600) * 100) / 100,
       }];
     }));
-    const space = health.storageSpace();
-    const reasons = health.reasons();
+    const { space, reasons } = health.snapshot();
     return c.json({
       version: VERSION,
       uptime_s: Math.round(now - startedAtMs / 1000),

@@ -11,6 +11,8 @@ export interface HealthInputs {
   storagePresent: boolean;
   storageWritable: boolean;
   storageClaimed: boolean; // carries its volume marker
+  /** Start-up reconcile is still comparing storage with the index. */
+  reconciling: boolean;
   reconcileProblem?: string;
   freeBytes: number;
   minFreeBytes: number;
@@ -26,7 +28,8 @@ export function healthReasons(h: HealthInputs): string[] {
   const reasons: string[] = [];
   const late = LATE_PASSES * h.scanIntervalS * 1000;
   const since = h.nowMs - (h.lastPassEndMs ?? h.startedAtMs);
-  if (since > late) reasons.push(`maintainer pass late: none finished for ${Math.round(since / 1000)} s`);
+  if (h.reconciling) reasons.push("starting: comparing storage with the index");
+  else if (since > late) reasons.push(`maintainer pass late: none finished for ${Math.round(since / 1000)} s`);
   if (!h.databaseWritable) reasons.push("database not writable");
   if (!h.storagePresent) reasons.push("storage missing");
   else if (!h.storageClaimed) reasons.push("storage not mounted: its volume marker is missing");

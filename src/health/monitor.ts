@@ -18,7 +18,13 @@ export interface StorageSpace {
   bandwidth: number; // bytes per second, all cameras
 }
 
-/** Runs the checks behind /healthz and the storage figures of /api/status. */
+/** One run of the checks: a request takes one and reads all it needs from it. */
+export interface HealthSnapshot {
+  space: StorageSpace;
+  reasons: string[];
+}
+
+/** Runs the checks behind /healthz, the storage figures of /api/status, and their metrics. */
 export class HealthMonitor {
   constructor(
     private readonly deps: {
@@ -34,12 +40,16 @@ export class HealthMonitor {
     return { ...space, bandwidth, minFree: minFreeBytes(config.storage.minFree, space.total, bandwidth) };
   }
 
-  inputs(): HealthInputs {
+  snapshot(): HealthSnapshot {
+    const space = this.storageSpace();
+    return { space, reasons: healthReasons(this.inputs(space)) };
+  }
+
+  private inputs(space: StorageSpace): HealthInputs {
     const { config, db, stats, storage, startedAtMs } = this.deps;
     const nowMs = (this.deps.now ?? Date.now)();
     const root = config.recordingsDir;
     const storagePresent = existsSync(root);
-    const space = this.storageSpace();
     return {
       nowMs,
       startedAtMs,
@@ -49,6 +59,7 @@ export class HealthMonitor {
       storagePresent,
       storageWritable: storagePresent && writable(root),
       storageClaimed: storagePresent && hasVolumeMarker(root),
+      reconciling: storage.report === undefined,
       reconcileProblem: storage.report?.ok === false ? storage.report.reason : undefined,
       freeBytes: space.free,
       minFreeBytes: space.minFree,
@@ -57,9 +68,6 @@ export class HealthMonitor {
     };
   }
 
-  reasons(): string[] {
-    return healthReasons(this.inputs());
-  }
 }
 
 function databaseWritable(db: Db, nowMs: number): boolean {
