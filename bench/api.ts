@@ -5,7 +5,7 @@
  * server in the same run, to separate HTTP overhead from query time.
  *   node_modules/.bin/bun bench/api.ts
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startApp } from "../src/app.ts";
@@ -49,3 +49,4 @@ await measure("list of one hour (360 rows)", 200, (i) => {
 });
 await measure("status", 40, () => "/api/status");
 await app.stop();
+rmSync(dir, { recursive: true, force: true }); // a 2 M-row database is half a gigabyte

@@ -7,7 +7,7 @@
  * Targets: ≤ 10 s, ≤ 100 MB peak RSS, stall ≤ 1 s.
  *   node_modules/.bin/bun bench/expire.ts
  */
-import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runExpiry } from "../src/cleanup/expire.ts";
@@ -77,3 +77,4 @@ console.log(`  peak RSS ${mb(hwm)} (whole process; ${mb(rssBefore)} before the r
 console.log(`  longest batch ${report.longestBatchMs.toFixed(0)} ms; worst stall seen by the concurrent writer ${worstStallMs.toFixed(0)} ms over ${writes} writes`);
 db.$client.close();
 writer.$client.close();
+rmSync(dir, { recursive: true, force: true }); // a 2 M-row database is half a gigabyte

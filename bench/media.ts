@@ -9,7 +9,7 @@
  *   node_modules/.bin/bun bench/media.ts [SEGMENTS=10]
  */
 import { copyFile, open } from "node:fs/promises";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ffmpegEngine } from "../src/media/ffmpeg.ts";
@@ -78,3 +78,4 @@ const [spawn, nat, copy, jsCopy] = results as [typeof results[0], typeof results
 for (const r of results) console.log(`${r.label.padEnd(26)} wall ${r.wall.toFixed(1).padStart(7)} ms   CPU ${r.cpu.toFixed(1).padStart(7)} ms   per segment`);
 console.log(`native vs spawn: ${(spawn.cpu / nat.cpu).toFixed(0)}× less CPU, ${(spawn.wall / nat.wall).toFixed(1)}× faster`);
 console.log(`native vs plain copy: ${(nat.wall / copy.wall).toFixed(2)}× fs.copyFile's wall time, ${(nat.wall / jsCopy.wall).toFixed(2)}× a JS copy's`);
+rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@
  * one must also be written. Exits 1 on the first defect, printing its seed.
  *   node_modules/.bin/bun scripts/fuzz-mp4.ts [ITERATIONS=100000] [SEED=1]
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeFaststart } from "../src/media/mp4/faststart.ts";
@@ -84,3 +84,4 @@ for (let i = 0; i < iterations; i++) {
   }
 }
 console.log(`${iterations} mutants: ${counts.accepted} accepted, ${counts.rejected} rejected, none crashed; slowest ${slowest.toFixed(2)} ms; peak RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
+rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig, type Config } from "../src/config/load.ts";
@@ -6,8 +6,17 @@ import { parseConfig, type Config } from "../src/config/load.ts";
 export const ROOT = join(import.meta.dir, "..");
 export const BUN = join(ROOT, "node_modules/.bin/bun");
 
+const madeDirs: string[] = [];
+/** A fresh folder under /tmp, removed after the run (test/setup.ts; CAMKEEP_KEEP_TEMP=1 keeps them for a look). */
 export function tempDir(prefix = "camkeep-test-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  madeDirs.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  if (process.env.CAMKEEP_KEEP_TEMP) return;
+  for (const dir of madeDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** A config from YAML text, with every path inside `dir`. */

@@ -1,3 +1,4 @@
+import { fstatSync } from "node:fs";
 import { logger } from "../log/log.ts";
 import type { MediaEngine } from "./engine.ts";
 import { writeFaststart } from "./mp4/faststart.ts";
@@ -23,8 +24,8 @@ export function nativeEngine(fallback: MediaEngine): MediaEngine & { counters: M
   const counters: MediaCounters = { nativeProbes: 0, nativeCopies: 0, fallbackProbes: 0, fallbackCopies: 0 };
   // The maintainer probes a segment, then copies it: keep the last inspection for the copy.
   let last: { key: string; layout: Mp4Layout } | undefined;
-  const inspect = async (path: string, src: ByteSource & { handle: { stat(): Promise<{ mtimeMs: number }> } }) => {
-    const key = `${path}:${src.size}:${(await src.handle.stat()).mtimeMs}`;
+  const inspect = async (path: string, src: ByteSource & { fd: number }) => {
+    const key = `${path}:${src.size}:${fstatSync(src.fd).mtimeMs}`;
     if (last?.key !== key) last = { key, layout: await inspectMp4(src) };
     return last.layout;
   };

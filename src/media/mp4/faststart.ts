@@ -1,5 +1,4 @@
 import { closeSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
-import type { FileHandle } from "node:fs/promises";
 import { childBoxes, type Box } from "./boxes.ts";
 import { chunkOffsets, NEXT_ON_PATH, readOffsets, type Mp4Layout } from "./inspect.ts";
 import type { ByteSource } from "./source.ts";
@@ -8,6 +7,11 @@ const COPY_CHUNK = 1 << 20; // bounded memory: the media is streamed, never held
 /** Padding larger than this is left as a hole (sparse) instead of written as zeros. */
 const MAX_WRITTEN_PADDING = 1 << 20;
 const YIELD_EVERY = 8 * COPY_CHUNK;
+/**
+ * One copy buffer for every write: a fresh megabyte per segment would be zero-filled and
+ * faulted in each time. Sharing is safe: each read is followed by its write with no yield between.
+ */
+const buffer = new Uint8Array(COPY_CHUNK);
 
 /** The output, in order: bytes held in memory, ranges of the source, or padding. */
 type Part = { bytes: Uint8Array } | { from: number; length: number } | { padding: number };
@@ -18,7 +22,7 @@ type Part = { bytes: Uint8Array } | { from: number; length: number } | { padding
  * co64 (in every track) when an offset would pass 2^32. A file already moov-first is copied
  * unchanged. The body of top-level padding (free, skip) is not copied: it is zeros, or a hole.
  */
-export async function writeFaststart(src: ByteSource & { handle: FileHandle; path: string }, layout: Mp4Layout, dst: string): Promise<void> {
+export async function writeFaststart(src: ByteSource & { fd: number; path: string }, layout: Mp4Layout, dst: string): Promise<void> {
   if (layout.moovFirst) return writeParts(src, [{ from: 0, length: src.size }], dst);
   const firstMdat = layout.mdats[0]!.box.start;
   const rest = layout.boxes.filter((b) => b !== layout.moov);
@@ -47,12 +51,12 @@ function boxParts(box: Box): Part[] {
  * every few MB so a long file never stalls the API. Padding is written as zeros when small,
  * and left as a hole when large (never in a recorder's segment).
  */
-async function writeParts(src: ByteSource & { handle: FileHandle; path: string }, parts: Part[], dst: string): Promise<void> {
+async function writeParts(src: ByteSource & { fd: number; path: string }, parts: Part[], dst: string): Promise<void> {
   const padding = parts.reduce((n, p) => n + ("padding" in p ? p.padding : 0), 0);
   const sparse = padding > MAX_WRITTEN_PADDING;
-  const input = openSync(src.path, "r");
+  const input = src.fd;
   const out = openSync(dst, "w");
-  const buf = new Uint8Array(COPY_CHUNK);
+  const buf = buffer;
   let at = 0;
   try {
     for (const p of parts) {
@@ -71,7 +75,6 @@ async function writeParts(src: ByteSource & { handle: FileHandle; path: string }
     }
     ftruncateSync(out, at); // a hole at the end still counts
   } finally {
-    closeSync(input);
     closeSync(out);
   }
 }

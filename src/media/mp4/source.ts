@@ -1,4 +1,4 @@
-import { open, type FileHandle } from "node:fs/promises";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 
 /** Random access to bytes: a file, or a buffer (tests and fuzzing). */
 export interface ByteSource {
@@ -29,20 +29,26 @@ export function bufferSource(bytes: Uint8Array): ByteSource {
   };
 }
 
-export async function fileSource(path: string): Promise<ByteSource & { handle: FileHandle; path: string }> {
-  const handle = await open(path, "r");
-  const size = (await handle.stat()).size;
+/**
+ * A file, read with plain synchronous positional reads: the reads are a few headers and the
+ * moov (tens of KB), and a hop through the I/O thread pool for each would cost more CPU than
+ * the read itself.
+ */
+export async function fileSource(path: string): Promise<ByteSource & { fd: number; path: string }> {
+  const fd = openSync(path, "r");
+  const size = fstatSync(fd).size;
   return {
-    handle,
+    fd,
     path,
     size,
     async read(offset, length) {
       if (offset < 0 || length < 0 || offset + length > size) throw new Mp4Error("invalid", `read past the end of the file (${offset}+${length} > ${size})`);
       const buf = new Uint8Array(length);
-      const { bytesRead } = await handle.read(buf, 0, length, offset);
-      if (bytesRead !== length) throw new Mp4Error("invalid", "the file shrank while being read");
+      if (readSync(fd, buf, 0, length, offset) !== length) throw new Mp4Error("invalid", "the file shrank while being read");
       return buf;
     },
-    close: () => handle.close(),
+    async close() {
+      closeSync(fd);
+    },
   };
 }
