@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, tempDir } from "./helpers.ts";
 
@@ -65,7 +64,7 @@ describe.skipIf(!asRoot)("install.sh --root", () => {
     const root = tempDir();
     install(root, "--cache-size", "512M");
     // verify checks that ExecStart exists on this machine: point it at the installed binary.
-    const check = mkdtempSync(join(tmpdir(), "camkeep-units-"));
+    const check = tempDir("camkeep-units-");
     const unit = readFileSync(join(root, "etc/systemd/system/camkeep.service"), "utf8").replace("/usr/local/bin/camkeep", join(root, "usr/local/bin/camkeep"));
     writeFileSync(join(check, "camkeep.service"), unit);
     writeFileSync(join(check, "var-cache-camkeep.mount"), readFileSync(join(root, "etc/systemd/system/var-cache-camkeep.mount")));
