@@ -6,7 +6,7 @@
  *   (c) plain copies, the floor: fs.copyFile (in-kernel) and a JS read/write loop.
  * CPU counts this process and its children. Targets: native ≤ 2× a plain copy's wall time,
  * and ≥ 50× less CPU than the spawn path.
- *   node_modules/.bin/bun bench/media.ts [SEGMENTS=10]
+ *   node_modules/.bin/bun bench/media.ts [SEGMENTS=40]
  */
 import { copyFile, open } from "node:fs/promises";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { ffmpegEngine } from "../src/media/ffmpeg.ts";
 import { nativeEngine } from "../src/media/native.ts";
 
-const N = Number(process.argv[2] ?? 10);
+const N = Number(process.argv[2] ?? 40);
 const dir = mkdtempSync(join(tmpdir(), "camkeep-bench-media-"));
 const segment = join(dir, "seg0.mp4");
 console.log("making a 10 s 1080p H.264+AAC segment (~5 MB)…");
