@@ -30,11 +30,14 @@ for (let i = 1; i < N; i++) {
 console.log(`${N} segments of ${(Bun.file(segment).size / 1e6).toFixed(1)} MB`);
 
 /**
- * Wall and CPU (this process + children reaped meanwhile) per segment, after one unmeasured
- * run of the same path: camkeep runs for months, so its code is warm (JIT) when it matters.
+ * Wall and CPU (this process + children reaped meanwhile) per segment, after WARM_UP
+ * unmeasured runs of the same path: camkeep runs for months, so its code is compiled by the
+ * JIT long before it matters (during the first few hundred segments JSC's compiler thread
+ * adds ~0.5 ms of CPU per segment, measured per thread). Every path gets the same warm-up.
  */
+const WARM_UP = 200;
 async function measure(label: string, fn: (src: string, dst: string) => Promise<void>) {
-  await fn(files[0]!, join(dir, "warm-up.out"));
+  for (let i = 0; i < WARM_UP; i++) await fn(files[i % files.length]!, join(dir, "warm-up.out"));
   const childCpu0 = childrenCpu();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();

@@ -31,12 +31,12 @@ export async function writeFaststart(src: ByteSource & { fd: number; path: strin
 
   // The new moov's size depends only on the offset tables' widths, not their values.
   let co64 = false;
-  let shift = shifts(before, after, rebuildMoov(layout, () => 0, co64).length);
+  let shift = shifts(before, after, byteLength(rebuildMoov(layout, () => 0, co64)));
   if (needsCo64(layout, (offset) => offset + shiftOf(layout, shift, offset))) {
     co64 = true;
-    shift = shifts(before, after, rebuildMoov(layout, () => 0, co64).length);
+    shift = shifts(before, after, byteLength(rebuildMoov(layout, () => 0, co64)));
   }
-  const moov = rebuildMoov(layout, (offset) => offset + shiftOf(layout, shift, offset), co64);
+  const moov = join(rebuildMoov(layout, (offset) => offset + shiftOf(layout, shift, offset), co64));
   return writeParts(src, [...before.flatMap(boxParts), { bytes: moov }, ...after.flatMap(boxParts)], dst);
 }
 
@@ -115,42 +115,55 @@ function tables(b: Uint8Array, moov: Box) {
   return found;
 }
 
-/** The moov again: boxes on the path re-sized, chunk offset tables rewritten through `map`, all else as it was. */
-function rebuildMoov(layout: Mp4Layout, map: (offset: number) => number, co64: boolean): Uint8Array {
+/**
+ * The moov again, as the pieces to write in order: views of the original where nothing
+ * changes, new boxes where something does (headers of the boxes on the path, offset tables).
+ * Nothing is copied until the pieces are joined once.
+ */
+function rebuildMoov(layout: Mp4Layout, map: (offset: number) => number, co64: boolean): Uint8Array[] {
   const b = layout.moovBytes;
-  const raw = (box: Box) => b.subarray(box.start, box.start + box.size);
-  const build = (box: Box): Uint8Array =>
-    withHeader(box.type, childrenOf(b, box).map((c) => {
-      if (box.type === "stbl") return c.type === "stco" || c.type === "co64" ? offsetTable(b, c, map, co64 || c.type === "co64") : raw(c);
+  const raw = (box: Box) => [b.subarray(box.start, box.start + box.size)];
+  const build = (box: Box): Uint8Array[] => {
+    const body = childrenOf(b, box).flatMap((c) => {
+      if (box.type === "stbl") return c.type === "stco" || c.type === "co64" ? [offsetTable(b, c, map, co64 || c.type === "co64")] : raw(c);
       return c.type === NEXT_ON_PATH[box.type] ? build(c) : raw(c);
-    }));
+    });
+    return [boxHeader(box.type, 8 + byteLength(body)), ...body];
+  };
   return build(moovRoot(layout));
+}
+
+const byteLength = (parts: Uint8Array[]) => parts.reduce((n, p) => n + p.length, 0);
+
+function join(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(byteLength(parts));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 function offsetTable(b: Uint8Array, box: Box, map: (offset: number) => number, wide: boolean): Uint8Array {
   const offsets = readOffsets(b, box);
   const width = wide ? 8 : 4;
-  const table = new Uint8Array(8 + offsets.length * width);
+  const table = new Uint8Array(16 + offsets.length * width);
+  table.set(boxHeader(wide ? "co64" : "stco", table.length));
+  table.set(b.subarray(box.start + box.header, box.start + box.header + 4), 8); // version and flags
   const view = new DataView(table.buffer);
-  table.set(b.subarray(box.start + box.header, box.start + box.header + 4)); // version and flags
-  view.setUint32(4, offsets.length);
+  view.setUint32(12, offsets.length);
   offsets.forEach((o, i) => {
     const v = map(o);
-    if (wide) view.setBigUint64(8 + i * 8, BigInt(v));
-    else view.setUint32(8 + i * 4, v);
+    if (wide) view.setBigUint64(16 + i * 8, BigInt(v));
+    else view.setUint32(16 + i * 4, v);
   });
-  return withHeader(wide ? "co64" : "stco", [table]);
+  return table;
 }
 
-function withHeader(type: string, parts: Uint8Array[]): Uint8Array {
-  const size = 8 + parts.reduce((n, p) => n + p.length, 0);
-  const out = new Uint8Array(size);
+function boxHeader(type: string, size: number): Uint8Array {
+  const out = new Uint8Array(8);
   new DataView(out.buffer).setUint32(0, size);
   for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  let at = 8;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
