@@ -54,8 +54,16 @@ export async function startApp(config: Config, opts: { recorder?: RecorderOption
   const server = serveApi({ config, db, activity, stats: maintainer.stats, totals, health, cleanup, recorders, media, token, startedAtMs });
   const url = `http://${config.api.host.includes(":") ? `[${config.api.host}]` : config.api.host}:${server.port}`;
   recorders.start(); // segments wait in the cache meanwhile
-  await storage.open();
-  totals.reload(db);
+  try {
+    await storage.open();
+    totals.reload(db);
+  } catch (e) {
+    // Recorders run in their own session: stop them, or they would outlive a failed start.
+    await recorders.stop();
+    await server.stop(true);
+    db.$client.close();
+    throw e;
+  }
   maintainer.start();
   cleanup.start();
   const cameras = Object.keys(config.cameras);

@@ -43,7 +43,14 @@ async function run(args: string[]): Promise<number> {
     log.error(`${missing.join(" and ")} not found on PATH: install them (Debian: apt-get install -y ffmpeg)`);
     return 1;
   }
-  const app = await startApp(config);
+  let app;
+  try {
+    app = await startApp(config);
+  } catch (e) {
+    log.error(`cannot start: ${(e as Error).message}`);
+    log.debug((e as Error).stack ?? "");
+    return 1;
+  }
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       log.info(`${signal}: finishing the segment in hand, then stopping`);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, defaultConfig, parseConfig } from "../src/config/load.ts";
 import { BUN, ROOT, tempDir } from "./helpers.ts";
@@ -111,5 +111,30 @@ describe("command line", () => {
   test("version and unknown commands", () => {
     expect(cli("version").stdout.toString()).toMatch(/^camkeep \d+\.\d+\.\d+/);
     expect(cli("frobnicate").exitCode).toBe(2);
+  });
+});
+
+describe("start-up failures are explained, and change nothing", () => {
+  const run = (dir: string) => Bun.spawnSync([BUN, join(ROOT, "src/main.ts"), "run", "--config", join(dir, "c.yml")], { stderr: "pipe", timeout: 30_000 });
+  test("a database file that is not a database", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "c.yml"), `data_dir: ${dir}\napi: { listen: 127.0.0.1:0 }\n`);
+    writeFileSync(join(dir, "camkeep.db"), "this is not sqlite, but it is somebody's file");
+    const p = run(dir);
+    expect(p.exitCode).toBe(1);
+    expect(p.stderr.toString()).toMatch(/cannot start: .*camkeep\.db.*not a database/);
+    expect(readFileSync(join(dir, "camkeep.db"), "utf8")).toBe("this is not sqlite, but it is somebody's file");
+  });
+  test("a port already in use", () => {
+    const taken = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+    try {
+      const dir = tempDir();
+      writeFileSync(join(dir, "c.yml"), `data_dir: ${dir}\napi: { listen: 127.0.0.1:${taken.port} }\n`);
+      const p = run(dir);
+      expect(p.exitCode).toBe(1);
+      expect(p.stderr.toString()).toContain(`cannot start: cannot listen on 127.0.0.1:${taken.port}`);
+    } finally {
+      taken.stop(true);
+    }
   });
 });

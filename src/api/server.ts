@@ -8,12 +8,17 @@ import type { ApiDeps } from "./deps.ts";
  */
 export function serveApi(deps: ApiDeps) {
   const app = createApi(deps);
-  return Bun.serve({
-    hostname: deps.config.api.host,
-    port: deps.config.api.port,
-    routes: { "/": page },
-    fetch: app.fetch,
-    development: false,
-    idleTimeout: 120, // exports of long ranges stream for a while
-  });
+  const { host, port } = deps.config.api;
+  try {
+    return Bun.serve({
+      hostname: host,
+      port,
+      routes: { "/": page },
+      fetch: app.fetch,
+      development: false,
+      idleTimeout: 120, // exports of long ranges stream for a while
+    });
+  } catch (e) {
+    throw new Error(`cannot listen on ${host}:${port} (api.listen): ${(e as Error).message}`);
+  }
 }

@@ -13,6 +13,15 @@ export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database };
  * store order of SPEC 8 (row before the cache file is removed) relies on.
  */
 export function openDb(path: string): Db {
+  try {
+    return open(path);
+  } catch (e) {
+    // A file that is not a database, or a folder without rights: say which file; touch nothing.
+    throw new Error(`cannot open the database ${path}: ${(e as Error).message}`);
+  }
+}
+
+function open(path: string): Db {
   mkdirSync(dirname(path), { recursive: true });
   const client = new Database(path, { create: true, strict: true });
   client.run("PRAGMA journal_mode = WAL");
