@@ -1,7 +1,7 @@
-import { lstatSync, readdirSync, unlinkSync } from "node:fs";
+import { readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/load.ts";
-import { eventCameras, expireEvents, holdingEvents } from "../db/events.ts";
+import { eventCameras, eventsNear, expireEvents } from "../db/events.ts";
 import type { Db } from "../db/open.ts";
 import { cameraRecordingsPager, oldestRecordingStart, type ExpiryCandidate } from "../db/recordings.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
@@ -13,7 +13,7 @@ import { deleteRecordingsAndFiles, removeEmptyFolders } from "./delete.ts";
 
 const log = logger("expire");
 
-type HoldingEvent = ReturnType<typeof holdingEvents>[number];
+type HoldingEvent = ReturnType<typeof eventsNear>[number];
 
 /** Rows read and deleted per batch: small enough that no write holds the database for long. */
 export const EXPIRY_BATCH = 2_000;
@@ -87,7 +87,7 @@ async function expireCamera(
     const page = pageOf(camera, after, policy.cutoff, EXPIRY_BATCH);
     if (!page.length) break;
     after = page.at(-1)!.start_time;
-    const events = holdingEvents(db, camera, page[0]!.start_time, page.at(-1)!.end_time, policy.pre, policy.post).filter(holds);
+    const events = eventsNear(db, camera, page[0]!.start_time, page.at(-1)!.end_time, policy.pre, policy.post).filter(holds);
     const doomed: ExpiryCandidate[] = [];
     for (const row of page) {
       const rule = expireVerdict(row, events, policy);
@@ -137,7 +137,6 @@ function removeLeftovers({ config, db, now, dryRun }: ExpiryDeps, touched: Set<s
       removed++;
       if (dryRun) continue;
       try {
-        lstatSync(path);
         unlinkSync(path);
         touched.add(dir);
       } catch (err) {

@@ -150,6 +150,5 @@ export const ConfigSchema = v.strictObject({
   ),
 });
 
-export type ConfigInput = v.InferInput<typeof ConfigSchema>;
 export type ParsedConfig = v.InferOutput<typeof ConfigSchema>;
 export type RecordConfig = ParsedConfig["record"];

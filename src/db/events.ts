@@ -1,12 +1,14 @@
 import { and, asc, count, eq, gte, isNull, lt, lte, notInArray, or, type SQL } from "drizzle-orm";
-import type { EventSpan } from "../record/decide.ts";
 import type { Db } from "./open.ts";
 import { events, type Event } from "./schema.ts";
 
-/** A camera's events with a clip that may hold some of [from, to] once padded by pre/post. */
-export function eventsNear(db: Db, camera: string, from: number, to: number, pre: number, post: number): EventSpan[] {
+/**
+ * A camera's events with a clip that may hold some of [from, to] once padded by pre/post:
+ * what the maintainer judges cache segments by, and what expiry judges stored ones by.
+ */
+export function eventsNear(db: Db, camera: string, from: number, to: number, pre: number, post: number) {
   return db
-    .select({ start_time: events.start_time, end_time: events.end_time, has_clip: events.has_clip })
+    .select({ label: events.label, start_time: events.start_time, end_time: events.end_time, has_clip: events.has_clip, retain_indefinitely: events.retain_indefinitely })
     .from(events)
     .where(and(
       eq(events.camera, camera),
@@ -58,20 +60,6 @@ export function eventBuckets(db: Db, camera: string, bucketSeconds: number): { b
     .query(`SELECT CAST(start_time / ${bucketSeconds} AS INTEGER) * ${bucketSeconds} AS bucket, count(*) AS events
             FROM events WHERE camera = ? GROUP BY 1`)
     .all(camera) as { bucket: number; events: number }[];
-}
-
-/** Events with a clip that may hold some of [from, to] once padded; one camera, or all. */
-export function holdingEvents(db: Db, camera: string | undefined, from: number, to: number, pre: number, post: number) {
-  return db
-    .select({ label: events.label, start_time: events.start_time, end_time: events.end_time, has_clip: events.has_clip, retain_indefinitely: events.retain_indefinitely })
-    .from(events)
-    .where(and(
-      camera === undefined ? undefined : eq(events.camera, camera),
-      eq(events.has_clip, true),
-      lte(events.start_time, to + pre),
-      or(isNull(events.end_time), gte(events.end_time, from - post)),
-    ))
-    .all();
 }
 
 /**
