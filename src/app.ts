@@ -55,7 +55,7 @@ export async function startApp(config: Config, opts: { recorder?: RecorderOption
   const url = `http://${config.api.host.includes(":") ? `[${config.api.host}]` : config.api.host}:${server.port}`;
   recorders.start(); // segments wait in the cache meanwhile
   try {
-    await storage.open();
+    await storage.reconcile();
     totals.reload(db);
   } catch (e) {
     // Recorders run in their own session: stop them, or they would outlive a failed start.

@@ -49,7 +49,7 @@ describe("activity (SPEC 1.2)", () => {
   });
 });
 
-import { cacheOverflowDrops, cacheReserve } from "../src/record/overflow.ts";
+import { cacheOverflowDrops, cacheReserve } from "../src/record/cache-volume.ts";
 
 describe("cache volume about to fill (SPEC 3.9)", () => {
   const segs = [3, 1, 2].map((start) => ({ start, size: 100 }));

@@ -72,8 +72,16 @@ cameras:
       expect(text).toContain(needle);
     }
   });
+  test("record.expire_at must be a cron pattern", () => {
+    expect(problems("record: { expire_at: 'at three' }\n").join("\n")).toContain("record.expire_at: must be a cron pattern");
+    expect(parseConfig("record: { expire_at: '15 3 * * *' }\n", "/x.yml").record.expire_at).toBe("15 3 * * *");
+  });
   test("a YAML syntax error names its line", () => {
     expect(problems("record:\n  enabled: true\n  retain: [1, 2\n")[0]).toMatch(/^YAML syntax error at line 3/);
+  });
+  test("a YAML syntax error after a multi-line flow mapping names its own line, not the mapping's", () => {
+    const text = "record: {\n  enabled: true,\n  scan_interval: 5\n}\ncameras: { a: {} }\n  - b\n";
+    expect(problems(text)[0]).toMatch(/^YAML syntax error at line 6\b/);
   });
   test("a file that is not a mapping is refused clearly", () => {
     expect(problems("- a\n- b\n")[0]).toContain("mapping");

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, rmSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { Cleanup } from "../src/cleanup/scheduler.ts";
+import { Cleanup, defaultSchedules } from "../src/cleanup/scheduler.ts";
 import type { Config } from "../src/config/load.ts";
 import { openDb, type Db } from "../src/db/open.ts";
 import { events, recordings } from "../src/db/schema.ts";
@@ -11,7 +11,7 @@ import { StorageGate } from "../src/storage/gate.ts";
 import { storagePath } from "../src/storage/layout.ts";
 import { volumeSpace } from "../src/storage/space.ts";
 import { VOLUME_MARKER } from "../src/storage/volume.ts";
-import { BUN, ROOT, configIn, segmentFile, storedSegment, tempDir } from "./helpers.ts";
+import { BUN, ROOT, configIn, segmentFile, storedSegment, tempDir, until } from "./helpers.ts";
 
 const DAY = 86_400;
 const NOW = Math.floor(Date.now() / 1000);
@@ -32,7 +32,7 @@ async function rig(yaml: string, opts: RigOptions = {}): Promise<Rig> {
   const db = openDb(config.database);
   dbs.push(db);
   const gate = new StorageGate(db, ffmpegEngine(), config.recordingsDir);
-  await gate.open();
+  await gate.reconcile();
   return arm({ dir, config, db, gate, opts } as Rig);
 }
 
@@ -44,7 +44,7 @@ function arm(r: Rig): Rig {
     config, db, totals: r.totals, storageProblem: () => gate.problem(), clock: opts.clock ?? SANE,
     space: () => ({ ...volumeSpace(config.recordingsDir), bandwidth: 0, minFree: opts.minFree?.() ?? 0 }),
     now: () => (opts.now ?? NOW) * 1000,
-    intervals: { expiry: 1, disk: 1, clips: 1 },
+    schedules: { expiry: { everySeconds: 1 }, disk: { everySeconds: 1 }, clips: { everySeconds: 1 } },
   });
   cleanups.push(r.cleanup);
   return r;
@@ -179,6 +179,26 @@ describe("schedules", () => {
     expect(r.cleanup.counters.expiryRuns).toBeGreaterThanOrEqual(1);
     expect(starts(r.db)).toEqual([]); // a month later, a 7-day camera keeps nothing
     expect(existsSync(clip)).toBe(false); // its mtime is a month before the fake now
+  });
+});
+
+describe("schedules from the configuration", () => {
+  test("record.expire_at runs expiry on its cron pattern; without it, every expire_interval minutes", () => {
+    expect(defaultSchedules(configIn(tempDir(), "record: { expire_at: '15 3 * * *' }\n")).expiry).toEqual({ cron: "15 3 * * *" });
+    expect(defaultSchedules(configIn(tempDir(), "record: { expire_interval: 30 }\n")).expiry).toEqual({ everySeconds: 1800 });
+  });
+  test("a cron schedule fires the job", async () => {
+    const r = await rig("record: { retain: { days: 7 } }\ncameras:\n  cam: {}\n", { now: NOW + 30 * DAY });
+    await storedSegment(r.db, r.config.recordingsDir, "cam", NOW - DAY);
+    const cleanup = new Cleanup({
+      config: r.config, db: r.db, totals: ArchiveTotals.load(r.db), storageProblem: () => undefined, clock: SANE,
+      space: () => ({ total: 1, free: 1, bandwidth: 0, minFree: 0 }), now: () => (NOW + 30 * DAY) * 1000,
+      schedules: { expiry: { cron: "* * * * * *" }, disk: { cron: "0 0 1 1 *" }, clips: { cron: "0 0 1 1 *" } },
+    });
+    cleanups.push(cleanup);
+    cleanup.start();
+    await until(() => cleanup.counters.expiryRuns >= 1, 3000, "expiry on a cron pattern of every second");
+    expect(starts(r.db)).toEqual([]);
   });
 });
 

@@ -101,7 +101,7 @@ export async function storedSegment(
   opts: { row?: boolean; motion?: number; objects?: number; unjudged?: boolean; copy?: boolean } = {},
 ): Promise<string> {
   const { storagePath } = await import("../src/storage/layout.ts");
-  const { recordingId } = await import("../src/storage/store.ts");
+  const { newId } = await import("../src/domain/id.ts");
   const { recordings } = await import("../src/db/schema.ts");
   const { linkSync, statSync } = await import("node:fs");
   const { dirname } = await import("node:path");
@@ -111,9 +111,21 @@ export async function storedSegment(
   else linkSync(await segmentFile(2), path);
   if (opts.row !== false) {
     db.insert(recordings).values({
-      id: recordingId(start), camera, path, start_time: start, end_time: start + 2, duration: 2,
+      id: newId(start), camera, path, start_time: start, end_time: start + 2, duration: 2,
       motion: opts.motion ?? 5, objects: opts.objects ?? 1, segment_size: statSync(path).size, unjudged: opts.unjudged ?? false,
     }).run();
   }
   return path;
+}
+
+/**
+ * Waits for `cond` to hold, checking every `everyMs`; throws naming `what` when `timeoutMs`
+ * passes first, so a test can never fall through a wait that did not happen.
+ */
+export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string, everyMs = 50): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await cond())) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await Bun.sleep(everyMs);
+  }
 }

@@ -185,7 +185,7 @@ describe("storage mounted late (a NAS share after boot)", () => {
     renameSync(root, `${root}.away`); // the disk is not mounted yet: an empty mount point
     mkdirSync(root);
     const gate = new StorageGate(r.db, ffmpegEngine(), root, 0);
-    expect((await gate.open()).ok).toBe(false);
+    expect((await gate.reconcile()).ok).toBe(false);
     const maintainer = new Maintainer({ config: r.config, db: r.db, media: ffmpegEngine(), activity: r.activity, totals: new ArchiveTotals(), storage: gate, now: () => r.clock.now });
     await put(r, "cam", NOW - 100);
     await putLive(r, "cam", NOW - 98);

@@ -17,32 +17,33 @@ const log = logger("api");
 /** Body limits: activity batches can be large; everything else is small. */
 const LIMIT = { activity: 8 << 20, other: 64 << 10 };
 
-/** The HTTP API (SPEC 5.1). Every route but /healthz needs the bearer token. */
+/**
+ * The HTTP API (SPEC 5.1). Every route but /healthz needs the bearer token. One chain, so that
+ * the app's type carries every route: the page's client is typed from it (CamkeepApi).
+ */
 export function createApi(deps: ApiDeps) {
   const tooLarge = (max: number) => bodyLimit({ maxSize: max, onError: (c) => apiError(c, 413, `request body larger than ${max} bytes`) });
   const auth = bearerAuth(deps.token);
-  const app = new Hono();
-
-  app.get("/healthz", (c) => {
-    const { reasons } = deps.health.snapshot();
-    return reasons.length ? c.json({ status: "unhealthy", reasons }, 503) : c.json({ status: "ok" });
-  });
-  // Before the auth middleware: the page logs in with the token to get its cookie.
-  app.use("/api/login", tooLarge(LIMIT.other));
-  app.route("/api", sessionRoutes(deps.token));
-  app.use("/metrics", auth);
-  app.use("/api/*", auth);
-  app.use("/api/activity", tooLarge(LIMIT.activity));
-  app.use("/api/events/*", tooLarge(LIMIT.other));
-  app.use("/api/events", tooLarge(LIMIT.other));
-
-  app.route("/metrics", metricsRoutes(deps));
-  app.route("/api/status", statusRoutes(deps));
-  app.route("/api/events", eventRoutes(deps));
-  app.route("/api/activity", activityRoutes(deps));
-  app.route("/api/cameras", cameraRecordingRoutes(deps));
-  app.route("/api/cameras", clipRoutes(deps));
-  app.route("/api/recordings", recordingFileRoutes(deps));
+  const app = new Hono()
+    .get("/healthz", (c) => {
+      const { reasons } = deps.health.snapshot();
+      return reasons.length ? c.json({ status: "unhealthy" as const, reasons }, 503) : c.json({ status: "ok" as const }, 200);
+    })
+    // Before the auth middleware: the page logs in with the token to get its cookie.
+    .use("/api/login", tooLarge(LIMIT.other))
+    .route("/api", sessionRoutes(deps.token))
+    .use("/metrics", auth)
+    .use("/api/*", auth)
+    .use("/api/activity", tooLarge(LIMIT.activity))
+    .use("/api/events/*", tooLarge(LIMIT.other))
+    .use("/api/events", tooLarge(LIMIT.other))
+    .route("/metrics", metricsRoutes(deps))
+    .route("/api/status", statusRoutes(deps))
+    .route("/api/events", eventRoutes(deps))
+    .route("/api/activity", activityRoutes(deps))
+    .route("/api/cameras", cameraRecordingRoutes(deps))
+    .route("/api/cameras", clipRoutes(deps))
+    .route("/api/recordings", recordingFileRoutes(deps));
 
   app.notFound((c) => apiError(c, 404, "not found"));
   app.onError((err, c) => {
@@ -52,3 +53,6 @@ export function createApi(deps: ApiDeps) {
   });
   return app;
 }
+
+/** The API's routes and their request and response types, for Hono's typed client. */
+export type CamkeepApi = ReturnType<typeof createApi>;

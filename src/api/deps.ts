@@ -6,7 +6,7 @@ import type { HealthMonitor } from "../health/monitor.ts";
 import type { MediaEngine } from "../media/engine.ts";
 import type { MediaCounters } from "../media/native.ts";
 import type { ActivityStore } from "../record/activity.ts";
-import type { KeeperStats } from "../record/stats.ts";
+import type { MaintainerStats } from "../record/stats.ts";
 import type { Recorders } from "../recorder/supervisor.ts";
 
 /** What the HTTP API reads and feeds: the running keeper's parts. */
@@ -14,7 +14,7 @@ export interface ApiDeps {
   config: Config;
   db: Db;
   activity: ActivityStore;
-  stats: KeeperStats;
+  stats: MaintainerStats;
   totals: ArchiveTotals;
   health: HealthMonitor;
   cleanup: Cleanup;

@@ -3,8 +3,9 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as v from "valibot";
 
 /** Every error the API returns: `{ error, details? }`, details naming the fields at fault. */
-export function apiError(c: Context, status: ContentfulStatusCode, error: string, details?: Record<string, string>) {
-  return c.json(details ? { error, details } : { error }, status);
+export function apiError<S extends ContentfulStatusCode>(c: Context, status: S, error: string, details?: Record<string, string>) {
+  const body: { error: string; details?: Record<string, string> } = details ? { error, details } : { error };
+  return c.json(body, status);
 }
 
 /** @hono/valibot-validator hook: a 400 naming each bad field. */

@@ -1,7 +1,7 @@
 import { vValidator } from "@hono/valibot-validator";
 import { Hono } from "hono";
 import { deleteEvent, eventById, insertEvent, listEvents, updateEvent } from "../db/events.ts";
-import { recordingId } from "../storage/store.ts";
+import { newId } from "../domain/id.ts";
 import type { ApiDeps } from "./deps.ts";
 import { apiError, onInvalid } from "./errors.ts";
 import { EventChanges, EventIdParam, EventsQuery, NewEvent } from "./schemas.ts";
@@ -16,7 +16,7 @@ export function eventRoutes({ db }: ApiDeps) {
       const body = c.req.valid("json");
       const end = body.end_time ?? null;
       if (end !== null && end < body.start_time) return apiError(c, 400, "invalid request", { end_time: "must not be before start_time" });
-      const id = body.id ?? recordingId(body.start_time);
+      const id = body.id ?? newId(body.start_time);
       const created = insertEvent(db, {
         id, camera: body.camera, label: body.label, start_time: body.start_time, end_time: end,
         has_clip: body.has_clip ?? true, retain_indefinitely: body.retain_indefinitely ?? false,

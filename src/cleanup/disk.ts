@@ -4,7 +4,7 @@ import type { Db } from "../db/open.ts";
 import { oldestRecordingsPage, type ExpiryCandidate } from "../db/recordings.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
 import { logger } from "../log/log.ts";
-import { eventCovers } from "../record/decide.ts";
+import { eventCovers } from "../domain/event.ts";
 import { deleteRecordingsAndFiles, removeEmptyFolders } from "./delete.ts";
 
 const log = logger("disk");
@@ -88,7 +88,7 @@ export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
 
 function protectedBy(config: Config, events: ReturnType<typeof indefiniteEvents>) {
   return (row: ExpiryCandidate) => {
-    const cam = config.cameras[row.camera]?.record.events;
-    return events.some((e) => e.camera === row.camera && eventCovers(e, row.start_time, row.end_time, cam?.pre_capture ?? 0, cam?.post_capture ?? 0));
+    const pad = config.cameras[row.camera]?.record.events ?? { pre_capture: 0, post_capture: 0 };
+    return events.some((e) => e.camera === row.camera && eventCovers(e, row.start_time, row.end_time, pad));
   };
 }

@@ -6,14 +6,13 @@ import type { Db } from "../db/open.ts";
 import { cameraRecordingsPager, oldestRecordingStart, type ExpiryCandidate } from "../db/recordings.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
 import { logger } from "../log/log.ts";
-import { MAX_SEGMENT_SECONDS } from "../record/decide.ts";
+import type { EventSpan } from "../domain/event.ts";
+import { MAX_SEGMENT_SECONDS } from "../domain/segment.ts";
 import { parseStoragePath } from "../storage/layout.ts";
-import { cameraPolicy, eventExpired, eventRetentionCutoffs, expireVerdict, removedCameraPolicy, type ExpiryPolicy, type ExpiryRule } from "./decide.ts";
+import { cameraPolicy, eventExpired, eventRetentionCutoffs, expireVerdict, removedCameraPolicy, type ExpiryPolicy, type ExpiryRule } from "./expiry-verdict.ts";
 import { deleteRecordingsAndFiles, removeEmptyFolders } from "./delete.ts";
 
 const log = logger("expire");
-
-type HoldingEvent = ReturnType<typeof eventsNear>[number];
 
 /** Rows read and deleted per batch: small enough that no write holds the database for long. */
 export const EXPIRY_BATCH = 2_000;
@@ -77,7 +76,7 @@ export async function runExpiry(deps: ExpiryDeps): Promise<ExpiryReport> {
 }
 
 async function expireCamera(
-  deps: ExpiryDeps, camera: string, policy: ExpiryPolicy, holds: (e: HoldingEvent) => boolean, report: ExpiryReport, touched: Set<string>,
+  deps: ExpiryDeps, camera: string, policy: ExpiryPolicy, holds: (e: EventSpan & { label: string }) => boolean, report: ExpiryReport, touched: Set<string>,
 ) {
   const { db, totals } = deps;
   const pageOf = cameraRecordingsPager(db);
@@ -87,7 +86,7 @@ async function expireCamera(
     const page = pageOf(camera, after, policy.cutoff, EXPIRY_BATCH);
     if (!page.length) break;
     after = page.at(-1)!.start_time;
-    const events = eventsNear(db, camera, page[0]!.start_time, page.at(-1)!.end_time, policy.pre, policy.post).filter(holds);
+    const events = eventsNear(db, camera, page[0]!.start_time, page.at(-1)!.end_time, policy.padding).filter(holds);
     const doomed: ExpiryCandidate[] = [];
     for (const row of page) {
       const rule = expireVerdict(row, events, policy);

@@ -7,7 +7,7 @@ import type { StorageSpace } from "../health/monitor.ts";
 import { logger } from "../log/log.ts";
 import { volumeSpace } from "../storage/space.ts";
 import { removeStaleClips } from "./clips.ts";
-import type { ExpiryRule } from "./decide.ts";
+import type { ExpiryRule } from "./expiry-verdict.ts";
 import { protectDisk, type DiskReport } from "./disk.ts";
 import { runExpiry, type ExpiryReport } from "./expire.ts";
 
@@ -22,8 +22,24 @@ export interface CleanupDeps {
   clock: () => ClockVerdict;
   space: () => StorageSpace;
   now?: () => number; // epoch ms
-  /** Seconds between runs; default: expiry every record.expire_interval minutes, the rest every minute. */
-  intervals?: { expiry: number; disk: number; clips: number };
+  /** When each job runs; default: expiry at record.expire_at or every expire_interval minutes, the rest every minute. */
+  schedules?: Record<JobName, Schedule>;
+}
+
+type JobName = "expiry" | "disk" | "clips";
+
+/**
+ * When a job runs: a cron pattern (croner's syntax, seconds optional, the box's local time),
+ * or every so many seconds, the first run one interval (at most a minute) after start.
+ */
+export type Schedule = { cron: string } | { everySeconds: number };
+
+/** Every minute, at second 0. */
+const EVERY_MINUTE: Schedule = { cron: "0 * * * * *" };
+
+export function defaultSchedules(config: Config): Record<JobName, Schedule> {
+  const { expire_at, expire_interval } = config.record;
+  return { expiry: expire_at ? { cron: expire_at } : { everySeconds: expire_interval * 60 }, disk: EVERY_MINUTE, clips: EVERY_MINUTE };
 }
 
 /** What cleanup has done since start, for status and metrics. */
@@ -41,7 +57,8 @@ export interface CleanupCounters {
 /**
  * The scheduled deletions of SPEC 4 and 5.2 on croner jobs. `protect` keeps two runs of one
  * job from overlapping; `catch` logs a failed run and keeps the job. Nothing is deleted while
- * storage looks unmounted or the clock is not to be trusted.
+ * storage looks unmounted or the clock is not to be trusted. Jobs fire on the real wall
+ * clock, as cron does; the injected `now` decides only what counts as old.
  */
 export class Cleanup {
   readonly counters: CleanupCounters = { expiryRuns: 0, expired: {}, eventsExpired: 0, diskRuns: 0, diskDeleted: 0, diskFreedBytes: 0, clipsRemoved: 0, skipped: {} };
@@ -52,22 +69,20 @@ export class Cleanup {
   constructor(private readonly deps: CleanupDeps) {}
 
   start(): void {
-    const i = this.deps.intervals ?? { expiry: this.deps.config.record.expire_interval * 60, disk: 60, clips: 60 };
-    // The first run comes one interval (at most a minute) after start, as in the reference:
-    // a box that just booted gets a moment for its clock and disks to settle.
-    const every = (seconds: number, name: string, fn: () => unknown) =>
-      new Cron("* * * * * *", {
-        name, interval: seconds, protect: true,
-        startAt: new Date(Date.now() + Math.min(seconds, 60) * 1000), // croner runs on the real clock
-        catch: (e) => log.error(`${name} failed: ${(e as Error).stack ?? e}`),
-      }, async () => {
+    const schedules = this.deps.schedules ?? defaultSchedules(this.deps.config);
+    const job = (name: JobName, fn: () => unknown) => {
+      const when = schedules[name];
+      const options = { name, protect: true, catch: (e: unknown) => log.error(`${name} failed: ${(e as Error).stack ?? e}`) };
+      const run = async () => {
         await fn();
-      });
-    this.jobs = [
-      every(i.expiry, "expiry", () => this.expireNow()),
-      every(i.disk, "disk", () => this.protectDiskNow()),
-      every(i.clips, "clips", () => this.removeClipsNow()),
-    ];
+      };
+      if ("cron" in when) return new Cron(when.cron, options, run);
+      // An interval's first run comes one interval (at most a minute) after start, as in the
+      // reference: a box that just booted gets a moment for its clock and disks to settle.
+      const startAt = new Date(Date.now() + Math.min(when.everySeconds, 60) * 1000);
+      return new Cron("* * * * * *", { ...options, interval: when.everySeconds, startAt }, run);
+    };
+    this.jobs = [job("expiry", () => this.expireNow()), job("disk", () => this.protectDiskNow()), job("clips", () => this.removeClipsNow())];
   }
 
   /** Stops scheduling; waits for a run in progress to finish. */

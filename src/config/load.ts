@@ -1,11 +1,12 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import * as v from "valibot";
+import { parseDocument } from "yaml";
 import { ConfigSchema, type ParsedConfig, type RecordConfig } from "./schema.ts";
 import { parseMinFree, type MinFree } from "./size.ts";
 
 /** A camera's effective record settings: the global `record` with the camera's overrides. */
-export type CameraRecord = Omit<RecordConfig, "scan_interval" | "expire_interval">;
+export type CameraRecord = Omit<RecordConfig, "scan_interval" | "expire_interval" | "expire_at">;
 
 export interface CameraConfig {
   name: string;
@@ -89,9 +90,7 @@ function parseYaml(text: string, file: string): unknown {
   try {
     doc = Bun.YAML.parse(text);
   } catch (e) {
-    const line = firstFailingLine(text);
-    const where = line === undefined ? "" : ` at line ${line}`;
-    throw new ConfigError(file, [`YAML syntax error${where}: ${(e as Error).message.replace(/^YAML Parse error: /, "")}`]);
+    throw new ConfigError(file, [yamlSyntaxError(text, (e as Error).message.replace(/^YAML Parse error: /, ""))]);
   }
   if (doc === null || doc === undefined) return {}; // an empty file means all defaults
   if (typeof doc !== "object" || Array.isArray(doc)) {
@@ -101,19 +100,19 @@ function parseYaml(text: string, file: string): unknown {
 }
 
 /**
- * Bun's YAML errors carry no position: find the first line whose prefix no longer parses.
- * Configuration files are small, so parsing each prefix once is cheap.
+ * Bun's YAML errors carry no position; the `yaml` package's parser does. It is asked only
+ * once Bun has refused the text, for where and why; when it sees no error, Bun's word stands.
  */
-function firstFailingLine(text: string): number | undefined {
-  const lines = text.split("\n");
-  for (let n = 1; n <= Math.min(lines.length, 5000); n++) {
-    try {
-      Bun.YAML.parse(lines.slice(0, n).join("\n"));
-    } catch {
-      return n;
-    }
-  }
-  return undefined;
+function yamlSyntaxError(text: string, bunMessage: string): string {
+  const first = parseDocument(text).errors[0];
+  const at = first?.linePos?.[0];
+  if (!first || !at) return `YAML syntax error: ${bunMessage}`;
+  const why = first.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+  // Something left open (a bracket, a quote) is noticed at the end of the text: name the last
+  // line that holds anything rather than the empty one after it.
+  const lastLine = text.trimEnd().split("\n").length;
+  if (at.line > lastLine) return `YAML syntax error at line ${lastLine} (unclosed at the end of the file): ${why}`;
+  return `YAML syntax error at line ${at.line}, column ${at.col}: ${why}`;
 }
 
 function validate(doc: unknown, file: string): ParsedConfig {

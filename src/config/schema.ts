@@ -1,4 +1,6 @@
+import { Cron } from "croner";
 import * as v from "valibot";
+import { RETAIN_MODES } from "../domain/retain.ts";
 
 /**
  * The configuration file's shape. Objects are strict: an unknown key is an error because it
@@ -15,8 +17,7 @@ const wholeNumber = (min: number, max: number) =>
   v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 const days = v.pipe(v.number(), v.minValue(0), v.maxValue(36500));
 
-export const RetainMode = v.picklist(["all", "motion", "active_objects"]);
-export type RetainMode = v.InferOutput<typeof RetainMode>;
+const RetainMode = v.picklist(RETAIN_MODES);
 
 const timeZone = v.pipe(
   v.string(),
@@ -30,6 +31,18 @@ const timeZone = v.pipe(
   }, "must be an IANA time zone such as UTC or Europe/Berlin"),
 );
 
+const cronPattern = v.pipe(
+  v.string(),
+  v.check((pattern) => {
+    try {
+      new Cron(pattern, { paused: true }).stop();
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be a cron pattern such as "15 3 * * *" (minute hour day month weekday)'),
+);
+
 /** Global `record` settings: every key has a default. */
 const RecordSchema = v.strictObject({
   enabled: v.optional(v.boolean(), true),
@@ -37,6 +50,8 @@ const RecordSchema = v.strictObject({
   max_cache_segments: v.optional(wholeNumber(1, 10_000), 5),
   cache_timezone: v.optional(timeZone, "UTC"),
   expire_interval: v.optional(wholeNumber(1, 10_080), 60),
+  /** A cron pattern for expiry instead of the interval, e.g. "15 3 * * *" (03:15 daily, local time). */
+  expire_at: v.optional(cronPattern),
   retain: v.optional(
     v.strictObject({
       days: v.optional(days, 0),

@@ -1,4 +1,5 @@
 import { and, asc, count, eq, gte, isNull, lt, lte, notInArray, or, type SQL } from "drizzle-orm";
+import type { EventPadding } from "../domain/event.ts";
 import type { Db } from "./open.ts";
 import { events, type Event } from "./schema.ts";
 
@@ -6,15 +7,15 @@ import { events, type Event } from "./schema.ts";
  * A camera's events with a clip that may hold some of [from, to] once padded by pre/post:
  * what the maintainer judges cache segments by, and what expiry judges stored ones by.
  */
-export function eventsNear(db: Db, camera: string, from: number, to: number, pre: number, post: number) {
+export function eventsNear(db: Db, camera: string, from: number, to: number, pad: EventPadding) {
   return db
     .select({ label: events.label, start_time: events.start_time, end_time: events.end_time, has_clip: events.has_clip, retain_indefinitely: events.retain_indefinitely })
     .from(events)
     .where(and(
       eq(events.camera, camera),
       eq(events.has_clip, true),
-      lte(events.start_time, to + pre),
-      or(isNull(events.end_time), gte(events.end_time, from - post)),
+      lte(events.start_time, to + pad.pre_capture),
+      or(isNull(events.end_time), gte(events.end_time, from - pad.post_capture)),
     ))
     .all();
 }
@@ -54,7 +55,7 @@ export function listEvents(db: Db, f: EventFilter): Event[] {
   return db.select().from(events).where(and(...where)).orderBy(asc(events.start_time)).limit(f.limit).all();
 }
 
-/** A camera's event count per quarter hour of start time. */
+/** A camera's event count per bucket of start time (`bucketSeconds` long). */
 export function eventBuckets(db: Db, camera: string, bucketSeconds: number): { bucket: number; events: number }[] {
   return db.$client
     .query(`SELECT CAST(start_time / ${bucketSeconds} AS INTEGER) * ${bucketSeconds} AS bucket, count(*) AS events
@@ -86,7 +87,7 @@ export function eventCameras(db: Db): string[] {
 /** Events retained indefinitely that may overlap [from, to], any camera. */
 export function indefiniteEvents(db: Db, from: number, to: number) {
   return db
-    .select({ camera: events.camera, start_time: events.start_time, end_time: events.end_time, has_clip: events.has_clip })
+    .select({ camera: events.camera, start_time: events.start_time, end_time: events.end_time, has_clip: events.has_clip, retain_indefinitely: events.retain_indefinitely })
     .from(events)
     .where(and(eq(events.retain_indefinitely, true), lte(events.start_time, to), or(isNull(events.end_time), gte(events.end_time, from))))
     .all();

@@ -1,5 +1,5 @@
 import { and, count, eq, gte, lt, lte, max, min, sql } from "drizzle-orm";
-import { MAX_SEGMENT_SECONDS } from "../record/decide.ts";
+import { MAX_SEGMENT_SECONDS } from "../domain/segment.ts";
 import type { Db } from "./open.ts";
 import { recordings, type NewRecording, type Recording } from "./schema.ts";
 

@@ -4,7 +4,7 @@ import type { Config } from "../config/load.ts";
 import type { Db } from "../db/open.ts";
 import { recentBandwidth } from "../db/recordings.ts";
 import { healthProbe } from "../db/schema.ts";
-import type { KeeperStats } from "../record/stats.ts";
+import type { MaintainerStats } from "../record/stats.ts";
 import type { StorageGate } from "../storage/gate.ts";
 import { minFreeBytes, volumeSpace } from "../storage/space.ts";
 import { hasVolumeMarker } from "../storage/volume.ts";
@@ -28,7 +28,7 @@ export interface HealthSnapshot {
 export class HealthMonitor {
   constructor(
     private readonly deps: {
-      config: Config; db: Db; stats: KeeperStats; storage: StorageGate; clock: () => ClockVerdict; startedAtMs: number;
+      config: Config; db: Db; stats: MaintainerStats; storage: StorageGate; clock: () => ClockVerdict; startedAtMs: number;
       stalledCameras: () => number; now?: () => number;
     },
   ) {}

@@ -1,6 +1,6 @@
 /**
- * The media work the keeper needs, behind one interface so that the ffmpeg path and a native
- * in-process path can be swapped (config `media.engine`, later).
+ * The media work the keeper needs, behind one interface so that the ffmpeg path and the native
+ * in-process path can be swapped (config `media.engine`).
  */
 export interface MediaEngine {
   /** Duration in seconds as ffprobe's format=duration reads it; null when unreadable. */

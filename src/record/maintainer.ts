@@ -1,19 +1,20 @@
-import { copyFileSync, mkdirSync, realpathSync, statfsSync, unlinkSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, realpathSync, unlinkSync } from "node:fs";
 import type { Config } from "../config/load.ts";
 import { eventsNear } from "../db/events.ts";
 import type { Db } from "../db/open.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
 import { logger } from "../log/log.ts";
 import type { MediaEngine } from "../media/engine.ts";
-import { fsyncDir, fsyncPath } from "../storage/durable.ts";
+import { readyAt, type EventSpan } from "../domain/event.ts";
+import { MAX_SEGMENT_SECONDS } from "../domain/segment.ts";
+import { quarantineFile } from "../storage/quarantine.ts";
 import { storeSegment } from "../storage/store.ts";
 import type { StorageGate } from "../storage/gate.ts";
 import type { ActivityStore } from "./activity.ts";
 import { filesOpenUnder, scanCache, settledSegments, type CacheFile } from "./cache.ts";
-import { activityWatermark, decideSegment, MAX_SEGMENT_SECONDS, type EventSpan, type Verdict } from "./decide.ts";
-import { cacheOverflowDrops, cacheReserve } from "./overflow.ts";
-import { KeeperStats } from "./stats.ts";
+import { CacheVolumeGuard } from "./cache-volume.ts";
+import { activityWatermark, decideSegment, type Verdict } from "./segment-verdict.ts";
+import { MaintainerStats } from "./stats.ts";
 
 const log = logger("maintainer");
 
@@ -39,14 +40,14 @@ export interface MaintainerDeps {
  * of keeping footage lives here; none of the judgement does.
  */
 export class Maintainer {
-  readonly stats = new KeeperStats();
+  readonly stats = new MaintainerStats();
   private readonly cfg: Config;
   private readonly now: () => number;
   private readonly cacheDir: string;
   private readonly durations = new Map<string, { stamp: string; duration: number | null }>();
   private readonly failures = new Map<string, number>();
   private reportedInvalid = new Set<string>();
-  private largestSegment = 0;
+  private readonly cacheVolume: CacheVolumeGuard;
   private stopping = false;
   private wake?: () => void;
   private loop?: Promise<void>;
@@ -57,6 +58,7 @@ export class Maintainer {
     mkdirSync(this.cfg.cacheDir, { recursive: true });
     // /proc reports real paths; compare like with like.
     this.cacheDir = realpathSync(this.cfg.cacheDir);
+    this.cacheVolume = new CacheVolumeGuard(this.cacheDir);
   }
 
   /** Starts passes every scan_interval seconds, less the time the last pass took. */
@@ -148,7 +150,7 @@ export class Maintainer {
     let camEvents: EventSpan[] = [];
     if (cam?.enabled) {
       const last = queue.at(-1) ?? file;
-      camEvents = events.get(file.camera) ?? eventsNear(this.deps.db, file.camera, file.start, last.start + MAX_SEGMENT_SECONDS, cam.events.pre_capture, cam.events.post_capture);
+      camEvents = events.get(file.camera) ?? eventsNear(this.deps.db, file.camera, file.start, last.start + MAX_SEGMENT_SECONDS, cam.events);
       events.set(file.camera, camEvents);
     }
     const verdict = decideSegment(
@@ -225,7 +227,7 @@ export class Maintainer {
       stats.secondsStored += duration;
       stats.lastStoredStart = file.start;
       if (v.failSafe) stats.unjudgedKept++;
-      this.largestSegment = Math.max(this.largestSegment, file.size);
+      this.cacheVolume.saw(file.size);
       log.debug(`stored ${file.name} as ${outcome.path} (${v.keptBy.join("+")}${v.failSafe ? ", unjudged: no activity reported" : ""})`);
       return true;
     } catch (e) {
@@ -240,19 +242,12 @@ export class Maintainer {
 
   /** Keeps a segment that cannot be stored aside, never deletes it (SPEC 3.8). */
   private quarantine(file: CacheFile): void {
-    const dir = join(this.cfg.dataDir, "quarantine");
     try {
-      mkdirSync(dir, { recursive: true });
-      const target = join(dir, file.name);
-      // The cache is often a tmpfs: copy, flush, then remove, rather than rename across volumes.
-      copyFileSync(file.path, target);
-      fsyncPath(target);
-      fsyncDir(dir);
-      unlinkSync(file.path);
+      const target = quarantineFile(file.path, this.cfg.dataDir);
       this.failures.delete(file.path);
       this.durations.delete(file.path);
       this.stats.camera(file.camera).quarantined++;
-      log.error(`quarantined ${file.name} in ${dir}: move it back into the cache to retry`);
+      log.error(`quarantined ${file.name} as ${target}: move it back into the cache to retry`);
     } catch (e) {
       log.error(`could not quarantine ${file.name}, leaving it in the cache: ${(e as Error).message}`);
     }
@@ -268,14 +263,13 @@ export class Maintainer {
       const cam = this.cfg.cameras[camera]?.record;
       if (!cam) continue; // not configured: its segments are dropped, never a backlog
       const watermark = activityWatermark(this.deps.activity.newestFrameTime(camera), now, cam.events.max_latency);
-      const pre = cam.events.pre_capture;
       const waiting = new Set(queue);
       const files = byCamera.get(camera)!;
       const backlog = files.filter((f, i) => {
         if (!waiting.has(f)) return false;
         const duration = this.durations.get(f.path)?.duration;
         const end = duration ? f.start + duration : files[i + 1]?.start;
-        return end !== undefined && end + pre <= watermark;
+        return end !== undefined && readyAt(end, cam.events) <= watermark;
       }).length;
       const stats = this.stats.camera(camera);
       const limit = cam.max_cache_segments;
@@ -286,22 +280,13 @@ export class Maintainer {
     }
   }
 
-  /** Drops the oldest segments only when the cache volume is about to fill (SPEC 3.9). */
+  /** Drops the oldest segments only when the cache volume is about to fill (SPEC 3.9), loudly. */
   private protectCacheVolume(byCamera: Map<string, CacheFile[]>): void {
-    const all = [...byCamera.values()].flat();
-    if (!all.length) return;
-    for (const f of all) this.largestSegment = Math.max(this.largestSegment, f.size);
-    const fs = statfsSync(this.cacheDir);
-    const free = fs.bavail * fs.bsize;
-    // Each camera's newest segment may still be being written: never a candidate.
-    const candidates = [...byCamera.values()].flatMap((files) => files.slice(0, -1));
-    const drops = cacheOverflowDrops(candidates, free, cacheReserve(this.largestSegment, byCamera.size));
-    for (const f of drops) {
-      log.error(`cache volume nearly full (${free} bytes free): dropping oldest segment ${f.name}`);
-      removeFile(f.path);
+    const { dropped, freeBytes } = this.cacheVolume.protect(byCamera);
+    for (const f of dropped) {
+      log.error(`cache volume nearly full (${freeBytes} bytes free): dropped oldest segment ${f.name}`);
       if (this.cfg.cameras[f.camera]) this.stats.drop(f.camera, "cache_full");
       else this.stats.unknownCameraSegments++;
-      byCamera.set(f.camera, byCamera.get(f.camera)!.filter((x) => x !== f));
     }
   }
 

@@ -14,7 +14,7 @@ export interface CameraStats {
   lastStoredStart?: number;
 }
 
-export class KeeperStats {
+export class MaintainerStats {
   readonly cameras = new Map<string, CameraStats>();
   passes = 0;
   lastPassEnd?: number; // epoch ms

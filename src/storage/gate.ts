@@ -26,7 +26,7 @@ export class StorageGate {
     private readonly retryMs = RETRY_MS,
   ) {}
 
-  async open(): Promise<ReconcileReport> {
+  async reconcile(): Promise<ReconcileReport> {
     this.lastTry = Date.now();
     this.report = await reconcileStorage(this.db, this.media, this.root);
     if (!this.report.ok) log.error(`start-up reconcile changed nothing: ${this.report.reason}`);
@@ -40,7 +40,7 @@ export class StorageGate {
   async retryIfMounted(): Promise<boolean> {
     if (this.report?.ok !== false || Date.now() - this.lastTry < this.retryMs || !hasVolumeMarker(this.root)) return false;
     log.info(`storage marker ${VOLUME_MARKER} is back: reconciling again`);
-    await this.open();
+    await this.reconcile();
     return true;
   }
 

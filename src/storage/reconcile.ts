@@ -4,9 +4,9 @@ import { deleteRecordings, insertRecording, recordingCount, recordingPathsAfter,
 import type { Db } from "../db/open.ts";
 import { logger } from "../log/log.ts";
 import type { MediaEngine } from "../media/engine.ts";
-import { MAX_SEGMENT_SECONDS } from "../record/decide.ts";
+import { plausibleDuration } from "../domain/segment.ts";
+import { newId } from "../domain/id.ts";
 import { isTempName, parseStoragePath } from "./layout.ts";
-import { recordingId } from "./store.ts";
 import { claimVolume, VOLUME_MARKER } from "./volume.ts";
 
 const log = logger("reconcile");
@@ -74,7 +74,7 @@ export async function reconcileStorage(db: Db, media: MediaEngine, root: string)
   for (const path of orphans) {
     const where = parseStoragePath(root, path)!;
     const duration = await media.probeDuration(path);
-    if (duration === null || !(duration > 0 && duration < MAX_SEGMENT_SECONDS)) {
+    if (duration === null || !plausibleDuration(duration)) {
       unlinkSync(path);
       report.unreadableRemoved++;
       log.warn(`removed unreadable file ${path} that no recording pointed to`);
@@ -82,7 +82,7 @@ export async function reconcileStorage(db: Db, media: MediaEngine, root: string)
     }
     // Its activity is lost: index it as unjudged so no retention mode expires it early.
     insertRecording(db, {
-      id: recordingId(where.start), camera: where.camera, path,
+      id: newId(where.start), camera: where.camera, path,
       start_time: where.start, end_time: where.start + duration, duration,
       motion: 0, objects: 0, segment_size: statSync(path).size, unjudged: true,
     });

@@ -2,21 +2,10 @@ import { renameSync, statSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import { insertRecording, recordingByPath } from "../db/recordings.ts";
 import type { Db } from "../db/open.ts";
+import { newId } from "../domain/id.ts";
 import type { MediaEngine } from "../media/engine.ts";
 import { fsyncDir, fsyncPath, mkdirDurable } from "./durable.ts";
 import { storagePath, tempPathFor } from "./layout.ts";
-
-/**
- * Moving one kept segment from the cache into storage, in the order that makes every crash
- * recoverable without losing footage or indexing a lie (SPEC 8):
- *   1. copy (moov first) to a temporary name, flush it;
- *   2. rename to the final name, flush the folder;      → a complete file, maybe without a row
- *   3. insert the row;                                  → indexed, cache copy still there
- *   4. remove the cache file.
- * A crash before 2 leaves a temporary file (removed on start) and the cache file (retried).
- * A crash between 2 and 3 leaves a complete file without a row (indexed on start). A crash
- * between 3 and 4 leaves a cache file whose copy is indexed: it is removed, not copied again.
- */
 
 export interface StoreRequest {
   cachePath: string;
@@ -40,6 +29,17 @@ function crashPoint(step: "after-copy" | "after-rename" | "after-row" | "after-u
   if (crashAt === step) process.kill(process.pid, "SIGKILL");
 }
 
+/**
+ * Moving one kept segment from the cache into storage, in the order that makes every crash
+ * recoverable without losing footage or indexing a lie (SPEC 8):
+ *   1. copy (moov first) to a temporary name, flush it;
+ *   2. rename to the final name, flush the folder;      → a complete file, maybe without a row
+ *   3. insert the row;                                  → indexed, cache copy still there
+ *   4. remove the cache file.
+ * A crash before 2 leaves a temporary file (removed on start) and the cache file (retried).
+ * A crash between 2 and 3 leaves a complete file without a row (indexed on start). A crash
+ * between 3 and 4 leaves a cache file whose copy is indexed: it is removed, not copied again.
+ */
 export async function storeSegment(db: Db, media: MediaEngine, root: string, req: StoreRequest): Promise<StoreOutcome> {
   const path = storagePath(root, req.camera, req.start);
   const existing = recordingByPath(db, path);
@@ -68,7 +68,7 @@ export async function storeSegment(db: Db, media: MediaEngine, root: string, req
 
   const bytes = statSync(path).size;
   insertRecording(db, {
-    id: recordingId(req.start),
+    id: newId(req.start),
     camera: req.camera,
     path,
     start_time: req.start,
@@ -83,11 +83,4 @@ export async function storeSegment(db: Db, media: MediaEngine, root: string, req
   unlinkSync(req.cachePath);
   crashPoint("after-unlink");
   return { kind: "stored", path, bytes };
-}
-
-/** `<start>-<6 random chars>`, the reference NVR's id shape. */
-export function recordingId(start: number): string {
-  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-  const rand = crypto.getRandomValues(new Uint8Array(6));
-  return `${start}-${Array.from(rand, (b) => alphabet[b % alphabet.length]).join("")}`;
 }

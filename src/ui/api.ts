@@ -1,62 +1,45 @@
-/** The API as the page uses it: same origin, the session cookie carries the token. */
+import { hc, type ClientResponse, type InferResponseType } from "hono/client";
+import type { SuccessStatusCode } from "hono/utils/http-status";
+import type { CamkeepApi } from "../api/app.ts";
 
-export interface CameraStatus {
-  configured: boolean;
-  recording: boolean;
-  recorder: { state: string; stalled: boolean } | null;
-  last_segment_start: number | null;
-  last_segment_age_s: number | null;
-  segments_kept: number;
-  bytes_kept: number;
-  hours_kept: number;
-}
+/**
+ * The API as the page uses it: Hono's client, typed from the server's routes (CamkeepApi), so
+ * that a changed route breaks the build, not the page. Same origin; the session cookie
+ * carries the login.
+ */
+const client = hc<CamkeepApi>(location.origin, { init: { credentials: "same-origin" } });
 
-export interface Status {
-  version: string;
-  health: { status: "ok" | "unhealthy"; reasons: string[] };
-  cameras: Record<string, CameraStatus>;
-  storage: { bytes_kept: number; volume_total_bytes: number; volume_free_bytes: number; min_free_bytes: number };
-}
-
-export interface Recording {
-  id: string;
-  start_time: number;
-  end_time: number;
-  motion: number;
-  objects: number;
-}
-
-export interface CamEvent {
-  id: string;
-  label: string;
-  start_time: number;
-  end_time: number | null;
-  retain_indefinitely: boolean;
-}
+export type Status = InferResponseType<typeof client.api.status.$get, 200>;
+export type CameraStatus = Status["cameras"][string];
+export type Recording = InferResponseType<(typeof client.api.cameras)[":camera"]["recordings"]["$get"], 200>[number];
+export type CamEvent = InferResponseType<typeof client.api.events.$get, 200>[number];
 
 export class Unauthorized extends Error {}
 
-async function call<T>(path: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(path, { ...init, credentials: "same-origin" });
+/** The body of a successful answer; 401 throws Unauthorized, any other failure an Error. */
+type Success<R> = R extends ClientResponse<infer T, infer S, infer _F> ? (S extends SuccessStatusCode ? T : never) : never;
+
+async function call<R extends ClientResponse<unknown, number, string>>(request: Promise<R>): Promise<Success<R>> {
+  const res = await request;
   if (res.status === 401) throw new Unauthorized();
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${(await res.text()).slice(0, 200)}`);
-  return (res.status === 204 ? undefined : await res.json()) as T;
+  if (!res.ok) throw new Error(`${new URL(res.url).pathname}: ${res.status} ${(await res.text()).slice(0, 200)}`);
+  return (res.status === 204 ? undefined : await res.json()) as Success<R>;
 }
 
-const json = (method: string, body: unknown): RequestInit => ({ method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+const path = (url: URL) => `${url.pathname}${url.search}`;
 
 export const api = {
-  login: (token: string) => call<void>("/api/login", json("POST", { token })),
-  logout: () => call<void>("/api/logout", { method: "POST" }),
-  status: () => call<Status>("/api/status"),
-  days: (camera: string, zone: string) =>
-    call<{ day: string }[]>(`/api/cameras/${encodeURIComponent(camera)}/recordings/summary?timezone=${encodeURIComponent(zone)}`),
+  login: (token: string) => call(client.api.login.$post({ json: { token } })),
+  logout: () => call(client.api.logout.$post()),
+  status: () => call(client.api.status.$get()),
+  days: (camera: string, timezone: string) =>
+    call(client.api.cameras[":camera"].recordings.summary.$get({ param: { camera }, query: { timezone } })),
   recordings: (camera: string, after: number, before: number) =>
-    call<Recording[]>(`/api/cameras/${encodeURIComponent(camera)}/recordings?after=${after}&before=${before}`),
+    call(client.api.cameras[":camera"].recordings.$get({ param: { camera }, query: { after: String(after), before: String(before) } })),
   events: (camera: string, after: number, before: number) =>
-    call<CamEvent[]>(`/api/events?camera=${encodeURIComponent(camera)}&after=${after}&before=${before}`),
-  keepForever: (id: string, keep: boolean) => call<CamEvent>(`/api/events/${encodeURIComponent(id)}`, json("PATCH", { retain_indefinitely: keep })),
-  fileUrl: (id: string) => `/api/recordings/${encodeURIComponent(id)}/file`,
+    call(client.api.events.$get({ query: { camera, after: String(after), before: String(before) } })),
+  keepForever: (id: string, keep: boolean) => call(client.api.events[":id"].$patch({ param: { id }, json: { retain_indefinitely: keep } })),
+  fileUrl: (id: string) => path(client.api.recordings[":id"].file.$url({ param: { id } })),
   clipUrl: (camera: string, start: number, end: number) =>
-    `/api/cameras/${encodeURIComponent(camera)}/clip.mp4?start=${Math.floor(start)}&end=${Math.ceil(end)}`,
+    path(client.api.cameras[":camera"]["clip.mp4"].$url({ param: { camera }, query: { start: String(Math.floor(start)), end: String(Math.ceil(end)) } })),
 };

@@ -1,5 +1,7 @@
 import type { CameraRecord } from "../config/load.ts";
-import type { RetainMode } from "../config/schema.ts";
+import { eventCovers, readyAt, type EventSpan } from "../domain/event.ts";
+import { modePasses, type RetainMode } from "../domain/retain.ts";
+import { plausibleDuration } from "../domain/segment.ts";
 import { segmentStats, type ActivityFrame } from "./activity.ts";
 
 /**
@@ -8,20 +10,11 @@ import { segmentStats, type ActivityFrame } from "./activity.ts";
  * Times are UTC epoch seconds.
  */
 
-/** Longest plausible segment; anything else is corrupt (SPEC 3.4). */
-export const MAX_SEGMENT_SECONDS = 600;
-
 export interface CacheSegment {
   camera: string;
   start: number;
   /** Probed duration in seconds; null when the file could not be read. */
   duration: number | null;
-}
-
-export interface EventSpan {
-  start_time: number;
-  end_time: number | null;
-  has_clip: boolean;
 }
 
 export type KeptBy = "continuous" | "event";
@@ -57,53 +50,36 @@ export function decideSegment(seg: CacheSegment, ctx: DecisionContext): Verdict 
   const cam = ctx.camera;
   if (!cam) return { action: "drop", reason: "unknown_camera" };
   if (!cam.enabled) return { action: "drop", reason: "disabled" };
-  if (seg.duration === null || !(seg.duration > 0 && seg.duration < MAX_SEGMENT_SECONDS)) {
-    return { action: "drop", reason: "corrupt" };
-  }
+  if (seg.duration === null || !plausibleDuration(seg.duration)) return { action: "drop", reason: "corrupt" };
   const end = seg.start + seg.duration;
-  const until = end + cam.events.pre_capture;
+  const until = readyAt(end, cam.events);
   // Until the watermark passes, an event starting within pre_capture after the segment (or
   // activity inside it) may still arrive: deciding now could drop footage an event wants.
   if (ctx.watermark < until) return { action: "wait", until };
 
   const stats = segmentStats(ctx.activity, seg.start, end);
-  const unjudged = stats.frames === 0;
-  const passes = (mode: RetainMode) =>
-    mode === "all" || unjudged || (mode === "motion" ? stats.motion > 0 : stats.objects > 0);
+  const judged = { motion: stats.motion, objects: stats.objects, unjudged: stats.frames === 0 };
 
   const keptBy: KeptBy[] = [];
   const retainDays = cam.retain.days;
-  if (retainDays > 0 && seg.start >= ctx.now - retainDays * 86_400 && passes(cam.retain.mode)) {
+  if (retainDays > 0 && seg.start >= ctx.now - retainDays * 86_400 && modePasses(cam.retain.mode, judged)) {
     keptBy.push("continuous");
   }
-  const { pre_capture, post_capture } = cam.events;
-  const overlapsEvent = ctx.events.some((e) => eventCovers(e, seg.start, end, pre_capture, post_capture));
-  if (overlapsEvent && passes(cam.events.retain.mode)) keptBy.push("event");
+  const overlapsEvent = ctx.events.some((e) => eventCovers(e, seg.start, end, cam.events));
+  if (overlapsEvent && modePasses(cam.events.retain.mode, judged)) keptBy.push("event");
 
   if (!keptBy.length) return { action: "drop", reason: "not_retained" };
-  const judgedModes = [
+  const judgedModes: RetainMode[] = [
     ...(keptBy.includes("continuous") ? [cam.retain.mode] : []),
     ...(keptBy.includes("event") ? [cam.events.retain.mode] : []),
   ];
   return {
     action: "store",
     end,
-    motion: stats.motion,
-    objects: stats.objects,
-    unjudged,
-    failSafe: unjudged && judgedModes.every((m) => m !== "all"),
+    ...judged,
+    failSafe: judged.unjudged && judgedModes.every((m) => m !== "all"),
     keptBy,
   };
-}
-
-/**
- * Does an event hold the span [start, end]? It does when it has a clip and, padded by
- * pre_capture before and post_capture after, overlaps the span. An event still in
- * progress (no end) holds everything after its padded start.
- */
-export function eventCovers(e: EventSpan, start: number, end: number, pre: number, post: number): boolean {
-  if (!e.has_clip) return false;
-  return e.start_time - pre <= end && (e.end_time === null || e.end_time + post >= start);
 }
 
 /**

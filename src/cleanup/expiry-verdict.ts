@@ -1,6 +1,6 @@
 import type { CameraRecord } from "../config/load.ts";
-import type { RetainMode } from "../config/schema.ts";
-import { eventCovers } from "../record/decide.ts";
+import { eventCovers, type EventPadding, type EventSpan } from "../domain/event.ts";
+import { modePasses, type RetainMode } from "../domain/retain.ts";
 
 /**
  * Which stored recordings and events have outlived their retention (SPEC 4). Pure: rows,
@@ -16,13 +16,6 @@ export interface ExpiryRow {
   unjudged: boolean;
 }
 
-export interface ExpiryEvent {
-  start_time: number;
-  end_time: number | null;
-  has_clip: boolean;
-  retain_indefinitely: boolean;
-}
-
 export type ExpiryRule =
   | "removed_camera" // its camera is no longer configured and it is older than the global days
   | "retention" // older than the camera's days and no live event holds it
@@ -32,18 +25,17 @@ export type ExpiryRule =
 export interface ExpiryPolicy {
   /** Recordings ending before this may go. */
   cutoff: number;
-  pre: number;
-  post: number;
+  padding: EventPadding;
   /** events.retain.mode; undefined for a removed camera (only indefinite events hold those). */
   eventMode?: RetainMode;
 }
 
 export function cameraPolicy(cam: CameraRecord, now: number): ExpiryPolicy {
-  return { cutoff: now - cam.retain.days * 86_400, pre: cam.events.pre_capture, post: cam.events.post_capture, eventMode: cam.events.retain.mode };
+  return { cutoff: now - cam.retain.days * 86_400, padding: cam.events, eventMode: cam.events.retain.mode };
 }
 
 export function removedCameraPolicy(globalDays: number, now: number): ExpiryPolicy {
-  return { cutoff: now - globalDays * 86_400, pre: 0, post: 0 };
+  return { cutoff: now - globalDays * 86_400, padding: { pre_capture: 0, post_capture: 0 } };
 }
 
 /**
@@ -55,16 +47,13 @@ export function removedCameraPolicy(globalDays: number, now: number): ExpiryPoli
  *   events.retain.mode passes; a segment stored unjudged counts as having motion and objects.
  * - Otherwise deleted.
  */
-export function expireVerdict(row: ExpiryRow, events: readonly ExpiryEvent[], policy: ExpiryPolicy): ExpiryRule | null {
+export function expireVerdict(row: ExpiryRow, events: readonly EventSpan[], policy: ExpiryPolicy): ExpiryRule | null {
   if (row.end_time >= policy.cutoff) return null;
-  const holding = events.filter((e) => eventCovers(e, row.start_time, row.end_time, policy.pre, policy.post));
+  const holding = events.filter((e) => eventCovers(e, row.start_time, row.end_time, policy.padding));
   if (holding.some((e) => e.retain_indefinitely)) return null;
   if (policy.eventMode === undefined) return "removed_camera";
   if (!holding.length) return "retention";
-  const passes =
-    policy.eventMode === "all" || row.unjudged ||
-    (policy.eventMode === "motion" ? row.motion > 0 : row.objects > 0);
-  return passes ? null : "event_mode";
+  return modePasses(policy.eventMode, row) ? null : "event_mode";
 }
 
 /**

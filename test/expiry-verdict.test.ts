@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseConfig, type CameraRecord } from "../src/config/load.ts";
-import { cameraPolicy, eventExpired, eventRetentionCutoffs, expireVerdict, removedCameraPolicy, type ExpiryEvent, type ExpiryRow } from "../src/cleanup/decide.ts";
+import { cameraPolicy, eventExpired, eventRetentionCutoffs, expireVerdict, removedCameraPolicy, type ExpiryRow } from "../src/cleanup/expiry-verdict.ts";
+import type { EventSpan } from "../src/domain/event.ts";
 import { pickForSpace } from "../src/cleanup/disk.ts";
 import { ClockWatch } from "../src/health/clock.ts";
 
@@ -10,7 +11,7 @@ function cam(record: object): CameraRecord {
   return parseConfig(`record: ${JSON.stringify(record)}\ncameras: {c: {}}`, "/x.yml").cameras.c!.record;
 }
 const row = (start: number, over: Partial<ExpiryRow> = {}): ExpiryRow => ({ id: String(start), start_time: start, end_time: start + 10, motion: 0, objects: 0, unjudged: false, ...over });
-const ev = (start_time: number, end_time: number | null, over: Partial<ExpiryEvent> = {}): ExpiryEvent => ({ start_time, end_time, has_clip: true, retain_indefinitely: false, ...over });
+const ev = (start_time: number, end_time: number | null, over: Partial<EventSpan> = {}): EventSpan => ({ start_time, end_time, has_clip: true, retain_indefinitely: false, ...over });
 
 describe("recording expiry (SPEC 4)", () => {
   const policy = cameraPolicy(cam({ retain: { days: 7 }, events: { pre_capture: 5, post_capture: 5, retain: { mode: "motion" } } }), NOW);

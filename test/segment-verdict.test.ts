@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { parseConfig, type CameraRecord } from "../src/config/load.ts";
 import type { ActivityFrame } from "../src/record/activity.ts";
-import { activityWatermark, decideSegment, eventCovers, type DecisionContext, type EventSpan } from "../src/record/decide.ts";
+import { activityWatermark, decideSegment, type DecisionContext } from "../src/record/segment-verdict.ts";
+import { eventCovers, type EventSpan } from "../src/domain/event.ts";
 
 /** A camera's effective settings from a global `record` block (JSON is YAML). */
 function cam(record: object = {}): CameraRecord {
@@ -10,7 +11,7 @@ function cam(record: object = {}): CameraRecord {
 
 const NOW = 1_790_000_000;
 const seg = (start: number, duration: number | null = 10) => ({ camera: "c", start, duration });
-const ev = (start_time: number, end_time: number | null, has_clip = true): EventSpan => ({ start_time, end_time, has_clip });
+const ev = (start_time: number, end_time: number | null, has_clip = true): EventSpan => ({ start_time, end_time, has_clip, retain_indefinitely: false });
 const frames = (...list: [number, number, number][]): ActivityFrame[] => list.map(([t, motion, objects]) => ({ t, motion, objects }));
 
 function ctx(over: Partial<DecisionContext> = {}): DecisionContext {
@@ -141,9 +142,9 @@ describe("events (SPEC 3.6, fault 9.4)", () => {
     expect(decideSegment(seg(NOW - 100), ctx({ camera: both, events: [ev(NOW - 95, NOW - 93)] }))).toMatchObject({ keptBy: ["continuous", "event"] });
   });
   test("eventCovers is symmetric in its padding", () => {
-    expect(eventCovers(ev(20, 30), 0, 10, 10, 0)).toBe(true);
-    expect(eventCovers(ev(-20, -10), 0, 10, 0, 10)).toBe(true);
-    expect(eventCovers(ev(-20, -10), 0, 10, 0, 9.99)).toBe(false);
+    expect(eventCovers(ev(20, 30), 0, 10, { pre_capture: 10, post_capture: 0 })).toBe(true);
+    expect(eventCovers(ev(-20, -10), 0, 10, { pre_capture: 0, post_capture: 10 })).toBe(true);
+    expect(eventCovers(ev(-20, -10), 0, 10, { pre_capture: 0, post_capture: 9.99 })).toBe(false);
   });
 });
 
