@@ -170,9 +170,11 @@ WorkingDirectory=/var/lib/camkeep
 Restart=on-failure
 RestartSec=5
 # SIGTERM to camkeep only: it stops its ffmpeg recorders itself (one SIGINT each, so their
-# last segments close as valid files); whatever is left gets SIGKILL after the timeout.
+# last segments close as valid files, at most 10 s), then stores every closed segment left in
+# the cache (at most 20 s) so a reboot that empties the tmpfs cache loses nothing; whatever
+# is left gets SIGKILL after the timeout.
 KillMode=mixed
-TimeoutStopSec=30
+TimeoutStopSec=45
 UMask=0027
 
 # Hardening: camkeep needs its data and cache folders, the network, and nothing else.

@@ -14,6 +14,7 @@ import { Cleanup } from "./cleanup/scheduler.ts";
 import { newestRecordingStart } from "./db/recordings.ts";
 import { ClockWatch } from "./health/clock.ts";
 import { StorageGate } from "./storage/gate.ts";
+import type { StoreFaults } from "./storage/store.ts";
 import { VERSION } from "./version.ts";
 
 const log = logger("camkeep");
@@ -26,6 +27,7 @@ export interface App {
   maintainer: Maintainer;
   recorders: Recorders;
   storage: StorageGate;
+  health: HealthMonitor;
   cleanup: Cleanup;
   server: Server<undefined>;
   token: string;
@@ -34,7 +36,13 @@ export interface App {
   stop(): Promise<void>;
 }
 
-export async function startApp(config: Config, opts: { recorder?: RecorderOptions } = {}): Promise<App> {
+export interface StartOptions {
+  recorder?: RecorderOptions;
+  /** Fault injection for the crash tests (never set by `camkeep run`). */
+  faults?: StoreFaults;
+}
+
+export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
   const media = mediaEngine(config);
   setLogLevel(config.log.level);
   const startedAtMs = Date.now();
@@ -44,7 +52,7 @@ export async function startApp(config: Config, opts: { recorder?: RecorderOption
   const totals = new ArchiveTotals();
   const activity = new ActivityStore();
   const recorders = new Recorders(config, opts.recorder);
-  const maintainer = new Maintainer({ config, db, media, activity, totals, storage, recordingNow: (camera) => recorders.isRunning(camera) });
+  const maintainer = new Maintainer({ config, db, media, activity, totals, storage, recordingNow: (camera) => recorders.isRunning(camera), faults: opts.faults });
   // One clock watch for health and cleanup: a step seen by either counts for both.
   const watch = new ClockWatch();
   const clock = () => watch.check(Date.now() / 1000, performance.now() / 1000, newestRecordingStart(db));
@@ -54,23 +62,27 @@ export async function startApp(config: Config, opts: { recorder?: RecorderOption
   const server = serveApi({ config, db, activity, stats: maintainer.stats, totals, health, cleanup, recorders, media, token, startedAtMs });
   const url = `http://${config.api.host.includes(":") ? `[${config.api.host}]` : config.api.host}:${server.port}`;
   recorders.start(); // segments wait in the cache meanwhile
+  health.start();
   try {
     await storage.reconcile();
     totals.reload(db);
   } catch (e) {
     // Recorders run in their own session: stop them, or they would outlive a failed start.
+    health.stop();
     await recorders.stop();
     await server.stop(true);
     db.$client.close();
     throw e;
   }
+  health.refresh(); // no longer "starting"
   maintainer.start();
   cleanup.start();
   const cameras = Object.keys(config.cameras);
   log.info(`camkeep ${VERSION} running (config: ${config.source}); API ${url} (token in ${config.api.token ? "the config" : config.api.tokenFile}); cache ${config.cacheDir}, storage ${config.recordingsDir}; cameras: ${cameras.length ? cameras.join(", ") : "none configured"}`);
   return {
-    config, db, activity, maintainer, recorders, storage, cleanup, server, token, url,
+    config, db, activity, maintainer, recorders, storage, health, cleanup, server, token, url,
     async stop() {
+      health.stop();
       await server.stop(true);
       await recorders.stop(); // SIGINT first: their last segments close as valid files
       await cleanup.stop();

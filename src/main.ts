@@ -43,6 +43,16 @@ async function run(args: string[]): Promise<number> {
     log.error(`${missing.join(" and ")} not found on PATH: install them (Debian: apt-get install -y ffmpeg)`);
     return 1;
   }
+  // Listen before starting: a stop asked for during start-up (systemd stopping a unit that is
+  // still reconciling) is honoured once start-up is done, with the cache stored as usual.
+  const signalled = new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      log.info(`${signal}: storing what the cache holds, then stopping`);
+      resolve();
+    };
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+    process.once("SIGINT", () => shutdown("SIGINT"));
+  });
   let app;
   try {
     app = await startApp(config);
@@ -51,14 +61,7 @@ async function run(args: string[]): Promise<number> {
     log.debug((e as Error).stack ?? "");
     return 1;
   }
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: string) => {
-      log.info(`${signal}: finishing the segment in hand, then stopping`);
-      resolve();
-    };
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
-    process.once("SIGINT", () => shutdown("SIGINT"));
-  });
+  await signalled;
   await app.stop();
   return 0;
 }

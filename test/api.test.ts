@@ -5,7 +5,7 @@ import { startApp, type App } from "../src/app.ts";
 import { recordings } from "../src/db/schema.ts";
 import { storagePath } from "../src/storage/layout.ts";
 import { claimVolume, VOLUME_MARKER } from "../src/storage/volume.ts";
-import { configIn, ffprobeDuration, putSegment, segmentFile, segmentName, tempDir } from "./helpers.ts";
+import { childCommands, configIn, ffprobeDuration, putSegment, segmentFile, segmentName, tempDir, until } from "./helpers.ts";
 
 /** A real camkeep on an ephemeral port, with footage stored by its own maintainer. */
 let app: App;
@@ -34,7 +34,7 @@ cameras:
 `);
   for (let i = 0; i < SEGMENTS; i++) await putSegment(config.cacheDir, segmentName("front-door", T0 + i * 2), 2, (T0 + i * 2 + 2) * 1000);
   app = await startApp(config);
-  for (let i = 0; i < 100 && readdirSync(config.cacheDir).length; i++) await Bun.sleep(100);
+  await until(() => readdirSync(config.cacheDir).length === 0, 10_000, "the keeper to store the test segments");
 });
 afterAll(async () => {
   await app.stop();
@@ -49,13 +49,31 @@ describe("health and auth", () => {
   test("/healthz is 503 with a reason when storage is unmounted, naming no camera or path", async () => {
     unlinkSync(join(app.config.recordingsDir, VOLUME_MARKER));
     try {
+      app.health.refresh(); // the timer would, within 5 s
       const res = await call("/healthz", { token: null });
       expect(res.status).toBe(503);
       const body = await answer(res);
       expect(body).toEqual({ status: "unhealthy", reasons: ["storage not mounted: its volume marker is missing"] });
       expect(JSON.stringify(body)).not.toContain(dir);
     } finally {
-      claimVolume(app.config.recordingsDir, 0);
+      claimVolume(app.db, app.config.recordingsDir, 0);
+      app.health.refresh();
+    }
+  });
+  test("health, status and metrics answer from state refreshed on a timer: no disk write per request (SPEC 14)", async () => {
+    const own = await startApp(configIn(tempDir(), "api: { listen: 127.0.0.1:0 }\n"));
+    try {
+      const wal = `${own.config.database}-wal`;
+      const before = { wal: statSync(wal).size, storage: statSync(own.config.recordingsDir).mtimeMs };
+      for (let i = 0; i < 50; i++) {
+        for (const path of ["/healthz", "/api/status", "/metrics"]) {
+          expect((await fetch(`${own.url}${path}`, { headers: { authorization: `Bearer ${own.token}` } })).status).toBe(200);
+        }
+      }
+      // Today's code wrote a row (a WAL frame) and created and removed a file in storage per request.
+      expect({ wal: statSync(wal).size, storage: statSync(own.config.recordingsDir).mtimeMs }).toEqual(before);
+    } finally {
+      await own.stop();
     }
   });
   test("every other route needs the bearer token", async () => {
@@ -295,16 +313,16 @@ describe("export", () => {
       return { id: `${start}-long00`, camera: "long-cam", path, start_time: start, end_time: start + 2, duration: 2, motion: 0, objects: 0, segment_size: 1 };
     });
     app.db.insert(recordings).values(rows).run();
-    const exporters = () => Number(Bun.spawnSync(["sh", "-c", "pgrep -fc '[f]fmpeg.*concat.*pipe:0' || true"]).stdout.toString().trim() || 0);
+    // Export ffmpegs that are children of this test process (camkeep runs in it): not machine-wide.
+    const exporters = () => childCommands(process.pid).filter((cmd) => cmd.startsWith("ffmpeg") && cmd.includes("concat") && cmd.includes("pipe:0")).length;
     // A real client in another process that reads slowly, then goes away mid-download.
     const client = Bun.spawn(["curl", "-sS", "--limit-rate", "50k", "-o", "/dev/null", "-H", `Authorization: Bearer ${app.token}`,
       `${app.url}/api/cameras/long-cam/clip.mp4?start=${T0 - 100_000}&end=${T0 - 100_000 + 6000}`]);
-    for (let i = 0; i < 50 && exporters() === 0; i++) await Bun.sleep(100);
+    await until(() => exporters() > 0, 5_000, "the export's ffmpeg to start");
     await Bun.sleep(500);
     expect(exporters()).toBe(1); // still running: held back by the slow client
     client.kill("SIGKILL");
     await client.exited;
-    for (let i = 0; i < 50 && exporters() > 0; i++) await Bun.sleep(100);
-    expect(exporters()).toBe(0);
+    await until(() => exporters() === 0, 5_000, "the export's ffmpeg to be killed once the client went");
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readdirSync, writeFileSync } from "node:fs";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
-import { BUN, ROOT, ffprobeDuration, putSegment, segmentName, tempDir } from "./helpers.ts";
+import { BUN, ROOT, ffprobeDuration, putSegment, segmentName, tempDir, until } from "./helpers.ts";
 
 /**
  * SPEC 8: power can fail at any instant. The keeper is killed with SIGKILL at each step of a
@@ -13,12 +13,16 @@ import { BUN, ROOT, ffprobeDuration, putSegment, segmentName, tempDir } from "./
 const STEPS = ["after-copy", "after-rename", "after-row", "after-unlink"] as const;
 const SEGMENTS = 3;
 
-/** What the first store leaves behind when killed at each step: [temp files, stored files, rows, cache files]. */
+/**
+ * What the first pass leaves behind when killed at each step: [temp files, stored files, rows,
+ * cache files]. A pass places each segment's copy (copy, rename), then indexes all it placed
+ * in one transaction, then removes their cache files.
+ */
 const LEFT_AT: Record<(typeof STEPS)[number], [number, number, number, number]> = {
   "after-copy": [1, 0, 0, SEGMENTS],
   "after-rename": [0, 1, 0, SEGMENTS],
-  "after-row": [0, 1, 1, SEGMENTS],
-  "after-unlink": [0, 1, 1, SEGMENTS - 1],
+  "after-row": [0, SEGMENTS, SEGMENTS, SEGMENTS],
+  "after-unlink": [0, SEGMENTS, SEGMENTS, SEGMENTS - 1],
 };
 
 function state(dir: string): [number, number, number, number] {
@@ -29,15 +33,37 @@ function state(dir: string): [number, number, number, number] {
   return [storage.filter((f) => f.endsWith(".tmp")).length, storage.filter((f) => f.endsWith(".mp4")).length, n, readdirSync(join(dir, "data/cache")).length];
 }
 
+/** `camkeep run`; with a step, the same keeper killed right after that step of a store. */
 function startKeeper(dir: string, crashAt?: string) {
-  return Bun.spawn([BUN, join(ROOT, "src/main.ts"), "run", "--config", join(dir, "camkeep.yml")], {
-    cwd: dir,
-    stderr: "pipe",
-    env: { ...process.env, CAMKEEP_CRASH_AT: crashAt ?? "", CAMKEEP_LOG_LEVEL: "debug" },
-  });
+  const config = join(dir, "camkeep.yml");
+  const cmd = crashAt ? [BUN, join(ROOT, "test/fixtures/crashing-keeper.ts"), config, crashAt] : [BUN, join(ROOT, "src/main.ts"), "run", "--config", config];
+  return Bun.spawn(cmd, { cwd: dir, stderr: "pipe", env: { ...process.env, CAMKEEP_LOG_LEVEL: "debug" } });
 }
 
 const files = (dir: string) => readdirSync(dir, { recursive: true }).map(String);
+
+describe("stopping stores the cache (SPEC 14)", () => {
+  test("segments fed just before a SIGTERM are all stored and indexed; the cache keeps no closed segment", async () => {
+    const dir = tempDir();
+    // The default max_latency (60 s) keeps these recent segments waiting: only a stop stores them now.
+    writeFileSync(join(dir, "camkeep.yml"), "api: { listen: 127.0.0.1:0 }\nrecord: { retain: { days: 1 } }\ncameras:\n  front-door: {}\n");
+    const now = Math.floor(Date.now() / 1000);
+    const starts = Array.from({ length: 5 }, (_, i) => now - 12 + i * 2);
+    for (const s of starts) await putSegment(join(dir, "data/cache"), segmentName("front-door", s), 2, (s + 2) * 1000);
+    const keeper = startKeeper(dir);
+    const log = keeper.stderr.getReader();
+    let said = "";
+    await until(async () => (said += new TextDecoder().decode((await log.read()).value ?? new Uint8Array())).includes("running"), 15_000, "camkeep to start");
+    keeper.kill("SIGTERM"); // at once: no pass has had reason to store anything yet
+    expect(await keeper.exited).toBe(0);
+    expect(readdirSync(join(dir, "data/cache"))).toEqual([]);
+    const db = new Database(join(dir, "data/camkeep.db"), { readonly: true });
+    const rows = db.query("SELECT start_time, unjudged FROM recordings ORDER BY start_time").all() as { start_time: number; unjudged: number }[];
+    db.close();
+    expect(rows.map((r) => r.start_time)).toEqual(starts);
+    expect(rows.every((r) => r.unjudged === 1)).toBe(true); // their activity could not be known yet: said so
+  });
+});
 
 describe("crash safety (SPEC 8)", () => {
   for (const step of STEPS) {
@@ -56,7 +82,7 @@ describe("crash safety (SPEC 8)", () => {
 
         const keeper = startKeeper(dir);
         const cache = join(dir, "data/cache");
-        for (let i = 0; i < 150 && readdirSync(cache).length; i++) await Bun.sleep(100);
+        await until(() => readdirSync(cache).length === 0, 15_000, "the restarted keeper to empty the cache");
         keeper.kill("SIGTERM");
         expect(await keeper.exited).toBe(0);
 

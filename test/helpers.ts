@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig, type Config } from "../src/config/load.ts";
@@ -128,4 +128,30 @@ export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: n
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await Bun.sleep(everyMs);
   }
+}
+
+/** Command lines of the direct children of a process (from /proc, any of its threads), to count what it spawned. */
+export function childCommands(pid: number): string[] {
+  const children = readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+    } catch {
+      return [];
+    }
+  });
+  return children.flatMap((child) => {
+    try {
+      return [readFileSync(`/proc/${child}/cmdline`, "utf8").split("\0").join(" ").trim()];
+    } catch {
+      return []; // exited meanwhile
+    }
+  });
+}
+
+/** Whether this run may mount a tmpfs (root): the tests that fill a real small volume need it. */
+export function canMountTmpfs(): boolean {
+  const dir = tempDir("camkeep-tmpfs-probe-");
+  if (Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", dir]).exitCode !== 0) return false;
+  Bun.spawnSync(["umount", dir]);
+  return true;
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import journal from "../drizzle/meta/_journal.json";
 import { embeddedMigrations } from "../src/db/migrations.ts";
 import { openDb } from "../src/db/open.ts";
-import { BUN, ROOT, tempDir } from "./helpers.ts";
+import { BUN, ROOT, tempDir, until } from "./helpers.ts";
 
 describe("database migrations", () => {
   test("every migration drizzle-kit wrote is embedded", () => {
@@ -45,12 +45,12 @@ describe("database migrations", () => {
     writeFileSync(join(elsewhere, "camkeep.yml"), "api: { listen: 127.0.0.1:0 }\n"); // defaults otherwise
     const child = Bun.spawn([bin, "run"], { cwd: elsewhere, stderr: "pipe", env: { ...process.env, CAMKEEP_CONFIG: "camkeep.yml" } });
     const dbPath = join(elsewhere, "data/camkeep.db");
-    for (let i = 0; i < 100 && !(await Bun.file(join(elsewhere, "data/recordings/.camkeep-volume")).exists()); i++) await Bun.sleep(100);
+    await until(() => Bun.file(join(elsewhere, "data/recordings/.camkeep-volume")).exists(), 10_000, "the binary to claim its storage");
     child.kill("SIGTERM");
     expect(await child.exited).toBe(0);
     const db = new Database(dbPath, { readonly: true });
     const tables = db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
-    expect(tables).toEqual([{ name: "__drizzle_migrations" }, { name: "events" }, { name: "health_probe" }, { name: "recordings" }]);
+    expect(tables).toEqual([{ name: "__drizzle_migrations" }, { name: "events" }, { name: "health_probe" }, { name: "meta" }, { name: "recordings" }]);
     db.close();
   });
 });

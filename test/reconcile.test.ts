@@ -6,7 +6,8 @@ import { recordings } from "../src/db/schema.ts";
 import { ffmpegEngine } from "../src/media/ffmpeg.ts";
 import { storagePath, tempPathFor } from "../src/storage/layout.ts";
 import { reconcileStorage } from "../src/storage/reconcile.ts";
-import { VOLUME_MARKER } from "../src/storage/volume.ts";
+import { boundStorageId, markerId, VOLUME_MARKER } from "../src/storage/volume.ts";
+import { StorageGate } from "../src/storage/gate.ts";
 import { storedSegment, tempDir } from "./helpers.ts";
 
 const media = ffmpegEngine();
@@ -48,7 +49,7 @@ describe("start-up reconcile (SPEC 8)", () => {
     rmSync(dirname(storagePath(root, "cam-2", T + 6)), { recursive: true }); // a whole folder gone
 
     const report = await reconcileStorage(db, media, root);
-    expect(report).toEqual({ ok: true, tempRemoved: 1, indexed: 1, unreadableRemoved: 1, rowsRemoved: 2 });
+    expect(report).toEqual({ ok: true, tempRemoved: 1, indexed: 1, unreadableRemoved: 1, unprobed: 0, rowsRemoved: 2 });
     expect(existsSync(temp)).toBe(false);
     expect(existsSync(truncated)).toBe(false);
     const after = rows(db);
@@ -56,6 +57,16 @@ describe("start-up reconcile (SPEC 8)", () => {
     expect(after[0]!.path).toBe(kept);
     expect(after[2]).toMatchObject({ path: orphan, camera: "cam", unjudged: true });
     expect(after[2]!.duration).toBeCloseTo(2, 1);
+  });
+
+  test("a file whose probe fails (tool missing, timeout) is left alone, neither deleted nor indexed (SPEC 14)", async () => {
+    const { root, db } = setup();
+    await reconcileStorage(db, media, root);
+    const orphan = await stored(db, root, "cam", 1_790_000_000, false);
+    const report = await reconcileStorage(db, ffmpegEngine({ ffprobe: join(tempDir(), "missing-ffprobe") }), root);
+    expect(report).toMatchObject({ ok: true, unprobed: 1, unreadableRemoved: 0, indexed: 0 });
+    expect(existsSync(orphan)).toBe(true);
+    expect((await reconcileStorage(db, media, root)).indexed).toBe(1); // the next start, with a working probe
   });
 
   test("a replaced (empty) database is rebuilt from storage, nothing deleted", async () => {
@@ -95,5 +106,47 @@ describe("start-up reconcile (SPEC 8)", () => {
     expect(report.ok).toBe(false);
     expect(report.reason).toContain("3 of 4");
     expect(rows(db)).toHaveLength(4);
+  });
+});
+
+describe("storage carries the identity of its database (SPEC 14)", () => {
+  test("another camkeep's disk mounted in its place is refused by id, even with no rows missing", async () => {
+    const a = setup();
+    const b = setup();
+    await reconcileStorage(a.db, media, a.root);
+    await reconcileStorage(b.db, media, b.root);
+    const ours = await stored(b.db, b.root, "cam", 1_790_000_000);
+    const theirs = await stored(a.db, a.root, "cam", 1_790_000_100, false); // a file B's index does not know
+    const report = await reconcileStorage(b.db, media, a.root); // A's disk where B's storage should be
+    expect(report.ok).toBe(false);
+    expect(report.reason).toContain("belongs to another camkeep database");
+    expect(rows(b.db).map((r) => r.path)).toEqual([ours]); // B's row kept although its file is not there
+    expect(existsSync(theirs)).toBe(true);
+    expect(rows(b.db)).toHaveLength(1); // and A's footage not indexed into B
+  });
+
+  test("the id lives in the marker and in the database; an old marker without one is upgraded, not refused", async () => {
+    const { root, db } = setup();
+    mkdirSync(root, { recursive: true });
+    writeFileSync(join(root, VOLUME_MARKER), "camkeep storage volume, claimed 2026-01-01T00:00:00.000Z\n"); // before ids
+    await stored(db, root, "cam", 1_790_000_000);
+    expect((await reconcileStorage(db, media, root)).ok).toBe(true);
+    const id = markerId(root);
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(boundStorageId(db)).toBe(id);
+    expect(rows(db)).toHaveLength(1);
+  });
+
+  test("a disk swapped while camkeep runs stops storing at once", async () => {
+    const a = setup();
+    const b = setup();
+    await reconcileStorage(a.db, media, a.root);
+    const gate = new StorageGate(b.db, media, b.root);
+    expect((await gate.reconcile()).ok).toBe(true);
+    expect(gate.problem()).toBeUndefined();
+    rmSync(b.root, { recursive: true });
+    mkdirSync(b.root);
+    writeFileSync(join(b.root, VOLUME_MARKER), readFileSync(join(a.root, VOLUME_MARKER))); // another disk, mounted where b's was
+    expect(gate.problem()).toContain("is not this database's");
   });
 });

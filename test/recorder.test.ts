@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startApp, type App } from "../src/app.ts";
-import { configIn, ffprobeDuration, BUN, ROOT, tempDir } from "./helpers.ts";
+import { configIn, ffprobeDuration, BUN, ROOT, tempDir, until } from "./helpers.ts";
 import { recorderArgs, redact, watchdogSeconds } from "../src/recorder/args.ts";
 import { Recorder } from "../src/recorder/supervisor.ts";
 import { recordings } from "../src/db/schema.ts";
@@ -17,10 +18,6 @@ afterEach(async () => {
   for (const c of children.splice(0)) c.kill("SIGKILL");
 });
 
-async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; await Bun.sleep(100)) if (await ok()) return;
-  throw new Error(`timed out waiting for ${what}`);
-}
 const freePort = () => {
   const s = Bun.serve({ port: 0, fetch: () => new Response() });
   const port = s.port;
@@ -67,7 +64,7 @@ describe("recorders camkeep runs (SPEC 6)", () => {
     const dir = tempDir();
     const app = await startApp(configIn(dir, `${QUICK}cameras:\n  synth:\n    segment_time: 1\n    ${LAVFI}\n`));
     apps.push(app);
-    await until("two stored segments", () => rows(app).length >= 2);
+    await until(() => rows(app).length >= 2, 20_000, "two stored segments");
     for (const r of rows(app)) expect(await ffprobeDuration(r.path)).toBeGreaterThan(0.5);
     expect(app.recorders.status("synth")).toMatchObject({ state: "recording", restarts: 0, stalled: false });
   });
@@ -76,7 +73,7 @@ describe("recorders camkeep runs (SPEC 6)", () => {
     const { port } = await loopbackStream();
     const app = await startApp(configIn(tempDir(), `${QUICK}cameras:\n  net-cam:\n    input: http://127.0.0.1:${port}/live.ts\n    segment_time: 1\n`));
     apps.push(app);
-    await until("stored segments from the network", () => rows(app).length >= 2);
+    await until(() => rows(app).length >= 2, 20_000, "stored segments from the network");
     expect(rows(app)[0]!.camera).toBe("net-cam");
   });
 
@@ -86,10 +83,10 @@ describe("recorders camkeep runs (SPEC 6)", () => {
     const good = new Recorder("synth", { input: "testsrc2=size=96x64:rate=10", segmentTime: 1, inputArgs: ["-re", "-f", "lavfi"], outputArgs: ["-c:v", "libx264", "-preset", "ultrafast"] }, cache);
     good.start();
     children.push({ kill: () => void good.stop(0) });
-    await until("recording", () => good.status().pid !== null);
+    await until(() => good.status().pid !== null, 20_000, "recording");
     const first = good.status().pid!;
     process.kill(first, "SIGKILL");
-    await until("restarted", () => good.status().pid !== null && good.status().pid !== first, 5_000);
+    await until(() => good.status().pid !== null && good.status().pid !== first, 5_000, "restarted");
     expect(good.status()).toMatchObject({ state: "recording", restarts: 1, lastExit: { signal: "SIGKILL" } });
 
     // A bad input exits at once: restarts come after 1 s, 2 s, 4 s …
@@ -112,27 +109,35 @@ describe("recorders camkeep runs (SPEC 6)", () => {
       { recorder: { watchdogMs: 4_000 } },
     );
     apps.push(app);
-    await until("recording", () => readdirSync(app.config.cacheDir).length > 0);
+    await until(() => readdirSync(app.config.cacheDir).length > 0, 20_000, "recording");
     server.kill("SIGSTOP"); // still connected, sends nothing
-    await until("the watchdog to act", () => (app.recorders.status("frozen")?.stalls ?? 0) >= 1, 15_000);
+    await until(() => (app.recorders.status("frozen")?.stalls ?? 0) >= 1, 15_000, "the watchdog to act");
     expect(app.recorders.status("frozen")!.stalled).toBe(true);
-    const health = await (await fetch(`${app.url}/healthz`)).json();
+    let health: unknown;
+    await until(async () => {
+      health = await (await fetch(`${app.url}/healthz`)).json();
+      return JSON.stringify(health).includes("stalled");
+    }, 10_000, "/healthz to say so (it refreshes every 5 s)");
     expect(health).toEqual({ status: "unhealthy", reasons: ["1 camera(s) stalled: no new segment from the recorder"] });
     server.kill("SIGCONT");
   });
 
-  test("SIGTERM to camkeep's whole process group leaves a valid final segment", async () => {
+  test("SIGTERM to camkeep's whole process group: the final segment is closed validly and stored before exit", async () => {
     const dir = tempDir();
     writeFileSync(join(dir, "c.yml"), `api: { listen: 127.0.0.1:0 }\nrecord: { retain: { days: 1 } }\ncameras:\n  synth:\n    segment_time: 60\n    ${LAVFI}\n`);
     // detached: camkeep leads its own process group, so -pid signals all of it, as Ctrl-C or `timeout` would.
     const keeper = Bun.spawn([BUN, join(ROOT, "src/main.ts"), "run", "--config", join(dir, "c.yml")], { detached: true, stderr: "pipe" });
     const cache = join(dir, "data/cache");
-    await until("a segment being written", () => existsSync(cache) && readdirSync(cache).some((f) => f.endsWith(".mp4")));
+    await until(() => existsSync(cache) && readdirSync(cache).some((f) => f.endsWith(".mp4")), 20_000, "a segment being written");
     await Bun.sleep(2_000);
     process.kill(-keeper.pid, "SIGTERM");
     expect(await keeper.exited).toBe(0);
-    const [segment] = readdirSync(cache).filter((f) => f.endsWith(".mp4"));
-    expect(await ffprobeDuration(join(cache, segment!))).toBeGreaterThan(1); // closed properly: its index was written
+    expect(readdirSync(cache).filter((f) => f.endsWith(".mp4"))).toEqual([]); // stored at stop, not left on a tmpfs
+    const db = new Database(join(dir, "data/camkeep.db"), { readonly: true });
+    const stored = db.query("SELECT path, unjudged FROM recordings").all() as { path: string; unjudged: number }[];
+    db.close();
+    expect(stored).toHaveLength(1);
+    expect(await ffprobeDuration(stored[0]!.path)).toBeGreaterThan(1); // closed properly: its index was written
     expect(readdirSync(join(dir, "data/run"))).toEqual([]); // pid file removed
   });
 
@@ -140,7 +145,7 @@ describe("recorders camkeep runs (SPEC 6)", () => {
     const port = freePort(); // nothing listens: the recorder fails and retries
     const app = await startApp(configIn(tempDir(), `${QUICK}cameras:\n  door:\n    input: rtsp://admin:hunter2secret@127.0.0.1:${port}/stream\n`));
     apps.push(app);
-    await until("a failure message", () => app.recorders.status("door")?.lastMessage !== null, 10_000);
+    await until(() => app.recorders.status("door")?.lastMessage !== null, 10_000, "a failure message");
     const auth = { headers: { authorization: `Bearer ${app.token}` } };
     const status = await (await fetch(`${app.url}/api/status`, auth)).text();
     const metrics = await (await fetch(`${app.url}/metrics`, auth)).text();
@@ -156,14 +161,14 @@ describe("recorders camkeep runs (SPEC 6)", () => {
     const first = new Recorder("synth", rec, cache);
     first.start();
     children.push({ kill: () => void first.stop(0) });
-    await until("ffmpeg writing", () => readdirSync(cache).some((f) => f.endsWith(".mp4")));
+    await until(() => readdirSync(cache).some((f) => f.endsWith(".mp4")), 20_000, "ffmpeg writing");
     const orphan = first.status().pid!;
     // camkeep "killed": its Recorder object is gone, ffmpeg (own session) lives on.
     const second = new Recorder("synth", rec, cache);
     second.start();
     children.push({ kill: () => void second.stop(0) });
-    await until("the orphan ended", () => !running(orphan), 5_000);
-    await until("the new recorder running", () => second.status().pid !== null && second.status().pid !== orphan);
+    await until(() => !running(orphan), 5_000, "the orphan ended");
+    await until(() => second.status().pid !== null && second.status().pid !== orphan, 20_000, "the new recorder running");
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseConfig, type CameraRecord } from "../src/config/load.ts";
 import type { ActivityFrame } from "../src/record/activity.ts";
-import { activityWatermark, decideSegment, type DecisionContext } from "../src/record/segment-verdict.ts";
+import { activityWatermark, decideSegment, type CacheSegment, type DecisionContext } from "../src/record/segment-verdict.ts";
 import { eventCovers, type EventSpan } from "../src/domain/event.ts";
 
 /** A camera's effective settings from a global `record` block (JSON is YAML). */
@@ -10,7 +10,9 @@ function cam(record: object = {}): CameraRecord {
 }
 
 const NOW = 1_790_000_000;
-const seg = (start: number, duration: number | null = 10) => ({ camera: "c", start, duration });
+const seg = (start: number, duration: number | null = 10): CacheSegment => ({
+  camera: "c", start, probe: duration === null ? { kind: "invalid", reason: "no moov" } : { kind: "ok", duration },
+});
 const ev = (start_time: number, end_time: number | null, has_clip = true): EventSpan => ({ start_time, end_time, has_clip, retain_indefinitely: false });
 const frames = (...list: [number, number, number][]): ActivityFrame[] => list.map(([t, motion, objects]) => ({ t, motion, objects }));
 
@@ -35,6 +37,33 @@ describe("corrupt segments (SPEC 3.4)", () => {
   }
   test("599.9 s is a valid duration", () => {
     expect(decideSegment(seg(NOW - 1000, 599.9), ctx()).action).toBe("store");
+  });
+});
+
+describe("a probe that failed proves nothing (SPEC 14)", () => {
+  test("a timed-out or unstartable probe is retried, never dropped as corrupt", () => {
+    const failed: CacheSegment = { camera: "c", start: NOW - 1000, probe: { kind: "failed", reason: "ffprobe timed out after 15000 ms" } };
+    expect(decideSegment(failed, ctx())).toEqual({ action: "retry", reason: "ffprobe timed out after 15000 ms" });
+    expect(decideSegment(failed, ctx({ stopping: true })).action).toBe("retry");
+  });
+  test("the camera rules still come first", () => {
+    const failed: CacheSegment = { camera: "c", start: NOW - 1000, probe: { kind: "failed", reason: "not probed" } };
+    expect(decideSegment(failed, ctx({ camera: undefined })).action).toBe("drop");
+  });
+});
+
+describe("stopping (SPEC 14): nothing waits, nothing is lost", () => {
+  test("a segment that would wait is stored unjudged, kept by 'shutdown'", () => {
+    const s = seg(NOW - 20); // ends NOW-10; ready at NOW-5
+    const c = cam({ retain: { days: 0 }, events: { retain: { mode: "motion" } } }); // nothing would keep it yet
+    expect(decideSegment(s, ctx({ camera: c, watermark: NOW - 30 })).action).toBe("wait");
+    expect(decideSegment(s, ctx({ camera: c, watermark: NOW - 30, activity: frames([NOW - 15, 9, 0]), stopping: true }))).toEqual({
+      action: "store", end: NOW - 10, duration: 10, motion: 9, objects: 0, unjudged: true, failSafe: true, keptBy: ["shutdown"],
+    });
+  });
+  test("a segment that can be judged is judged as usual", () => {
+    const c = cam({ retain: { days: 0 } });
+    expect(decideSegment(seg(NOW - 100), ctx({ camera: c, stopping: true }))).toEqual({ action: "drop", reason: "not_retained" });
   });
 });
 

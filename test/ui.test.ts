@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startApp, type App } from "../src/app.ts";
 import { events as eventsTable } from "../src/db/schema.ts";
-import { ROOT, configIn, ffprobeDuration, putSegment, segmentName, tempDir } from "./helpers.ts";
+import { ROOT, configIn, ffprobeDuration, putSegment, segmentName, tempDir, until } from "./helpers.ts";
 
 /**
  * The page in a real browser (Debian's chromium, driven by playwright-core) against a real
@@ -37,7 +37,7 @@ cameras:
   // Motion in the first two segments, reported before they are decided.
   app.activity.report("front-door", [1, 3].map((s) => ({ frame_time: T0 + s, objects: [], motion_boxes: [[0, 0, 40, 40]] })));
   for (let i = 0; i < SEGMENTS; i++) await putSegment(config.cacheDir, segmentName("front-door", T0 + i * 2), 2, (T0 + i * 2 + 2) * 1000);
-  for (let i = 0; i < 100 && readdirSync(config.cacheDir).length; i++) await Bun.sleep(100);
+  await until(() => readdirSync(config.cacheDir).length === 0, 10_000, "the keeper to store the test segments");
   app.db.insert(eventsTable).values([
     { id: "person-1", camera: "front-door", label: "person", start_time: T0 + 3, end_time: T0 + 5 },
     { id: "car-1", camera: "front-door", label: "car", start_time: T0 + 8, end_time: T0 + 9, retain_indefinitely: true },

@@ -1,9 +1,10 @@
 import { lstatSync, rmdirSync, unlinkSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { deleteRecordings, type ExpiryCandidate } from "../db/recordings.ts";
+import { deleteRecordingsByRowid, type ExpiryCandidate } from "../db/recordings.ts";
 import type { Db } from "../db/open.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
 import { logger } from "../log/log.ts";
+import { fsyncDir } from "../storage/durable.ts";
 
 const log = logger("cleanup");
 
@@ -13,31 +14,48 @@ export interface DeleteResult {
   freedBytes: number;
 }
 
+export interface DeleteOptions {
+  /** The folder flush (tests watch it). */
+  flush?: (dir: string) => void;
+  /** How the rows of the deleted files go; by default by rowid. */
+  deleteRows?: (gone: readonly ExpiryCandidate[]) => void;
+}
+
 /**
  * Deletes recordings, file first, then row (SPEC 4): a crash in between leaves a row without
- * a file, which start-up reconcile removes, never a file nobody knows of. A file that cannot be
- * removed (other than already gone) keeps its row. Folders left empty are noted in `touched`.
+ * a file, which start-up reconcile removes, never a file nobody knows of. An unlink is durable
+ * only once its folder is flushed, so the folders are flushed before the rows go: after a
+ * power cut no file comes back without its row, to be indexed again as unjudged footage
+ * (SPEC 14). A file that cannot be removed (other than already gone) keeps its row. Folders
+ * left empty are noted in `touched`.
  */
-export function deleteRecordingsAndFiles(db: Db, totals: ArchiveTotals, rows: readonly ExpiryCandidate[], touched: Set<string>): DeleteResult {
-  const gone: string[] = [];
+export function deleteRecordingsAndFiles(
+  db: Db, totals: ArchiveTotals, rows: readonly ExpiryCandidate[], touched: Set<string>, opts: DeleteOptions = {},
+): DeleteResult {
+  const gone: ExpiryCandidate[] = [];
+  const folders = new Set<string>();
   let freedBytes = 0;
   for (const r of rows) {
-    // A file already gone is no error (no exception either: expiry meets millions of these).
+    // A file already gone is no error (no exception either: expiry meets millions of these;
+    // a failed unlink costs twice a stat).
     const st = lstatSync(r.path, { throwIfNoEntry: false });
     if (st) {
       try {
         unlinkSync(r.path);
         freedBytes += st.blocks * 512;
+        folders.add(dirname(r.path));
       } catch (e) {
         log.error(`cannot delete ${r.path}, keeping its row: ${(e as Error).message}`);
         continue;
       }
     }
-    gone.push(r.id);
+    gone.push(r);
     touched.add(dirname(r.path));
     totals.remove(r.camera, r.segment_size, r.duration);
   }
-  deleteRecordings(db, gone);
+  for (const dir of folders) (opts.flush ?? fsyncDir)(dir);
+  if (opts.deleteRows) opts.deleteRows(gone);
+  else deleteRecordingsByRowid(db, gone.map((r) => r.rowid));
   return { rows: gone.length, freedBytes };
 }
 

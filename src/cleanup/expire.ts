@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Config } from "../config/load.ts";
 import { eventCameras, eventsNear, expireEvents } from "../db/events.ts";
 import type { Db } from "../db/open.ts";
-import { cameraRecordingsPager, oldestRecordingStart, type ExpiryCandidate } from "../db/recordings.ts";
+import { cameraRecordingsPager, deleteCameraRuns, firstStartAtOrAfter, oldestRecordingStart, type ExpiryCandidate } from "../db/recordings.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
 import { logger } from "../log/log.ts";
 import type { EventSpan } from "../domain/event.ts";
@@ -40,7 +40,8 @@ export interface ExpiryDeps {
 
 /**
  * One expiry run (SPEC 4): events past their retention first (so they stop holding
- * recordings), then recordings camera by camera, then leftover files, then empty folders.
+ * recordings), then recordings (oldest first, all cameras together), then leftover files,
+ * then empty folders.
  * Batches yield to the event loop between them so the maintainer and the API keep running.
  */
 export async function runExpiry(deps: ExpiryDeps): Promise<ExpiryReport> {
@@ -59,13 +60,18 @@ export async function runExpiry(deps: ExpiryDeps): Promise<ExpiryReport> {
     report.eventsExpired += expireEvents(db, camera, otherLabels, undefined, Object.keys(labels), dryRun);
   }
 
-  for (const camera of new Set([...Object.keys(config.cameras), ...totals.cameras()])) {
+  const jobs = [...new Set([...Object.keys(config.cameras), ...totals.cameras()])].map((camera): CameraExpiry => {
     const cam = config.cameras[camera]?.record;
-    const policy = cam ? cameraPolicy(cam, now) : removedCameraPolicy(config.record.retain.days, now);
     // The same rule the event update above applied, so that a dry run, which changed no event, agrees.
     const cutoffs = eventRetentionCutoffs(cam ?? config.record, now);
-    await expireCamera(deps, camera, policy, (e) => !eventExpired(e, cutoffs), report, touched);
-  }
+    return {
+      camera,
+      policy: cam ? cameraPolicy(cam, now) : removedCameraPolicy(config.record.retain.days, now),
+      holds: (e) => !eventExpired(e, cutoffs),
+      after: -Infinity,
+    };
+  });
+  await expireRecordings(deps, jobs, report, touched);
 
   report.leftoverFiles = removeLeftovers(deps, touched);
   if (!dryRun) report.emptyFolders = removeEmptyFolders(config.recordingsDir, touched);
@@ -75,30 +81,78 @@ export async function runExpiry(deps: ExpiryDeps): Promise<ExpiryReport> {
   return report;
 }
 
-async function expireCamera(
-  deps: ExpiryDeps, camera: string, policy: ExpiryPolicy, holds: (e: EventSpan & { label: string }) => boolean, report: ExpiryReport, touched: Set<string>,
-) {
-  const { db, totals } = deps;
+/** One camera's part of an expiry run: its rule, and how far its rows have been judged. */
+interface CameraExpiry {
+  camera: string;
+  policy: ExpiryPolicy;
+  holds: (e: EventSpan & { label: string }) => boolean;
+  /** Start of the last row judged. */
+  after: number;
+}
+
+/**
+ * Rows one batch aims at; the time window of the next batch grows or shrinks towards it. Each
+ * batch is a commit (a flush): fewer, larger ones cost less, and 8000 rows still take well
+ * under the 250 ms a writer may wait.
+ */
+const BATCH_ROWS = 8_000;
+
+/**
+ * Recordings, oldest first, in time windows across all cameras: a batch deletes every
+ * camera's rows of one window in one write transaction. In time order, each page of the
+ * indexes that follow time (start, id, path) is rewritten once per run rather than once per
+ * camera. Each camera's rows are read through its own index only up to its own cutoff, so
+ * footage still kept is not read again and again.
+ */
+async function expireRecordings(deps: ExpiryDeps, jobs: CameraExpiry[], report: ExpiryReport, touched: Set<string>) {
+  const { db } = deps;
   const pageOf = cameraRecordingsPager(db);
-  // Only segments starting before the cutoff can end before it.
-  for (let after = -Infinity; ; ) {
-    const t = performance.now();
-    const page = pageOf(camera, after, policy.cutoff, EXPIRY_BATCH);
-    if (!page.length) break;
-    after = page.at(-1)!.start_time;
-    const events = eventsNear(db, camera, page[0]!.start_time, page.at(-1)!.end_time, policy.padding).filter(holds);
-    const doomed: ExpiryCandidate[] = [];
-    for (const row of page) {
-      const rule = expireVerdict(row, events, policy);
-      if (!rule) continue;
-      const counts = (report.recordings[camera] ??= {});
-      counts[rule] = (counts[rule] ?? 0) + 1;
-      doomed.push(row);
+  const lastCutoff = Math.max(...jobs.map((j) => j.policy.cutoff));
+  // One write transaction a batch: no row can come between the page reads and the deletions.
+  const batch = db.$client.transaction((windowEnd: number) => {
+    let rows = 0;
+    for (const job of jobs) {
+      const before = Math.min(windowEnd, job.policy.cutoff); // only segments starting before the cutoff can end before it
+      for (let page; job.after < before && (page = pageOf(job.camera, job.after, before, EXPIRY_BATCH)).length; ) {
+        judgeAndDelete(deps, job, page, report, touched);
+        job.after = page.at(-1)!.start_time;
+        rows += page.length;
+        if (page.length < EXPIRY_BATCH) break;
+      }
     }
-    if (!deps.dryRun) deleteRecordingsAndFiles(db, totals, doomed, touched);
+    return rows;
+  });
+  let windowStart = oldestRecordingStart(db);
+  for (let span = 3600; windowStart !== undefined && windowStart < lastCutoff; ) {
+    const t = performance.now();
+    const windowEnd = windowStart + span;
+    const rows = batch.immediate(windowEnd);
     report.longestBatchMs = Math.max(report.longestBatchMs, performance.now() - t);
+    span = Math.min(86_400, Math.max(60, (span * BATCH_ROWS) / Math.max(rows, BATCH_ROWS / 4)));
+    // Past an empty stretch (footage kept only around old events), jump to the next row.
+    windowStart = rows ? windowEnd : nextStartAfter(db, jobs, windowEnd);
     await Bun.sleep(0); // let the maintainer and the API in between batches
   }
+}
+
+function nextStartAfter(db: ExpiryDeps["db"], jobs: CameraExpiry[], t: number): number | undefined {
+  const next = jobs.map((j) => (j.policy.cutoff > t ? firstStartAtOrAfter(db, j.camera, t) : undefined)).filter((x) => x !== undefined);
+  return next.length ? Math.min(...next) : undefined;
+}
+
+function judgeAndDelete(deps: ExpiryDeps, job: CameraExpiry, page: ExpiryCandidate[], report: ExpiryReport, touched: Set<string>) {
+  const { db, totals } = deps;
+  const { camera, policy } = job;
+  const events = eventsNear(db, camera, page[0]!.start_time, page.at(-1)!.end_time, policy.padding).filter(job.holds);
+  const doomed: ExpiryCandidate[] = [];
+  for (const row of page) {
+    const rule = expireVerdict(row, events, policy);
+    if (!rule) continue;
+    const counts = (report.recordings[camera] ??= {});
+    counts[rule] = (counts[rule] ?? 0) + 1;
+    doomed.push(row);
+  }
+  if (!deps.dryRun) deleteRecordingsAndFiles(db, totals, doomed, touched, { deleteRows: (gone) => deleteCameraRuns(db, camera, page, new Set(gone)) });
 }
 
 /**

@@ -72,7 +72,7 @@ export class Cleanup {
     const schedules = this.deps.schedules ?? defaultSchedules(this.deps.config);
     const job = (name: JobName, fn: () => unknown) => {
       const when = schedules[name];
-      const options = { name, protect: true, catch: (e: unknown) => log.error(`${name} failed: ${(e as Error).stack ?? e}`) };
+      const options = { protect: true, catch: (e: unknown) => log.error(`${name} failed: ${(e as Error).stack ?? e}`) };
       const run = async () => {
         await fn();
       };

@@ -1,5 +1,5 @@
 import { and, asc, count, eq, gte, isNull, lt, lte, notInArray, or, type SQL } from "drizzle-orm";
-import type { EventPadding } from "../domain/event.ts";
+import type { EventPadding, EventSpan } from "../domain/event.ts";
 import type { Db } from "./open.ts";
 import { events, type Event } from "./schema.ts";
 
@@ -7,17 +7,15 @@ import { events, type Event } from "./schema.ts";
  * A camera's events with a clip that may hold some of [from, to] once padded by pre/post:
  * what the maintainer judges cache segments by, and what expiry judges stored ones by.
  */
-export function eventsNear(db: Db, camera: string, from: number, to: number, pad: EventPadding) {
-  return db
-    .select({ label: events.label, start_time: events.start_time, end_time: events.end_time, has_clip: events.has_clip, retain_indefinitely: events.retain_indefinitely })
-    .from(events)
-    .where(and(
-      eq(events.camera, camera),
-      eq(events.has_clip, true),
-      lte(events.start_time, to + pad.pre_capture),
-      or(isNull(events.end_time), gte(events.end_time, from - pad.post_capture)),
-    ))
-    .all();
+export function eventsNear(db: Db, camera: string, from: number, to: number, pad: EventPadding): (EventSpan & { label: string })[] {
+  // Raw and cached by bun:sqlite (query(), not prepare()): expiry asks once per batch per camera.
+  return db.$client
+    .query<{ label: string; start_time: number; end_time: number | null; retain_indefinitely: number }, [string, number, number]>(
+      `SELECT label, start_time, end_time, retain_indefinitely FROM events
+       WHERE camera = ? AND has_clip = 1 AND start_time <= ? AND (end_time IS NULL OR end_time >= ?)`,
+    )
+    .all(camera, to + pad.pre_capture, from - pad.post_capture)
+    .map((e) => ({ ...e, has_clip: true, retain_indefinitely: e.retain_indefinitely === 1 }));
 }
 
 export function eventById(db: Db, id: string): Event | undefined {

@@ -58,3 +58,13 @@ export const healthProbe = sqliteTable("health_probe", {
   id: integer("id").primaryKey(),
   checked_at: real("checked_at").notNull(),
 });
+
+/**
+ * Facts about this database that outlive a run, by key. `storage_id`: the identity of the
+ * storage folder this index describes, also written in that folder's volume marker, so that
+ * another camkeep's disk mounted in its place is recognised as such (SPEC 14).
+ */
+export const meta = sqliteTable("meta", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});

@@ -18,14 +18,28 @@ export interface StorageSpace {
   bandwidth: number; // bytes per second, all cameras
 }
 
-/** One run of the checks: a request takes one and reads all it needs from it. */
+/** One run of the checks: every request reads the latest, none runs them. */
 export interface HealthSnapshot {
   space: StorageSpace;
   reasons: string[];
 }
 
-/** Runs the checks behind /healthz, the storage figures of /api/status, and their metrics. */
+/** How often the checks run (reads only: free space, markers, the clock, the keeper's state). */
+export const REFRESH_MS = 5_000;
+/** How often the checks that write (a database row, a file in storage) run: on an SD card, writes wear. */
+export const WRITE_PROBE_MS = 60_000;
+
+/**
+ * Runs the checks behind /healthz, the storage figures of /api/status, and their metrics, on a
+ * timer, and keeps the answer. Requests only read it: /healthz needs no token, so anyone on
+ * the LAN may ask, and no request may cost the disk a write (SPEC 14). The two write probes
+ * (the database takes a row, storage takes a file) run at most once a minute.
+ */
 export class HealthMonitor {
+  private last?: HealthSnapshot;
+  private writes?: { at: number; database: boolean; storage: boolean };
+  private timer?: Timer;
+
   constructor(
     private readonly deps: {
       config: Config; db: Db; stats: MaintainerStats; storage: StorageGate; clock: () => ClockVerdict; startedAtMs: number;
@@ -33,6 +47,29 @@ export class HealthMonitor {
     },
   ) {}
 
+  start(): void {
+    this.refresh();
+    this.timer ??= setInterval(() => this.refresh(), REFRESH_MS);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** The latest checks' answer (run once now if they never ran). */
+  snapshot(): HealthSnapshot {
+    return this.last ?? this.refresh();
+  }
+
+  /** Runs the checks now; the timer does this every REFRESH_MS. */
+  refresh(): HealthSnapshot {
+    const space = this.storageSpace();
+    this.last = { space, reasons: healthReasons(this.inputs(space)) };
+    return this.last;
+  }
+
+  /** Free space and the floor under it, measured now (disk protection reads this every minute). */
   storageSpace(): StorageSpace {
     const { config, db } = this.deps;
     const bandwidth = Object.keys(config.cameras).reduce((sum, cam) => sum + recentBandwidth(db, cam), 0);
@@ -40,24 +77,20 @@ export class HealthMonitor {
     return { ...space, bandwidth, minFree: minFreeBytes(config.storage.minFree, space.total, bandwidth) };
   }
 
-  snapshot(): HealthSnapshot {
-    const space = this.storageSpace();
-    return { space, reasons: healthReasons(this.inputs(space)) };
-  }
-
   private inputs(space: StorageSpace): HealthInputs {
-    const { config, db, stats, storage, startedAtMs } = this.deps;
+    const { config, stats, storage, startedAtMs } = this.deps;
     const nowMs = (this.deps.now ?? Date.now)();
     const root = config.recordingsDir;
     const storagePresent = existsSync(root);
+    const writes = this.writeProbes(nowMs, storagePresent);
     return {
       nowMs,
       startedAtMs,
       scanIntervalS: config.record.scan_interval,
       lastPassEndMs: stats.lastPassEnd,
-      databaseWritable: databaseWritable(db, nowMs),
+      databaseWritable: writes.database,
       storagePresent,
-      storageWritable: storagePresent && writable(root),
+      storageWritable: storagePresent && writes.storage,
       storageClaimed: storagePresent && hasVolumeMarker(root),
       reconciling: storage.report === undefined,
       reconcileProblem: storage.report?.ok === false ? storage.report.reason : undefined,
@@ -68,6 +101,13 @@ export class HealthMonitor {
     };
   }
 
+  /** The write probes, run again only once WRITE_PROBE_MS passed (or storage came back). */
+  private writeProbes(nowMs: number, storagePresent: boolean): { database: boolean; storage: boolean } {
+    const w = this.writes;
+    if (w && nowMs - w.at < WRITE_PROBE_MS && (w.storage || !storagePresent)) return w;
+    this.writes = { at: nowMs, database: databaseWritable(this.deps.db, nowMs), storage: storagePresent && writable(this.deps.config.recordingsDir) };
+    return this.writes;
+  }
 }
 
 function databaseWritable(db: Db, nowMs: number): boolean {

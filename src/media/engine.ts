@@ -3,11 +3,22 @@
  * in-process path can be swapped (config `media.engine`).
  */
 export interface MediaEngine {
-  /** Duration in seconds as ffprobe's format=duration reads it; null when unreadable. */
-  probeDuration(path: string): Promise<number | null>;
+  /** What a file's content says of its duration (SPEC 14: a failed probe proves nothing). */
+  probeDuration(path: string): Promise<Probe>;
   /**
    * Write a copy of `src` with the index (moov) in front and the media copied without
    * re-encoding, to `dst` (a temporary name: the caller flushes and renames). Throws on failure.
    */
   faststartCopy(src: string, dst: string): Promise<void>;
 }
+
+/**
+ * A probe's answer. `invalid`: the content was read and is not a usable segment — the only
+ * answer that may lead to deleting it. `failed`: the probe itself could not do its work (a
+ * timeout, a tool that did not start, no file descriptors or memory, an I/O error): nothing is
+ * known of the file, so it is tried again and in the end set aside, never deleted.
+ */
+export type Probe =
+  | { kind: "ok"; duration: number }
+  | { kind: "invalid"; reason: string }
+  | { kind: "failed"; reason: string };

@@ -1,6 +1,6 @@
 import { fstatSync } from "node:fs";
 import { logger } from "../log/log.ts";
-import type { MediaEngine } from "./engine.ts";
+import type { MediaEngine, Probe } from "./engine.ts";
 import { writeFaststart } from "./mp4/faststart.ts";
 import { inspectMp4, type Mp4Layout } from "./mp4/inspect.ts";
 import { fileSource, Mp4Error, type ByteSource } from "./mp4/source.ts";
@@ -35,16 +35,20 @@ export function nativeEngine(fallback: MediaEngine): MediaEngine & { counters: M
   };
   return {
     counters,
-    async probeDuration(path) {
-      const src = await fileSource(path);
+    async probeDuration(path): Promise<Probe> {
       try {
-        const { duration } = await inspect(path, src);
-        counters.nativeProbes++;
-        return duration;
+        const src = await fileSource(path);
+        try {
+          const { duration } = await inspect(path, src);
+          counters.nativeProbes++;
+          return { kind: "ok", duration };
+        } finally {
+          await src.close();
+        }
       } catch (e) {
+        // Opening or reading failed (EMFILE, EIO, ...): nothing is known of the content.
+        if (!(e instanceof Mp4Error)) return { kind: "failed", reason: `cannot read ${path}: ${(e as Error).message}` };
         declined(path, e);
-      } finally {
-        await src.close();
       }
       counters.fallbackProbes++;
       return fallback.probeDuration(path);

@@ -81,10 +81,14 @@ export const NEWEST_IDLE_MS = 10_000;
  * camkeep did not start, too — so it is taken only when idle and held open by no process.
  * The process check runs only then, which is rarely (a recorder stopped), and never for a
  * camera whose recorder camkeep runs.
+ * `stopping`: camkeep's own recorders have exited, so waiting for idleness would only leave
+ * closed segments behind; any segment no process holds open is taken.
  */
 export function settledSegments(
-  files: readonly CacheFile[], nowMs: number, openFiles: () => ReadonlySet<string>, ownRecorderRunning = false,
+  files: readonly CacheFile[], nowMs: number, openFiles: () => ReadonlySet<string>,
+  { ownRecorderRunning = false, stopping = false }: { ownRecorderRunning?: boolean; stopping?: boolean } = {},
 ): CacheFile[] {
+  if (stopping) return files.filter((f) => !openFiles().has(f.path));
   const settled: CacheFile[] = [];
   files.forEach((f, i) => {
     const idle = nowMs - f.mtimeMs;

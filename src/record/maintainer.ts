@@ -4,22 +4,28 @@ import { eventsNear } from "../db/events.ts";
 import type { Db } from "../db/open.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
 import { logger } from "../log/log.ts";
-import type { MediaEngine } from "../media/engine.ts";
+import type { MediaEngine, Probe } from "../media/engine.ts";
 import { readyAt, type EventSpan } from "../domain/event.ts";
 import { MAX_SEGMENT_SECONDS } from "../domain/segment.ts";
 import { quarantineFile } from "../storage/quarantine.ts";
-import { storeSegment } from "../storage/store.ts";
+import { indexPlaced, placeSegment, type Placed, type StoreFaults } from "../storage/store.ts";
 import type { StorageGate } from "../storage/gate.ts";
 import type { ActivityStore } from "./activity.ts";
 import { filesOpenUnder, scanCache, settledSegments, type CacheFile } from "./cache.ts";
 import { CacheVolumeGuard } from "./cache-volume.ts";
-import { activityWatermark, decideSegment, type Verdict } from "./segment-verdict.ts";
+import { activityWatermark, decideSegment, NOT_PROBED, type Verdict } from "./segment-verdict.ts";
 import { MaintainerStats } from "./stats.ts";
 
 const log = logger("maintainer");
 
-/** Stores that fail this many times in a row are moved aside instead of retried forever. */
-export const MAX_STORE_ATTEMPTS = 3;
+/** A segment whose probe or store fails this many times in a row is set aside instead of retried forever. */
+export const MAX_ATTEMPTS = 3;
+
+/** How long stopping may spend storing what is left in the cache; the unit's TimeoutStopSec covers it. */
+export const STOP_BUDGET_MS = 20_000;
+
+/** Rows committed in one transaction at most; a pass commits at its end, or sooner at this many. */
+const COMMIT_BATCH = 200;
 
 export interface MaintainerDeps {
   config: Config;
@@ -32,7 +38,13 @@ export interface MaintainerDeps {
   recordingNow?: (camera: string) => boolean;
   /** Wall clock in epoch ms (tests pass their own). */
   now?: () => number;
+  /** Fault injection for the crash tests: called after each step of a store. */
+  faults?: StoreFaults;
 }
+
+type StoreVerdict = Extract<Verdict, { action: "store" }>;
+/** Placed in storage during this pass, waiting for the pass's commit. */
+type Pending = { file: CacheFile; placed: Placed; verdict: StoreVerdict };
 
 /**
  * The loop around decideSegment(): every scan_interval it reads the cache, probes new
@@ -44,8 +56,10 @@ export class Maintainer {
   private readonly cfg: Config;
   private readonly now: () => number;
   private readonly cacheDir: string;
-  private readonly durations = new Map<string, { stamp: string; duration: number | null }>();
-  private readonly failures = new Map<string, number>();
+  /** Probe answers about content (ok or invalid), by path, while the file is unchanged. */
+  private readonly probes = new Map<string, { stamp: string; probe: Probe }>();
+  /** Failed probes or stores in a row, by path. */
+  private readonly attempts = new Map<string, number>();
   private reportedInvalid = new Set<string>();
   private readonly cacheVolume: CacheVolumeGuard;
   private stopping = false;
@@ -66,11 +80,21 @@ export class Maintainer {
     this.loop ??= this.runLoop();
   }
 
-  /** Finishes the segment in hand, then stops. */
+  /**
+   * Finishes the pass in hand, then stores every closed segment left in the cache — unjudged
+   * where its activity cannot be known yet — so that a reboot, which empties a tmpfs cache,
+   * loses nothing (SPEC 14). Call it after the recorders have stopped.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.();
     await this.loop;
+    try {
+      const left = await this.pass({ stopping: true });
+      if (left) log.warn(`${left} segments left in the cache at stop (still written, unreadable for now, or storage unavailable); they are taken up at the next start`);
+    } catch (e) {
+      log.error(`storing the cache at stop failed: ${(e as Error).stack ?? e}`);
+    }
   }
 
   private async runLoop(): Promise<void> {
@@ -88,8 +112,12 @@ export class Maintainer {
     }
   }
 
-  /** One maintainer pass over the whole cache. */
-  async pass(): Promise<void> {
+  /**
+   * One maintainer pass over the whole cache. With `stopping`, the last one: every segment no
+   * process holds open is taken, and none waits. Returns how many settled segments it left.
+   */
+  async pass(opts: { stopping?: boolean } = {}): Promise<number> {
+    const stopping = opts.stopping ?? false;
     const started = performance.now();
     const nowMs = this.now();
     const now = nowMs / 1000;
@@ -113,40 +141,48 @@ export class Maintainer {
     const queues = new Map<string, CacheFile[]>();
     for (const [camera, files] of scan.byCamera) {
       activity.prune(camera, files[0]?.start, now);
-      queues.set(camera, settledSegments(files, nowMs, openFiles, this.deps.recordingNow?.(camera)));
+      queues.set(camera, settledSegments(files, nowMs, openFiles, { ownRecorderRunning: this.deps.recordingNow?.(camera), stopping }));
     }
     for (const camera of activity.cameras()) if (!scan.byCamera.has(camera)) activity.prune(camera, undefined, now);
 
     // Round-robin over cameras, each oldest first, so one camera's backlog cannot starve the
     // others; stop after a time budget so a pass stays short and the next one picks up.
-    const budgetMs = Math.max(5_000, 2 * this.cfg.record.scan_interval * 1000);
+    const budgetMs = stopping ? STOP_BUDGET_MS : Math.max(5_000, 2 * this.cfg.record.scan_interval * 1000);
     const events = new Map<string, EventSpan[]>();
     const blocked = new Set<string>();
-    for (let progressed = true; progressed && !this.stopping && performance.now() - started < budgetMs; ) {
+    const pending: Pending[] = [];
+    const running = () => stopping || !this.stopping;
+    for (let progressed = true; progressed && running() && performance.now() - started < budgetMs; ) {
       progressed = false;
       for (const [camera, queue] of queues) {
-        if (blocked.has(camera) || !queue.length || this.stopping) continue;
-        const verdict = await this.handle(queue[0]!, queue, events, now);
+        if (blocked.has(camera) || !queue.length || !running()) continue;
+        const verdict = await this.handle(queue[0]!, queue, events, { now, stopping }, pending);
         if (verdict === "blocked") blocked.add(camera);
         else queue.shift();
         progressed = true;
+        if (pending.length >= COMMIT_BATCH) this.commit(pending.splice(0));
       }
     }
+    this.commit(pending);
     this.measureBacklog(scan.byCamera, queues, now);
 
     this.stats.passes++;
     this.stats.lastPassEnd = this.now();
     this.stats.lastPassMs = performance.now() - started;
     for (const listener of this.stats.passListeners) listener(this.stats.lastPassMs);
+    return [...queues.values()].reduce((n, q) => n + q.length, 0);
   }
 
   /**
    * Decides one segment and acts. "blocked": it (and every later one of its camera) stays for now.
    * `queue` is the camera's settled segments: its events are loaded once for all of them.
+   * A segment to store is placed in storage and added to `pending`, indexed at the pass's commit.
    */
-  private async handle(file: CacheFile, queue: readonly CacheFile[], events: Map<string, EventSpan[]>, now: number): Promise<Verdict["action"] | "blocked"> {
+  private async handle(
+    file: CacheFile, queue: readonly CacheFile[], events: Map<string, EventSpan[]>, at: { now: number; stopping: boolean }, pending: Pending[],
+  ): Promise<Verdict["action"] | "blocked"> {
     const cam = this.cfg.cameras[file.camera]?.record;
-    const duration = cam?.enabled ? await this.probe(file) : null;
+    const probe = cam?.enabled ? await this.probe(file) : NOT_PROBED;
     let camEvents: EventSpan[] = [];
     if (cam?.enabled) {
       const last = queue.at(-1) ?? file;
@@ -154,39 +190,47 @@ export class Maintainer {
       events.set(file.camera, camEvents);
     }
     const verdict = decideSegment(
-      { camera: file.camera, start: file.start, duration },
+      { camera: file.camera, start: file.start, probe },
       {
         camera: cam,
         events: camEvents,
         activity: this.deps.activity.frames(file.camera),
-        watermark: activityWatermark(this.deps.activity.newestFrameTime(file.camera), now, cam?.events.max_latency ?? 0),
-        now,
+        watermark: activityWatermark(this.deps.activity.newestFrameTime(file.camera), at.now, cam?.events.max_latency ?? 0),
+        now: at.now,
+        stopping: at.stopping,
       },
     );
     switch (verdict.action) {
       case "wait":
         return "blocked"; // later segments end later: they wait too
+      case "retry":
+        this.failed(file, `probing failed: ${verdict.reason}`, (s) => s.probeFailures++);
+        return "retry"; // a failed probe says nothing of the segments after it
       case "drop":
-        this.drop(file, verdict.reason);
+        this.drop(file, verdict.reason, probe);
         return "drop";
-      case "store":
+      case "store": {
         if (!this.stats.storageAvailable) return "blocked";
-        return (await this.store(file, duration!, verdict)) ? "store" : "blocked";
+        const placed = await this.place(file, verdict);
+        if (placed) pending.push({ file, placed, verdict });
+        return placed === undefined ? "blocked" : "store";
+      }
     }
   }
 
-  private async probe(file: CacheFile): Promise<number | null> {
+  /** Probes once per file content; a failed probe is not remembered, so it is tried again. */
+  private async probe(file: CacheFile): Promise<Probe> {
     const stamp = `${file.size}:${file.mtimeMs}`;
-    const known = this.durations.get(file.path);
-    if (known?.stamp === stamp) return known.duration;
-    const duration = await this.deps.media.probeDuration(file.path);
-    this.durations.set(file.path, { stamp, duration });
-    return duration;
+    const known = this.probes.get(file.path);
+    if (known?.stamp === stamp) return known.probe;
+    const probe = await this.deps.media.probeDuration(file.path);
+    if (probe.kind !== "failed") this.probes.set(file.path, { stamp, probe });
+    return probe;
   }
 
-  private drop(file: CacheFile, reason: Exclude<Verdict, { action: "wait" | "store" }>["reason"]): void {
+  private drop(file: CacheFile, reason: Extract<Verdict, { action: "drop" }>["reason"], probe: Probe): void {
     removeFile(file.path);
-    this.durations.delete(file.path);
+    this.forget(file);
     if (reason === "unknown_camera") {
       // One counter for all of them: names in the cache are not ours to keep stats on forever.
       this.stats.unknownCameraSegments++;
@@ -196,61 +240,91 @@ export class Maintainer {
     const stats = this.stats.camera(file.camera);
     if (reason === "corrupt") {
       stats.corrupt++;
-      log.warn(`discarded corrupt segment ${file.name}: unreadable, or its duration is not between 0 and ${MAX_SEGMENT_SECONDS} s`);
+      const why = probe.kind === "invalid" ? probe.reason : probe.kind === "ok" ? `its duration ${probe.duration} s is not between 0 and ${MAX_SEGMENT_SECONDS} s` : probe.reason;
+      log.warn(`discarded corrupt segment ${file.name}: ${why}`);
     } else {
       this.stats.drop(file.camera, reason);
       log.debug(`dropped ${file.name}: ${reason}`);
     }
   }
 
-  private async store(file: CacheFile, duration: number, v: Extract<Verdict, { action: "store" }>): Promise<boolean> {
-    const stats = this.stats.camera(file.camera);
+  /**
+   * Places a kept segment's copy in storage (steps 1–2 of a store). Returns what was placed,
+   * null when nothing is left to index (already stored, or set aside), undefined on failure.
+   */
+  private async place(file: CacheFile, v: StoreVerdict): Promise<Placed | null | undefined> {
     try {
-      const outcome = await storeSegment(this.deps.db, this.deps.media, this.cfg.recordingsDir, {
-        cachePath: file.path, camera: file.camera, start: file.start, end: v.end, duration,
+      const outcome = await placeSegment(this.deps.db, this.deps.media, this.cfg.recordingsDir, {
+        cachePath: file.path, camera: file.camera, start: file.start, end: v.end, duration: v.duration,
         motion: v.motion, objects: v.objects, unjudged: v.unjudged,
-      });
-      this.durations.delete(file.path);
-      this.failures.delete(file.path);
+      }, this.deps.faults);
+      if (outcome.kind === "placed") return outcome.placed;
+      this.forget(file);
       if (outcome.kind === "conflict") {
         log.error(`${file.name}: ${outcome.path} already holds a different segment; moving the cache file aside`);
         this.quarantine(file);
-        return true;
-      }
-      if (outcome.kind === "already_stored") {
+      } else {
         log.info(`${file.name} was already stored as ${outcome.path}; removed the cache copy`);
-        return true;
       }
+      return null;
+    } catch (e) {
+      this.failed(file, `storing failed: ${(e as Error).message}`, (s) => s.storeFailures++);
+      return undefined;
+    }
+  }
+
+  /** Indexes what the pass placed, in one transaction (steps 3–4 of a store), and counts it. */
+  private commit(pending: Pending[]): void {
+    if (!pending.length) return;
+    try {
+      indexPlaced(this.deps.db, pending.map((p) => p.placed), this.deps.faults);
+    } catch (e) {
+      // The copies stay in storage and the cache files in the cache: the next pass places them
+      // again over the same names and indexes them then.
+      log.error(`indexing ${pending.length} stored segments failed; retrying next pass: ${(e as Error).message}`);
+      for (const { file } of pending) this.stats.camera(file.camera).storeFailures++;
+      return;
+    }
+    for (const { file, placed, verdict } of pending) {
+      const stats = this.stats.camera(file.camera);
+      const duration = placed.req.duration;
+      this.forget(file);
       stats.stored++;
-      this.deps.totals.add(file.camera, outcome.bytes, duration);
-      stats.bytesStored += outcome.bytes;
+      this.deps.totals.add(file.camera, placed.bytes, duration);
+      stats.bytesStored += placed.bytes;
       stats.secondsStored += duration;
       stats.lastStoredStart = file.start;
-      if (v.failSafe) stats.unjudgedKept++;
+      if (verdict.failSafe) stats.unjudgedKept++;
+      if (verdict.keptBy.includes("shutdown")) stats.storedAtStop++;
       this.cacheVolume.saw(file.size);
-      log.debug(`stored ${file.name} as ${outcome.path} (${v.keptBy.join("+")}${v.failSafe ? ", unjudged: no activity reported" : ""})`);
-      return true;
-    } catch (e) {
-      stats.storeFailures++;
-      const attempts = (this.failures.get(file.path) ?? 0) + 1;
-      this.failures.set(file.path, attempts);
-      log.error(`storing ${file.name} failed (attempt ${attempts} of ${MAX_STORE_ATTEMPTS}): ${(e as Error).message}`);
-      if (attempts >= MAX_STORE_ATTEMPTS) this.quarantine(file);
-      return false;
+      log.debug(`stored ${file.name} as ${placed.path} (${verdict.keptBy.join("+")}${verdict.failSafe ? ", unjudged" : ""})`);
     }
+  }
+
+  /** One more failed attempt at a segment; at MAX_ATTEMPTS it is set aside, never deleted. */
+  private failed(file: CacheFile, what: string, count: (s: ReturnType<MaintainerStats["camera"]>) => void): void {
+    count(this.stats.camera(file.camera));
+    const n = (this.attempts.get(file.path) ?? 0) + 1;
+    this.attempts.set(file.path, n);
+    log.error(`${file.name}: ${what} (attempt ${n} of ${MAX_ATTEMPTS})`);
+    if (n >= MAX_ATTEMPTS) this.quarantine(file);
   }
 
   /** Keeps a segment that cannot be stored aside, never deletes it (SPEC 3.8). */
   private quarantine(file: CacheFile): void {
     try {
       const target = quarantineFile(file.path, this.cfg.dataDir);
-      this.failures.delete(file.path);
-      this.durations.delete(file.path);
+      this.forget(file);
       this.stats.camera(file.camera).quarantined++;
       log.error(`quarantined ${file.name} as ${target}: move it back into the cache to retry`);
     } catch (e) {
       log.error(`could not quarantine ${file.name}, leaving it in the cache: ${(e as Error).message}`);
     }
+  }
+
+  private forget(file: CacheFile): void {
+    this.probes.delete(file.path);
+    this.attempts.delete(file.path);
   }
 
   /**
@@ -267,8 +341,8 @@ export class Maintainer {
       const files = byCamera.get(camera)!;
       const backlog = files.filter((f, i) => {
         if (!waiting.has(f)) return false;
-        const duration = this.durations.get(f.path)?.duration;
-        const end = duration ? f.start + duration : files[i + 1]?.start;
+        const probe = this.probes.get(f.path)?.probe;
+        const end = probe?.kind === "ok" ? f.start + probe.duration : files[i + 1]?.start;
         return end !== undefined && readyAt(end, cam.events) <= watermark;
       }).length;
       const stats = this.stats.camera(camera);
@@ -304,8 +378,8 @@ export class Maintainer {
   private forgetGone(byCamera: Map<string, CacheFile[]>): void {
     const present = new Set<string>();
     for (const files of byCamera.values()) for (const f of files) present.add(f.path);
-    for (const path of this.durations.keys()) if (!present.has(path)) this.durations.delete(path);
-    for (const path of this.failures.keys()) if (!present.has(path)) this.failures.delete(path);
+    for (const path of this.probes.keys()) if (!present.has(path)) this.probes.delete(path);
+    for (const path of this.attempts.keys()) if (!present.has(path)) this.attempts.delete(path);
   }
 }
 

@@ -2,6 +2,7 @@ import type { CameraRecord } from "../config/load.ts";
 import { eventCovers, readyAt, type EventSpan } from "../domain/event.ts";
 import { modePasses, type RetainMode } from "../domain/retain.ts";
 import { plausibleDuration } from "../domain/segment.ts";
+import type { Probe } from "../media/engine.ts";
 import { segmentStats, type ActivityFrame } from "./activity.ts";
 
 /**
@@ -13,18 +14,25 @@ import { segmentStats, type ActivityFrame } from "./activity.ts";
 export interface CacheSegment {
   camera: string;
   start: number;
-  /** Probed duration in seconds; null when the file could not be read. */
-  duration: number | null;
+  /** What probing the file found (the camera rules come first: for them it may be NOT_PROBED). */
+  probe: Probe;
 }
 
-export type KeptBy = "continuous" | "event";
+/** The probe of a segment whose camera rules drop it before its content matters. */
+export const NOT_PROBED: Probe = { kind: "failed", reason: "not probed" };
+
+/** "shutdown": camkeep is stopping before the segment could be judged (SPEC 14). */
+export type KeptBy = "continuous" | "event" | "shutdown";
 
 export type Verdict =
   | { action: "drop"; reason: "unknown_camera" | "disabled" | "corrupt" | "not_retained" }
   | { action: "wait"; until: number }
+  /** The probe failed (not the file): try again later; the caller sets it aside after a few tries. */
+  | { action: "retry"; reason: string }
   | {
       action: "store";
       end: number;
+      duration: number;
       motion: number;
       objects: number;
       /** No activity was reported for the segment's span. */
@@ -44,20 +52,28 @@ export interface DecisionContext {
   /** Newest moment whose activity and events are known (see activityWatermark). */
   watermark: number;
   now: number;
+  /**
+   * camkeep is stopping: a segment that would wait is stored now, unjudged, rather than left
+   * in a cache that a reboot may wipe (tmpfs). Expiry judges it later by its age and events.
+   */
+  stopping?: boolean;
 }
 
 export function decideSegment(seg: CacheSegment, ctx: DecisionContext): Verdict {
   const cam = ctx.camera;
   if (!cam) return { action: "drop", reason: "unknown_camera" };
   if (!cam.enabled) return { action: "drop", reason: "disabled" };
-  if (seg.duration === null || !plausibleDuration(seg.duration)) return { action: "drop", reason: "corrupt" };
-  const end = seg.start + seg.duration;
+  if (seg.probe.kind === "failed") return { action: "retry", reason: seg.probe.reason };
+  if (seg.probe.kind === "invalid" || !plausibleDuration(seg.probe.duration)) return { action: "drop", reason: "corrupt" };
+  const end = seg.start + seg.probe.duration;
   const until = readyAt(end, cam.events);
+  const stats = segmentStats(ctx.activity, seg.start, end);
   // Until the watermark passes, an event starting within pre_capture after the segment (or
   // activity inside it) may still arrive: deciding now could drop footage an event wants.
-  if (ctx.watermark < until) return { action: "wait", until };
-
-  const stats = segmentStats(ctx.activity, seg.start, end);
+  if (ctx.watermark < until) {
+    if (!ctx.stopping) return { action: "wait", until };
+    return { action: "store", end, duration: seg.probe.duration, motion: stats.motion, objects: stats.objects, unjudged: true, failSafe: true, keptBy: ["shutdown"] };
+  }
   const judged = { motion: stats.motion, objects: stats.objects, unjudged: stats.frames === 0 };
 
   const keptBy: KeptBy[] = [];
@@ -76,6 +92,7 @@ export function decideSegment(seg: CacheSegment, ctx: DecisionContext): Verdict 
   return {
     action: "store",
     end,
+    duration: seg.probe.duration,
     ...judged,
     failSafe: judged.unjudged && judgedModes.every((m) => m !== "all"),
     keptBy,

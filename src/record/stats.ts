@@ -8,6 +8,10 @@ export interface CameraStats {
   /** Stored as `all` because no activity was reported for them (SPEC 1.2). */
   unjudgedKept: number;
   storeFailures: number;
+  /** Probes that failed for the probe's own reasons (timeout, no tool, no memory), not the file's. */
+  probeFailures: number;
+  /** Stored unjudged while stopping, before their activity could be known (SPEC 14). */
+  storedAtStop: number;
   quarantined: number;
   /** Segments that could have been decided but were not at the end of the last pass. */
   backlog: number;
@@ -31,7 +35,7 @@ export class MaintainerStats {
   camera(name: string): CameraStats {
     let s = this.cameras.get(name);
     if (!s) {
-      s = { stored: 0, bytesStored: 0, secondsStored: 0, dropped: {}, corrupt: 0, unjudgedKept: 0, storeFailures: 0, quarantined: 0, backlog: 0 };
+      s = { stored: 0, bytesStored: 0, secondsStored: 0, dropped: {}, corrupt: 0, unjudgedKept: 0, storeFailures: 0, probeFailures: 0, storedAtStop: 0, quarantined: 0, backlog: 0 };
       this.cameras.set(name, s);
     }
     return s;

@@ -2,7 +2,7 @@ import type { Db } from "../db/open.ts";
 import { logger } from "../log/log.ts";
 import type { MediaEngine } from "../media/engine.ts";
 import { reconcileStorage, type ReconcileReport } from "./reconcile.ts";
-import { hasVolumeMarker, VOLUME_MARKER } from "./volume.ts";
+import { boundStorageId, hasVolumeMarker, markerId, VOLUME_MARKER } from "./volume.ts";
 
 const log = logger("storage");
 
@@ -18,6 +18,8 @@ const RETRY_MS = 60_000;
 export class StorageGate {
   report?: ReconcileReport;
   private lastTry = 0;
+  /** The storage id the database is bound to, read once reconcile has claimed the storage. */
+  private bound?: string;
 
   constructor(
     private readonly db: Db,
@@ -29,6 +31,7 @@ export class StorageGate {
   async reconcile(): Promise<ReconcileReport> {
     this.lastTry = Date.now();
     this.report = await reconcileStorage(this.db, this.media, this.root);
+    this.bound = this.report.ok ? boundStorageId(this.db) : undefined;
     if (!this.report.ok) log.error(`start-up reconcile changed nothing: ${this.report.reason}`);
     return this.report;
   }
@@ -44,10 +47,20 @@ export class StorageGate {
     return true;
   }
 
-  /** Why storage may not be used now, or undefined when it may. */
+  /**
+   * Why storage may not be used now, or undefined when it may. A disk swapped while camkeep
+   * runs (unmounted, another mounted in its place) is caught by the id in its marker.
+   */
   problem(): string | undefined {
     if (this.report && !this.report.ok) return this.report.reason;
     if (!hasVolumeMarker(this.root)) return `storage ${this.root} lacks ${VOLUME_MARKER} (unmounted?)`;
+    let found: string | undefined;
+    try {
+      found = markerId(this.root);
+    } catch (e) {
+      return `cannot read ${VOLUME_MARKER} in ${this.root}: ${(e as Error).message}`;
+    }
+    if (this.bound && found !== this.bound) return `storage ${this.root} is not this database's (its id is ${found ?? "missing"}, expected ${this.bound}): another disk mounted?`;
     return undefined;
   }
 }

@@ -1,6 +1,6 @@
 import { renameSync, statSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
-import { insertRecording, recordingByPath } from "../db/recordings.ts";
+import { insertRecordings, recordingByPath } from "../db/recordings.ts";
 import type { Db } from "../db/open.ts";
 import { newId } from "../domain/id.ts";
 import type { MediaEngine } from "../media/engine.ts";
@@ -18,29 +18,41 @@ export interface StoreRequest {
   unjudged: boolean;
 }
 
-export type StoreOutcome =
-  | { kind: "stored"; path: string; bytes: number }
+/** The steps of a store after which a crash leaves a distinct state (SPEC 8). */
+export type StoreStep = "after-copy" | "after-rename" | "after-row" | "after-unlink";
+
+/**
+ * Called after each step of a store. Production passes none; the crash tests pass one that
+ * kills the process there, so that every intermediate state is really reached and recovered.
+ */
+export type StoreFaults = (step: StoreStep) => void;
+
+/** A segment whose complete copy is in storage under its final name, not yet indexed. */
+export interface Placed {
+  req: StoreRequest;
+  path: string;
+  bytes: number;
+}
+
+export type PlaceOutcome =
+  | { kind: "placed"; placed: Placed }
   | { kind: "already_stored"; path: string }
   | { kind: "conflict"; path: string }; // another segment already holds that name
 
-/** Test hook: CAMKEEP_CRASH_AT=<step> kills the process with SIGKILL at that step of a store. */
-const crashAt = process.env.CAMKEEP_CRASH_AT;
-function crashPoint(step: "after-copy" | "after-rename" | "after-row" | "after-unlink"): void {
-  if (crashAt === step) process.kill(process.pid, "SIGKILL");
-}
-
 /**
- * Moving one kept segment from the cache into storage, in the order that makes every crash
+ * Moving kept segments from the cache into storage, in the order that makes every crash
  * recoverable without losing footage or indexing a lie (SPEC 8):
  *   1. copy (moov first) to a temporary name, flush it;
  *   2. rename to the final name, flush the folder;      → a complete file, maybe without a row
- *   3. insert the row;                                  → indexed, cache copy still there
- *   4. remove the cache file.
+ *   3. insert the rows, many segments in one transaction → indexed, cache copies still there
+ *   4. remove the cache files.
  * A crash before 2 leaves a temporary file (removed on start) and the cache file (retried).
  * A crash between 2 and 3 leaves a complete file without a row (indexed on start). A crash
  * between 3 and 4 leaves a cache file whose copy is indexed: it is removed, not copied again.
+ * Steps 1–2 are placeSegment(), one segment at a time; 3–4 are indexPlaced(), for all the
+ * segments a pass placed: one commit for many rows spares the SD card (SPEC 14).
  */
-export async function storeSegment(db: Db, media: MediaEngine, root: string, req: StoreRequest): Promise<StoreOutcome> {
+export async function placeSegment(db: Db, media: MediaEngine, root: string, req: StoreRequest, faults?: StoreFaults): Promise<PlaceOutcome> {
   const path = storagePath(root, req.camera, req.start);
   const existing = recordingByPath(db, path);
   if (existing) {
@@ -61,26 +73,27 @@ export async function storeSegment(db: Db, media: MediaEngine, root: string, req
     try { unlinkSync(temp); } catch { /* never created */ }
     throw e;
   }
-  crashPoint("after-copy");
+  faults?.("after-copy");
   renameSync(temp, path);
   fsyncDir(dir);
-  crashPoint("after-rename");
+  faults?.("after-rename");
+  return { kind: "placed", placed: { req, path, bytes: statSync(path).size } };
+}
 
-  const bytes = statSync(path).size;
-  insertRecording(db, {
-    id: newId(req.start),
-    camera: req.camera,
-    path,
-    start_time: req.start,
-    end_time: req.end,
-    duration: req.duration,
-    motion: req.motion,
-    objects: req.objects,
-    segment_size: bytes,
-    unjudged: req.unjudged,
-  });
-  crashPoint("after-row");
-  unlinkSync(req.cachePath);
-  crashPoint("after-unlink");
-  return { kind: "stored", path, bytes };
+/** Steps 3 and 4 for placed segments: their rows in one transaction, then their cache files removed. */
+export function indexPlaced(db: Db, placed: readonly Placed[], faults?: StoreFaults): void {
+  if (!placed.length) return;
+  insertRecordings(db, placed.map(({ req, path, bytes }) => ({
+    id: newId(req.start), camera: req.camera, path, start_time: req.start, end_time: req.end, duration: req.duration,
+    motion: req.motion, objects: req.objects, segment_size: bytes, unjudged: req.unjudged,
+  })));
+  faults?.("after-row");
+  for (const { req } of placed) {
+    try {
+      unlinkSync(req.cachePath);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+    faults?.("after-unlink");
+  }
 }

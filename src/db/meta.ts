@@ -1,0 +1,11 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "./open.ts";
+import { meta } from "./schema.ts";
+
+export function getMeta(db: Db, key: string): string | undefined {
+  return db.select({ value: meta.value }).from(meta).where(eq(meta.key, key)).get()?.value;
+}
+
+export function setMeta(db: Db, key: string, value: string): void {
+  db.insert(meta).values({ key, value }).onConflictDoUpdate({ target: meta.key, set: { value } }).run();
+}
