@@ -27,7 +27,7 @@ const json = (path: string, method: string, body: unknown) =>
 beforeAll(async () => {
   dir = tempDir();
   const config = configIn(dir, `api: { listen: 127.0.0.1:0 }
-record: { scan_interval: 1, retain: { days: 1 }, events: { max_latency: 0, pre_capture: 0, post_capture: 0 } }
+record: { scan_interval: 1, commit_interval: 0, retain: { days: 1 }, events: { max_latency: 0, pre_capture: 0, post_capture: 0 } }
 cameras:
   front-door: {}
   back_yard: { record: { retain: { days: 1, mode: motion } } }

@@ -70,7 +70,7 @@ describe("crash safety (SPEC 8)", () => {
     for (const round of [1, 2]) {
       test(`SIGKILL ${step}, then restart (round ${round})`, async () => {
         const dir = tempDir();
-        writeFileSync(join(dir, "camkeep.yml"), "api: { listen: 127.0.0.1:0 }\nrecord: { scan_interval: 1, retain: { days: 1 }, events: { max_latency: 0, pre_capture: 0 } }\ncameras:\n  front-door: {}\n");
+        writeFileSync(join(dir, "camkeep.yml"), "api: { listen: 127.0.0.1:0 }\nrecord: { scan_interval: 1, commit_interval: 0, retain: { days: 1 }, events: { max_latency: 0, pre_capture: 0 } }\ncameras:\n  front-door: {}\n");
         const now = Math.floor(Date.now() / 1000);
         const starts = Array.from({ length: SEGMENTS }, (_, i) => now - 300 + i * 2);
         for (const s of starts) await putSegment(join(dir, "data/cache"), segmentName("front-door", s), 2, (s + 2) * 1000);

@@ -16,7 +16,7 @@ import { boxOrder, canMountTmpfs, configIn, ffprobeDuration, putSegment, segment
 
 const NOW = Math.floor(Date.now() / 1000);
 // Decide at once: no latency to wait for, no pre-capture.
-const INSTANT = "record: { scan_interval: 1, retain: { days: 1 }, events: { max_latency: 0, pre_capture: 0, post_capture: 0 } }\n";
+const INSTANT = "record: { scan_interval: 1, commit_interval: 0, retain: { days: 1 }, events: { max_latency: 0, pre_capture: 0, post_capture: 0 } }\n";
 
 interface Rig { dir: string; config: Config; db: Db; activity: ActivityStore; maintainer: Maintainer; clock: { now: number } }
 const open: Db[] = [];
@@ -123,7 +123,7 @@ describe("storing kept segments (SPEC 3.7)", () => {
   });
 
   test("a segment waits in the cache until the watermark passes its end + pre_capture", async () => {
-    const r = rig("record: { retain: { days: 1 }, events: { max_latency: 30, pre_capture: 5 } }\ncameras:\n  cam: {}\n");
+    const r = rig("record: { commit_interval: 0, retain: { days: 1 }, events: { max_latency: 30, pre_capture: 5 } }\ncameras:\n  cam: {}\n");
     await put(r, "cam", NOW - 30);
     await put(r, "cam", NOW - 28);
     await r.maintainer.pass(); // watermark NOW-30 < end NOW-28 + 5
@@ -247,6 +247,28 @@ describe("failed stores (SPEC 3.8, fault 9.7)", () => {
     const leftovers = readdirSync(r.config.recordingsDir, { recursive: true }).map(String).filter((f) => /\.(mp4|tmp)$/.test(f));
     expect(leftovers).toEqual([]); // no partial or temporary file left in storage
     expect(r.maintainer.stats.camera("cam")).toMatchObject({ storeFailures: 3, quarantined: 1 });
+  });
+});
+
+describe("indexing together (SD-card wear, SPEC 14)", () => {
+  test("stored segments wait up to commit_interval to be indexed in one transaction, their cache files kept until then", async () => {
+    const r = rig(`${INSTANT.replace("commit_interval: 0", "commit_interval: 30")}cameras:\n  cam: {}\n`);
+    await put(r, "cam", NOW - 100);
+    await putLive(r, "cam", NOW - 98);
+    await r.maintainer.pass();
+    expect(rows(r)).toEqual([]); // placed in storage, not yet indexed
+    expect(cacheFiles(r)).toContain(segmentName("cam", NOW - 100)); // so the cache copy stays (SPEC 8 order)
+    await put(r, "cam", NOW - 98); // the next segment closes
+    r.clock.now += 10_000;
+    await putLive(r, "cam", NOW - 96); // being written
+    await r.maintainer.pass();
+    expect(rows(r)).toEqual([]);
+    r.clock.now += 20_000; // the first has waited 30 s
+    await putLive(r, "cam", NOW - 96); // still being written
+    await r.maintainer.pass();
+    expect(rows(r).map((x) => x.start_time)).toEqual([NOW - 100, NOW - 98]); // both in one commit
+    expect(cacheFiles(r)).toEqual([segmentName("cam", NOW - 96)]);
+    expect(r.maintainer.stats.camera("cam").stored).toBe(2);
   });
 });
 

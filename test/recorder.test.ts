@@ -9,7 +9,7 @@ import { Recorder } from "../src/recorder/supervisor.ts";
 import { recordings } from "../src/db/schema.ts";
 
 const LAVFI = `input: "testsrc2=size=96x64:rate=10"\n    input_args: ["-re", "-f", "lavfi"]\n    output_args: ["-c:v", "libx264", "-preset", "ultrafast", "-g", "10"]`;
-const QUICK = "api: { listen: 127.0.0.1:0 }\nrecord: { scan_interval: 1, retain: { days: 1 }, events: { max_latency: 1, pre_capture: 0 } }\n";
+const QUICK = "api: { listen: 127.0.0.1:0 }\nrecord: { scan_interval: 1, commit_interval: 0, retain: { days: 1 }, events: { max_latency: 1, pre_capture: 0 } }\n";
 
 const apps: App[] = [];
 const children: { kill(sig?: number | NodeJS.Signals): void }[] = [];

@@ -6,7 +6,7 @@ import { ConfigSchema, type ParsedConfig, type RecordConfig } from "./schema.ts"
 import { parseMinFree, type MinFree } from "./size.ts";
 
 /** A camera's effective record settings: the global `record` with the camera's overrides. */
-export type CameraRecord = Omit<RecordConfig, "scan_interval" | "expire_interval" | "expire_at">;
+export type CameraRecord = Omit<RecordConfig, "scan_interval" | "commit_interval" | "expire_interval" | "expire_at">;
 
 export interface CameraConfig {
   name: string;
@@ -74,6 +74,7 @@ export const DEMO_CONFIG = {
       record: { retain: { days: 1 }, events: { max_latency: 5 } },
     },
   },
+  record: { commit_interval: 0 }, // a first look: index at once
 };
 
 export function defaultConfig(cwd = process.cwd()): Config {

@@ -26,11 +26,8 @@ export function recordingCount(db: Db): number {
 /** Rows whose path lies under a folder (a range on the unique path index). */
 export function recordingsUnder(db: Db, folder: string): Pick<Recording, "id" | "path">[] {
   const prefix = folder.endsWith("/") ? folder : `${folder}/`;
-  return db
-    .select({ id: recordings.id, path: recordings.path })
-    .from(recordings)
-    .where(and(gte(recordings.path, prefix), lt(recordings.path, `${prefix}\uffff`)))
-    .all();
+  // Raw and cached (reconcile asks once per folder, thousands of folders).
+  return db.$client.query<Pick<Recording, "id" | "path">, [string, string]>("SELECT id, path FROM recordings WHERE path >= ? AND path < ?").all(prefix, `${prefix}\uffff`);
 }
 
 /** Paths in path order after `afterPath`, `limit` at a time, for scans with bounded memory. */

@@ -25,8 +25,8 @@ export const recordings = sqliteTable(
   },
   (t) => [
     // Covers the per-hour summary (duration, motion, objects) so it never reads the table.
+    // Every index costs a page written per stored segment (SD-card wear): keep only those read.
     index("recordings_camera_start").on(t.camera, t.start_time, t.duration, t.motion, t.objects),
-    index("recordings_camera_end").on(t.camera, t.end_time),
     index("recordings_start").on(t.start_time),
   ],
 );

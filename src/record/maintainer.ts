@@ -24,7 +24,7 @@ export const MAX_ATTEMPTS = 3;
 /** How long stopping may spend storing what is left in the cache; the unit's TimeoutStopSec covers it. */
 export const STOP_BUDGET_MS = 20_000;
 
-/** Rows committed in one transaction at most; a pass commits at its end, or sooner at this many. */
+/** Rows committed in one transaction at most: more than this many placed segments are indexed at once. */
 const COMMIT_BATCH = 200;
 
 export interface MaintainerDeps {
@@ -61,6 +61,12 @@ export class Maintainer {
   /** Failed probes or stores in a row, by path. */
   private readonly attempts = new Map<string, number>();
   private reportedInvalid = new Set<string>();
+  /**
+   * Placed in storage, not yet indexed: they are indexed together once the oldest has waited
+   * record.commit_interval (or at stop), their cache files staying until then (SPEC 8 order).
+   */
+  private pending: Pending[] = [];
+  private pendingSinceMs = 0;
   private readonly cacheVolume: CacheVolumeGuard;
   private stopping = false;
   private wake?: () => void;
@@ -139,9 +145,11 @@ export class Maintainer {
     let open: Set<string> | undefined;
     const openFiles = () => (open ??= filesOpenUnder(this.cacheDir));
     const queues = new Map<string, CacheFile[]>();
+    const placed = new Set(this.pending.map((p) => p.file.path));
     for (const [camera, files] of scan.byCamera) {
       activity.prune(camera, files[0]?.start, now);
-      queues.set(camera, settledSegments(files, nowMs, openFiles, { ownRecorderRunning: this.deps.recordingNow?.(camera), stopping }));
+      const settled = settledSegments(files, nowMs, openFiles, { ownRecorderRunning: this.deps.recordingNow?.(camera), stopping });
+      queues.set(camera, settled.filter((f) => !placed.has(f.path)));
     }
     for (const camera of activity.cameras()) if (!scan.byCamera.has(camera)) activity.prune(camera, undefined, now);
 
@@ -150,20 +158,21 @@ export class Maintainer {
     const budgetMs = stopping ? STOP_BUDGET_MS : Math.max(5_000, 2 * this.cfg.record.scan_interval * 1000);
     const events = new Map<string, EventSpan[]>();
     const blocked = new Set<string>();
-    const pending: Pending[] = [];
+    const pending = this.pending;
     const running = () => stopping || !this.stopping;
     for (let progressed = true; progressed && running() && performance.now() - started < budgetMs; ) {
       progressed = false;
       for (const [camera, queue] of queues) {
         if (blocked.has(camera) || !queue.length || !running()) continue;
+        if (!pending.length) this.pendingSinceMs = nowMs;
         const verdict = await this.handle(queue[0]!, queue, events, { now, stopping }, pending);
         if (verdict === "blocked") blocked.add(camera);
         else queue.shift();
         progressed = true;
-        if (pending.length >= COMMIT_BATCH) this.commit(pending.splice(0));
+        if (pending.length >= COMMIT_BATCH) this.commit();
       }
     }
-    this.commit(pending);
+    if (stopping || nowMs - this.pendingSinceMs >= this.cfg.record.commit_interval * 1000) this.commit();
     this.measureBacklog(scan.byCamera, queues, now);
 
     this.stats.passes++;
@@ -176,7 +185,7 @@ export class Maintainer {
   /**
    * Decides one segment and acts. "blocked": it (and every later one of its camera) stays for now.
    * `queue` is the camera's settled segments: its events are loaded once for all of them.
-   * A segment to store is placed in storage and added to `pending`, indexed at the pass's commit.
+   * A segment to store is placed in storage and added to `pending`, indexed at the next commit.
    */
   private async handle(
     file: CacheFile, queue: readonly CacheFile[], events: Map<string, EventSpan[]>, at: { now: number; stopping: boolean }, pending: Pending[],
@@ -273,13 +282,14 @@ export class Maintainer {
     }
   }
 
-  /** Indexes what the pass placed, in one transaction (steps 3–4 of a store), and counts it. */
-  private commit(pending: Pending[]): void {
+  /** Indexes what was placed, in one transaction (steps 3–4 of a store), and counts it. */
+  private commit(): void {
+    const pending = this.pending.splice(0);
     if (!pending.length) return;
     try {
       indexPlaced(this.deps.db, pending.map((p) => p.placed), this.deps.faults);
     } catch (e) {
-      // The copies stay in storage and the cache files in the cache: the next pass places them
+      // The copies stay in storage and the cache files in the cache: a later pass places them
       // again over the same names and indexes them then.
       log.error(`indexing ${pending.length} stored segments failed; retrying next pass: ${(e as Error).message}`);
       for (const { file } of pending) this.stats.camera(file.camera).storeFailures++;

@@ -45,7 +45,6 @@ export async function reconcileStorage(db: Db, media: MediaEngine, root: string)
   const visited = new Set<string>();
   let matched = 0;
   const walk = async (dir: string) => {
-    visited.add(dir);
     const files = new Set<string>();
     const subfolders: string[] = [];
     for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -56,10 +55,16 @@ export async function reconcileStorage(db: Db, media: MediaEngine, root: string)
         report.tempRemoved++;
       } else if (entry.isFile() && parseStoragePath(root, path)) files.add(path);
     }
-    for (const row of recordingsUnder(db, dir)) {
-      if (dirname(row.path) !== dir) continue; // deeper rows belong to their own folder
-      if (files.delete(row.path)) matched++;
-      else missing.push(row.id);
+    // Rows are compared where files are: in the camera folders at the bottom of the layout.
+    // The folders above hold none, and asking the path index for everything under the root
+    // would read the whole archive at once.
+    if (files.size || !subfolders.length) {
+      visited.add(dir);
+      for (const row of recordingsUnder(db, dir)) {
+        if (dirname(row.path) !== dir) continue; // deeper rows belong to their own folder
+        if (files.delete(row.path)) matched++;
+        else missing.push(row.id);
+      }
     }
     orphans.push(...files);
     for (const sub of subfolders) await walk(sub);

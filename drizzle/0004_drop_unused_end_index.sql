@@ -1,0 +1,1 @@
+DROP INDEX `recordings_camera_end`;
