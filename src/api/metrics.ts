@@ -28,6 +28,8 @@ export function metricsRegistry(deps: ApiDeps, health: () => HealthSnapshot): Re
   counter("camkeep_segments_corrupt_total", "Corrupt cache segments discarded since start", (c) => stats.camera(c).corrupt);
   counter("camkeep_segments_unjudged_total", "Segments kept because no activity was reported for them", (c) => stats.camera(c).unjudgedKept);
   counter("camkeep_store_failures_total", "Failed attempts to store a segment", (c) => stats.camera(c).storeFailures);
+  counter("camkeep_probe_failures_total", "Probes that failed for their own reasons (timeout, tool missing), not the file's", (c) => stats.camera(c).probeFailures);
+  counter("camkeep_segments_stored_at_stop_total", "Segments stored unjudged while stopping, before their activity was known", (c) => stats.camera(c).storedAtStop);
   counter("camkeep_segments_quarantined_total", "Segments moved aside after repeated store failures", (c) => stats.camera(c).quarantined);
   new Counter({
     name: "camkeep_segments_dropped_total", help: "Cache segments deleted without storing, by reason", labelNames: ["camera", "reason"], registers,

@@ -28,6 +28,8 @@ export function statusRoutes(deps: ApiDeps) {
         corrupt: s.corrupt,
         unjudged_kept: s.unjudgedKept,
         store_failures: s.storeFailures,
+        probe_failures: s.probeFailures,
+        stored_at_stop: s.storedAtStop,
         quarantined: s.quarantined,
         segments_kept: kept.segments,
         bytes_kept: kept.bytes,

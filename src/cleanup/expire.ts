@@ -92,10 +92,10 @@ interface CameraExpiry {
 
 /**
  * Rows one batch aims at; the time window of the next batch grows or shrinks towards it. Each
- * batch is a commit (a flush): fewer, larger ones cost less, and 8000 rows still take well
- * under the 250 ms a writer may wait.
+ * batch is a commit (a flush): fewer, larger ones cost less, while a writer waiting for one
+ * (the maintainer) should not wait much over 100 ms here, a few times that on a Pi.
  */
-const BATCH_ROWS = 8_000;
+const BATCH_ROWS = 5_000;
 
 /**
  * Recordings, oldest first, in time windows across all cameras: a batch deletes every
