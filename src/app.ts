@@ -14,6 +14,7 @@ import { Cleanup } from "./cleanup/scheduler.ts";
 import { newestRecordingStart } from "./db/recordings.ts";
 import { ClockWatch } from "./health/clock.ts";
 import { StorageGate } from "./storage/gate.ts";
+import { MotionAnalyser } from "./motion/analyser.ts";
 import type { StoreFaults } from "./storage/store.ts";
 import { VERSION } from "./version.ts";
 
@@ -52,7 +53,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const totals = new ArchiveTotals();
   const activity = new ActivityStore();
   const recorders = new Recorders(config, opts.recorder);
-  const maintainer = new Maintainer({ config, db, media, activity, totals, storage, recordingNow: (camera) => recorders.isRunning(camera), faults: opts.faults });
+  const motion = new MotionAnalyser();
+  const maintainer = new Maintainer({ config, db, media, activity, totals, storage, recordingNow: (camera) => recorders.isRunning(camera), faults: opts.faults, motion });
   // One clock watch for health and cleanup: a step seen by either counts for both.
   const watch = new ClockWatch();
   const clock = () => watch.check(Date.now() / 1000, performance.now() / 1000, newestRecordingStart(db));
@@ -87,6 +89,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       await recorders.stop(); // SIGINT first: their last segments close as valid files
       await cleanup.stop();
       await maintainer.stop();
+      motion.close();
       db.$client.close();
       log.info("stopped");
     },

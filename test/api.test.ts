@@ -125,6 +125,9 @@ describe("status and metrics", () => {
     expect(s.cameras["front-door"].bytes_kept).toBeGreaterThan(0);
     expect(s.cameras["front-door"].hours_kept).toBeCloseTo((SEGMENTS * 2) / 3600, 2);
     expect(s.cameras.back_yard).toMatchObject({ configured: true, segments_kept: 0, last_segment_start: null });
+    // camkeep judged the motion of each segment from its key frames (a picture a second).
+    expect(s.cameras["front-door"].motion).toMatchObject({ judged: true, frames_analysed: SEGMENTS * 2, failures: 0, sparse_keyframes: false });
+    expect(s.cameras["front-door"].motion.lag_s).toBeGreaterThanOrEqual(0);
     expect(s.storage.volume_free_bytes).toBeGreaterThan(0);
     expect(s.maintainer.passes).toBeGreaterThan(0);
     expect(s.expiry).toEqual({ last_run: null, runs: 0, skipped: {} }); // hourly: not yet run
@@ -139,6 +142,9 @@ describe("status and metrics", () => {
     expect(text).toMatch(/camkeep_maintainer_pass_seconds_count \d+/);
     expect(text).toMatch(/camkeep_storage_free_bytes \d+/);
     expect(text).toContain("camkeep_healthy 1");
+    expect(text).toContain(`camkeep_motion_frames_analysed_total{camera="front-door"} ${SEGMENTS * 2}`);
+    expect(text).toContain('camkeep_motion_analysis_failures_total{camera="front-door"} 0');
+    expect(text).toMatch(/camkeep_motion_analysis_lag_seconds\{camera="front-door"\} [\d.]+/);
     expect(text).toContain("camkeep_expiry_runs_total 0");
     expect(text).toContain("camkeep_disk_protection_freed_bytes_total 0");
   });

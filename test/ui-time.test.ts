@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { dayBounds, fraction, hourMarks, localDay, spans } from "../src/ui/time.ts";
+import { dayBounds, fraction, hourMarks, localDay, motionPerMinute, spans } from "../src/ui/time.ts";
 
 /** The page's day math, in a zone with DST (Bun follows TZ changes at run time). */
 const saved = process.env.TZ;
@@ -34,5 +34,17 @@ describe("page time math", () => {
     expect(fraction(day, day.start + 43_200)).toBe(0.5);
     expect(fraction(day, day.start - 5)).toBe(0);
     expect(spans([{ start_time: 0, end_time: 10 }, { start_time: 10.5, end_time: 20 }, { start_time: 40, end_time: 50 }])).toEqual([{ start: 0, end: 20 }, { start: 40, end: 50 }]);
+  });
+  test("motion per minute: each segment's motion spread over the minutes it covers, intensity against the busiest", () => {
+    const m0 = 1_790_000_040; // a whole minute
+    expect(motionPerMinute([
+      { start_time: m0 + 50, end_time: m0 + 70, motion: 100 }, // 10 s in each of two minutes
+      { start_time: m0 + 120, end_time: m0 + 130, motion: 0 }, // no motion: no mark
+      { start_time: m0 + 130, end_time: m0 + 140, motion: 200 },
+    ])).toEqual([
+      { minute: m0, motion: 50, intensity: 0.25 },
+      { minute: m0 + 60, motion: 50, intensity: 0.25 },
+      { minute: m0 + 120, motion: 200, intensity: 1 },
+    ]);
   });
 });

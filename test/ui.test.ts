@@ -3,7 +3,8 @@ import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startApp, type App } from "../src/app.ts";
-import { events as eventsTable } from "../src/db/schema.ts";
+import { events as eventsTable, recordings } from "../src/db/schema.ts";
+import { motionPerMinute } from "../src/ui/time.ts";
 import { ROOT, configIn, ffprobeDuration, putSegment, segmentName, tempDir, until } from "./helpers.ts";
 
 /**
@@ -33,9 +34,7 @@ cameras:
   front-door: {}
   back_yard: {}
 `);
-  app = await startApp(config);
-  // Motion in the first two segments, reported before they are decided.
-  app.activity.report("front-door", [1, 3].map((s) => ({ frame_time: T0 + s, objects: [], motion_boxes: [[0, 0, 40, 40]] })));
+  app = await startApp(config); // no detector: camkeep judges the motion of the (moving) test picture itself
   for (let i = 0; i < SEGMENTS; i++) await putSegment(config.cacheDir, segmentName("front-door", T0 + i * 2), 2, (T0 + i * 2 + 2) * 1000);
   await until(() => readdirSync(config.cacheDir).length === 0, 10_000, "the keeper to store the test segments");
   app.db.insert(eventsTable).values([
@@ -79,6 +78,9 @@ describe("the page", () => {
     expect(cameras).toEqual([["back_yard", "no recent footage"], ["front-door", "recording"]]);
     expect(await page.textContent("[data-health]")).toBe("healthy");
     expect(await page.textContent(".storage")).toContain("free");
+    // The card's still: the newest stored footage's picture, made by camkeep, loaded.
+    await page.waitForFunction(() => ((document.querySelector('li[data-camera="front-door"] img.still') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0, undefined, { timeout: 15_000 });
+    expect(await page.$$eval('li[data-camera="back_yard"] img.still', (els) => els.length)).toBe(0); // no footage, no picture
     await shot("overview-desktop");
     await page.setViewportSize({ width: 390, height: 844 });
     await shot("overview-phone");
@@ -92,7 +94,12 @@ describe("the page", () => {
     expect(spans).toHaveLength(1); // six touching segments are one span
     expect(spans[0]![0]).toBe(T0);
     expect(spans[0]![1]).toBeCloseTo(T0 + SEGMENTS * 2, 0);
-    expect(await page.$$eval(".motion", (els) => els.length)).toBe(2);
+    // Motion as intensity per minute, from the motion camkeep judged in each stored segment.
+    const rows = app.db.select().from(recordings).all();
+    expect(rows.every((r) => r.motion > 0 && !r.unjudged)).toBe(true);
+    const minutes = await page.$$eval(".motion", (els) => els.map((e) => Number(e.getAttribute("data-minute"))));
+    expect(minutes).toEqual(motionPerMinute(rows).map((m) => m.minute));
+    expect(minutes.length).toBeGreaterThanOrEqual(1);
     expect(await page.$$eval(".event", (els) => els.map((e) => [e.getAttribute("data-event"), e.classList.contains("kept")]))).toEqual([["person-1", false], ["car-1", true]]);
     expect(await page.$eval("#day", (s) => (s as HTMLSelectElement).value)).toBe(local(T0, "day"));
     expect(await page.$$eval(".ticks span", (els) => els.length)).toBeGreaterThanOrEqual(23);

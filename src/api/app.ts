@@ -11,6 +11,7 @@ import { eventRoutes } from "./events.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { cameraRecordingRoutes, recordingFileRoutes } from "./recordings.ts";
 import { statusRoutes } from "./status.ts";
+import { stillRoutes } from "./still.ts";
 
 const log = logger("api");
 
@@ -43,6 +44,7 @@ export function createApi(deps: ApiDeps) {
     .route("/api/activity", activityRoutes(deps))
     .route("/api/cameras", cameraRecordingRoutes(deps))
     .route("/api/cameras", clipRoutes(deps))
+    .route("/api/cameras", stillRoutes(deps))
     .route("/api/recordings", recordingFileRoutes(deps));
 
   app.notFound((c) => apiError(c, 404, "not found"));

@@ -29,6 +29,8 @@ export function metricsRegistry(deps: ApiDeps, health: () => HealthSnapshot): Re
   counter("camkeep_segments_unjudged_total", "Segments kept because no activity was reported for them", (c) => stats.camera(c).unjudgedKept);
   counter("camkeep_store_failures_total", "Failed attempts to store a segment", (c) => stats.camera(c).storeFailures);
   counter("camkeep_probe_failures_total", "Probes that failed for their own reasons (timeout, tool missing), not the file's", (c) => stats.camera(c).probeFailures);
+  counter("camkeep_motion_frames_analysed_total", "Pictures analysed for motion from the footage", (c) => stats.camera(c).motionFrames);
+  counter("camkeep_motion_analysis_failures_total", "Segments whose motion could not be analysed (judged without it)", (c) => stats.camera(c).motionFailures);
   counter("camkeep_segments_stored_at_stop_total", "Segments stored unjudged while stopping, before their activity was known", (c) => stats.camera(c).storedAtStop);
   counter("camkeep_segments_quarantined_total", "Segments moved aside after repeated store failures", (c) => stats.camera(c).quarantined);
   new Counter({
@@ -49,6 +51,7 @@ export function metricsRegistry(deps: ApiDeps, health: () => HealthSnapshot): Re
         for (const [camera, v] of perCamera(value)) if (v !== undefined) this.set({ camera }, v);
       },
     });
+  gauge("camkeep_motion_analysis_lag_seconds", "Seconds from a segment's end to its motion analysis, last segment", (c) => stats.camera(c).motionLagS);
   gauge("camkeep_cache_backlog_segments", "Segments in the cache that could have been decided but were not", (c) => stats.camera(c).backlog);
   gauge("camkeep_stored_bytes", "Bytes of footage kept in storage", (c) => totals.camera(c).bytes);
   gauge("camkeep_stored_seconds", "Seconds of footage kept in storage", (c) => totals.camera(c).seconds);

@@ -30,6 +30,13 @@ export function statusRoutes(deps: ApiDeps) {
         store_failures: s.storeFailures,
         probe_failures: s.probeFailures,
         stored_at_stop: s.storedAtStop,
+        motion: {
+          judged: config.cameras[name]?.motion.enabled ?? false,
+          frames_analysed: s.motionFrames,
+          failures: s.motionFailures,
+          lag_s: s.motionLagS === undefined ? null : Math.round(s.motionLagS * 10) / 10,
+          sparse_keyframes: s.motionSparse,
+        },
         quarantined: s.quarantined,
         segments_kept: kept.segments,
         bytes_kept: kept.bytes,

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import * as v from "valibot";
 import { parseDocument } from "yaml";
-import { ConfigSchema, type ParsedConfig, type RecordConfig } from "./schema.ts";
+import { parsePolygon, type Polygon } from "../motion/mask.ts";
+import { ConfigSchema, type MotionConfig, type ParsedConfig, type RecordConfig } from "./schema.ts";
 import { parseMinFree, type MinFree } from "./size.ts";
 
 /** A camera's effective record settings: the global `record` with the camera's overrides. */
@@ -13,6 +14,12 @@ export interface CameraConfig {
   /** Set when camkeep runs this camera's recorder. */
   recorder?: RecorderConfig;
   record: CameraRecord;
+  motion: CameraMotion;
+}
+
+/** A camera's effective motion settings (SPEC 10), its mask parsed. */
+export interface CameraMotion extends Omit<MotionConfig, "mask"> {
+  mask: Polygon[];
 }
 
 export interface RecorderConfig {
@@ -153,6 +160,7 @@ function resolveConfig(c: ParsedConfig, source: string, baseDir: string): Config
       name,
       recorder: own.input === undefined ? undefined : { input: own.input, segmentTime: own.segment_time, inputArgs: own.input_args, outputArgs: own.output_args },
       record: mergeRecord(c.record, own.record ?? {}),
+      motion: mergeMotion(c.motion, own.motion ?? {}),
     };
   }
   return {
@@ -168,6 +176,12 @@ function resolveConfig(c: ParsedConfig, source: string, baseDir: string): Config
     record: c.record,
     cameras,
   };
+}
+
+function mergeMotion(global: MotionConfig, own: Partial<MotionConfig>): CameraMotion {
+  const merged = { ...global, ...Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined)) };
+  const masks = typeof merged.mask === "string" ? [merged.mask] : merged.mask;
+  return { ...merged, mask: masks.map((m) => parsePolygon(m) as Polygon) }; // validated by the schema
 }
 
 function splitListen(listen: string): [string, number] {

@@ -1,6 +1,7 @@
 import { Cron } from "croner";
 import * as v from "valibot";
 import { RETAIN_MODES } from "../domain/retain.ts";
+import { parsePolygon } from "../motion/mask.ts";
 
 /**
  * The configuration file's shape. Objects are strict: an unknown key is an error because it
@@ -106,6 +107,41 @@ const CameraRecordSchema = v.strictObject({
   ),
 });
 
+/** A mask polygon "x1,y1,x2,y2,..." in relative coordinates; the reason when it is not one. */
+const MaskPolygon = v.pipe(
+  v.string(),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const parsed = parsePolygon(dataset.value);
+    if (typeof parsed === "string") addIssue({ message: `mask polygon "${dataset.value}" ${parsed}` });
+  }),
+);
+
+/**
+ * Motion judged from the footage (SPEC 10), with the reference NVR's names. Global keys have
+ * defaults; a camera's block overrides the keys it names.
+ */
+const motionKeys = {
+  enabled: v.boolean(),
+  threshold: wholeNumber(1, 255),
+  contour_area: wholeNumber(1, 1_000_000),
+  frame_height: wholeNumber(36, 1080),
+  lightning_threshold: v.pipe(v.number(), v.minValue(0.05), v.maxValue(1)),
+  mask: v.union([MaskPolygon, v.array(MaskPolygon)]),
+};
+const MotionSchema = v.strictObject({
+  enabled: v.optional(motionKeys.enabled, true),
+  threshold: v.optional(motionKeys.threshold, 30),
+  contour_area: v.optional(motionKeys.contour_area, 10),
+  frame_height: v.optional(motionKeys.frame_height, 100),
+  lightning_threshold: v.optional(motionKeys.lightning_threshold, 0.8),
+  mask: v.optional(motionKeys.mask, []),
+});
+const CameraMotionSchema = v.strictObject(Object.fromEntries(Object.entries(motionKeys).map(([k, s]) => [k, v.optional(s)])) as {
+  [K in keyof typeof motionKeys]: v.OptionalSchema<(typeof motionKeys)[K], undefined>;
+});
+export type MotionConfig = v.InferOutput<typeof MotionSchema>;
+
 const ffmpegArgs = v.pipe(v.array(v.pipe(v.string(), v.maxLength(1000))), v.maxLength(100));
 
 const CameraSchema = v.strictObject({
@@ -118,6 +154,7 @@ const CameraSchema = v.strictObject({
   /** Extra ffmpeg options for the output (e.g. ["-c:v", "libx264"] to encode instead of copy). */
   output_args: v.optional(ffmpegArgs, []),
   record: v.optional(CameraRecordSchema, {}),
+  motion: v.optional(CameraMotionSchema, {}),
 });
 
 /** "auto", a size such as "20GB" / "500 MiB" / a byte count, or a share such as "10%". */
@@ -161,6 +198,7 @@ export const ConfigSchema = v.strictObject({
     {},
   ),
   record: v.optional(RecordSchema, {}),
+  motion: v.optional(MotionSchema, {}),
   cameras: v.optional(
     v.record(
       v.pipe(v.string(), v.regex(CAMERA_NAME, "camera names may hold only letters, digits, '-' and '_'")),

@@ -1,4 +1,4 @@
-import { and, count, eq, gte, lt, lte, max, min, sql } from "drizzle-orm";
+import { and, count, desc, eq, gte, lt, lte, max, min, sql } from "drizzle-orm";
 import { MAX_SEGMENT_SECONDS } from "../domain/segment.ts";
 import type { Db } from "./open.ts";
 import { recordings, type NewRecording, type Recording } from "./schema.ts";
@@ -97,6 +97,11 @@ export function recordingBuckets(db: Db, camera: string): Bucket[] {
     .query(`SELECT CAST(start_time / ${BUCKET_SECONDS} AS INTEGER) * ${BUCKET_SECONDS} AS bucket, sum(duration) AS duration,
             sum(motion) AS motion, sum(objects) AS objects FROM recordings WHERE camera = ? GROUP BY 1 ORDER BY 1`)
     .all(camera) as Bucket[];
+}
+
+/** A camera's newest recording (the camera+start index's last entry). */
+export function newestRecording(db: Db, camera: string): Recording | undefined {
+  return db.select().from(recordings).where(eq(recordings.camera, camera)).orderBy(desc(recordings.start_time)).limit(1).get();
 }
 
 /** Newest segment start of one camera (the camera+start index's last entry). */

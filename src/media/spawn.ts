@@ -1,6 +1,8 @@
 export interface RunResult {
   code: number | null;
   stdout: string;
+  /** stdout as bytes (a picture, say). */
+  bytes: Uint8Array;
   stderr: string;
   timedOut: boolean;
 }
@@ -19,11 +21,11 @@ export async function run(cmd: string[], timeoutMs: number): Promise<RunResult> 
     timeout: timeoutMs,
     killSignal: "SIGKILL",
   });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
+  const [bytes, stderr, code] = await Promise.all([
+    new Response(child.stdout).bytes(),
     new Response(child.stderr).text(),
     child.exited,
   ]);
   const timedOut = child.signalCode === "SIGKILL" && performance.now() - started >= timeoutMs - 50;
-  return { code: child.signalCode ? null : code, stdout, stderr: stderr.slice(-KEEP_STDERR), timedOut };
+  return { code: child.signalCode ? null : code, stdout: new TextDecoder().decode(bytes), bytes, stderr: stderr.slice(-KEEP_STDERR), timedOut };
 }

@@ -60,6 +60,15 @@ export function segmentStats(frames: readonly ActivityFrame[], start: number, en
   return { motion, objects, frames: count };
 }
 
+/** Adds frames to a buffer sorted by time, keeping it sorted (frames mostly come in order). */
+function insertSorted(buf: ActivityFrame[], frames: readonly ActivityFrame[]): void {
+  for (const f of frames) {
+    if (!Number.isFinite(f.t)) continue;
+    if (!buf.length || buf[buf.length - 1]!.t <= f.t) buf.push(f);
+    else buf.splice(firstAtOrAfter(buf, f.t), 0, f);
+  }
+}
+
 export interface ActivityLimits {
   /** Frames older than this many seconds before now are dropped whatever the cache holds. */
   maxAge: number;
@@ -110,15 +119,22 @@ export class ActivityStore {
     for (const { camera, frames } of this.queue) {
       let buf = this.buffers.get(camera);
       if (!buf) this.buffers.set(camera, (buf = []));
-      for (const f of frames) {
-        if (!Number.isFinite(f.t)) continue;
-        if (!buf.length || buf[buf.length - 1]!.t <= f.t) buf.push(f);
-        else buf.splice(firstAtOrAfter(buf, f.t), 0, f);
-        if (f.t > (this.newest.get(camera) ?? -Infinity)) this.newest.set(camera, f.t);
-      }
+      insertSorted(buf, frames);
+      for (const f of frames) if (f.t > (this.newest.get(camera) ?? -Infinity)) this.newest.set(camera, f.t);
     }
     this.queue = [];
     this.queued = 0;
+  }
+
+  /**
+   * Frames camkeep analysed itself (motion from the footage, SPEC 10), merged with what
+   * detectors report. They are of a closed segment, so they say nothing of what is still to
+   * come: they do not move the camera's watermark.
+   */
+  addAnalysed(camera: string, frames: readonly ActivityFrame[]): void {
+    let buf = this.buffers.get(camera);
+    if (!buf) this.buffers.set(camera, (buf = []));
+    insertSorted(buf, frames);
   }
 
   prune(camera: string, oldestSegmentStart: number | undefined, now: number): void {

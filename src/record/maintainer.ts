@@ -15,6 +15,7 @@ import { filesOpenUnder, scanCache, settledSegments, type CacheFile } from "./ca
 import { CacheVolumeGuard } from "./cache-volume.ts";
 import { activityWatermark, decideSegment, NOT_PROBED, type Verdict } from "./segment-verdict.ts";
 import { MaintainerStats } from "./stats.ts";
+import { SPARSE_KEYFRAMES_S, type MotionAnalyser } from "../motion/analyser.ts";
 
 const log = logger("maintainer");
 
@@ -40,6 +41,8 @@ export interface MaintainerDeps {
   now?: () => number;
   /** Fault injection for the crash tests: called after each step of a store. */
   faults?: StoreFaults;
+  /** camkeep's own motion judgement (SPEC 10); without it only reported activity counts. */
+  motion?: MotionAnalyser;
 }
 
 type StoreVerdict = Extract<Verdict, { action: "store" }>;
@@ -60,6 +63,8 @@ export class Maintainer {
   private readonly probes = new Map<string, { stamp: string; probe: Probe }>();
   /** Failed probes or stores in a row, by path. */
   private readonly attempts = new Map<string, number>();
+  /** Segments whose motion was analysed (or could not be), by path. */
+  private readonly analysed = new Set<string>();
   private reportedInvalid = new Set<string>();
   /**
    * Placed in storage, not yet indexed: they are indexed together once the oldest has waited
@@ -192,6 +197,7 @@ export class Maintainer {
   ): Promise<Verdict["action"] | "blocked"> {
     const cam = this.cfg.cameras[file.camera]?.record;
     const probe = cam?.enabled ? await this.probe(file) : NOT_PROBED;
+    if (probe.kind === "ok") await this.analyseMotion(file, probe.duration, at.now);
     let camEvents: EventSpan[] = [];
     if (cam?.enabled) {
       const last = queue.at(-1) ?? file;
@@ -235,6 +241,29 @@ export class Maintainer {
     const probe = await this.deps.media.probeDuration(file.path);
     if (probe.kind !== "failed") this.probes.set(file.path, { stamp, probe });
     return probe;
+  }
+
+  /**
+   * Judges a segment's motion from its footage, once, before it is decided (SPEC 10): its
+   * analysed pictures join the camera's activity. One that cannot be analysed is counted and
+   * left to the rules without it (the fail-safe keeps it when no other activity came).
+   */
+  private async analyseMotion(file: CacheFile, duration: number, now: number): Promise<void> {
+    const settings = this.cfg.cameras[file.camera]?.motion;
+    if (!this.deps.motion || !settings?.enabled || this.analysed.has(file.path)) return;
+    this.analysed.add(file.path);
+    const result = await this.deps.motion.analyse(file.camera, file.path, file.start, settings);
+    const stats = this.stats.camera(file.camera);
+    if (!result.ok) {
+      stats.motionFailures++;
+      log.warn(`${file.name}: motion not analysed (${result.reason}); judged without it`);
+      return;
+    }
+    this.deps.activity.addAnalysed(file.camera, result.frames);
+    stats.motionFrames += result.frames.length;
+    stats.motionLagS = Math.max(0, now - (file.start + duration));
+    if (result.sparse && !stats.motionSparse) log.warn(`${file.camera}: key frames more than ${SPARSE_KEYFRAMES_S} s apart; motion shorter than that can be missed (set the camera's I-frame interval to 1–2 s)`);
+    stats.motionSparse = result.sparse;
   }
 
   private drop(file: CacheFile, reason: Extract<Verdict, { action: "drop" }>["reason"], probe: Probe): void {
@@ -335,6 +364,7 @@ export class Maintainer {
   private forget(file: CacheFile): void {
     this.probes.delete(file.path);
     this.attempts.delete(file.path);
+    this.analysed.delete(file.path);
   }
 
   /**
@@ -390,6 +420,7 @@ export class Maintainer {
     for (const files of byCamera.values()) for (const f of files) present.add(f.path);
     for (const path of this.probes.keys()) if (!present.has(path)) this.probes.delete(path);
     for (const path of this.attempts.keys()) if (!present.has(path)) this.attempts.delete(path);
+    for (const path of this.analysed) if (!present.has(path)) this.analysed.delete(path);
   }
 }
 

@@ -13,6 +13,12 @@ export interface CameraStats {
   /** Stored unjudged while stopping, before their activity could be known (SPEC 14). */
   storedAtStop: number;
   quarantined: number;
+  /** Pictures analysed for motion (SPEC 10), segments that could not be, and how late the last one was (s after its end). */
+  motionFrames: number;
+  motionFailures: number;
+  motionLagS?: number;
+  /** The camera's key frames are too far apart for short motion. */
+  motionSparse: boolean;
   /** Segments that could have been decided but were not at the end of the last pass. */
   backlog: number;
   lastStoredStart?: number;
@@ -35,7 +41,7 @@ export class MaintainerStats {
   camera(name: string): CameraStats {
     let s = this.cameras.get(name);
     if (!s) {
-      s = { stored: 0, bytesStored: 0, secondsStored: 0, dropped: {}, corrupt: 0, unjudgedKept: 0, storeFailures: 0, probeFailures: 0, storedAtStop: 0, quarantined: 0, backlog: 0 };
+      s = { stored: 0, bytesStored: 0, secondsStored: 0, dropped: {}, corrupt: 0, unjudgedKept: 0, storeFailures: 0, probeFailures: 0, storedAtStop: 0, quarantined: 0, motionFrames: 0, motionFailures: 0, motionSparse: false, backlog: 0 };
       this.cameras.set(name, s);
     }
     return s;

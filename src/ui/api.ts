@@ -40,6 +40,8 @@ export const api = {
     call(client.api.events.$get({ query: { camera, after: String(after), before: String(before) } })),
   keepForever: (id: string, keep: boolean) => call(client.api.events[":id"].$patch({ param: { id }, json: { retain_indefinitely: keep } })),
   fileUrl: (id: string) => path(client.api.recordings[":id"].file.$url({ param: { id } })),
+  /** `newest` changes the address when new footage is stored, so the browser asks again. */
+  stillUrl: (camera: string, newest: number) => path(client.api.cameras[":camera"]["still.jpg"].$url({ param: { camera }, query: { v: String(newest) } })),
   clipUrl: (camera: string, start: number, end: number) =>
     path(client.api.cameras[":camera"]["clip.mp4"].$url({ param: { camera }, query: { start: String(Math.floor(start)), end: String(Math.ceil(end)) } })),
 };

@@ -1,5 +1,5 @@
 import { api, Unauthorized, type CamEvent, type CameraStatus, type Recording, type Status } from "./api.ts";
-import { age, bytes, clock, dayBounds, fraction, fromInput, hourMarks, localDay, spans, toInput } from "./time.ts";
+import { age, bytes, clock, dayBounds, fraction, fromInput, hourMarks, localDay, motionPerMinute, spans, toInput } from "./time.ts";
 
 /**
  * camkeep's page: an overview of cameras and storage, and per camera a day timeline to play
@@ -86,7 +86,10 @@ function renderOverview(status: Status): void {
     : null;
   const cams = Object.entries(status.cameras).map(([name, c]) => {
     const state = cameraState(c);
+    // The newest stored footage's picture, made once per new segment at most once a minute.
+    const still = c.last_segment_start === null ? null : h("img.still", { src: api.stillUrl(name, c.last_segment_start), alt: `${name}: latest picture`, loading: "lazy", width: 320, height: 180 });
     return h("li.camera", { "data-camera": name },
+      still,
       h("a", { href: `#/camera/${encodeURIComponent(name)}` },
         h("span.name", {}, name),
         h(`span.badge.${state.tone}`, {}, state.label),
@@ -199,12 +202,15 @@ class Timeline {
   ) {
     const at = (t: number) => `${(fraction(day, t) * 100).toFixed(3)}%`;
     const width = (a: number, b: number) => `${((fraction(day, b) - fraction(day, a)) * 100).toFixed(3)}%`;
-    const peak = Math.max(1, ...recordings.map((r) => r.motion));
     for (const s of spans(recordings)) {
       this.track.append(h("div.span", { style: `left:${at(s.start)};width:${width(s.start, s.end)}`, "data-start": s.start, "data-end": s.end, title: `${clock(s.start)}–${clock(s.end)}` }));
     }
-    for (const r of recordings) {
-      if (r.motion > 0) this.track.append(h("div.motion", { style: `left:${at(r.start_time)};width:${width(r.start_time, r.end_time)};opacity:${(0.25 + 0.75 * (r.motion / peak)).toFixed(2)}` }));
+    // Motion as intensity per minute: taller and darker where more moved.
+    for (const m of motionPerMinute(recordings)) {
+      this.track.append(h("div.motion", {
+        style: `left:${at(m.minute)};width:max(1px,${width(m.minute, m.minute + 60)});opacity:${(0.3 + 0.7 * m.intensity).toFixed(2)};height:${(5 + 15 * m.intensity).toFixed(1)}%`,
+        "data-minute": m.minute, title: `motion ${clock(m.minute)}`,
+      }));
     }
     for (const e of events) {
       const end = e.end_time ?? Math.min(day.end, Date.now() / 1000);

@@ -1,0 +1,51 @@
+import { vValidator } from "@hono/valibot-validator";
+import { Hono } from "hono";
+import * as v from "valibot";
+import { newestRecording } from "../db/recordings.ts";
+import { run } from "../media/spawn.ts";
+import type { ApiDeps } from "./deps.ts";
+import { apiError, onInvalid } from "./errors.ts";
+import { insideStorage } from "./recordings.ts";
+import { CameraParam } from "./schemas.ts";
+
+/** A still is made again at most this often per camera, however often it is asked for. */
+const REMAKE_MS = 60_000;
+
+interface Still {
+  recording: string;
+  madeAt: number;
+  jpeg?: Uint8Array;
+}
+
+/**
+ * The newest stored segment's first picture as a small JPEG, for the overview's camera cards.
+ * Made by one ffmpeg run when footage newer than the cached picture exists and the cached one
+ * is a minute old: polling the page spawns nothing.
+ */
+export function stillRoutes({ db, config }: ApiDeps) {
+  const stills = new Map<string, Still>();
+  const making = new Map<string, Promise<Still>>();
+  const make = async (camera: string, recording: string, path: string): Promise<Still> => {
+    const r = await run(["ffmpeg", "-nostdin", "-v", "error", "-skip_frame", "nokey", "-i", path, "-frames:v", "1", "-vf", "scale=-2:180", "-q:v", "5", "-f", "mjpeg", "pipe:1"], 10_000);
+    const still = { recording, madeAt: Date.now(), jpeg: r.code === 0 && r.bytes.length ? r.bytes : undefined };
+    stills.set(camera, still);
+    return still;
+  };
+  return new Hono().get("/:camera/still.jpg", vValidator("param", CameraParam, onInvalid), vValidator("query", v.object({ v: v.optional(v.string()) }), onInvalid), async (c) => {
+    const { camera } = c.req.valid("param");
+    const newest = newestRecording(db, camera);
+    const path = newest && insideStorage(config.recordingsDir, newest.path);
+    if (!newest || !path) return apiError(c, 404, "no footage stored for that camera");
+    let still = stills.get(camera);
+    if (!still || (still.recording !== newest.id && Date.now() - still.madeAt >= REMAKE_MS)) {
+      let pending = making.get(camera);
+      if (!pending) {
+        pending = make(camera, newest.id, path).finally(() => making.delete(camera));
+        making.set(camera, pending);
+      }
+      still = await pending;
+    }
+    if (!still.jpeg) return apiError(c, 404, "no picture could be made from the newest footage");
+    return c.body(still.jpeg as Uint8Array<ArrayBuffer>, 200, { "content-type": "image/jpeg", "cache-control": "private, max-age=60" });
+  });
+}
