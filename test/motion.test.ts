@@ -182,10 +182,13 @@ describe("a box with no detector keeps what moved (end to end)", () => {
     put(quiet, now - 60);
     put(busy, now - 50);
     put(quiet, now - 40);
-    put(quiet, now - 30); // the newest: taken once idle and closed
+    const audioOnly = join(SCENES, "audio-only.mp4");
+    Bun.spawnSync(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=duration=10", "-c:a", "aac", audioOnly]);
+    put(audioOnly, now - 30); // cannot be analysed: judged without it, kept by the fail-safe
+    put(quiet, now - 20); // the newest: taken once idle and closed
     await maintainer.pass();
-    const rows = db.select().from(recordings).all();
-    expect(rows.map((r) => [r.start_time, r.motion > 0, r.unjudged])).toEqual([[now - 50, true, false]]);
-    expect(maintainer.stats.camera("yard")).toMatchObject({ motionFrames: 40, motionFailures: 0, unjudgedKept: 0, dropped: { not_retained: 3 } });
+    const rows = db.select().from(recordings).orderBy(recordings.start_time).all();
+    expect(rows.map((r) => [r.start_time, r.motion > 0, r.unjudged])).toEqual([[now - 50, true, false], [now - 30, false, true]]);
+    expect(maintainer.stats.camera("yard")).toMatchObject({ motionFrames: 40, motionFailures: 1, unjudgedKept: 1, dropped: { not_retained: 3 } });
   }, 60_000);
 });
