@@ -6,7 +6,7 @@ import { Cleanup, defaultSchedules } from "../src/cleanup/scheduler.ts";
 import type { Config } from "../src/config/load.ts";
 import { openDb, type Db } from "../src/db/open.ts";
 import { events, recordings } from "../src/db/schema.ts";
-import { oldestRecordingsPage } from "../src/db/recordings.ts";
+import { deleteRecordingsByRowid, oldestRecordingsPage } from "../src/db/recordings.ts";
 import { ArchiveTotals } from "../src/db/totals.ts";
 import { ffmpegEngine } from "../src/media/ffmpeg.ts";
 import { StorageGate } from "../src/storage/gate.ts";
@@ -178,7 +178,7 @@ describe("deletes survive a power cut (SPEC 14)", () => {
     const candidates = oldestRecordingsPage(r.db, { start: -Infinity, id: "" }, 10);
     const flushes: { dir: string; rowsLeft: number; filesLeft: number }[] = [];
     const flush = (dir: string) => flushes.push({ dir, rowsLeft: r.db.select().from(recordings).all().length, filesLeft: made.filter(existsSync).length });
-    const result = deleteRecordingsAndFiles(r.db, r.totals, candidates, new Set(), { flush });
+    const result = deleteRecordingsAndFiles(r.totals, candidates, new Set(), { flush, deleteRows: (gone) => deleteRecordingsByRowid(r.db, gone.map((g) => g.rowid)) });
     expect(result.rows).toBe(3);
     expect(flushes.map((f) => f.dir).sort()).toEqual([...new Set(made.map((p) => dirname(p)))].sort());
     for (const f of flushes) expect(f).toMatchObject({ rowsLeft: 3, filesLeft: 0 }); // unlinks done, rows not yet gone

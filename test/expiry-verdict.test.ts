@@ -10,7 +10,7 @@ const DAY = 86_400;
 function cam(record: object): CameraRecord {
   return parseConfig(`record: ${JSON.stringify(record)}\ncameras: {c: {}}`, "/x.yml").cameras.c!.record;
 }
-const row = (start: number, over: Partial<ExpiryRow> = {}): ExpiryRow => ({ id: String(start), start_time: start, end_time: start + 10, motion: 0, objects: 0, unjudged: false, ...over });
+const row = (start: number, over: Partial<ExpiryRow> = {}): ExpiryRow => ({ start_time: start, end_time: start + 10, motion: 0, objects: 0, unjudged: false, ...over });
 const ev = (start_time: number, end_time: number | null, over: Partial<EventSpan> = {}): EventSpan => ({ start_time, end_time, has_clip: true, retain_indefinitely: false, ...over });
 
 describe("recording expiry (SPEC 4)", () => {

@@ -1,7 +1,6 @@
 import { lstatSync, rmdirSync, unlinkSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { deleteRecordingsByRowid, type ExpiryCandidate } from "../db/recordings.ts";
-import type { Db } from "../db/open.ts";
+import type { Recording } from "../db/schema.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
 import { logger } from "../log/log.ts";
 import { fsyncDir } from "../storage/durable.ts";
@@ -14,11 +13,14 @@ export interface DeleteResult {
   freedBytes: number;
 }
 
-export interface DeleteOptions {
+/** What deleting a recording needs to know of it. */
+export type StoredFile = Pick<Recording, "camera" | "path" | "segment_size" | "duration">;
+
+export interface DeleteOptions<T> {
+  /** Deletes the rows of the files that are gone (by rowid, or by ranges of start times). */
+  deleteRows: (gone: readonly T[]) => void;
   /** The folder flush (tests watch it). */
   flush?: (dir: string) => void;
-  /** How the rows of the deleted files go; by default by rowid. */
-  deleteRows?: (gone: readonly ExpiryCandidate[]) => void;
 }
 
 /**
@@ -29,10 +31,10 @@ export interface DeleteOptions {
  * (SPEC 14). A file that cannot be removed (other than already gone) keeps its row. Folders
  * left empty are noted in `touched`.
  */
-export function deleteRecordingsAndFiles(
-  db: Db, totals: ArchiveTotals, rows: readonly ExpiryCandidate[], touched: Set<string>, opts: DeleteOptions = {},
+export function deleteRecordingsAndFiles<T extends StoredFile>(
+  totals: ArchiveTotals, rows: readonly T[], touched: Set<string>, opts: DeleteOptions<T>,
 ): DeleteResult {
-  const gone: ExpiryCandidate[] = [];
+  const gone: T[] = [];
   const folders = new Set<string>();
   let freedBytes = 0;
   for (const r of rows) {
@@ -54,8 +56,7 @@ export function deleteRecordingsAndFiles(
     totals.remove(r.camera, r.segment_size, r.duration);
   }
   for (const dir of folders) (opts.flush ?? fsyncDir)(dir);
-  if (opts.deleteRows) opts.deleteRows(gone);
-  else deleteRecordingsByRowid(db, gone.map((r) => r.rowid));
+  opts.deleteRows(gone);
   return { rows: gone.length, freedBytes };
 }
 

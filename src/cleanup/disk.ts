@@ -1,7 +1,7 @@
 import type { Config } from "../config/load.ts";
 import { indefiniteEvents } from "../db/events.ts";
 import type { Db } from "../db/open.ts";
-import { oldestRecordingsPage, type ExpiryCandidate } from "../db/recordings.ts";
+import { deleteRecordingsByRowid, oldestRecordingsPage, type ExpiryCandidate } from "../db/recordings.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
 import { logger } from "../log/log.ts";
 import { eventCovers } from "../domain/event.ts";
@@ -73,7 +73,7 @@ export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
       after = { start: last.start_time, id: last.id };
       const keep = spareNothing ? () => false : protectedBy(config, indefiniteEvents(db, page[0]!.start_time - 3600, last.end_time + 3600));
       const doomed = pickForSpace(page, threshold - report.freeAfter, keep);
-      const result = deleteRecordingsAndFiles(db, totals, doomed, touched);
+      const result = deleteRecordingsAndFiles(totals, doomed, touched, { deleteRows: (gone) => deleteRecordingsByRowid(db, gone.map((r) => r.rowid)) });
       report.deleted += result.rows;
       report.freedBytes += result.freedBytes;
       report.freeAfter = deps.free();

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Config } from "../config/load.ts";
 import { eventCameras, eventsNear, expireEvents } from "../db/events.ts";
 import type { Db } from "../db/open.ts";
-import { cameraRecordingsPager, deleteCameraRuns, firstStartAtOrAfter, oldestRecordingStart, type ExpiryCandidate } from "../db/recordings.ts";
+import { cameraRecordingsPager, deleteCameraRuns, firstStartAtOrAfter, oldestRecordingStart, type ExpiryPageRow } from "../db/recordings.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
 import { logger } from "../log/log.ts";
 import type { EventSpan } from "../domain/event.ts";
@@ -95,7 +95,7 @@ interface CameraExpiry {
  * batch is a commit (a flush): fewer, larger ones cost less, while a writer waiting for one
  * (the maintainer) should not wait much over 100 ms here, a few times that on a Pi.
  */
-const BATCH_ROWS = 5_000;
+const BATCH_ROWS = 4_000;
 
 /**
  * Recordings, oldest first, in time windows across all cameras: a batch deletes every
@@ -140,11 +140,11 @@ function nextStartAfter(db: ExpiryDeps["db"], jobs: CameraExpiry[], t: number): 
   return next.length ? Math.min(...next) : undefined;
 }
 
-function judgeAndDelete(deps: ExpiryDeps, job: CameraExpiry, page: ExpiryCandidate[], report: ExpiryReport, touched: Set<string>) {
+function judgeAndDelete(deps: ExpiryDeps, job: CameraExpiry, page: ExpiryPageRow[], report: ExpiryReport, touched: Set<string>) {
   const { db, totals } = deps;
   const { camera, policy } = job;
   const events = eventsNear(db, camera, page[0]!.start_time, page.at(-1)!.end_time, policy.padding).filter(job.holds);
-  const doomed: ExpiryCandidate[] = [];
+  const doomed: ExpiryPageRow[] = [];
   for (const row of page) {
     const rule = expireVerdict(row, events, policy);
     if (!rule) continue;
@@ -152,7 +152,7 @@ function judgeAndDelete(deps: ExpiryDeps, job: CameraExpiry, page: ExpiryCandida
     counts[rule] = (counts[rule] ?? 0) + 1;
     doomed.push(row);
   }
-  if (!deps.dryRun) deleteRecordingsAndFiles(db, totals, doomed, touched, { deleteRows: (gone) => deleteCameraRuns(db, camera, page, new Set(gone)) });
+  if (!deps.dryRun) deleteRecordingsAndFiles(totals, doomed, touched, { deleteRows: (gone) => deleteCameraRuns(db, camera, page, new Set(gone)) });
 }
 
 /**

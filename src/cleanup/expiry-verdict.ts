@@ -8,7 +8,6 @@ import { modePasses, type RetainMode } from "../domain/retain.ts";
  */
 
 export interface ExpiryRow {
-  id: string;
   start_time: number;
   end_time: number;
   motion: number;

@@ -136,6 +136,9 @@ export function deleteCameraRuns<T extends { start_time: number }>(db: Db, camer
   }
 }
 
+/** A row as expiry judges and deletes it (by ranges of start times: no id needed). */
+export type ExpiryPageRow = Omit<ExpiryCandidate, "id" | "rowid">;
+
 /** Deletes rows by rowid, in batches bound by one JSON parameter each: no index lookup per id. */
 export function deleteRecordingsByRowid(db: Db, rowids: readonly number[], batch = 10_000): void {
   const del = db.$client.prepare("DELETE FROM recordings WHERE rowid IN (SELECT value FROM json_each(?))");
@@ -148,15 +151,15 @@ export function deleteRecordingsByRowid(db: Db, rowids: readonly number[], batch
  * Raw prepared statement: expiry reads millions of rows through it.
  */
 export function cameraRecordingsPager(db: Db) {
-  type Columns = [number, string, string, number, number, number, number, number, number, number];
+  type Columns = [string, number, number, number, number, number, number, number];
   const query = db.$client.prepare<Columns, [string, number, number, number]>(
-    `SELECT rowid, id, path, start_time, end_time, duration, motion, objects, unjudged, segment_size FROM recordings
+    `SELECT path, start_time, end_time, duration, motion, objects, unjudged, segment_size FROM recordings
      WHERE camera = ? AND start_time > ? AND start_time < ? ORDER BY start_time LIMIT ?`,
   );
-  // Arrays, not objects, from SQLite: half the cost per row, and expiry reads millions.
-  return (camera: string, afterStart: number, startBefore: number, limit: number): ExpiryCandidate[] =>
-    (query.values(camera, afterStart, startBefore, limit) as unknown as Columns[]).map(([rowid, id, path, start_time, end_time, duration, motion, objects, unjudged, segment_size]) => ({
-      rowid, id, camera, path, start_time, end_time, duration, motion, objects, unjudged: unjudged === 1, segment_size,
+  // Arrays, not objects, from SQLite, and only the columns expiry reads: it reads millions.
+  return (camera: string, afterStart: number, startBefore: number, limit: number): ExpiryPageRow[] =>
+    (query.values(camera, afterStart, startBefore, limit) as unknown as Columns[]).map(([path, start_time, end_time, duration, motion, objects, unjudged, segment_size]) => ({
+      camera, path, start_time, end_time, duration, motion, objects, unjudged: unjudged === 1, segment_size,
     }));
 }
 
