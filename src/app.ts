@@ -15,6 +15,7 @@ import { newestRecordingStart } from "./db/recordings.ts";
 import { ClockWatch } from "./health/clock.ts";
 import { StorageGate } from "./storage/gate.ts";
 import { MotionAnalyser } from "./motion/analyser.ts";
+import { LoginGuard } from "./api/login-guard.ts";
 import type { StoreFaults } from "./storage/store.ts";
 import { VERSION } from "./version.ts";
 
@@ -61,7 +62,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const health = new HealthMonitor({ config, db, stats: maintainer.stats, storage, clock, startedAtMs, stalledCameras: () => recorders.stalledCount() });
   const cleanup = new Cleanup({ config, db, totals, storageProblem: () => storage.problem(), clock, space: () => health.storageSpace() });
   // Serve first: health answers "starting" while reconcile walks a large archive.
-  const server = serveApi({ config, db, activity, stats: maintainer.stats, totals, health, cleanup, recorders, media, token, startedAtMs });
+  const server = serveApi({ config, db, activity, stats: maintainer.stats, totals, health, cleanup, recorders, media, token, startedAtMs, loginGuard: new LoginGuard() });
   const url = `http://${config.api.host.includes(":") ? `[${config.api.host}]` : config.api.host}:${server.port}`;
   recorders.start(); // segments wait in the cache meanwhile
   health.start();

@@ -10,6 +10,8 @@ import { StorageGate } from "./storage/gate.ts";
 import { ConfigError, defaultConfig, loadConfigFile, type Config } from "./config/load.ts";
 import { logger } from "./log/log.ts";
 import { BUILD, VERSION } from "./version.ts";
+import { listSessions, revokeAllSessions, revokeSession } from "./db/sessions.ts";
+import { redact } from "./recorder/args.ts";
 
 const USAGE = `camkeep ${VERSION} — keeps camera recordings
 
@@ -20,6 +22,8 @@ Usage:
                                   run one expiry pass now; --dry-run prints what would
                                   be deleted, and by which rule, without deleting
   camkeep check-config FILE       validate FILE and print the effective configuration
+  camkeep sessions [--config FILE] [revoke ID|revoke-all]
+                                  list the page's login sessions, or end one or all
   camkeep version                 print the version
 `;
 
@@ -90,6 +94,42 @@ async function expireOnce(args: string[]): Promise<number> {
   }
 }
 
+/** The configuration as check-config prints it: the token and passwords in inputs hidden. */
+function withoutSecrets(c: Omit<Config, "source">) {
+  return {
+    ...c,
+    api: { ...c.api, token: c.api.token === undefined ? undefined : "***" },
+    cameras: Object.fromEntries(Object.entries(c.cameras).map(([name, cam]) => [name, { ...cam, recorder: cam.recorder && { ...cam.recorder, input: redact(cam.recorder.input) } }])),
+  };
+}
+
+/** `camkeep sessions`: list the page's sessions, or revoke one (by the id the list shows) or all. */
+function sessions(args: string[]): number {
+  const config = loadFor(args);
+  const db = openDb(config.database);
+  try {
+    const rest = args.filter((a, i) => a !== "--config" && args[i - 1] !== "--config");
+    if (rest[0] === "revoke-all") {
+      process.stdout.write(`revoked ${revokeAllSessions(db)} sessions\n`);
+      return 0;
+    }
+    if (rest[0] === "revoke") {
+      if (!rest[1]) throw new ConfigError("command line", ["sessions revoke needs a session id (see camkeep sessions)"]);
+      const ok = revokeSession(db, rest[1]);
+      process.stdout.write(ok ? `revoked ${rest[1]}\n` : `no session ${rest[1]}\n`);
+      return ok ? 0 : 1;
+    }
+    const list = listSessions(db, Date.now() / 1000);
+    if (!list.length) process.stdout.write("no sessions\n");
+    for (const s of list) {
+      process.stdout.write(`${s.id}  from ${s.client}  since ${new Date(s.created_at * 1000).toISOString()}  until ${new Date(s.expires_at * 1000).toISOString()}  ${s.agent}\n`);
+    }
+    return 0;
+  } finally {
+    db.$client.close();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   try {
@@ -98,10 +138,12 @@ async function main(argv: string[]): Promise<number> {
         return await run(args);
       case "expire":
         return await expireOnce(args);
+      case "sessions":
+        return sessions(args);
       case "check-config": {
         if (!args[0]) throw new ConfigError("command line", ["check-config needs a file name"]);
         const { source, ...effective } = loadConfigFile(args[0]);
-        process.stdout.write(`# ${source} is valid; effective configuration:\n${JSON.stringify(effective, null, 2)}\n`);
+        process.stdout.write(`# ${source} is valid; effective configuration (secrets shown as ***):\n${JSON.stringify(withoutSecrets(effective), null, 2)}\n`);
         return 0;
       }
       case "version":

@@ -89,20 +89,24 @@ describe("health and auth", () => {
   test("the token file was created with mode 0600", () => {
     expect(statSync(app.config.api.tokenFile).mode & 0o777).toBe(0o600);
   });
-  test("the page logs in once: an HttpOnly, SameSite=Strict cookie then stands for the token", async () => {
+  test("the page logs in once: a random session id in an HttpOnly, SameSite=Strict cookie of this camkeep's own name", async () => {
     const wrong = await fetch(`${app.url}/api/login`, { method: "POST", body: JSON.stringify({ token: "nope" }), headers: { "content-type": "application/json" } });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get("set-cookie")).toBeNull();
     const ok = await fetch(`${app.url}/api/login`, { method: "POST", body: JSON.stringify({ token: app.token }), headers: { "content-type": "application/json" } });
     expect(ok.status).toBe(204);
     const cookie = ok.headers.get("set-cookie")!;
+    expect(cookie).toMatch(/^camkeep_[0-9a-f]{8}=/);
     expect(cookie).toContain("HttpOnly");
     expect(cookie).toContain("SameSite=Strict");
+    expect(cookie).not.toContain("Secure"); // plain HTTP here
+    expect(cookie).not.toContain(app.token); // the session is its own secret, not the API token
     const session = cookie.split(";")[0]!;
     expect((await fetch(`${app.url}/api/status`, { headers: { cookie: session } })).status).toBe(200);
-    expect((await fetch(`${app.url}/api/status`, { headers: { cookie: "camkeep_session=forged-value-forged" } })).status).toBe(401);
+    expect((await fetch(`${app.url}/api/status`, { headers: { cookie: `${session.split("=")[0]}=forged-value-forged` } })).status).toBe(401);
     const out = await fetch(`${app.url}/api/logout`, { method: "POST", headers: { cookie: session } });
     expect(out.headers.get("set-cookie")).toContain("Max-Age=0");
+    expect((await fetch(`${app.url}/api/status`, { headers: { cookie: session } })).status).toBe(401); // revoked on the server, not only forgotten by the browser
   });
   test("the page itself needs no token (it asks for one)", async () => {
     const res = await fetch(`${app.url}/`);

@@ -50,7 +50,7 @@ describe("database migrations", () => {
     expect(await child.exited).toBe(0);
     const db = new Database(dbPath, { readonly: true });
     const tables = db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
-    expect(tables).toEqual([{ name: "__drizzle_migrations" }, { name: "events" }, { name: "health_probe" }, { name: "meta" }, { name: "recordings" }]);
+    expect(tables).toEqual([{ name: "__drizzle_migrations" }, { name: "events" }, { name: "health_probe" }, { name: "meta" }, { name: "recordings" }, { name: "sessions" }]);
     db.close();
   });
 });

@@ -74,6 +74,12 @@ describe("the page", () => {
     await page.goto(`${app.url}/#token=${encodeURIComponent(app.token)}`);
     await page.waitForSelector(".cameras li");
     expect(page.url()).not.toContain(app.token);
+    // In the browser: one HttpOnly, SameSite=Strict cookie of this camkeep's own name, holding a session id, not the token.
+    const cookies = await page.context().cookies();
+    expect(cookies).toHaveLength(1);
+    expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/" });
+    expect(cookies[0]!.name).toMatch(/^camkeep_[0-9a-f]{8}$/);
+    expect(cookies[0]!.value).not.toBe(app.token);
     const cameras = await page.$$eval(".cameras li", (els) => els.map((e) => [e.getAttribute("data-camera"), e.querySelector(".badge")?.textContent]));
     expect(cameras).toEqual([["back_yard", "no recent footage"], ["front-door", "recording"]]);
     expect(await page.textContent("[data-health]")).toBe("healthy");

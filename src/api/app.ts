@@ -3,7 +3,9 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { logger } from "../log/log.ts";
 import { activityRoutes } from "./activity.ts";
-import { bearerAuth, sessionRoutes } from "./auth.ts";
+import { bearerAuth, sessionCookieName, sessionRoutes } from "./auth.ts";
+import { allowedHosts, hostCheck, noStore, securityHeaders } from "./guards.ts";
+import { sessionListRoutes } from "./sessions.ts";
 import { clipRoutes } from "./clip.ts";
 import type { ApiDeps } from "./deps.ts";
 import { apiError } from "./errors.ts";
@@ -21,25 +23,35 @@ const LIMIT = { activity: 8 << 20, other: 64 << 10 };
 /**
  * The HTTP API (SPEC 5.1). Every route but /healthz needs the bearer token. One chain, so that
  * the app's type carries every route: the page's client is typed from it (CamkeepApi).
+ * `page` answers "/" (the page's HTML, which Bun bundles), here so it gets the headers too.
  */
-export function createApi(deps: ApiDeps) {
+export function createApi(deps: ApiDeps, page: () => Promise<Response> = async () => new Response("no page", { status: 404 })) {
   const tooLarge = (max: number) => bodyLimit({ maxSize: max, onError: (c) => apiError(c, 413, `request body larger than ${max} bytes`) });
-  const auth = bearerAuth(deps.token);
+  const authDeps = { token: deps.token, db: deps.db, cookieName: sessionCookieName(deps.config.database), guard: deps.loginGuard };
+  const auth = bearerAuth(authDeps);
   const app = new Hono()
+    .use(securityHeaders())
     .get("/healthz", (c) => {
       const { reasons } = deps.health.snapshot();
       return reasons.length ? c.json({ status: "unhealthy" as const, reasons }, 503) : c.json({ status: "ok" as const }, 200);
     })
+    // Everything else answers only to names it knows (DNS rebinding); /healthz names nothing.
+    .use(hostCheck(allowedHosts(deps.config.api.host, deps.config.api.allowedHosts)))
+    .get("/", async (c) => {
+      const res = await page();
+      return c.body(await res.arrayBuffer(), res.status as 200, { "content-type": res.headers.get("content-type") ?? "text/html;charset=utf-8", "cache-control": "no-cache" });
+    })
     // Before the auth middleware: the page logs in with the token to get its cookie.
     .use("/api/login", tooLarge(LIMIT.other))
-    .route("/api", sessionRoutes(deps.token))
-    .use("/metrics", auth)
-    .use("/api/*", auth)
+    .route("/api", sessionRoutes(authDeps))
+    .use("/metrics", auth, noStore())
+    .use("/api/*", auth, noStore())
     .use("/api/activity", tooLarge(LIMIT.activity))
     .use("/api/events/*", tooLarge(LIMIT.other))
     .use("/api/events", tooLarge(LIMIT.other))
     .route("/metrics", metricsRoutes(deps))
     .route("/api/status", statusRoutes(deps))
+    .route("/api/sessions", sessionListRoutes(deps))
     .route("/api/events", eventRoutes(deps))
     .route("/api/activity", activityRoutes(deps))
     .route("/api/cameras", cameraRecordingRoutes(deps))

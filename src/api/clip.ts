@@ -20,6 +20,9 @@ export const MAX_CLIP_SECONDS = 24 * 3600;
  * When the client goes away, ffmpeg is killed.
  */
 export function clipRoutes({ db, config }: ApiDeps) {
+  // Each export is an ffmpeg (tens of MB): api.max_exports at once, the rest told to wait.
+  let running = 0;
+  const stallMs = config.api.exportStallTimeout * 1000;
   return new Hono().get("/:camera/clip.mp4", vValidator("param", CameraParam, onInvalid), vValidator("query", ClipQuery, onInvalid), (c) => {
     const { camera } = c.req.valid("param");
     const { start, end } = c.req.valid("query");
@@ -30,6 +33,10 @@ export function clipRoutes({ db, config }: ApiDeps) {
       return path && r.end_time > start ? [{ ...r, path }] : [];
     });
     if (!parts.length) return apiError(c, 404, "no recordings in that range");
+    if (running >= config.api.maxExports) {
+      c.header("retry-after", "10");
+      return apiError(c, 429, `${running} exports are running (api.max_exports); try again shortly`);
+    }
 
     const list = ["ffconcat version 1.0"];
     parts.forEach((r, i) => {
@@ -42,21 +49,32 @@ export function clipRoutes({ db, config }: ApiDeps) {
        "-map", "0", "-ignore_unknown", "-c", "copy", "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-f", "mp4", "pipe:1"],
       { stdin: new Blob([`${list.join("\n")}\n`]), stdout: "pipe", stderr: "pipe" },
     );
+    running++;
     const stop = () => ffmpeg.kill("SIGKILL");
     // Either may tell that the client went away first: the request's abort signal, or the
     // response stream being cancelled.
     c.req.raw.signal.addEventListener("abort", stop, { once: true });
     void ffmpeg.exited.then(async (code) => {
+      running--;
+      clearTimeout(stalled);
       c.req.raw.signal.removeEventListener("abort", stop);
       if (code !== 0 && !c.req.raw.signal.aborted) log.error(`export of ${camera} failed (ffmpeg ${code}): ${(await new Response(ffmpeg.stderr).text()).slice(-500)}`);
     });
-    // Pull-based: ffmpeg writes only as fast as the client reads; a cancelled read kills it.
+    // Pull-based: ffmpeg writes only as fast as the client reads; a cancelled read kills it,
+    // and so does a client that stops reading for api.export_stall_timeout.
     const reader = ffmpeg.stdout.getReader();
+    let stalled: Timer | undefined;
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
+        clearTimeout(stalled);
         const { done, value } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
+        if (done) return controller.close();
+        controller.enqueue(value);
+        stalled = setTimeout(() => {
+          log.warn(`export of ${camera}: the client read nothing for ${config.api.exportStallTimeout} s; cut`);
+          stop();
+          controller.error(new Error("client stopped reading"));
+        }, stallMs);
       },
       cancel: stop,
     });

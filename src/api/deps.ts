@@ -6,6 +6,7 @@ import type { HealthMonitor } from "../health/monitor.ts";
 import type { MediaEngine } from "../media/engine.ts";
 import type { MediaCounters } from "../media/native.ts";
 import type { ActivityStore } from "../record/activity.ts";
+import type { LoginGuard } from "./login-guard.ts";
 import type { MaintainerStats } from "../record/stats.ts";
 import type { Recorders } from "../recorder/supervisor.ts";
 
@@ -22,4 +23,5 @@ export interface ApiDeps {
   media: MediaEngine & { counters?: MediaCounters };
   token: string;
   startedAtMs: number;
+  loginGuard: LoginGuard;
 }

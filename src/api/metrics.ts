@@ -25,6 +25,13 @@ export function metricsRegistry(deps: ApiDeps, health: () => HealthSnapshot): Re
       },
     });
   counter("camkeep_segments_stored_total", "Segments stored since start", (c) => stats.camera(c).stored);
+  new Counter({
+    name: "camkeep_auth_failures_total", help: "Failed logins and requests with a wrong token or session", registers,
+    collect() {
+      this.reset();
+      this.inc(deps.loginGuard.failures);
+    },
+  });
   counter("camkeep_segments_corrupt_total", "Corrupt cache segments discarded since start", (c) => stats.camera(c).corrupt);
   counter("camkeep_segments_unjudged_total", "Segments kept because no activity was reported for them", (c) => stats.camera(c).unjudgedKept);
   counter("camkeep_store_failures_total", "Failed attempts to store a segment", (c) => stats.camera(c).storeFailures);

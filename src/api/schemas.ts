@@ -12,7 +12,13 @@ const epochQuery = v.pipe(
   EpochSeconds,
 );
 export const CameraName = v.pipe(v.string(), v.maxLength(64), v.regex(CAMERA_NAME, "must hold only letters, digits, '-' and '_'"));
-const EventId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1–64 letters, digits, '.', '_' or '-'"));
+// "." and ".." cannot be addressed in a URL path (clients normalise them away): refused, or
+// such an event could never be read, changed or deleted again.
+const EventId = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1–64 letters, digits, '.', '_' or '-'"),
+  v.check((id) => id !== "." && id !== "..", "must not be '.' or '..' (a URL cannot address them)"),
+);
 const Label = v.pipe(v.string(), v.minLength(1), v.maxLength(100));
 
 export const CameraParam = v.object({ camera: CameraName });
@@ -67,15 +73,22 @@ export const EventChanges = v.strictObject({
 export const EventIdParam = v.object({ id: EventId });
 export const RecordingIdParam = v.object({ id: v.pipe(v.string(), v.regex(/^[0-9.]+-[a-z0-9]{6}$/, "is not a recording id")) });
 
-const Box = v.pipe(v.array(v.pipe(v.number(), v.finite())), v.length(4, "must be [x1, y1, x2, y2]"));
+/** Largest picture coordinate taken: beyond any camera's resolution, and far from overflowing sums. */
+const MAX_COORDINATE = 100_000;
+const Coordinate = v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(MAX_COORDINATE));
+const Box = v.pipe(
+  v.array(Coordinate),
+  v.length(4, "must be [x1, y1, x2, y2]"),
+  v.check((b) => b[2]! >= b[0]! && b[3]! >= b[1]!, "must have x2 ≥ x1 and y2 ≥ y1"),
+);
 export const ActivityReport = v.strictObject({
   camera: CameraName,
   frames: v.pipe(
     v.array(v.object({
       frame_time: EpochSeconds,
-      objects: v.optional(v.array(v.object({ label: v.string(), false_positive: v.boolean(), motionless_count: v.pipe(v.number(), v.minValue(0)) })), []),
-      motion_boxes: v.optional(v.array(Box), []),
-      regions: v.optional(v.array(Box), []),
+      objects: v.optional(v.pipe(v.array(v.object({ label: v.pipe(v.string(), v.maxLength(100)), false_positive: v.boolean(), motionless_count: v.pipe(v.number(), v.finite(), v.minValue(0)) })), v.maxLength(1000)), []),
+      motion_boxes: v.optional(v.pipe(v.array(Box), v.maxLength(1000)), []),
+      regions: v.optional(v.pipe(v.array(Box), v.maxLength(1000)), []),
     })),
     v.maxLength(10_000),
   ),

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Config } from "../config/load.ts";
 import { logger } from "../log/log.ts";
@@ -13,13 +13,14 @@ export function resolveToken(config: Config): string {
   if (config.api.token) return config.api.token;
   const file = config.api.tokenFile;
   if (existsSync(file)) {
+    if (statSync(file).mode & 0o077) log.warn(`${file} can be read by other users: chmod 600 ${file}`);
     const token = readFileSync(file, "utf8").trim();
     if (token.length < 16) throw new Error(`${file} holds no usable token (16 characters at least); delete it to have a new one made`);
     log.info(`API token from ${file}`);
     return token;
   }
   const token = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
-  mkdirSync(dirname(file), { recursive: true });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o750 });
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
   log.info(`created an API token in ${file} (mode 0600)`);

@@ -37,7 +37,7 @@ export interface Config {
   recordingsDir: string;
   database: string;
   log: ParsedConfig["log"];
-  api: { host: string; port: number; token?: string; tokenFile: string };
+  api: { host: string; port: number; token?: string; tokenFile: string; allowedHosts: string[]; maxExports: number; exportStallTimeout: number };
   storage: { minFree: MinFree };
   media: ParsedConfig["media"];
   record: RecordConfig;
@@ -170,7 +170,10 @@ function resolveConfig(c: ParsedConfig, source: string, baseDir: string): Config
     recordingsDir: inData(c.recordings_dir, "recordings"),
     database: inData(c.database, "camkeep.db"),
     log: c.log,
-    api: { host, port, token: c.api.token, tokenFile: inData(c.api.token_file, "api-token") },
+    api: {
+      host, port, token: c.api.token, tokenFile: inData(c.api.token_file, "api-token"),
+      allowedHosts: c.api.allowed_hosts, maxExports: c.api.max_exports, exportStallTimeout: c.api.export_stall_timeout,
+    },
     storage: { minFree },
     media: c.media,
     record: c.record,

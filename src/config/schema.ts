@@ -186,6 +186,12 @@ export const ConfigSchema = v.strictObject({
       listen: v.optional(Listen, "127.0.0.1:5050"),
       token: v.optional(v.pipe(v.string(), v.minLength(16, "must be at least 16 characters"))),
       token_file: v.optional(v.pipe(v.string(), v.minLength(1))),
+      /** More names the API answers to (besides loopback, the listen address, this machine's name and IP addresses). */
+      allowed_hosts: v.optional(v.array(v.pipe(v.string(), v.regex(/^[a-zA-Z0-9.-]+$/, "must be a host name such as nas.lan"))), []),
+      /** Clip exports running at once; more are answered 429. */
+      max_exports: v.optional(wholeNumber(1, 32), 2),
+      /** Seconds an export may wait for a client that stopped reading before it is cut. */
+      export_stall_timeout: v.optional(seconds(1, 600), 30),
     }),
     {},
   ),

@@ -5,6 +5,7 @@ import m0001 from "../../drizzle/0001_health_probe.sql" with { type: "text" };
 import m0002 from "../../drizzle/0002_covering_summary_index.sql" with { type: "text" };
 import m0003 from "../../drizzle/0003_storage_identity.sql" with { type: "text" };
 import m0004 from "../../drizzle/0004_drop_unused_end_index.sql" with { type: "text" };
+import m0005 from "../../drizzle/0005_sessions.sql" with { type: "text" };
 
 /**
  * drizzle-kit's migrations, embedded so a compiled binary run from any folder can create and
@@ -18,6 +19,7 @@ const SQL: Record<string, string> = {
   "0002_covering_summary_index": m0002,
   "0003_storage_identity": m0003,
   "0004_drop_unused_end_index": m0004,
+  "0005_sessions": m0005,
 };
 
 export interface MigrationMeta {

@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import { embeddedMigrations } from "./migrations.ts";
@@ -22,8 +22,11 @@ export function openDb(path: string): Db {
 }
 
 function open(path: string): Db {
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
+  const created = !existsSync(path);
   const client = new Database(path, { create: true, strict: true });
+  // Footage times, events and sessions: not for other users of the box.
+  if (created) chmodSync(path, 0o640);
   client.run("PRAGMA journal_mode = WAL");
   client.run("PRAGMA synchronous = FULL");
   client.run("PRAGMA busy_timeout = 5000");

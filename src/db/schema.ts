@@ -68,3 +68,17 @@ export const meta = sqliteTable("meta", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),
 });
+
+/**
+ * The page's login sessions (SPEC 14): a random id in the browser's cookie, only its SHA-256
+ * here, so the database gives no one a session. Expiring, revoked on logout, listable and
+ * revocable from the CLI and the API.
+ */
+export const sessions = sqliteTable("sessions", {
+  id_hash: text("id_hash").primaryKey(),
+  created_at: real("created_at").notNull(),
+  expires_at: real("expires_at").notNull(),
+  /** Address and browser of the login, for a person to recognise it in a list. */
+  client: text("client").notNull(),
+  agent: text("agent").notNull(),
+});

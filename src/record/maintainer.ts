@@ -80,7 +80,7 @@ export class Maintainer {
   constructor(private readonly deps: MaintainerDeps) {
     this.cfg = deps.config;
     this.now = deps.now ?? Date.now;
-    mkdirSync(this.cfg.cacheDir, { recursive: true });
+    mkdirSync(this.cfg.cacheDir, { recursive: true, mode: 0o750 });
     // /proc reports real paths; compare like with like.
     this.cacheDir = realpathSync(this.cfg.cacheDir);
     this.cacheVolume = new CacheVolumeGuard(this.cacheDir);

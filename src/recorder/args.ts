@@ -30,7 +30,8 @@ function inputOptions(input: string): string[] {
 
 /** Hides credentials in URLs (`rtsp://user:pass@host` → `rtsp://***@host`) anywhere in a text. */
 export function redact(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, "$1***@");
+  // Up to the last '@' before the path, as ffmpeg splits user:password@host: a password may hold '@'.
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/gi, "$1***@");
 }
 
 /** How long a recorder may go without a new segment being written before it counts as stalled. */

@@ -14,9 +14,9 @@ export function fsyncPath(path: string): void {
 /** A rename or unlink is durable only once its directory is flushed too. */
 export const fsyncDir = fsyncPath;
 
-/** mkdir -p, flushing the parent of every directory it created so they survive power loss. */
+/** mkdir -p (mode 0750: footage is not for other users), flushing the parent of every directory it created so they survive power loss. */
 export function mkdirDurable(dir: string): void {
-  const first = mkdirSync(dir, { recursive: true });
+  const first = mkdirSync(dir, { recursive: true, mode: 0o750 });
   if (first === undefined) return;
   const stop = dirname(first);
   for (let d = dir; d !== stop; d = dirname(d)) fsyncDir(dirname(d));

@@ -16,7 +16,9 @@ function h<K extends keyof HTMLElementTagNameMap>(spec: K | `${K}.${string}`, at
   if (classes.length) el.className = classes.join(" ");
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === false) continue;
-    el.setAttribute(k, v === true ? "" : String(v));
+    // Styles through the CSSOM: the page's CSP forbids style attributes, not this.
+    if (k === "style") el.style.cssText = String(v);
+    else el.setAttribute(k, v === true ? "" : String(v));
   }
   for (const c of children) if (c !== null && c !== undefined) el.append(c);
   return el;
