@@ -92,7 +92,9 @@ export class KeyframeDecoder {
       ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-threads", "1", "-flags", "low_delay", "-skip_loop_filter", "all",
        "-probesize", "32", "-analyzeduration", "0", "-f", this.codec, "-i", "pipe:0",
        "-vf", `scale=${this.width}:${this.height}:flags=area,format=gray`, "-fps_mode", "passthrough", "-f", "rawvideo", "-flush_packets", "1", "pipe:1"],
-      { stdin: "pipe", stdout: "pipe", stderr: "pipe" },
+      // Its own session, like the recorders: a Ctrl-C to camkeep's group must not end it before
+      // the last segments are judged at stop. It ends when camkeep closes it, or with its input.
+      { stdin: "pipe", stdout: "pipe", stderr: "pipe", detached: true },
     );
     this.proc = proc;
     void this.readPictures(proc);
