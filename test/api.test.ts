@@ -155,6 +155,15 @@ describe("status and metrics", () => {
 });
 
 describe("events", () => {
+  test("carry a severity and the zones entered (SPEC 12), validated", async () => {
+    const made = await answer(json("/api/events", "POST", { camera: "front-door", label: "person", start_time: T0, end_time: T0 + 4, severity: "detection", zones: ["yard"] }));
+    expect(await answer(call(`/api/events/${made.id}`))).toMatchObject({ severity: "detection", zones: ["yard"] });
+    expect(await answer(json(`/api/events/${made.id}`, "PATCH", { severity: "alert" }))).toMatchObject({ severity: "alert" });
+    const bad = await json("/api/events", "POST", { camera: "front-door", label: "person", start_time: T0, severity: "urgent" });
+    expect(bad.status).toBe(400);
+    expect((await answer(bad)).details.severity).toBeDefined();
+    await call(`/api/events/${made.id}`, { method: "DELETE" });
+  });
   test("create, read, update, list and delete", async () => {
     const created = await json("/api/events", "POST", { camera: "front-door", label: "person", start_time: T0 + 1 });
     expect(created.status).toBe(201);

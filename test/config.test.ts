@@ -19,15 +19,19 @@ describe("configuration (SPEC 2)", () => {
     const c = defaultConfig("/srv/x");
     expect(Object.keys(c.cameras)).toEqual(["demo"]);
     expect(c.cameras.demo!.recorder).toMatchObject({ segmentTime: 10, inputArgs: ["-re", "-f", "lavfi"] });
-    expect(c.cameras.demo!.record.retain).toEqual({ days: 1, mode: "all" });
+    expect(c.cameras.demo!.record.continuous).toEqual([{ days: 1, mode: "all", recheck: false }]);
     expect(c).toMatchObject({
       dataDir: "/srv/x/data", cacheDir: "/srv/x/data/cache", recordingsDir: "/srv/x/data/recordings",
       database: "/srv/x/data/camkeep.db", api: { host: "127.0.0.1", port: 5050, tokenFile: "/srv/x/data/api-token" },
       storage: { minFree: { kind: "auto" } },
     });
     // The global defaults stay the documented ones; only the demo camera overrides them.
-    expect(c.record).toMatchObject({ enabled: true, scan_interval: 5, max_cache_segments: 5, cache_timezone: "UTC", expire_interval: 60, retain: { days: 0, mode: "all" } });
-    expect(c.record.events).toEqual({ pre_capture: 5, post_capture: 5, max_latency: 60, retain: { default: 10, mode: "motion", objects: {} } });
+    expect(c.record).toMatchObject({ enabled: true, scan_interval: 5, max_cache_segments: 5, cache_timezone: "UTC", expire_interval: 60 });
+    expect(c.defaults).toEqual({
+      enabled: true, max_cache_segments: 5, cache_timezone: "UTC", max_latency: 60, shape: "0.12",
+      continuous: [{ days: 0, mode: "all", recheck: false }],
+      events: [{ pre_capture: 5, post_capture: 5, days: 10, mode: "motion", objects: {}, labels: undefined, zones: [] }],
+    });
   });
   test("a configuration file replaces the demo entirely", () => {
     expect(parseConfig("record: { enabled: true }\n", "/c.yml").cameras).toEqual({});
@@ -51,10 +55,10 @@ cameras:
     record: { retain: { days: 3 }, events: { retain: { objects: { car: 2 } } } }
   back-yard: {}
 `, "/c.yml");
-    expect(c.cameras.front_door!.record.retain).toEqual({ days: 3, mode: "motion" });
-    expect(c.cameras.front_door!.record.events.retain.objects).toEqual({ person: 30, car: 2 });
-    expect(c.cameras.front_door!.record.events.pre_capture).toBe(3);
-    expect(c.cameras["back-yard"]!.record.retain).toEqual({ days: 7, mode: "motion" });
+    expect(c.cameras.front_door!.record.continuous).toEqual([{ days: 3, mode: "motion", recheck: false }]);
+    expect(c.cameras.front_door!.record.events[0]!.objects).toEqual({ person: 30, car: 2 });
+    expect(c.cameras.front_door!.record.events[0]!.pre_capture).toBe(3);
+    expect(c.cameras["back-yard"]!.record.continuous).toEqual([{ days: 7, mode: "motion", recheck: false }]);
   });
   test("every bad key is named with its path and reason", () => {
     const p = problems(`
@@ -71,6 +75,58 @@ cameras:
       "record.retain.days", "record.retain.mode", "cameras.front door: camera names", "cameras.ok_cam.record.retian: unknown key"]) {
       expect(text).toContain(needle);
     }
+  });
+  test("the reference's 0.12 record block is taken verbatim (events.objects, required_zones)", () => {
+    const c = parseConfig(`
+record:
+  enabled: true
+  expire_interval: 60
+  retain: { days: 7, mode: motion }
+  events:
+    pre_capture: 5
+    post_capture: 5
+    objects: [person, car]
+    required_zones: [driveway]
+    retain: { default: 14, mode: active_objects, objects: { person: 30 } }
+cameras: { a: {} }
+`, "/c.yml");
+    expect(c.cameras.a!.record).toMatchObject({
+      shape: "0.12",
+      continuous: [{ days: 7, mode: "motion", recheck: false }],
+      events: [{ pre_capture: 5, post_capture: 5, days: 14, mode: "active_objects", objects: { person: 30 }, labels: ["person", "car"], zones: ["driveway"] }],
+    });
+  });
+  test("the reference's 0.15-0.17 record block is taken verbatim (continuous, motion, alerts, detections)", () => {
+    const c = parseConfig(`
+record:
+  enabled: true
+  sync_recordings: true
+  continuous: { days: 3 }
+  motion: { days: 7 }
+  alerts: { pre_capture: 10, post_capture: 10, retain: { days: 30, mode: motion } }
+  detections: { retain: { days: 14, mode: all } }
+cameras:
+  a: {}
+  b: { record: { alerts: { retain: { days: 60 } } } }
+  c: { record: { retain: { days: 1 } } }
+`, "/c.yml");
+    expect(c.cameras.a!.record).toMatchObject({
+      shape: "0.15",
+      continuous: [{ days: 3, mode: "all", recheck: false }, { days: 7, mode: "motion", recheck: true }],
+      events: [
+        { severity: "alert", pre_capture: 10, post_capture: 10, days: 30, mode: "motion" },
+        { severity: "detection", pre_capture: 5, post_capture: 5, days: 14, mode: "all" },
+      ],
+    });
+    expect(c.cameras.b!.record.events[0]).toMatchObject({ severity: "alert", pre_capture: 10, days: 60, mode: "motion" }); // key by key
+    expect(c.cameras.c!.record).toMatchObject({ shape: "0.12", continuous: [{ days: 1, mode: "all" }] }); // its own shape stands alone
+  });
+  test("mixing the two shapes in one block is an error naming the clashing keys", () => {
+    const text = problems("record: { retain: { days: 3 }, continuous: { days: 1 }, events: { pre_capture: 3 } }\ncameras: { a: { record: { motion: { days: 2 }, events: { objects: [person] } } } }\n").join("\n");
+    expect(text).toContain("record: mixes the reference's 0.12 keys (retain, events.pre_capture) with its 0.15+ keys (continuous)");
+    expect(text).toContain("cameras.a.record: mixes the reference's 0.12 keys (events.objects) with its 0.15+ keys (motion)");
+    // camkeep's own events.max_latency goes with either shape
+    expect(parseConfig("record: { continuous: { days: 1 }, events: { max_latency: 10 } }\ncameras: { a: {} }\n", "/c.yml").cameras.a!.record.max_latency).toBe(10);
   });
   test("record.expire_at must be a cron pattern", () => {
     expect(problems("record: { expire_at: 'at three' }\n").join("\n")).toContain("record.expire_at: must be a cron pattern");
@@ -102,7 +158,8 @@ describe("command line", () => {
     const p = cli("check-config", join(dir, "c.yml"));
     expect(p.exitCode).toBe(0);
     const out = p.stdout.toString();
-    expect(JSON.parse(out.slice(out.indexOf("{"))).cameras.gate.record.retain).toEqual({ days: 2, mode: "all" });
+    // In camkeep's own terms: what the block means, rule by rule.
+    expect(JSON.parse(out.slice(out.indexOf("{"))).cameras.gate.record).toMatchObject({ shape: "0.12", continuous: [{ days: 2, mode: "all", recheck: false }], events: [{ days: 10, mode: "motion", pre_capture: 5 }] });
   });
   test("check-config exits 1 and lists the errors", () => {
     const dir = tempDir();

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseConfig, type CameraRecord } from "../src/config/load.ts";
-import { cameraPolicy, eventExpired, eventRetentionCutoffs, expireVerdict, removedCameraPolicy, type ExpiryRow } from "../src/cleanup/expiry-verdict.ts";
-import type { EventSpan } from "../src/domain/event.ts";
+import { cameraPolicy, eventExpired, expireVerdict, removedCameraPolicy, type ExpiryRow } from "../src/cleanup/expiry-verdict.ts";
+import type { HoldingEvent } from "../src/db/events.ts";
 import { pickForSpace } from "../src/cleanup/disk.ts";
 import { ClockWatch } from "../src/health/clock.ts";
 
@@ -11,7 +11,8 @@ function cam(record: object): CameraRecord {
   return parseConfig(`record: ${JSON.stringify(record)}\ncameras: {c: {}}`, "/x.yml").cameras.c!.record;
 }
 const row = (start: number, over: Partial<ExpiryRow> = {}): ExpiryRow => ({ start_time: start, end_time: start + 10, motion: 0, objects: 0, unjudged: false, ...over });
-const ev = (start_time: number, end_time: number | null, over: Partial<EventSpan> = {}): EventSpan => ({ start_time, end_time, has_clip: true, retain_indefinitely: false, ...over });
+const ev = (start_time: number, end_time: number | null, over: Partial<HoldingEvent> = {}): HoldingEvent =>
+  ({ start_time, end_time, has_clip: true, retain_indefinitely: false, label: "person", severity: null, zones: [], ...over });
 
 describe("recording expiry (SPEC 4)", () => {
   const policy = cameraPolicy(cam({ retain: { days: 7 }, events: { pre_capture: 5, post_capture: 5, retain: { mode: "motion" } } }), NOW);
@@ -49,7 +50,7 @@ describe("recording expiry (SPEC 4)", () => {
     expect(expireVerdict(row(old), [ev(old, old + 5, { retain_indefinitely: true })], policy)).toBeNull();
   });
   test("removed cameras: the global days, and only indefinite events hold", () => {
-    const removed = removedCameraPolicy(3, NOW);
+    const removed = removedCameraPolicy(cam({ retain: { days: 3 } }), NOW);
     expect(expireVerdict(row(NOW - 2 * DAY), [], removed)).toBeNull();
     expect(expireVerdict(row(NOW - 4 * DAY), [ev(NOW - 4 * DAY, NOW - 4 * DAY + 5)], removed)).toBe("removed_camera");
     expect(expireVerdict(row(NOW - 4 * DAY), [ev(NOW - 4 * DAY, NOW - 4 * DAY + 5, { retain_indefinitely: true })], removed)).toBeNull();
@@ -57,18 +58,64 @@ describe("recording expiry (SPEC 4)", () => {
 });
 
 describe("event retention (SPEC 1.3)", () => {
-  const cutoffs = eventRetentionCutoffs(cam({ events: { retain: { default: 10, objects: { person: 30 } } } }), NOW);
-  const e = (label: string, endedDaysAgo: number | null, indefinitely = false) =>
-    ({ label, end_time: endedDaysAgo === null ? null : NOW - endedDaysAgo * DAY, retain_indefinitely: indefinitely });
+  const rules = cam({ events: { retain: { default: 10, objects: { person: 30 } } } }).events;
+  const e = (label: string, endedDaysAgo: number | null, indefinitely = false, severity: "alert" | "detection" | null = null) =>
+    ({ label, severity, end_time: endedDaysAgo === null ? null : NOW - endedDaysAgo * DAY, retain_indefinitely: indefinitely });
   test("by label, else the default", () => {
-    expect(eventExpired(e("car", 11), cutoffs)).toBe(true);
-    expect(eventExpired(e("car", 9), cutoffs)).toBe(false);
-    expect(eventExpired(e("person", 11), cutoffs)).toBe(false);
-    expect(eventExpired(e("person", 31), cutoffs)).toBe(true);
+    expect(eventExpired(e("car", 11), rules, NOW)).toBe(true);
+    expect(eventExpired(e("car", 9), rules, NOW)).toBe(false);
+    expect(eventExpired(e("person", 11), rules, NOW)).toBe(false);
+    expect(eventExpired(e("person", 31), rules, NOW)).toBe(true);
   });
   test("never while in progress or retained indefinitely", () => {
-    expect(eventExpired(e("car", null), cutoffs)).toBe(false);
-    expect(eventExpired(e("car", 400, true), cutoffs)).toBe(false);
+    expect(eventExpired(e("car", null), rules, NOW)).toBe(false);
+    expect(eventExpired(e("car", 400, true), rules, NOW)).toBe(false);
+  });
+  test("0.15+ shape: by severity (alerts 30 days, detections 3); no severity counts as an alert", () => {
+    const review = cam({ alerts: { retain: { days: 30 } }, detections: { retain: { days: 3 } } }).events;
+    expect(eventExpired(e("person", 10, false, "alert"), review, NOW)).toBe(false);
+    expect(eventExpired(e("person", 10, false, null), review, NOW)).toBe(false);
+    expect(eventExpired(e("person", 10, false, "detection"), review, NOW)).toBe(true);
+  });
+});
+
+describe("the reference's 0.15+ record shape (SPEC 12), its documented examples", () => {
+  // "Continuous 24/7 for 3 days, motion for 7, alerts and detections for 30" (continuous, motion, alerts, detections).
+  const policy = cameraPolicy(cam({ continuous: { days: 3 }, motion: { days: 7 }, alerts: { retain: { days: 30, mode: "motion" } }, detections: { retain: { days: 30, mode: "motion" } } }), NOW);
+  test("inside continuous days: everything kept", () => {
+    expect(expireVerdict(row(NOW - 2 * DAY), [], policy)).toBeNull();
+  });
+  test("between continuous and motion days: kept only with motion", () => {
+    expect(expireVerdict(row(NOW - 5 * DAY), [], policy)).toBe("retention");
+    expect(expireVerdict(row(NOW - 5 * DAY, { motion: 4 }), [], policy)).toBeNull();
+  });
+  test("beyond motion days: only around alerts and detections, with motion", () => {
+    const old = NOW - 20 * DAY;
+    expect(expireVerdict(row(old, { motion: 4 }), [], policy)).toBe("retention");
+    expect(expireVerdict(row(old, { motion: 4 }), [ev(old, old + 5, { severity: "detection" })], policy)).toBeNull();
+    expect(expireVerdict(row(old), [ev(old, old + 5, { severity: "alert" })], policy)).toBe("event_mode");
+  });
+  test("each severity with its own padding: an alert's pre_capture of 20 s holds what a detection's 5 s does not", () => {
+    const pad = cameraPolicy(cam({ alerts: { pre_capture: 20, retain: { days: 30, mode: "all" } }, detections: { pre_capture: 5, retain: { days: 30, mode: "all" } } }), NOW);
+    const old = NOW - 20 * DAY; // ends at old + 10
+    expect(expireVerdict(row(old), [ev(old + 25, old + 30, { severity: "alert" })], pad)).toBeNull();
+    expect(expireVerdict(row(old), [ev(old + 25, old + 30, { severity: "detection" })], pad)).toBe("retention");
+  });
+  test("only recordings older than the continuous days need reading", () => {
+    expect(policy.scanBefore).toBe(NOW - 3 * DAY);
+  });
+});
+
+describe("the reference's 0.12 event filters (SPEC 12)", () => {
+  const policy = cameraPolicy(cam({ retain: { days: 0 }, events: { objects: ["person"], required_zones: ["yard"], retain: { default: 10, mode: "all" } } }), NOW);
+  const old = NOW - 2 * DAY;
+  test("record.events.objects: only those labels keep footage", () => {
+    expect(expireVerdict(row(old), [ev(old, old + 5, { label: "person", zones: ["yard"] })], policy)).toBeNull();
+    expect(expireVerdict(row(old), [ev(old, old + 5, { label: "car", zones: ["yard"] })], policy)).toBe("retention");
+  });
+  test("record.events.required_zones: only once the object entered one of them", () => {
+    expect(expireVerdict(row(old), [ev(old, old + 5, { zones: ["street"] })], policy)).toBe("retention");
+    expect(expireVerdict(row(old), [ev(old, old + 5, { zones: [] })], policy)).toBe("retention");
   });
 });
 

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { parseConfig, type CameraRecord } from "../src/config/load.ts";
 import type { ActivityFrame } from "../src/record/activity.ts";
 import { activityWatermark, decideSegment, type CacheSegment, type DecisionContext } from "../src/record/segment-verdict.ts";
-import { eventCovers, type EventSpan } from "../src/domain/event.ts";
+import { eventCovers } from "../src/domain/event.ts";
+import type { HoldingEvent } from "../src/db/events.ts";
 
 /** A camera's effective settings from a global `record` block (JSON is YAML). */
 function cam(record: object = {}): CameraRecord {
@@ -13,7 +14,8 @@ const NOW = 1_790_000_000;
 const seg = (start: number, duration: number | null = 10): CacheSegment => ({
   camera: "c", start, probe: duration === null ? { kind: "invalid", reason: "no moov" } : { kind: "ok", duration },
 });
-const ev = (start_time: number, end_time: number | null, has_clip = true): EventSpan => ({ start_time, end_time, has_clip, retain_indefinitely: false });
+const ev = (start_time: number, end_time: number | null, has_clip = true, over: Partial<HoldingEvent> = {}): HoldingEvent =>
+  ({ start_time, end_time, has_clip, retain_indefinitely: false, label: "person", severity: null, zones: [], ...over });
 const frames = (...list: [number, number, number][]): ActivityFrame[] => list.map(([t, motion, objects]) => ({ t, motion, objects }));
 
 function ctx(over: Partial<DecisionContext> = {}): DecisionContext {
@@ -134,7 +136,7 @@ describe("fail-safe when no activity was reported (SPEC 1.2)", () => {
 
 describe("events (SPEC 3.6, fault 9.4)", () => {
   const c = cam({ events: { pre_capture: 5, post_capture: 5, retain: { mode: "all" } } });
-  const decide = (events: EventSpan[], over: Partial<DecisionContext> = {}) =>
+  const decide = (events: HoldingEvent[], over: Partial<DecisionContext> = {}) =>
     decideSegment(seg(NOW - 100), ctx({ camera: c, events, ...over }));
 
   test("an event inside the segment keeps it", () => {
@@ -182,5 +184,33 @@ describe("fault 9.3: no activity yet, outside retention", () => {
     const c = cam({ retain: { days: 0 }, events: { retain: { mode: "motion" } } });
     expect(() => decideSegment(seg(NOW - 100), ctx({ camera: c, activity: [] }))).not.toThrow();
     expect(decideSegment(seg(NOW - 100), ctx({ camera: c, activity: [] }))).toEqual({ action: "drop", reason: "not_retained" });
+  });
+});
+
+describe("the reference's 0.15+ shape when storing (SPEC 12)", () => {
+  const c = cam({ continuous: { days: 0 }, motion: { days: 2 }, alerts: { pre_capture: 30, retain: { days: 30, mode: "all" } }, detections: { pre_capture: 5, retain: { days: 30, mode: "motion" } } });
+  test("motion days keep what moved, and only that", () => {
+    expect(decideSegment(seg(NOW - 100), ctx({ camera: c, activity: frames([NOW - 95, 40, 0]) }))).toMatchObject({ action: "store", keptBy: ["continuous"] });
+    expect(decideSegment(seg(NOW - 100), ctx({ camera: c, activity: frames([NOW - 95, 0, 0]) }))).toEqual({ action: "drop", reason: "not_retained" });
+  });
+  test("alerts and detections each with their own padding and mode", () => {
+    const quiet = frames([NOW - 95, 0, 0]);
+    const later = (severity: "alert" | "detection" | null) => [ev(NOW - 70, NOW - 60, true, { severity })]; // starts 20 s after the segment ends
+    expect(decideSegment(seg(NOW - 100), ctx({ camera: c, activity: quiet, events: later("alert") })).action).toBe("store"); // alert pre_capture 30 s
+    expect(decideSegment(seg(NOW - 100), ctx({ camera: c, activity: quiet, events: later(null) })).action).toBe("store"); // no severity: an alert
+    expect(decideSegment(seg(NOW - 100), ctx({ camera: c, activity: quiet, events: later("detection") })).action).toBe("drop"); // 5 s only
+  });
+  test("the wait covers the widest pre_capture", () => {
+    expect(decideSegment(seg(NOW - 100), ctx({ camera: c, watermark: NOW - 61 }))).toEqual({ action: "wait", until: NOW - 60 });
+  });
+});
+
+describe("the reference's 0.12 event filters when storing (SPEC 12)", () => {
+  const c = cam({ events: { objects: ["person"], required_zones: ["yard"], retain: { mode: "all" } } });
+  test("an event keeps footage only with a listed label, once it entered a required zone", () => {
+    const e = (label: string, zones: string[]) => [ev(NOW - 95, NOW - 93, true, { label, zones })];
+    expect(decideSegment(seg(NOW - 100), ctx({ camera: c, events: e("person", ["yard"]) })).action).toBe("store");
+    expect(decideSegment(seg(NOW - 100), ctx({ camera: c, events: e("car", ["yard"]) })).action).toBe("drop");
+    expect(decideSegment(seg(NOW - 100), ctx({ camera: c, events: e("person", ["street"]) })).action).toBe("drop");
   });
 });

@@ -20,6 +20,7 @@ export function eventRoutes({ db }: ApiDeps) {
       const created = insertEvent(db, {
         id, camera: body.camera, label: body.label, start_time: body.start_time, end_time: end,
         has_clip: body.has_clip ?? true, retain_indefinitely: body.retain_indefinitely ?? false,
+        severity: body.severity ?? null, zones: body.zones ?? [],
       });
       if (!created) return apiError(c, 409, `event ${id} exists already`, { id: "is taken" });
       return c.json({ id }, 201);

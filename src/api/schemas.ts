@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { CAMERA_NAME } from "../config/schema.ts";
+import { SEVERITIES } from "../domain/retain.ts";
 
 /** Request shapes. Query values arrive as strings; bodies as JSON. Times are epoch seconds. */
 
@@ -53,6 +54,11 @@ export const EventsQuery = v.object({
   limit: RangeQuery.entries.limit,
 });
 
+/** A review item's severity (SPEC 12); none counts as an alert. */
+const Severity = v.nullable(v.picklist(SEVERITIES));
+/** Zones the object entered (record.events.required_zones looks at them). */
+const Zones = v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(100))), v.maxLength(50));
+
 export const NewEvent = v.strictObject({
   id: v.optional(EventId),
   camera: CameraName,
@@ -61,6 +67,8 @@ export const NewEvent = v.strictObject({
   end_time: v.optional(v.nullable(EpochSeconds)),
   has_clip: v.optional(v.boolean()),
   retain_indefinitely: v.optional(v.boolean()),
+  severity: v.optional(Severity),
+  zones: v.optional(Zones),
 });
 
 export const EventChanges = v.strictObject({
@@ -68,6 +76,8 @@ export const EventChanges = v.strictObject({
   has_clip: v.optional(v.boolean()),
   retain_indefinitely: v.optional(v.boolean()),
   label: v.optional(Label),
+  severity: v.optional(Severity),
+  zones: v.optional(Zones),
 });
 
 export const EventIdParam = v.object({ id: EventId });

@@ -5,6 +5,7 @@ import { deleteRecordingsByRowid, oldestRecordingsPage, type ExpiryCandidate } f
 import type { ArchiveTotals } from "../db/totals.ts";
 import { logger } from "../log/log.ts";
 import { eventCovers } from "../domain/event.ts";
+import { widestPadding } from "../domain/retain.ts";
 import { deleteRecordingsAndFiles, removeEmptyFolders } from "./delete.ts";
 
 const log = logger("disk");
@@ -88,7 +89,7 @@ export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
 
 function protectedBy(config: Config, events: ReturnType<typeof indefiniteEvents>) {
   return (row: ExpiryCandidate) => {
-    const pad = config.cameras[row.camera]?.record.events ?? { pre_capture: 0, post_capture: 0 };
+    const pad = widestPadding(config.cameras[row.camera]?.record.events ?? []);
     return events.some((e) => e.camera === row.camera && eventCovers(e, row.start_time, row.end_time, pad));
   };
 }

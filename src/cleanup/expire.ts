@@ -1,15 +1,15 @@
 import { readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/load.ts";
-import { eventCameras, eventsNear, expireEvents } from "../db/events.ts";
+import { eventCameras, eventsNear, expireEvents, type HoldingEvent } from "../db/events.ts";
+import { longestContinuousDays, widestPadding } from "../domain/retain.ts";
 import type { Db } from "../db/open.ts";
 import { cameraRecordingsPager, deleteCameraRuns, firstStartAtOrAfter, oldestRecordingStart, type ExpiryPageRow } from "../db/recordings.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
 import { logger } from "../log/log.ts";
-import type { EventSpan } from "../domain/event.ts";
 import { MAX_SEGMENT_SECONDS } from "../domain/segment.ts";
 import { parseStoragePath } from "../storage/layout.ts";
-import { cameraPolicy, eventExpired, eventRetentionCutoffs, expireVerdict, removedCameraPolicy, type ExpiryPolicy, type ExpiryRule } from "./expiry-verdict.ts";
+import { cameraPolicy, eventExpired, expireVerdict, removedCameraPolicy, type ExpiryPolicy, type ExpiryRule } from "./expiry-verdict.ts";
 import { deleteRecordingsAndFiles, removeEmptyFolders } from "./delete.ts";
 
 const log = logger("expire");
@@ -53,21 +53,24 @@ export async function runExpiry(deps: ExpiryDeps): Promise<ExpiryReport> {
   };
   const touched = new Set<string>();
 
-  // Events of removed cameras follow the global settings.
+  // Events of removed cameras follow the global settings. Each rule sets the days of the
+  // events of its severity: by label where it names one, else its own.
   for (const camera of new Set([...Object.keys(config.cameras), ...eventCameras(db)])) {
-    const { labels, otherLabels } = eventRetentionCutoffs(config.cameras[camera]?.record ?? config.record, now);
-    for (const [label, cutoff] of Object.entries(labels)) report.eventsExpired += expireEvents(db, camera, cutoff, label, [], dryRun);
-    report.eventsExpired += expireEvents(db, camera, otherLabels, undefined, Object.keys(labels), dryRun);
+    for (const rule of (config.cameras[camera]?.record ?? config.defaults).events) {
+      const labels = Object.keys(rule.objects);
+      for (const label of labels) report.eventsExpired += expireEvents(db, camera, now - rule.objects[label]! * 86_400, label, [], rule.severity, dryRun);
+      report.eventsExpired += expireEvents(db, camera, now - rule.days * 86_400, undefined, labels, rule.severity, dryRun);
+    }
   }
 
   const jobs = [...new Set([...Object.keys(config.cameras), ...totals.cameras()])].map((camera): CameraExpiry => {
     const cam = config.cameras[camera]?.record;
     // The same rule the event update above applied, so that a dry run, which changed no event, agrees.
-    const cutoffs = eventRetentionCutoffs(cam ?? config.record, now);
+    const rules = (cam ?? config.defaults).events;
     return {
       camera,
-      policy: cam ? cameraPolicy(cam, now) : removedCameraPolicy(config.record.retain.days, now),
-      holds: (e) => !eventExpired(e, cutoffs),
+      policy: cam ? cameraPolicy(cam, now) : removedCameraPolicy(config.defaults, now),
+      holds: (e) => !eventExpired(e, rules, now),
       after: -Infinity,
     };
   });
@@ -85,7 +88,7 @@ export async function runExpiry(deps: ExpiryDeps): Promise<ExpiryReport> {
 interface CameraExpiry {
   camera: string;
   policy: ExpiryPolicy;
-  holds: (e: EventSpan & { label: string }) => boolean;
+  holds: (e: HoldingEvent) => boolean;
   /** Start of the last row judged. */
   after: number;
 }
@@ -107,12 +110,12 @@ const BATCH_ROWS = 4_000;
 async function expireRecordings(deps: ExpiryDeps, jobs: CameraExpiry[], report: ExpiryReport, touched: Set<string>) {
   const { db } = deps;
   const pageOf = cameraRecordingsPager(db);
-  const lastCutoff = Math.max(...jobs.map((j) => j.policy.cutoff));
+  const lastCutoff = Math.max(...jobs.map((j) => j.policy.scanBefore));
   // One write transaction a batch: no row can come between the page reads and the deletions.
   const batch = db.$client.transaction((windowEnd: number) => {
     let rows = 0;
     for (const job of jobs) {
-      const before = Math.min(windowEnd, job.policy.cutoff); // only segments starting before the cutoff can end before it
+      const before = Math.min(windowEnd, job.policy.scanBefore); // only segments starting before the cutoff can end before it
       for (let page; job.after < before && (page = pageOf(job.camera, job.after, before, EXPIRY_BATCH)).length; ) {
         judgeAndDelete(deps, job, page, report, touched);
         job.after = page.at(-1)!.start_time;
@@ -136,14 +139,14 @@ async function expireRecordings(deps: ExpiryDeps, jobs: CameraExpiry[], report: 
 }
 
 function nextStartAfter(db: ExpiryDeps["db"], jobs: CameraExpiry[], t: number): number | undefined {
-  const next = jobs.map((j) => (j.policy.cutoff > t ? firstStartAtOrAfter(db, j.camera, t) : undefined)).filter((x) => x !== undefined);
+  const next = jobs.map((j) => (j.policy.scanBefore > t ? firstStartAtOrAfter(db, j.camera, t) : undefined)).filter((x) => x !== undefined);
   return next.length ? Math.min(...next) : undefined;
 }
 
 function judgeAndDelete(deps: ExpiryDeps, job: CameraExpiry, page: ExpiryPageRow[], report: ExpiryReport, touched: Set<string>) {
   const { db, totals } = deps;
   const { camera, policy } = job;
-  const events = eventsNear(db, camera, page[0]!.start_time, page.at(-1)!.end_time, policy.padding).filter(job.holds);
+  const events = eventsNear(db, camera, page[0]!.start_time, page.at(-1)!.end_time, widestPadding(policy.events ?? [])).filter(job.holds);
   const doomed: ExpiryPageRow[] = [];
   for (const row of page) {
     const rule = expireVerdict(row, events, policy);
@@ -185,7 +188,7 @@ function removeLeftovers({ config, db, now, dryRun }: ExpiryDeps, touched: Set<s
       const where = e.isFile() ? parseStoragePath(root, path) : undefined;
       // Not ours, or not older than every row: a file that starts before the oldest row cannot be any row's file.
       if (!where || where.start >= oldest) continue;
-      const days = config.cameras[where.camera]?.record.retain.days ?? config.record.retain.days;
+      const days = longestContinuousDays((config.cameras[where.camera]?.record ?? config.defaults).continuous);
       if (where.start + MAX_SEGMENT_SECONDS >= now - days * 86_400) continue;
       removed++;
       if (dryRun) continue;

@@ -1,9 +1,9 @@
 import type { CameraRecord } from "../config/load.ts";
-import { eventCovers, type EventPadding, type EventSpan } from "../domain/event.ts";
-import { modePasses, type RetainMode } from "../domain/retain.ts";
+import { eventCovers, type EventSpan } from "../domain/event.ts";
+import { modePasses, ruleHolds, widestPadding, type ContinuousRule, type EventRule, type RuleEvent, type Severity } from "../domain/retain.ts";
 
 /**
- * Which stored recordings and events have outlived their retention (SPEC 4). Pure: rows,
+ * Which stored recordings and events have outlived their retention (SPEC 4, 12). Pure: rows,
  * events, settings and the time come in; verdicts go out. Times are UTC epoch seconds.
  */
 
@@ -17,62 +17,70 @@ export interface ExpiryRow {
 
 export type ExpiryRule =
   | "removed_camera" // its camera is no longer configured and it is older than the global days
-  | "retention" // older than the camera's days and no live event holds it
-  | "event_mode"; // held only by events, but events.retain.mode rejects it
+  | "retention" // no rule keeps it any more: past its days, and no live event holds it
+  | "event_mode"; // held only by events, but their rules' modes reject it
 
 /** How one camera's (or the removed cameras') recordings expire. */
 export interface ExpiryPolicy {
-  /** Recordings ending before this may go. */
-  cutoff: number;
-  padding: EventPadding;
-  /** events.retain.mode; undefined for a removed camera (only indefinite events hold those). */
-  eventMode?: RetainMode;
+  now: number;
+  /** Only recordings starting before this can go: everything newer is kept as a whole by a continuous rule. */
+  scanBefore: number;
+  continuous: readonly ContinuousRule[];
+  /** The camera's event rules; undefined for a removed camera (only indefinite events hold those). */
+  events?: readonly EventRule[];
+}
+
+/** A rule that keeps everything inside its days bounds what expiry needs to read. */
+function scanBefore(rules: readonly ContinuousRule[], now: number): number {
+  return now - Math.max(0, ...rules.filter((r) => !r.recheck).map((r) => r.days)) * 86_400;
 }
 
 export function cameraPolicy(cam: CameraRecord, now: number): ExpiryPolicy {
-  return { cutoff: now - cam.retain.days * 86_400, padding: cam.events, eventMode: cam.events.retain.mode };
+  return { now, scanBefore: scanBefore(cam.continuous, now), continuous: cam.continuous, events: cam.events };
 }
 
-export function removedCameraPolicy(globalDays: number, now: number): ExpiryPolicy {
-  return { cutoff: now - globalDays * 86_400, padding: { pre_capture: 0, post_capture: 0 } };
+/** Removed cameras keep what the global continuous rules keep (and what indefinite events hold). */
+export function removedCameraPolicy(defaults: CameraRecord, now: number): ExpiryPolicy {
+  return { now, scanBefore: scanBefore(defaults.continuous, now), continuous: defaults.continuous };
 }
 
 /**
  * The verdict on one recording: the rule that deletes it, or null to keep it.
- * - Inside retention: kept.
+ * - Inside a continuous rule's days (and, for the 0.15 shape's motion days, with motion): kept.
  * - Overlapping an event retained indefinitely: kept whatever its motion (the user asked for
  *   the whole event), for removed cameras too.
- * - Overlapping another live event (with the pre/post padding of SPEC 3.6): kept when
- *   events.retain.mode passes; a segment stored unjudged counts as having motion and objects.
+ * - Held by an event rule — an event it takes into account (severity, label, zones), still
+ *   kept, overlapping the recording with that rule's padding (SPEC 3.6) — whose mode passes:
+ *   kept; a segment stored unjudged counts as having motion and objects.
  * - Otherwise deleted.
  */
-export function expireVerdict(row: ExpiryRow, events: readonly EventSpan[], policy: ExpiryPolicy): ExpiryRule | null {
-  if (row.end_time >= policy.cutoff) return null;
-  const holding = events.filter((e) => eventCovers(e, row.start_time, row.end_time, policy.padding));
-  if (holding.some((e) => e.retain_indefinitely)) return null;
-  if (policy.eventMode === undefined) return "removed_camera";
+export function expireVerdict(row: ExpiryRow, events: readonly (EventSpan & RuleEvent)[], policy: ExpiryPolicy): ExpiryRule | null {
+  const cutoffOf = (days: number) => policy.now - days * 86_400;
+  if (policy.continuous.some((r) => r.days > 0 && row.end_time >= cutoffOf(r.days) && (!r.recheck || modePasses(r.mode, row)))) return null;
+  const pad = widestPadding(policy.events ?? []);
+  if (events.some((e) => e.retain_indefinitely && eventCovers(e, row.start_time, row.end_time, pad))) return null;
+  if (!policy.events) return "removed_camera";
+  const holding = policy.events.filter((r) => events.some((e) => ruleHolds(r, e) && eventCovers(e, row.start_time, row.end_time, r)));
   if (!holding.length) return "retention";
-  return modePasses(policy.eventMode, row) ? null : "event_mode";
+  return holding.some((r) => modePasses(r.mode, row)) ? null : "event_mode";
 }
 
-/**
- * The label → days of event retention: an event stops holding recordings (has_clip becomes
- * false) once it ended more than its label's days ago, unless retained indefinitely. Events
- * still in progress never expire.
- */
-export function eventRetentionCutoffs(cam: CameraRecord, now: number): { labels: Record<string, number>; otherLabels: number } {
-  const retain = cam.events.retain;
-  return {
-    labels: Object.fromEntries(Object.entries(retain.objects).map(([label, days]) => [label, now - days * 86_400])),
-    otherLabels: now - retain.default * 86_400,
-  };
+/** The rules that decide how long an event of this severity is kept (labels and zones aside). */
+function rulesForSeverity(rules: readonly EventRule[], severity: Severity | null): EventRule[] {
+  return rules.filter((r) => !r.severity || (severity ?? "alert") === r.severity);
 }
 
-/** Has this event's clip retention run out (label days, else default; never while in progress or kept indefinitely)? */
+/** Days an event holds footage after it ended: its label's days, else its rule's (the longest, if several). */
+export function eventKeepDays(rules: readonly EventRule[], e: { label: string; severity: Severity | null }): number {
+  return Math.max(0, ...rulesForSeverity(rules, e.severity).map((r) => r.objects[e.label] ?? r.days));
+}
+
+/** Has this event's clip retention run out (never while in progress or kept indefinitely)? */
 export function eventExpired(
-  e: { label: string; end_time: number | null; retain_indefinitely: boolean },
-  cutoffs: ReturnType<typeof eventRetentionCutoffs>,
+  e: { label: string; severity: Severity | null; end_time: number | null; retain_indefinitely: boolean },
+  rules: readonly EventRule[],
+  now: number,
 ): boolean {
   if (e.retain_indefinitely || e.end_time === null) return false;
-  return e.end_time < (cutoffs.labels[e.label] ?? cutoffs.otherLabels);
+  return e.end_time < now - eventKeepDays(rules, e) * 86_400;
 }

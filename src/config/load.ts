@@ -3,11 +3,22 @@ import { dirname, resolve } from "node:path";
 import * as v from "valibot";
 import { parseDocument } from "yaml";
 import { parsePolygon, type Polygon } from "../motion/mask.ts";
+import type { Retention } from "../domain/retain.ts";
+import { effectiveRetention, shapeOf } from "./retention.ts";
 import { ConfigSchema, type MotionConfig, type ParsedConfig, type RecordConfig } from "./schema.ts";
 import { parseMinFree, type MinFree } from "./size.ts";
 
-/** A camera's effective record settings: the global `record` with the camera's overrides. */
-export type CameraRecord = Omit<RecordConfig, "scan_interval" | "commit_interval" | "expire_interval" | "expire_at">;
+/**
+ * A camera's effective record settings: the global `record` with the camera's overrides, its
+ * retention in camkeep's own terms (rules), whichever of the reference's shapes it came in.
+ */
+export interface CameraRecord extends Retention {
+  enabled: boolean;
+  max_cache_segments: number;
+  cache_timezone: string;
+  /** Seconds activity may lag behind the clock (record.events.max_latency). */
+  max_latency: number;
+}
 
 export interface CameraConfig {
   name: string;
@@ -41,6 +52,8 @@ export interface Config {
   storage: { minFree: MinFree };
   media: ParsedConfig["media"];
   record: RecordConfig;
+  /** The global record block's effective settings: what cameras no longer configured are kept by. */
+  defaults: CameraRecord;
   cameras: Record<string, CameraConfig>;
 }
 
@@ -151,6 +164,7 @@ function resolveConfig(c: ParsedConfig, source: string, baseDir: string): Config
   } catch (e) {
     problems.push(`storage.min_free: ${(e as Error).message}`);
   }
+  problems.push(...shapeProblems(c));
   if (problems.length) throw new ConfigError(source, problems);
 
   const cameras: Record<string, CameraConfig> = {};
@@ -177,6 +191,7 @@ function resolveConfig(c: ParsedConfig, source: string, baseDir: string): Config
     storage: { minFree },
     media: c.media,
     record: c.record,
+    defaults: mergeRecord(c.record, {}),
     cameras,
   };
 }
@@ -196,22 +211,20 @@ function splitListen(listen: string): [string, number] {
 type CameraOverrides = NonNullable<NonNullable<ParsedConfig["cameras"][string]>["record"]>;
 
 function mergeRecord(global: RecordConfig, own: CameraOverrides): CameraRecord {
-  const g = global.events;
-  const e = own.events ?? {};
   return {
     enabled: own.enabled ?? global.enabled,
     max_cache_segments: own.max_cache_segments ?? global.max_cache_segments,
     cache_timezone: own.cache_timezone ?? global.cache_timezone,
-    retain: { ...global.retain, ...own.retain },
-    events: {
-      pre_capture: e.pre_capture ?? g.pre_capture,
-      post_capture: e.post_capture ?? g.post_capture,
-      max_latency: e.max_latency ?? g.max_latency,
-      retain: {
-        default: e.retain?.default ?? g.retain.default,
-        mode: e.retain?.mode ?? g.retain.mode,
-        objects: { ...g.retain.objects, ...e.retain?.objects },
-      },
-    },
+    max_latency: own.events?.max_latency ?? global.events?.max_latency ?? 60,
+    ...effectiveRetention(global, own),
   };
+}
+
+/** Blocks that mix the reference's two shapes, named. */
+function shapeProblems(c: ParsedConfig): string[] {
+  const blocks: [string, CameraOverrides][] = [["record", c.record], ...Object.entries(c.cameras).map(([n, cam]) => [`cameras.${n}.record`, cam?.record ?? {}] as [string, CameraOverrides])];
+  return blocks.flatMap(([path, block]) => {
+    const shape = shapeOf(block, path);
+    return typeof shape === "object" ? [shape.problem] : [];
+  });
 }

@@ -44,7 +44,47 @@ const cronPattern = v.pipe(
   }, 'must be a cron pattern such as "15 3 * * *" (minute hour day month weekday)'),
 );
 
-/** Global `record` settings: every key has a default. */
+/**
+ * The retention keys of a `record` block, in both of the reference NVR's shapes (SPEC 12):
+ * 0.12 (`retain`, `events`) and 0.15–0.17 (`continuous`, `motion`, `alerts`, `detections`).
+ * No defaults here: which keys a block names decides its shape (config/retention.ts), and
+ * the defaults are the shape's. `events.max_latency` is camkeep's own and goes with either.
+ */
+const reviewRetention = v.strictObject({
+  pre_capture: v.optional(seconds(0, 3600)),
+  post_capture: v.optional(seconds(0, 3600)),
+  retain: v.optional(v.strictObject({ days: v.optional(days), mode: v.optional(RetainMode) })),
+});
+const labels = v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(100)));
+const retentionKeys = {
+  retain: v.optional(v.strictObject({ days: v.optional(days), mode: v.optional(RetainMode) })),
+  events: v.optional(
+    v.strictObject({
+      pre_capture: v.optional(seconds(0, 3600)),
+      post_capture: v.optional(seconds(0, 3600)),
+      max_latency: v.optional(seconds(0, 3600)),
+      /** 0.12: labels whose events keep footage (all when absent). */
+      objects: v.optional(labels),
+      /** 0.12: an event keeps footage only once it entered one of these zones. */
+      required_zones: v.optional(labels),
+      retain: v.optional(
+        v.strictObject({
+          default: v.optional(days),
+          mode: v.optional(RetainMode),
+          objects: v.optional(v.record(v.string(), days)),
+        }),
+      ),
+    }),
+  ),
+  continuous: v.optional(v.strictObject({ days: v.optional(days) })),
+  motion: v.optional(v.strictObject({ days: v.optional(days) })),
+  alerts: v.optional(reviewRetention),
+  detections: v.optional(reviewRetention),
+  /** The reference's start-up sync of files and rows: camkeep always reconciles at start; accepted, nothing more to do. */
+  sync_recordings: v.optional(v.boolean()),
+};
+
+/** Global `record` settings. */
 const RecordSchema = v.strictObject({
   enabled: v.optional(v.boolean(), true),
   scan_interval: v.optional(seconds(1, 3600), 5),
@@ -58,29 +98,7 @@ const RecordSchema = v.strictObject({
   expire_interval: v.optional(wholeNumber(1, 10_080), 60),
   /** A cron pattern for expiry instead of the interval, e.g. "15 3 * * *" (03:15 daily, local time). */
   expire_at: v.optional(cronPattern),
-  retain: v.optional(
-    v.strictObject({
-      days: v.optional(days, 0),
-      mode: v.optional(RetainMode, "all"),
-    }),
-    {},
-  ),
-  events: v.optional(
-    v.strictObject({
-      pre_capture: v.optional(seconds(0, 3600), 5),
-      post_capture: v.optional(seconds(0, 3600), 5),
-      max_latency: v.optional(seconds(0, 3600), 60),
-      retain: v.optional(
-        v.strictObject({
-          default: v.optional(days, 10),
-          mode: v.optional(RetainMode, "motion"),
-          objects: v.optional(v.record(v.string(), days), {}),
-        }),
-        {},
-      ),
-    }),
-    {},
-  ),
+  ...retentionKeys,
 });
 
 /** A camera's `record` block: any global key it names overrides the global value. */
@@ -88,24 +106,11 @@ const CameraRecordSchema = v.strictObject({
   enabled: v.optional(v.boolean()),
   max_cache_segments: v.optional(wholeNumber(1, 10_000)),
   cache_timezone: v.optional(timeZone),
-  retain: v.optional(
-    v.strictObject({ days: v.optional(days), mode: v.optional(RetainMode) }),
-  ),
-  events: v.optional(
-    v.strictObject({
-      pre_capture: v.optional(seconds(0, 3600)),
-      post_capture: v.optional(seconds(0, 3600)),
-      max_latency: v.optional(seconds(0, 3600)),
-      retain: v.optional(
-        v.strictObject({
-          default: v.optional(days),
-          mode: v.optional(RetainMode),
-          objects: v.optional(v.record(v.string(), days)),
-        }),
-      ),
-    }),
-  ),
+  /** Accepted as in the reference (global there); camkeep's expiry schedule is global. */
+  expire_interval: v.optional(wholeNumber(1, 10_080)),
+  ...retentionKeys,
 });
+export type RetentionBlock = Partial<v.InferOutput<typeof CameraRecordSchema>>;
 
 /** A mask polygon "x1,y1,x2,y2,..." in relative coordinates; the reason when it is not one. */
 const MaskPolygon = v.pipe(

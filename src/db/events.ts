@@ -1,5 +1,6 @@
 import { and, asc, count, eq, gte, isNull, lt, lte, notInArray, or, type SQL } from "drizzle-orm";
 import type { EventPadding, EventSpan } from "../domain/event.ts";
+import type { RuleEvent, Severity } from "../domain/retain.ts";
 import type { Db } from "./open.ts";
 import { events, type Event } from "./schema.ts";
 
@@ -7,16 +8,19 @@ import { events, type Event } from "./schema.ts";
  * A camera's events with a clip that may hold some of [from, to] once padded by pre/post:
  * what the maintainer judges cache segments by, and what expiry judges stored ones by.
  */
-export function eventsNear(db: Db, camera: string, from: number, to: number, pad: EventPadding): (EventSpan & { label: string })[] {
+export function eventsNear(db: Db, camera: string, from: number, to: number, pad: EventPadding): HoldingEvent[] {
   // Raw and cached by bun:sqlite (query(), not prepare()): expiry asks once per batch per camera.
   return db.$client
-    .query<{ label: string; start_time: number; end_time: number | null; retain_indefinitely: number }, [string, number, number]>(
-      `SELECT label, start_time, end_time, retain_indefinitely FROM events
+    .query<{ label: string; start_time: number; end_time: number | null; retain_indefinitely: number; severity: Severity | null; zones: string }, [string, number, number]>(
+      `SELECT label, start_time, end_time, retain_indefinitely, severity, zones FROM events
        WHERE camera = ? AND has_clip = 1 AND start_time <= ? AND (end_time IS NULL OR end_time >= ?)`,
     )
     .all(camera, to + pad.pre_capture, from - pad.post_capture)
-    .map((e) => ({ ...e, has_clip: true, retain_indefinitely: e.retain_indefinitely === 1 }));
+    .map((e) => ({ ...e, has_clip: true, retain_indefinitely: e.retain_indefinitely === 1, zones: JSON.parse(e.zones) as string[] }));
 }
+
+/** An event as the rules judge footage by it. */
+export type HoldingEvent = EventSpan & RuleEvent;
 
 export function eventById(db: Db, id: string): Event | undefined {
   return db.select().from(events).where(eq(events.id, id)).get();
@@ -63,15 +67,19 @@ export function eventBuckets(db: Db, camera: string, bucketSeconds: number): { b
 
 /**
  * Ends the clip of a camera's events that ended before `cutoff` (SPEC 1.3): those with `label`,
- * or with any label but `otherThan` when label is undefined. Returns how many; dry runs count only.
+ * or with any label but `otherThan` when label is undefined; of `severity` when given (an event
+ * without one counts as an alert). Returns how many; dry runs count only.
  */
-export function expireEvents(db: Db, camera: string, cutoff: number, label: string | undefined, otherThan: string[], dryRun: boolean): number {
+export function expireEvents(
+  db: Db, camera: string, cutoff: number, label: string | undefined, otherThan: string[], severity: Severity | undefined, dryRun: boolean,
+): number {
   const where = and(
     eq(events.camera, camera),
     eq(events.has_clip, true),
     eq(events.retain_indefinitely, false),
     lt(events.end_time, cutoff),
     label !== undefined ? eq(events.label, label) : otherThan.length ? notInArray(events.label, otherThan) : undefined,
+    severity === "alert" ? or(eq(events.severity, "alert"), isNull(events.severity)) : severity ? eq(events.severity, severity) : undefined,
   );
   if (dryRun) return db.select({ n: count() }).from(events).where(where).get()?.n ?? 0;
   return db.update(events).set({ has_clip: false }).where(where).returning({ id: events.id }).all().length;

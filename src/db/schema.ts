@@ -42,6 +42,10 @@ export const events = sqliteTable(
     end_time: real("end_time"),
     has_clip: integer("has_clip", { mode: "boolean" }).notNull().default(true),
     retain_indefinitely: integer("retain_indefinitely", { mode: "boolean" }).notNull().default(false),
+    /** A review item's severity (SPEC 12): alert or detection; none is taken as an alert. */
+    severity: text("severity", { enum: ["alert", "detection"] }),
+    /** Zones the object entered (the reference's required_zones look at them). */
+    zones: text("zones", { mode: "json" }).$type<string[]>().notNull().default([]),
   },
   (t) => [
     index("events_camera_start").on(t.camera, t.start_time),

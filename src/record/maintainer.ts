@@ -1,11 +1,12 @@
 import { mkdirSync, realpathSync, unlinkSync } from "node:fs";
 import type { Config } from "../config/load.ts";
-import { eventsNear } from "../db/events.ts";
+import { eventsNear, type HoldingEvent } from "../db/events.ts";
 import type { Db } from "../db/open.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
 import { logger } from "../log/log.ts";
 import type { MediaEngine, Probe } from "../media/engine.ts";
-import { readyAt, type EventSpan } from "../domain/event.ts";
+import { readyAt } from "../domain/event.ts";
+import { widestPadding } from "../domain/retain.ts";
 import { MAX_SEGMENT_SECONDS } from "../domain/segment.ts";
 import { quarantineFile } from "../storage/quarantine.ts";
 import { indexPlaced, placeSegment, type Placed, type StoreFaults } from "../storage/store.ts";
@@ -161,7 +162,7 @@ export class Maintainer {
     // Round-robin over cameras, each oldest first, so one camera's backlog cannot starve the
     // others; stop after a time budget so a pass stays short and the next one picks up.
     const budgetMs = stopping ? STOP_BUDGET_MS : Math.max(5_000, 2 * this.cfg.record.scan_interval * 1000);
-    const events = new Map<string, EventSpan[]>();
+    const events = new Map<string, HoldingEvent[]>();
     const blocked = new Set<string>();
     const pending = this.pending;
     const running = () => stopping || !this.stopping;
@@ -193,15 +194,15 @@ export class Maintainer {
    * A segment to store is placed in storage and added to `pending`, indexed at the next commit.
    */
   private async handle(
-    file: CacheFile, queue: readonly CacheFile[], events: Map<string, EventSpan[]>, at: { now: number; stopping: boolean }, pending: Pending[],
+    file: CacheFile, queue: readonly CacheFile[], events: Map<string, HoldingEvent[]>, at: { now: number; stopping: boolean }, pending: Pending[],
   ): Promise<Verdict["action"] | "blocked"> {
     const cam = this.cfg.cameras[file.camera]?.record;
     const probe = cam?.enabled ? await this.probe(file) : NOT_PROBED;
     if (probe.kind === "ok") await this.analyseMotion(file, probe.duration, at.now);
-    let camEvents: EventSpan[] = [];
+    let camEvents: HoldingEvent[] = [];
     if (cam?.enabled) {
       const last = queue.at(-1) ?? file;
-      camEvents = events.get(file.camera) ?? eventsNear(this.deps.db, file.camera, file.start, last.start + MAX_SEGMENT_SECONDS, cam.events);
+      camEvents = events.get(file.camera) ?? eventsNear(this.deps.db, file.camera, file.start, last.start + MAX_SEGMENT_SECONDS, widestPadding(cam.events));
       events.set(file.camera, camEvents);
     }
     const verdict = decideSegment(
@@ -210,7 +211,7 @@ export class Maintainer {
         camera: cam,
         events: camEvents,
         activity: this.deps.activity.frames(file.camera),
-        watermark: activityWatermark(this.deps.activity.newestFrameTime(file.camera), at.now, cam?.events.max_latency ?? 0),
+        watermark: activityWatermark(this.deps.activity.newestFrameTime(file.camera), at.now, cam?.max_latency ?? 0),
         now: at.now,
         stopping: at.stopping,
       },
@@ -376,14 +377,14 @@ export class Maintainer {
     for (const [camera, queue] of queues) {
       const cam = this.cfg.cameras[camera]?.record;
       if (!cam) continue; // not configured: its segments are dropped, never a backlog
-      const watermark = activityWatermark(this.deps.activity.newestFrameTime(camera), now, cam.events.max_latency);
+      const watermark = activityWatermark(this.deps.activity.newestFrameTime(camera), now, cam.max_latency);
       const waiting = new Set(queue);
       const files = byCamera.get(camera)!;
       const backlog = files.filter((f, i) => {
         if (!waiting.has(f)) return false;
         const probe = this.probes.get(f.path)?.probe;
         const end = probe?.kind === "ok" ? f.start + probe.duration : files[i + 1]?.start;
-        return end !== undefined && readyAt(end, cam.events) <= watermark;
+        return end !== undefined && readyAt(end, widestPadding(cam.events)) <= watermark;
       }).length;
       const stats = this.stats.camera(camera);
       const limit = cam.max_cache_segments;

@@ -1,6 +1,6 @@
 import type { CameraRecord } from "../config/load.ts";
 import { eventCovers, readyAt, type EventSpan } from "../domain/event.ts";
-import { modePasses, type RetainMode } from "../domain/retain.ts";
+import { modePasses, ruleHolds, widestPadding, type RetainMode, type RuleEvent } from "../domain/retain.ts";
 import { plausibleDuration } from "../domain/segment.ts";
 import type { Probe } from "../media/engine.ts";
 import { segmentStats, type ActivityFrame } from "./activity.ts";
@@ -46,7 +46,7 @@ export interface DecisionContext {
   /** The camera's effective settings; undefined when it is not configured. */
   camera: CameraRecord | undefined;
   /** The camera's events that may overlap the segment, in any order. */
-  events: readonly EventSpan[];
+  events: readonly (EventSpan & RuleEvent)[];
   /** The camera's buffered activity, oldest first. */
   activity: readonly ActivityFrame[];
   /** Newest moment whose activity and events are known (see activityWatermark). */
@@ -66,7 +66,7 @@ export function decideSegment(seg: CacheSegment, ctx: DecisionContext): Verdict 
   if (seg.probe.kind === "failed") return { action: "retry", reason: seg.probe.reason };
   if (seg.probe.kind === "invalid" || !plausibleDuration(seg.probe.duration)) return { action: "drop", reason: "corrupt" };
   const end = seg.start + seg.probe.duration;
-  const until = readyAt(end, cam.events);
+  const until = readyAt(end, widestPadding(cam.events));
   const stats = segmentStats(ctx.activity, seg.start, end);
   // Until the watermark passes, an event starting within pre_capture after the segment (or
   // activity inside it) may still arrive: deciding now could drop footage an event wants.
@@ -76,19 +76,16 @@ export function decideSegment(seg: CacheSegment, ctx: DecisionContext): Verdict 
   }
   const judged = { motion: stats.motion, objects: stats.objects, unjudged: stats.frames === 0 };
 
+  // Every rule that keeps it, and the modes they judged it by.
   const keptBy: KeptBy[] = [];
-  const retainDays = cam.retain.days;
-  if (retainDays > 0 && seg.start >= ctx.now - retainDays * 86_400 && modePasses(cam.retain.mode, judged)) {
-    keptBy.push("continuous");
-  }
-  const overlapsEvent = ctx.events.some((e) => eventCovers(e, seg.start, end, cam.events));
-  if (overlapsEvent && modePasses(cam.events.retain.mode, judged)) keptBy.push("event");
+  const judgedModes: RetainMode[] = [];
+  const continuous = cam.continuous.filter((r) => r.days > 0 && seg.start >= ctx.now - r.days * 86_400 && modePasses(r.mode, judged));
+  if (continuous.length) keptBy.push("continuous");
+  const byEvents = cam.events.filter((r) => modePasses(r.mode, judged) && ctx.events.some((e) => ruleHolds(r, e) && eventCovers(e, seg.start, end, r)));
+  if (byEvents.length) keptBy.push("event");
+  for (const r of [...continuous, ...byEvents]) judgedModes.push(r.mode);
 
   if (!keptBy.length) return { action: "drop", reason: "not_retained" };
-  const judgedModes: RetainMode[] = [
-    ...(keptBy.includes("continuous") ? [cam.retain.mode] : []),
-    ...(keptBy.includes("event") ? [cam.events.retain.mode] : []),
-  ];
   return {
     action: "store",
     end,
