@@ -31,15 +31,22 @@ export function buildArchive(path: string, opts: { cameras?: number; days?: numb
       }
     })();
   }
+  // The quarter-hour rollups of recordings and events, as the migration builds them for an older database.
+  db.run("DELETE FROM recording_buckets");
+  db.run(`INSERT INTO recording_buckets (camera, bucket, segments, duration_ms, bytes, motion, objects, events)
+          SELECT camera, bucket, sum(s), sum(ms), sum(b), sum(m), sum(o), sum(e) FROM (
+            SELECT camera, CAST(start_time / 900 AS INTEGER) * 900 AS bucket, 1 AS s, CAST(round(duration * 1000) AS INTEGER) AS ms, segment_size AS b, motion AS m, objects AS o, 0 AS e FROM recordings
+            UNION ALL SELECT camera, CAST(start_time / 900 AS INTEGER) * 900, 0, 0, 0, 0, 0, 1 FROM events
+          ) GROUP BY 1, 2`);
   db.close();
   return { cameras: names, rows, start, now };
 }
 
 /** Builds the archive in a child process, so the caller's memory figures are its own. */
-export function buildArchiveApart(path: string): { cameras: string[]; rows: number; start: number; now: number } {
-  const p = Bun.spawnSync([process.execPath, import.meta.path, path], { stderr: "inherit" });
+export function buildArchiveApart(path: string, days = 30): { cameras: string[]; rows: number; start: number; now: number } {
+  const p = Bun.spawnSync([process.execPath, import.meta.path, path, String(days)], { stderr: "inherit" });
   if (p.exitCode !== 0) throw new Error("building the archive failed");
   return JSON.parse(p.stdout.toString());
 }
 
-if (import.meta.main) process.stdout.write(JSON.stringify(buildArchive(process.argv[2]!)));
+if (import.meta.main) process.stdout.write(JSON.stringify(buildArchive(process.argv[2]!, { days: Number(process.argv[3] ?? 30) })));

@@ -3,6 +3,7 @@ import { linkSync, mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync }
 import { dirname, join } from "node:path";
 import { startApp, type App } from "../src/app.ts";
 import { recordings } from "../src/db/schema.ts";
+import { insertRecordings } from "../src/db/recordings.ts";
 import { storagePath } from "../src/storage/layout.ts";
 import { claimVolume, VOLUME_MARKER } from "../src/storage/volume.ts";
 import { childCommands, configIn, ffprobeDuration, putSegment, segmentFile, segmentName, tempDir, until } from "./helpers.ts";
@@ -255,7 +256,7 @@ describe("recordings", () => {
       id: `${day + h * 3600}-dstdst`, camera: "dst-cam", path: `/nowhere/${h}.mp4`, start_time: day + h * 3600, end_time: day + h * 3600 + 60,
       duration: 60, motion: 1, objects: 0, segment_size: 1,
     }));
-    app.db.insert(recordings).values(rows).run();
+    insertRecordings(app.db, rows);
     const berlin = await answer(call("/api/cameras/dst-cam/recordings/summary?timezone=Europe/Berlin"));
     expect(berlin.map((d: { day: string }) => d.day)).toEqual(["2026-10-25"]);
     expect(berlin[0].hours.map((h: { hour: number }) => h.hour)).toEqual([0, 1, 2, 2, ...Array.from({ length: 21 }, (_, i) => i + 3)]);
@@ -271,7 +272,7 @@ describe("recordings", () => {
       expect(await res.text()).not.toContain("root:");
     }
     // Even a row whose path was tampered with is not served.
-    app.db.insert(recordings).values({ id: "1.0-evil00", camera: "x", path: "/etc/passwd", start_time: 1, end_time: 2, duration: 1, motion: 0, objects: 0, segment_size: 1 }).run();
+    insertRecordings(app.db, [{ id: "1.0-evil00", camera: "x", path: "/etc/passwd", start_time: 1, end_time: 2, duration: 1, motion: 0, objects: 0, segment_size: 1 }]);
     expect((await call("/api/recordings/1.0-evil00/file")).status).toBe(404);
     expect((await call("/api/recordings/1.0-nosuch/file")).status).toBe(404);
   });
@@ -331,7 +332,7 @@ describe("export", () => {
       linkSync(src, path);
       return { id: `${start}-long00`, camera: "long-cam", path, start_time: start, end_time: start + 2, duration: 2, motion: 0, objects: 0, segment_size: 1 };
     });
-    app.db.insert(recordings).values(rows).run();
+    insertRecordings(app.db, rows);
     // Export ffmpegs that are children of this test process (camkeep runs in it): not machine-wide.
     const exporters = () => childCommands(process.pid).filter((cmd) => cmd.startsWith("ffmpeg") && cmd.includes("concat") && cmd.includes("pipe:0")).length;
     // A real client in another process that reads slowly, then goes away mid-download.

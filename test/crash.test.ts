@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { readdirSync, writeFileSync } from "node:fs";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
-import { BUN, ROOT, ffprobeDuration, putSegment, segmentName, tempDir, until } from "./helpers.ts";
+import { openDb } from "../src/db/open.ts";
+import { BUN, ROOT, ffprobeDuration, putSegment, rollupsAndTruth, segmentName, tempDir, until } from "./helpers.ts";
 
 /**
  * SPEC 8: power can fail at any instant. The keeper is killed with SIGKILL at each step of a
@@ -96,6 +97,10 @@ describe("crash safety (SPEC 8)", () => {
         expect(rows.map((r) => r.start_time)).toEqual(starts); // each kept segment exactly once
         expect(rows.map((r) => r.path).sort()).toEqual(stored); // every row has its file, every file its row
         for (const r of rows) expect(await ffprobeDuration(r.path)).toBeCloseTo(r.duration, 1); // none truncated
+        const after = openDb(join(dir, "data/camkeep.db"));
+        const { rollups, truth } = rollupsAndTruth(after); // the hourly rollups are exact after the crash too
+        after.$client.close();
+        expect(rollups).toEqual(truth);
       });
     }
   }

@@ -6,7 +6,7 @@ import { Cleanup, defaultSchedules } from "../src/cleanup/scheduler.ts";
 import type { Config } from "../src/config/load.ts";
 import { openDb, type Db } from "../src/db/open.ts";
 import { events, recordings } from "../src/db/schema.ts";
-import { deleteRecordingsByRowid, oldestRecordingsPage } from "../src/db/recordings.ts";
+import { deleteRecordingsByRowid, insertRecordings, oldestRecordingsPage } from "../src/db/recordings.ts";
 import { ArchiveTotals } from "../src/db/totals.ts";
 import { ffmpegEngine } from "../src/media/ffmpeg.ts";
 import { StorageGate } from "../src/storage/gate.ts";
@@ -90,7 +90,7 @@ describe("expiry run (SPEC 4)", () => {
   test("removed cameras expire by the global days, in batches", async () => {
     const r = await rig("record: { retain: { days: 3 } }\ncameras:\n  kept: {}\n");
     for (let i = 0; i < 2500; i++) {
-      r.db.insert(recordings).values({ id: `${i}-gone00`, camera: "gone", path: `/nowhere/${i}.mp4`, start_time: NOW - 5 * DAY + i, end_time: NOW - 5 * DAY + i + 1, duration: 1, motion: 0, objects: 0, segment_size: 1 }).run();
+      insertRecordings(r.db, [{ id: `${i}-gone00`, camera: "gone", path: `/nowhere/${i}.mp4`, start_time: NOW - 5 * DAY + i, end_time: NOW - 5 * DAY + i + 1, duration: 1, motion: 0, objects: 0, segment_size: 1 }]);
     }
     await storedSegment(r.db, r.config.recordingsDir, "gone", NOW - 2 * DAY);
     arm(r);
@@ -178,7 +178,7 @@ describe("deletes survive a power cut (SPEC 14)", () => {
     const candidates = oldestRecordingsPage(r.db, { start: -Infinity, id: "" }, 10);
     const flushes: { dir: string; rowsLeft: number; filesLeft: number }[] = [];
     const flush = (dir: string) => flushes.push({ dir, rowsLeft: r.db.select().from(recordings).all().length, filesLeft: made.filter(existsSync).length });
-    const result = deleteRecordingsAndFiles(r.totals, candidates, new Set(), { flush, deleteRows: (gone) => deleteRecordingsByRowid(r.db, gone.map((g) => g.rowid)) });
+    const result = deleteRecordingsAndFiles(r.totals, candidates, new Set(), { flush, deleteRows: (gone) => deleteRecordingsByRowid(r.db, gone) });
     expect(result.rows).toBe(3);
     expect(flushes.map((f) => f.dir).sort()).toEqual([...new Set(made.map((p) => dirname(p)))].sort());
     for (const f of flushes) expect(f).toMatchObject({ rowsLeft: 3, filesLeft: 0 }); // unlinks done, rows not yet gone

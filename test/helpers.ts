@@ -102,7 +102,7 @@ export async function storedSegment(
 ): Promise<string> {
   const { storagePath } = await import("../src/storage/layout.ts");
   const { newId } = await import("../src/domain/id.ts");
-  const { recordings } = await import("../src/db/schema.ts");
+  const { insertRecording } = await import("../src/db/recordings.ts");
   const { linkSync, statSync } = await import("node:fs");
   const { dirname } = await import("node:path");
   const path = storagePath(root, camera, start);
@@ -110,10 +110,10 @@ export async function storedSegment(
   if (opts.copy) copyFileSync(await segmentFile(2), path);
   else linkSync(await segmentFile(2), path);
   if (opts.row !== false) {
-    db.insert(recordings).values({
+    insertRecording(db, {
       id: newId(start), camera, path, start_time: start, end_time: start + 2, duration: 2,
       motion: opts.motion ?? 5, objects: opts.objects ?? 1, segment_size: statSync(path).size, unjudged: opts.unjudged ?? false,
-    }).run();
+    });
   }
   return path;
 }
@@ -154,4 +154,16 @@ export function canMountTmpfs(): boolean {
   if (Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", dir]).exitCode !== 0) return false;
   Bun.spawnSync(["umount", dir]);
   return true;
+}
+
+/**
+ * The rollups as they are, and as a full aggregation of the recordings says they should be:
+ * a test compares the two (they must be equal, whatever happened).
+ */
+export function rollupsAndTruth(db: import("../src/db/open.ts").Db): { rollups: unknown[]; truth: unknown[] } {
+  return {
+    rollups: db.$client.query("SELECT camera, bucket, segments, duration_ms, bytes, motion, objects FROM recording_buckets WHERE segments > 0 ORDER BY camera, bucket").all(),
+    truth: db.$client.query(`SELECT camera, CAST(start_time / 900 AS INTEGER) * 900 AS bucket, count(*) AS segments, sum(CAST(round(duration * 1000) AS INTEGER)) AS duration_ms,
+      sum(segment_size) AS bytes, sum(motion) AS motion, sum(objects) AS objects FROM recordings GROUP BY 1, 2 ORDER BY 1, 2`).all(),
+  };
 }

@@ -34,6 +34,8 @@ describe("database migrations", () => {
     expect(db.$client.query("SELECT count(*) AS n FROM __drizzle_migrations").get()).toEqual({ n: journal.entries.length });
     expect(db.$client.query("SELECT id FROM recordings").all()).toEqual([{ id: "1-abcdef" }]);
     expect(db.$client.query("SELECT name FROM sqlite_master WHERE name = 'health_probe'").get()).toEqual({ name: "health_probe" });
+    // The hourly rollups are built for the footage it already had.
+    expect(db.$client.query("SELECT * FROM recording_buckets").all()).toEqual([{ camera: "cam", bucket: 0, segments: 1, duration_ms: 1000, bytes: 10, motion: 0, objects: 0, events: 0 }]);
     db.$client.close();
   });
   test("a compiled binary run from another folder creates and migrates its database", async () => {
@@ -50,7 +52,7 @@ describe("database migrations", () => {
     expect(await child.exited).toBe(0);
     const db = new Database(dbPath, { readonly: true });
     const tables = db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
-    expect(tables).toEqual([{ name: "__drizzle_migrations" }, { name: "events" }, { name: "health_probe" }, { name: "meta" }, { name: "recordings" }, { name: "sessions" }]);
+    expect(tables).toEqual([{ name: "__drizzle_migrations" }, { name: "events" }, { name: "health_probe" }, { name: "meta" }, { name: "recording_buckets" }, { name: "recordings" }, { name: "sessions" }]);
     db.close();
   });
 });

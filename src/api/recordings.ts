@@ -2,8 +2,8 @@ import { vValidator } from "@hono/valibot-validator";
 import { Hono } from "hono";
 import { existsSync } from "node:fs";
 import { resolve, sep } from "node:path";
-import { eventBuckets } from "../db/events.ts";
-import { BUCKET_SECONDS, recordingBuckets, recordingById, recordingsBetween } from "../db/recordings.ts";
+import { recordingById, recordingsBetween } from "../db/recordings.ts";
+import { summaryBuckets } from "../db/rollups.ts";
 import type { Recording } from "../db/schema.ts";
 import type { ApiDeps } from "./deps.ts";
 import { apiError, onInvalid } from "./errors.ts";
@@ -32,8 +32,7 @@ export function cameraRecordingRoutes({ db }: ApiDeps) {
     })
     .get("/:camera/recordings/summary", vValidator("param", CameraParam, onInvalid), vValidator("query", SummaryQuery, onInvalid), (c) => {
       const { camera } = c.req.valid("param");
-      const events = new Map(eventBuckets(db, camera, BUCKET_SECONDS).map((e) => [e.bucket, e.events]));
-      return c.json(summarizeByLocalHour(recordingBuckets(db, camera), events, c.req.valid("query").timezone));
+      return c.json(summarizeByLocalHour(summaryBuckets(db, camera), c.req.valid("query").timezone));
     });
 }
 

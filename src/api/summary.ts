@@ -1,5 +1,5 @@
-import { wallClock } from "../time/zone.ts";
-import type { Bucket } from "../db/recordings.ts";
+import { offsetLookup } from "../time/zone.ts";
+import type { SummaryBucket } from "../db/rollups.ts";
 
 export interface HourSummary {
   hour: number; // local hour, 0–23
@@ -20,33 +20,36 @@ export interface DaySummary {
  * 25 hours; a zone half an hour off UTC splits each UTC hour between two local hours correctly.
  * Days and hours in time order.
  */
-export function summarizeByLocalHour(buckets: Bucket[], events: Map<number, number>, zone: string): DaySummary[] {
+export function summarizeByLocalHour(buckets: readonly SummaryBucket[], zone: string): DaySummary[] {
   const hours = new Map<number, HourSummary & { day: string }>();
+  const offset = offsetLookup(zone);
+  const dayNames = new Map<number, string>(); // a day's name made once, not per hour
   const add = (bucket: number) => {
-    const wall = wallClock(bucket * 1000, zone) / 1000;
+    const wall = bucket + offset(bucket * 1000) / 1000;
     const intoHour = wall % 3600;
     const start = bucket - intoHour;
     let h = hours.get(start);
     if (!h) {
-      const day = new Date(wall * 1000).toISOString().slice(0, 10);
-      h = { day, hour: Math.floor((wall % 86_400) / 3600), start, duration: 0, motion: 0, objects: 0, events: 0 };
+      const dayNumber = Math.floor(wall / 86_400);
+      let day = dayNames.get(dayNumber);
+      if (day === undefined) dayNames.set(dayNumber, (day = new Date(dayNumber * 86_400_000).toISOString().slice(0, 10)));
+      h = { day, hour: Math.floor((wall - dayNumber * 86_400) / 3600), start, duration: 0, motion: 0, objects: 0, events: 0 };
       hours.set(start, h);
     }
     return h;
   };
-  for (const b of buckets) {
-    const h = add(b.bucket);
-    h.duration += b.duration;
-    h.motion += b.motion;
-    h.objects += b.objects;
+  for (const [bucket, duration, motion, objects, events] of buckets) {
+    const h = add(bucket);
+    h.duration += duration;
+    h.motion += motion;
+    h.objects += objects;
+    h.events += events;
   }
-  for (const [bucket, n] of events) add(bucket).events += n;
 
-  const days = new Map<string, HourSummary[]>();
-  for (const { day, ...h } of [...hours.values()].sort((a, b) => a.start - b.start)) {
-    const list = days.get(day) ?? [];
-    list.push({ ...h, duration: Math.round(h.duration * 1000) / 1000 });
-    days.set(day, list);
+  const days: DaySummary[] = [];
+  for (const h of hours.values()) { // buckets come oldest first, so hours do too
+    if (days.at(-1)?.day !== h.day) days.push({ day: h.day, hours: [] });
+    days.at(-1)!.hours.push({ hour: h.hour, start: h.start, duration: Math.round(h.duration * 1000) / 1000, motion: h.motion, objects: h.objects, events: h.events });
   }
-  return [...days].map(([day, hours]) => ({ day, hours }));
+  return days;
 }

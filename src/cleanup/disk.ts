@@ -74,7 +74,7 @@ export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
       after = { start: last.start_time, id: last.id };
       const keep = spareNothing ? () => false : protectedBy(config, indefiniteEvents(db, page[0]!.start_time - 3600, last.end_time + 3600));
       const doomed = pickForSpace(page, threshold - report.freeAfter, keep);
-      const result = deleteRecordingsAndFiles(totals, doomed, touched, { deleteRows: (gone) => deleteRecordingsByRowid(db, gone.map((r) => r.rowid)) });
+      const result = deleteRecordingsAndFiles(totals, doomed, touched, { deleteRows: (gone) => deleteRecordingsByRowid(db, gone) });
       report.deleted += result.rows;
       report.freedBytes += result.freedBytes;
       report.freeAfter = deps.free();

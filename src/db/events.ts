@@ -2,6 +2,7 @@ import { and, asc, count, eq, gte, isNull, lt, lte, notInArray, or, type SQL } f
 import type { EventPadding, EventSpan } from "../domain/event.ts";
 import type { RuleEvent, Severity } from "../domain/retain.ts";
 import type { Db } from "./open.ts";
+import { countEvent } from "./rollups.ts";
 import { events, type Event } from "./schema.ts";
 
 /**
@@ -26,9 +27,13 @@ export function eventById(db: Db, id: string): Event | undefined {
   return db.select().from(events).where(eq(events.id, id)).get();
 }
 
-/** Inserts an event; false when its id is taken. */
+/** Inserts an event (and counts it in its quarter hour, same transaction); false when its id is taken. */
 export function insertEvent(db: Db, e: Event): boolean {
-  return db.insert(events).values(e).onConflictDoNothing().returning({ id: events.id }).get() !== undefined;
+  return db.$client.transaction(() => {
+    const created = db.insert(events).values(e).onConflictDoNothing().returning({ id: events.id }).get() !== undefined;
+    if (created) countEvent(db, e.camera, e.start_time, 1);
+    return created;
+  })();
 }
 
 export function updateEvent(db: Db, id: string, changes: Partial<Omit<Event, "id" | "camera">>): void {
@@ -36,7 +41,11 @@ export function updateEvent(db: Db, id: string, changes: Partial<Omit<Event, "id
 }
 
 export function deleteEvent(db: Db, id: string): boolean {
-  return db.delete(events).where(eq(events.id, id)).returning({ id: events.id }).get() !== undefined;
+  return db.$client.transaction(() => {
+    const gone = db.delete(events).where(eq(events.id, id)).returning({ camera: events.camera, start_time: events.start_time }).get();
+    if (gone) countEvent(db, gone.camera, gone.start_time, -1);
+    return gone !== undefined;
+  })();
 }
 
 export interface EventFilter {
@@ -55,14 +64,6 @@ export function listEvents(db: Db, f: EventFilter): Event[] {
   if (f.before !== undefined) where.push(lte(events.start_time, f.before));
   if (f.after !== undefined) where.push(or(isNull(events.end_time), gte(events.end_time, f.after))!);
   return db.select().from(events).where(and(...where)).orderBy(asc(events.start_time)).limit(f.limit).all();
-}
-
-/** A camera's event count per bucket of start time (`bucketSeconds` long). */
-export function eventBuckets(db: Db, camera: string, bucketSeconds: number): { bucket: number; events: number }[] {
-  return db.$client
-    .query(`SELECT CAST(start_time / ${bucketSeconds} AS INTEGER) * ${bucketSeconds} AS bucket, count(*) AS events
-            FROM events WHERE camera = ? GROUP BY 1`)
-    .all(camera) as { bucket: number; events: number }[];
 }
 
 /**

@@ -7,6 +7,7 @@ import m0003 from "../../drizzle/0003_storage_identity.sql" with { type: "text" 
 import m0004 from "../../drizzle/0004_drop_unused_end_index.sql" with { type: "text" };
 import m0005 from "../../drizzle/0005_sessions.sql" with { type: "text" };
 import m0006 from "../../drizzle/0006_event_severity_zones.sql" with { type: "text" };
+import m0007 from "../../drizzle/0007_recording_buckets.sql" with { type: "text" };
 
 /**
  * drizzle-kit's migrations, embedded so a compiled binary run from any folder can create and
@@ -22,6 +23,7 @@ const SQL: Record<string, string> = {
   "0004_drop_unused_end_index": m0004,
   "0005_sessions": m0005,
   "0006_event_severity_zones": m0006,
+  "0007_recording_buckets": m0007,
 };
 
 export interface MigrationMeta {

@@ -1,6 +1,7 @@
 import { and, count, desc, eq, gte, lt, lte, max, min, sql } from "drizzle-orm";
 import { MAX_SEGMENT_SECONDS } from "../domain/segment.ts";
 import type { Db } from "./open.ts";
+import { applyToRollups, type RollupRow } from "./rollups.ts";
 import { recordings, type NewRecording, type Recording } from "./schema.ts";
 
 export function recordingByPath(db: Db, path: string): Recording | undefined {
@@ -8,7 +9,7 @@ export function recordingByPath(db: Db, path: string): Recording | undefined {
 }
 
 export function insertRecording(db: Db, row: NewRecording): void {
-  db.insert(recordings).values(row).run();
+  insertRecordings(db, [row]);
 }
 
 /** Inserts rows in one transaction: one commit (one flush) for all of them. */
@@ -16,6 +17,7 @@ export function insertRecordings(db: Db, rows: readonly NewRecording[]): void {
   const CHUNK = 500; // 10 columns a row: well under SQLite's limit on bound variables
   db.transaction((tx) => {
     for (let i = 0; i < rows.length; i += CHUNK) tx.insert(recordings).values(rows.slice(i, i + CHUNK)).run();
+    applyToRollups(db, rows, 1);
   });
 }
 
@@ -43,8 +45,12 @@ export function recordingPathsAfter(db: Db, afterPath: string, limit: number): P
 
 /** Deletes rows by id, in batches bound by one JSON parameter each (SQLite limits variables). */
 export function deleteRecordings(db: Db, ids: readonly string[], batch = 10_000): void {
-  const del = db.$client.prepare("DELETE FROM recordings WHERE id IN (SELECT value FROM json_each(?))");
-  for (let i = 0; i < ids.length; i += batch) del.run(JSON.stringify(ids.slice(i, i + batch)));
+  const del = db.$client.query<RollupRow, [string]>(
+    "DELETE FROM recordings WHERE id IN (SELECT value FROM json_each(?)) RETURNING camera, start_time, duration, segment_size, motion, objects",
+  );
+  for (let i = 0; i < ids.length; i += batch) {
+    db.$client.transaction(() => applyToRollups(db, del.all(JSON.stringify(ids.slice(i, i + batch))), -1))();
+  }
 }
 
 /** Recordings of a camera overlapping [after, before], by start. Uses the camera+start index. */
@@ -81,23 +87,6 @@ export function recentBandwidth(db: Db, camera: string, n = 100): number {
   return r.seconds ? (r.bytes ?? 0) / r.seconds : 0;
 }
 
-/** Quarter-hour buckets: every real time zone's offset is a whole number of them. */
-export const BUCKET_SECONDS = 900;
-
-export interface Bucket {
-  bucket: number; // start, epoch seconds
-  duration: number;
-  motion: number;
-  objects: number;
-}
-
-/** A camera's footage summed per quarter hour of start time. */
-export function recordingBuckets(db: Db, camera: string): Bucket[] {
-  return db.$client
-    .query(`SELECT CAST(start_time / ${BUCKET_SECONDS} AS INTEGER) * ${BUCKET_SECONDS} AS bucket, sum(duration) AS duration,
-            sum(motion) AS motion, sum(objects) AS objects FROM recordings WHERE camera = ? GROUP BY 1 ORDER BY 1`)
-    .all(camera) as Bucket[];
-}
 
 /** A camera's newest recording (the camera+start index's last entry). */
 export function newestRecording(db: Db, camera: string): Recording | undefined {
@@ -125,24 +114,33 @@ const candidateColumns = {
  * (its storage path is made from the start). Call it in the transaction that read the page,
  * so that no row can have come between.
  */
-export function deleteCameraRuns<T extends { start_time: number }>(db: Db, camera: string, page: readonly T[], gone: ReadonlySet<T>): void {
+export function deleteCameraRuns<T extends RollupRow>(db: Db, camera: string, page: readonly T[], gone: ReadonlySet<T>): void {
   const del = db.$client.query("DELETE FROM recordings WHERE camera = ? AND start_time >= ? AND start_time <= ?");
-  for (let i = 0; i < page.length; ) {
-    if (!gone.has(page[i]!)) { i++; continue; }
-    let j = i;
-    while (j + 1 < page.length && gone.has(page[j + 1]!)) j++;
-    del.run(camera, page[i]!.start_time, page[j]!.start_time);
-    i = j + 1;
-  }
+  db.$client.transaction(() => {
+    for (let i = 0; i < page.length; ) {
+      if (!gone.has(page[i]!)) { i++; continue; }
+      let j = i;
+      while (j + 1 < page.length && gone.has(page[j + 1]!)) j++;
+      del.run(camera, page[i]!.start_time, page[j]!.start_time);
+      i = j + 1;
+    }
+    applyToRollups(db, [...gone], -1);
+  })();
 }
 
 /** A row as expiry judges and deletes it (by ranges of start times: no id needed). */
 export type ExpiryPageRow = Omit<ExpiryCandidate, "id" | "rowid">;
 
 /** Deletes rows by rowid, in batches bound by one JSON parameter each: no index lookup per id. */
-export function deleteRecordingsByRowid(db: Db, rowids: readonly number[], batch = 10_000): void {
+export function deleteRecordingsByRowid(db: Db, rows: readonly (RollupRow & { rowid: number })[], batch = 10_000): void {
   const del = db.$client.prepare("DELETE FROM recordings WHERE rowid IN (SELECT value FROM json_each(?))");
-  for (let i = 0; i < rowids.length; i += batch) del.run(JSON.stringify(rowids.slice(i, i + batch)));
+  for (let i = 0; i < rows.length; i += batch) {
+    const some = rows.slice(i, i + batch);
+    db.$client.transaction(() => {
+      del.run(JSON.stringify(some.map((r) => r.rowid)));
+      applyToRollups(db, some, -1);
+    })();
+  }
 }
 
 /**

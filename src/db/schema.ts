@@ -1,4 +1,4 @@
-import { index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /**
  * One row per stored segment. Invariant (SPEC 8): a row exists only for a complete file at
@@ -86,3 +86,26 @@ export const sessions = sqliteTable("sessions", {
   client: text("client").notNull(),
   agent: text("agent").notNull(),
 });
+
+/**
+ * A camera's footage summed per quarter hour of segment start (UTC), and its events per quarter
+ * hour of their start: what the summary reads instead of every segment and event. Kept in the same transaction as every insert and
+ * delete of recordings (db/rollups.ts), so it is exact. Quarter hours because every real time
+ * zone's offset is a whole number of them: local hours, DST days and Asia/Kolkata included,
+ * are exact sums of buckets. Durations in milliseconds, so sums never drift.
+ */
+export const recordingBuckets = sqliteTable(
+  "recording_buckets",
+  {
+    camera: text("camera").notNull(),
+    bucket: integer("bucket").notNull(),
+    segments: integer("segments").notNull(),
+    duration_ms: integer("duration_ms").notNull(),
+    bytes: integer("bytes").notNull(),
+    motion: integer("motion").notNull(),
+    objects: integer("objects").notNull(),
+    /** Events starting in the quarter hour (an event's camera and start never change). */
+    events: integer("events").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.camera, t.bucket] })],
+);

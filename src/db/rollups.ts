@@ -1,0 +1,69 @@
+import type { Db } from "./open.ts";
+
+/**
+ * The per-camera quarter-hour rollups of recordings and events (table recording_buckets).
+ * Every function that inserts or deletes recordings calls applyToRollups() in the same
+ * transaction, and every insert or delete of an event countEvent(), so the rollups are exact
+ * whatever crashes: a transaction lands whole or not at all.
+ */
+
+/** Quarter hours: every real time zone's offset is a whole number of them. */
+export const BUCKET_SECONDS = 900;
+
+/** What a rollup needs of a recording. */
+export interface RollupRow {
+  camera: string;
+  start_time: number;
+  duration: number;
+  segment_size: number;
+  motion: number;
+  objects: number;
+}
+
+export const bucketOf = (start: number) => Math.floor(start / BUCKET_SECONDS) * BUCKET_SECONDS;
+
+/** Adds (+1) or takes away (−1) recordings from their buckets; a bucket left with none goes. */
+export function applyToRollups(db: Db, rows: readonly RollupRow[], sign: 1 | -1): void {
+  if (!rows.length) return;
+  const groups = new Map<string, { camera: string; bucket: number; segments: number; ms: number; bytes: number; motion: number; objects: number }>();
+  for (const r of rows) {
+    const bucket = bucketOf(r.start_time);
+    const key = `${r.camera}\0${bucket}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { camera: r.camera, bucket, segments: 0, ms: 0, bytes: 0, motion: 0, objects: 0 }));
+    g.segments++;
+    g.ms += Math.round(r.duration * 1000);
+    g.bytes += r.segment_size;
+    g.motion += r.motion;
+    g.objects += r.objects;
+  }
+  const upsert = db.$client.query(
+    `INSERT INTO recording_buckets (camera, bucket, segments, duration_ms, bytes, motion, objects) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (camera, bucket) DO UPDATE SET segments = segments + excluded.segments, duration_ms = duration_ms + excluded.duration_ms,
+       bytes = bytes + excluded.bytes, motion = motion + excluded.motion, objects = objects + excluded.objects`,
+  );
+  const emptied = db.$client.query("DELETE FROM recording_buckets WHERE camera = ? AND bucket = ? AND segments <= 0 AND events <= 0");
+  for (const g of groups.values()) {
+    upsert.run(g.camera, g.bucket, sign * g.segments, sign * g.ms, sign * g.bytes, sign * g.motion, sign * g.objects);
+    if (sign < 0) emptied.run(g.camera, g.bucket);
+  }
+}
+
+/** A quarter hour of a camera: [start (epoch s), seconds of footage, motion, objects, events]. */
+export type SummaryBucket = [bucket: number, duration: number, motion: number, objects: number, events: number];
+
+/** A camera's footage and events per quarter hour, from the rollups (not from every segment and event), oldest first. */
+export function summaryBuckets(db: Db, camera: string): SummaryBucket[] {
+  return db.$client
+    .query<Record<string, number>, [string]>("SELECT bucket, duration_ms / 1000.0, motion, objects, events FROM recording_buckets WHERE camera = ? ORDER BY bucket")
+    .values(camera) as unknown as SummaryBucket[];
+}
+
+/** Counts an event in (+1) or out of (−1) its quarter hour; a bucket left with nothing goes. */
+export function countEvent(db: Db, camera: string, start: number, by: 1 | -1): void {
+  const bucket = bucketOf(start);
+  db.$client
+    .query("INSERT INTO recording_buckets (camera, bucket, segments, duration_ms, bytes, motion, objects, events) VALUES (?, ?, 0, 0, 0, 0, 0, ?) ON CONFLICT (camera, bucket) DO UPDATE SET events = events + excluded.events")
+    .run(camera, bucket, by);
+  if (by < 0) db.$client.query("DELETE FROM recording_buckets WHERE camera = ? AND bucket = ? AND segments <= 0 AND events <= 0").run(camera, bucket);
+}
