@@ -244,6 +244,12 @@ describe("recordings", () => {
     expect(some.map((r: { start_time: number }) => r.start_time)).toEqual([T0 + 2, T0 + 4, T0 + 6]);
     expect((await call(`/api/cameras/front-door/recordings?after=10&before=5`)).status).toBe(400);
   });
+  test("quarter hours of a range, from the rollups (what the page's day view reads)", async () => {
+    const buckets = await answer(call(`/api/cameras/front-door/recordings/buckets?after=${T0 - 3600}&before=${T0 + 3600}`));
+    expect(buckets.reduce((n: number, b: { segments: number }) => n + b.segments, 0)).toBe(SEGMENTS);
+    expect(buckets.every((b: { bucket: number }) => b.bucket % 900 === 0)).toBe(true);
+    expect((await call(`/api/cameras/front-door/recordings/buckets?after=${T0}&before=${T0 - 1}`)).status).toBe(400);
+  });
   test("summary per local day and hour", async () => {
     const days = await answer(call("/api/cameras/front-door/recordings/summary?timezone=UTC"));
     const hours = days.flatMap((d: { hours: { duration: number }[] }) => d.hours);

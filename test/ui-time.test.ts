@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { dayBounds, fraction, hourMarks, localDay, motionPerMinute, spans } from "../src/ui/time.ts";
+import { bucketSpans, dayBounds, fraction, hourMarks, localDay, motionPerMinute } from "../src/ui/time.ts";
 
 /** The page's day math, in a zone with DST (Bun follows TZ changes at run time). */
 const saved = process.env.TZ;
@@ -33,7 +33,7 @@ describe("page time math", () => {
     const day = dayBounds("2026-07-01");
     expect(fraction(day, day.start + 43_200)).toBe(0.5);
     expect(fraction(day, day.start - 5)).toBe(0);
-    expect(spans([{ start_time: 0, end_time: 10 }, { start_time: 10.5, end_time: 20 }, { start_time: 40, end_time: 50 }])).toEqual([{ start: 0, end: 20 }, { start: 40, end: 50 }]);
+    expect(bucketSpans([{ bucket: 0, segments: 3 }, { bucket: 900, segments: 1 }, { bucket: 1800, segments: 0 }, { bucket: 2700, segments: 2 }])).toEqual([{ start: 0, end: 1800 }, { start: 2700, end: 3600 }]);
   });
   test("motion per minute: each segment's motion spread over the minutes it covers, intensity against the busiest", () => {
     const m0 = 1_790_000_040; // a whole minute

@@ -96,16 +96,16 @@ describe("the page", () => {
   test("the day timeline draws the stored span, motion and events", async () => {
     await page.goto(`${app.url}/#/camera/front-door/${local(T0, "day")}`);
     await page.waitForSelector(".timeline .span");
+    // The day comes from the quarter-hour rollups (no segment list): the footage's quarter hours, merged.
     const spans = await page.$$eval(".span", (els) => els.map((e) => [Number(e.getAttribute("data-start")), Number(e.getAttribute("data-end"))]));
-    expect(spans).toHaveLength(1); // six touching segments are one span
-    expect(spans[0]![0]).toBe(T0);
-    expect(spans[0]![1]).toBeCloseTo(T0 + SEGMENTS * 2, 0);
-    // Motion as intensity per minute, from the motion camkeep judged in each stored segment.
+    const first = Math.floor(T0 / 900) * 900, last = Math.floor((T0 + SEGMENTS * 2 - 2) / 900) * 900;
+    expect(spans).toEqual([[first, last + 900]]);
+    // Motion per quarter hour, from the motion camkeep judged in each stored segment.
     const rows = app.db.select().from(recordings).all();
     expect(rows.every((r) => r.motion > 0 && !r.unjudged)).toBe(true);
-    const minutes = await page.$$eval(".motion", (els) => els.map((e) => Number(e.getAttribute("data-minute"))));
-    expect(minutes).toEqual(motionPerMinute(rows).map((m) => m.minute));
-    expect(minutes.length).toBeGreaterThanOrEqual(1);
+    const quarters = await page.$$eval(".motion.quarter", (els) => els.map((e) => Number(e.getAttribute("data-quarter"))));
+    expect(quarters).toEqual([...new Set(rows.map((r) => Math.floor(r.start_time / 900) * 900))].sort());
+    expect(await page.$$eval(".motion.minute", (els) => els.length)).toBe(0); // minute by minute only for the hour being played
     expect(await page.$$eval(".event", (els) => els.map((e) => [e.getAttribute("data-event"), e.classList.contains("kept")]))).toEqual([["person-1", false], ["car-1", true]]);
     expect(await page.$eval("#day", (s) => (s as HTMLSelectElement).value)).toBe(local(T0, "day"));
     expect(await page.$$eval(".ticks span", (els) => els.length)).toBeGreaterThanOrEqual(23);
@@ -122,6 +122,10 @@ describe("the page", () => {
     await page.waitForFunction((id) => (document.querySelector("video") as HTMLVideoElement).dataset.recording !== id && (document.querySelector("video") as HTMLVideoElement).currentTime > 0.2, first, { timeout: 15_000 });
     expect(await page.textContent(".now")).toContain("front-door");
     expect(await page.isVisible(".playhead")).toBe(true);
+    // The hour being played: its segments loaded, its motion shown minute by minute.
+    const rows = app.db.select().from(recordings).all();
+    const minutes = await page.$$eval(".motion.minute", (els) => els.map((e) => Number(e.getAttribute("data-minute"))));
+    expect(minutes).toEqual(motionPerMinute(rows).map((m) => m.minute));
     await shot("camera-desktop");
     await page.setViewportSize({ width: 390, height: 844 });
     await shot("camera-phone");

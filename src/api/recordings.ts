@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { existsSync } from "node:fs";
 import { resolve, sep } from "node:path";
 import { recordingById, recordingsBetween } from "../db/recordings.ts";
-import { summaryBuckets } from "../db/rollups.ts";
+import { bucketsBetween, summaryBuckets } from "../db/rollups.ts";
 import type { Recording } from "../db/schema.ts";
 import type { ApiDeps } from "./deps.ts";
 import { apiError, onInvalid } from "./errors.ts";
@@ -33,6 +33,13 @@ export function cameraRecordingRoutes({ db }: ApiDeps) {
     .get("/:camera/recordings/summary", vValidator("param", CameraParam, onInvalid), vValidator("query", SummaryQuery, onInvalid), (c) => {
       const { camera } = c.req.valid("param");
       return c.json(summarizeByLocalHour(summaryBuckets(db, camera), c.req.valid("query").timezone));
+    })
+    // The page's day view: quarter hours from the rollups, never the day's segments.
+    .get("/:camera/recordings/buckets", vValidator("param", CameraParam, onInvalid), vValidator("query", RangeQuery, onInvalid), (c) => {
+      const { camera } = c.req.valid("param");
+      const { after = 0, before = Number.MAX_SAFE_INTEGER } = c.req.valid("query");
+      if (before < after) return apiError(c, 400, "invalid request", { before: "must not be before after" });
+      return c.json(bucketsBetween(db, camera, after, before));
     });
 }
 

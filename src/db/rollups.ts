@@ -7,8 +7,7 @@ import type { Db } from "./open.ts";
  * whatever crashes: a transaction lands whole or not at all.
  */
 
-/** Quarter hours: every real time zone's offset is a whole number of them. */
-export const BUCKET_SECONDS = 900;
+import { BUCKET_SECONDS, bucketOf } from "../domain/buckets.ts";
 
 /** What a rollup needs of a recording. */
 export interface RollupRow {
@@ -20,17 +19,17 @@ export interface RollupRow {
   objects: number;
 }
 
-export const bucketOf = (start: number) => Math.floor(start / BUCKET_SECONDS) * BUCKET_SECONDS;
 
 /** Adds (+1) or takes away (−1) recordings from their buckets; a bucket left with none goes. */
 export function applyToRollups(db: Db, rows: readonly RollupRow[], sign: 1 | -1): void {
   if (!rows.length) return;
-  const groups = new Map<string, { camera: string; bucket: number; segments: number; ms: number; bytes: number; motion: number; objects: number }>();
+  // Rows mostly come in time order per camera: runs of one bucket are summed here, and a
+  // bucket met again later is simply upserted again (expiry passes millions of rows).
+  const groups: { camera: string; bucket: number; segments: number; ms: number; bytes: number; motion: number; objects: number }[] = [];
+  let g: (typeof groups)[number] | undefined;
   for (const r of rows) {
     const bucket = bucketOf(r.start_time);
-    const key = `${r.camera}\0${bucket}`;
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { camera: r.camera, bucket, segments: 0, ms: 0, bytes: 0, motion: 0, objects: 0 }));
+    if (!g || g.bucket !== bucket || g.camera !== r.camera) groups.push((g = { camera: r.camera, bucket, segments: 0, ms: 0, bytes: 0, motion: 0, objects: 0 }));
     g.segments++;
     g.ms += Math.round(r.duration * 1000);
     g.bytes += r.segment_size;
@@ -43,7 +42,7 @@ export function applyToRollups(db: Db, rows: readonly RollupRow[], sign: 1 | -1)
        bytes = bytes + excluded.bytes, motion = motion + excluded.motion, objects = objects + excluded.objects`,
   );
   const emptied = db.$client.query("DELETE FROM recording_buckets WHERE camera = ? AND bucket = ? AND segments <= 0 AND events <= 0");
-  for (const g of groups.values()) {
+  for (const g of groups) {
     upsert.run(g.camera, g.bucket, sign * g.segments, sign * g.ms, sign * g.bytes, sign * g.motion, sign * g.objects);
     if (sign < 0) emptied.run(g.camera, g.bucket);
   }
@@ -57,6 +56,16 @@ export function summaryBuckets(db: Db, camera: string): SummaryBucket[] {
   return db.$client
     .query<Record<string, number>, [string]>("SELECT bucket, duration_ms / 1000.0, motion, objects, events FROM recording_buckets WHERE camera = ? ORDER BY bucket")
     .values(camera) as unknown as SummaryBucket[];
+}
+
+/** A camera's quarter hours overlapping [after, before], oldest first, with what they hold. */
+export function bucketsBetween(db: Db, camera: string, after: number, before: number) {
+  return db.$client
+    .query<{ bucket: number; segments: number; duration: number; motion: number; objects: number; events: number }, [string, number, number]>(
+      `SELECT bucket, segments, duration_ms / 1000.0 AS duration, motion, objects, events FROM recording_buckets
+       WHERE camera = ? AND bucket > ? AND bucket <= ? ORDER BY bucket`,
+    )
+    .all(camera, after - BUCKET_SECONDS, before);
 }
 
 /** Counts an event in (+1) or out of (−1) its quarter hour; a bucket left with nothing goes. */

@@ -12,6 +12,7 @@ const client = hc<CamkeepApi>(location.origin, { init: { credentials: "same-orig
 export type Status = InferResponseType<typeof client.api.status.$get, 200>;
 export type CameraStatus = Status["cameras"][string];
 export type Recording = InferResponseType<(typeof client.api.cameras)[":camera"]["recordings"]["$get"], 200>[number];
+export type Bucket = InferResponseType<(typeof client.api.cameras)[":camera"]["recordings"]["buckets"]["$get"], 200>[number];
 export type CamEvent = InferResponseType<typeof client.api.events.$get, 200>[number];
 
 export class Unauthorized extends Error {}
@@ -34,6 +35,8 @@ export const api = {
   status: () => call(client.api.status.$get()),
   days: (camera: string, timezone: string) =>
     call(client.api.cameras[":camera"].recordings.summary.$get({ param: { camera }, query: { timezone } })),
+  buckets: (camera: string, after: number, before: number) =>
+    call(client.api.cameras[":camera"].recordings.buckets.$get({ param: { camera }, query: { after: String(after), before: String(before) } })),
   recordings: (camera: string, after: number, before: number) =>
     call(client.api.cameras[":camera"].recordings.$get({ param: { camera }, query: { after: String(after), before: String(before) } })),
   events: (camera: string, after: number, before: number) =>

@@ -1,5 +1,5 @@
-import { api, Unauthorized, type CamEvent, type CameraStatus, type Recording, type Status } from "./api.ts";
-import { age, bytes, clock, dayBounds, fraction, fromInput, hourMarks, localDay, motionPerMinute, spans, toInput } from "./time.ts";
+import { api, Unauthorized, type Bucket, type CamEvent, type CameraStatus, type Recording, type Status } from "./api.ts";
+import { age, BUCKET_SECONDS, bucketSpans, bytes, clock, dayBounds, fraction, fromInput, hourMarks, localDay, motionPerMinute, toInput } from "./time.ts";
 
 /**
  * camkeep's page: an overview of cameras and storage, and per camera a day timeline to play
@@ -111,7 +111,8 @@ async function renderCamera(status: Status, camera: string, requestedDay?: strin
     return;
   }
   const bounds = dayBounds(day);
-  const [recordings, events] = await Promise.all([api.recordings(camera, bounds.start, bounds.end), api.events(camera, bounds.start, bounds.end)]);
+  // The day from its quarter-hour rollups; segments only for the hour being played.
+  const [buckets, events] = await Promise.all([api.buckets(camera, bounds.start, bounds.end), api.events(camera, bounds.start, bounds.end)]);
 
   const picker = h("select", { id: "day", "aria-label": "day" }, ...days.map((d) => h("option", { value: d, selected: d === day }, d)));
   picker.addEventListener("change", () => (location.hash = `#/camera/${encodeURIComponent(camera)}/${picker.value}`));
@@ -122,8 +123,8 @@ async function renderCamera(status: Status, camera: string, requestedDay?: strin
     return b;
   };
 
-  const player = new Player(camera, recordings);
-  const timeline = new Timeline(bounds, recordings, events, player);
+  const player = new Player(camera, bounds);
+  const timeline = new Timeline(bounds, buckets, events, player);
   const exporter = exportPanel(camera, bounds, timeline);
   app.replaceChildren(
     header(status),
@@ -139,20 +140,26 @@ async function renderCamera(status: Status, camera: string, requestedDay?: strin
   );
 }
 
-/** Plays the day's segments one after another from any moment. */
+/**
+ * Plays the day's footage one segment after another from any moment. It loads the segments
+ * of an hour at a time, the hour being played, and the next hour when it gets there.
+ */
 class Player {
   readonly video = h("video", { controls: true, playsinline: true, preload: "metadata", muted: true });
   readonly label = h("p.now", { "aria-live": "polite" }, "Click the timeline to play.");
   readonly el = h("section.player", {}, this.video, this.label);
+  private segments: Recording[] = [];
   private index = -1;
   onTime: (t: number) => void = () => {};
+  /** Called with the segments of each hour loaded (the timeline shows their motion minute by minute). */
+  onSegments: (segments: Recording[]) => void = () => {};
 
   constructor(
     private readonly camera: string,
-    private readonly segments: Recording[],
+    private readonly day: { start: number; end: number },
   ) {
     this.video.muted = true; // autoplay works everywhere when muted; the controls unmute
-    this.video.addEventListener("ended", () => this.load(this.index + 1, 0));
+    this.video.addEventListener("ended", () => void this.next());
     this.video.addEventListener("timeupdate", () => {
       const seg = this.segments[this.index];
       if (!seg) return;
@@ -162,21 +169,38 @@ class Player {
     });
   }
 
-  playAt(t: number): void {
+  async playAt(t: number): Promise<void> {
+    const from = Math.max(this.day.start, t);
+    this.segments = await this.hourFrom(from);
     const i = this.segments.findIndex((s) => s.end_time > t);
-    if (i < 0) {
-      this.label.textContent = "No footage after that moment on this day.";
-      return;
-    }
+    if (i < 0) return void (this.label.textContent = "No footage after that moment on this day.");
     this.load(i, Math.max(0, t - this.segments[i]!.start_time));
   }
 
-  private load(i: number, offset: number): void {
-    const seg = this.segments[i];
-    if (!seg) {
-      this.label.textContent = "End of the day's footage.";
-      return;
+  /** The segments from `t` to the end of its hour (or, with none there, of the next hours that have some). */
+  private async hourFrom(t: number): Promise<Recording[]> {
+    for (let from = t; from < this.day.end; from = Math.floor(from / 3600) * 3600 + 3600) {
+      const until = Math.min(this.day.end, Math.floor(from / 3600) * 3600 + 3600);
+      const found = (await api.recordings(this.camera, from, until)).filter((s) => s.end_time > from);
+      if (found.length) {
+        this.onSegments(found);
+        return found;
+      }
     }
+    return [];
+  }
+
+  private async next(): Promise<void> {
+    if (this.index + 1 < this.segments.length) return this.load(this.index + 1, 0);
+    const last = this.segments[this.index];
+    const more = last ? (await this.hourFrom(last.end_time)).filter((s) => s.start_time >= last.start_time + 0.001) : [];
+    if (!more.length) return void (this.label.textContent = "End of the day's footage.");
+    this.segments = more;
+    this.load(0, 0);
+  }
+
+  private load(i: number, offset: number): void {
+    const seg = this.segments[i]!;
     this.index = i;
     this.video.dataset.recording = seg.id;
     this.video.src = api.fileUrl(seg.id);
@@ -198,22 +222,27 @@ class Timeline {
 
   constructor(
     private readonly day: { start: number; end: number },
-    recordings: Recording[],
+    buckets: Bucket[],
     events: CamEvent[],
     player: Player,
   ) {
     const at = (t: number) => `${(fraction(day, t) * 100).toFixed(3)}%`;
     const width = (a: number, b: number) => `${((fraction(day, b) - fraction(day, a)) * 100).toFixed(3)}%`;
-    for (const s of spans(recordings)) {
+    this.at = at;
+    this.width = width;
+    for (const s of bucketSpans(buckets)) {
       this.track.append(h("div.span", { style: `left:${at(s.start)};width:${width(s.start, s.end)}`, "data-start": s.start, "data-end": s.end, title: `${clock(s.start)}–${clock(s.end)}` }));
     }
-    // Motion as intensity per minute: taller and darker where more moved.
-    for (const m of motionPerMinute(recordings)) {
-      this.track.append(h("div.motion", {
-        style: `left:${at(m.minute)};width:max(1px,${width(m.minute, m.minute + 60)});opacity:${(0.3 + 0.7 * m.intensity).toFixed(2)};height:${(5 + 15 * m.intensity).toFixed(1)}%`,
-        "data-minute": m.minute, title: `motion ${clock(m.minute)}`,
-      }));
+    // Motion per quarter hour (the rollups), taller and darker where more moved; the hour being
+    // played shows it minute by minute once its segments are loaded.
+    const peak = Math.max(0, ...buckets.map((b) => b.motion));
+    for (const b of buckets) {
+      if (b.motion > 0) this.track.append(this.motionMark("quarter", b.bucket, BUCKET_SECONDS, b.motion / peak));
     }
+    player.onSegments = (segments) => {
+      for (const old of this.track.querySelectorAll(".motion.minute")) old.remove();
+      for (const m of motionPerMinute(segments)) this.track.append(this.motionMark("minute", m.minute, 60, m.intensity));
+    };
     for (const e of events) {
       const end = e.end_time ?? Math.min(day.end, Date.now() / 1000);
       this.track.append(h(`div.event${e.retain_indefinitely ? ".kept" : ""}`, {
@@ -222,13 +251,23 @@ class Timeline {
     }
     const ticks = h("div.ticks", { "aria-hidden": "true" }, ...hourMarks(localDay(day.start)).map((m) => h("span", { style: `left:${at(m.t)}` }, m.label)));
     this.track.append(this.selection, this.playhead);
-    this.cursor = recordings[0]?.start_time ?? day.start;
+    this.cursor = buckets[0]?.bucket ?? day.start;
     this.el = h("section.timeline", {
       tabindex: 0, role: "slider", "aria-label": "timeline: arrows move, Enter plays",
       "aria-valuemin": day.start, "aria-valuemax": day.end, "aria-valuenow": this.cursor, "aria-valuetext": clock(this.cursor),
     }, this.track, ticks);
     player.onTime = (t) => this.showPlayhead(t);
     this.listen(player);
+  }
+
+  private readonly at: (t: number) => string;
+  private readonly width: (a: number, b: number) => string;
+
+  private motionMark(kind: "quarter" | "minute", start: number, seconds: number, intensity: number): HTMLElement {
+    return h(`div.motion.${kind}`, {
+      style: `left:${this.at(start)};width:max(1px,${this.width(start, start + seconds)});opacity:${(0.3 + 0.7 * intensity).toFixed(2)};height:${(5 + 15 * intensity).toFixed(1)}%`,
+      [`data-${kind}`]: start, title: `motion ${clock(start)}`,
+    });
   }
 
   private timeAt(clientX: number): number {
@@ -264,7 +303,7 @@ class Timeline {
     this.track.addEventListener("pointerup", (e) => {
       if (!down) return;
       const t = this.timeAt(e.clientX);
-      if (Math.abs(e.clientX - down.x) <= 4) player.playAt(t);
+      if (Math.abs(e.clientX - down.x) <= 4) void player.playAt(t);
       else this.onSelect(Math.min(down.t, t), Math.max(down.t, t));
       down = undefined;
     });
@@ -275,7 +314,7 @@ class Timeline {
         this.showPlayhead(this.cursor);
         e.preventDefault();
       } else if (e.key === "Enter" || e.key === " ") {
-        player.playAt(this.cursor);
+        void player.playAt(this.cursor);
         e.preventDefault();
       }
     });

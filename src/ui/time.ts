@@ -1,3 +1,5 @@
+import { BUCKET_SECONDS } from "../domain/buckets.ts";
+
 /**
  * Days and hours in the browser's time zone, DST-correct: a day runs from local midnight to
  * the next local midnight (23, 24 or 25 hours). Times are epoch seconds. Pure, for tests.
@@ -27,16 +29,19 @@ export function fraction(day: { start: number; end: number }, t: number): number
   return Math.min(1, Math.max(0, (t - day.start) / (day.end - day.start)));
 }
 
-/** Contiguous recorded spans: segments closer than `gap` seconds are merged. */
-export function spans(segments: { start_time: number; end_time: number }[], gap = 2): { start: number; end: number }[] {
+/** Recorded spans from the quarter-hour rollups: quarter hours with footage, adjacent ones merged. */
+export function bucketSpans(buckets: readonly { bucket: number; segments: number }[]): { start: number; end: number }[] {
   const out: { start: number; end: number }[] = [];
-  for (const s of segments) {
+  for (const b of buckets) {
+    if (!(b.segments > 0)) continue; // a quarter hour with events only
     const last = out.at(-1);
-    if (last && s.start_time - last.end <= gap) last.end = Math.max(last.end, s.end_time);
-    else out.push({ start: s.start_time, end: s.end_time });
+    if (last && last.end === b.bucket) last.end = b.bucket + BUCKET_SECONDS;
+    else out.push({ start: b.bucket, end: b.bucket + BUCKET_SECONDS });
   }
   return out;
 }
+
+export { BUCKET_SECONDS };
 
 /** "HH:MM:SS" local. */
 export function clock(t: number): string {
