@@ -5,8 +5,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 # curl: a real slow HTTP client (export tests); systemd: systemd-analyze (unit tests);
-# chromium: the browser the page is tested in (driven by playwright-core)
-sh scripts/ensure-deps.sh curl systemd chromium
+# chromium: the browser the page is tested in (driven by playwright-core); mosquitto: the MQTT broker the MQTT tests start
+sh scripts/ensure-deps.sh curl systemd chromium mosquitto
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 set +e

@@ -16,6 +16,8 @@ import { ClockWatch } from "./health/clock.ts";
 import { StorageGate } from "./storage/gate.ts";
 import { MotionAnalyser } from "./motion/analyser.ts";
 import { LoginGuard } from "./api/login-guard.ts";
+import { MqttBridge } from "./mqtt/bridge.ts";
+import { lastRecordingStart } from "./db/recordings.ts";
 import type { StoreFaults } from "./storage/store.ts";
 import { VERSION } from "./version.ts";
 
@@ -31,6 +33,7 @@ export interface App {
   storage: StorageGate;
   health: HealthMonitor;
   cleanup: Cleanup;
+  mqtt?: MqttBridge;
   server: Server<undefined>;
   token: string;
   /** The API's base URL, e.g. http://127.0.0.1:5050 */
@@ -62,7 +65,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const health = new HealthMonitor({ config, db, stats: maintainer.stats, storage, clock, startedAtMs, stalledCameras: () => recorders.stalledCount() });
   const cleanup = new Cleanup({ config, db, totals, storageProblem: () => storage.problem(), clock, space: () => health.storageSpace() });
   // Serve first: health answers "starting" while reconcile walks a large archive.
-  const server = serveApi({ config, db, activity, stats: maintainer.stats, totals, health, cleanup, recorders, media, token, startedAtMs, loginGuard: new LoginGuard() });
+  const recording = (camera: string) => recorders.isRunning(camera) || Date.now() / 1000 - (lastRecordingStart(db, camera) ?? 0) < 300;
+  const mqtt = config.mqtt ? new MqttBridge({ config, db, activity, totals, health, recording }) : undefined;
+  const server = serveApi({ config, db, activity, stats: maintainer.stats, totals, health, cleanup, recorders, media, token, startedAtMs, loginGuard: new LoginGuard(), mqtt });
   const url = `http://${config.api.host.includes(":") ? `[${config.api.host}]` : config.api.host}:${server.port}`;
   recorders.start(); // segments wait in the cache meanwhile
   health.start();
@@ -79,12 +84,14 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   }
   health.refresh(); // no longer "starting"
   maintainer.start();
+  mqtt?.start();
   cleanup.start();
   const cameras = Object.keys(config.cameras);
   log.info(`camkeep ${VERSION} running (config: ${config.source}); API ${url} (token in ${config.api.token ? "the config" : config.api.tokenFile}); cache ${config.cacheDir}, storage ${config.recordingsDir}; cameras: ${cameras.length ? cameras.join(", ") : "none configured"}`);
   return {
-    config, db, activity, maintainer, recorders, storage, health, cleanup, server, token, url,
+    config, db, activity, maintainer, recorders, storage, health, cleanup, mqtt, server, token, url,
     async stop() {
+      await mqtt?.stop();
       health.stop();
       await server.stop(true);
       await recorders.stop(); // SIGINT first: their last segments close as valid files

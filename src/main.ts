@@ -99,6 +99,7 @@ function withoutSecrets(c: Omit<Config, "source">) {
   return {
     ...c,
     api: { ...c.api, token: c.api.token === undefined ? undefined : "***" },
+    mqtt: c.mqtt && { ...c.mqtt, password: c.mqtt.password === undefined ? undefined : "***" },
     cameras: Object.fromEntries(Object.entries(c.cameras).map(([name, cam]) => [name, { ...cam, recorder: cam.recorder && { ...cam.recorder, input: redact(cam.recorder.input) } }])),
   };
 }

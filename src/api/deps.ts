@@ -7,6 +7,7 @@ import type { MediaEngine } from "../media/engine.ts";
 import type { MediaCounters } from "../media/native.ts";
 import type { ActivityStore } from "../record/activity.ts";
 import type { LoginGuard } from "./login-guard.ts";
+import type { MqttState } from "../mqtt/bridge.ts";
 import type { MaintainerStats } from "../record/stats.ts";
 import type { Recorders } from "../recorder/supervisor.ts";
 
@@ -24,4 +25,6 @@ export interface ApiDeps {
   token: string;
   startedAtMs: number;
   loginGuard: LoginGuard;
+  /** Present when MQTT is configured: its state for status and metrics. */
+  mqtt?: { state: MqttState };
 }

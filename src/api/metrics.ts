@@ -25,6 +25,15 @@ export function metricsRegistry(deps: ApiDeps, health: () => HealthSnapshot): Re
       },
     });
   counter("camkeep_segments_stored_total", "Segments stored since start", (c) => stats.camera(c).stored);
+  if (deps.mqtt) {
+    const mq = deps.mqtt.state;
+    new Gauge({ name: "camkeep_mqtt_connected", help: "1 while connected to the MQTT broker", registers, collect() { this.set(mq.connected ? 1 : 0); } });
+    new Counter({ name: "camkeep_mqtt_messages_total", help: "MQTT messages received", registers, collect() { this.reset(); this.inc(mq.received); } });
+    new Counter({
+      name: "camkeep_mqtt_rejected_total", help: "MQTT messages ignored, by reason", labelNames: ["reason"], registers,
+      collect() { this.reset(); for (const [reason, n] of Object.entries(mq.rejected)) this.inc({ reason }, n); },
+    });
+  }
   new Counter({
     name: "camkeep_auth_failures_total", help: "Failed logins and requests with a wrong token or session", registers,
     collect() {

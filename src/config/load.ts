@@ -52,6 +52,7 @@ export interface Config {
   storage: { minFree: MinFree };
   media: ParsedConfig["media"];
   record: RecordConfig;
+  mqtt?: ParsedConfig["mqtt"];
   /** The global record block's effective settings: what cameras no longer configured are kept by. */
   defaults: CameraRecord;
   cameras: Record<string, CameraConfig>;
@@ -191,6 +192,7 @@ function resolveConfig(c: ParsedConfig, source: string, baseDir: string): Config
     storage: { minFree },
     media: c.media,
     record: c.record,
+    mqtt: c.mqtt && { ...c.mqtt, password_file: c.mqtt.password_file && resolve(baseDir, c.mqtt.password_file) },
     defaults: mergeRecord(c.record, {}),
     cameras,
   };

@@ -210,6 +210,20 @@ export const ConfigSchema = v.strictObject({
   ),
   record: v.optional(RecordSchema, {}),
   motion: v.optional(MotionSchema, {}),
+  /** MQTT (SPEC 11): absent, no MQTT. */
+  mqtt: v.optional(
+    v.strictObject({
+      host: v.optional(v.pipe(v.string(), v.minLength(1)), "127.0.0.1"),
+      port: v.optional(wholeNumber(1, 65_535), 1883),
+      user: v.optional(v.string()),
+      password: v.optional(v.string()),
+      password_file: v.optional(v.pipe(v.string(), v.minLength(1))),
+      client_id: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1–64 letters, digits, '_' or '-'")), "camkeep"),
+      topic_prefix: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_/-]{1,64}$/, "must be a topic without wildcards")), "camkeep"),
+      frigate: v.optional(v.strictObject({ topic_prefix: v.optional(v.union([v.literal(false), v.pipe(v.string(), v.regex(/^[A-Za-z0-9_/-]{1,64}$/, "must be a topic without wildcards"))]), "frigate") }), {}),
+      homeassistant: v.optional(v.strictObject({ discovery_prefix: v.optional(v.union([v.literal(false), v.pipe(v.string(), v.regex(/^[A-Za-z0-9_/-]{1,64}$/, "must be a topic without wildcards"))]), "homeassistant") }), {}),
+    }),
+  ),
   cameras: v.optional(
     v.record(
       v.pipe(v.string(), v.regex(CAMERA_NAME, "camera names may hold only letters, digits, '-' and '_'")),

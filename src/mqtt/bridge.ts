@@ -1,0 +1,213 @@
+import { readFileSync } from "node:fs";
+import mqtt, { type MqttClient } from "mqtt";
+import type { Config } from "../config/load.ts";
+import { eventById, insertEvent, updateEvent } from "../db/events.ts";
+import type { Db } from "../db/open.ts";
+import { lastRecordingStart } from "../db/recordings.ts";
+import type { ArchiveTotals } from "../db/totals.ts";
+import type { HealthMonitor } from "../health/monitor.ts";
+import { logger } from "../log/log.ts";
+import type { ActivityStore } from "../record/activity.ts";
+import { MAX_PAYLOAD, parseMessage } from "./messages.ts";
+
+const log = logger("mqtt");
+
+/** Retained state is published when it changed, and at least this often. */
+export const STATE_EVERY_MS = 30_000;
+const CHECK_MS = 5_000;
+const BACKOFF_MAX_MS = 60_000;
+
+export interface MqttDeps {
+  config: Config;
+  db: Db;
+  activity: ActivityStore;
+  totals: ArchiveTotals;
+  health: HealthMonitor;
+  /** Whether a camera records now (its recorder runs, or its footage is fresh). */
+  recording: (camera: string) => boolean;
+}
+
+/** What status and metrics say of MQTT. */
+export interface MqttState {
+  connected: boolean;
+  since: number; // epoch s
+  received: number;
+  rejected: Record<string, number>;
+}
+
+/**
+ * camkeep on MQTT (SPEC 11). In: the reference NVR's events and review items become camkeep's
+ * events of the same id, its per-camera motion ON/OFF counts as motion. Out: availability
+ * (retained, with a will), retained state per camera and for storage, and Home Assistant
+ * discovery. A persistent session with QoS 1 loses no event published while camkeep was
+ * down. A broker that is down or goes away stops nothing else: camkeep retries with backoff.
+ */
+export class MqttBridge {
+  readonly state: MqttState = { connected: false, since: Date.now() / 1000, received: 0, rejected: {} };
+  private client?: MqttClient;
+  private timer?: Timer;
+  private lastState = new Map<string, { json: string; at: number }>();
+  private readonly motionOn = new Map<string, number>();
+  private readonly prefix: string;
+
+  constructor(private readonly deps: MqttDeps) {
+    this.prefix = deps.config.mqtt!.topic_prefix;
+  }
+
+  start(): void {
+    const m = this.deps.config.mqtt!;
+    const password = m.password_file ? readFileSync(m.password_file, "utf8").trim() : m.password;
+    const client = mqtt.connect({
+      host: m.host, port: m.port, username: m.user, password, clientId: m.client_id,
+      clean: false, // a persistent session: QoS 1 messages wait at the broker while camkeep is away
+      reconnectPeriod: 1000, connectTimeout: 10_000,
+      will: { topic: `${this.prefix}/available`, payload: Buffer.from("offline"), qos: 1, retain: true },
+    });
+    this.client = client;
+    client.on("connect", () => {
+      this.state.connected = true;
+      this.state.since = Date.now() / 1000;
+      client.options.reconnectPeriod = 1000;
+      log.info(`connected to ${m.host}:${m.port}`);
+      client.publish(`${this.prefix}/available`, "online", { qos: 1, retain: true });
+      const fp = m.frigate.topic_prefix;
+      const topics = [...(fp ? [`${fp}/events`, `${fp}/reviews`, `${fp}/+/motion`] : []), ...(m.homeassistant.discovery_prefix ? ["homeassistant/status"] : [])];
+      if (topics.length) client.subscribe(topics, { qos: 1 });
+      this.discovery();
+      this.lastState.clear();
+      this.publishState();
+    });
+    client.on("close", () => {
+      if (this.state.connected) log.warn(`disconnected from ${m.host}:${m.port}; retrying`);
+      if (this.state.connected) this.state.since = Date.now() / 1000;
+      this.state.connected = false;
+    });
+    client.on("reconnect", () => {
+      // Back off: 1 s, 2 s, 4 s … up to a minute while the broker stays away.
+      client.options.reconnectPeriod = Math.min(BACKOFF_MAX_MS, (client.options.reconnectPeriod ?? 1000) * 2);
+    });
+    client.on("error", (e) => log.debug(`broker: ${e.message}`)); // said once as "disconnected" above; never the password
+    client.on("message", (topic, payload) => this.receive(topic, payload));
+    this.timer = setInterval(() => {
+      this.publishState();
+      this.extendMotion();
+    }, CHECK_MS);
+  }
+
+  /** Says "offline" and leaves (a clean stop; the will covers the rest). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    const client = this.client;
+    if (!client) return;
+    if (client.connected) await client.publishAsync(`${this.prefix}/available`, "offline", { qos: 1, retain: true }).catch(() => {});
+    await client.endAsync().catch(() => {});
+  }
+
+  private reject(reason: string, topic: string): void {
+    const n = (this.state.rejected[reason] = (this.state.rejected[reason] ?? 0) + 1);
+    if (n === 1) log.warn(`ignored a message on ${topic}: ${reason} (counted from now on)`);
+  }
+
+  private receive(topic: string, payload: Buffer): void {
+    this.state.received++;
+    const m = this.deps.config.mqtt!;
+    if (payload.length > MAX_PAYLOAD) return this.reject("too large", topic);
+    if (topic === "homeassistant/status") {
+      if (payload.toString() === "online") this.discovery();
+      return;
+    }
+    const fp = m.frigate.topic_prefix;
+    if (!fp) return;
+    if (topic === `${fp}/events` || topic === `${fp}/reviews`) return this.event(topic, payload, topic === `${fp}/reviews`);
+    const motion = new RegExp(`^${fp}/([a-zA-Z0-9_-]+)/motion$`).exec(topic);
+    if (motion) this.motion(motion[1]!, payload.toString().trim(), topic);
+  }
+
+  private event(topic: string, payload: Buffer, review: boolean): void {
+    const parsed = parseMessage(payload, review);
+    if (!parsed.ok) return this.reject(parsed.reason, topic);
+    const e = parsed.event;
+    if (!this.deps.config.cameras[e.camera]) return this.reject("unknown camera", topic);
+    const known = eventById(this.deps.db, e.id);
+    if (known && known.camera !== e.camera) return this.reject("id of another camera's event", topic);
+    if (known) {
+      updateEvent(this.deps.db, e.id, { end_time: e.end_time, label: e.label, has_clip: e.has_clip || known.has_clip, severity: e.severity ?? known.severity, zones: [...new Set([...known.zones, ...e.zones])] });
+    } else {
+      insertEvent(this.deps.db, { ...e, retain_indefinitely: false });
+    }
+  }
+
+  /** ON/OFF spans count as motion: a frame a second while the camera says ON. */
+  private motion(camera: string, payload: string, topic: string): void {
+    if (!this.deps.config.cameras[camera]) return this.reject("unknown camera", topic);
+    const now = Date.now() / 1000;
+    if (payload === "ON") {
+      if (!this.motionOn.has(camera)) this.motionOn.set(camera, now);
+    } else if (payload === "OFF") {
+      const since = this.motionOn.get(camera);
+      this.motionOn.delete(camera);
+      if (since !== undefined) this.addMotion(camera, since, now);
+    } else this.reject("motion payload not ON or OFF", topic);
+  }
+
+  private extendMotion(): void {
+    const now = Date.now() / 1000;
+    for (const [camera, since] of this.motionOn) {
+      this.addMotion(camera, since, now);
+      this.motionOn.set(camera, now);
+    }
+  }
+
+  private addMotion(camera: string, from: number, to: number): void {
+    const frames = [];
+    for (let t = from; t <= to; t += 1) frames.push({ t, motion: 1, objects: 0 });
+    this.deps.activity.addAnalysed(camera, frames);
+  }
+
+  /** Retained JSON per camera and for storage, when it changed (checked every 5 s), and at least every 30 s. */
+  private publishState(): void {
+    const client = this.client;
+    if (!client?.connected) return;
+    const now = Date.now();
+    const publish = (topic: string, value: object) => {
+      const json = JSON.stringify(value);
+      const last = this.lastState.get(topic);
+      if (last?.json === json && now - last.at < STATE_EVERY_MS) return;
+      this.lastState.set(topic, { json, at: now });
+      client.publish(topic, json, { qos: 1, retain: true });
+    };
+    const { totals, health, db, config } = this.deps;
+    for (const camera of Object.keys(config.cameras)) {
+      const last = lastRecordingStart(db, camera);
+      publish(`${this.prefix}/${camera}/state`, {
+        recording: this.deps.recording(camera),
+        last_segment_age_s: last === undefined ? null : Math.round(now / 1000 - last),
+        hours_kept: Math.round((totals.camera(camera).seconds / 3600) * 100) / 100,
+      });
+    }
+    const snapshot = health.snapshot();
+    publish(`${this.prefix}/storage/state`, { free_bytes: snapshot.space.free, kept_bytes: totals.bytes, healthy: snapshot.reasons.length === 0 });
+  }
+
+  /** Home Assistant discovery: camkeep as one device with its sensors (SPEC 11). */
+  private discovery(): void {
+    const dp = this.deps.config.mqtt!.homeassistant.discovery_prefix;
+    const client = this.client;
+    if (!dp || !client?.connected) return;
+    const node = this.deps.config.mqtt!.client_id;
+    const device = { identifiers: [`camkeep_${node}`], name: "camkeep", manufacturer: "camkeep", model: "recording keeper" };
+    const availability = [{ topic: `${this.prefix}/available` }];
+    const config = (component: string, object: string, body: object) =>
+      client.publish(`${dp}/${component}/${node}/${object}/config`, JSON.stringify({ ...body, unique_id: `${node}_${object}`, object_id: `${node}_${object}`, device, availability }), { qos: 1, retain: true });
+    const storage = `${this.prefix}/storage/state`;
+    config("sensor", "storage_free", { name: "Storage free", state_topic: storage, value_template: "{{ value_json.free_bytes }}", unit_of_measurement: "B", device_class: "data_size", state_class: "measurement" });
+    config("sensor", "footage_kept", { name: "Footage kept", state_topic: storage, value_template: "{{ value_json.kept_bytes }}", unit_of_measurement: "B", device_class: "data_size", state_class: "measurement" });
+    config("binary_sensor", "health", { name: "Health", state_topic: storage, value_template: "{{ 'OFF' if value_json.healthy else 'ON' }}", device_class: "problem" });
+    for (const camera of Object.keys(this.deps.config.cameras)) {
+      const state = `${this.prefix}/${camera}/state`;
+      config("binary_sensor", `${camera}_recording`, { name: `${camera} recording`, state_topic: state, value_template: "{{ 'ON' if value_json.recording else 'OFF' }}", device_class: "running" });
+      config("sensor", `${camera}_last_segment_age`, { name: `${camera} last segment age`, state_topic: state, value_template: "{{ value_json.last_segment_age_s }}", unit_of_measurement: "s", device_class: "duration" });
+      config("sensor", `${camera}_hours_kept`, { name: `${camera} hours kept`, state_topic: state, value_template: "{{ value_json.hours_kept }}", unit_of_measurement: "h", state_class: "measurement" });
+    }
+  }
+}
