@@ -41,6 +41,8 @@ export function statusRoutes(deps: ApiDeps) {
         segments_kept: kept.segments,
         bytes_kept: kept.bytes,
         hours_kept: Math.round((kept.seconds / 3600) * 100) / 100,
+        quota_bytes: config.cameras[name]?.record.max_size ?? null,
+        quota_held_over_bytes: cleanup.lastQuotas.get(name)?.heldOver ?? 0,
       }];
     }));
     const { space, reasons } = health.snapshot();

@@ -10,6 +10,7 @@ import { removeStaleClips } from "./clips.ts";
 import type { ExpiryRule } from "./expiry-verdict.ts";
 import { protectDisk, type DiskReport } from "./disk.ts";
 import { runExpiry, type ExpiryReport } from "./expire.ts";
+import { enforceQuotas, type QuotaReport } from "./quotas.ts";
 
 const log = logger("cleanup");
 
@@ -51,6 +52,8 @@ export interface CleanupCounters {
   diskDeleted: number;
   diskFreedBytes: number;
   clipsRemoved: number;
+  /** Recordings deleted to bring cameras back under record.max_size. */
+  quotaDeleted: number;
   skipped: Record<string, number>;
 }
 
@@ -61,9 +64,11 @@ export interface CleanupCounters {
  * clock, as cron does; the injected `now` decides only what counts as old.
  */
 export class Cleanup {
-  readonly counters: CleanupCounters = { expiryRuns: 0, expired: {}, eventsExpired: 0, diskRuns: 0, diskDeleted: 0, diskFreedBytes: 0, clipsRemoved: 0, skipped: {} };
+  readonly counters: CleanupCounters = { expiryRuns: 0, expired: {}, eventsExpired: 0, diskRuns: 0, diskDeleted: 0, diskFreedBytes: 0, clipsRemoved: 0, quotaDeleted: 0, skipped: {} };
   lastExpiry?: ExpiryReport;
   lastDisk?: DiskReport;
+  /** The last quota run's report per camera that was over its quota. */
+  lastQuotas = new Map<string, QuotaReport>();
   private jobs: Cron[] = [];
 
   constructor(private readonly deps: CleanupDeps) {}
@@ -82,7 +87,10 @@ export class Cleanup {
       const startAt = new Date(Date.now() + Math.min(when.everySeconds, 60) * 1000);
       return new Cron("* * * * * *", { ...options, interval: when.everySeconds, startAt }, run);
     };
-    this.jobs = [job("expiry", () => this.expireNow()), job("disk", () => this.protectDiskNow()), job("clips", () => this.removeClipsNow())];
+    this.jobs = [job("expiry", () => this.expireNow()), job("disk", async () => {
+      await this.protectDiskNow();
+      await this.enforceQuotasNow();
+    }), job("clips", () => this.removeClipsNow())];
   }
 
   /** Stops scheduling; waits for a run in progress to finish. */
@@ -135,6 +143,18 @@ export class Cleanup {
       this.counters.diskFreedBytes += report.freedBytes;
     }
     return report ?? undefined;
+  }
+
+  /** Cameras over record.max_size lose their oldest footage (not while storage looks unmounted). */
+  async enforceQuotasNow(): Promise<QuotaReport[] | undefined> {
+    const problem = this.deps.storageProblem();
+    if (problem) return void this.skip("storage", problem, "quotas");
+    const reports = await enforceQuotas(this.deps.config, this.deps.db, this.deps.totals);
+    for (const r of reports) {
+      this.lastQuotas.set(r.camera, r);
+      this.counters.quotaDeleted += r.deleted;
+    }
+    return reports;
   }
 
   removeClipsNow(): number {

@@ -18,6 +18,8 @@ export interface CameraRecord extends Retention {
   cache_timezone: string;
   /** Seconds activity may lag behind the clock (record.events.max_latency). */
   max_latency: number;
+  /** record.max_size in bytes: the camera's quota; undefined for none. */
+  max_size?: number;
 }
 
 export interface CameraConfig {
@@ -218,8 +220,15 @@ function mergeRecord(global: RecordConfig, own: CameraOverrides): CameraRecord {
     max_cache_segments: own.max_cache_segments ?? global.max_cache_segments,
     cache_timezone: own.cache_timezone ?? global.cache_timezone,
     max_latency: own.events?.max_latency ?? global.events?.max_latency ?? 60,
+    max_size: sizeInBytes(own.max_size ?? global.max_size),
     ...effectiveRetention(global, own),
   };
+}
+
+function sizeInBytes(size: string | number | undefined): number | undefined {
+  if (size === undefined) return undefined;
+  const parsed = parseMinFree(size); // the same units; the schema let no "auto" or "%" through
+  return parsed.kind === "bytes" ? parsed.bytes : undefined;
 }
 
 /** Blocks that mix the reference's two shapes, named. */

@@ -84,9 +84,17 @@ const retentionKeys = {
   sync_recordings: v.optional(v.boolean()),
 };
 
+/** A size: bytes, or "200GB", "500 MiB" (as storage.min_free, without "auto" or "%"). */
+const Size = v.union(
+  [v.pipe(v.number(), v.integer(), v.minValue(1)), v.pipe(v.string(), v.regex(/^\s*\d+(\.\d+)?\s*([kmgt]i?b|b)?\s*$/i))],
+  'must be a size such as "200GB" or "500MiB"',
+);
+
 /** Global `record` settings. */
 const RecordSchema = v.strictObject({
   enabled: v.optional(v.boolean(), true),
+  /** Per camera: its oldest footage goes once it holds more (SPEC 13). Absent: no quota. */
+  max_size: v.optional(Size),
   scan_interval: v.optional(seconds(1, 3600), 5),
   /**
    * Seconds stored segments may wait to be indexed together: one commit for many rows writes
@@ -104,6 +112,7 @@ const RecordSchema = v.strictObject({
 /** A camera's `record` block: any global key it names overrides the global value. */
 const CameraRecordSchema = v.strictObject({
   enabled: v.optional(v.boolean()),
+  max_size: v.optional(Size),
   max_cache_segments: v.optional(wholeNumber(1, 10_000)),
   cache_timezone: v.optional(timeZone),
   /** Accepted as in the reference (global there); camkeep's expiry schedule is global. */

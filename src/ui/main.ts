@@ -96,7 +96,8 @@ function renderOverview(status: Status): void {
         h("span.name", {}, name),
         h(`span.badge.${state.tone}`, {}, state.label),
       ),
-      h("p", {}, `last segment ${age(c.last_segment_age_s)} · ${c.hours_kept.toFixed(1)} h, ${bytes(c.bytes_kept)} kept`),
+      h("p", {}, `last segment ${age(c.last_segment_age_s)} · ${c.hours_kept.toFixed(1)} h, ${bytes(c.bytes_kept)} kept${c.quota_bytes === null ? "" : ` of ${bytes(c.quota_bytes)}`}`),
+      c.quota_held_over_bytes > 0 ? h("p.warn", { role: "status" }, `${bytes(c.quota_held_over_bytes)} over its quota, kept forever by events`) : null,
     );
   });
   app.replaceChildren(header(status), h("main", {}, reasons, h("h2", {}, "Cameras"), h("ul.cameras", {}, ...cams), gauge));

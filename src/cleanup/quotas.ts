@@ -1,0 +1,62 @@
+import type { Config } from "../config/load.ts";
+import { eventsNear } from "../db/events.ts";
+import type { Db } from "../db/open.ts";
+import { cameraRecordingsPager, deleteCameraRuns } from "../db/recordings.ts";
+import type { ArchiveTotals } from "../db/totals.ts";
+import { widestPadding } from "../domain/retain.ts";
+import { logger } from "../log/log.ts";
+import { deleteRecordingsAndFiles, removeEmptyFolders } from "./delete.ts";
+import { holdOf, pickForQuota } from "./quota.ts";
+
+const log = logger("quota");
+const PAGE = 2_000;
+
+export interface QuotaReport {
+  camera: string;
+  quota: number;
+  deleted: number;
+  freedBytes: number;
+  /** Bytes still over the quota because events retained indefinitely hold them. */
+  heldOver: number;
+}
+
+/**
+ * Brings every camera with record.max_size back under it (SPEC 13): its oldest footage that
+ * no event holds first, over all its footage, then its oldest event footage; footage under an
+ * event retained indefinitely stays and is reported. Pages of rows, one transaction each,
+ * with the event loop free between them.
+ */
+export async function enforceQuotas(config: Config, db: Db, totals: ArchiveTotals): Promise<QuotaReport[]> {
+  const reports: QuotaReport[] = [];
+  const pageOf = cameraRecordingsPager(db);
+  for (const [camera, { record: cam }] of Object.entries(config.cameras)) {
+    const quota = cam.max_size;
+    if (quota === undefined || totals.camera(camera).bytes <= quota) continue;
+    const report: QuotaReport = { camera, quota, deleted: 0, freedBytes: 0, heldOver: 0 };
+    const touched = new Set<string>();
+    for (const hold of ["none", "event"] as const) {
+      for (let after = -Infinity; totals.camera(camera).bytes > quota; ) {
+        const done = db.$client.transaction(() => {
+          const page = pageOf(camera, after, Infinity, PAGE);
+          if (!page.length) return true;
+          after = page.at(-1)!.start_time;
+          const events = eventsNear(db, camera, page[0]!.start_time, page.at(-1)!.end_time, widestPadding(cam.events));
+          const judged = page.map((row) => ({ ...row, hold: holdOf(row, events, cam) }));
+          const doomed = pickForQuota(judged, totals.camera(camera).bytes - quota, hold);
+          const result = deleteRecordingsAndFiles(totals, doomed, touched, { deleteRows: (gone) => deleteCameraRuns(db, camera, judged, new Set(gone)) });
+          report.deleted += result.rows;
+          report.freedBytes += result.freedBytes;
+          return false;
+        }).immediate();
+        if (done) break;
+        await Bun.sleep(0);
+      }
+    }
+    removeEmptyFolders(config.recordingsDir, touched);
+    report.heldOver = Math.max(0, totals.camera(camera).bytes - quota);
+    if (report.deleted) log.warn(`${camera}: over its quota of ${quota} bytes: deleted its ${report.deleted} oldest recordings`);
+    if (report.heldOver) log.warn(`${camera}: still ${report.heldOver} bytes over its quota, held by events retained indefinitely`);
+    reports.push(report);
+  }
+  return reports;
+}

@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { holdOf, pickForQuota, type Hold } from "../src/cleanup/quota.ts";
+import { enforceQuotas } from "../src/cleanup/quotas.ts";
+import { ConfigError, parseConfig } from "../src/config/load.ts";
+import type { HoldingEvent } from "../src/db/events.ts";
+import { insertEvent } from "../src/db/events.ts";
+import { openDb, type Db } from "../src/db/open.ts";
+import { ArchiveTotals } from "../src/db/totals.ts";
+import { reconcileStorage } from "../src/storage/reconcile.ts";
+import { ffmpegEngine } from "../src/media/ffmpeg.ts";
+import { configIn, rollupsAndTruth, storedSegment, tempDir } from "./helpers.ts";
+
+/** Per-camera quotas (record.max_size, SPEC 13). */
+const row = (i: number, hold: Hold, segment_size = 100) => ({ i, hold, segment_size });
+
+describe("the quota rule (pure)", () => {
+  const rows = [row(1, "event"), row(2, "none"), row(3, "indefinite"), row(4, "none"), row(5, "event")];
+  test("at or under the quota nothing goes", () => {
+    expect(pickForQuota(rows, 0, "none")).toEqual([]);
+    expect(pickForQuota(rows, -5, "none")).toEqual([]);
+  });
+  test("one byte over: the oldest row held by nothing", () => {
+    expect(pickForQuota(rows, 1, "none").map((r) => r.i)).toEqual([2]);
+  });
+  test("exactly a row's size over: that row; one byte more: the next too", () => {
+    expect(pickForQuota(rows, 100, "none").map((r) => r.i)).toEqual([2]);
+    expect(pickForQuota(rows, 101, "none").map((r) => r.i)).toEqual([2, 4]);
+  });
+  test("event footage only when asked for (after all free footage), oldest first; indefinite never", () => {
+    expect(pickForQuota(rows, 1000, "none").map((r) => r.i)).toEqual([2, 4]);
+    expect(pickForQuota(rows, 1000, "event").map((r) => r.i)).toEqual([1, 5]);
+  });
+  test("what holds a recording", () => {
+    const cam = parseConfig("record: { events: { pre_capture: 5, post_capture: 5 } }\ncameras: { c: {} }\n", "/c.yml").cameras.c!.record;
+    const ev = (over: Partial<HoldingEvent>): HoldingEvent => ({ start_time: 100, end_time: 110, has_clip: true, retain_indefinitely: false, label: "person", severity: null, zones: [], ...over });
+    expect(holdOf({ start_time: 0, end_time: 10 }, [], cam)).toBe("none");
+    expect(holdOf({ start_time: 90, end_time: 96 }, [ev({})], cam)).toBe("event"); // pre_capture reaches it
+    expect(holdOf({ start_time: 90, end_time: 96 }, [ev({ retain_indefinitely: true })], cam)).toBe("indefinite");
+    expect(holdOf({ start_time: 0, end_time: 10 }, [ev({})], cam)).toBe("none");
+  });
+  test("record.max_size: sizes as storage.min_free, global and per camera", () => {
+    const c = parseConfig("record: { max_size: 200GB }\ncameras: { a: {}, b: { record: { max_size: 500MiB } } }\n", "/c.yml");
+    expect(c.cameras.a!.record.max_size).toBe(200e9);
+    expect(c.cameras.b!.record.max_size).toBe(500 * 2 ** 20);
+    expect(() => parseConfig("record: { max_size: lots }\n", "/c.yml")).toThrow(ConfigError);
+  });
+});
+
+describe("quotas on real files", () => {
+  const dbs: Db[] = [];
+  afterEach(() => { for (const db of dbs.splice(0)) db.$client.close(); });
+  test("a camera over its quota loses its oldest free footage first, then event footage; indefinite events keep theirs; others are untouched", async () => {
+    const dir = tempDir();
+    const probeDb = openDb(`${dir}/probe.db`);
+    const size = Bun.file(await storedSegment(probeDb, `${dir}/probe`, "x", 1_790_000_000, { copy: true })).size;
+    probeDb.$client.close();
+    const config = configIn(dir, `record: { retain: { days: 30 }, events: { pre_capture: 0, post_capture: 0 } }\ncameras:\n  cam: { record: { max_size: ${size * 4} } }\n  other: {}\n`);
+    const db = openDb(config.database);
+    dbs.push(db);
+    await reconcileStorage(db, ffmpegEngine(), config.recordingsDir);
+    const T = Math.floor(Date.now() / 1000) - 3600;
+    const paths: string[] = [];
+    for (let i = 0; i < 8; i++) paths.push(await storedSegment(db, config.recordingsDir, "cam", T + i * 10, { copy: true }));
+    const others = [await storedSegment(db, config.recordingsDir, "other", T, { copy: true })];
+    insertEvent(db, { id: "e1", camera: "cam", label: "person", start_time: T + 1, end_time: T + 1.5, has_clip: true, retain_indefinitely: false, severity: null, zones: [] }); // holds #0
+    insertEvent(db, { id: "e2", camera: "cam", label: "person", start_time: T + 11, end_time: T + 31.5, has_clip: true, retain_indefinitely: true, severity: null, zones: [] }); // holds #1–#3 forever
+    const totals = ArchiveTotals.load(db);
+    const [report] = await enforceQuotas(config, db, totals);
+    // 8 over a quota of 4: the free ones (#4–#7) go first; that is enough.
+    expect(paths.map(existsSync)).toEqual([true, true, true, true, false, false, false, false]);
+    expect(report).toMatchObject({ camera: "cam", deleted: 4, heldOver: 0 });
+    expect(others.every(existsSync)).toBe(true);
+    // A smaller quota: the event footage (#0) goes next; the indefinite footage stays, reported.
+    const tighter = configIn(dir, `record: { retain: { days: 30 }, events: { pre_capture: 0, post_capture: 0 } }\ncameras:\n  cam: { record: { max_size: ${size} } }\n  other: {}\n`);
+    const [again] = await enforceQuotas(tighter, db, totals);
+    expect(paths.slice(0, 4).map(existsSync)).toEqual([false, true, true, true]);
+    expect(again).toMatchObject({ deleted: 1, heldOver: size * 2 });
+    const { rollups, truth } = rollupsAndTruth(db);
+    expect(rollups).toEqual(truth);
+  });
+});
