@@ -12,7 +12,7 @@ import { MAX_PAYLOAD, parseMessage } from "./messages.ts";
 
 const log = logger("mqtt");
 
-/** Retained state is published when it changed, and at least this often. */
+/** Retained state is published when it changed, at most this often per topic. */
 export const STATE_EVERY_MS = 30_000;
 const CHECK_MS = 5_000;
 const BACKOFF_MAX_MS = 60_000;
@@ -164,7 +164,7 @@ export class MqttBridge {
     this.deps.activity.addAnalysed(camera, frames);
   }
 
-  /** Retained JSON per camera and for storage, when it changed (checked every 5 s), and at least every 30 s. */
+  /** Retained JSON per camera and for storage, when it changed (checked every 5 s), at most every 30 s a topic (at once after connecting). */
   private publishState(): void {
     const client = this.client;
     if (!client?.connected) return;
@@ -172,7 +172,7 @@ export class MqttBridge {
     const publish = (topic: string, value: object) => {
       const json = JSON.stringify(value);
       const last = this.lastState.get(topic);
-      if (last?.json === json && now - last.at < STATE_EVERY_MS) return;
+      if (last && (last.json === json || now - last.at < STATE_EVERY_MS)) return;
       this.lastState.set(topic, { json, at: now });
       client.publish(topic, json, { qos: 1, retain: true });
     };
