@@ -337,7 +337,9 @@ describe("files the maintainer must not touch (SPEC 1.1)", () => {
   });
 
   test("segments a real ffmpeg is still writing are never touched", async () => {
-    // Real clock here: the recorder writes 1 s segments for 4 s while passes run.
+    // Real clock here: the recorder writes 2 s segments for 6 s while passes run. (Not 1 s:
+    // names carry whole seconds, and under load two 1 s segments can start in the same second,
+    // the recorder then overwriting its own file.)
     const dir = tempDir();
     const config = configIn(dir, `${INSTANT}cameras:\n  live-cam: {}\n`);
     const db = openDb(config.database);
@@ -347,8 +349,8 @@ describe("files the maintainer must not touch (SPEC 1.1)", () => {
     let later = 0; // the real clock, plus what the test lets pass at the end
     const maintainer = new Maintainer({ config, db, media: ffmpegEngine(), activity: new ActivityStore(), totals: new ArchiveTotals(), storage, now: () => Date.now() + later });
     const recorder = Bun.spawn(
-      ["ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10:duration=4", "-c:v", "libx264", "-preset", "ultrafast",
-       "-g", "10", "-f", "segment", "-segment_time", "1", "-reset_timestamps", "1", "-strftime", "1", "live-cam-%Y%m%d%H%M%S.mp4"],
+      ["ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10:duration=6", "-c:v", "libx264", "-preset", "ultrafast",
+       "-g", "10", "-f", "segment", "-segment_time", "2", "-reset_timestamps", "1", "-strftime", "1", "live-cam-%Y%m%d%H%M%S.mp4"],
       { cwd: config.cacheDir, env: { ...process.env, TZ: "UTC" } },
     );
     const seenWhileWriting: string[] = [];
@@ -371,6 +373,6 @@ describe("files the maintainer must not touch (SPEC 1.1)", () => {
     await maintainer.pass();
     expect(readdirSync(config.cacheDir)).toEqual([]);
     const total = db.select().from(recordings).all().reduce((s, x) => s + x.duration, 0);
-    expect(total).toBeCloseTo(4, 0);
+    expect(total).toBeCloseTo(6, 0);
   });
 });

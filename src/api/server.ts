@@ -17,8 +17,14 @@ export function serveApi(deps: ApiDeps) {
   let server: ReturnType<typeof Bun.serve> | undefined;
   let html: Promise<{ body: ArrayBuffer; type: string }> | undefined;
   const app = createApi(deps, async () => {
-    html ??= fetch(new URL(hidden, server!.url)).then(async (r) => ({ body: await r.arrayBuffer(), type: r.headers.get("content-type") ?? "text/html;charset=utf-8" }));
-    const { body, type } = await html;
+    html ??= fetch(new URL(hidden, server!.url)).then(async (r) => {
+      if (!r.ok) throw new Error(`the page's bundle answered ${r.status}`);
+      return { body: await r.arrayBuffer(), type: r.headers.get("content-type") ?? "text/html;charset=utf-8" };
+    });
+    const { body, type } = await html.catch((e) => {
+      html = undefined; // asked again next time
+      throw e;
+    });
     return new Response(body, { headers: { "content-type": type } });
   });
   try {
