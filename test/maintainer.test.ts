@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, statfsSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, statfsSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../src/config/load.ts";
 import { openDb, type Db } from "../src/db/open.ts";
@@ -12,7 +12,7 @@ import { Maintainer } from "../src/record/maintainer.ts";
 import { storagePath } from "../src/storage/layout.ts";
 import { StorageGate } from "../src/storage/gate.ts";
 import { claimVolume, VOLUME_MARKER } from "../src/storage/volume.ts";
-import { boxOrder, canMountTmpfs, configIn, ffprobeDuration, putSegment, segmentName, storedSegment, tempDir } from "./helpers.ts";
+import { boxOrder, canMountTmpfs, configIn, segmentFile, ffprobeDuration, putSegment, segmentName, storedSegment, tempDir } from "./helpers.ts";
 
 const NOW = Math.floor(Date.now() / 1000);
 // Decide at once: no latency to wait for, no pre-capture.
@@ -146,6 +146,21 @@ describe("storing kept segments (SPEC 3.7)", () => {
     await r.maintainer.pass();
     expect(rows(r)).toEqual(before);
     expect(cacheFiles(r)).toEqual([segmentName("cam", NOW - 98)]);
+  });
+
+  test("a different segment under an indexed name (a recorder restarted within the second) is kept aside, not taken for stored", async () => {
+    const r = rig(`${INSTANT}cameras:\n  cam: {}\n`);
+    await put(r, "cam", NOW - 100);
+    await putLive(r, "cam", NOW - 98);
+    await r.maintainer.pass();
+    const before = rows(r);
+    const name = segmentName("cam", NOW - 100);
+    copyFileSync(await segmentFile(2, { audio: true }), join(r.config.cacheDir, name)); // same name and length, other media
+    utimesSync(join(r.config.cacheDir, name), NOW - 98, NOW - 98);
+    await r.maintainer.pass();
+    expect(rows(r)).toEqual(before);
+    expect(cacheFiles(r)).not.toContain(name);
+    expect(await ffprobeDuration(join(r.dir, "quarantine", name))).toBeCloseTo(2, 1); // today's code deleted it
   });
 });
 

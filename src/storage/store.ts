@@ -6,6 +6,8 @@ import { newId } from "../domain/id.ts";
 import type { MediaEngine } from "../media/engine.ts";
 import { fsyncDir, fsyncPath, mkdirDurable } from "./durable.ts";
 import { storagePath, tempPathFor } from "./layout.ts";
+import { inspectMp4 } from "../media/mp4/inspect.ts";
+import { fileSource } from "../media/mp4/source.ts";
 
 export interface StoreRequest {
   cachePath: string;
@@ -56,9 +58,10 @@ export async function placeSegment(db: Db, media: MediaEngine, root: string, req
   const path = storagePath(root, req.camera, req.start);
   const existing = recordingByPath(db, path);
   if (existing) {
-    // Same camera, start and length: this cache file was stored before a crash kept it from
-    // being removed. Anything else is a different segment with a colliding name: keep both.
-    if (Math.abs(existing.duration - req.duration) > 0.5) return { kind: "conflict", path };
+    // Same camera, start, length and media: this cache file was stored before a crash kept it
+    // from being removed. Anything else is a different segment with a colliding name (a
+    // recorder restarted within the same second): keep both.
+    if (Math.abs(existing.duration - req.duration) > 0.5 || !(await sameMedia(req.cachePath, existing.path))) return { kind: "conflict", path };
     unlinkSync(req.cachePath);
     return { kind: "already_stored", path };
   }
@@ -78,6 +81,29 @@ export async function placeSegment(db: Db, media: MediaEngine, root: string, req
   fsyncDir(dir);
   faults?.("after-rename");
   return { kind: "placed", placed: { req, path, bytes: statSync(path).size } };
+}
+
+/**
+ * Whether two MP4s carry the same media: a moov-first copy keeps the media data, so their
+ * media data sizes are equal; another segment's compressed media almost never is. Unreadable
+ * by the native path: not the same (keeping both costs some space, removing the wrong one
+ * footage).
+ */
+async function sameMedia(a: string, b: string): Promise<boolean> {
+  const mediaBytes = async (path: string) => {
+    const src = await fileSource(path);
+    try {
+      return (await inspectMp4(src)).mdats.reduce((n, m) => n + m.end - m.start, 0);
+    } finally {
+      await src.close();
+    }
+  };
+  try {
+    const [x, y] = await Promise.all([mediaBytes(a), mediaBytes(b)]);
+    return x === y;
+  } catch {
+    return false;
+  }
 }
 
 /** Steps 3 and 4 for placed segments: their rows in one transaction, then their cache files removed. */
