@@ -48,7 +48,8 @@ export interface MaintainerDeps {
 
 type StoreVerdict = Extract<Verdict, { action: "store" }>;
 /** Placed in storage during this pass, waiting for the pass's commit. */
-type Pending = { file: CacheFile; placed: Placed; verdict: StoreVerdict };
+/** `atMs`: when it was placed (the oldest one's age decides the commit). */
+type Pending = { file: CacheFile; placed: Placed; verdict: StoreVerdict; atMs: number };
 
 /**
  * The loop around decideSegment(): every scan_interval it reads the cache, probes new
@@ -72,7 +73,6 @@ export class Maintainer {
    * record.commit_interval (or at stop), their cache files staying until then (SPEC 8 order).
    */
   private pending: Pending[] = [];
-  private pendingSinceMs = 0;
   private readonly cacheVolume: CacheVolumeGuard;
   private stopping = false;
   private wake?: () => void;
@@ -170,7 +170,6 @@ export class Maintainer {
       progressed = false;
       for (const [camera, queue] of queues) {
         if (blocked.has(camera) || !queue.length || !running()) continue;
-        if (!pending.length) this.pendingSinceMs = nowMs;
         const verdict = await this.handle(queue[0]!, queue, events, { now, stopping }, pending);
         if (verdict === "blocked") blocked.add(camera);
         else queue.shift();
@@ -178,7 +177,8 @@ export class Maintainer {
         if (pending.length >= COMMIT_BATCH) this.commit();
       }
     }
-    if (stopping || nowMs - this.pendingSinceMs >= this.cfg.record.commit_interval * 1000) this.commit();
+    const oldest = pending[0];
+    if (oldest && (stopping || nowMs - oldest.atMs >= this.cfg.record.commit_interval * 1000)) this.commit();
     this.measureBacklog(scan.byCamera, queues, now);
 
     this.stats.passes++;
@@ -228,7 +228,7 @@ export class Maintainer {
       case "store": {
         if (!this.stats.storageAvailable) return "blocked";
         const placed = await this.place(file, verdict);
-        if (placed) pending.push({ file, placed, verdict });
+        if (placed) pending.push({ file, placed, verdict, atMs: at.now * 1000 });
         return placed === undefined ? "blocked" : "store";
       }
     }
