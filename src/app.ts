@@ -20,6 +20,10 @@ import { MqttBridge } from "./mqtt/bridge.ts";
 import { lastRecordingStart } from "./db/recordings.ts";
 import type { StoreFaults } from "./storage/store.ts";
 import { VERSION } from "./version.ts";
+import { Footage } from "./tiers/footage.ts";
+import { openTiers } from "./tiers/open.ts";
+import { copyOnInsert } from "./tiers/target.ts";
+import { TierWorker, type TransferFaults } from "./tiers/worker.ts";
 
 const log = logger("camkeep");
 
@@ -34,6 +38,7 @@ export interface App {
   health: HealthMonitor;
   cleanup: Cleanup;
   mqtt?: MqttBridge;
+  tiers: TierWorker;
   server: Server<undefined>;
   token: string;
   /** The API's base URL, e.g. http://127.0.0.1:5050 */
@@ -45,6 +50,7 @@ export interface StartOptions {
   recorder?: RecorderOptions;
   /** Fault injection for the crash tests (never set by `camkeep run`). */
   faults?: StoreFaults;
+  transferFaults?: TransferFaults;
 }
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
@@ -53,7 +59,10 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const startedAtMs = Date.now();
   const token = resolveToken(config);
   const db = openDb(config.database);
-  const storage = new StorageGate(db, media, config.recordingsDir);
+  const storage = new StorageGate(db, media, config.recordingsDir, undefined, copyOnInsert(config));
+  const targets = openTiers(config.storage.tiers, db);
+  const tiers = new TierWorker({ config, db, targets, faults: opts.transferFaults });
+  const footage = new Footage(config.recordingsDir, targets);
   const totals = new ArchiveTotals();
   const activity = new ActivityStore();
   const recorders = new Recorders(config, opts.recorder);
@@ -62,12 +71,12 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   // One clock watch for health and cleanup: a step seen by either counts for both.
   const watch = new ClockWatch();
   const clock = () => watch.check(Date.now() / 1000, performance.now() / 1000, newestRecordingStart(db));
-  const health = new HealthMonitor({ config, db, stats: maintainer.stats, storage, clock, startedAtMs, stalledCameras: () => recorders.stalledCount() });
+  const health = new HealthMonitor({ config, db, stats: maintainer.stats, storage, clock, startedAtMs, stalledCameras: () => recorders.stalledCount(), tiers: () => tiers.healthStates() });
   const cleanup = new Cleanup({ config, db, totals, storageProblem: () => storage.problem(), clock, space: () => health.storageSpace() });
   // Serve first: health answers "starting" while reconcile walks a large archive.
   const recording = (camera: string) => recorders.isRunning(camera) || Date.now() / 1000 - (lastRecordingStart(db, camera) ?? 0) < 300;
   const mqtt = config.mqtt ? new MqttBridge({ config, db, activity, totals, health, recording }) : undefined;
-  const server = serveApi({ config, db, activity, stats: maintainer.stats, totals, health, cleanup, recorders, media, token, startedAtMs, loginGuard: new LoginGuard(), mqtt });
+  const server = serveApi({ config, db, activity, stats: maintainer.stats, totals, health, cleanup, recorders, media, token, startedAtMs, loginGuard: new LoginGuard(), mqtt, footage, tiers });
   const url = `http://${config.api.host.includes(":") ? `[${config.api.host}]` : config.api.host}:${server.port}`;
   recorders.start(); // segments wait in the cache meanwhile
   health.start();
@@ -86,16 +95,18 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   maintainer.start();
   mqtt?.start();
   cleanup.start();
+  tiers.start();
   const cameras = Object.keys(config.cameras);
   log.info(`camkeep ${VERSION} running (config: ${config.source}); API ${url} (token in ${config.api.token ? "the config" : config.api.tokenFile}); cache ${config.cacheDir}, storage ${config.recordingsDir}; cameras: ${cameras.length ? cameras.join(", ") : "none configured"}`);
   return {
-    config, db, activity, maintainer, recorders, storage, health, cleanup, mqtt, server, token, url,
+    config, db, activity, maintainer, recorders, storage, health, cleanup, mqtt, tiers, server, token, url,
     async stop() {
       await mqtt?.stop();
       health.stop();
       await server.stop(true);
       await recorders.stop(); // SIGINT first: their last segments close as valid files
       await cleanup.stop();
+      await tiers.stop();
       await maintainer.stop();
       motion.close();
       db.$client.close();

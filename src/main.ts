@@ -100,6 +100,7 @@ function withoutSecrets(c: Omit<Config, "source">) {
     ...c,
     api: { ...c.api, token: c.api.token === undefined ? undefined : "***" },
     mqtt: c.mqtt && { ...c.mqtt, password: c.mqtt.password === undefined ? undefined : "***" },
+    storage: { ...c.storage, tiers: c.storage.tiers.map((t) => t.target.kind === "s3" && t.target.secretAccessKey !== undefined ? { ...t, target: { ...t.target, secretAccessKey: "***" } } : t) },
     cameras: Object.fromEntries(Object.entries(c.cameras).map(([name, cam]) => [name, { ...cam, recorder: cam.recorder && { ...cam.recorder, input: redact(cam.recorder.input) } }])),
   };
 }

@@ -1,9 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { openDb } from "../src/db/open.ts";
-import { BUN, ROOT, ffprobeDuration, putSegment, rollupsAndTruth, segmentName, tempDir, until } from "./helpers.ts";
+import { claimVolume } from "../src/storage/volume.ts";
+import { md5Hex } from "../src/tiers/target.ts";
+import { BUN, ROOT, ffprobeDuration, putSegment, rollupsAndTruth, segmentName, storedSegment, tempDir, until } from "./helpers.ts";
 
 /**
  * SPEC 8: power can fail at any instant. The keeper is killed with SIGKILL at each step of a
@@ -103,5 +105,60 @@ describe("crash safety (SPEC 8)", () => {
         expect(rollups).toEqual(truth);
       });
     }
+  }
+});
+
+/**
+ * SPEC 13: a transfer to a storage tier killed at each step. Afterwards every recording must
+ * have exactly one row pointing at a complete copy; once restarted, each is moved exactly once,
+ * its local file gone, no temporary file left in the tier.
+ */
+const TRANSFER_STEPS = ["after-upload", "after-verify", "after-commit", "after-source-removed"] as const;
+/** [rows pointing at the NAS, local files, NAS files] when killed at each step (one transfer at a time). */
+const TRANSFER_LEFT_AT: Record<(typeof TRANSFER_STEPS)[number], [number, number, number]> = {
+  "after-upload": [0, 2, 1],
+  "after-verify": [0, 2, 1],
+  "after-commit": [1, 2, 1],
+  "after-source-removed": [1, 1, 1],
+};
+
+describe("crash safety of moves to a tier (SPEC 13)", () => {
+  for (const step of TRANSFER_STEPS) {
+    test(`SIGKILL ${step}, then restart`, async () => {
+      const dir = tempDir();
+      const [root, nas] = [join(dir, "data/recordings"), join(dir, "nas")];
+      writeFileSync(join(dir, "camkeep.yml"), `api: { listen: 127.0.0.1:0 }\nrecord: { retain: { days: 1 } }\ncameras:\n  cam: {}\nstorage:\n  tiers:\n    - { name: nas, path: ${nas}, after: 1h, concurrency: 1 }\n`);
+      const db = openDb(join(dir, "data/camkeep.db"));
+      claimVolume(db, root, 0);
+      const now = Math.floor(Date.now() / 1000);
+      const originals = new Map<number, string>();
+      for (const s of [now - 7200, now - 7198]) originals.set(s, md5Hex(readFileSync(await storedSegment(db, root, "cam", s, { copy: true }))));
+      db.$client.close();
+
+      const crashed = startKeeper(dir, `transfer:${step}`);
+      await crashed.exited;
+      expect(crashed.signalCode).toBe("SIGKILL");
+      const rowsNow = () => {
+        const d = new Database(join(dir, "data/camkeep.db"), { readonly: true });
+        const rows = d.query("SELECT path, tier, start_time FROM recordings ORDER BY start_time").all() as { path: string; tier: string | null; start_time: number }[];
+        d.close();
+        return rows;
+      };
+      const mp4s = (folder: string) => files(folder).filter((f) => f.endsWith(".mp4"));
+      // Every row points at a complete copy, whatever the step.
+      const copyOf = (r: { path: string; tier: string | null }) => (r.tier === null ? r.path : join(nas, r.path));
+      for (const r of rowsNow()) expect(md5Hex(readFileSync(copyOf(r)))).toBe(originals.get(r.start_time)!);
+      expect([rowsNow().filter((r) => r.tier === "nas").length, mp4s(root).length, mp4s(nas).length]).toEqual(TRANSFER_LEFT_AT[step]);
+
+      const keeper = startKeeper(dir);
+      await until(() => rowsNow().every((r) => r.tier === "nas") && mp4s(root).length === 0, 20_000, "the restarted keeper to finish the moves");
+      keeper.kill("SIGTERM");
+      expect(await keeper.exited).toBe(0);
+      const rows = rowsNow();
+      expect(rows.map((r) => r.start_time)).toEqual([...originals.keys()]); // each exactly once
+      for (const r of rows) expect(md5Hex(readFileSync(copyOf(r)))).toBe(originals.get(r.start_time)!);
+      expect(mp4s(nas).length).toBe(2);
+      expect(files(nas).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    }, 60_000);
   }
 });

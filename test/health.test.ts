@@ -4,7 +4,7 @@ import { healthReasons, type HealthInputs } from "../src/health/health.ts";
 const OK: HealthInputs = {
   nowMs: 1_000_000, startedAtMs: 0, scanIntervalS: 5, lastPassEndMs: 999_000, databaseWritable: true,
   storagePresent: true, storageWritable: true, storageClaimed: true, reconciling: false, freeBytes: 10e9, minFreeBytes: 1e9,
-  clock: { sane: true }, stalledCameras: 0,
+  clock: { sane: true }, stalledCameras: 0, tiers: [],
 };
 
 describe("health reasons (SPEC 5.1)", () => {
@@ -28,6 +28,15 @@ describe("health reasons (SPEC 5.1)", () => {
     expect(healthReasons({ ...OK, freeBytes: 5e8 })).toEqual(["disk almost full: free space below storage.min_free"]);
     expect(healthReasons({ ...OK, clock: { sane: false, reason: "clock not sane: x" } })).toEqual(["clock not sane: x"]);
     expect(healthReasons({ ...OK, stalledCameras: 2 })).toEqual(["2 camera(s) stalled: no new segment from the recorder"]);
+  });
+  test("a failing tier counts only when footage waits for it, it has failed for 5 minutes, and storage is nearly full", () => {
+    const down = { failingForS: 300, backlog: true };
+    const nearlyFull = { freeBytes: 1.9e9 }; // under twice min_free
+    expect(healthReasons({ ...OK, ...nearlyFull, tiers: [down] })).toEqual(["1 storage tier(s) failing while storage is nearly full: footage waiting for them may be deleted"]);
+    expect(healthReasons({ ...OK, tiers: [down] })).toEqual([]); // room left: status only
+    expect(healthReasons({ ...OK, ...nearlyFull, tiers: [{ ...down, failingForS: 299 }] })).toEqual([]);
+    expect(healthReasons({ ...OK, ...nearlyFull, tiers: [{ ...down, backlog: false }] })).toEqual([]);
+    expect(healthReasons({ ...OK, ...nearlyFull, tiers: [{ failingForS: null, backlog: true }] })).toEqual([]);
   });
   test("reasons name no path and no camera", () => {
     const all = healthReasons({ ...OK, databaseWritable: false, storageWritable: false, reconcileProblem: "/mnt/nvr/x: 3 of 4", freeBytes: 0, stalledCameras: 1, clock: { sane: false } });

@@ -98,7 +98,7 @@ export async function boxOrder(path: string): Promise<string[]> {
  */
 export async function storedSegment(
   db: import("../src/db/open.ts").Db, root: string, camera: string, start: number,
-  opts: { row?: boolean; motion?: number; objects?: number; unjudged?: boolean; copy?: boolean } = {},
+  opts: { row?: boolean; motion?: number; objects?: number; unjudged?: boolean; copy?: boolean; copyTo?: import("../src/db/tiers.ts").CopyOnInsert } = {},
 ): Promise<string> {
   const { storagePath } = await import("../src/storage/layout.ts");
   const { newId } = await import("../src/domain/id.ts");
@@ -113,7 +113,7 @@ export async function storedSegment(
     insertRecording(db, {
       id: newId(start), camera, path, start_time: start, end_time: start + 2, duration: 2,
       motion: opts.motion ?? 5, objects: opts.objects ?? 1, segment_size: statSync(path).size, unjudged: opts.unjudged ?? false,
-    });
+    }, opts.copyTo);
   }
   return path;
 }
@@ -166,4 +166,46 @@ export function rollupsAndTruth(db: import("../src/db/open.ts").Db): { rollups: 
     truth: db.$client.query(`SELECT camera, CAST(start_time / 900 AS INTEGER) * 900 AS bucket, count(*) AS segments, sum(CAST(round(duration * 1000) AS INTEGER)) AS duration_ms,
       sum(segment_size) AS bytes, sum(motion) AS motion, sum(objects) AS objects FROM recordings GROUP BY 1, 2 ORDER BY 1, 2`).all(),
   };
+}
+
+/** A loopback port nothing listens on now. */
+export function freePort(): number {
+  const s = Bun.serve({ port: 0, fetch: () => new Response() });
+  const port = s.port!;
+  s.stop(true);
+  return port;
+}
+
+export interface S3Server {
+  endpoint: string;
+  port: number;
+  dir: string;
+  proc: import("bun").Subprocess;
+  /** Killed (SIGKILL: a store that dies mid-request). */
+  kill(): Promise<void>;
+  /** Started again on the same port and data. */
+  restart(): Promise<void>;
+}
+
+/** A real S3 server (npm's s3rver) on a free loopback port, with `bucket` made; keys S3RVER/S3RVER. */
+export async function startS3(bucket = "camkeep"): Promise<S3Server> {
+  const dir = tempDir("camkeep-s3-");
+  const port = freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const launch = async () => {
+    const proc = Bun.spawn(["node", join(ROOT, "node_modules/s3rver/bin/s3rver.js"), "-d", dir, "-a", "127.0.0.1", "-p", String(port), "--configure-bucket", bucket, "-s"], { stdout: "ignore", stderr: "pipe" });
+    await until(async () => (await fetch(endpoint).catch(() => undefined)) !== undefined, 15_000, "s3rver to listen");
+    return proc;
+  };
+  const server: S3Server = {
+    endpoint, port, dir, proc: await launch(),
+    async kill() {
+      server.proc.kill("SIGKILL");
+      await server.proc.exited;
+    },
+    async restart() {
+      server.proc = await launch();
+    },
+  };
+  return server;
 }

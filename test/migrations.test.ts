@@ -52,7 +52,7 @@ describe("database migrations", () => {
     expect(await child.exited).toBe(0);
     const db = new Database(dbPath, { readonly: true });
     const tables = db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
-    expect(tables).toEqual([{ name: "__drizzle_migrations" }, { name: "events" }, { name: "health_probe" }, { name: "meta" }, { name: "recording_buckets" }, { name: "recordings" }, { name: "sessions" }]);
+    expect(tables).toEqual([{ name: "__drizzle_migrations" }, { name: "copies" }, { name: "discards" }, { name: "events" }, { name: "health_probe" }, { name: "meta" }, { name: "recording_buckets" }, { name: "recordings" }, { name: "sessions" }, { name: "transfers" }]);
     db.close();
   });
 });

@@ -5,19 +5,12 @@ import mqtt from "mqtt";
 import { startApp, type App } from "../src/app.ts";
 import { eventById } from "../src/db/events.ts";
 import { readdirSync } from "node:fs";
-import { BUN, ROOT, configIn, putSegment, segmentName, tempDir, until } from "./helpers.ts";
+import { BUN, ROOT, configIn, freePort, putSegment, segmentName, tempDir, until } from "./helpers.ts";
 
 /**
  * MQTT (SPEC 11) against a real broker: Debian's mosquitto, started here on a free loopback
  * port (no mock of the broker).
  */
-const freePort = () => {
-  const s = Bun.serve({ port: 0, fetch: () => new Response() });
-  const port = s.port!;
-  s.stop(true);
-  return port;
-};
-
 function startBroker(port: number) {
   const conf = join(tempDir(), "mosquitto.conf");
   writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);

@@ -49,7 +49,7 @@ describe("start-up reconcile (SPEC 8)", () => {
     rmSync(dirname(storagePath(root, "cam-2", T + 6)), { recursive: true }); // a whole folder gone
 
     const report = await reconcileStorage(db, media, root);
-    expect(report).toEqual({ ok: true, tempRemoved: 1, indexed: 1, unreadableRemoved: 1, unprobed: 0, rowsRemoved: 2 });
+    expect(report).toEqual({ ok: true, tempRemoved: 1, indexed: 1, unreadableRemoved: 1, unprobed: 0, rowsRemoved: 2, movedAwayRemoved: 0 });
     expect(existsSync(temp)).toBe(false);
     expect(existsSync(truncated)).toBe(false);
     const after = rows(db);

@@ -4,7 +4,6 @@ import { recordingsBetween } from "../db/recordings.ts";
 import { logger } from "../log/log.ts";
 import type { ApiDeps } from "./deps.ts";
 import { apiError, onInvalid } from "./errors.ts";
-import { insideStorage } from "./recordings.ts";
 import { CameraParam, ClipQuery } from "./schemas.ts";
 
 const log = logger("export");
@@ -19,7 +18,7 @@ export const MAX_CLIP_SECONDS = 24 * 3600;
  * segments are trimmed with inpoint/outpoint (at keyframes: the cut may start a little early).
  * When the client goes away, ffmpeg is killed.
  */
-export function clipRoutes({ db, config }: ApiDeps) {
+export function clipRoutes({ db, config, footage }: ApiDeps) {
   // Each export is an ffmpeg (tens of MB): api.max_exports at once, the rest told to wait.
   let running = 0;
   const stallMs = config.api.exportStallTimeout * 1000;
@@ -28,9 +27,10 @@ export function clipRoutes({ db, config }: ApiDeps) {
     const { start, end } = c.req.valid("query");
     if (end <= start) return apiError(c, 400, "invalid request", { end: "must be after start" });
     if (end - start > MAX_CLIP_SECONDS) return apiError(c, 400, "invalid request", { end: `an export spans at most ${MAX_CLIP_SECONDS / 3600} h` });
+    // Parts in tiers are read where they are: a folder tier's file, a bucket's presigned URL.
     const parts = recordingsBetween(db, camera, start, end, 100_000).flatMap((r) => {
-      const path = insideStorage(config.recordingsDir, r.path);
-      return path && r.end_time > start ? [{ ...r, path }] : [];
+      const source = r.end_time > start ? footage.source(r) : undefined;
+      return source ? [{ ...r, source }] : [];
     });
     if (!parts.length) return apiError(c, 404, "no recordings in that range");
     if (running >= config.api.maxExports) {
@@ -40,12 +40,12 @@ export function clipRoutes({ db, config }: ApiDeps) {
 
     const list = ["ffconcat version 1.0"];
     parts.forEach((r, i) => {
-      list.push(`file 'file:${r.path.replace(/'/g, "'\\''")}'`);
+      list.push(`file '${r.source.startsWith("/") ? "file:" : ""}${r.source.replace(/'/g, "'\\''")}'`);
       if (i === 0 && start > r.start_time) list.push(`inpoint ${(start - r.start_time).toFixed(3)}`);
       if (i === parts.length - 1 && end < r.end_time) list.push(`outpoint ${(end - r.start_time).toFixed(3)}`);
     });
     const ffmpeg = Bun.spawn(
-      ["ffmpeg", "-nostdin", "-v", "error", "-f", "concat", "-safe", "0", "-protocol_whitelist", "file,pipe,fd", "-i", "pipe:0",
+      ["ffmpeg", "-nostdin", "-v", "error", "-f", "concat", "-safe", "0", "-protocol_whitelist", "file,pipe,fd,http,https,tcp,tls", "-i", "pipe:0",
        "-map", "0", "-ignore_unknown", "-c", "copy", "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-f", "mp4", "pipe:1"],
       { stdin: new Blob([`${list.join("\n")}\n`]), stdout: "pipe", stderr: "pipe" },
     );

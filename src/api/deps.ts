@@ -10,6 +10,8 @@ import type { LoginGuard } from "./login-guard.ts";
 import type { MqttState } from "../mqtt/bridge.ts";
 import type { MaintainerStats } from "../record/stats.ts";
 import type { Recorders } from "../recorder/supervisor.ts";
+import type { Footage } from "../tiers/footage.ts";
+import type { TierWorker } from "../tiers/worker.ts";
 
 /** What the HTTP API reads and feeds: the running keeper's parts. */
 export interface ApiDeps {
@@ -25,6 +27,10 @@ export interface ApiDeps {
   token: string;
   startedAtMs: number;
   loginGuard: LoginGuard;
+  /** Where each recording's footage is read from, whichever tier holds it. */
+  footage: Footage;
+  /** The storage tiers' worker (SPEC 13): queues and counters for status, metrics and health. */
+  tiers: TierWorker;
   /** Present when MQTT is configured: its state for status and metrics. */
   mqtt?: { state: MqttState };
 }

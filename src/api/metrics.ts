@@ -5,6 +5,7 @@ import type { HealthSnapshot } from "../health/monitor.ts";
 import type { Recorders } from "../recorder/supervisor.ts";
 import type { ApiDeps } from "./deps.ts";
 import { knownCameras } from "./status.ts";
+import type { TierStatus } from "../tiers/worker.ts";
 
 /**
  * Prometheus metrics. Most values live in the keeper's own counters; each metric reads them
@@ -33,6 +34,25 @@ export function metricsRegistry(deps: ApiDeps, health: () => HealthSnapshot): Re
       name: "camkeep_mqtt_rejected_total", help: "MQTT messages ignored, by reason", labelNames: ["reason"], registers,
       collect() { this.reset(); for (const [reason, n] of Object.entries(mq.rejected)) this.inc({ reason }, n); },
     });
+  }
+  if (deps.config.storage.tiers.length) {
+    const tierMetric = (kind: "gauge" | "counter", name: string, help: string, value: (t: TierStatus) => number) => {
+      const collect = function (this: Gauge | Counter) {
+        this.reset();
+        for (const t of deps.tiers.status()) {
+          if (this instanceof Gauge) this.set({ tier: t.name }, value(t));
+          else this.inc({ tier: t.name }, value(t));
+        }
+      };
+      return kind === "gauge" ? new Gauge({ name, help, labelNames: ["tier"], registers, collect }) : new Counter({ name, help, labelNames: ["tier"], registers, collect });
+    };
+    tierMetric("gauge", "camkeep_tier_queue_length", "Transfers waiting for a storage tier", (t) => t.pending);
+    tierMetric("gauge", "camkeep_tier_oldest_pending_seconds", "Age of the oldest transfer waiting for a tier (0: none)", (t) => t.oldest_pending_age_s ?? 0);
+    tierMetric("gauge", "camkeep_tier_removals_pending", "Objects in a tier waiting to be removed", (t) => t.discards_pending);
+    tierMetric("counter", "camkeep_tier_bytes_moved_total", "Bytes moved or copied to a tier since start", (t) => t.bytes_moved);
+    tierMetric("counter", "camkeep_tier_segments_moved_total", "Segments moved to a tier since start", (t) => t.moved);
+    tierMetric("counter", "camkeep_tier_segments_copied_total", "Segments copied to a tier since start", (t) => t.copied);
+    tierMetric("counter", "camkeep_tier_failures_total", "Failed transfers and removals in a tier since start", (t) => t.failures);
   }
   new Counter({
     name: "camkeep_auth_failures_total", help: "Failed logins and requests with a wrong token or session", registers,

@@ -1,7 +1,5 @@
 import { vValidator } from "@hono/valibot-validator";
 import { Hono } from "hono";
-import { existsSync } from "node:fs";
-import { resolve, sep } from "node:path";
 import { recordingById, recordingsBetween } from "../db/recordings.ts";
 import { bucketsBetween, summaryBuckets } from "../db/rollups.ts";
 import type { Recording } from "../db/schema.ts";
@@ -14,12 +12,6 @@ import { summarizeByLocalHour } from "./summary.ts";
 export function publicRecording(r: Recording) {
   const { id, camera, start_time, end_time, duration, motion, objects, segment_size } = r;
   return { id, camera, start_time, end_time, duration, motion, objects, segment_size };
-}
-
-/** A stored file's path, only when it really lies inside storage (the index is trusted, but checked). */
-export function insideStorage(root: string, path: string): string | undefined {
-  const full = resolve(path);
-  return full.startsWith(resolve(root) + sep) && existsSync(full) ? full : undefined;
 }
 
 export function cameraRecordingRoutes({ db }: ApiDeps) {
@@ -43,16 +35,13 @@ export function cameraRecordingRoutes({ db }: ApiDeps) {
     });
 }
 
-export function recordingFileRoutes({ db, config }: ApiDeps) {
-  return new Hono().get("/:id/file", vValidator("param", RecordingIdParam, onInvalid), (c) => {
+export function recordingFileRoutes({ db, footage }: ApiDeps) {
+  return new Hono().get("/:id/file", vValidator("param", RecordingIdParam, onInvalid), async (c) => {
     const row = recordingById(db, c.req.valid("param").id);
-    const path = row && insideStorage(config.recordingsDir, row.path);
-    if (!row || !path) return apiError(c, 404, "no such recording");
-    // Bun answers Range (206/416) itself for a file body. The explicit length survives Hono's
-    // HEAD handling, which answers HEAD with the GET response minus its body.
-    const file = Bun.file(path);
-    return new Response(file, {
-      headers: { "content-type": "video/mp4", "content-length": String(file.size), "accept-ranges": "bytes", "cache-control": "private, max-age=3600" },
-    });
+    // Wherever it lives (SPEC 13): local storage, a folder tier, or streamed from a bucket.
+    const res = row && (await footage.respond(row, c.req.raw));
+    if (!res) return apiError(c, 404, row ? "the recording's copy cannot be reached now" : "no such recording");
+    for (const [name, value] of [["content-type", "video/mp4"], ["accept-ranges", "bytes"], ["cache-control", "private, max-age=3600"]]) res.headers.set(name!, value!);
+    return res;
   });
 }

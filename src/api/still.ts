@@ -5,7 +5,6 @@ import { newestRecording } from "../db/recordings.ts";
 import { run } from "../media/spawn.ts";
 import type { ApiDeps } from "./deps.ts";
 import { apiError, onInvalid } from "./errors.ts";
-import { insideStorage } from "./recordings.ts";
 import { CameraParam } from "./schemas.ts";
 
 /** A still is made again at most this often per camera, however often it is asked for. */
@@ -22,7 +21,7 @@ interface Still {
  * Made by one ffmpeg run when footage newer than the cached picture exists and the cached one
  * is a minute old: polling the page spawns nothing.
  */
-export function stillRoutes({ db, config }: ApiDeps) {
+export function stillRoutes({ db, footage }: ApiDeps) {
   const stills = new Map<string, Still>();
   const making = new Map<string, Promise<Still>>();
   const make = async (camera: string, recording: string, path: string): Promise<Still> => {
@@ -34,7 +33,7 @@ export function stillRoutes({ db, config }: ApiDeps) {
   return new Hono().get("/:camera/still.jpg", vValidator("param", CameraParam, onInvalid), vValidator("query", v.object({ v: v.optional(v.string()) }), onInvalid), async (c) => {
     const { camera } = c.req.valid("param");
     const newest = newestRecording(db, camera);
-    const path = newest && insideStorage(config.recordingsDir, newest.path);
+    const path = newest && footage.source(newest);
     if (!newest || !path) return apiError(c, 404, "no footage stored for that camera");
     let still = stills.get(camera);
     if (!still || (still.recording !== newest.id && Date.now() - still.madeAt >= REMAKE_MS)) {

@@ -14,7 +14,7 @@ export interface DeleteResult {
 }
 
 /** What deleting a recording needs to know of it. */
-export type StoredFile = Pick<Recording, "camera" | "path" | "segment_size" | "duration">;
+export type StoredFile = Pick<Recording, "camera" | "path" | "tier" | "segment_size" | "duration">;
 
 export interface DeleteOptions<T> {
   /** Deletes the rows of the files that are gone (by rowid, or by ranges of start times). */
@@ -29,7 +29,8 @@ export interface DeleteOptions<T> {
  * only once its folder is flushed, so the folders are flushed before the rows go: after a
  * power cut no file comes back without its row, to be indexed again as unjudged footage
  * (SPEC 14). A file that cannot be removed (other than already gone) keeps its row. Folders
- * left empty are noted in `touched`.
+ * left empty are noted in `touched`. A row pointing at a tier has no local file: its objects
+ * in tiers are left to the tier worker by the database itself (the discards trigger).
  */
 export function deleteRecordingsAndFiles<T extends StoredFile>(
   totals: ArchiveTotals, rows: readonly T[], touched: Set<string>, opts: DeleteOptions<T>,
@@ -38,6 +39,11 @@ export function deleteRecordingsAndFiles<T extends StoredFile>(
   const folders = new Set<string>();
   let freedBytes = 0;
   for (const r of rows) {
+    if (r.tier !== null) {
+      gone.push(r);
+      totals.remove(r.camera, r.segment_size, r.duration);
+      continue;
+    }
     // A file already gone is no error (no exception either: expiry meets millions of these;
     // a failed unlink costs twice a stat).
     const st = lstatSync(r.path, { throwIfNoEntry: false });
@@ -77,4 +83,17 @@ export function removeEmptyFolders(root: string, touched: Iterable<string>): num
     }
   }
   return removed;
+}
+
+/**
+ * Removes a local file no row points at any more (its recording now lives in a tier), durably,
+ * and its folders left empty. Returns the bytes the file system gave back.
+ */
+export function removeLocalFile(path: string, recordingsDir: string): number {
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  if (!st) return 0;
+  unlinkSync(path);
+  fsyncDir(dirname(path));
+  removeEmptyFolders(recordingsDir, [dirname(path)]);
+  return st.blocks * 512;
 }

@@ -6,7 +6,8 @@ import type { ArchiveTotals } from "../db/totals.ts";
 import { logger } from "../log/log.ts";
 import { eventCovers } from "../domain/event.ts";
 import { widestPadding } from "../domain/retain.ts";
-import { deleteRecordingsAndFiles, removeEmptyFolders } from "./delete.ts";
+import { localWithCopies, repointToCopy } from "../db/tiers.ts";
+import { deleteRecordingsAndFiles, removeEmptyFolders, removeLocalFile } from "./delete.ts";
 
 const log = logger("disk");
 
@@ -33,6 +34,8 @@ export interface DiskReport {
   threshold: number;
   freedBytes: number;
   deleted: number;
+  /** Local files given up for their verified copy in a tier (no footage lost), before anything was deleted. */
+  repointed: number;
   /** True when even the oldest recordings retained indefinitely had to go. */
   tookProtected: boolean;
   freeAfter: number;
@@ -58,8 +61,25 @@ export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
   const freeBefore = deps.free();
   if (freeBefore >= threshold) return null;
   log.error(`storage volume has ${freeBefore} bytes free, under the ${threshold} bytes it must keep: deleting the oldest recordings`);
-  const report: DiskReport = { freeBefore, threshold, freedBytes: 0, deleted: 0, tookProtected: false, freeAfter: freeBefore };
+  const report: DiskReport = { freeBefore, threshold, freedBytes: 0, deleted: 0, repointed: 0, tookProtected: false, freeAfter: freeBefore };
   const touched = new Set<string>();
+
+  // Footage with a verified copy elsewhere loses nothing by leaving this disk: it goes first,
+  // its row pointed at the copy before its file is removed (SPEC 13).
+  while (report.freeAfter < threshold) {
+    const page = localWithCopies(db, 200);
+    if (!page.length) break;
+    const before = report.repointed;
+    for (const r of page) {
+      if (!repointToCopy(db, r.id, r.path, r.tier, r.key)) continue;
+      report.freedBytes += removeLocalFile(r.path, config.recordingsDir);
+      report.repointed++;
+    }
+    report.freeAfter = deps.free();
+    if (report.repointed === before) break;
+    await Bun.sleep(0);
+  }
+  if (report.repointed) log.warn(`left ${report.repointed} local recordings to their verified copies in tiers`);
 
   for (const spareNothing of [false, true]) {
     if (spareNothing) {

@@ -7,6 +7,7 @@ import type { Retention } from "../domain/retain.ts";
 import { effectiveRetention, shapeOf } from "./retention.ts";
 import { ConfigSchema, type MotionConfig, type ParsedConfig, type RecordConfig } from "./schema.ts";
 import { parseMinFree, type MinFree } from "./size.ts";
+import { resolveTiers, type TierConfig } from "./tiers.ts";
 
 /**
  * A camera's effective record settings: the global `record` with the camera's overrides, its
@@ -51,7 +52,7 @@ export interface Config {
   database: string;
   log: ParsedConfig["log"];
   api: { host: string; port: number; token?: string; tokenFile: string; allowedHosts: string[]; maxExports: number; exportStallTimeout: number };
-  storage: { minFree: MinFree };
+  storage: { minFree: MinFree; tiers: TierConfig[] };
   media: ParsedConfig["media"];
   record: RecordConfig;
   mqtt?: ParsedConfig["mqtt"];
@@ -168,6 +169,9 @@ function resolveConfig(c: ParsedConfig, source: string, baseDir: string): Config
     problems.push(`storage.min_free: ${(e as Error).message}`);
   }
   problems.push(...shapeProblems(c));
+  const recordingsDir = inData(c.recordings_dir, "recordings");
+  const tiers = resolveTiers(c.storage.tiers, baseDir, recordingsDir);
+  problems.push(...tiers.problems);
   if (problems.length) throw new ConfigError(source, problems);
 
   const cameras: Record<string, CameraConfig> = {};
@@ -184,14 +188,14 @@ function resolveConfig(c: ParsedConfig, source: string, baseDir: string): Config
     source,
     dataDir,
     cacheDir: inData(c.cache_dir, "cache"),
-    recordingsDir: inData(c.recordings_dir, "recordings"),
+    recordingsDir,
     database: inData(c.database, "camkeep.db"),
     log: c.log,
     api: {
       host, port, token: c.api.token, tokenFile: inData(c.api.token_file, "api-token"),
       allowedHosts: c.api.allowed_hosts, maxExports: c.api.max_exports, exportStallTimeout: c.api.export_stall_timeout,
     },
-    storage: { minFree },
+    storage: { minFree, tiers: tiers.tiers },
     media: c.media,
     record: c.record,
     mqtt: c.mqtt && { ...c.mqtt, password_file: c.mqtt.password_file && resolve(baseDir, c.mqtt.password_file) },

@@ -181,6 +181,40 @@ const MinFree = v.union(
   'must be "auto", a size such as "20GB", or a share such as "10%"',
 );
 
+/** An age: seconds, or "30m", "12h", "2d". */
+const Age = v.union(
+  [v.pipe(v.number(), v.minValue(0)), v.pipe(v.string(), v.regex(/^\s*\d+(\.\d+)?\s*[smhd]\s*$/, 'must be an age such as "30m", "12h" or "2d"'))],
+  'must be an age such as "30m", "12h" or "2d"',
+);
+
+const nonEmpty = v.pipe(v.string(), v.minLength(1));
+
+/** A storage tier (SPEC 13): a second folder or an S3-compatible bucket. */
+const TierSchema = v.strictObject({
+  name: v.pipe(v.string(), v.regex(CAMERA_NAME, "tier names may hold only letters, digits, '-' and '_'")),
+  /** A folder (a NAS share, a USB disk): its own volume marker, storage's layout. */
+  path: v.optional(nonEmpty),
+  s3: v.optional(
+    v.strictObject({
+      endpoint: v.pipe(v.string(), v.url("must be a URL such as https://s3.example.com")),
+      bucket: nonEmpty,
+      region: v.optional(nonEmpty, "us-east-1"),
+      prefix: v.optional(v.pipe(v.string(), v.regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or folders ending in "/", such as "site-a/"')), ""),
+      access_key_id: nonEmpty,
+      secret_access_key: v.optional(nonEmpty),
+      secret_access_key_file: v.optional(nonEmpty),
+    }),
+  ),
+  /** Footage older than this moves here. */
+  after: v.optional(Age),
+  /** Every kept segment is also copied here at once (an off-box backup). */
+  copy: v.optional(v.boolean()),
+  /** Bytes per second sent to this tier at most, e.g. "5MB". */
+  max_rate: v.optional(Size),
+  /** Transfers to this tier at once. */
+  concurrency: v.optional(wholeNumber(1, 16), 2),
+});
+
 const Listen = v.pipe(
   v.string(),
   v.regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:5050"),
@@ -209,7 +243,14 @@ export const ConfigSchema = v.strictObject({
     }),
     {},
   ),
-  storage: v.optional(v.strictObject({ min_free: v.optional(MinFree, "auto") }), {}),
+  storage: v.optional(
+    v.strictObject({
+      min_free: v.optional(MinFree, "auto"),
+      /** Where footage goes next as it ages, or is copied at once (SPEC 13); in order. */
+      tiers: v.optional(v.array(TierSchema), []),
+    }),
+    {},
+  ),
   media: v.optional(
     v.strictObject({
       /** native: in-process MP4 validation and faststart, ffmpeg for what it declines; ffmpeg: always spawn ffprobe/ffmpeg. */

@@ -1,28 +1,43 @@
-import { and, count, desc, eq, gte, lt, lte, max, min, sql } from "drizzle-orm";
+import { and, count, desc, eq, gte, isNull, lt, lte, max, min, sql } from "drizzle-orm";
 import { MAX_SEGMENT_SECONDS } from "../domain/segment.ts";
 import type { Db } from "./open.ts";
 import { applyToRollups, type RollupRow } from "./rollups.ts";
 import { recordings, type NewRecording, type Recording } from "./schema.ts";
+import { queueTransfers, type CopyOnInsert } from "./tiers.ts";
 
 export function recordingByPath(db: Db, path: string): Recording | undefined {
   return db.select().from(recordings).where(eq(recordings.path, path)).get();
 }
 
-export function insertRecording(db: Db, row: NewRecording): void {
-  insertRecordings(db, [row]);
+export function insertRecording(db: Db, row: NewRecording, copyTo?: CopyOnInsert): void {
+  insertRecordings(db, [row], copyTo);
 }
 
-/** Inserts rows in one transaction: one commit (one flush) for all of them. */
-export function insertRecordings(db: Db, rows: readonly NewRecording[]): void {
-  const CHUNK = 500; // 10 columns a row: well under SQLite's limit on bound variables
+/**
+ * Inserts rows in one transaction: one commit (one flush) for all of them. With copy tiers,
+ * each row's copies are queued in the same transaction: none is forgotten across a crash.
+ */
+export function insertRecordings(db: Db, rows: readonly NewRecording[], copyTo?: CopyOnInsert): void {
+  const CHUNK = 500; // 12 columns a row: well under SQLite's limit on bound variables
+  const copied = !!copyTo?.tiers.length;
+  const values = copied ? rows.map((r) => ({ ...r, tiered: true })) : rows;
   db.transaction((tx) => {
-    for (let i = 0; i < rows.length; i += CHUNK) tx.insert(recordings).values(rows.slice(i, i + CHUNK)).run();
+    for (let i = 0; i < values.length; i += CHUNK) tx.insert(recordings).values(values.slice(i, i + CHUNK)).run();
     applyToRollups(db, rows, 1);
+    if (copied) {
+      const now = Date.now() / 1000;
+      queueTransfers(db, rows.flatMap((r) => copyTo.tiers.map((tier) => ({ id: r.id, tier, key: copyTo.key(r.path), kind: "copy" as const }))), now, true);
+    }
   });
 }
 
 export function recordingCount(db: Db): number {
   return db.select({ n: count() }).from(recordings).get()?.n ?? 0;
+}
+
+/** Recordings whose row points at local storage (not at a tier). */
+export function localRecordingCount(db: Db): number {
+  return db.select({ n: count() }).from(recordings).where(isNull(recordings.tier)).get()?.n ?? 0;
 }
 
 /** Rows whose path lies under a folder (a range on the unique path index). */
@@ -32,12 +47,12 @@ export function recordingsUnder(db: Db, folder: string): Pick<Recording, "id" | 
   return db.$client.query<Pick<Recording, "id" | "path">, [string, string]>("SELECT id, path FROM recordings WHERE path >= ? AND path < ?").all(prefix, `${prefix}\uffff`);
 }
 
-/** Paths in path order after `afterPath`, `limit` at a time, for scans with bounded memory. */
+/** Local storage's paths in path order after `afterPath`, `limit` at a time, for scans with bounded memory. */
 export function recordingPathsAfter(db: Db, afterPath: string, limit: number): Pick<Recording, "id" | "path">[] {
   return db
     .select({ id: recordings.id, path: recordings.path })
     .from(recordings)
-    .where(sql`${recordings.path} > ${afterPath}`)
+    .where(and(sql`${recordings.path} > ${afterPath}`, isNull(recordings.tier)))
     .orderBy(recordings.path)
     .limit(limit)
     .all();
@@ -99,11 +114,11 @@ export function lastRecordingStart(db: Db, camera: string): number | undefined {
 }
 
 /** The columns expiry and disk protection need; `rowid` deletes the row without a lookup by id. */
-export type ExpiryCandidate = Pick<Recording, "id" | "camera" | "path" | "start_time" | "end_time" | "duration" | "motion" | "objects" | "unjudged" | "segment_size"> & { rowid: number };
+export type ExpiryCandidate = Pick<Recording, "id" | "camera" | "path" | "tier" | "start_time" | "end_time" | "duration" | "motion" | "objects" | "unjudged" | "segment_size"> & { rowid: number };
 
 const candidateColumns = {
   rowid: sql<number>`${recordings}.rowid`,
-  id: recordings.id, camera: recordings.camera, path: recordings.path, start_time: recordings.start_time, end_time: recordings.end_time,
+  id: recordings.id, camera: recordings.camera, path: recordings.path, tier: recordings.tier, start_time: recordings.start_time, end_time: recordings.end_time,
   duration: recordings.duration, motion: recordings.motion, objects: recordings.objects, unjudged: recordings.unjudged, segment_size: recordings.segment_size,
 };
 
@@ -149,22 +164,25 @@ export function deleteRecordingsByRowid(db: Db, rows: readonly (RollupRow & { ro
  * Raw prepared statement: expiry reads millions of rows through it.
  */
 export function cameraRecordingsPager(db: Db) {
-  type Columns = [string, number, number, number, number, number, number, number];
+  type Columns = [string, string | null, number, number, number, number, number, number, number];
   const query = db.$client.prepare<Columns, [string, number, number, number]>(
-    `SELECT path, start_time, end_time, duration, motion, objects, unjudged, segment_size FROM recordings
+    `SELECT path, tier, start_time, end_time, duration, motion, objects, unjudged, segment_size FROM recordings
      WHERE camera = ? AND start_time > ? AND start_time < ? ORDER BY start_time LIMIT ?`,
   );
   // Arrays, not objects, from SQLite, and only the columns expiry reads: it reads millions.
   return (camera: string, afterStart: number, startBefore: number, limit: number): ExpiryPageRow[] =>
-    (query.values(camera, afterStart, startBefore, limit) as unknown as Columns[]).map(([path, start_time, end_time, duration, motion, objects, unjudged, segment_size]) => ({
-      camera, path, start_time, end_time, duration, motion, objects, unjudged: unjudged === 1, segment_size,
+    (query.values(camera, afterStart, startBefore, limit) as unknown as Columns[]).map(([path, tier, start_time, end_time, duration, motion, objects, unjudged, segment_size]) => ({
+      camera, path, tier, start_time, end_time, duration, motion, objects, unjudged: unjudged === 1, segment_size,
     }));
 }
 
-/** All cameras' recordings, oldest first, after the key (start, id), `limit` at a time. */
+/**
+ * All cameras' recordings in local storage (what deleting frees space there), oldest first,
+ * after the key (start, id), `limit` at a time.
+ */
 export function oldestRecordingsPage(db: Db, after: { start: number; id: string }, limit: number): ExpiryCandidate[] {
   return db.select(candidateColumns).from(recordings)
-    .where(sql`(${recordings.start_time}, ${recordings.id}) > (${after.start}, ${after.id})`)
+    .where(and(isNull(recordings.tier), sql`(${recordings.start_time}, ${recordings.id}) > (${after.start}, ${after.id})`))
     .orderBy(recordings.start_time, recordings.id).limit(limit).all();
 }
 

@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * One row per stored segment. Invariant (SPEC 8): a row exists only for a complete file at
@@ -22,12 +22,26 @@ export const recordings = sqliteTable(
     segment_size: integer("segment_size").notNull(),
     /** True when no activity was reported for the segment's span (SPEC 1.2 fail-safe). */
     unjudged: integer("unjudged", { mode: "boolean" }).notNull().default(false),
+    /**
+     * The storage tier holding the copy the row points at (SPEC 13): null for local storage,
+     * where `path` is the file's absolute path; else a tier's name, and `path` the key the
+     * segment has in every tier (storage's layout relative to its root).
+     */
+    tier: text("tier"),
+    /**
+     * Set once a copy or a transfer to a tier exists for the segment: only then does deleting
+     * the row have to leave work for other tiers (the discards trigger), so that expiry of
+     * footage no tier ever saw pays nothing for tiers.
+     */
+    tiered: integer("tiered", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
     // Covers the per-hour summary (duration, motion, objects) so it never reads the table.
     // Every index costs a page written per stored segment (SD-card wear): keep only those read.
     index("recordings_camera_start").on(t.camera, t.start_time, t.duration, t.motion, t.objects),
     index("recordings_start").on(t.start_time),
+    // What is due to move, and what disk protection may free locally: by tier, oldest first.
+    index("recordings_tier_start").on(t.tier, t.start_time),
   ],
 );
 
@@ -108,4 +122,63 @@ export const recordingBuckets = sqliteTable(
     events: integer("events").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.camera, t.bucket] })],
+);
+
+/**
+ * Verified copies of recordings in tiers other than the one their row points at (SPEC 13):
+ * each was confirmed complete by its MD5 before this row was written, so it may stand in for
+ * the local file (disk protection) and must go when the recording goes.
+ */
+export const copies = sqliteTable(
+  "copies",
+  {
+    recording_id: text("recording_id").notNull(),
+    tier: text("tier").notNull(),
+    key: text("key").notNull(),
+    bytes: integer("bytes").notNull(),
+    md5: text("md5").notNull(),
+    verified_at: real("verified_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.recording_id, t.tier] }), uniqueIndex("copies_tier_key").on(t.tier, t.key)],
+);
+
+/**
+ * The transfer queue (SPEC 13): a recording to copy to a tier, or to move there. It survives
+ * restarts; a failed attempt sets the next try further off. Its target key may already hold
+ * a partial or unverified object: the discards trigger removes that too if the recording goes.
+ */
+export const transfers = sqliteTable(
+  "transfers",
+  {
+    recording_id: text("recording_id").notNull(),
+    tier: text("tier").notNull(),
+    key: text("key").notNull(),
+    kind: text("kind", { enum: ["move", "copy"] }).notNull(),
+    queued_at: real("queued_at").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    next_try_at: real("next_try_at").notNull(),
+    last_error: text("last_error"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.recording_id, t.tier] }),
+    index("transfers_next_try").on(t.next_try_at),
+    index("transfers_tier_queued").on(t.tier, t.queued_at), // each tier's queue length and oldest item
+  ],
+);
+
+/**
+ * Objects in tiers that no recording needs any more (expired, moved on, or a transfer whose
+ * recording went): removed by the tier worker, retried like transfers. Written in the same
+ * transaction as the change that made them garbage, so none is forgotten across a crash.
+ */
+export const discards = sqliteTable(
+  "discards",
+  {
+    tier: text("tier").notNull(),
+    key: text("key").notNull(),
+    queued_at: real("queued_at").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    next_try_at: real("next_try_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tier, t.key] }), index("discards_next_try").on(t.next_try_at)],
 );

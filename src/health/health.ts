@@ -19,7 +19,12 @@ export interface HealthInputs {
   clock: { sane: boolean; reason?: string };
   /** Cameras whose recorder wrote no segment for longer than its watchdog allows. */
   stalledCameras: number;
+  /** Each storage tier: for how long its transfers have failed (null: working) and whether footage waits for it. */
+  tiers: { failingForS: number | null; backlog: boolean }[];
 }
+
+/** A tier failing this long with footage waiting for it is a tier down, not a blip. */
+export const TIER_DOWN_S = 300;
 
 /** A maintainer pass later than this many scan intervals means it is stuck. */
 export const LATE_PASSES = 3;
@@ -38,5 +43,11 @@ export function healthReasons(h: HealthInputs): string[] {
   if (h.storagePresent && h.freeBytes < h.minFreeBytes) reasons.push("disk almost full: free space below storage.min_free");
   if (!h.clock.sane) reasons.push(h.clock.reason ?? "clock not sane");
   if (h.stalledCameras > 0) reasons.push(`${h.stalledCameras} camera(s) stalled: no new segment from the recorder`);
+  // A tier that is down costs footage only once disk protection may delete what waits for it:
+  // until storage nears its floor, it is a matter for status, not for health (SPEC 13).
+  const down = h.tiers.filter((t) => t.backlog && t.failingForS !== null && t.failingForS >= TIER_DOWN_S).length;
+  if (down && h.storagePresent && h.freeBytes < 2 * h.minFreeBytes) {
+    reasons.push(`${down} storage tier(s) failing while storage is nearly full: footage waiting for them may be deleted`);
+  }
   return reasons;
 }

@@ -44,6 +44,8 @@ export class HealthMonitor {
     private readonly deps: {
       config: Config; db: Db; stats: MaintainerStats; storage: StorageGate; clock: () => ClockVerdict; startedAtMs: number;
       stalledCameras: () => number; now?: () => number;
+      /** The storage tiers' state (none: no tiers). */
+      tiers?: () => HealthInputs["tiers"];
     },
   ) {}
 
@@ -98,6 +100,7 @@ export class HealthMonitor {
       minFreeBytes: space.minFree,
       clock: this.deps.clock(),
       stalledCameras: this.deps.stalledCameras(),
+      tiers: this.deps.tiers?.() ?? [],
     };
   }
 

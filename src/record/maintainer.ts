@@ -9,6 +9,8 @@ import { readyAt } from "../domain/event.ts";
 import { widestPadding } from "../domain/retain.ts";
 import { MAX_SEGMENT_SECONDS } from "../domain/segment.ts";
 import { quarantineFile } from "../storage/quarantine.ts";
+import type { CopyOnInsert } from "../db/tiers.ts";
+import { copyOnInsert } from "../tiers/target.ts";
 import { indexPlaced, placeSegment, type Placed, type StoreFaults } from "../storage/store.ts";
 import type { StorageGate } from "../storage/gate.ts";
 import type { ActivityStore } from "./activity.ts";
@@ -61,6 +63,8 @@ export class Maintainer {
   private readonly cfg: Config;
   private readonly now: () => number;
   private readonly cacheDir: string;
+  /** Copy tiers stored segments are queued for (SPEC 13). */
+  private readonly copyTo: CopyOnInsert;
   /** Probe answers about content (ok or invalid), by path, while the file is unchanged. */
   private readonly probes = new Map<string, { stamp: string; probe: Probe }>();
   /** Failed probes or stores in a row, by path. */
@@ -80,6 +84,7 @@ export class Maintainer {
 
   constructor(private readonly deps: MaintainerDeps) {
     this.cfg = deps.config;
+    this.copyTo = copyOnInsert(deps.config);
     this.now = deps.now ?? Date.now;
     mkdirSync(this.cfg.cacheDir, { recursive: true, mode: 0o750 });
     // /proc reports real paths; compare like with like.
@@ -317,7 +322,7 @@ export class Maintainer {
     const pending = this.pending.splice(0);
     if (!pending.length) return;
     try {
-      indexPlaced(this.deps.db, pending.map((p) => p.placed), this.deps.faults);
+      indexPlaced(this.deps.db, pending.map((p) => p.placed), this.deps.faults, this.copyTo);
     } catch (e) {
       // The copies stay in storage and the cache files in the cache: a later pass places them
       // again over the same names and indexes them then.

@@ -1,4 +1,5 @@
 import type { Db } from "../db/open.ts";
+import type { CopyOnInsert } from "../db/tiers.ts";
 import { logger } from "../log/log.ts";
 import type { MediaEngine } from "../media/engine.ts";
 import { reconcileStorage, type ReconcileReport } from "./reconcile.ts";
@@ -26,11 +27,13 @@ export class StorageGate {
     private readonly media: MediaEngine,
     readonly root: string,
     private readonly retryMs = RETRY_MS,
+    /** Copy tiers re-indexed footage is queued for. */
+    private readonly copyTo?: CopyOnInsert,
   ) {}
 
   async reconcile(): Promise<ReconcileReport> {
     this.lastTry = Date.now();
-    this.report = await reconcileStorage(this.db, this.media, this.root);
+    this.report = await reconcileStorage(this.db, this.media, this.root, this.copyTo);
     this.bound = this.report.ok ? boundStorageId(this.db) : undefined;
     if (!this.report.ok) log.error(`start-up reconcile changed nothing: ${this.report.reason}`);
     return this.report;

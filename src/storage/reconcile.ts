@@ -1,7 +1,9 @@
 import { existsSync, statSync, unlinkSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { deleteRecordings, insertRecording, recordingCount, recordingPathsAfter, recordingsUnder } from "../db/recordings.ts";
+import { deleteRecordings, insertRecording, localRecordingCount, recordingPathsAfter, recordingsUnder } from "../db/recordings.ts";
+import { movedAway, type CopyOnInsert } from "../db/tiers.ts";
+import { keyOf } from "../tiers/target.ts";
 import type { Db } from "../db/open.ts";
 import { newId } from "../domain/id.ts";
 import { plausibleDuration } from "../domain/segment.ts";
@@ -22,6 +24,8 @@ export interface ReconcileReport {
   /** Files without rows whose probe failed (not shown invalid): left as they are, tried at the next reconcile. */
   unprobed: number;
   rowsRemoved: number;
+  /** Local files whose recording had moved to a tier (a crash came before their removal): removed. */
+  movedAwayRemoved: number;
 }
 
 /** Rows removed per statement, with a turn of the event loop between. */
@@ -34,9 +38,10 @@ const DELETE_BATCH = 2_000;
  * memory is bounded by one folder, not by the archive; and asynchronously, giving the event
  * loop back after every folder, so /healthz answers while a large archive is walked.
  */
-export async function reconcileStorage(db: Db, media: MediaEngine, root: string): Promise<ReconcileReport> {
-  const report: ReconcileReport = { ok: true, tempRemoved: 0, indexed: 0, unreadableRemoved: 0, unprobed: 0, rowsRemoved: 0 };
-  const rows = recordingCount(db);
+export async function reconcileStorage(db: Db, media: MediaEngine, root: string, copyTo?: CopyOnInsert): Promise<ReconcileReport> {
+  const report: ReconcileReport = { ok: true, tempRemoved: 0, indexed: 0, unreadableRemoved: 0, unprobed: 0, rowsRemoved: 0, movedAwayRemoved: 0 };
+  // Only local storage is walked: rows of footage in tiers are the tiers' (SPEC 13).
+  const rows = localRecordingCount(db);
   const claim = claimVolume(db, root, rows);
   if (!claim.ok) return { ...report, ok: false, reason: claim.reason };
 
@@ -90,6 +95,11 @@ export async function reconcileStorage(db: Db, media: MediaEngine, root: string)
 
   for (const path of orphans) {
     const where = parseStoragePath(root, path)!;
+    if (movedAway(db, keyOf({ tier: null, path }, root))) {
+      unlinkSync(path);
+      report.movedAwayRemoved++;
+      continue;
+    }
     const probe = await media.probeDuration(path);
     if (probe.kind === "failed") {
       // Nothing is known of its content: never delete on that. The next start tries again.
@@ -108,11 +118,11 @@ export async function reconcileStorage(db: Db, media: MediaEngine, root: string)
       id: newId(where.start), camera: where.camera, path,
       start_time: where.start, end_time: where.start + probe.duration, duration: probe.duration,
       motion: 0, objects: 0, segment_size: statSync(path).size, unjudged: true,
-    });
+    }, copyTo);
     report.indexed++;
   }
-  if (report.tempRemoved || report.indexed || report.unreadableRemoved || report.rowsRemoved || report.unprobed) {
-    log.info(`reconciled storage: ${report.tempRemoved} temporary files removed, ${report.indexed} files indexed, ${report.unreadableRemoved} invalid files removed, ${report.unprobed} left unprobed, ${report.rowsRemoved} rows without files removed`);
+  if (report.tempRemoved || report.indexed || report.unreadableRemoved || report.rowsRemoved || report.unprobed || report.movedAwayRemoved) {
+    log.info(`reconciled storage: ${report.tempRemoved} temporary files removed, ${report.indexed} files indexed, ${report.unreadableRemoved} invalid files removed, ${report.unprobed} left unprobed, ${report.rowsRemoved} rows without files removed, ${report.movedAwayRemoved} files already moved to a tier removed`);
   }
   return report;
 }

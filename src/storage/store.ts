@@ -2,6 +2,7 @@ import { renameSync, statSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import { insertRecordings, recordingByPath } from "../db/recordings.ts";
 import type { Db } from "../db/open.ts";
+import type { CopyOnInsert } from "../db/tiers.ts";
 import { newId } from "../domain/id.ts";
 import type { MediaEngine } from "../media/engine.ts";
 import { fsyncDir, fsyncPath, mkdirDurable } from "./durable.ts";
@@ -106,13 +107,13 @@ async function sameMedia(a: string, b: string): Promise<boolean> {
   }
 }
 
-/** Steps 3 and 4 for placed segments: their rows in one transaction, then their cache files removed. */
-export function indexPlaced(db: Db, placed: readonly Placed[], faults?: StoreFaults): void {
+/** Steps 3 and 4 for placed segments: their rows (and copy tiers' transfers) in one transaction, then their cache files removed. */
+export function indexPlaced(db: Db, placed: readonly Placed[], faults?: StoreFaults, copyTo?: CopyOnInsert): void {
   if (!placed.length) return;
   insertRecordings(db, placed.map(({ req, path, bytes }) => ({
     id: newId(req.start), camera: req.camera, path, start_time: req.start, end_time: req.end, duration: req.duration,
     motion: req.motion, objects: req.objects, segment_size: bytes, unjudged: req.unjudged,
-  })));
+  })), copyTo);
   faults?.("after-row");
   for (const { req } of placed) {
     try {

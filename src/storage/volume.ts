@@ -44,22 +44,23 @@ export type Claim = { ok: true } | { ok: false; reason: string };
  * - a marker whose id differs from the database's: another camkeep's storage — refused;
  * - a marker without an id (an older camkeep), or a database without one (an upgrade, or a
  *   database made anew beside existing footage): the one that has an id gives it to the other.
+ * `idKey` names the meta entry holding the id: storage's own, or a folder tier's.
  */
-export function claimVolume(db: Db, root: string, indexedRecordings: number): Claim {
-  const dbId = getMeta(db, STORAGE_ID);
+export function claimVolume(db: Db, root: string, indexedRecordings: number, idKey = STORAGE_ID): Claim {
+  const dbId = getMeta(db, idKey);
   if (!hasVolumeMarker(root)) {
     if (indexedRecordings > 0) return { ok: false, reason: `storage ${root} lacks ${VOLUME_MARKER} while ${indexedRecordings} recordings are indexed: is the disk mounted?` };
     mkdirDurable(root);
     const id = dbId ?? crypto.randomUUID();
     writeMarker(root, id, readdirSync(root).length ? " (folder was not empty)" : "");
-    if (!dbId) setMeta(db, STORAGE_ID, id);
+    if (!dbId) setMeta(db, idKey, id);
     return { ok: true };
   }
   const volumeId = markerId(root);
   if (volumeId && dbId && volumeId !== dbId) {
     return { ok: false, reason: `storage ${root} belongs to another camkeep database (its id is ${volumeId}; this database's storage is ${dbId}): changing nothing — mount the right disk, or point database: at the database that belongs to it` };
   }
-  if (!dbId) setMeta(db, STORAGE_ID, volumeId ?? crypto.randomUUID());
-  if (!volumeId) writeMarker(root, getMeta(db, STORAGE_ID)!, " (upgraded from a marker without an id)");
+  if (!dbId) setMeta(db, idKey, volumeId ?? crypto.randomUUID());
+  if (!volumeId) writeMarker(root, getMeta(db, idKey)!, " (upgraded from a marker without an id)");
   return { ok: true };
 }

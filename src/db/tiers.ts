@@ -1,0 +1,203 @@
+import type { Db } from "./open.ts";
+
+/**
+ * The tiers' queues and the changes that make a copy count (SPEC 13). Invariants, enforced here
+ * where the rows are written:
+ * - a recording's row points at a complete copy: it is repointed to a tier only after that
+ *   copy was verified, in one transaction with the queue row that asked for it;
+ * - an object no row needs any more (the source of a move, a deleted recording's copies, a
+ *   transfer whose recording went) is written into `discards` in the same transaction that
+ *   made it garbage: nothing in a tier is forgotten across a crash;
+ * - a local file a row no longer points at is removed after the commit; if a crash comes
+ *   first, reconcile finds it by its key in the tier (orphanMovedAway) and removes it.
+ */
+
+export interface Transfer {
+  recording_id: string;
+  tier: string;
+  key: string;
+  kind: "move" | "copy";
+  queued_at: number;
+  attempts: number;
+}
+
+/** What a transfer needs of its recording. */
+export interface TransferSource {
+  id: string;
+  tier: string | null;
+  path: string;
+  segment_size: number;
+}
+
+export interface Discard {
+  tier: string;
+  key: string;
+  attempts: number;
+}
+
+/**
+ * Queues transfers (in the caller's transaction) and marks their recordings as tiered, unless
+ * `marked` (rows inserted already marked: the copies queued as footage is stored).
+ */
+export function queueTransfers(db: Db, items: readonly { id: string; tier: string; key: string; kind: "move" | "copy" }[], now: number, marked = false): void {
+  const insert = db.$client.query("INSERT OR IGNORE INTO transfers (recording_id, tier, key, kind, queued_at, next_try_at) VALUES (?, ?, ?, ?, ?, ?)");
+  const mark = db.$client.query("UPDATE recordings SET tiered = 1 WHERE id = ? AND NOT tiered");
+  for (const t of items) {
+    insert.run(t.id, t.tier, t.key, t.kind, now, now);
+    if (!marked) mark.run(t.id);
+  }
+}
+
+/** Copy tiers every stored segment is queued for as its row is inserted, and its key there. */
+export interface CopyOnInsert {
+  tiers: readonly string[];
+  key: (localPath: string) => string;
+}
+
+/**
+ * Recordings in `fromTier` (null: local storage) that started before `before` and have no
+ * transfer to `toTier` queued, oldest first. The queued ones are the oldest, so the scan
+ * passes over at most the queue's length.
+ */
+export function dueForMove(db: Db, fromTier: string | null, toTier: string, before: number, limit: number): TransferSource[] {
+  return db.$client.query<TransferSource, [string | null, number, string, number]>(
+    `SELECT id, tier, path, segment_size FROM recordings r WHERE tier IS ? AND start_time < ?
+     AND NOT EXISTS (SELECT 1 FROM transfers t WHERE t.recording_id = r.id AND t.tier = ?) ORDER BY start_time LIMIT ?`,
+  ).all(fromTier, before, toTier, limit);
+}
+
+/** Recordings after `afterStart` (oldest first) with neither a copy in `tier` nor a transfer there: a new copy tier's backlog. */
+export function missingCopies(db: Db, tier: string, afterStart: number, limit: number): (TransferSource & { start_time: number })[] {
+  return db.$client.query<TransferSource & { start_time: number }, [number, string, string, string, number]>(
+    `SELECT id, tier, path, segment_size, start_time FROM recordings r WHERE start_time > ?
+     AND (tier IS NULL OR tier != ?)
+     AND NOT EXISTS (SELECT 1 FROM copies c WHERE c.recording_id = r.id AND c.tier = ?)
+     AND NOT EXISTS (SELECT 1 FROM transfers t WHERE t.recording_id = r.id AND t.tier = ?) ORDER BY start_time LIMIT ?`,
+  ).all(afterStart, tier, tier, tier, limit);
+}
+
+export function hasPendingTransfers(db: Db, tier: string): boolean {
+  return !!db.$client.query("SELECT 1 FROM transfers WHERE tier = ? LIMIT 1").get(tier);
+}
+
+export function pendingTransfers(db: Db, tier: string): number {
+  return (db.$client.query("SELECT count(*) AS n FROM transfers WHERE tier = ?").get(tier) as { n: number }).n;
+}
+
+/** Transfers whose time has come, soonest first. */
+export function readyTransfers(db: Db, now: number, limit: number): Transfer[] {
+  return db.$client.query<Transfer, [number, number]>(
+    "SELECT recording_id, tier, key, kind, queued_at, attempts FROM transfers WHERE next_try_at <= ? ORDER BY next_try_at LIMIT ?",
+  ).all(now, limit);
+}
+
+export function transferSource(db: Db, id: string): TransferSource | undefined {
+  return db.$client.query<TransferSource, [string]>("SELECT id, tier, path, segment_size FROM recordings WHERE id = ?").get(id) ?? undefined;
+}
+
+export function failTransfer(db: Db, t: Transfer, nextTryAt: number, error: string): void {
+  db.$client.query("UPDATE transfers SET attempts = attempts + 1, next_try_at = ?, last_error = ? WHERE recording_id = ? AND tier = ?")
+    .run(nextTryAt, error.slice(0, 500), t.recording_id, t.tier);
+}
+
+/** Drops a transfer that has nothing left to do (its recording is already there). */
+export function dropTransfer(db: Db, t: Pick<Transfer, "recording_id" | "tier">): void {
+  db.$client.query("DELETE FROM transfers WHERE recording_id = ? AND tier = ?").run(t.recording_id, t.tier);
+}
+
+function discard(db: Db, tier: string, key: string, now: number): void {
+  db.$client.query("INSERT OR IGNORE INTO discards (tier, key, queued_at, next_try_at) VALUES (?, ?, ?, ?)").run(tier, key, now, now);
+}
+
+/**
+ * A verified copy counts: recorded in `copies`, or for a move the row repointed to it (and
+ * the source, when in a tier, discarded). When the recording went meanwhile, or moved on, the
+ * new object is garbage. Returns the local path the row no longer points at, if any: the
+ * caller removes that file once this has committed.
+ */
+export function commitTransfer(db: Db, t: Transfer, source: TransferSource, bytes: number, md5: string, now: number): { localLeft?: string; counted: boolean } {
+  return db.$client.transaction(() => {
+    dropTransfer(db, t);
+    if (t.kind === "copy") {
+      const added = db.$client.query(
+        "INSERT OR REPLACE INTO copies (recording_id, tier, key, bytes, md5, verified_at) SELECT id, ?, ?, ?, ?, ? FROM recordings WHERE id = ? AND (tier IS NULL OR tier != ?)",
+      ).run(t.tier, t.key, bytes, md5, now, t.recording_id, t.tier);
+      if (!added.changes) discard(db, t.tier, t.key, now);
+      return { counted: added.changes > 0 };
+    }
+    const moved = db.$client.query("UPDATE recordings SET tier = ?, path = ?, tiered = 1 WHERE id = ? AND tier IS ? AND path = ?")
+      .run(t.tier, t.key, t.recording_id, source.tier, source.path);
+    if (!moved.changes) {
+      discard(db, t.tier, t.key, now);
+      return { counted: false };
+    }
+    // A copy already in the target tier is now the row's own copy.
+    db.$client.query("DELETE FROM copies WHERE recording_id = ? AND tier = ?").run(t.recording_id, t.tier);
+    if (source.tier !== null) {
+      discard(db, source.tier, source.path, now);
+      return { counted: true };
+    }
+    return { counted: true, localLeft: source.path };
+  })();
+}
+
+/** Local recordings with a verified copy elsewhere, oldest first: what disk protection frees first. */
+export function localWithCopies(db: Db, limit: number): { id: string; camera: string; path: string; segment_size: number; tier: string; key: string }[] {
+  return db.$client.query<{ id: string; camera: string; path: string; segment_size: number; tier: string; key: string }, [number]>(
+    `SELECT r.id, r.camera, r.path, r.segment_size, c.tier, c.key FROM recordings r JOIN copies c ON c.recording_id = r.id
+     WHERE r.tier IS NULL AND r.tiered ORDER BY r.start_time LIMIT ?`,
+  ).all(limit);
+}
+
+/** Points a local recording at its verified copy in `tier` instead (the copy stops being a separate one). */
+export function repointToCopy(db: Db, id: string, localPath: string, tier: string, key: string): boolean {
+  return db.$client.transaction(() => {
+    const moved = db.$client.query("UPDATE recordings SET tier = ?, path = ? WHERE id = ? AND tier IS NULL AND path = ?").run(tier, key, id, localPath);
+    if (moved.changes) db.$client.query("DELETE FROM copies WHERE recording_id = ? AND tier = ?").run(id, tier);
+    return moved.changes > 0;
+  })();
+}
+
+export function readyDiscards(db: Db, now: number, limit: number): Discard[] {
+  return db.$client.query<Discard, [number, number]>("SELECT tier, key, attempts FROM discards WHERE next_try_at <= ? ORDER BY next_try_at LIMIT ?").all(now, limit);
+}
+
+/** Whether a row or a copy still points at (tier, key): such an object is never removed. */
+export function stillNeeded(db: Db, tier: string, key: string): boolean {
+  return !!db.$client.query("SELECT 1 FROM recordings WHERE path = ? AND tier = ? UNION ALL SELECT 1 FROM copies WHERE tier = ? AND key = ? LIMIT 1").get(key, tier, tier, key);
+}
+
+export function doneDiscard(db: Db, d: Pick<Discard, "tier" | "key">): void {
+  db.$client.query("DELETE FROM discards WHERE tier = ? AND key = ?").run(d.tier, d.key);
+}
+
+export function failDiscard(db: Db, d: Discard, nextTryAt: number): void {
+  db.$client.query("UPDATE discards SET attempts = attempts + 1, next_try_at = ? WHERE tier = ? AND key = ?").run(nextTryAt, d.tier, d.key);
+}
+
+export interface TierQueueStats {
+  pending: number;
+  /** When the oldest pending transfer was queued (epoch s), or null with none. */
+  oldestQueuedAt: number | null;
+  discards: number;
+  /** The newest error of a pending transfer that has failed. */
+  lastError: string | null;
+}
+
+/** The queues of one tier, as status and metrics show them (bounded by the queues' length). */
+export function tierQueueStats(db: Db, tier: string): TierQueueStats {
+  const t = db.$client.query("SELECT count(*) AS pending, min(queued_at) AS oldest FROM transfers WHERE tier = ?").get(tier) as { pending: number; oldest: number | null };
+  const d = db.$client.query("SELECT count(*) AS n FROM discards WHERE tier = ?").get(tier) as { n: number };
+  const e = db.$client.query("SELECT last_error FROM transfers WHERE tier = ? AND last_error IS NOT NULL ORDER BY next_try_at DESC LIMIT 1").get(tier) as { last_error: string } | null;
+  return { pending: t.pending, oldestQueuedAt: t.oldest, discards: d.n, lastError: e?.last_error ?? null };
+}
+
+/** Whether any recording or copy lives in a tier (a folder tier's marker must then be there). */
+export function tierHoldsFootage(db: Db, tier: string): boolean {
+  return !!db.$client.query("SELECT 1 FROM recordings WHERE tier = ? UNION ALL SELECT 1 FROM copies WHERE tier = ? LIMIT 1").get(tier, tier);
+}
+
+/** A recording whose row points at `key` in some tier: a local file of that key was moved away. */
+export function movedAway(db: Db, key: string): boolean {
+  return !!db.$client.query("SELECT 1 FROM recordings WHERE path = ? AND tier IS NOT NULL").get(key);
+}

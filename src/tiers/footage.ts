@@ -1,0 +1,57 @@
+import { existsSync } from "node:fs";
+import { resolve, sep } from "node:path";
+import type { Recording } from "../db/schema.ts";
+import { parseStoragePath } from "../storage/layout.ts";
+import type { TierTarget } from "./target.ts";
+
+/** A presigned URL ffmpeg is given lives this long: long enough for a day-long export to reach its last part. */
+const SOURCE_SECONDS = 6 * 3600;
+
+/**
+ * Where a recording's footage is read from, wherever it lives (SPEC 13): a file in local
+ * storage, a file in a folder tier, an object in a bucket. Paths and keys come from the index,
+ * and are still checked to lie inside their store.
+ */
+export class Footage {
+  constructor(
+    private readonly recordingsDir: string,
+    private readonly tiers: ReadonlyMap<string, TierTarget>,
+  ) {}
+
+  /** The tier holding the row's copy and its key there, when the key is one of ours. */
+  private inTier(row: Pick<Recording, "tier" | "path">): { target: TierTarget; key: string } | undefined {
+    const target = row.tier === null ? undefined : this.tiers.get(row.tier);
+    if (!target || !parseStoragePath("/", `/${row.path}`)) return undefined;
+    return { target, key: row.path };
+  }
+
+  /** What ffmpeg opens for the recording (a path or a URL), or undefined when it cannot be reached. */
+  source(row: Pick<Recording, "tier" | "path">): string | undefined {
+    if (row.tier === null) return insideStorage(this.recordingsDir, row.path);
+    const at = this.inTier(row);
+    if (!at || at.target.problem()) return undefined;
+    return at.target.source(at.key, SOURCE_SECONDS);
+  }
+
+  /** The recording's bytes as a response (Range and HEAD answered), or undefined when it cannot be reached. */
+  async respond(row: Pick<Recording, "tier" | "path">, req: Request): Promise<Response | undefined> {
+    if (row.tier === null) {
+      const path = insideStorage(this.recordingsDir, row.path);
+      if (!path) return undefined;
+      // Bun answers Range (206/416) itself for a file body. The explicit length survives Hono's
+      // HEAD handling, which answers HEAD with the GET response minus its body.
+      const file = Bun.file(path);
+      return new Response(file, { headers: { "content-length": String(file.size) } });
+    }
+    const at = this.inTier(row);
+    if (!at || at.target.problem()) return undefined;
+    const res = await at.target.respond(at.key, req);
+    return res.status === 404 ? undefined : res;
+  }
+}
+
+/** A stored file's path, only when it really lies inside storage (the index is trusted, but checked). */
+export function insideStorage(root: string, path: string): string | undefined {
+  const full = resolve(path);
+  return full.startsWith(resolve(root) + sep) && existsSync(full) ? full : undefined;
+}

@@ -1,0 +1,41 @@
+import { relative, sep } from "node:path";
+import type { Config } from "../config/load.ts";
+import type { CopyOnInsert } from "../db/tiers.ts";
+
+/**
+ * One storage tier's store (SPEC 13): a folder or an S3 bucket, addressed by the key a segment
+ * has in every tier (storage's layout, relative to its root). Every operation throws an Error
+ * whose message says what went wrong in words a person can act on.
+ */
+export interface TierTarget {
+  readonly name: string;
+  /** Writes the whole object under `key`; `md5` (hex) lets a store that checks it refuse a damaged upload. */
+  put(key: string, bytes: Uint8Array, md5: string): Promise<void>;
+  /** Why the object at `key` is not a complete copy of `md5`/`size`, or undefined when it is. */
+  verify(key: string, md5: string, size: number): Promise<string | undefined>;
+  /** The whole object (the source of a move onwards). */
+  read(key: string): Promise<Uint8Array>;
+  /** Removes the object; one already gone is no error. */
+  remove(key: string): Promise<void>;
+  /** Answers a request for the object: Range and HEAD as a file would. */
+  respond(key: string, req: Request): Promise<Response>;
+  /** What ffmpeg opens for the object: a path, or a URL valid for `seconds`. */
+  source(key: string, seconds: number): string;
+  /** Why the tier cannot be used now (unmounted, no credentials), or undefined. */
+  problem(): string | undefined;
+}
+
+/** A stored recording's key: its path relative to local storage, or the key a tier row already holds. */
+export function keyOf(row: { tier: string | null; path: string }, recordingsDir: string): string {
+  return row.tier === null ? relative(recordingsDir, row.path).split(sep).join("/") : row.path;
+}
+
+/** MD5 of bytes, hex: what S3 stores call an ETag for a single-part upload. */
+export function md5Hex(bytes: Uint8Array): string {
+  return new Bun.CryptoHasher("md5").update(bytes).digest("hex");
+}
+
+/** The copy tiers new recordings are queued for as they are stored. */
+export function copyOnInsert(config: Config): CopyOnInsert {
+  return { tiers: config.storage.tiers.filter((t) => t.copy).map((t) => t.name), key: (path) => keyOf({ tier: null, path }, config.recordingsDir) };
+}

@@ -1,0 +1,269 @@
+import { removeLocalFile } from "../cleanup/delete.ts";
+import type { Config } from "../config/load.ts";
+import { getMeta, setMeta } from "../db/meta.ts";
+import type { Db } from "../db/open.ts";
+import {
+  commitTransfer, doneDiscard, dropTransfer, dueForMove, failDiscard, failTransfer, missingCopies, pendingTransfers, queueTransfers,
+  hasPendingTransfers, readyDiscards, readyTransfers, stillNeeded, tierQueueStats, transferSource, type Discard, type Transfer,
+} from "../db/tiers.ts";
+import { dueMoves, retryDelay } from "../domain/tiers.ts";
+import { logger } from "../log/log.ts";
+import { keyOf, md5Hex, type TierTarget } from "./target.ts";
+
+const log = logger("tiers");
+
+/** How often the queues are looked at; due moves start within a minute (SPEC 13). */
+const TICK_MS = 2_000;
+/** Transfers queued per tier at most: the queue the scan for due moves passes over stays short. */
+const QUEUE_CAP = 200;
+
+/** The steps of a transfer after which a crash leaves a distinct state (the crash tests stop there). */
+export type TransferStep = "after-upload" | "after-verify" | "after-commit" | "after-source-removed";
+export type TransferFaults = (step: TransferStep, t: Transfer) => void | Promise<void>;
+
+/** A tier in status (SPEC 13). */
+export interface TierStatus {
+  name: string;
+  kind: "folder" | "s3";
+  role: "move" | "copy";
+  after_s: number | null;
+  pending: number;
+  oldest_pending_age_s: number | null;
+  discards_pending: number;
+  moved: number;
+  copied: number;
+  bytes_moved: number;
+  failures: number;
+  removed: number;
+  failing_since: number | null;
+  last_error: string | null;
+  problem: string | null;
+}
+
+/** What a tier's worker has done since start, for status and metrics. */
+export interface TierCounters {
+  moved: number;
+  copied: number;
+  bytes: number;
+  failures: number;
+  discarded: number;
+  lastError?: string;
+  lastErrorAt?: number; // epoch s
+  lastSuccessAt?: number;
+  /** When the current run of failures began (no success since), or undefined when the last attempt worked. */
+  failingSince?: number;
+}
+
+export interface TierWorkerDeps {
+  config: Config;
+  db: Db;
+  targets: Map<string, TierTarget>;
+  faults?: TransferFaults;
+  now?: () => number; // epoch s
+}
+
+/**
+ * Moves and copies footage to the tiers and removes what they no longer need (SPEC 13). Every
+ * decision is read from the queues in SQLite, so a restart carries on where it stopped; a tier
+ * that fails waits (2 s, 4 s … 10 min per item) without holding up any other, nor the
+ * maintainer. Each copy is verified by its MD5 before any row may point at it.
+ */
+export class TierWorker {
+  readonly counters = new Map<string, TierCounters>();
+  private readonly running = new Map<string, number>();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly nextFreeAt = new Map<string, number>();
+  private timer?: Timer;
+  private ticking = false;
+  private again = false;
+  private stopped = false;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: TierWorkerDeps) {
+    this.now = deps.now ?? (() => Date.now() / 1000);
+    for (const t of deps.config.storage.tiers) this.counters.set(t.name, { moved: 0, copied: 0, bytes: 0, failures: 0, discarded: 0 });
+  }
+
+  start(): void {
+    if (!this.deps.config.storage.tiers.length) return;
+    this.timer = setInterval(() => void this.tick(), TICK_MS);
+    void this.tick();
+  }
+
+  /** Stops taking work and waits (up to 10 s) for what is in flight: an interrupted transfer is safe, only wasted. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await Promise.race([Promise.allSettled(this.inFlight.values()), Bun.sleep(10_000)]);
+  }
+
+  /** One look at the queues: due moves queued, ready work started up to each tier's concurrency. */
+  async tick(): Promise<void> {
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = true;
+    try {
+      do {
+        this.again = false;
+        if (this.stopped) return;
+        const now = this.now();
+        this.queueDue(now);
+        for (const t of readyTransfers(this.deps.db, now, 100)) this.launch(`t\0${t.tier}\0${t.key}`, t.tier, () => this.transfer(t));
+        for (const d of readyDiscards(this.deps.db, now, 100)) this.launch(`d\0${d.tier}\0${d.key}`, d.tier, () => this.discard(d));
+      } while (this.again);
+    } catch (e) {
+      log.error(`tier queues: ${(e as Error).message}`);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private launch(id: string, tier: string, work: () => Promise<void>): void {
+    const cfg = this.deps.config.storage.tiers.find((t) => t.name === tier);
+    const busy = this.running.get(tier) ?? 0;
+    if (this.inFlight.has(id) || (cfg && busy >= cfg.concurrency)) return;
+    this.running.set(tier, busy + 1);
+    const p = work().finally(() => {
+      this.running.set(tier, (this.running.get(tier) ?? 1) - 1);
+      this.inFlight.delete(id);
+      if (!this.stopped) void this.tick();
+    });
+    this.inFlight.set(id, p);
+  }
+
+  /** Queues moves that came due and a new copy tier's backlog, a bounded number per tier. */
+  private queueDue(now: number): void {
+    const { config, db } = this.deps;
+    const room = (tier: string) => QUEUE_CAP - pendingTransfers(db, tier);
+    const key = (r: { tier: string | null; path: string }) => keyOf(r, config.recordingsDir);
+    for (const move of dueMoves(config.storage.tiers, now)) {
+      const n = room(move.to);
+      if (n <= 0) continue;
+      const due = dueForMove(db, move.from, move.to, move.before, n);
+      if (due.length) db.$client.transaction(() => queueTransfers(db, due.map((r) => ({ id: r.id, tier: move.to, key: key(r), kind: "move" })), now))();
+    }
+    for (const tier of config.storage.tiers.filter((t) => t.copy)) {
+      const cursorKey = `copy_backfill:${tier.name}`;
+      const cursor = getMeta(db, cursorKey);
+      const n = room(tier.name);
+      if (cursor === "done" || n <= 0) continue;
+      const rows = missingCopies(db, tier.name, cursor === undefined ? -Infinity : Number(cursor), n);
+      db.$client.transaction(() => {
+        queueTransfers(db, rows.map((r) => ({ id: r.id, tier: tier.name, key: key(r), kind: "copy" })), now);
+        // New recordings are queued as they are stored: once the walk reaches the end, it is done.
+        setMeta(db, cursorKey, rows.length < n ? "done" : String(rows.at(-1)!.start_time));
+      })();
+    }
+  }
+
+  private async transfer(t: Transfer): Promise<void> {
+    const { db, targets, faults } = this.deps;
+    const target = targets.get(t.tier);
+    if (!target) {
+      log.warn(`dropping a queued ${t.kind} to tier ${t.tier}, which is no longer configured`);
+      return dropTransfer(db, t);
+    }
+    const counters = this.counters.get(t.tier)!;
+    try {
+      const src = transferSource(db, t.recording_id);
+      if (!src || src.tier === t.tier) return dropTransfer(db, t); // gone, or already there
+      const problem = target.problem();
+      if (problem) throw new Error(problem);
+      const bytes = await this.readSource(src);
+      const md5 = md5Hex(bytes);
+      await this.pace(t.tier, bytes.length);
+      await target.put(t.key, bytes, md5);
+      await faults?.("after-upload", t);
+      const bad = await target.verify(t.key, md5, bytes.length);
+      if (bad) throw new Error(`tier ${t.tier}: ${t.key} failed verification (${bad}); the source is kept`);
+      await faults?.("after-verify", t);
+      const { localLeft, counted } = commitTransfer(db, t, src, bytes.length, md5, this.now());
+      await faults?.("after-commit", t);
+      if (localLeft) removeLocalFile(localLeft, this.deps.config.recordingsDir);
+      await faults?.("after-source-removed", t);
+      if (counted) {
+        counters[t.kind === "move" ? "moved" : "copied"]++;
+        counters.bytes += bytes.length;
+      }
+      counters.lastSuccessAt = this.now();
+      counters.failingSince = undefined;
+    } catch (e) {
+      const message = (e as Error).message;
+      failTransfer(db, t, this.now() + retryDelay(t.attempts + 1), message);
+      this.failed(counters, message);
+    }
+  }
+
+  private async readSource(src: { tier: string | null; path: string }): Promise<Uint8Array> {
+    if (src.tier === null) return await Bun.file(src.path).bytes();
+    const from = this.deps.targets.get(src.tier);
+    if (!from) throw new Error(`the recording is in tier ${src.tier}, which is no longer configured`);
+    return await from.read(src.path);
+  }
+
+  private async discard(d: Discard): Promise<void> {
+    const { db, targets } = this.deps;
+    const target = targets.get(d.tier);
+    const counters = this.counters.get(d.tier);
+    if (!target || !counters) return; // a tier no longer configured: its garbage waits for it
+    // Never remove what a row or a copy points at (a key used again): that is no garbage.
+    if (stillNeeded(db, d.tier, d.key)) return doneDiscard(db, d);
+    if (this.inFlight.has(`t\0${d.tier}\0${d.key}`)) return; // being written again: wait for it
+    try {
+      await target.remove(d.key);
+      doneDiscard(db, d);
+      counters.discarded++;
+    } catch (e) {
+      failDiscard(db, d, this.now() + retryDelay(d.attempts + 1));
+      this.failed(counters, (e as Error).message);
+    }
+  }
+
+  private failed(counters: TierCounters, message: string): void {
+    const now = this.now();
+    counters.failures++;
+    counters.failingSince ??= now;
+    // Logged when it starts failing or the reason changes, then at most every 10 minutes.
+    if (message !== counters.lastError || now - (counters.lastErrorAt ?? 0) >= 600) {
+      log.warn(message);
+      counters.lastErrorAt = now;
+    }
+    counters.lastError = message;
+  }
+
+  /** What health needs of each tier: how long it has failed, and whether footage waits for it. */
+  healthStates(): { failingForS: number | null; backlog: boolean }[] {
+    const now = this.now();
+    return [...this.counters].map(([tier, c]) => ({
+      failingForS: c.failingSince === undefined ? null : now - c.failingSince,
+      backlog: hasPendingTransfers(this.deps.db, tier),
+    }));
+  }
+
+  /** Each tier as status shows it: its queue, what it has done, and what is wrong with it. */
+  status(): TierStatus[] {
+    const now = this.now();
+    return this.deps.config.storage.tiers.map((t) => {
+      const c = this.counters.get(t.name)!;
+      const q = tierQueueStats(this.deps.db, t.name);
+      return {
+        name: t.name, kind: t.target.kind, role: t.copy ? "copy" : "move", after_s: t.after ?? null,
+        pending: q.pending, oldest_pending_age_s: q.oldestQueuedAt === null ? null : Math.round(now - q.oldestQueuedAt),
+        discards_pending: q.discards, moved: c.moved, copied: c.copied, bytes_moved: c.bytes, failures: c.failures, removed: c.discarded,
+        failing_since: c.failingSince ?? null, last_error: c.lastError ?? q.lastError, problem: this.deps.targets.get(t.name)?.problem() ?? null,
+      };
+    });
+  }
+
+  /** Waits until `bytes` may go at the tier's max_rate (none: at once). */
+  private async pace(tier: string, bytes: number): Promise<void> {
+    const rate = this.deps.config.storage.tiers.find((t) => t.name === tier)?.maxRate;
+    if (!rate) return;
+    const nowMs = Date.now();
+    const start = Math.max(nowMs, this.nextFreeAt.get(tier) ?? 0);
+    this.nextFreeAt.set(tier, start + (bytes / rate) * 1000);
+    if (start > nowMs) await Bun.sleep(start - nowMs);
+  }
+}

@@ -1,0 +1,237 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { S3Client } from "bun";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startApp, type App } from "../src/app.ts";
+import { protectDisk } from "../src/cleanup/disk.ts";
+import { ConfigError } from "../src/config/load.ts";
+import { ArchiveTotals } from "../src/db/totals.ts";
+import type { Recording } from "../src/db/schema.ts";
+import { dueMoves, retryDelay } from "../src/domain/tiers.ts";
+import { copyOnInsert, md5Hex } from "../src/tiers/target.ts";
+import type { TransferFaults } from "../src/tiers/worker.ts";
+import { configIn, ffprobeDuration, startS3, storedSegment, tempDir, until, type S3Server } from "./helpers.ts";
+
+/**
+ * Storage tiers (SPEC 13) against the real things: a second folder as the NAS, and a real S3
+ * server (s3rver) on a free loopback port. No store is mocked.
+ */
+
+const HOUR = 3600;
+const apps: App[] = [];
+const servers: S3Server[] = [];
+afterAll(async () => {
+  for (const app of apps) await app.stop();
+  for (const s of servers) await s.kill();
+});
+
+async function s3(): Promise<S3Server> {
+  const server = await startS3("camkeep");
+  servers.push(server);
+  return server;
+}
+
+const s3Yaml = (server: S3Server, extra = "") =>
+  `s3: { endpoint: "${server.endpoint}", bucket: camkeep, prefix: site-a/, access_key_id: S3RVER, secret_access_key: S3RVER${extra} }`;
+
+const client = (server: S3Server) => new S3Client({ endpoint: server.endpoint, bucket: "camkeep", accessKeyId: "S3RVER", secretAccessKey: "S3RVER" });
+
+async function start(dir: string, tiersYaml: string, faults?: TransferFaults, more = ""): Promise<App> {
+  const app = await startApp(configIn(dir, `api: { listen: 127.0.0.1:0 }\nrecord: { retain: { days: 30 } }\ncameras:\n  cam: {}\nstorage:\n  tiers:\n${tiersYaml}\n${more}`), { transferFaults: faults });
+  apps.push(app);
+  return app;
+}
+
+const rows = (app: App) => app.db.$client.query("SELECT * FROM recordings ORDER BY start_time").all() as Recording[];
+const get = (app: App, path: string, headers: Record<string, string> = {}) => fetch(`${app.url}${path}`, { headers: { authorization: `Bearer ${app.token}`, ...headers } });
+
+describe("which footage goes where (pure)", () => {
+  test("footage old enough for a later tier goes there at once; copy tiers take no moves", () => {
+    const plan = dueMoves([{ name: "nas", after: 2 * 86_400 }, { name: "backup" }, { name: "offsite", after: 7 * 86_400 }], 1_000_000);
+    expect(plan).toEqual([
+      { from: "nas", to: "offsite", before: 1_000_000 - 7 * 86_400 },
+      { from: null, to: "offsite", before: 1_000_000 - 7 * 86_400 },
+      { from: null, to: "nas", before: 1_000_000 - 2 * 86_400 },
+    ]);
+    expect(dueMoves([{ name: "backup" }], 0)).toEqual([]);
+  });
+  test("retries wait 2, 4, 8 … seconds, never more than 10 minutes", () => {
+    expect([1, 2, 3, 9, 10, 50].map(retryDelay)).toEqual([2, 4, 8, 512, 600, 600]);
+    expect(retryDelay(0)).toBe(2);
+  });
+});
+
+describe("tier configuration (SPEC 13)", () => {
+  const problems = (yaml: string) => {
+    try {
+      configIn(tempDir(), `storage:\n  tiers:\n${yaml}`);
+      return [];
+    } catch (e) {
+      return (e as ConfigError).problems;
+    }
+  };
+  test("each mistake is named with its place", () => {
+    expect(problems("    - { name: nas, after: 2d }")).toEqual(["storage.tiers.0: give either path (a folder) or s3 (a bucket), not neither"]);
+    expect(problems("    - { name: nas, path: /mnt/nas }")).toEqual(["storage.tiers.0: give either after (move footage of that age) or copy: true (copy every kept segment at once), not neither"]);
+    expect(problems("    - { name: nas, path: /mnt/nas, after: 2d, copy: true }")[0]).toContain("not both");
+    expect(problems("    - { name: nas, path: /mnt/nas, after: 2 days }")[0]).toContain('storage.tiers.0.after: must be an age such as "30m"');
+    expect(problems("    - { name: a, path: /mnt/a, after: 2d }\n    - { name: b, path: /mnt/b, after: 1d }")).toEqual(["storage.tiers.1.after: tiers are checked in order as footage ages: must be later than the tier before it"]);
+    expect(problems("    - { name: a, path: /mnt/a, after: 2d }\n    - { name: a, path: /mnt/b, after: 3d }")).toEqual(['storage.tiers.1.name: "a" names two tiers']);
+    expect(problems("    - { name: a, s3: { endpoint: 'http://x', bucket: b, access_key_id: k }, copy: true }")).toEqual(["storage.tiers.0.s3: give either secret_access_key or secret_access_key_file"]);
+    expect(problems("    - { name: a, s3: { endpoint: nowhere, bucket: b, access_key_id: k, secret_access_key: s }, copy: true }")[0]).toContain("storage.tiers.0.s3.endpoint: must be a URL");
+  });
+  test("a folder tier inside storage (or around it) is refused", () => {
+    const dir = tempDir();
+    expect(() => configIn(dir, `storage:\n  tiers:\n    - { name: nas, path: ${dir}/recordings/nas, after: 1d }`)).toThrow("overlaps recordings_dir");
+  });
+});
+
+describe("tiers with a real folder and a real S3 server (SPEC 13)", () => {
+  test("old footage moves to the NAS folder, every segment is copied to S3, both verified; the moved copy plays with Range", async () => {
+    const server = await s3();
+    const dir = tempDir();
+    const app = await start(dir, `    - { name: nas, path: ${dir}/nas, after: 1h }\n    - { name: offsite, ${s3Yaml(server)}, copy: true }`);
+    const now = Math.floor(Date.now() / 1000);
+    const old = [now - 3 * HOUR, now - 3 * HOUR + 2, now - 2 * HOUR];
+    for (const t of [...old, now - 60]) await storedSegment(app.db, app.config.recordingsDir, "cam", t, { copy: true, copyTo: copyOnInsert(app.config) });
+    const original = readFileSync(rows(app)[0]!.path);
+
+    await until(() => rows(app).filter((r) => r.tier === "nas").length === 3, 20_000, "the three old segments to move to the NAS");
+    await until(() => (app.db.$client.query("SELECT count(*) AS n FROM copies WHERE tier = 'offsite'").get() as { n: number }).n === 4, 20_000, "all four segments copied to S3");
+    const [moved, , , recent] = rows(app);
+    expect(recent!.tier).toBeNull(); // too young to move
+    expect(existsSync(recent!.path)).toBe(true);
+    expect(moved!.path).toMatch(/^\d{4}-\d{2}-\d{2}\/\d{2}\/cam\/\d{2}\.\d{2}\.mp4$/);
+    const local = join(app.config.recordingsDir, moved!.path);
+    expect(existsSync(local)).toBe(false); // the source went only after the NAS copy was verified
+    expect(md5Hex(readFileSync(join(dir, "nas", moved!.path)))).toBe(md5Hex(original));
+    expect(existsSync(join(dir, "nas", ".camkeep-volume"))).toBe(true);
+    const remote = client(server).file(`site-a/${moved!.path}`);
+    expect(md5Hex(new Uint8Array(await remote.arrayBuffer()))).toBe(md5Hex(original));
+
+    const range = await get(app, `/api/recordings/${moved!.id}/file`, { range: "bytes=100-199" });
+    expect(range.status).toBe(206);
+    expect(range.headers.get("content-type")).toBe("video/mp4");
+    expect(new Uint8Array(await range.arrayBuffer())).toEqual(new Uint8Array(original.subarray(100, 200)));
+
+    const status = (await (await get(app, "/api/status")).json()) as { tiers: { name: string; moved: number; copied: number; pending: number; bytes_moved: number }[] };
+    expect(status.tiers.map((t) => [t.name, t.moved, t.copied, t.pending])).toEqual([["nas", 3, 0, 0], ["offsite", 0, 4, 0]]);
+    expect(status.tiers[0]!.bytes_moved).toBe(3 * original.length);
+    const metrics = await (await get(app, "/metrics")).text();
+    expect(metrics).toContain(`camkeep_tier_bytes_moved_total{tier="nas"} ${3 * original.length}`);
+    expect(metrics).toContain('camkeep_tier_queue_length{tier="offsite"} 0');
+  }, 60_000);
+
+  test("footage moved to S3 plays with Range, exports in a clip with local footage, and expiry removes the remote objects", async () => {
+    const server = await s3();
+    const dir = tempDir();
+    const app = await start(dir, `    - { name: offsite, ${s3Yaml(server)}, after: 1h }`);
+    const now = Math.floor(Date.now() / 1000);
+    const t0 = now - 2 * HOUR; // two segments old enough to move, two not
+    for (const t of [t0, t0 + 2, now - 60, now - 58]) await storedSegment(app.db, app.config.recordingsDir, "cam", t, { copy: true });
+    const original = readFileSync(rows(app)[0]!.path);
+    await until(() => rows(app).filter((r) => r.tier === "offsite").length === 2, 20_000, "two segments to move to S3");
+    const moved = rows(app)[0]!;
+
+    const whole = await get(app, `/api/recordings/${moved.id}/file`);
+    expect(whole.status).toBe(200);
+    expect(md5Hex(new Uint8Array(await whole.arrayBuffer()))).toBe(md5Hex(original));
+    const tail = await get(app, `/api/recordings/${moved.id}/file`, { range: `bytes=${original.length - 10}-` });
+    expect(tail.status).toBe(206);
+    expect(tail.headers.get("content-range")).toBe(`bytes ${original.length - 10}-${original.length - 1}/${original.length}`);
+    const head = await fetch(`${app.url}/api/recordings/${moved.id}/file`, { method: "HEAD", headers: { authorization: `Bearer ${app.token}` } });
+    expect(head.headers.get("content-length")).toBe(String(original.length));
+
+    // One clip across S3 (the first two segments) and local storage (the other two).
+    const clip = await get(app, `/api/cameras/cam/clip.mp4?start=${t0}&end=${now - 56}`);
+    expect(clip.status).toBe(200);
+    const out = join(dir, "clip.mp4");
+    writeFileSync(out, new Uint8Array(await clip.arrayBuffer()));
+    expect(await ffprobeDuration(out)).toBeGreaterThan(7);
+
+    // Expiry of the remote footage removes the objects too.
+    app.config.cameras.cam!.record.continuous[0]!.days = 0.5 / 24; // 30 minutes
+    await app.cleanup.expireNow();
+    expect(rows(app).map((r) => r.tier)).toEqual([null, null]); // the two recent local ones stay
+    const s3c = client(server);
+    await until(async () => !(await s3c.exists(`site-a/${moved.path}`)), 20_000, "the expired segment's object to be removed from S3");
+    expect((await s3c.list({ prefix: "site-a/" })).contents ?? []).toEqual([]);
+  }, 60_000);
+
+  test("a corrupted remote copy (hash mismatch) never lets the local copy go; the next attempt moves it", async () => {
+    const server = await s3();
+    const dir = tempDir();
+    let corrupted = 0;
+    const app = await start(dir, `    - { name: offsite, ${s3Yaml(server)}, after: 1h }`, async (step, t) => {
+      if (step === "after-upload" && corrupted++ === 0) await client(server).write(`site-a/${t.key}`, "not the segment");
+    });
+    const path = await storedSegment(app.db, app.config.recordingsDir, "cam", Math.floor(Date.now() / 1000) - 2 * HOUR, { copy: true });
+    await until(() => app.tiers.counters.get("offsite")!.failures === 1, 15_000, "the corrupted copy to be refused");
+    expect([existsSync(path), rows(app)[0]!.tier]).toEqual([true, null]);
+    expect(app.tiers.counters.get("offsite")!.lastError).toContain("failed verification");
+    await until(() => rows(app)[0]!.tier === "offsite", 20_000, "the retry to move it");
+    expect(existsSync(path)).toBe(false);
+  }, 60_000);
+
+  test("wrong credentials and a missing bucket: clear errors in status, local footage untouched, health unaffected while storage has room", async () => {
+    const server = await s3();
+    for (const [key, bucket, expected] of [["WRONG", "camkeep", "HTTP 403"], ["S3RVER", "nobucket", "bucket nobucket does not exist"]] as const) {
+      const dir = tempDir();
+      const app = await start(dir, `    - { name: offsite, s3: { endpoint: "${server.endpoint}", bucket: ${bucket}, access_key_id: ${key}, secret_access_key: S3RVER }, after: 1h }`);
+      const path = await storedSegment(app.db, app.config.recordingsDir, "cam", Math.floor(Date.now() / 1000) - 2 * HOUR, { copy: true });
+      await until(() => app.tiers.counters.get("offsite")!.failures >= 1, 15_000, "the transfer to fail");
+      const status = (await (await get(app, "/api/status")).json()) as { tiers: { last_error: string; pending: number }[]; health: { status: string } };
+      expect(status.tiers[0]!.last_error).toContain(expected);
+      expect(status.tiers[0]!.pending).toBe(1);
+      expect(status.health.status).toBe("ok");
+      expect(existsSync(path)).toBe(true);
+      expect(rows(app)[0]!.tier).toBeNull();
+      await app.stop();
+      apps.splice(apps.indexOf(app), 1);
+    }
+  }, 60_000);
+
+  test("the S3 server killed mid-upload and started again: nothing is lost and every move completes", async () => {
+    const server = await s3();
+    const dir = tempDir();
+    let killed = false;
+    const app = await start(dir, `    - { name: offsite, ${s3Yaml(server)}, after: 1h }`, async (step) => {
+      if (step === "after-upload" && !killed) {
+        killed = true;
+        await server.kill(); // the other upload in flight is cut off
+      }
+    });
+    const now = Math.floor(Date.now() / 1000);
+    for (let i = 0; i < 6; i++) await storedSegment(app.db, app.config.recordingsDir, "cam", now - 2 * HOUR + i * 2, { copy: true });
+    await until(() => app.tiers.counters.get("offsite")!.failures >= 2, 15_000, "transfers to fail while the server is down");
+    for (const r of rows(app)) expect(r.tier === null ? existsSync(r.path) : true).toBe(true);
+    await server.restart();
+    await until(() => rows(app).every((r) => r.tier === "offsite"), 40_000, "every segment to move once the server is back");
+    const s3c = client(server);
+    for (const r of rows(app)) expect(await s3c.exists(`site-a/${r.path}`)).toBe(true);
+    expect(readdirSync(app.config.recordingsDir).filter((f) => !f.startsWith("."))).toEqual([]); // sources gone, folders too
+  }, 90_000);
+
+  test("a copy tier added later copies the footage already kept; disk protection then first gives up local files that have a verified copy: rows point at the copies, no footage is deleted", async () => {
+    const dir = tempDir();
+    // Footage stored before the copy tier was configured is copied too, once it is.
+    const before = await startApp(configIn(dir, "api: { listen: 127.0.0.1:0 }\ncameras:\n  cam: {}\n"));
+    const now = Math.floor(Date.now() / 1000);
+    for (let i = 0; i < 3; i++) await storedSegment(before.db, before.config.recordingsDir, "cam", now - HOUR + i * 2, { copy: true });
+    await before.stop();
+    const app = await start(dir, `    - { name: backup, path: ${dir}/backup, copy: true }`);
+    await until(() => (app.db.$client.query("SELECT count(*) AS n FROM copies").get() as { n: number }).n === 3, 15_000, "the copies");
+    let calls = 0;
+    const totals = new ArchiveTotals();
+    totals.reload(app.db);
+    const report = await protectDisk({ config: app.config, db: app.db, totals, free: () => (calls++ === 0 ? 0 : 100), threshold: 100 });
+    expect(report).toMatchObject({ repointed: 3, deleted: 0 });
+    expect(rows(app).map((r) => r.tier)).toEqual(["backup", "backup", "backup"]);
+    for (const r of rows(app)) {
+      expect(existsSync(join(dir, "backup", r.path))).toBe(true);
+      const file = await get(app, `/api/recordings/${r.id}/file`);
+      expect(file.status).toBe(200);
+    }
+    expect((app.db.$client.query("SELECT count(*) AS n FROM copies").get() as { n: number }).n).toBe(0);
+  }, 60_000);
+});
