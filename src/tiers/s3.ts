@@ -55,7 +55,8 @@ export class S3Tier implements TierTarget {
    * The store's own MD5 of what it holds: the ETag of a single-part upload. A store whose
    * ETag is no MD5 (encrypted with KMS, or multipart) is read back and hashed instead.
    */
-  async verify(key: string, md5: string, size: number): Promise<string | undefined> {
+  async verify(key: string, source: Uint8Array, md5: string): Promise<string | undefined> {
+    const size = source.length;
     const res = await this.request(key, "HEAD");
     if (res.status === 404) return "the copy is missing";
     const length = Number(res.headers.get("content-length"));

@@ -11,8 +11,11 @@ export interface TierTarget {
   readonly name: string;
   /** Writes the whole object under `key`; `md5` (hex) lets a store that checks it refuse a damaged upload. */
   put(key: string, bytes: Uint8Array, md5: string): Promise<void>;
-  /** Why the object at `key` is not a complete copy of `md5`/`size`, or undefined when it is. */
-  verify(key: string, md5: string, size: number): Promise<string | undefined>;
+  /**
+   * Why the object at `key` is not a complete copy of `source` (whose MD5 is `md5`), or
+   * undefined when it is: a content check by the store, never the writer's word alone.
+   */
+  verify(key: string, source: Uint8Array, md5: string): Promise<string | undefined>;
   /** The whole object (the source of a move onwards). */
   read(key: string): Promise<Uint8Array>;
   /** Removes the object; one already gone is no error. */

@@ -176,7 +176,7 @@ export class TierWorker {
       await this.pace(t.tier, bytes.length);
       await target.put(t.key, bytes, md5);
       await faults?.("after-upload", t);
-      const bad = await target.verify(t.key, md5, bytes.length);
+      const bad = await target.verify(t.key, bytes, md5);
       if (bad) throw new Error(`tier ${t.tier}: ${t.key} failed verification (${bad}); the source is kept`);
       await faults?.("after-verify", t);
       const { localLeft, counted } = commitTransfer(db, t, src, bytes.length, md5, this.now());
