@@ -33,19 +33,7 @@ CREATE TABLE `transfers` (
 --> statement-breakpoint
 CREATE INDEX `transfers_next_try` ON `transfers` (`next_try_at`);--> statement-breakpoint
 CREATE INDEX `transfers_tier_queued` ON `transfers` (`tier`,`queued_at`);--> statement-breakpoint
+DROP INDEX `recordings_start`;--> statement-breakpoint
 ALTER TABLE `recordings` ADD `tier` text;--> statement-breakpoint
 ALTER TABLE `recordings` ADD `tiered` integer DEFAULT false NOT NULL;--> statement-breakpoint
 CREATE INDEX `recordings_tier_start` ON `recordings` (`tier`,`start_time`);
---> statement-breakpoint
--- Deleting a recording leaves its objects in other tiers to the tier worker (SPEC 13), in the
--- same transaction whichever way it is deleted (expiry's ranges, quotas, disk, reconcile).
-CREATE TRIGGER `recordings_discard_tiers` AFTER DELETE ON `recordings`
-WHEN OLD.tiered OR OLD.tier IS NOT NULL
-BEGIN
-  INSERT OR IGNORE INTO `discards` (`tier`, `key`, `queued_at`, `next_try_at`)
-    SELECT `tier`, `key`, (julianday('now') - 2440587.5) * 86400.0, 0 FROM `copies` WHERE `recording_id` = OLD.`id`
-    UNION ALL SELECT `tier`, `key`, (julianday('now') - 2440587.5) * 86400.0, 0 FROM `transfers` WHERE `recording_id` = OLD.`id`
-    UNION ALL SELECT OLD.`tier`, OLD.`path`, (julianday('now') - 2440587.5) * 86400.0, 0 WHERE OLD.`tier` IS NOT NULL;
-  DELETE FROM `copies` WHERE `recording_id` = OLD.`id`;
-  DELETE FROM `transfers` WHERE `recording_id` = OLD.`id`;
-END;

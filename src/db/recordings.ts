@@ -89,9 +89,28 @@ export function recordingById(db: Db, id: string): Recording | undefined {
   return db.select().from(recordings).where(eq(recordings.id, id)).get();
 }
 
-/** Newest segment start of all cameras, or undefined with none (the start index's last entry). */
+/**
+ * The tiers rows point at (null: local storage), found by seeking the tier+start index from
+ * one value to the next: a lookup per tier, never a scan.
+ */
+function tiersInUse(db: Db): (string | null)[] {
+  const found: (string | null)[] = [];
+  if (db.$client.query("SELECT 1 FROM recordings WHERE tier IS NULL LIMIT 1").get()) found.push(null);
+  const next = db.$client.query<{ t: string | null }, [string]>("SELECT min(tier) AS t FROM recordings WHERE tier > ?");
+  for (let t = next.get("")?.t ?? null; t !== null; t = next.get(t)?.t ?? null) found.push(t);
+  return found;
+}
+
+/** min or max of start_time over all rows: that of each tier's end of the tier+start index. */
+function startExtreme(db: Db, fn: "min" | "max"): number | undefined {
+  const q = db.$client.query<{ t: number | null }, [string | null]>(`SELECT ${fn}(start_time) AS t FROM recordings WHERE tier IS ?`);
+  const ends = tiersInUse(db).map((tier) => q.get(tier)?.t).filter((t): t is number => typeof t === "number");
+  return ends.length ? Math[fn](...ends) : undefined;
+}
+
+/** Newest segment start of all cameras, or undefined with none. */
 export function newestRecordingStart(db: Db): number | undefined {
-  return db.select({ t: max(recordings.start_time) }).from(recordings).get()?.t ?? undefined;
+  return startExtreme(db, "max");
 }
 
 /** Bytes per second over a camera's last `n` segments, or 0 with none. */
@@ -191,7 +210,7 @@ export function firstStartAtOrAfter(db: Db, camera: string, t: number): number |
   return db.select({ t: min(recordings.start_time) }).from(recordings).where(and(eq(recordings.camera, camera), gte(recordings.start_time, t))).get()?.t ?? undefined;
 }
 
-/** Oldest start of all recordings (the start index's first entry). */
+/** Oldest start of all recordings, or undefined with none. */
 export function oldestRecordingStart(db: Db): number | undefined {
-  return db.select({ t: min(recordings.start_time) }).from(recordings).get()?.t ?? undefined;
+  return startExtreme(db, "min");
 }

@@ -39,8 +39,9 @@ export const recordings = sqliteTable(
     // Covers the per-hour summary (duration, motion, objects) so it never reads the table.
     // Every index costs a page written per stored segment (SD-card wear): keep only those read.
     index("recordings_camera_start").on(t.camera, t.start_time, t.duration, t.motion, t.objects),
-    index("recordings_start").on(t.start_time),
-    // What is due to move, and what disk protection may free locally: by tier, oldest first.
+    // By tier, oldest first: what is due to move, what disk protection may free locally, and
+    // (a few seeks per tier) the oldest and newest footage. One index, not one by start and
+    // another by tier: every index costs each delete of expiry and each stored segment a write.
     index("recordings_tier_start").on(t.tier, t.start_time),
   ],
 );

@@ -12,6 +12,36 @@ import type { Db } from "./open.ts";
  *   first, reconcile finds it by its key in the tier (orphanMovedAway) and removes it.
  */
 
+/**
+ * Deleting a recording leaves its objects in tiers to the tier worker, in the same transaction
+ * whichever way it is deleted (expiry's ranges, quotas, disk protection, reconcile): its
+ * copies, the target of a transfer still queued, and the tier copy its row points at.
+ */
+const DISCARD_TRIGGER = `CREATE TRIGGER IF NOT EXISTS recordings_discard_tiers AFTER DELETE ON recordings
+WHEN OLD.tiered OR OLD.tier IS NOT NULL
+BEGIN
+  INSERT OR IGNORE INTO discards (tier, key, queued_at, next_try_at)
+    SELECT tier, key, (julianday('now') - 2440587.5) * 86400.0, 0 FROM copies WHERE recording_id = OLD.id
+    UNION ALL SELECT tier, key, (julianday('now') - 2440587.5) * 86400.0, 0 FROM transfers WHERE recording_id = OLD.id
+    UNION ALL SELECT OLD.tier, OLD.path, (julianday('now') - 2440587.5) * 86400.0, 0 WHERE OLD.tier IS NOT NULL;
+  DELETE FROM copies WHERE recording_id = OLD.id;
+  DELETE FROM transfers WHERE recording_id = OLD.id;
+END`;
+
+/**
+ * The discards trigger exists while tiers are configured or anything lives or waits in one:
+ * even its WHEN costs each deleted row (17% of a bare expiry DELETE, measured), which an
+ * archive that never saw a tier should not pay. Called when the database opens (from its
+ * data) and when the tier worker starts (configured). Both statements are no-ops when the
+ * schema is already as asked.
+ */
+export function syncDiscardTrigger(db: Db, tiersConfigured: boolean): void {
+  const inUse = db.$client.query(
+    "SELECT EXISTS (SELECT 1 FROM recordings WHERE tier IS NOT NULL) OR EXISTS (SELECT 1 FROM copies) OR EXISTS (SELECT 1 FROM transfers) AS used",
+  ).get() as { used: number };
+  db.$client.run(tiersConfigured || inUse.used ? DISCARD_TRIGGER : "DROP TRIGGER IF EXISTS recordings_discard_tiers");
+}
+
 export interface Transfer {
   recording_id: string;
   tier: string;
@@ -66,14 +96,17 @@ export function dueForMove(db: Db, fromTier: string | null, toTier: string, befo
   ).all(fromTier, before, toTier, limit);
 }
 
-/** Recordings after `afterStart` (oldest first) with neither a copy in `tier` nor a transfer there: a new copy tier's backlog. */
-export function missingCopies(db: Db, tier: string, afterStart: number, limit: number): (TransferSource & { start_time: number })[] {
-  return db.$client.query<TransferSource & { start_time: number }, [number, string, string, string, number]>(
-    `SELECT id, tier, path, segment_size, start_time FROM recordings r WHERE start_time > ?
+/**
+ * Recordings after `afterRowid` (in rowid order: the walk needs no index of its own) with
+ * neither a copy in `tier` nor a transfer there: a new copy tier's backlog.
+ */
+export function missingCopies(db: Db, tier: string, afterRowid: number, limit: number): (TransferSource & { rowid: number })[] {
+  return db.$client.query<TransferSource & { rowid: number }, [number, string, string, string, number]>(
+    `SELECT rowid, id, tier, path, segment_size FROM recordings r WHERE rowid > ?
      AND (tier IS NULL OR tier != ?)
      AND NOT EXISTS (SELECT 1 FROM copies c WHERE c.recording_id = r.id AND c.tier = ?)
-     AND NOT EXISTS (SELECT 1 FROM transfers t WHERE t.recording_id = r.id AND t.tier = ?) ORDER BY start_time LIMIT ?`,
-  ).all(afterStart, tier, tier, tier, limit);
+     AND NOT EXISTS (SELECT 1 FROM transfers t WHERE t.recording_id = r.id AND t.tier = ?) ORDER BY rowid LIMIT ?`,
+  ).all(afterRowid, tier, tier, tier, limit);
 }
 
 export function hasPendingTransfers(db: Db, tier: string): boolean {

@@ -4,7 +4,7 @@ import { getMeta, setMeta } from "../db/meta.ts";
 import type { Db } from "../db/open.ts";
 import {
   commitTransfer, doneDiscard, dropTransfer, dueForMove, failDiscard, failTransfer, missingCopies, pendingTransfers, queueTransfers,
-  hasPendingTransfers, readyDiscards, readyTransfers, stillNeeded, tierQueueStats, transferSource, type Discard, type Transfer,
+  hasPendingTransfers, readyDiscards, readyTransfers, stillNeeded, syncDiscardTrigger, tierQueueStats, transferSource, type Discard, type Transfer,
 } from "../db/tiers.ts";
 import { dueMoves, retryDelay } from "../domain/tiers.ts";
 import { logger } from "../log/log.ts";
@@ -82,6 +82,7 @@ export class TierWorker {
   constructor(private readonly deps: TierWorkerDeps) {
     this.now = deps.now ?? (() => Date.now() / 1000);
     for (const t of deps.config.storage.tiers) this.counters.set(t.name, { moved: 0, copied: 0, bytes: 0, failures: 0, discarded: 0 });
+    if (deps.config.storage.tiers.length) syncDiscardTrigger(deps.db, true);
   }
 
   start(): void {
@@ -149,11 +150,11 @@ export class TierWorker {
       const cursor = getMeta(db, cursorKey);
       const n = room(tier.name);
       if (cursor === "done" || n <= 0) continue;
-      const rows = missingCopies(db, tier.name, cursor === undefined ? -Infinity : Number(cursor), n);
+      const rows = missingCopies(db, tier.name, cursor === undefined ? 0 : Number(cursor), n);
       db.$client.transaction(() => {
         queueTransfers(db, rows.map((r) => ({ id: r.id, tier: tier.name, key: key(r), kind: "copy" })), now);
         // New recordings are queued as they are stored: once the walk reaches the end, it is done.
-        setMeta(db, cursorKey, rows.length < n ? "done" : String(rows.at(-1)!.start_time));
+        setMeta(db, cursorKey, rows.length < n ? "done" : String(rows.at(-1)!.rowid));
       })();
     }
   }
