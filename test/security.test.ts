@@ -169,14 +169,17 @@ describe("secrets", () => {
     expect(redact("rtsp://admin:p@ss@w0rd@10.0.0.5:554/stream1")).toBe("rtsp://***@10.0.0.5:554/stream1");
     expect(redact("ffmpeg -i rtsp://u:a@b/x -f segment")).toBe("ffmpeg -i rtsp://***@b/x -f segment");
   });
-  test("check-config prints neither the API token nor input passwords", () => {
+  test("check-config prints neither the API token, input passwords nor an S3 secret", () => {
     const dir = tempDir();
-    writeFileSync(join(dir, "c.yml"), "api: { token: super-secret-token-123 }\ncameras:\n  door: { input: 'rtsp://admin:p@ss@10.0.0.5/s' }\n");
+    writeFileSync(join(dir, "c.yml"), "api: { token: super-secret-token-123 }\ncameras:\n  door: { input: 'rtsp://admin:p@ss@10.0.0.5/s' }\n"
+      + "storage:\n  tiers:\n    - { name: off, s3: { endpoint: 'https://s3.example.com', bucket: b, access_key_id: AKIAEXAMPLE, secret_access_key: s3-secret-value }, copy: true }\n");
     const out = Bun.spawnSync([BUN, join(ROOT, "src/main.ts"), "check-config", join(dir, "c.yml")]).stdout.toString();
     expect(out).toContain('"door"');
     expect(out).not.toContain("super-secret-token-123");
     expect(out).not.toContain("p@ss");
     expect(out).toContain("rtsp://***@10.0.0.5/s");
+    expect(out).toContain("AKIAEXAMPLE");
+    expect(out).not.toContain("s3-secret-value");
   });
   test("a token file others can read is warned about; data folders are 0750 and the database 0640", async () => {
     const dir = tempDir();

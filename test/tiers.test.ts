@@ -241,6 +241,18 @@ describe("tiers with a real folder and a real S3 server (SPEC 13)", () => {
     expect(readdirSync(app.config.recordingsDir).filter((f) => !f.startsWith("."))).toEqual([]); // sources gone, folders too
   }, 90_000);
 
+  test("max_rate paces the transfers to a tier", async () => {
+    const dir = tempDir();
+    const app = await start(dir, `    - { name: nas, path: ${dir}/nas, after: 1h, max_rate: 20kB, concurrency: 4 }`);
+    const now = Math.floor(Date.now() / 1000);
+    const size = Bun.file(await storedSegment(app.db, app.config.recordingsDir, "cam", now - 2 * HOUR, { copy: true })).size;
+    for (const t of [now - 2 * HOUR + 2, now - 2 * HOUR + 4]) await storedSegment(app.db, app.config.recordingsDir, "cam", t, { copy: true });
+    const t0 = performance.now();
+    await until(() => rows(app).every((r) => r.tier === "nas"), 20_000, "the paced moves");
+    // The first goes at once; each next one waits for the bytes before it at 20 kB/s.
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(((2 * size) / 20_000) * 1000 * 0.9);
+  }, 60_000);
+
   test("a copy tier added later copies the footage already kept; disk protection then first gives up local files that have a verified copy: rows point at the copies, no footage is deleted", async () => {
     const dir = tempDir();
     // Footage stored before the copy tier was configured is copied too, once it is.
