@@ -33,6 +33,8 @@ record: { scan_interval: 1, commit_interval: 0, retain: { days: 1 }, events: { m
 cameras:
   front-door: {}
   back_yard: {}
+storage:
+  tiers: [{ name: backup, path: ${dir}/backup, copy: true }]
 `);
   app = await startApp(config); // no detector: camkeep judges the motion of the (moving) test picture itself
   for (let i = 0; i < SEGMENTS; i++) await putSegment(config.cacheDir, segmentName("front-door", T0 + i * 2), 2, (T0 + i * 2 + 2) * 1000);
@@ -84,6 +86,11 @@ describe("the page", () => {
     expect(cameras).toEqual([["back_yard", "no recent footage"], ["front-door", "recording"]]);
     expect(await page.textContent("[data-health]")).toBe("healthy");
     expect(await page.textContent(".storage")).toContain("free");
+    // The copy tier (SPEC 13): every segment the keeper stored was copied; the page says so.
+    await until(() => (app.db.$client.query("SELECT count(*) AS n FROM copies").get() as { n: number }).n === SEGMENTS, 15_000, "the stored segments to be copied to the backup tier");
+    await page.reload();
+    await page.waitForSelector('.tiers li[data-tier="backup"]');
+    expect(await page.textContent('.tiers li[data-tier="backup"]')).toMatch(/^backup \(copy of everything\): 0 waiting · [\d.]+ [KM]B sent since start$/);
     // The card's still: the newest stored footage's picture, made by camkeep, loaded.
     await page.waitForFunction(() => ((document.querySelector('li[data-camera="front-door"] img.still') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0, undefined, { timeout: 15_000 });
     expect(await page.$$eval('li[data-camera="back_yard"] img.still', (els) => els.length)).toBe(0); // no footage, no picture

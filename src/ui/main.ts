@@ -1,5 +1,5 @@
 import { api, Unauthorized, type Bucket, type CamEvent, type CameraStatus, type Recording, type Status } from "./api.ts";
-import { age, BUCKET_SECONDS, bucketSpans, bytes, clock, dayBounds, fraction, fromInput, hourMarks, localDay, motionPerMinute, toInput } from "./time.ts";
+import { age, BUCKET_SECONDS, bucketSpans, bytes, clock, dayBounds, fraction, fromInput, hourMarks, localDay, motionPerMinute, span, toInput } from "./time.ts";
 
 /**
  * camkeep's page: an overview of cameras and storage, and per camera a day timeline to play
@@ -82,6 +82,11 @@ function renderOverview(status: Status): void {
       h("div.floor", { style: `left:${pct(s.volume_total_bytes - s.min_free_bytes)}`, title: "free space camkeep keeps" }),
     ),
     h("p", {}, `${bytes(used)} used (footage: ${bytes(s.bytes_kept)}) · ${bytes(s.volume_free_bytes)} free · keeps ${bytes(s.min_free_bytes)} free`),
+    status.tiers.length ? h("ul.tiers", {}, ...status.tiers.map((t) => h("li", { "data-tier": t.name },
+      `${t.name} (${t.role === "copy" ? "copy of everything" : `footage older than ${span(t.after_s ?? 0)}`}): ${t.pending} waiting`
+        + `${t.oldest_pending_age_s === null ? "" : `, the oldest for ${span(t.oldest_pending_age_s)}`} · ${bytes(t.bytes_moved)} sent since start`,
+      t.failing_since !== null || t.problem ? h("p.warn", { role: "status" }, t.problem ?? t.last_error ?? "failing") : null,
+    ))) : null,
   );
   const reasons = status.health.reasons.length
     ? h("section.reasons", { role: "alert" }, h("h2", {}, "Needs attention"), h("ul", {}, ...status.health.reasons.map((r) => h("li", {}, r))))

@@ -65,11 +65,15 @@ export function bytes(n: number): string {
 }
 
 export function age(seconds: number | null): string {
-  if (seconds === null) return "never";
-  if (seconds < 90) return `${Math.round(seconds)} s ago`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)} min ago`;
-  if (seconds < 172_800) return `${Math.round(seconds / 3600)} h ago`;
-  return `${Math.round(seconds / 86_400)} days ago`;
+  return seconds === null ? "never" : `${span(seconds)} ago`;
+}
+
+/** A length of time in its largest sensible unit: "40 s", "12 min", "5 h", "7 days". */
+export function span(seconds: number): string {
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86_400)} days`;
 }
 
 function pad(n: number): string {
