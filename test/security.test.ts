@@ -168,6 +168,8 @@ describe("secrets", () => {
   test("RTSP passwords holding '@' are hidden whole", () => {
     expect(redact("rtsp://admin:p@ss@w0rd@10.0.0.5:554/stream1")).toBe("rtsp://***@10.0.0.5:554/stream1");
     expect(redact("ffmpeg -i rtsp://u:a@b/x -f segment")).toBe("ffmpeg -i rtsp://***@b/x -f segment");
+    expect(redact("http://127.0.0.1:9000/b/k.mp4?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2F2026&X-Amz-Signature=abc123: 403"))
+      .toBe("http://127.0.0.1:9000/b/k.mp4?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=***&X-Amz-Signature=***: 403");
   });
   test("check-config prints neither the API token, input passwords nor an S3 secret", () => {
     const dir = tempDir();

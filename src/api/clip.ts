@@ -2,6 +2,7 @@ import { vValidator } from "@hono/valibot-validator";
 import { Hono } from "hono";
 import { recordingsBetween } from "../db/recordings.ts";
 import { logger } from "../log/log.ts";
+import { redact } from "../recorder/args.ts";
 import type { ApiDeps } from "./deps.ts";
 import { apiError, onInvalid } from "./errors.ts";
 import { CameraParam, ClipQuery } from "./schemas.ts";
@@ -58,7 +59,7 @@ export function clipRoutes({ db, config, footage }: ApiDeps) {
       running--;
       clearTimeout(stalled);
       c.req.raw.signal.removeEventListener("abort", stop);
-      if (code !== 0 && !c.req.raw.signal.aborted) log.error(`export of ${camera} failed (ffmpeg ${code}): ${(await new Response(ffmpeg.stderr).text()).slice(-500)}`);
+      if (code !== 0 && !c.req.raw.signal.aborted) log.error(`export of ${camera} failed (ffmpeg ${code}): ${redact((await new Response(ffmpeg.stderr).text()).slice(-500))}`);
     });
     // Pull-based: ffmpeg writes only as fast as the client reads; a cancelled read kills it,
     // and so does a client that stops reading for api.export_stall_timeout.

@@ -1,5 +1,6 @@
 import { existsSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { removeEmptyFolders } from "../cleanup/delete.ts";
 import type { Db } from "../db/open.ts";
 import { fsyncDir, fsyncPath, mkdirDurable } from "../storage/durable.ts";
 import { tempPathFor } from "../storage/layout.ts";
@@ -77,6 +78,7 @@ export class FolderTier implements TierTarget {
     if (!existsSync(path)) return;
     unlinkSync(path);
     fsyncDir(dirname(path));
+    removeEmptyFolders(this.root, [dirname(path)]);
   }
 
   async respond(key: string): Promise<Response> {
