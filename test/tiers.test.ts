@@ -7,7 +7,7 @@ import { protectDisk } from "../src/cleanup/disk.ts";
 import { ConfigError } from "../src/config/load.ts";
 import { ArchiveTotals } from "../src/db/totals.ts";
 import type { Recording } from "../src/db/schema.ts";
-import { openDb, type Db } from "../src/db/open.ts";
+import type { Db } from "../src/db/open.ts";
 import { dueMoves, retryDelay } from "../src/domain/tiers.ts";
 import { copyOnInsert, md5Hex } from "../src/tiers/target.ts";
 import type { TransferFaults } from "../src/tiers/worker.ts";
@@ -91,27 +91,26 @@ describe("the discards trigger costs nothing where no tier is used", () => {
   test("it exists while tiers are configured or anything is in one, and not otherwise", async () => {
     const dir = tempDir();
     const trigger = (db: Db) => db.$client.query("SELECT name FROM sqlite_master WHERE type = 'trigger'").all();
-    const dbPath = join(dir, "camkeep.db"); // configIn puts data_dir at dir
-    const plain = openDb(dbPath);
-    expect(trigger(plain)).toEqual([]);
-    plain.$client.close();
+    const plain = await startApp(configIn(dir, "api: { listen: 127.0.0.1:0 }\n"));
+    expect(trigger(plain.db)).toEqual([]);
+    await plain.stop();
     const app = await start(dir, `    - { name: nas, path: ${dir}/nas, after: 1h }`);
     expect(trigger(app.db)).toEqual([{ name: "recordings_discard_tiers" }]);
     await storedSegment(app.db, app.config.recordingsDir, "cam", Math.floor(Date.now() / 1000) - 2 * HOUR, { copy: true });
     await until(() => rows(app)[0]?.tier === "nas", 15_000, "the move");
     await app.stop();
     apps.splice(apps.indexOf(app), 1);
-    expect(app.config.database).toBe(dbPath);
-    const again = openDb(dbPath); // tiers no longer configured, but footage lives in one
-    expect(trigger(again)).toEqual([{ name: "recordings_discard_tiers" }]);
-    const { path } = again.$client.query("SELECT path FROM recordings").get() as { path: string };
-    again.$client.run("DELETE FROM recordings");
-    expect(again.$client.query("SELECT tier, key FROM discards").all()).toEqual([{ tier: "nas", key: path }]);
-    again.$client.run("DELETE FROM discards");
-    again.$client.close();
-    const empty = openDb(dbPath);
-    expect(trigger(empty)).toEqual([]);
-    empty.$client.close();
+    // Started without tiers, the keeper keeps the trigger while footage lives in one.
+    const again = await startApp(configIn(dir, "api: { listen: 127.0.0.1:0 }\n"));
+    expect(trigger(again.db)).toEqual([{ name: "recordings_discard_tiers" }]);
+    const { path } = again.db.$client.query("SELECT path FROM recordings").get() as { path: string };
+    again.db.$client.run("DELETE FROM recordings");
+    expect(again.db.$client.query("SELECT tier, key FROM discards").all()).toEqual([{ tier: "nas", key: path }]);
+    again.db.$client.run("DELETE FROM discards");
+    await again.stop();
+    const empty = await startApp(configIn(dir, "api: { listen: 127.0.0.1:0 }\n")); // nothing in tiers, none configured
+    expect(trigger(empty.db)).toEqual([]);
+    await empty.stop();
   });
 });
 

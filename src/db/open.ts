@@ -3,7 +3,6 @@ import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import { embeddedMigrations } from "./migrations.ts";
-import { syncDiscardTrigger } from "./tiers.ts";
 import * as schema from "./schema.ts";
 
 export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database };
@@ -38,6 +37,5 @@ function open(path: string): Db {
     (db as unknown as { session: unknown }).session,
     {},
   );
-  syncDiscardTrigger(db, false);
   return db;
 }

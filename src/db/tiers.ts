@@ -31,9 +31,9 @@ END`;
 /**
  * The discards trigger exists while tiers are configured or anything lives or waits in one:
  * even its WHEN costs each deleted row (17% of a bare expiry DELETE, measured), which an
- * archive that never saw a tier should not pay. Called when the database opens (from its
- * data) and when the tier worker starts (configured). Both statements are no-ops when the
- * schema is already as asked.
+ * archive that never saw a tier should not pay. Called by the keeper as it starts (which owns
+ * the database: a command beside it never drops the trigger). Both statements are no-ops when
+ * the schema is already as asked.
  */
 export function syncDiscardTrigger(db: Db, tiersConfigured: boolean): void {
   const inUse = db.$client.query(

@@ -82,7 +82,8 @@ export class TierWorker {
   constructor(private readonly deps: TierWorkerDeps) {
     this.now = deps.now ?? (() => Date.now() / 1000);
     for (const t of deps.config.storage.tiers) this.counters.set(t.name, { moved: 0, copied: 0, bytes: 0, failures: 0, discarded: 0 });
-    if (deps.config.storage.tiers.length) syncDiscardTrigger(deps.db, true);
+    // Before any transfer is queued: every row marked tiered must meet the trigger when deleted.
+    syncDiscardTrigger(deps.db, deps.config.storage.tiers.length > 0);
   }
 
   start(): void {
