@@ -273,5 +273,27 @@ describe("tiers with a real folder and a real S3 server (SPEC 13)", () => {
       expect(file.status).toBe(200);
     }
     expect((app.db.$client.query("SELECT count(*) AS n FROM copies").get() as { n: number }).n).toBe(0);
+
+    // Then, with no copy left to fall back on, it deletes local footage only: deleting what
+    // lives in a tier would free nothing here.
+    const local = await storedSegment(app.db, app.config.recordingsDir, "cam", now - 60, { copy: true }); // newer than those in the tier
+    app.db.$client.run("DELETE FROM transfers"); // its copy never made: nothing to fall back on
+    totals.reload(app.db);
+    calls = 0;
+    const second = await protectDisk({ config: app.config, db: app.db, totals, free: () => (calls++ === 0 ? 0 : 100), threshold: 100 });
+    expect(second).toMatchObject({ repointed: 0, deleted: 1 });
+    expect(existsSync(local)).toBe(false);
+    expect(rows(app).map((r) => r.tier)).toEqual(["backup", "backup", "backup"]);
   }, 60_000);
+
+  test("an unreadable secret_access_key_file makes that tier wait with the reason; the rest runs", async () => {
+    const dir = tempDir();
+    const app = await start(dir, `    - { name: offsite, s3: { endpoint: "http://127.0.0.1:9", bucket: b, access_key_id: k, secret_access_key_file: ${dir}/missing-secret }, after: 1h }`);
+    await storedSegment(app.db, app.config.recordingsDir, "cam", Math.floor(Date.now() / 1000) - 2 * HOUR, { copy: true });
+    await until(() => app.tiers.counters.get("offsite")!.failures >= 1, 15_000, "the transfer to be refused");
+    const status = (await (await get(app, "/api/status")).json()) as { tiers: { problem: string }[]; health: { status: string } };
+    expect(status.tiers[0]!.problem).toContain(`cannot read secret_access_key_file ${dir}/missing-secret`);
+    expect(status.health.status).toBe("ok");
+    expect(rows(app)[0]!.tier).toBeNull();
+  }, 30_000);
 });
