@@ -18,7 +18,7 @@ CREATE TABLE `discards` (
 	PRIMARY KEY(`tier`, `key`)
 );
 --> statement-breakpoint
-CREATE INDEX `discards_next_try` ON `discards` (`next_try_at`);--> statement-breakpoint
+CREATE INDEX `discards_tier_next_try` ON `discards` (`tier`,`next_try_at`);--> statement-breakpoint
 CREATE TABLE `transfers` (
 	`recording_id` text NOT NULL,
 	`tier` text NOT NULL,
@@ -31,7 +31,7 @@ CREATE TABLE `transfers` (
 	PRIMARY KEY(`recording_id`, `tier`)
 );
 --> statement-breakpoint
-CREATE INDEX `transfers_next_try` ON `transfers` (`next_try_at`);--> statement-breakpoint
+CREATE INDEX `transfers_tier_next_try` ON `transfers` (`tier`,`next_try_at`);--> statement-breakpoint
 CREATE INDEX `transfers_tier_queued` ON `transfers` (`tier`,`queued_at`);--> statement-breakpoint
 DROP INDEX `recordings_start`;--> statement-breakpoint
 ALTER TABLE `recordings` ADD `tier` text;--> statement-breakpoint

@@ -233,12 +233,28 @@ describe("tiers with a real folder and a real S3 server (SPEC 13)", () => {
     for (let i = 0; i < 6; i++) await storedSegment(app.db, app.config.recordingsDir, "cam", now - 2 * HOUR + i * 2, { copy: true });
     await until(() => app.tiers.counters.get("offsite")!.failures >= 2, 15_000, "transfers to fail while the server is down");
     for (const r of rows(app)) expect(r.tier === null ? existsSync(r.path) : true).toBe(true);
+    // While it is down the tier rests after each failure (2, 4, 8 s …): six queued segments are
+    // not each read, hashed and refused over and over.
+    const failuresThen = app.tiers.counters.get("offsite")!.failures;
+    await Bun.sleep(8_000);
+    expect(app.tiers.counters.get("offsite")!.failures - failuresThen).toBeLessThanOrEqual(4);
     await server.restart();
     await until(() => rows(app).every((r) => r.tier === "offsite"), 40_000, "every segment to move once the server is back");
     const s3c = client(server);
     for (const r of rows(app)) expect(await s3c.exists(`site-a/${r.path}`)).toBe(true);
     expect(readdirSync(app.config.recordingsDir).filter((f) => !f.startsWith("."))).toEqual([]); // sources gone, folders too
   }, 90_000);
+
+  test("a tier that is down holds up no other: its copies wait while moves to the NAS go on", async () => {
+    const dir = tempDir();
+    const app = await start(dir, `    - { name: nas, path: ${dir}/nas, after: 1h }\n    - { name: offsite, s3: { endpoint: "http://127.0.0.1:9", bucket: b, access_key_id: k, secret_access_key: s }, copy: true }`);
+    const now = Math.floor(Date.now() / 1000);
+    for (let i = 0; i < 3; i++) await storedSegment(app.db, app.config.recordingsDir, "cam", now - 2 * HOUR + 2 * i, { copy: true, copyTo: copyOnInsert(app.config) });
+    await until(() => rows(app).every((r) => r.tier === "nas"), 15_000, "the moves to the NAS");
+    expect(app.tiers.counters.get("offsite")!.failures).toBeGreaterThan(0);
+    const status = (await (await get(app, "/api/status")).json()) as { tiers: { name: string; pending: number; last_error: string | null }[] };
+    expect(status.tiers.find((t) => t.name === "offsite")).toMatchObject({ pending: 3, last_error: expect.stringContaining("cannot reach http://127.0.0.1:9") });
+  }, 30_000);
 
   test("max_rate paces the transfers to a tier", async () => {
     const dir = tempDir();

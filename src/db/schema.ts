@@ -162,7 +162,7 @@ export const transfers = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.recording_id, t.tier] }),
-    index("transfers_next_try").on(t.next_try_at),
+    index("transfers_tier_next_try").on(t.tier, t.next_try_at), // each tier's work that is due
     index("transfers_tier_queued").on(t.tier, t.queued_at), // each tier's queue length and oldest item
   ],
 );
@@ -181,5 +181,5 @@ export const discards = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     next_try_at: real("next_try_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.tier, t.key] }), index("discards_next_try").on(t.next_try_at)],
+  (t) => [primaryKey({ columns: [t.tier, t.key] }), index("discards_tier_next_try").on(t.tier, t.next_try_at)],
 );

@@ -117,11 +117,24 @@ export function pendingTransfers(db: Db, tier: string): number {
   return (db.$client.query("SELECT count(*) AS n FROM transfers WHERE tier = ?").get(tier) as { n: number }).n;
 }
 
-/** Transfers whose time has come, soonest first. */
-export function readyTransfers(db: Db, now: number, limit: number): Transfer[] {
-  return db.$client.query<Transfer, [number, number]>(
-    "SELECT recording_id, tier, key, kind, queued_at, attempts FROM transfers WHERE next_try_at <= ? ORDER BY next_try_at LIMIT ?",
-  ).all(now, limit);
+/** A tier's transfers whose time has come, soonest first (per tier: a tier that is down holds up no other). */
+export function readyTransfers(db: Db, tier: string, now: number, limit: number): Transfer[] {
+  return db.$client.query<Transfer, [string, number, number]>(
+    "SELECT recording_id, tier, key, kind, queued_at, attempts FROM transfers WHERE tier = ? AND next_try_at <= ? ORDER BY next_try_at LIMIT ?",
+  ).all(tier, now, limit);
+}
+
+/**
+ * Drops the transfers to tiers no longer configured; what they may have written there is
+ * left to remove, should the tier come back.
+ */
+export function dropTransfersOutside(db: Db, tiers: readonly string[], now: number): number {
+  return db.$client.transaction(() => {
+    const outside = "(SELECT value FROM json_each(?))";
+    db.$client.query(`INSERT OR IGNORE INTO discards (tier, key, queued_at, next_try_at) SELECT tier, key, ?, ? FROM transfers WHERE tier NOT IN ${outside}`)
+      .run(now, now, JSON.stringify(tiers));
+    return db.$client.query(`DELETE FROM transfers WHERE tier NOT IN ${outside}`).run(JSON.stringify(tiers)).changes;
+  })();
 }
 
 export function transferSource(db: Db, id: string): TransferSource | undefined {
@@ -191,8 +204,8 @@ export function repointToCopy(db: Db, id: string, localPath: string, tier: strin
   })();
 }
 
-export function readyDiscards(db: Db, now: number, limit: number): Discard[] {
-  return db.$client.query<Discard, [number, number]>("SELECT tier, key, attempts FROM discards WHERE next_try_at <= ? ORDER BY next_try_at LIMIT ?").all(now, limit);
+export function readyDiscards(db: Db, tier: string, now: number, limit: number): Discard[] {
+  return db.$client.query<Discard, [string, number, number]>("SELECT tier, key, attempts FROM discards WHERE tier = ? AND next_try_at <= ? ORDER BY next_try_at LIMIT ?").all(tier, now, limit);
 }
 
 /** Whether a row or a copy still points at (tier, key): such an object is never removed. */

@@ -1,9 +1,10 @@
 import { removeLocalFile } from "../cleanup/delete.ts";
 import type { Config } from "../config/load.ts";
+import type { TierConfig } from "../config/tiers.ts";
 import { getMeta, setMeta } from "../db/meta.ts";
 import type { Db } from "../db/open.ts";
 import {
-  commitTransfer, doneDiscard, dropTransfer, dueForMove, failDiscard, failTransfer, missingCopies, pendingTransfers, queueTransfers,
+  commitTransfer, doneDiscard, dropTransfer, dropTransfersOutside, dueForMove, failDiscard, failTransfer, missingCopies, pendingTransfers, queueTransfers,
   hasPendingTransfers, readyDiscards, readyTransfers, stillNeeded, syncDiscardTrigger, tierQueueStats, transferSource, type Discard, type Transfer,
 } from "../db/tiers.ts";
 import { dueMoves, retryDelay } from "../domain/tiers.ts";
@@ -16,6 +17,8 @@ const log = logger("tiers");
 const TICK_MS = 2_000;
 /** Transfers queued per tier at most: the queue the scan for due moves passes over stays short. */
 const QUEUE_CAP = 200;
+/** A failing tier rests 2, 4, 8 … s after each failure, at most this long: it is noticed back within a minute. */
+const TIER_PAUSE_MAX_S = 60;
 
 /** The steps of a transfer after which a crash leaves a distinct state (the crash tests stop there). */
 export type TransferStep = "after-upload" | "after-verify" | "after-commit" | "after-source-removed";
@@ -46,6 +49,8 @@ export interface TierCounters {
   copied: number;
   bytes: number;
   failures: number;
+  /** Failures since the last success: how long the tier rests before its next attempt. */
+  consecutive: number;
   discarded: number;
   lastError?: string;
   lastErrorAt?: number; // epoch s
@@ -73,6 +78,8 @@ export class TierWorker {
   private readonly running = new Map<string, number>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly nextFreeAt = new Map<string, number>();
+  /** Until when (epoch s) a tier that failed rests. */
+  private readonly pausedUntil = new Map<string, number>();
   private timer?: Timer;
   private ticking = false;
   private again = false;
@@ -81,9 +88,11 @@ export class TierWorker {
 
   constructor(private readonly deps: TierWorkerDeps) {
     this.now = deps.now ?? (() => Date.now() / 1000);
-    for (const t of deps.config.storage.tiers) this.counters.set(t.name, { moved: 0, copied: 0, bytes: 0, failures: 0, discarded: 0 });
+    for (const t of deps.config.storage.tiers) this.counters.set(t.name, { moved: 0, copied: 0, bytes: 0, failures: 0, consecutive: 0, discarded: 0 });
     // Before any transfer is queued: every row marked tiered must meet the trigger when deleted.
     syncDiscardTrigger(deps.db, deps.config.storage.tiers.length > 0);
+    const dropped = dropTransfersOutside(deps.db, deps.config.storage.tiers.map((t) => t.name), this.now());
+    if (dropped) log.warn(`dropped ${dropped} queued transfers to tiers no longer configured`);
   }
 
   start(): void {
@@ -112,8 +121,14 @@ export class TierWorker {
         if (this.stopped) return;
         const now = this.now();
         this.queueDue(now);
-        for (const t of readyTransfers(this.deps.db, now, 100)) this.launch(`t\0${t.tier}\0${t.key}`, t.tier, () => this.transfer(t));
-        for (const d of readyDiscards(this.deps.db, now, 100)) this.launch(`d\0${d.tier}\0${d.key}`, d.tier, () => this.discard(d));
+        for (const tier of this.deps.config.storage.tiers) {
+          // A tier that just failed rests before anything else is tried on it: an outage
+          // with a long queue must not read and hash segment after segment to fail each.
+          if (now < (this.pausedUntil.get(tier.name) ?? 0)) continue;
+          const room = tier.concurrency + (this.running.get(tier.name) ?? 0); // in flight ones come back too
+          for (const t of readyTransfers(this.deps.db, tier.name, now, room)) this.launch(`t\0${t.tier}\0${t.key}`, tier, () => this.transfer(t));
+          for (const d of readyDiscards(this.deps.db, tier.name, now, room)) this.launch(`d\0${d.tier}\0${d.key}`, tier, () => this.discard(d));
+        }
       } while (this.again);
     } catch (e) {
       log.error(`tier queues: ${(e as Error).message}`);
@@ -122,13 +137,12 @@ export class TierWorker {
     }
   }
 
-  private launch(id: string, tier: string, work: () => Promise<void>): void {
-    const cfg = this.deps.config.storage.tiers.find((t) => t.name === tier);
-    const busy = this.running.get(tier) ?? 0;
-    if (this.inFlight.has(id) || (cfg && busy >= cfg.concurrency)) return;
-    this.running.set(tier, busy + 1);
+  private launch(id: string, tier: TierConfig, work: () => Promise<void>): void {
+    const busy = this.running.get(tier.name) ?? 0;
+    if (this.inFlight.has(id) || busy >= tier.concurrency) return;
+    this.running.set(tier.name, busy + 1);
     const p = work().finally(() => {
-      this.running.set(tier, (this.running.get(tier) ?? 1) - 1);
+      this.running.set(tier.name, (this.running.get(tier.name) ?? 1) - 1);
       this.inFlight.delete(id);
       if (!this.stopped) void this.tick();
     });
@@ -162,11 +176,7 @@ export class TierWorker {
 
   private async transfer(t: Transfer): Promise<void> {
     const { db, targets, faults } = this.deps;
-    const target = targets.get(t.tier);
-    if (!target) {
-      log.warn(`dropping a queued ${t.kind} to tier ${t.tier}, which is no longer configured`);
-      return dropTransfer(db, t);
-    }
+    const target = targets.get(t.tier)!;
     const counters = this.counters.get(t.tier)!;
     try {
       const src = transferSource(db, t.recording_id);
@@ -191,10 +201,11 @@ export class TierWorker {
       }
       counters.lastSuccessAt = this.now();
       counters.failingSince = undefined;
+      counters.consecutive = 0;
     } catch (e) {
       const message = (e as Error).message;
       failTransfer(db, t, this.now() + retryDelay(t.attempts + 1), message);
-      this.failed(counters, message);
+      this.failed(t.tier, counters, message);
     }
   }
 
@@ -207,9 +218,8 @@ export class TierWorker {
 
   private async discard(d: Discard): Promise<void> {
     const { db, targets } = this.deps;
-    const target = targets.get(d.tier);
-    const counters = this.counters.get(d.tier);
-    if (!target || !counters) return; // a tier no longer configured: its garbage waits for it
+    const target = targets.get(d.tier)!;
+    const counters = this.counters.get(d.tier)!;
     // Never remove what a row or a copy points at (a key used again): that is no garbage.
     if (stillNeeded(db, d.tier, d.key)) return doneDiscard(db, d);
     if (this.inFlight.has(`t\0${d.tier}\0${d.key}`)) return; // being written again: wait for it
@@ -219,14 +229,16 @@ export class TierWorker {
       counters.discarded++;
     } catch (e) {
       failDiscard(db, d, this.now() + retryDelay(d.attempts + 1));
-      this.failed(counters, (e as Error).message);
+      this.failed(d.tier, counters, (e as Error).message);
     }
   }
 
-  private failed(counters: TierCounters, message: string): void {
+  private failed(tier: string, counters: TierCounters, message: string): void {
     const now = this.now();
     counters.failures++;
+    counters.consecutive++;
     counters.failingSince ??= now;
+    this.pausedUntil.set(tier, now + Math.min(TIER_PAUSE_MAX_S, retryDelay(counters.consecutive)));
     // Logged when it starts failing or the reason changes, then at most every 10 minutes.
     if (message !== counters.lastError || now - (counters.lastErrorAt ?? 0) >= 600) {
       log.warn(message);
