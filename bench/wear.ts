@@ -23,6 +23,8 @@ import { ActivityStore } from "../src/record/activity.ts";
 import { Maintainer } from "../src/record/maintainer.ts";
 import { StorageGate } from "../src/storage/gate.ts";
 import { storagePath } from "../src/storage/layout.ts";
+import { openTiers } from "../src/tiers/open.ts";
+import { TierWorker } from "../src/tiers/worker.ts";
 
 setLogLevel("warn");
 const PASSES = Number(process.argv[2] ?? 400);
@@ -34,12 +36,14 @@ const pages = (bytes: number, segments: number) => (bytes / 4096 / segments).toF
 const seg = join(mkdtempSync(join(fast, "camkeep-wear-seg-")), "s.mp4");
 Bun.spawnSync(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=5:duration=2", "-c:v", "libx264", "-preset", "ultrafast", seg]);
 
-async function keeper(cameras: number, commitInterval: number) {
+async function keeper(cameras: number, commitInterval: number, copyTier = false) {
   const data = mkdtempSync(join(fast, "camkeep-wear-"));
   const dbDir = mkdtempSync(join(tmpdir(), "camkeep-wear-db-"));
   const names = Array.from({ length: cameras }, (_, i) => `cam${i}`);
+  // With a copy tier (a folder, on tmpfs too), its queue and copies rows are written as well.
+  const tiers = copyTier ? `storage: { tiers: [{ name: backup, path: ${join(data, "backup")}, copy: true }] }\n` : "";
   const config = parseConfig(
-    `data_dir: ${data}\ndatabase: ${join(dbDir, "camkeep.db")}\nrecord: { commit_interval: ${commitInterval}, retain: { days: 1 }, events: { max_latency: 0, pre_capture: 0 } }\ncameras: { ${names.map((c) => `${c}: {}`).join(", ")} }\n`,
+    `data_dir: ${data}\ndatabase: ${join(dbDir, "camkeep.db")}\nrecord: { commit_interval: ${commitInterval}, retain: { days: 1 }, events: { max_latency: 0, pre_capture: 0 } }\ncameras: { ${names.map((c) => `${c}: {}`).join(", ")} }\n${tiers}`,
     join(data, "c.yml"),
   );
   const db = openDb(config.database);
@@ -48,6 +52,8 @@ async function keeper(cameras: number, commitInterval: number) {
   await storage.reconcile();
   const clock = { now: 1_790_000_000_000 };
   const maintainer = new Maintainer({ config, db, media, activity: new ActivityStore(), totals: new ArchiveTotals(), storage, now: () => clock.now });
+  const worker = new TierWorker({ config, db, targets: openTiers(config.storage.tiers, db) });
+  worker.start();
   let segments = 0;
   const t0 = clock.now / 1000;
   const before = writeBytes();
@@ -66,6 +72,8 @@ async function keeper(cameras: number, commitInterval: number) {
     await maintainer.pass();
   }
   await maintainer.stop(); // indexes what still waits
+  while (copyTier && (db.$client.query("SELECT count(*) AS n FROM transfers").get() as { n: number }).n) await Bun.sleep(20);
+  await worker.stop();
   const ours = writeBytes() - before;
   db.$client.close();
 
@@ -82,9 +90,10 @@ async function keeper(cameras: number, commitInterval: number) {
   baseDb.$client.close();
   rmSync(data, { recursive: true, force: true });
   rmSync(dbDir, { recursive: true, force: true });
-  console.log(`${cameras} camera(s), commit_interval ${commitInterval} s, ${segments} segments: ${pages(ours, segments)} pages per segment; baseline one transaction per row: ${pages(baseline, segments)}`);
+  console.log(`${cameras} camera(s), commit_interval ${commitInterval} s${copyTier ? ", copy tier" : ""}, ${segments} segments: ${pages(ours, segments)} pages per segment; baseline one transaction per row: ${pages(baseline, segments)}`);
 }
 
 mkdirSync(fast, { recursive: true });
 for (const cameras of [1, 4, 8]) for (const interval of [0, 30]) await keeper(cameras, interval);
+await keeper(4, 30, true);
 rmSync(join(seg, ".."), { recursive: true, force: true });

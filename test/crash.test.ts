@@ -127,7 +127,7 @@ describe("crash safety of moves to a tier (SPEC 13)", () => {
     test(`SIGKILL ${step}, then restart`, async () => {
       const dir = tempDir();
       const [root, nas] = [join(dir, "data/recordings"), join(dir, "nas")];
-      writeFileSync(join(dir, "camkeep.yml"), `api: { listen: 127.0.0.1:0 }\nrecord: { retain: { days: 1 } }\ncameras:\n  cam: {}\nstorage:\n  tiers:\n    - { name: nas, path: ${nas}, after: 1h, concurrency: 1 }\n`);
+      writeFileSync(join(dir, "camkeep.yml"), `api: { listen: 127.0.0.1:0 }\nrecord: { retain: { days: 1 }, commit_interval: 0 }\ncameras:\n  cam: {}\nstorage:\n  tiers:\n    - { name: nas, path: ${nas}, after: 1h, concurrency: 1 }\n`);
       const db = openDb(join(dir, "data/camkeep.db"));
       claimVolume(db, root, 0);
       const now = Math.floor(Date.now() / 1000);

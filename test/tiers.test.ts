@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { S3Client } from "bun";
+import { Database } from "bun:sqlite";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startApp, type App } from "../src/app.ts";
@@ -37,8 +38,8 @@ const s3Yaml = (server: S3Server, extra = "") =>
 
 const client = (server: S3Server) => new S3Client({ endpoint: server.endpoint, bucket: "camkeep", accessKeyId: "S3RVER", secretAccessKey: "S3RVER" });
 
-async function start(dir: string, tiersYaml: string, faults?: TransferFaults, more = ""): Promise<App> {
-  const app = await startApp(configIn(dir, `api: { listen: 127.0.0.1:0 }\nrecord: { retain: { days: 30 } }\ncameras:\n  cam: {}\nstorage:\n  tiers:\n${tiersYaml}\n${more}`), { transferFaults: faults });
+async function start(dir: string, tiersYaml: string, faults?: TransferFaults, commitInterval = 0): Promise<App> {
+  const app = await startApp(configIn(dir, `api: { listen: 127.0.0.1:0 }\nrecord: { retain: { days: 30 }, commit_interval: ${commitInterval} }\ncameras:\n  cam: {}\nstorage:\n  tiers:\n${tiersYaml}\n`), { transferFaults: faults });
   apps.push(app);
   return app;
 }
@@ -255,6 +256,25 @@ describe("tiers with a real folder and a real S3 server (SPEC 13)", () => {
     const status = (await (await get(app, "/api/status")).json()) as { tiers: { name: string; pending: number; last_error: string | null }[] };
     expect(status.tiers.find((t) => t.name === "offsite")).toMatchObject({ pending: 3, last_error: expect.stringContaining("cannot reach http://127.0.0.1:9") });
   }, 30_000);
+
+  test("verified copies are counted together after record.commit_interval, and at stop; sources go only then", async () => {
+    const dir = tempDir();
+    const app = await start(dir, `    - { name: nas, path: ${dir}/nas, after: 1h }`, undefined, 300);
+    const now = Math.floor(Date.now() / 1000);
+    const paths: string[] = [];
+    for (let i = 0; i < 3; i++) paths.push(await storedSegment(app.db, app.config.recordingsDir, "cam", now - 2 * HOUR + 2 * i, { copy: true }));
+    const nasFiles = () => (existsSync(join(dir, "nas")) ? readdirSync(join(dir, "nas"), { recursive: true }).map(String).filter((f) => f.endsWith(".mp4")).length : 0);
+    await until(() => nasFiles() === 3, 15_000, "the three copies in the NAS");
+    await Bun.sleep(2_500); // a tick or more: not yet counted, the commit interval has not passed
+    expect(rows(app).map((r) => r.tier)).toEqual([null, null, null]);
+    for (const p of paths) expect(existsSync(p)).toBe(true);
+    await app.stop(); // counts what was verified, in one transaction
+    apps.splice(apps.indexOf(app), 1);
+    const db = new Database(app.config.database, { readonly: true });
+    expect(db.query("SELECT tier FROM recordings ORDER BY start_time").all()).toEqual([{ tier: "nas" }, { tier: "nas" }, { tier: "nas" }]);
+    db.close();
+    for (const p of paths) expect(existsSync(p)).toBe(false);
+  }, 60_000);
 
   test("max_rate paces the transfers to a tier", async () => {
     const dir = tempDir();

@@ -5,7 +5,7 @@ import { getMeta, setMeta } from "../db/meta.ts";
 import type { Db } from "../db/open.ts";
 import {
   commitTransfer, doneDiscard, dropTransfer, dropTransfersOutside, dueForMove, failDiscard, failTransfer, missingCopies, pendingTransfers, queueTransfers,
-  hasPendingTransfers, readyDiscards, readyTransfers, stillNeeded, syncDiscardTrigger, tierQueueStats, transferSource, type Discard, type Transfer,
+  hasPendingTransfers, readyDiscards, readyTransfers, stillNeeded, syncDiscardTrigger, tierQueueStats, transferSource, type Discard, type Transfer, type TransferSource,
 } from "../db/tiers.ts";
 import { dueMoves, retryDelay } from "../domain/tiers.ts";
 import { logger } from "../log/log.ts";
@@ -19,6 +19,9 @@ const TICK_MS = 2_000;
 const QUEUE_CAP = 200;
 /** A failing tier rests 2, 4, 8 … s after each failure, at most this long: it is noticed back within a minute. */
 const TIER_PAUSE_MAX_S = 60;
+
+/** What identifies a transfer in flight or waiting for its commit: its tier and key. */
+const transferId = (t: { tier: string; key: string }) => `t\0${t.tier}\0${t.key}`;
 
 /** The steps of a transfer after which a crash leaves a distinct state (the crash tests stop there). */
 export type TransferStep = "after-upload" | "after-verify" | "after-commit" | "after-source-removed";
@@ -78,6 +81,8 @@ export class TierWorker {
   private readonly running = new Map<string, number>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly nextFreeAt = new Map<string, number>();
+  /** Verified copies waiting to be counted together (commitVerified), by transferId. */
+  private readonly verified = new Map<string, { t: Transfer; src: TransferSource; bytes: number; md5: string; at: number }>();
   /** Until when (epoch s) a tier that failed rests. */
   private readonly pausedUntil = new Map<string, number>();
   private timer?: Timer;
@@ -106,6 +111,7 @@ export class TierWorker {
     this.stopped = true;
     clearInterval(this.timer);
     await Promise.race([Promise.allSettled(this.inFlight.values()), Bun.sleep(10_000)]);
+    await this.commitVerified();
   }
 
   /** One look at the queues: due moves queued, ready work started up to each tier's concurrency. */
@@ -120,13 +126,16 @@ export class TierWorker {
         this.again = false;
         if (this.stopped) return;
         const now = this.now();
+        await this.commitIfDue(now);
         this.queueDue(now);
         for (const tier of this.deps.config.storage.tiers) {
           // A tier that just failed rests before anything else is tried on it: an outage
           // with a long queue must not read and hash segment after segment to fail each.
           if (now < (this.pausedUntil.get(tier.name) ?? 0)) continue;
           const room = tier.concurrency + (this.running.get(tier.name) ?? 0); // in flight ones come back too
-          for (const t of readyTransfers(this.deps.db, tier.name, now, room)) this.launch(`t\0${t.tier}\0${t.key}`, tier, () => this.transfer(t));
+          for (const t of readyTransfers(this.deps.db, tier.name, now, room + this.verified.size)) {
+            if (!this.verified.has(transferId(t))) this.launch(transferId(t), tier, () => this.transfer(t));
+          }
           for (const d of readyDiscards(this.deps.db, tier.name, now, room)) this.launch(`d\0${d.tier}\0${d.key}`, tier, () => this.discard(d));
         }
       } while (this.again);
@@ -191,22 +200,53 @@ export class TierWorker {
       const bad = await target.verify(t.key, bytes, md5);
       if (bad) throw new Error(`tier ${t.tier}: ${t.key} failed verification (${bad}); the source is kept`);
       await faults?.("after-verify", t);
-      const { localLeft, counted } = commitTransfer(db, t, src, bytes.length, md5, this.now());
-      await faults?.("after-commit", t);
-      if (localLeft) removeLocalFile(localLeft, this.deps.config.recordingsDir);
-      await faults?.("after-source-removed", t);
-      if (counted) {
-        counters[t.kind === "move" ? "moved" : "copied"]++;
-        counters.bytes += bytes.length;
-      }
+      this.verified.set(transferId(t), { t, src, bytes: bytes.length, md5, at: this.now() });
       counters.lastSuccessAt = this.now();
       counters.failingSince = undefined;
       counters.consecutive = 0;
+      if (this.deps.config.record.commit_interval === 0) await this.commitVerified();
     } catch (e) {
       const message = (e as Error).message;
       failTransfer(db, t, this.now() + retryDelay(t.attempts + 1), message);
       this.failed(t.tier, counters, message);
     }
+  }
+
+  /**
+   * Verified copies are counted together, in one transaction, once the oldest has waited
+   * record.commit_interval (as stored segments are indexed): a commit per copy would write
+   * several database pages per segment (SD-card wear). Until then a crash only costs the
+   * upload again. Sources of moves are removed after the commit.
+   */
+  private async commitVerified(): Promise<void> {
+    const batch = [...this.verified.values()];
+    if (!batch.length) return;
+    const { db, faults } = this.deps;
+    const now = this.now();
+    const results = db.$client.transaction(() => batch.map((v) => commitTransfer(db, v.t, v.src, v.bytes, v.md5, now)))();
+    for (const v of batch) this.verified.delete(transferId(v.t));
+    for (const [i, v] of batch.entries()) {
+      const { localLeft, counted } = results[i]!;
+      const counters = this.counters.get(v.t.tier)!;
+      if (counted) {
+        counters[v.t.kind === "move" ? "moved" : "copied"]++;
+        counters.bytes += v.bytes;
+      }
+      await faults?.("after-commit", v.t);
+      try {
+        if (localLeft) removeLocalFile(localLeft, this.deps.config.recordingsDir);
+      } catch (e) {
+        // The row points at the tier already; the next start's reconcile removes the file.
+        log.warn(`cannot remove ${localLeft}, moved to tier ${v.t.tier}: ${(e as Error).message}`);
+      }
+      await faults?.("after-source-removed", v.t);
+    }
+  }
+
+  /** Commits the verified copies once the oldest has waited record.commit_interval. */
+  private async commitIfDue(now: number): Promise<void> {
+    const oldest = Math.min(...[...this.verified.values()].map((v) => v.at));
+    if (now - oldest >= this.deps.config.record.commit_interval) await this.commitVerified();
   }
 
   private async readSource(src: { tier: string | null; path: string }): Promise<Uint8Array> {
@@ -222,7 +262,7 @@ export class TierWorker {
     const counters = this.counters.get(d.tier)!;
     // Never remove what a row or a copy points at (a key used again): that is no garbage.
     if (stillNeeded(db, d.tier, d.key)) return doneDiscard(db, d);
-    if (this.inFlight.has(`t\0${d.tier}\0${d.key}`)) return; // being written again: wait for it
+    if (this.inFlight.has(transferId(d)) || this.verified.has(transferId(d))) return; // being written again: wait for it
     try {
       await target.remove(d.key);
       doneDiscard(db, d);
