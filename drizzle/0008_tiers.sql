@@ -3,7 +3,7 @@ CREATE TABLE `copies` (
 	`tier` text NOT NULL,
 	`key` text NOT NULL,
 	`bytes` integer NOT NULL,
-	`md5` text NOT NULL,
+	`md5` text,
 	`verified_at` real NOT NULL,
 	PRIMARY KEY(`recording_id`, `tier`)
 );

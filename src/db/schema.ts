@@ -127,8 +127,9 @@ export const recordingBuckets = sqliteTable(
 
 /**
  * Verified copies of recordings in tiers other than the one their row points at (SPEC 13):
- * each was confirmed complete by its MD5 before this row was written, so it may stand in for
- * the local file (disk protection) and must go when the recording goes.
+ * each was confirmed complete by its content (the store's MD5, or read back) before this row
+ * was written, so it may stand in for the local file (disk protection) and must go when the
+ * recording goes.
  */
 export const copies = sqliteTable(
   "copies",
@@ -137,7 +138,8 @@ export const copies = sqliteTable(
     tier: text("tier").notNull(),
     key: text("key").notNull(),
     bytes: integer("bytes").notNull(),
-    md5: text("md5").notNull(),
+    /** The copy's MD5 when its verification computed one (S3); null for a folder's copy, compared byte for byte. */
+    md5: text("md5"),
     verified_at: real("verified_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.recording_id, t.tier] }), uniqueIndex("copies_tier_key").on(t.tier, t.key)],

@@ -117,11 +117,15 @@ export function pendingTransfers(db: Db, tier: string): number {
   return (db.$client.query("SELECT count(*) AS n FROM transfers WHERE tier = ?").get(tier) as { n: number }).n;
 }
 
-/** A tier's transfers whose time has come, soonest first (per tier: a tier that is down holds up no other). */
-export function readyTransfers(db: Db, tier: string, now: number, limit: number): Transfer[] {
-  return db.$client.query<Transfer, [string, number, number]>(
-    "SELECT recording_id, tier, key, kind, queued_at, attempts FROM transfers WHERE tier = ? AND next_try_at <= ? ORDER BY next_try_at LIMIT ?",
-  ).all(tier, now, limit);
+/**
+ * A tier's transfers whose time has come, soonest first (per tier: a tier that is down holds up
+ * no other), but for the keys in `busy` (in flight, or verified and waiting for their commit).
+ */
+export function readyTransfers(db: Db, tier: string, now: number, limit: number, busy: readonly string[]): Transfer[] {
+  return db.$client.query<Transfer, [string, number, string, number]>(
+    `SELECT recording_id, tier, key, kind, queued_at, attempts FROM transfers WHERE tier = ? AND next_try_at <= ?
+     AND key NOT IN (SELECT value FROM json_each(?)) ORDER BY next_try_at LIMIT ?`,
+  ).all(tier, now, JSON.stringify(busy), limit);
 }
 
 /**
@@ -161,7 +165,7 @@ function discard(db: Db, tier: string, key: string, now: number): void {
  * new object is garbage. Returns the local path the row no longer points at, if any: the
  * caller removes that file once this has committed.
  */
-export function commitTransfer(db: Db, t: Transfer, source: TransferSource, bytes: number, md5: string, now: number): { localLeft?: string; counted: boolean } {
+export function commitTransfer(db: Db, t: Transfer, source: TransferSource, bytes: number, md5: string | null, now: number): { localLeft?: string; counted: boolean } {
   return db.$client.transaction(() => {
     dropTransfer(db, t);
     if (t.kind === "copy") {

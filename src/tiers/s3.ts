@@ -45,8 +45,8 @@ export class S3Tier implements TierTarget {
     throw new Error(`tier ${this.name}: ${method} ${this.s.prefix}${key}: ${await explain(res, this.s.bucket)}`);
   }
 
-  async put(key: string, bytes: Uint8Array, md5: string): Promise<void> {
-    const headers = { "content-md5": Buffer.from(md5, "hex").toString("base64"), "content-type": "video/mp4" };
+  async put(key: string, bytes: Uint8Array, md5: () => string): Promise<void> {
+    const headers = { "content-md5": Buffer.from(md5(), "hex").toString("base64"), "content-type": "video/mp4" };
     const res = await this.request(key, "PUT", { body: bytes as Uint8Array<ArrayBuffer>, headers }, bytes.length);
     await res.body?.cancel();
   }
@@ -55,8 +55,9 @@ export class S3Tier implements TierTarget {
    * The store's own MD5 of what it holds: the ETag of a single-part upload. A store whose
    * ETag is no MD5 (encrypted with KMS, or multipart) is read back and hashed instead.
    */
-  async verify(key: string, source: Uint8Array, md5: string): Promise<string | undefined> {
+  async verify(key: string, source: Uint8Array, md5Of: () => string): Promise<string | undefined> {
     const size = source.length;
+    const md5 = md5Of();
     const res = await this.request(key, "HEAD");
     if (res.status === 404) return "the copy is missing";
     const length = Number(res.headers.get("content-length"));

@@ -9,13 +9,16 @@ import type { CopyOnInsert } from "../db/tiers.ts";
  */
 export interface TierTarget {
   readonly name: string;
-  /** Writes the whole object under `key`; `md5` (hex) lets a store that checks it refuse a damaged upload. */
-  put(key: string, bytes: Uint8Array, md5: string): Promise<void>;
   /**
-   * Why the object at `key` is not a complete copy of `source` (whose MD5 is `md5`), or
+   * Writes the whole object under `key`. `md5` gives the bytes' MD5 (hex), computed when first
+   * asked: a store that checks it refuses a damaged upload; a folder never needs it.
+   */
+  put(key: string, bytes: Uint8Array, md5: () => string): Promise<void>;
+  /**
+   * Why the object at `key` is not a complete copy of `source` (whose MD5 `md5` gives), or
    * undefined when it is: a content check by the store, never the writer's word alone.
    */
-  verify(key: string, source: Uint8Array, md5: string): Promise<string | undefined>;
+  verify(key: string, source: Uint8Array, md5: () => string): Promise<string | undefined>;
   /** The whole object (the source of a move onwards). */
   read(key: string): Promise<Uint8Array>;
   /** Removes the object; one already gone is no error. */

@@ -17,6 +17,8 @@ const log = logger("tiers");
 const TICK_MS = 2_000;
 /** Transfers queued per tier at most: the queue the scan for due moves passes over stays short. */
 const QUEUE_CAP = 200;
+/** Verified copies counted together at most: a drained backlog is committed as it goes. */
+const MAX_UNCOMMITTED = 200;
 /** A failing tier rests 2, 4, 8 … s after each failure, at most this long: it is noticed back within a minute. */
 const TIER_PAUSE_MAX_S = 60;
 
@@ -34,6 +36,8 @@ export interface TierStatus {
   role: "move" | "copy";
   after_s: number | null;
   pending: number;
+  /** Of those pending, copies already verified, to be counted at the next commit (record.commit_interval). */
+  verified_awaiting_commit: number;
   oldest_pending_age_s: number | null;
   discards_pending: number;
   moved: number;
@@ -74,7 +78,7 @@ export interface TierWorkerDeps {
  * Moves and copies footage to the tiers and removes what they no longer need (SPEC 13). Every
  * decision is read from the queues in SQLite, so a restart carries on where it stopped; a tier
  * that fails waits (2 s, 4 s … 10 min per item) without holding up any other, nor the
- * maintainer. Each copy is verified by its MD5 before any row may point at it.
+ * maintainer. Each copy is verified by its content (the store's MD5 of it, or read back and compared) before any row may point at it.
  */
 export class TierWorker {
   readonly counters = new Map<string, TierCounters>();
@@ -82,11 +86,13 @@ export class TierWorker {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly nextFreeAt = new Map<string, number>();
   /** Verified copies waiting to be counted together (commitVerified), by transferId. */
-  private readonly verified = new Map<string, { t: Transfer; src: TransferSource; bytes: number; md5: string; at: number }>();
+  private readonly verified = new Map<string, { t: Transfer; src: TransferSource; bytes: number; md5: string | null; at: number }>();
   /** Until when (epoch s) a tier that failed rests. */
   private readonly pausedUntil = new Map<string, number>();
   private timer?: Timer;
   private ticking = false;
+  /** When due moves were last queued (epoch s). */
+  private queuedAt = -Infinity;
   private again = false;
   private stopped = false;
   private readonly now: () => number;
@@ -127,15 +133,19 @@ export class TierWorker {
         if (this.stopped) return;
         const now = this.now();
         await this.commitIfDue(now);
-        this.queueDue(now);
+        // Due moves are looked for once a tick interval, not each time a transfer ends: the
+        // scan passes over the queue, and the queue holds enough work until then.
+        if (now - this.queuedAt >= TICK_MS / 1000) {
+          this.queueDue(now);
+          this.queuedAt = now;
+        }
         for (const tier of this.deps.config.storage.tiers) {
           // A tier that just failed rests before anything else is tried on it: an outage
           // with a long queue must not read and hash segment after segment to fail each.
           if (now < (this.pausedUntil.get(tier.name) ?? 0)) continue;
-          const room = tier.concurrency + (this.running.get(tier.name) ?? 0); // in flight ones come back too
-          for (const t of readyTransfers(this.deps.db, tier.name, now, room + this.verified.size)) {
-            if (!this.verified.has(transferId(t))) this.launch(transferId(t), tier, () => this.transfer(t));
-          }
+          const room = tier.concurrency - (this.running.get(tier.name) ?? 0);
+          if (room <= 0) continue;
+          for (const t of readyTransfers(this.deps.db, tier.name, now, room, this.busyKeys(tier.name))) this.launch(transferId(t), tier, () => this.transfer(t));
           for (const d of readyDiscards(this.deps.db, tier.name, now, room)) this.launch(`d\0${d.tier}\0${d.key}`, tier, () => this.discard(d));
         }
       } while (this.again);
@@ -172,8 +182,9 @@ export class TierWorker {
     for (const tier of config.storage.tiers.filter((t) => t.copy)) {
       const cursorKey = `copy_backfill:${tier.name}`;
       const cursor = getMeta(db, cursorKey);
+      if (cursor === "done") continue; // (asked first: counting a long queue is not free)
       const n = room(tier.name);
-      if (cursor === "done" || n <= 0) continue;
+      if (n <= 0) continue;
       const rows = missingCopies(db, tier.name, cursor === undefined ? 0 : Number(cursor), n);
       db.$client.transaction(() => {
         queueTransfers(db, rows.map((r) => ({ id: r.id, tier: tier.name, key: key(r), kind: "copy" })), now);
@@ -193,14 +204,15 @@ export class TierWorker {
       const problem = target.problem();
       if (problem) throw new Error(problem);
       const bytes = await this.readSource(src);
-      const md5 = md5Hex(bytes);
+      let digest: string | undefined; // MD5 costs more than the rest of an S3 upload: only when a tier asks
+      const md5 = () => (digest ??= md5Hex(bytes));
       await this.pace(t.tier, bytes.length);
       await target.put(t.key, bytes, md5);
       await faults?.("after-upload", t);
       const bad = await target.verify(t.key, bytes, md5);
       if (bad) throw new Error(`tier ${t.tier}: ${t.key} failed verification (${bad}); the source is kept`);
       await faults?.("after-verify", t);
-      this.verified.set(transferId(t), { t, src, bytes: bytes.length, md5, at: this.now() });
+      this.verified.set(transferId(t), { t, src, bytes: bytes.length, md5: digest ?? null, at: this.now() });
       counters.lastSuccessAt = this.now();
       counters.failingSince = undefined;
       counters.consecutive = 0;
@@ -243,10 +255,11 @@ export class TierWorker {
     }
   }
 
-  /** Commits the verified copies once the oldest has waited record.commit_interval. */
+  /** Commits the verified copies once the oldest has waited record.commit_interval, or many wait. */
   private async commitIfDue(now: number): Promise<void> {
-    const oldest = Math.min(...[...this.verified.values()].map((v) => v.at));
-    if (now - oldest >= this.deps.config.record.commit_interval) await this.commitVerified();
+    let oldest = Infinity;
+    for (const v of this.verified.values()) oldest = Math.min(oldest, v.at);
+    if (now - oldest >= this.deps.config.record.commit_interval || this.verified.size >= MAX_UNCOMMITTED) await this.commitVerified();
   }
 
   private async readSource(src: { tier: string | null; path: string }): Promise<Uint8Array> {
@@ -287,6 +300,22 @@ export class TierWorker {
     counters.lastError = message;
   }
 
+  /** A tier's keys whose transfer is in flight or verified (not to be started again). */
+  private busyKeys(tier: string): string[] {
+    const keys: string[] = [];
+    for (const v of this.verified.values()) if (v.t.tier === tier) keys.push(v.t.key);
+    const prefix = `t\0${tier}\0`;
+    for (const id of this.inFlight.keys()) if (id.startsWith(prefix)) keys.push(id.slice(prefix.length));
+    return keys;
+  }
+
+  /** A tier's copies verified and waiting to be counted at the next commit. */
+  awaitingCommit(tier: string): number {
+    let n = 0;
+    for (const v of this.verified.values()) if (v.t.tier === tier) n++;
+    return n;
+  }
+
   /** What health needs of each tier: how long it has failed, and whether footage waits for it. */
   healthStates(): { failingForS: number | null; backlog: boolean }[] {
     const now = this.now();
@@ -304,7 +333,7 @@ export class TierWorker {
       const q = tierQueueStats(this.deps.db, t.name);
       return {
         name: t.name, kind: t.target.kind, role: t.copy ? "copy" : "move", after_s: t.after ?? null,
-        pending: q.pending, oldest_pending_age_s: q.oldestQueuedAt === null ? null : Math.round(now - q.oldestQueuedAt),
+        pending: q.pending, verified_awaiting_commit: this.awaitingCommit(t.name), oldest_pending_age_s: q.oldestQueuedAt === null ? null : Math.round(now - q.oldestQueuedAt),
         discards_pending: q.discards, moved: c.moved, copied: c.copied, bytes_moved: c.bytes, failures: c.failures, removed: c.discarded,
         failing_since: c.failingSince ?? null, last_error: c.lastError ?? q.lastError, problem: this.deps.targets.get(t.name)?.problem() ?? null,
       };
