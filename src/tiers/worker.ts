@@ -112,11 +112,14 @@ export class TierWorker {
     void this.tick();
   }
 
-  /** Stops taking work and waits (up to 10 s) for what is in flight: an interrupted transfer is safe, only wasted. */
+  /**
+   * Stops taking work, waits (up to 5 s: stopping has TimeoutStopSec to keep) for what is in
+   * flight — an interrupted transfer is safe, only wasted — and counts what was verified.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await Promise.race([Promise.allSettled(this.inFlight.values()), Bun.sleep(10_000)]);
+    await Promise.race([Promise.allSettled(this.inFlight.values()), Bun.sleep(5_000)]);
     await this.commitVerified();
   }
 
