@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { S3Client } from "bun";
 import { Database } from "bun:sqlite";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startApp, type App } from "../src/app.ts";
 import { protectDisk } from "../src/cleanup/disk.ts";
@@ -275,6 +275,29 @@ describe("tiers with a real folder and a real S3 server (SPEC 13)", () => {
     db.close();
     for (const p of paths) expect(existsSync(p)).toBe(false);
   }, 60_000);
+
+  test("a share that hangs (its marker never answers) is a problem of its tier; storing and the API go on", async () => {
+    const dir = tempDir();
+    const nas = join(dir, "nas");
+    mkdirSync(nas);
+    const fifo = join(nas, ".camkeep-volume");
+    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0); // reading it blocks, as a dead hard-mounted NFS share does
+    const app = await start(dir, `    - { name: nas, path: ${nas}, after: 1h }`);
+    const path = await storedSegment(app.db, app.config.recordingsDir, "cam", Math.floor(Date.now() / 1000) - 2 * HOUR, { copy: true });
+    try {
+      for (let i = 0; i < 10; i++) {
+        const t0 = performance.now();
+        expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+        expect(performance.now() - t0).toBeLessThan(1_000); // the event loop is never held
+        await Bun.sleep(700);
+      }
+      await until(() => (app.tiers.status()[0]!.problem ?? "").includes("does not answer within 5 s"), 10_000, "the hung share to be reported");
+      expect(existsSync(path)).toBe(true);
+      expect(rows(app)[0]!.tier).toBeNull();
+    } finally {
+      for (let i = 0; i < 5; i++) Bun.spawnSync(["sh", "-c", `exec 3<>"${fifo}"; exec 3>&-`]); // let the blocked reads end
+    }
+  }, 40_000);
 
   test("max_rate paces the transfers to a tier", async () => {
     const dir = tempDir();

@@ -26,13 +26,7 @@ export function openTiers(tiers: readonly TierConfig[], db: Db): Map<string, Tie
 
 function openTier(t: TierConfig, db: Db): TierTarget {
   const target = t.target;
-  if (target.kind === "folder") {
-    try {
-      return new FolderTier(t.name, target.path, db, () => tierHoldsFootage(db, t.name));
-    } catch (e) {
-      return new UnusableTier(t.name, `tier ${t.name}: cannot use ${target.path}: ${(e as Error).message}`);
-    }
-  }
+  if (target.kind === "folder") return new FolderTier(t.name, target.path, db, () => tierHoldsFootage(db, t.name));
   let secret = target.secretAccessKey;
   if (secret === undefined) {
     try {
