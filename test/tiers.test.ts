@@ -12,7 +12,7 @@ import type { Db } from "../src/db/open.ts";
 import { dueMoves, retryDelay } from "../src/domain/tiers.ts";
 import { copyOnInsert, md5Hex } from "../src/tiers/target.ts";
 import type { TransferFaults } from "../src/tiers/worker.ts";
-import { configIn, ffprobeDuration, startS3, storedSegment, tempDir, until, type S3Server } from "./helpers.ts";
+import { configIn, ffprobeDuration, putSegment, segmentName, startS3, storedSegment, tempDir, until, type S3Server } from "./helpers.ts";
 
 /**
  * Storage tiers (SPEC 13) against the real things: a second folder as the NAS, and a real S3
@@ -298,6 +298,21 @@ describe("tiers with a real folder and a real S3 server (SPEC 13)", () => {
       for (let i = 0; i < 5; i++) Bun.spawnSync(["sh", "-c", `exec 3<>"${fifo}"; exec 3>&-`]); // let the blocked reads end
     }
   }, 40_000);
+
+  test("a quota deletes the oldest footage wherever it lives: the NAS's files go too", async () => {
+    const dir = tempDir();
+    const app = await start(dir, `    - { name: nas, path: ${dir}/nas, after: 1h }`);
+    const now = Math.floor(Date.now() / 1000);
+    // Through the cache, as a recorder's segments come: the keeper counts what each camera keeps.
+    for (let i = 0; i < 3; i++) await putSegment(app.config.cacheDir, segmentName("cam", now - 2 * HOUR + 2 * i), 2, (now - 2 * HOUR + 2 * i + 2) * 1000);
+    await until(() => rows(app).length === 3 && rows(app).every((r) => r.tier === "nas"), 20_000, "the segments stored and moved");
+    const [oldest, ...rest] = rows(app);
+    app.config.cameras.cam!.record.max_size = 2 * oldest!.segment_size; // room for two
+    await app.cleanup.enforceQuotasNow();
+    expect(rows(app).map((r) => r.id)).toEqual(rest.map((r) => r.id));
+    await until(() => !existsSync(join(dir, "nas", oldest!.path)), 15_000, "the oldest segment's file to leave the NAS");
+    for (const r of rest) expect(existsSync(join(dir, "nas", r.path))).toBe(true);
+  }, 30_000);
 
   test("max_rate paces the transfers to a tier", async () => {
     const dir = tempDir();
