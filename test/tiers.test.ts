@@ -244,6 +244,11 @@ describe("tiers with a real folder and a real S3 server (SPEC 13)", () => {
     const s3c = client(server);
     for (const r of rows(app)) expect(await s3c.exists(`site-a/${r.path}`)).toBe(true);
     expect(readdirSync(app.config.recordingsDir).filter((f) => !f.startsWith("."))).toEqual([]); // sources gone, folders too
+    // All the footage is in the bucket now: the camera's still is made from there (the URL on ffmpeg's stdin).
+    const still = await get(app, "/api/cameras/cam/still.jpg");
+    expect(still.status).toBe(200);
+    expect(still.headers.get("content-type")).toBe("image/jpeg");
+    expect((await still.arrayBuffer()).byteLength).toBeGreaterThan(500);
   }, 90_000);
 
   test("a tier that is down holds up no other: its copies wait while moves to the NAS go on", async () => {

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { recordingsBetween } from "../db/recordings.ts";
 import { logger } from "../log/log.ts";
 import { redact } from "../recorder/args.ts";
+import { CONCAT_INPUT, concatList } from "../tiers/footage.ts";
 import type { ApiDeps } from "./deps.ts";
 import { apiError, onInvalid } from "./errors.ts";
 import { CameraParam, ClipQuery } from "./schemas.ts";
@@ -39,16 +40,17 @@ export function clipRoutes({ db, config, footage }: ApiDeps) {
       return apiError(c, 429, `${running} exports are running (api.max_exports); try again shortly`);
     }
 
-    const list = ["ffconcat version 1.0"];
-    parts.forEach((r, i) => {
-      list.push(`file '${r.source.startsWith("/") ? "file:" : ""}${r.source.replace(/'/g, "'\\''")}'`);
-      if (i === 0 && start > r.start_time) list.push(`inpoint ${(start - r.start_time).toFixed(3)}`);
-      if (i === parts.length - 1 && end < r.end_time) list.push(`outpoint ${(end - r.start_time).toFixed(3)}`);
-    });
+    const list = concatList(parts.map((r, i) => ({
+      source: r.source,
+      extra: [
+        ...(i === 0 && start > r.start_time ? [`inpoint ${(start - r.start_time).toFixed(3)}`] : []),
+        ...(i === parts.length - 1 && end < r.end_time ? [`outpoint ${(end - r.start_time).toFixed(3)}`] : []),
+      ],
+    })));
     const ffmpeg = Bun.spawn(
-      ["ffmpeg", "-nostdin", "-v", "error", "-f", "concat", "-safe", "0", "-protocol_whitelist", "file,pipe,fd,http,https,tcp,tls", "-i", "pipe:0",
+      ["ffmpeg", "-nostdin", "-v", "error", ...CONCAT_INPUT,
        "-map", "0", "-ignore_unknown", "-c", "copy", "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-f", "mp4", "pipe:1"],
-      { stdin: new Blob([`${list.join("\n")}\n`]), stdout: "pipe", stderr: "pipe" },
+      { stdin: new Blob([list]), stdout: "pipe", stderr: "pipe" },
     );
     running++;
     const stop = () => ffmpeg.kill("SIGKILL");

@@ -12,10 +12,10 @@ const KEEP_STDERR = 4000; // enough to say why; a babbling child cannot fill mem
 /**
  * Runs a child with a hard time limit: a hung ffmpeg is killed, never waited on forever.
  */
-export async function run(cmd: string[], timeoutMs: number): Promise<RunResult> {
+export async function run(cmd: string[], timeoutMs: number, stdin?: string): Promise<RunResult> {
   const started = performance.now();
   const child = Bun.spawn(cmd, {
-    stdin: "ignore",
+    stdin: stdin === undefined ? "ignore" : new Blob([stdin]),
     stdout: "pipe",
     stderr: "pipe",
     timeout: timeoutMs,

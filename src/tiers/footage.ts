@@ -50,6 +50,20 @@ export class Footage {
   }
 }
 
+/**
+ * ffmpeg's input options for footage wherever it lives: a concat list read from its stdin
+ * (concatList), so that a presigned URL — a secret while it lasts — never shows in a
+ * process list.
+ */
+export const CONCAT_INPUT = ["-f", "concat", "-safe", "0", "-protocol_whitelist", "file,pipe,fd,http,https,tcp,tls", "-i", "pipe:0"];
+
+/** An ffconcat list of sources (paths or URLs), each with its extra lines (inpoint, outpoint). */
+export function concatList(parts: readonly { source: string; extra?: string[] }[]): string {
+  const lines = ["ffconcat version 1.0"];
+  for (const { source, extra = [] } of parts) lines.push(`file '${source.startsWith("/") ? "file:" : ""}${source.replace(/'/g, "'\\''")}'`, ...extra);
+  return `${lines.join("\n")}\n`;
+}
+
 /** A stored file's path, only when it really lies inside storage (the index is trusted, but checked). */
 export function insideStorage(root: string, path: string): string | undefined {
   const full = resolve(path);
