@@ -72,7 +72,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const watch = new ClockWatch();
   const clock = () => watch.check(Date.now() / 1000, performance.now() / 1000, newestRecordingStart(db));
   const health = new HealthMonitor({ config, db, stats: maintainer.stats, storage, clock, startedAtMs, stalledCameras: () => recorders.stalledCount(), tiers: () => tiers.healthStates() });
-  const cleanup = new Cleanup({ config, db, totals, storageProblem: () => storage.problem(), clock, space: () => health.storageSpace() });
+  const cleanup = new Cleanup({ config, db, totals, storageProblem: () => storage.problem(), clock, space: () => health.storageSpace(), confirmCopy: (c) => tiers.confirmCopy(c) });
   // Serve first: health answers "starting" while reconcile walks a large archive.
   const recording = (camera: string) => recorders.isRunning(camera) || Date.now() / 1000 - (lastRecordingStart(db, camera) ?? 0) < 300;
   const mqtt = config.mqtt ? new MqttBridge({ config, db, activity, totals, health, recording }) : undefined;

@@ -136,8 +136,9 @@ describe("crash safety of moves to a tier (SPEC 13)", () => {
       db.$client.close();
 
       const crashed = startKeeper(dir, `transfer:${step}`);
+      const said = await new Response(crashed.stderr).text();
       await crashed.exited;
-      expect(crashed.signalCode).toBe("SIGKILL");
+      expect({ signal: crashed.signalCode, said: crashed.signalCode === "SIGKILL" ? "" : said }).toEqual({ signal: "SIGKILL", said: "" });
       const rowsNow = () => {
         const d = new Database(join(dir, "data/camkeep.db"), { readonly: true });
         const rows = d.query("SELECT path, tier, start_time FROM recordings ORDER BY start_time").all() as { path: string; tier: string | null; start_time: number }[];

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { S3Client } from "bun";
 import { Database } from "bun:sqlite";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startApp, type App } from "../src/app.ts";
 import { protectDisk } from "../src/cleanup/disk.ts";
@@ -340,11 +340,21 @@ describe("tiers with a real folder and a real S3 server (SPEC 13)", () => {
     await before.stop();
     const app = await start(dir, `    - { name: backup, path: ${dir}/backup, copy: true }`);
     await until(() => (app.db.$client.query("SELECT count(*) AS n FROM copies").get() as { n: number }).n === 3, 15_000, "the copies");
+    // One copy lost on the backup disk since it was verified: checked again before it may stand in.
+    const lost = rows(app)[1]!;
+    const lostKey = lost.path.slice(app.config.recordingsDir.length + 1);
+    unlinkSync(join(dir, "backup", lostKey));
     let calls = 0;
     const totals = new ArchiveTotals();
     totals.reload(app.db);
-    const report = await protectDisk({ config: app.config, db: app.db, totals, free: () => (calls++ === 0 ? 0 : 100), threshold: 100 });
-    expect(report).toMatchObject({ repointed: 3, deleted: 0 });
+    const confirmCopy = (c: { id: string; path: string; tier: string; key: string }) => app.tiers.confirmCopy(c);
+    const report = await protectDisk({ config: app.config, db: app.db, totals, free: () => (calls++ === 0 ? 0 : 100), threshold: 100, confirmCopy });
+    expect(report).toMatchObject({ repointed: 2, deleted: 0 });
+    expect(rows(app).map((r) => r.tier)).toEqual(["backup", null, "backup"]);
+    expect(existsSync(lost.path)).toBe(true); // its copy was gone: the local file stays, and is copied again
+    await until(() => existsSync(join(dir, "backup", lostKey)), 15_000, "the lost copy to be made again");
+    calls = 0;
+    expect(await protectDisk({ config: app.config, db: app.db, totals, free: () => (calls++ === 0 ? 0 : 100), threshold: 100, confirmCopy })).toMatchObject({ repointed: 1, deleted: 0 });
     expect(rows(app).map((r) => r.tier)).toEqual(["backup", "backup", "backup"]);
     for (const r of rows(app)) {
       expect(existsSync(join(dir, "backup", r.path))).toBe(true);
@@ -359,7 +369,7 @@ describe("tiers with a real folder and a real S3 server (SPEC 13)", () => {
     app.db.$client.run("DELETE FROM transfers"); // its copy never made: nothing to fall back on
     totals.reload(app.db);
     calls = 0;
-    const second = await protectDisk({ config: app.config, db: app.db, totals, free: () => (calls++ === 0 ? 0 : 100), threshold: 100 });
+    const second = await protectDisk({ config: app.config, db: app.db, totals, free: () => (calls++ === 0 ? 0 : 100), threshold: 100, confirmCopy });
     expect(second).toMatchObject({ repointed: 0, deleted: 1 });
     expect(existsSync(local)).toBe(false);
     expect(rows(app).map((r) => r.tier)).toEqual(["backup", "backup", "backup"]);

@@ -48,6 +48,12 @@ export interface DiskDeps {
   /** Free bytes on the storage volume, measured now. */
   free: () => number;
   threshold: number;
+  /**
+   * Whether a local recording's copy in a tier is still complete, checked against the local
+   * file just before that file goes (a copy lost or damaged since it was verified must not
+   * stand in for it). Absent: nothing can be confirmed, so no local file goes for a copy.
+   */
+  confirmCopy?: (copy: { id: string; path: string; tier: string; key: string }) => Promise<boolean>;
 }
 
 /**
@@ -71,7 +77,7 @@ export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
     if (!page.length) break;
     const before = report.repointed;
     for (const r of page) {
-      if (!repointToCopy(db, r.id, r.path, r.tier, r.key)) continue;
+      if (!(await deps.confirmCopy?.(r)) || !repointToCopy(db, r.id, r.path, r.tier, r.key)) continue;
       report.freedBytes += removeLocalFile(r.path, config.recordingsDir);
       report.repointed++;
     }

@@ -8,7 +8,7 @@ import { logger } from "../log/log.ts";
 import { volumeSpace } from "../storage/space.ts";
 import { removeStaleClips } from "./clips.ts";
 import type { ExpiryRule } from "./expiry-verdict.ts";
-import { protectDisk, type DiskReport } from "./disk.ts";
+import { protectDisk, type DiskDeps, type DiskReport } from "./disk.ts";
 import { runExpiry, type ExpiryReport } from "./expire.ts";
 import { enforceQuotas, type QuotaReport } from "./quotas.ts";
 
@@ -23,6 +23,8 @@ export interface CleanupDeps {
   clock: () => ClockVerdict;
   space: () => StorageSpace;
   now?: () => number; // epoch ms
+  /** Checks a tier's copy before disk protection lets the local file go for it (DiskDeps). */
+  confirmCopy?: DiskDeps["confirmCopy"];
   /** When each job runs; default: expiry at record.expire_at or every expire_interval minutes, the rest every minute. */
   schedules?: Record<JobName, Schedule>;
 }
@@ -135,6 +137,7 @@ export class Cleanup {
     if (!clock.sane && space.free >= space.minFree / 2) return void this.skip("clock", clock.reason ?? "clock not sane", "disk protection");
     const report = await protectDisk({
       config: this.deps.config, db: this.deps.db, totals: this.deps.totals, threshold: space.minFree, free: () => volumeSpace(this.deps.config.recordingsDir).free,
+      confirmCopy: this.deps.confirmCopy,
     });
     if (report) {
       this.lastDisk = report;

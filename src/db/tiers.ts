@@ -199,6 +199,17 @@ export function localWithCopies(db: Db, limit: number): { id: string; camera: st
   ).all(limit);
 }
 
+/**
+ * A copy found missing or damaged: no longer counted, and queued to be made again (the copy
+ * tier is to hold every kept segment).
+ */
+export function forgetCopy(db: Db, id: string, tier: string, key: string, now: number): void {
+  db.$client.transaction(() => {
+    db.$client.query("DELETE FROM copies WHERE recording_id = ? AND tier = ?").run(id, tier);
+    queueTransfers(db, [{ id, tier, key, kind: "copy" }], now);
+  })();
+}
+
 /** Points a local recording at its verified copy in `tier` instead (the copy stops being a separate one). */
 export function repointToCopy(db: Db, id: string, localPath: string, tier: string, key: string): boolean {
   return db.$client.transaction(() => {

@@ -4,7 +4,7 @@ import type { TierConfig } from "../config/tiers.ts";
 import { getMeta, setMeta } from "../db/meta.ts";
 import type { Db } from "../db/open.ts";
 import {
-  commitTransfer, doneDiscard, dropTransfer, dropTransfersOutside, dueForMove, failDiscard, failTransfer, missingCopies, pendingTransfers, queueTransfers,
+  commitTransfer, doneDiscard, dropTransfer, dropTransfersOutside, dueForMove, forgetCopy, failDiscard, failTransfer, missingCopies, pendingTransfers, queueTransfers,
   hasPendingTransfers, readyDiscards, readyTransfers, stillNeeded, syncDiscardTrigger, tierQueueStats, transferSource, type Discard, type Transfer, type TransferSource,
 } from "../db/tiers.ts";
 import { dueMoves, retryDelay } from "../domain/tiers.ts";
@@ -301,6 +301,26 @@ export class TierWorker {
       counters.lastErrorAt = now;
     }
     counters.lastError = message;
+  }
+
+  /**
+   * Whether a counted copy is still complete: verified again against the local file, as when it
+   * was made. One found missing or damaged is forgotten and queued to be made again; a tier
+   * that cannot be asked now confirms nothing (the local file stays).
+   */
+  async confirmCopy(copy: { id: string; path: string; tier: string; key: string }): Promise<boolean> {
+    const target = this.deps.targets.get(copy.tier);
+    if (!target || target.problem()) return false;
+    try {
+      const bytes = await Bun.file(copy.path).bytes();
+      const bad = await target.verify(copy.key, bytes, () => md5Hex(bytes));
+      if (!bad) return true;
+      log.warn(`tier ${copy.tier}: ${copy.key}: ${bad}; keeping the local file and copying it again`);
+      forgetCopy(this.deps.db, copy.id, copy.tier, copy.key, this.now());
+    } catch (e) {
+      log.warn(`tier ${copy.tier}: cannot check the copy of ${copy.key} (${(e as Error).message}): keeping the local file`);
+    }
+    return false;
   }
 
   /** A tier's keys whose transfer is in flight or verified (not to be started again). */
