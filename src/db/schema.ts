@@ -1,9 +1,10 @@
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
- * One row per stored segment. Invariant (SPEC 8): a row exists only for a complete file at
- * `path` — the file is renamed into place before its row is inserted, and a row is deleted
- * only after its file. Times are UTC epoch seconds.
+ * One row per stored segment. Invariant (SPEC 8): a row exists only for a complete copy where
+ * `tier` and `path` say — a file is renamed into place before its row is inserted, a row is
+ * pointed at a tier's copy only once that copy was verified (db/tiers.ts), and a local file is
+ * deleted before its row. Times are UTC epoch seconds.
  */
 export const recordings = sqliteTable(
   "recordings",
