@@ -239,7 +239,7 @@ describe("recordings", () => {
   test("listed by range, ordered by start, without paths", async () => {
     const all = await answer(call("/api/cameras/front-door/recordings"));
     expect(all.map((r: { start_time: number }) => r.start_time)).toEqual(Array.from({ length: SEGMENTS }, (_, i) => T0 + i * 2));
-    expect(Object.keys(all[0]).sort()).toEqual(["camera", "duration", "end_time", "id", "motion", "objects", "segment_size", "start_time"]);
+    expect(Object.keys(all[0]).sort()).toEqual(["camera", "duration", "end_time", "id", "motion", "objects", "segment_size", "start_time", "tier"]);
     const some = await answer(call(`/api/cameras/front-door/recordings?after=${T0 + 3}&before=${T0 + 6}`));
     expect(some.map((r: { start_time: number }) => r.start_time)).toEqual([T0 + 2, T0 + 4, T0 + 6]);
     expect((await call(`/api/cameras/front-door/recordings?after=10&before=5`)).status).toBe(400);

@@ -138,6 +138,8 @@ describe("tiers with a real folder and a real S3 server (SPEC 13)", () => {
     const remote = client(server).file(`site-a/${moved!.path}`);
     expect(md5Hex(new Uint8Array(await remote.arrayBuffer()))).toBe(md5Hex(original));
 
+    const listed = (await (await get(app, "/api/cameras/cam/recordings")).json()) as { tier: string | null }[];
+    expect(listed.map((r) => r.tier)).toEqual(["nas", "nas", "nas", null]);
     const range = await get(app, `/api/recordings/${moved!.id}/file`, { range: "bytes=100-199" });
     expect(range.status).toBe(206);
     expect(range.headers.get("content-type")).toBe("video/mp4");

@@ -8,10 +8,10 @@ import { apiError, onInvalid } from "./errors.ts";
 import { CameraParam, RangeQuery, RecordingIdParam, SummaryQuery } from "./schemas.ts";
 import { summarizeByLocalHour } from "./summary.ts";
 
-/** What the API shows of a recording: never its path. */
+/** What the API shows of a recording: never its path; where it lives (`tier`: null for local storage). */
 export function publicRecording(r: Recording) {
-  const { id, camera, start_time, end_time, duration, motion, objects, segment_size } = r;
-  return { id, camera, start_time, end_time, duration, motion, objects, segment_size };
+  const { id, camera, start_time, end_time, duration, motion, objects, segment_size, tier } = r;
+  return { id, camera, start_time, end_time, duration, motion, objects, segment_size, tier };
 }
 
 export function cameraRecordingRoutes({ db }: ApiDeps) {
