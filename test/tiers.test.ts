@@ -222,6 +222,20 @@ describe("tiers with a real folder and a real S3 server (SPEC 13)", () => {
     }
   }, 60_000);
 
+  test("a tier set up wrongly shows in status at once, before anything is due to go there", async () => {
+    const server = await s3();
+    const dir = tempDir();
+    const app = await start(dir, `    - { name: wrongkey, s3: { endpoint: "${server.endpoint}", bucket: camkeep, access_key_id: WRONG, secret_access_key: S3RVER }, after: 7d }
+    - { name: nobucket, s3: { endpoint: "${server.endpoint}", bucket: nobucket, access_key_id: S3RVER, secret_access_key: S3RVER }, after: 8d }
+    - { name: good, ${s3Yaml(server)}, after: 9d }`);
+    const problems = async () => Object.fromEntries(((await (await get(app, "/api/status")).json()) as { tiers: { name: string; problem: string | null }[] }).tiers.map((t) => [t.name, t.problem]));
+    await until(async () => Object.values(await problems()).filter(Boolean).length === 2, 10_000, "the probes");
+    const found = await problems();
+    expect(found.wrongkey).toContain("HTTP 403 InvalidAccessKeyId");
+    expect(found.nobucket).toContain("bucket nobucket does not exist");
+    expect(found.good).toBeNull();
+  }, 30_000);
+
   test("the S3 server killed mid-upload and started again: nothing is lost and every move completes", async () => {
     const server = await s3();
     const dir = tempDir();

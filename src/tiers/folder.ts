@@ -35,6 +35,11 @@ export class FolderTier implements TierTarget {
     return this.state.problem;
   }
 
+  async probe(): Promise<string | undefined> {
+    await this.check();
+    return this.state.problem;
+  }
+
   private check(): Promise<void> {
     this.checking ??= this.lookAtMarker().finally(() => {
       this.checking = undefined;

@@ -10,6 +10,7 @@ import type { TierTarget } from "./target.ts";
 class UnusableTier implements TierTarget {
   constructor(readonly name: string, private readonly why: string) {}
   problem() { return this.why; }
+  async probe() { return this.why; }
   private fail(): never { throw new Error(this.why); }
   put() { return this.fail(); }
   verify() { return this.fail(); }

@@ -24,7 +24,22 @@ export class S3Tier implements TierTarget {
   }
 
   problem(): string | undefined {
-    return undefined; // only a request tells whether a bucket answers
+    return undefined; // only a request tells whether a bucket answers: probe()
+  }
+
+  /**
+   * A GET of a key that is never written: "no such key" means the store answers, the bucket
+   * exists and the keys are accepted; any other answer says what is wrong (a HEAD would
+   * carry no error code to tell a missing bucket from a missing key).
+   */
+  async probe(): Promise<string | undefined> {
+    try {
+      const res = await this.request(".camkeep-probe", "GET");
+      const code = errorCode(await res.text());
+      return code === "NoSuchBucket" ? `tier ${this.name}: ${describe(res.status, code, this.s.bucket)}` : undefined;
+    } catch (e) {
+      return (e as Error).message;
+    }
   }
 
   private url(key: string, method: "GET" | "PUT" | "HEAD" | "DELETE", seconds = 300): string {
@@ -98,8 +113,15 @@ export class S3Tier implements TierTarget {
 
 /** What an S3 error answer means, in words: its status, its code, and the likely cause. */
 async function explain(res: Response, bucket: string): Promise<string> {
-  const text = await res.text().catch(() => "");
-  const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1];
+  return describe(res.status, errorCode(await res.text().catch(() => "")), bucket);
+}
+
+/** The `<Code>` of an S3 error body. */
+function errorCode(body: string): string | undefined {
+  return /<Code>([^<]+)<\/Code>/.exec(body)?.[1];
+}
+
+function describe(status: number, code: string | undefined, bucket: string): string {
   const hint: Record<string, string> = {
     NoSuchBucket: `bucket ${bucket} does not exist (create it, or check s3.bucket)`,
     InvalidAccessKeyId: "the store does not know this access_key_id",
@@ -107,6 +129,6 @@ async function explain(res: Response, bucket: string): Promise<string> {
     AccessDenied: "access denied: check the key's permissions on the bucket",
     BadDigest: "the store received other bytes than were sent (Content-MD5 mismatch)",
   };
-  const why = (code && hint[code]) ?? (res.status === 403 ? "access denied (check access_key_id and the secret)" : undefined);
-  return `HTTP ${res.status}${code ? ` ${code}` : ""}${why ? `: ${why}` : ""}`;
+  const why = (code && hint[code]) ?? (status === 403 ? "access denied (check access_key_id and the secret)" : undefined);
+  return `HTTP ${status}${code ? ` ${code}` : ""}${why ? `: ${why}` : ""}`;
 }

@@ -27,8 +27,14 @@ export interface TierTarget {
   respond(key: string, req: Request): Promise<Response>;
   /** What ffmpeg opens for the object: a path, or a URL valid for `seconds`. */
   source(key: string, seconds: number): string;
-  /** Why the tier cannot be used now (unmounted, no credentials), or undefined. */
+  /** Why the tier cannot be used now (unmounted, no credentials), or undefined: known already, asks nothing. */
   problem(): string | undefined;
+  /**
+   * Asks the tier whether it can be used (reachable, the bucket there, the keys accepted, the
+   * marker right): why not, or undefined. Run at start and every few minutes, so a tier set up
+   * wrongly shows in status before anything is due to go there.
+   */
+  probe(): Promise<string | undefined>;
 }
 
 /** A stored recording's key: its path relative to local storage, or the key a tier row already holds. */

@@ -17,6 +17,8 @@ const log = logger("tiers");
 const TICK_MS = 2_000;
 /** Transfers queued per tier at most: the queue the scan for due moves passes over stays short. */
 const QUEUE_CAP = 200;
+/** How often each tier is asked whether it can be used (TierTarget.probe), besides at start. */
+const PROBE_S = 300;
 /** Verified copies counted together at most: a drained backlog is committed as it goes. */
 const MAX_UNCOMMITTED = 200;
 /** A failing tier rests 2, 4, 8 … s after each failure, at most this long: it is noticed back within a minute. */
@@ -93,6 +95,9 @@ export class TierWorker {
   private ticking = false;
   /** When due moves were last queued (epoch s). */
   private queuedAt = -Infinity;
+  /** What the last probe of each tier found wrong (absent: nothing), and when probes last ran. */
+  private readonly probed = new Map<string, string>();
+  private probedAt = -Infinity;
   private again = false;
   private stopped = false;
   private readonly now: () => number;
@@ -135,6 +140,10 @@ export class TierWorker {
         this.again = false;
         if (this.stopped) return;
         const now = this.now();
+        if (now - this.probedAt >= PROBE_S) {
+          this.probedAt = now;
+          void this.probeAll();
+        }
         await this.commitIfDue(now);
         // Due moves are looked for once a tick interval, not each time a transfer ends: the
         // scan passes over the queue, and the queue holds enough work until then.
@@ -216,6 +225,7 @@ export class TierWorker {
       if (bad) throw new Error(`tier ${t.tier}: ${t.key} failed verification (${bad}); the source is kept`);
       await faults?.("after-verify", t);
       this.verified.set(transferId(t), { t, src, bytes: bytes.length, md5: digest ?? null, at: this.now() });
+      this.probed.delete(t.tier); // it works, whatever a probe said before
       counters.lastSuccessAt = this.now();
       counters.failingSince = undefined;
       counters.consecutive = 0;
@@ -225,6 +235,16 @@ export class TierWorker {
       failTransfer(db, t, this.now() + retryDelay(t.attempts + 1), message);
       this.failed(t.tier, counters, message);
     }
+  }
+
+  /** Asks every tier whether it can be used; what is wrong shows in status (and the log, once). */
+  private async probeAll(): Promise<void> {
+    await Promise.all(this.deps.config.storage.tiers.map(async ({ name }) => {
+      const problem = await this.deps.targets.get(name)!.probe();
+      if (problem && problem !== this.probed.get(name)) log.warn(problem);
+      if (problem) this.probed.set(name, problem);
+      else this.probed.delete(name);
+    }));
   }
 
   /**
@@ -358,7 +378,8 @@ export class TierWorker {
         name: t.name, kind: t.target.kind, role: t.copy ? "copy" : "move", after_s: t.after ?? null,
         pending: q.pending, verified_awaiting_commit: this.awaitingCommit(t.name), oldest_pending_age_s: q.oldestQueuedAt === null ? null : Math.round(now - q.oldestQueuedAt),
         discards_pending: q.discards, moved: c.moved, copied: c.copied, bytes_moved: c.bytes, failures: c.failures, removed: c.discarded,
-        failing_since: c.failingSince ?? null, last_error: c.lastError ?? q.lastError, problem: this.deps.targets.get(t.name)?.problem() ?? null,
+        failing_since: c.failingSince ?? null, last_error: c.lastError ?? q.lastError,
+        problem: this.deps.targets.get(t.name)?.problem() ?? this.probed.get(t.name) ?? null,
       };
     });
   }
