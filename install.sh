@@ -123,6 +123,8 @@ cache_dir: /var/cache/camkeep          # a tmpfs sized by install.sh --cache-siz
 recordings_dir: /var/lib/camkeep/recordings
 # On a NAS share or USB disk, e.g. /mnt/nvr/camkeep: also run `systemctl edit camkeep`
 # and add  [Service] ReadWritePaths=/mnt/nvr/camkeep  and  [Unit] RequiresMountsFor=/mnt/nvr/camkeep
+# A folder tier (storage.tiers, e.g. /mnt/nas/camkeep) needs [Service] ReadWritePaths=-/mnt/nas/camkeep
+# (the "-": camkeep starts while the share is away).
 database: /var/lib/camkeep/camkeep.db
 api:
   listen: 127.0.0.1:5050               # 0.0.0.0:5050 to reach it from other machines
