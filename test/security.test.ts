@@ -183,6 +183,15 @@ describe("secrets", () => {
     expect(out).toContain("AKIAEXAMPLE");
     expect(out).not.toContain("s3-secret-value");
   });
+  test("an S3 secret file others can read is warned about, and its secret is used", async () => {
+    const dir = tempDir();
+    const secret = join(dir, "s3-secret");
+    writeFileSync(secret, "not-a-real-secret\n");
+    chmodSync(secret, 0o644);
+    const log = await logged(() => start(`storage:\n  tiers:\n    - { name: off, s3: { endpoint: "http://127.0.0.1:9", bucket: b, access_key_id: k, secret_access_key_file: ${secret} }, copy: true }\n`));
+    expect(log).toContain(`${secret} can be read by other users: chmod 600 ${secret}`);
+    expect(log).not.toContain("not-a-real-secret");
+  });
   test("a token file others can read is warned about; data folders are 0750 and the database 0640", async () => {
     const dir = tempDir();
     mkdirSync(join(dir, "data"), { recursive: true });

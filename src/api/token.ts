@@ -1,7 +1,8 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Config } from "../config/load.ts";
 import { logger } from "../log/log.ts";
+import { readSecretFile } from "../config/secret-file.ts";
 
 const log = logger("api");
 
@@ -13,8 +14,7 @@ export function resolveToken(config: Config): string {
   if (config.api.token) return config.api.token;
   const file = config.api.tokenFile;
   if (existsSync(file)) {
-    if (statSync(file).mode & 0o077) log.warn(`${file} can be read by other users: chmod 600 ${file}`);
-    const token = readFileSync(file, "utf8").trim();
+    const token = readSecretFile(file, log);
     if (token.length < 16) throw new Error(`${file} holds no usable token (16 characters at least); delete it to have a new one made`);
     log.info(`API token from ${file}`);
     return token;

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readSecretFile } from "../config/secret-file.ts";
 import mqtt, { type MqttClient } from "mqtt";
 import type { Config } from "../config/load.ts";
 import { eventById, insertEvent, updateEvent } from "../db/events.ts";
@@ -56,7 +56,7 @@ export class MqttBridge {
 
   start(): void {
     const m = this.deps.config.mqtt!;
-    const password = m.password_file ? readFileSync(m.password_file, "utf8").trim() : m.password;
+    const password = m.password_file ? readSecretFile(m.password_file, log) : m.password;
     const client = mqtt.connect({
       host: m.host, port: m.port, username: m.user, password, clientId: m.client_id,
       clean: false, // a persistent session: QoS 1 messages wait at the broker while camkeep is away

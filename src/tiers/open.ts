@@ -1,10 +1,13 @@
-import { readFileSync } from "node:fs";
+import { readSecretFile } from "../config/secret-file.ts";
+import { logger } from "../log/log.ts";
 import type { TierConfig } from "../config/tiers.ts";
 import type { Db } from "../db/open.ts";
 import { tierHoldsFootage } from "../db/tiers.ts";
 import { FolderTier } from "./folder.ts";
 import { S3Tier } from "./s3.ts";
 import type { TierTarget } from "./target.ts";
+
+const log = logger("tiers");
 
 /** A tier that cannot be opened (its secret unreadable): every use says why; nothing else stops. */
 class UnusableTier implements TierTarget {
@@ -31,7 +34,7 @@ function openTier(t: TierConfig, db: Db): TierTarget {
   let secret = target.secretAccessKey;
   if (secret === undefined) {
     try {
-      secret = readFileSync(target.secretAccessKeyFile!, "utf8").trim();
+      secret = readSecretFile(target.secretAccessKeyFile!, log);
     } catch (e) {
       return new UnusableTier(t.name, `tier ${t.name}: cannot read secret_access_key_file ${target.secretAccessKeyFile}: ${(e as Error).message}`);
     }
