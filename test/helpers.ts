@@ -209,3 +209,16 @@ export async function startS3(bucket = "camkeep"): Promise<S3Server> {
   };
   return server;
 }
+
+/** Captures what camkeep logs (to stderr) while `fn` runs. */
+export async function logged(fn: () => Promise<unknown>): Promise<string> {
+  const write = process.stderr.write.bind(process.stderr);
+  let text = "";
+  process.stderr.write = ((chunk: string | Uint8Array) => ((text += String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    await fn();
+  } finally {
+    process.stderr.write = write;
+  }
+  return text;
+}

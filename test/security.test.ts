@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startApp, type App } from "../src/app.ts";
 import { redact } from "../src/recorder/args.ts";
-import { BUN, ROOT, childCommands, configIn, putSegment, segmentName, tempDir, until } from "./helpers.ts";
+import { BUN, ROOT, childCommands, configIn, logged, putSegment, segmentName, tempDir, until } from "./helpers.ts";
 
 /** SPEC 14, "leaking nothing": each point through a real camkeep on a loopback port. */
 const apps: App[] = [];
@@ -17,18 +17,6 @@ const bearer = (app: App) => ({ authorization: `Bearer ${app.token}` });
 const login = async (app: App, headers: Record<string, string> = {}) =>
   fetch(`${app.url}/api/login`, { method: "POST", body: JSON.stringify({ token: app.token }), headers: { "content-type": "application/json", ...headers } });
 
-/** Captures what camkeep logs while `fn` runs. */
-async function logged(fn: () => Promise<unknown>): Promise<string> {
-  const write = process.stderr.write.bind(process.stderr);
-  let text = "";
-  process.stderr.write = ((chunk: string | Uint8Array) => ((text += String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    await fn();
-  } finally {
-    process.stderr.write = write;
-  }
-  return text;
-}
 
 describe("sessions", () => {
   test("Secure when served over TLS (a proxy saying https)", async () => {

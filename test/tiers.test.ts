@@ -12,7 +12,7 @@ import type { Db } from "../src/db/open.ts";
 import { dueMoves, retryDelay } from "../src/domain/tiers.ts";
 import { copyOnInsert, md5Hex } from "../src/tiers/target.ts";
 import type { TransferFaults } from "../src/tiers/worker.ts";
-import { configIn, ffprobeDuration, putSegment, segmentName, startS3, storedSegment, tempDir, until, type S3Server } from "./helpers.ts";
+import { configIn, ffprobeDuration, logged, putSegment, segmentName, startS3, storedSegment, tempDir, until, type S3Server } from "./helpers.ts";
 
 /**
  * Storage tiers (SPEC 13) against the real things: a second folder as the NAS, and a real S3
@@ -334,6 +334,42 @@ describe("tiers with a real folder and a real S3 server (SPEC 13)", () => {
     await until(() => !existsSync(join(dir, "nas", oldest!.path)), 15_000, "the oldest segment's file to leave the NAS");
     for (const r of rest) expect(existsSync(join(dir, "nas", r.path))).toBe(true);
   }, 30_000);
+
+  test("at start a folder tier is compared with the index: a lost file's row reads its copy elsewhere or goes, a lost copy is made again; most lost changes nothing", async () => {
+    const dir = tempDir();
+    const tiers = `    - { name: nas, path: ${dir}/nas, after: 1h }\n    - { name: backup, path: ${dir}/backup, copy: true }`;
+    let app = await start(dir, tiers);
+    const now = Math.floor(Date.now() / 1000);
+    for (let i = 0; i < 4; i++) await putSegment(app.config.cacheDir, segmentName("cam", now - 2 * HOUR + 2 * i), 2, (now - 2 * HOUR + 2 * i + 2) * 1000);
+    const copies = (a: App) => (a.db.$client.query("SELECT count(*) AS n FROM copies").get() as { n: number }).n;
+    await until(() => rows(app).length === 4 && rows(app).every((r) => r.tier === "nas") && copies(app) === 4, 20_000, "four segments moved to the NAS and copied to the backup");
+    const [a, b, c] = rows(app);
+    await app.stop();
+    apps.splice(apps.indexOf(app), 1);
+    // The NAS lost a's file (its backup copy lives on); the backup lost b's copy; and c, both.
+    for (const [tier, r] of [["nas", a], ["backup", b], ["nas", c], ["backup", c]] as const) unlinkSync(join(dir, tier, r!.path));
+    app = await start(dir, tiers);
+    await until(() => rows(app).length === 3, 15_000, "c's row to go: no copy of it is left");
+    const now2 = rows(app);
+    expect(now2.find((r) => r.id === a!.id)!.tier).toBe("backup"); // read from its copy now
+    expect(now2.find((r) => r.id === b!.id)!.tier).toBe("nas");
+    await until(() => existsSync(join(dir, "backup", b!.path)), 15_000, "b's lost copy to be made again");
+    const status = (await (await get(app, "/api/status")).json()) as { cameras: { cam: { segments_kept: number } } };
+    expect(status.cameras.cam.segments_kept).toBe(3); // the totals follow
+    expect((await get(app, `/api/recordings/${a!.id}/file`)).status).toBe(200);
+    const onNas = rows(app).filter((r) => r.tier === "nas");
+    await app.stop();
+    apps.splice(apps.indexOf(app), 1);
+
+    // Most files missing (another share mounted in its place, marker and all): nothing changes.
+    for (const r of onNas) unlinkSync(join(dir, "nas", r.path));
+    const log = await logged(async () => {
+      app = await start(dir, tiers);
+      await Bun.sleep(1_500);
+    });
+    expect(log).toContain("files the index points at are missing: changing nothing");
+    expect(rows(app).length).toBe(3);
+  }, 60_000);
 
   test("max_rate paces the transfers to a tier", async () => {
     const dir = tempDir();

@@ -1,4 +1,5 @@
 import type { Db } from "./open.ts";
+import { applyToRollups, type RollupRow } from "./rollups.ts";
 
 /**
  * The tiers' queues and the changes that make a copy count (SPEC 13). Invariants, enforced here
@@ -261,4 +262,49 @@ export function tierHoldsFootage(db: Db, tier: string): boolean {
 /** A recording whose row points at `key` in some tier: a local file of that key was moved away. */
 export function movedAway(db: Db, key: string): boolean {
   return !!db.$client.query("SELECT 1 FROM recordings WHERE path = ? AND tier IS NOT NULL").get(key);
+}
+
+/** A row or a copy pointing at a key in a tier: what comparing a tier with the index reads. */
+export interface TierEntry {
+  kind: "row" | "copy";
+  id: string;
+  key: string;
+}
+
+/**
+ * What points at `tier`, by key after `afterKey`, `limit` at a time: recordings' rows (keys
+ * sort after every absolute local path, on the path index) and copies (on their tier+key index).
+ */
+export function tierEntriesAfter(db: Db, tier: string, afterKey: string, limit: number): TierEntry[] {
+  return db.$client.query<TierEntry, [string, string, string, string, number]>(
+    `SELECT 'row' AS kind, id, path AS key FROM recordings WHERE path > ? AND tier = ?
+     UNION ALL SELECT 'copy', recording_id, key FROM copies WHERE tier = ? AND key > ? ORDER BY key LIMIT ?`,
+  ).all(afterKey || "0", tier, tier, afterKey, limit); // "0": keys begin with a year, local paths with "/"
+}
+
+/**
+ * Rows found pointing at a file their tier does not hold, each only if it still points there
+ * (it may have moved on meanwhile): pointed at a copy in another tier when there is one, else
+ * removed, with the rollups. Returns what went and how many found another copy.
+ */
+export function dropLostTierRows(db: Db, tier: string, lost: readonly TierEntry[]): { gone: RollupRow[]; repointed: number } {
+  const copy = db.$client.query<{ tier: string; key: string }, [string]>("SELECT tier, key FROM copies WHERE recording_id = ? LIMIT 1");
+  const repoint = db.$client.query("UPDATE recordings SET tier = ?, path = ? WHERE id = ? AND tier = ? AND path = ?");
+  const forget = db.$client.query("DELETE FROM copies WHERE recording_id = ? AND tier = ?");
+  const del = db.$client.query<RollupRow, [string, string, string]>(
+    "DELETE FROM recordings WHERE id = ? AND tier = ? AND path = ? RETURNING camera, start_time, duration, segment_size, motion, objects",
+  );
+  return db.$client.transaction(() => {
+    const gone: RollupRow[] = [];
+    let repointed = 0;
+    for (const e of lost) {
+      const other = copy.get(e.id);
+      if (other && repoint.run(other.tier, other.key, e.id, tier, e.key).changes) {
+        forget.run(e.id, other.tier);
+        repointed++;
+      } else gone.push(...del.all(e.id, tier, e.key));
+    }
+    applyToRollups(db, gone, -1);
+    return { gone, repointed };
+  })();
 }

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, rmdir, unlink } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rmdir, stat, unlink } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { Db } from "../db/open.ts";
 import { tempPathFor } from "../storage/layout.ts";
@@ -123,6 +123,13 @@ export class FolderTier implements TierTarget {
     for (let dir = resolve(dirname(path)); dir.startsWith(`${top}/`); dir = dirname(dir)) {
       if (!(await rmdir(dir).then(() => true, () => false))) break; // not empty: nor are those above
     }
+  }
+
+  async exists(key: string): Promise<boolean | undefined> {
+    return await stat(join(this.root, key)).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? false : undefined),
+    );
   }
 
   async respond(key: string): Promise<Response> {

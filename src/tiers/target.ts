@@ -35,6 +35,12 @@ export interface TierTarget {
    * wrongly shows in status before anything is due to go there.
    */
   probe(): Promise<string | undefined>;
+  /**
+   * Whether the object at `key` is there: true, false (shown absent), or undefined (the store
+   * could not say). Stores that cannot be listed cheaply leave it out and are not compared
+   * with the index at start.
+   */
+  exists?(key: string): Promise<boolean | undefined>;
 }
 
 /** A stored recording's key: its path relative to local storage, or the key a tier row already holds. */

@@ -3,8 +3,9 @@ import type { Config } from "../config/load.ts";
 import type { TierConfig } from "../config/tiers.ts";
 import { getMeta, setMeta } from "../db/meta.ts";
 import type { Db } from "../db/open.ts";
+import type { ArchiveTotals } from "../db/totals.ts";
 import {
-  commitTransfer, doneDiscard, dropTransfer, dropTransfersOutside, dueForMove, forgetCopy, failDiscard, failTransfer, missingCopies, pendingTransfers, queueTransfers,
+  commitTransfer, dropLostTierRows, doneDiscard, dropTransfer, dropTransfersOutside, dueForMove, forgetCopy, tierEntriesAfter, type TierEntry, failDiscard, failTransfer, missingCopies, pendingTransfers, queueTransfers,
   hasPendingTransfers, readyDiscards, readyTransfers, stillNeeded, syncDiscardTrigger, tierQueueStats, transferSource, type Discard, type Transfer, type TransferSource,
 } from "../db/tiers.ts";
 import { dueMoves, retryDelay } from "../domain/tiers.ts";
@@ -71,6 +72,8 @@ export interface TierCounters {
 export interface TierWorkerDeps {
   config: Config;
   db: Db;
+  /** The keeper's per-camera totals, told of rows removed because their tier lost the file. */
+  totals?: ArchiveTotals;
   targets: Map<string, TierTarget>;
   faults?: TransferFaults;
   now?: () => number; // epoch s
@@ -115,6 +118,42 @@ export class TierWorker {
     if (!this.deps.config.storage.tiers.length) return;
     this.timer = setInterval(() => void this.tick(), TICK_MS);
     void this.tick();
+    void this.compareWithIndex();
+  }
+
+  /**
+   * Start-up reconcile of the tiers that can say what they hold (folders), as storage's own
+   * (SPEC 8): rows and copies whose file the tier does not hold are lies — rows removed,
+   * copies forgotten and made again. In the background, a file at a time (a share may be
+   * slow); nothing is changed if the tier cannot be used, cannot say, or lacks most of them
+   * (the wrong share mounted?).
+   */
+  private async compareWithIndex(): Promise<void> {
+    const { db, targets } = this.deps;
+    for (const { name } of this.deps.config.storage.tiers) {
+      const target = targets.get(name)!;
+      if (!target.exists || (await target.probe())) continue;
+      const lost: TierEntry[] = [];
+      let checked = 0;
+      for (let after = "", page; !this.stopped && (page = tierEntriesAfter(db, name, after, 500)).length; after = page.at(-1)!.key) {
+        for (const entry of page) {
+          const there = await target.exists(entry.key);
+          if (there === undefined) return log.warn(`tier ${name}: could not compare it with the index (${entry.key} unanswered); changing nothing`);
+          checked++;
+          if (!there) lost.push(entry);
+        }
+      }
+      if (this.stopped || !lost.length) continue;
+      if (lost.length > checked / 2) {
+        log.error(`tier ${name}: ${lost.length} of ${checked} files the index points at are missing: changing nothing (the wrong share mounted?)`);
+        continue;
+      }
+      const { gone, repointed } = dropLostTierRows(db, name, lost.filter((e) => e.kind === "row"));
+      for (const r of gone) this.deps.totals?.remove(r.camera, r.segment_size, r.duration);
+      const copies = lost.filter((e) => e.kind === "copy");
+      for (const c of copies) forgetCopy(db, c.id, name, c.key, this.now());
+      log.warn(`tier ${name}: files it no longer holds — ${repointed} recordings now read from their copy elsewhere, ${gone.length} removed from the index; ${copies.length} lost copies to be made again`);
+    }
   }
 
   /**
