@@ -27,9 +27,11 @@ function open(path: string): Db {
   const client = new Database(path, { create: true, strict: true });
   // Footage times, events and sessions: not for other users of the box.
   if (created) chmodSync(path, 0o640);
+  // The wait first: another connection (a command beside the keeper, the keeper's own last
+  // checkpoint as it closed) may hold a lock for a moment, and even switching to WAL needs one.
+  client.run("PRAGMA busy_timeout = 5000");
   client.run("PRAGMA journal_mode = WAL");
   client.run("PRAGMA synchronous = FULL");
-  client.run("PRAGMA busy_timeout = 5000");
   const db = drizzle({ client, schema });
   // drizzle's own migrator, fed the embedded files instead of a folder.
   (db as unknown as { dialect: { migrate: (m: unknown, s: unknown, c: unknown) => void } }).dialect.migrate(
