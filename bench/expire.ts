@@ -75,6 +75,6 @@ console.log(`camkeep expiry: ${deleted.toLocaleString()} recordings, ${report.ev
 console.log(`  wall ${(wallMs / 1000).toFixed(2)} s (${(wallMs / baselineMs).toFixed(1)}× the raw DELETE), CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`);
 console.log(`  peak RSS ${mb(hwm)} (whole process; ${mb(rssBefore)} before the run); at the end ${mb(kb("RssAnon"))} private + ${mb(kb("RssFile"))} file-backed (the runtime's own code pages)`);
 console.log(`  longest batch ${report.longestBatchMs.toFixed(0)} ms; worst stall seen by the concurrent writer ${worstStallMs.toFixed(0)} ms over ${writes} writes`);
-db.$client.close();
-writer.$client.close();
+db.$client.close(true);
+writer.$client.close(true);
 rmSync(dir, { recursive: true, force: true }); // a 2 M-row database is half a gigabyte

@@ -11,7 +11,7 @@ export function buildArchive(path: string, opts: { cameras?: number; days?: numb
   const days = opts.days ?? 30;
   const now = opts.now ?? Math.floor(Date.now() / 1000);
   const start = Math.floor((now - days * 86_400) / 600) * 600; // aligned, so events fall every 10 minutes
-  openDb(path).$client.close(); // schema via the real migrations
+  openDb(path).$client.close(true); // schema via the real migrations
   const db = new Database(path);
   db.run("PRAGMA synchronous = OFF");
   const insert = db.prepare(

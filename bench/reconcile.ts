@@ -30,7 +30,7 @@ const dbPath = join(dir, "camkeep.db");
 let t = performance.now();
 const fresh = openDb(dbPath); // schema through the real migrations
 claimVolume(fresh, root, 0); // storage marked as this database's, as a first start does
-fresh.$client.close();
+fresh.$client.close(true);
 const raw = new Database(dbPath);
 raw.run("PRAGMA synchronous = OFF");
 const insert = raw.prepare("INSERT INTO recordings (id, camera, path, start_time, end_time, duration, motion, objects, segment_size, unjudged) VALUES (?, ?, ?, ?, ?, 10, 0, 0, 0, 0)");
@@ -79,5 +79,5 @@ clearInterval(timer);
 console.log(`camkeep reconcile: ok=${report.ok}, ${report.rowsRemoved} rows removed, ${report.indexed} files indexed`);
 console.log(`  wall ${(wallMs / 1000).toFixed(1)} s (${(wallMs / baselineMs).toFixed(1)}× the synchronous walk), CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s`);
 console.log(`  longest event-loop block ${worst.toFixed(0)} ms over ${ticks.toLocaleString()} timer ticks (target ≤ 100 ms; the synchronous walk blocks ${baselineMs.toFixed(0)} ms)`);
-db.$client.close();
+db.$client.close(true);
 rmSync(dir, { recursive: true, force: true });

@@ -75,7 +75,7 @@ async function keeper(cameras: number, commitInterval: number, copyTier = false)
   while (copyTier && (db.$client.query("SELECT count(*) AS n FROM transfers").get() as { n: number }).n) await Bun.sleep(20);
   await worker.stop();
   const ours = writeBytes() - before;
-  db.$client.close();
+  db.$client.close(true);
 
   // Baseline: the same rows, one transaction each, into a fresh database.
   const baseDb = openDb(join(dbDir, "baseline.db"));
@@ -87,7 +87,7 @@ async function keeper(cameras: number, commitInterval: number, copyTier = false)
     }
   }
   const baseline = writeBytes() - b0;
-  baseDb.$client.close();
+  baseDb.$client.close(true);
   rmSync(data, { recursive: true, force: true });
   rmSync(dbDir, { recursive: true, force: true });
   console.log(`${cameras} camera(s), commit_interval ${commitInterval} s${copyTier ? ", copy tier" : ""}, ${segments} segments: ${pages(ours, segments)} pages per segment; baseline one transaction per row: ${pages(baseline, segments)}`);

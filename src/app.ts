@@ -88,7 +88,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     health.stop();
     await recorders.stop();
     await server.stop(true);
-    db.$client.close();
+    db.$client.close(true);
     throw e;
   }
   health.refresh(); // no longer "starting"
@@ -109,7 +109,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       await tiers.stop();
       await maintainer.stop();
       motion.close();
-      db.$client.close();
+      db.$client.close(true);
       log.info("stopped");
     },
   };

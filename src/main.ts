@@ -90,7 +90,7 @@ async function expireOnce(args: string[]): Promise<number> {
     process.stdout.write(formatExpiry(report));
     return 0;
   } finally {
-    db.$client.close();
+    db.$client.close(true);
   }
 }
 
@@ -128,7 +128,7 @@ function sessions(args: string[]): number {
     }
     return 0;
   } finally {
-    db.$client.close();
+    db.$client.close(true);
   }
 }
 

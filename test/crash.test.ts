@@ -101,7 +101,7 @@ describe("crash safety (SPEC 8)", () => {
         for (const r of rows) expect(await ffprobeDuration(r.path)).toBeCloseTo(r.duration, 1); // none truncated
         const after = openDb(join(dir, "data/camkeep.db"));
         const { rollups, truth } = rollupsAndTruth(after); // the hourly rollups are exact after the crash too
-        after.$client.close();
+        after.$client.close(true);
         expect(rollups).toEqual(truth);
       });
     }
@@ -133,7 +133,7 @@ describe("crash safety of moves to a tier (SPEC 13)", () => {
       const now = Math.floor(Date.now() / 1000);
       const originals = new Map<number, string>();
       for (const s of [now - 7200, now - 7198]) originals.set(s, md5Hex(readFileSync(await storedSegment(db, root, "cam", s, { copy: true }))));
-      db.$client.close();
+      db.$client.close(true);
 
       const crashed = startKeeper(dir, `transfer:${step}`);
       const said = await new Response(crashed.stderr).text();

@@ -25,7 +25,7 @@ const dbs: Db[] = [];
 const cleanups: Cleanup[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c.stop();
-  for (const db of dbs.splice(0)) db.$client.close();
+  for (const db of dbs.splice(0)) db.$client.close(true);
 });
 
 async function rig(yaml: string, opts: RigOptions = {}): Promise<Rig> {
@@ -255,7 +255,7 @@ describe("disk protection on a real, small file system (SPEC 5.2)", () => {
       expect(readdirSync(dirname(storagePath(r.config.recordingsDir, "cam", made.at(-1)!))).length).toBeGreaterThan(0);
     } finally {
       for (const c of cleanups.splice(0)) await c.stop();
-      for (const db of dbs.splice(0)) db.$client.close();
+      for (const db of dbs.splice(0)) db.$client.close(true);
       Bun.spawnSync(["umount", mnt]);
     }
   });

@@ -20,7 +20,7 @@ const INSTANT = "record: { scan_interval: 1, commit_interval: 0, retain: { days:
 
 interface Rig { dir: string; config: Config; db: Db; activity: ActivityStore; maintainer: Maintainer; clock: { now: number } }
 const open: Db[] = [];
-afterEach(() => { for (const db of open.splice(0)) db.$client.close(); });
+afterEach(() => { for (const db of open.splice(0)) db.$client.close(true); });
 
 function rig(yaml: string, opts: { ffmpeg?: string; media?: MediaEngine } = {}): Rig {
   const dir = tempDir();

@@ -5,13 +5,23 @@ import { join } from "node:path";
 import journal from "../drizzle/meta/_journal.json";
 import { embeddedMigrations } from "../src/db/migrations.ts";
 import { openDb } from "../src/db/open.ts";
-import { BUN, ROOT, tempDir, until } from "./helpers.ts";
+import { BUN, ROOT, configIn, tempDir, until } from "./helpers.ts";
 
 describe("database migrations", () => {
   test("every migration drizzle-kit wrote is embedded", () => {
     const files = readdirSync(join(ROOT, "drizzle")).filter((f) => f.endsWith(".sql")).map((f) => f.replace(/\.sql$/, ""));
     expect(journal.entries.map((e) => e.tag).sort()).toEqual(files.sort());
     expect(embeddedMigrations()).toHaveLength(files.length);
+  });
+  test("a stopped keeper holds nothing of its database: another can lock it whole at once", async () => {
+    const { startApp } = await import("../src/app.ts");
+    const app = await startApp(configIn(tempDir(), "api: { listen: 127.0.0.1:0 }\n"));
+    await app.stop();
+    const other = new Database(app.config.database);
+    other.run("PRAGMA locking_mode = EXCLUSIVE");
+    expect(() => other.run("BEGIN EXCLUSIVE")).not.toThrow(); // "database is locked" while a closed connection lingered
+    other.run("COMMIT");
+    other.close(true);
   });
   test("opening twice applies each migration once, in WAL mode", () => {
     const path = join(tempDir(), "x.db");

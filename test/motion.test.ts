@@ -159,7 +159,7 @@ describe("motion settings (SPEC 10)", () => {
 
 describe("a box with no detector keeps what moved (end to end)", () => {
   const dbs: Db[] = [];
-  afterEach(() => { for (const db of dbs.splice(0)) db.$client.close(); });
+  afterEach(() => { for (const db of dbs.splice(0)) db.$client.close(true); });
   test("retain.mode motion and no activity at all: moving segments stored with motion > 0, quiet ones dropped", async () => {
     const dir = tempDir();
     const config = configIn(dir, "record: { commit_interval: 0, retain: { days: 1, mode: motion }, events: { max_latency: 0, pre_capture: 0 } }\ncameras:\n  yard: {}\n");

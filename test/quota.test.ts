@@ -49,12 +49,12 @@ describe("the quota rule (pure)", () => {
 
 describe("quotas on real files", () => {
   const dbs: Db[] = [];
-  afterEach(() => { for (const db of dbs.splice(0)) db.$client.close(); });
+  afterEach(() => { for (const db of dbs.splice(0)) db.$client.close(true); });
   test("a camera over its quota loses its oldest free footage first, then event footage; indefinite events keep theirs; others are untouched", async () => {
     const dir = tempDir();
     const probeDb = openDb(`${dir}/probe.db`);
     const size = Bun.file(await storedSegment(probeDb, `${dir}/probe`, "x", 1_790_000_000, { copy: true })).size;
-    probeDb.$client.close();
+    probeDb.$client.close(true);
     const config = configIn(dir, `record: { retain: { days: 30 }, events: { pre_capture: 0, post_capture: 0 } }\ncameras:\n  cam: { record: { max_size: ${size * 4} } }\n  other: {}\n`);
     const db = openDb(config.database);
     dbs.push(db);

@@ -12,7 +12,7 @@ import { storedSegment, tempDir } from "./helpers.ts";
 
 const media = ffmpegEngine();
 const dbs: Db[] = [];
-afterEach(() => { for (const db of dbs.splice(0)) db.$client.close(); });
+afterEach(() => { for (const db of dbs.splice(0)) db.$client.close(true); });
 
 function setup() {
   const dir = tempDir();
@@ -73,7 +73,7 @@ describe("start-up reconcile (SPEC 8)", () => {
     const { dir, root, db } = setup();
     await reconcileStorage(db, media, root);
     for (let i = 0; i < 3; i++) await stored(db, root, "cam", 1_790_000_000 + i * 2);
-    db.$client.close();
+    db.$client.close(true);
     dbs.splice(0);
     rmSync(join(dir, "camkeep.db"));
     const fresh = openDb(join(dir, "camkeep.db"));

@@ -13,7 +13,7 @@ import { configIn, rollupsAndTruth, storedSegment, tempDir } from "./helpers.ts"
 
 /** SPEC/issue 18: the quarter-hour rollups stay exact through every way rows come and go. */
 const dbs: Db[] = [];
-afterEach(() => { for (const db of dbs.splice(0)) db.$client.close(); });
+afterEach(() => { for (const db of dbs.splice(0)) db.$client.close(true); });
 
 /** A small deterministic random sequence. */
 function random(seed: number) {
