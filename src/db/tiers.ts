@@ -10,7 +10,9 @@ import { applyToRollups, type RollupRow } from "./rollups.ts";
  *   transfer whose recording went) is written into `discards` in the same transaction that
  *   made it garbage: nothing in a tier is forgotten across a crash;
  * - a local file a row no longer points at is removed after the commit; if a crash comes
- *   first, reconcile finds it by its key in the tier (orphanMovedAway) and removes it.
+ *   first, reconcile finds it by its key in the tier (movedAway) and removes it;
+ * - a row or copy found pointing at a file its folder tier lost is dropped (dropLostTierRows,
+ *   forgetCopy) only while it still points there.
  */
 
 /**
