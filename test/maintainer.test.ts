@@ -136,12 +136,17 @@ describe("storing kept segments (SPEC 3.7)", () => {
     expect(rows(r).map((x) => x.start_time)).toEqual([NOW - 30]);
   });
 
-  test("a cache segment whose copy is already indexed is removed without a second copy", async () => {
+  /** A camera whose segment at NOW − 100 is stored, and the rows then. */
+  async function oneStored() {
     const r = rig(`${INSTANT}cameras:\n  cam: {}\n`);
     await put(r, "cam", NOW - 100);
     await putLive(r, "cam", NOW - 98);
     await r.maintainer.pass();
-    const before = rows(r);
+    return { r, before: rows(r) };
+  }
+
+  test("a cache segment whose copy is already indexed is removed without a second copy", async () => {
+    const { r, before } = await oneStored();
     await put(r, "cam", NOW - 100); // the crash-between-row-and-removal leftover
     await r.maintainer.pass();
     expect(rows(r)).toEqual(before);
@@ -149,11 +154,7 @@ describe("storing kept segments (SPEC 3.7)", () => {
   });
 
   test("a different segment under an indexed name (a recorder restarted within the second) is kept aside, not taken for stored", async () => {
-    const r = rig(`${INSTANT}cameras:\n  cam: {}\n`);
-    await put(r, "cam", NOW - 100);
-    await putLive(r, "cam", NOW - 98);
-    await r.maintainer.pass();
-    const before = rows(r);
+    const { r, before } = await oneStored();
     const name = segmentName("cam", NOW - 100);
     copyFileSync(await segmentFile(2, { audio: true }), join(r.config.cacheDir, name)); // same name and length, other media
     utimesSync(join(r.config.cacheDir, name), NOW - 98, NOW - 98);

@@ -45,6 +45,8 @@ async function start(dir: string, tiersYaml: string, faults?: TransferFaults, co
 }
 
 const rows = (app: App) => app.db.$client.query("SELECT * FROM recordings ORDER BY start_time").all() as Recording[];
+/** Verified copies counted, in all tiers. */
+const copies = (app: App) => (app.db.$client.query("SELECT count(*) AS n FROM copies").get() as { n: number }).n;
 const get = (app: App, path: string, headers: Record<string, string> = {}) => fetch(`${app.url}${path}`, { headers: { authorization: `Bearer ${app.token}`, ...headers } });
 
 describe("which footage goes where (pure)", () => {
@@ -126,7 +128,7 @@ describe("tiers with a real folder and a real S3 server (SPEC 13)", () => {
     const original = readFileSync(rows(app)[0]!.path);
 
     await until(() => rows(app).filter((r) => r.tier === "nas").length === 3, 20_000, "the three old segments to move to the NAS");
-    await until(() => (app.db.$client.query("SELECT count(*) AS n FROM copies WHERE tier = 'offsite'").get() as { n: number }).n === 4, 20_000, "all four segments copied to S3");
+    await until(() => copies(app) === 4, 20_000, "all four segments copied to S3"); // (the only copy tier)
     const [moved, , , recent] = rows(app);
     expect(recent!.tier).toBeNull(); // too young to move
     expect(existsSync(recent!.path)).toBe(true);
@@ -341,7 +343,6 @@ describe("tiers with a real folder and a real S3 server (SPEC 13)", () => {
     let app = await start(dir, tiers);
     const now = Math.floor(Date.now() / 1000);
     for (let i = 0; i < 4; i++) await putSegment(app.config.cacheDir, segmentName("cam", now - 2 * HOUR + 2 * i), 2, (now - 2 * HOUR + 2 * i + 2) * 1000);
-    const copies = (a: App) => (a.db.$client.query("SELECT count(*) AS n FROM copies").get() as { n: number }).n;
     await until(() => rows(app).length === 4 && rows(app).every((r) => r.tier === "nas") && copies(app) === 4, 20_000, "four segments moved to the NAS and copied to the backup");
     const [a, b, c] = rows(app);
     await app.stop();
@@ -391,7 +392,7 @@ describe("tiers with a real folder and a real S3 server (SPEC 13)", () => {
     for (let i = 0; i < 3; i++) await storedSegment(before.db, before.config.recordingsDir, "cam", now - HOUR + i * 2, { copy: true });
     await before.stop();
     const app = await start(dir, `    - { name: backup, path: ${dir}/backup, copy: true }`);
-    await until(() => (app.db.$client.query("SELECT count(*) AS n FROM copies").get() as { n: number }).n === 3, 15_000, "the copies");
+    await until(() => copies(app) === 3, 15_000, "the copies");
     // One copy lost on the backup disk since it was verified: checked again before it may stand in.
     const lost = rows(app)[1]!;
     const lostKey = lost.path.slice(app.config.recordingsDir.length + 1);
@@ -413,7 +414,7 @@ describe("tiers with a real folder and a real S3 server (SPEC 13)", () => {
       const file = await get(app, `/api/recordings/${r.id}/file`);
       expect(file.status).toBe(200);
     }
-    expect((app.db.$client.query("SELECT count(*) AS n FROM copies").get() as { n: number }).n).toBe(0);
+    expect(copies(app)).toBe(0);
 
     // Then, with no copy left to fall back on, it deletes local footage only: deleting what
     // lives in a tier would free nothing here.

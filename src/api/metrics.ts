@@ -36,10 +36,16 @@ export function metricsRegistry(deps: ApiDeps, health: () => HealthSnapshot): Re
     });
   }
   if (deps.config.storage.tiers.length) {
+    // Every tier metric reads the same status: one read (a few queries per tier) serves a scrape.
+    let read: { at: number; tiers: TierStatus[] } | undefined;
+    const tiers = () => {
+      if (!read || Date.now() - read.at > 1_000) read = { at: Date.now(), tiers: deps.tiers.status() };
+      return read.tiers;
+    };
     const tierMetric = (kind: "gauge" | "counter", name: string, help: string, value: (t: TierStatus) => number) => {
       const collect = function (this: Gauge | Counter) {
         this.reset();
-        for (const t of deps.tiers.status()) {
+        for (const t of tiers()) {
           if (this instanceof Gauge) this.set({ tier: t.name }, value(t));
           else this.inc({ tier: t.name }, value(t));
         }

@@ -72,17 +72,15 @@ export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
 
   // Footage with a verified copy elsewhere loses nothing by leaving this disk: it goes first,
   // its row pointed at the copy before its file is removed (SPEC 13).
-  while (report.freeAfter < threshold) {
-    const page = localWithCopies(db, 200);
-    if (!page.length) break;
-    const before = report.repointed;
+  for (let after = { start: -Infinity, id: "" }, page; report.freeAfter < threshold && (page = localWithCopies(db, after, 200)).length; ) {
+    const last = page.at(-1)!;
+    after = { start: last.start_time, id: last.id };
     for (const r of page) {
       if (!(await deps.confirmCopy?.(r)) || !repointToCopy(db, r.id, r.path, r.tier, r.key)) continue;
       report.freedBytes += removeLocalFile(r.path, config.recordingsDir);
       report.repointed++;
     }
     report.freeAfter = deps.free();
-    if (report.repointed === before) break;
     await Bun.sleep(0);
   }
   if (report.repointed) log.warn(`left ${report.repointed} local recordings to their verified copies in tiers`);

@@ -194,12 +194,24 @@ export function commitTransfer(db: Db, t: Transfer, source: TransferSource, byte
   })();
 }
 
-/** Local recordings with a verified copy elsewhere, oldest first: what disk protection frees first. */
-export function localWithCopies(db: Db, limit: number): { id: string; camera: string; path: string; segment_size: number; tier: string; key: string }[] {
-  return db.$client.query<{ id: string; camera: string; path: string; segment_size: number; tier: string; key: string }, [number]>(
-    `SELECT r.id, r.camera, r.path, r.segment_size, c.tier, c.key FROM recordings r JOIN copies c ON c.recording_id = r.id
-     WHERE r.tier IS NULL AND r.tiered ORDER BY r.start_time LIMIT ?`,
-  ).all(limit);
+/** A local recording with a verified copy elsewhere. */
+export interface LocalWithCopy {
+  id: string;
+  path: string;
+  start_time: number;
+  tier: string;
+  key: string;
+}
+
+/**
+ * Local recordings with a verified copy elsewhere, oldest first, after the key (start, id):
+ * what disk protection frees first, a page at a time (those it kept are not read again).
+ */
+export function localWithCopies(db: Db, after: { start: number; id: string }, limit: number): LocalWithCopy[] {
+  return db.$client.query<LocalWithCopy, [number, string, number]>(
+    `SELECT r.id, r.path, r.start_time, c.tier, c.key FROM recordings r JOIN copies c ON c.recording_id = r.id
+     WHERE r.tier IS NULL AND (r.start_time, r.id) > (?, ?) AND r.tiered ORDER BY r.start_time, r.id LIMIT ?`,
+  ).all(after.start, after.id, limit);
 }
 
 /**

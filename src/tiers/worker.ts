@@ -87,8 +87,8 @@ export interface TierWorkerDeps {
  */
 export class TierWorker {
   readonly counters = new Map<string, TierCounters>();
-  private readonly running = new Map<string, number>();
-  private readonly inFlight = new Map<string, Promise<void>>();
+  /** Work under way, by transferId or discard id: its tier, and when it ends. */
+  private readonly inFlight = new Map<string, { tier: string; done: Promise<void> }>();
   private readonly nextFreeAt = new Map<string, number>();
   /** Verified copies waiting to be counted together (commitVerified), by transferId. */
   private readonly verified = new Map<string, { t: Transfer; src: TransferSource; bytes: number; md5: string | null; at: number }>();
@@ -163,7 +163,7 @@ export class TierWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await Promise.race([Promise.allSettled(this.inFlight.values()), Bun.sleep(5_000)]);
+    await Promise.race([Promise.allSettled([...this.inFlight.values()].map((w) => w.done)), Bun.sleep(5_000)]);
     await this.commitVerified();
   }
 
@@ -194,7 +194,7 @@ export class TierWorker {
           // A tier that just failed rests before anything else is tried on it: an outage
           // with a long queue must not read and hash segment after segment to fail each.
           if (now < (this.pausedUntil.get(tier.name) ?? 0)) continue;
-          const room = tier.concurrency - (this.running.get(tier.name) ?? 0);
+          const room = tier.concurrency - this.busy(tier.name);
           if (room <= 0) continue;
           for (const t of readyTransfers(this.deps.db, tier.name, now, room, this.busyKeys(tier.name))) this.launch(transferId(t), tier, () => this.transfer(t));
           for (const d of readyDiscards(this.deps.db, tier.name, now, room)) this.launch(`d\0${d.tier}\0${d.key}`, tier, () => this.discard(d));
@@ -208,15 +208,19 @@ export class TierWorker {
   }
 
   private launch(id: string, tier: TierConfig, work: () => Promise<void>): void {
-    const busy = this.running.get(tier.name) ?? 0;
-    if (this.inFlight.has(id) || busy >= tier.concurrency) return;
-    this.running.set(tier.name, busy + 1);
-    const p = work().finally(() => {
-      this.running.set(tier.name, (this.running.get(tier.name) ?? 1) - 1);
+    if (this.inFlight.has(id) || this.busy(tier.name) >= tier.concurrency) return;
+    const done = work().finally(() => {
       this.inFlight.delete(id);
       if (!this.stopped) void this.tick();
     });
-    this.inFlight.set(id, p);
+    this.inFlight.set(id, { tier: tier.name, done });
+  }
+
+  /** Transfers and removals under way in a tier. */
+  private busy(tier: string): number {
+    let n = 0;
+    for (const w of this.inFlight.values()) if (w.tier === tier) n++;
+    return n;
   }
 
   /** Queues moves that came due and a new copy tier's backlog, a bounded number per tier. */
