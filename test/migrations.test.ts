@@ -48,6 +48,25 @@ describe("database migrations", () => {
     expect(db.$client.query("SELECT * FROM recording_buckets").all()).toEqual([{ camera: "cam", bucket: 0, segments: 1, duration_ms: 1000, bytes: 10, motion: 0, objects: 0, events: 0 }]);
     db.$client.close();
   });
+  test("an archive with a recording moving to two tiers at once keeps one move for nothing: it is queued again, what they wrote discarded", () => {
+    const path = join(tempDir(), "doubled.db");
+    const old = new Database(path);
+    old.run("CREATE TABLE __drizzle_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, hash text NOT NULL, created_at numeric)");
+    const all = embeddedMigrations();
+    const before = all.findIndex((m) => m.sql.some((q) => q.includes("transfers_one_move")));
+    for (const m of all.slice(0, before)) {
+      for (const statement of m.sql) old.run(statement);
+      old.run("INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)", [m.hash, m.folderMillis]);
+    }
+    old.run("INSERT INTO recordings (id, camera, path, start_time, end_time, duration, motion, objects, segment_size, tier, tiered) VALUES ('1-a', 'cam', 'k/a.mp4', 1, 2, 1, 0, 0, 10, 'offsite', 1), ('2-b', 'cam', '/r/b.mp4', 3, 4, 1, 0, 0, 10, NULL, 1)");
+    old.run("INSERT INTO transfers (recording_id, tier, key, kind, queued_at, next_try_at) VALUES ('1-a', 'nas', 'k/a.mp4', 'move', 1, 1), ('1-a', 'offsite', 'k/a.mp4', 'move', 1, 1), ('2-b', 'nas', 'b.mp4', 'move', 1, 1)");
+    old.close();
+    const db = openDb(path);
+    expect(db.$client.query("SELECT recording_id, tier FROM transfers").all()).toEqual([{ recording_id: "2-b", tier: "nas" }]);
+    // The offsite object is the row's own copy: only the NAS one (perhaps half written) goes.
+    expect(db.$client.query("SELECT tier, key FROM discards").all()).toEqual([{ tier: "nas", key: "k/a.mp4" }]);
+    db.$client.close();
+  });
   test("a compiled binary run from another folder creates and migrates its database", async () => {
     const dir = tempDir();
     const bin = join(dir, "camkeep");

@@ -117,6 +117,56 @@ describe("the discards trigger costs nothing where no tier is used", () => {
   });
 });
 
+describe("the queues' invariants (db/tiers.ts)", () => {
+  test("a recording gets one move at a time, to the furthest tier it is due for", async () => {
+    const dir = tempDir();
+    const app = await start(dir, `    - { name: nas, path: ${dir}/nas, after: 1d }\n    - { name: far, path: ${dir}/far, after: 2d }`);
+    await app.tiers.stop(); // the queues are driven by hand below
+    const now = Math.floor(Date.now() / 1000);
+    await storedSegment(app.db, app.config.recordingsDir, "cam", now - 3 * 86_400, { copy: true });
+    const { queueTransfers, dueForMove } = await import("../src/db/tiers.ts");
+    const plan = dueMoves(app.config.storage.tiers, now);
+    for (const move of plan) {
+      const due = dueForMove(app.db, move.from, move.to, move.before, 10);
+      queueTransfers(app.db, due.map((r) => ({ id: r.id, tier: move.to, key: "k", kind: "move" as const })), now);
+    }
+    expect(app.db.$client.query("SELECT tier, kind FROM transfers").all()).toEqual([{ tier: "far", kind: "move" }]);
+    // Even asked for directly, a second move is refused by the schema.
+    queueTransfers(app.db, [{ id: rows(app)[0]!.id, tier: "nas", key: "k", kind: "move" }], now);
+    expect(app.db.$client.query("SELECT tier FROM transfers").all()).toEqual([{ tier: "far" }]);
+  });
+
+  test("the stuck state of a doubled move (a move to S3 beside a discard of its key) is worked off at start; the object is kept", async () => {
+    const server = await s3();
+    const dir = tempDir();
+    const tiersYaml = `    - { name: nas, path: ${dir}/nas, after: 1d }\n    - { name: offsite, ${s3Yaml(server)}, after: 2d }`;
+    const first = await start(dir, tiersYaml);
+    const now = Math.floor(Date.now() / 1000);
+    await storedSegment(first.db, first.config.recordingsDir, "cam", now - 3 * 86_400, { copy: true });
+    await until(() => rows(first)[0]?.tier === "offsite" && !first.db.$client.query("SELECT 1 FROM transfers").get(), 20_000, "the move to S3");
+    const { path: key } = first.db.$client.query("SELECT path FROM recordings").get() as { path: string };
+    await first.stop();
+    apps.splice(apps.indexOf(first), 1);
+    // As the reporter found it: the recording back on the NAS, a move to S3 queued, and a discard
+    // of the S3 object under the same key (the object itself still there).
+    const bytes = new Uint8Array(await client(server).file(`site-a/${key}`).arrayBuffer());
+    mkdirSync(join(dir, "nas", key, ".."), { recursive: true });
+    writeFileSync(join(dir, "nas", key), bytes);
+    const raw = new Database(first.config.database);
+    raw.run("UPDATE recordings SET tier = 'nas'");
+    raw.run("INSERT INTO transfers (recording_id, tier, key, kind, queued_at, next_try_at) SELECT id, 'offsite', path, 'move', 1, 1 FROM recordings");
+    raw.run("INSERT INTO discards (tier, key, queued_at, next_try_at) VALUES ('offsite', ?, 1, 1)", [key]);
+    raw.close();
+
+    const app = await start(dir, tiersYaml);
+    await until(() => rows(app)[0]?.tier === "offsite" && !app.db.$client.query("SELECT 1 FROM transfers UNION ALL SELECT 1 FROM discards").get(), 20_000, "the queues to empty");
+    expect(existsSync(join(dir, "nas", key))).toBe(false); // its NAS copy went once S3 held it
+    expect(md5Hex(new Uint8Array(await client(server).file(`site-a/${key}`).arrayBuffer()))).toBe(md5Hex(bytes));
+    const res = await get(app, `/api/recordings/${rows(app)[0]!.id}/file`);
+    expect(md5Hex(new Uint8Array(await res.arrayBuffer()))).toBe(md5Hex(bytes));
+  }, 60_000);
+});
+
 describe("tiers with a real folder and a real S3 server (SPEC 13)", () => {
   test("old footage moves to the NAS folder, every segment is copied to S3, both verified; the moved copy plays with Range", async () => {
     const server = await s3();

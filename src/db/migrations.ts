@@ -9,6 +9,7 @@ import m0005 from "../../drizzle/0005_sessions.sql" with { type: "text" };
 import m0006 from "../../drizzle/0006_event_severity_zones.sql" with { type: "text" };
 import m0007 from "../../drizzle/0007_recording_buckets.sql" with { type: "text" };
 import m0008 from "../../drizzle/0008_tiers.sql" with { type: "text" };
+import m0009 from "../../drizzle/0009_one_move.sql" with { type: "text" };
 
 /**
  * drizzle-kit's migrations, embedded so a compiled binary run from any folder can create and
@@ -26,6 +27,7 @@ const SQL: Record<string, string> = {
   "0006_event_severity_zones": m0006,
   "0007_recording_buckets": m0007,
   "0008_tiers": m0008,
+  "0009_one_move": m0009,
 };
 
 export interface MigrationMeta {

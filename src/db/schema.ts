@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
@@ -167,6 +168,9 @@ export const transfers = sqliteTable(
     primaryKey({ columns: [t.recording_id, t.tier] }),
     index("transfers_tier_next_try").on(t.tier, t.next_try_at), // each tier's work that is due
     index("transfers_tier_queued").on(t.tier, t.queued_at), // each tier's queue length and oldest item
+    // A recording has one move queued at most: two at once (to the NAS and to S3) moved it back
+    // and forth and left a discard beside a move to the same key (docs/design.md, tiers).
+    uniqueIndex("transfers_one_move").on(t.recording_id).where(sql`kind = 'move'`),
   ],
 );
 

@@ -2,13 +2,18 @@ import type { Db } from "./open.ts";
 import { applyToRollups, type RollupRow } from "./rollups.ts";
 
 /**
- * The tiers' queues and the changes that make a copy count (SPEC 13). Invariants, enforced here
- * where the rows are written:
+ * The tiers' queues and the changes that make a copy count. The invariants (docs/design.md,
+ * "Tiers") are enforced here, where the rows are written:
  * - a recording's row points at a complete copy: it is repointed to a tier only after that
  *   copy was verified, in one transaction with the queue row that asked for it;
+ * - a recording has at most one move queued (the `transfers_one_move` index; dueForMove asks
+ *   for the furthest tier first), so it never moves two ways at once;
  * - an object no row needs any more (the source of a move, a deleted recording's copies, a
  *   transfer whose recording went) is written into `discards` in the same transaction that
  *   made it garbage: nothing in a tier is forgotten across a crash;
+ * - an object a transfer is queued to write is never discarded: queueing the transfer drops a
+ *   discard of the same object (the upload replaces it), and the transfer's end decides — its
+ *   commit counts the object, or dropping the transfer (abandonTransfer) discards it;
  * - a local file a row no longer points at is removed after the commit; if a crash comes
  *   first, reconcile finds it by its key in the tier (movedAway) and removes it;
  * - a row or copy found pointing at a file its folder tier lost is dropped (dropLostTierRows,
@@ -73,10 +78,13 @@ export interface Discard {
  * `marked` (rows inserted already marked: the copies queued as footage is stored).
  */
 export function queueTransfers(db: Db, items: readonly { id: string; tier: string; key: string; kind: "move" | "copy" }[], now: number, marked = false): void {
+  // A second move of a recording is ignored (transfers_one_move), like a second transfer to a tier.
   const insert = db.$client.query("INSERT OR IGNORE INTO transfers (recording_id, tier, key, kind, queued_at, next_try_at) VALUES (?, ?, ?, ?, ?, ?)");
+  const undiscard = db.$client.query("DELETE FROM discards WHERE tier = ? AND key = ?");
   const mark = db.$client.query("UPDATE recordings SET tiered = 1 WHERE id = ? AND NOT tiered");
   for (const t of items) {
-    insert.run(t.id, t.tier, t.key, t.kind, now, now);
+    if (!insert.run(t.id, t.tier, t.key, t.kind, now, now).changes) continue;
+    undiscard.run(t.tier, t.key);
     if (!marked) mark.run(t.id);
   }
 }
@@ -88,14 +96,14 @@ export interface CopyOnInsert {
 }
 
 /**
- * Recordings in `fromTier` (null: local storage) that started before `before` and have no
- * transfer to `toTier` queued, oldest first. The queued ones are the oldest, so the scan
- * passes over at most the queue's length.
+ * Recordings in `fromTier` (null: local storage) that started before `before` and have neither
+ * a move queued (to any tier) nor a transfer to `toTier`, oldest first. The queued ones are the
+ * oldest, so the scan passes over at most the queues' length.
  */
 export function dueForMove(db: Db, fromTier: string | null, toTier: string, before: number, limit: number): TransferSource[] {
   return db.$client.query<TransferSource, [string | null, number, string, number]>(
     `SELECT id, tier, path, segment_size FROM recordings r WHERE tier IS ? AND start_time < ?
-     AND NOT EXISTS (SELECT 1 FROM transfers t WHERE t.recording_id = r.id AND t.tier = ?) ORDER BY start_time LIMIT ?`,
+     AND NOT EXISTS (SELECT 1 FROM transfers t WHERE t.recording_id = r.id AND (t.tier = ? OR t.kind = 'move')) ORDER BY start_time LIMIT ?`,
   ).all(fromTier, before, toTier, limit);
 }
 
@@ -156,6 +164,18 @@ export function failTransfer(db: Db, t: Transfer, nextTryAt: number, error: stri
 /** Drops a transfer that has nothing left to do (its recording is already there). */
 export function dropTransfer(db: Db, t: Pick<Transfer, "recording_id" | "tier">): void {
   db.$client.query("DELETE FROM transfers WHERE recording_id = ? AND tier = ?").run(t.recording_id, t.tier);
+}
+
+/**
+ * Drops a transfer that is not to happen (its recording went, or is no longer where the move
+ * was to take it from): an earlier attempt may have written its object, which is discarded
+ * unless a row or copy points at it.
+ */
+export function abandonTransfer(db: Db, t: Pick<Transfer, "recording_id" | "tier" | "key">, now: number): void {
+  db.$client.transaction(() => {
+    dropTransfer(db, t);
+    if (!pointedAt(db, t.tier, t.key)) discard(db, t.tier, t.key, now);
+  })();
 }
 
 function discard(db: Db, tier: string, key: string, now: number): void {
@@ -238,9 +258,21 @@ export function readyDiscards(db: Db, tier: string, now: number, limit: number):
   return db.$client.query<Discard, [string, number, number]>("SELECT tier, key, attempts FROM discards WHERE tier = ? AND next_try_at <= ? ORDER BY next_try_at LIMIT ?").all(tier, now, limit);
 }
 
-/** Whether a row or a copy still points at (tier, key): such an object is never removed. */
-export function stillNeeded(db: Db, tier: string, key: string): boolean {
-  return !!db.$client.query("SELECT 1 FROM recordings WHERE path = ? AND tier = ? UNION ALL SELECT 1 FROM copies WHERE tier = ? AND key = ? LIMIT 1").get(key, tier, tier, key);
+/**
+ * Whether a row or a copy points at (tier, key), or a transfer is queued to write it: such an
+ * object is never removed (the transfer's end decides its fate). A transfer's recording has
+ * the key as its path (in a tier) or `localPath` (local): found by the path index, so no index
+ * on the transfers' keys is written for every queued copy.
+ */
+export function stillNeeded(db: Db, tier: string, key: string, localPath: string): boolean {
+  return pointedAt(db, tier, key) || !!db.$client.query(
+    "SELECT 1 FROM recordings r JOIN transfers t ON t.recording_id = r.id WHERE r.path IN (?1, ?3) AND t.tier = ?2 AND t.key = ?1 LIMIT 1",
+  ).get(key, tier, localPath);
+}
+
+/** Whether a row or a copy points at (tier, key). */
+function pointedAt(db: Db, tier: string, key: string): boolean {
+  return !!db.$client.query("SELECT 1 FROM recordings WHERE path = ?1 AND tier = ?2 UNION ALL SELECT 1 FROM copies WHERE tier = ?2 AND key = ?1 LIMIT 1").get(key, tier);
 }
 
 export function doneDiscard(db: Db, d: Pick<Discard, "tier" | "key">): void {
@@ -249,6 +281,11 @@ export function doneDiscard(db: Db, d: Pick<Discard, "tier" | "key">): void {
 
 export function failDiscard(db: Db, d: Discard, nextTryAt: number): void {
   db.$client.query("UPDATE discards SET attempts = attempts + 1, next_try_at = ? WHERE tier = ? AND key = ?").run(nextTryAt, d.tier, d.key);
+}
+
+/** A discard that cannot go now (its object is being written again): not ready before `nextTryAt`. */
+export function postponeDiscard(db: Db, d: Pick<Discard, "tier" | "key">, nextTryAt: number): void {
+  db.$client.query("UPDATE discards SET next_try_at = ? WHERE tier = ? AND key = ?").run(nextTryAt, d.tier, d.key);
 }
 
 export interface TierQueueStats {

@@ -29,6 +29,18 @@ export function dueMoves(tiers: readonly TierRole[], now: number): DueMove[] {
   return plan.reverse();
 }
 
+/**
+ * Whether a move to `to` still applies to footage now in `from` (null: local storage): only
+ * from local storage or a move tier before it, as dueMoves plans. Footage that went on to a
+ * later tier (or into a copy tier, repointed there by disk protection) is never moved back.
+ */
+export function moveStillDue(tiers: readonly TierRole[], from: string | null, to: string): boolean {
+  if (from === null) return true;
+  const moves = tiers.filter((t) => t.after !== undefined).map((t) => t.name);
+  const at = moves.indexOf(from);
+  return at >= 0 && at < moves.indexOf(to);
+}
+
 /** Seconds before a transfer or removal that failed `attempts` times is tried again: 2, 4, 8 … up to 10 minutes. */
 export function retryDelay(attempts: number): number {
   return Math.min(600, 2 ** Math.max(1, attempts));

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { removeLocalFile } from "../cleanup/delete.ts";
 import type { Config } from "../config/load.ts";
 import type { TierConfig } from "../config/tiers.ts";
@@ -5,10 +6,10 @@ import { getMeta, setMeta } from "../db/meta.ts";
 import type { Db } from "../db/open.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
 import {
-  commitTransfer, dropLostTierRows, doneDiscard, dropTransfer, dropTransfersOutside, dueForMove, forgetCopy, tierEntriesAfter, type TierEntry, failDiscard, failTransfer, missingCopies, pendingTransfers, queueTransfers,
+  abandonTransfer, commitTransfer, dropLostTierRows, doneDiscard, dropTransfer, postponeDiscard, dropTransfersOutside, dueForMove, forgetCopy, tierEntriesAfter, type TierEntry, failDiscard, failTransfer, missingCopies, pendingTransfers, queueTransfers,
   hasPendingTransfers, readyDiscards, readyTransfers, stillNeeded, syncDiscardTrigger, tierQueueStats, transferSource, type Discard, type Transfer, type TransferSource,
 } from "../db/tiers.ts";
-import { dueMoves, retryDelay } from "../domain/tiers.ts";
+import { dueMoves, moveStillDue, retryDelay } from "../domain/tiers.ts";
 import { logger } from "../log/log.ts";
 import { keyOf, md5Hex, type TierTarget } from "./target.ts";
 
@@ -24,6 +25,8 @@ const PROBE_S = 300;
 const MAX_UNCOMMITTED = 200;
 /** A failing tier rests 2, 4, 8 … s after each failure, at most this long: it is noticed back within a minute. */
 const TIER_PAUSE_MAX_S = 60;
+/** A discard whose object is being written again waits this long before it is looked at again. */
+const DISCARD_WAIT_S = 5;
 
 /** What identifies a transfer in flight or waiting for its commit: its tier and key. */
 const transferId = (t: { tier: string; key: string }) => `t\0${t.tier}\0${t.key}`;
@@ -95,6 +98,8 @@ export class TierWorker {
   /** Until when (epoch s) a tier that failed rests. */
   private readonly pausedUntil = new Map<string, number>();
   private timer?: Timer;
+  /** A look at the queues asked for in a later macrotask (soon()). */
+  private soonTimer?: Timer;
   private ticking = false;
   /** When due moves were last queued (epoch s). */
   private queuedAt = -Infinity;
@@ -163,55 +168,69 @@ export class TierWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.soonTimer);
     await Promise.race([Promise.allSettled([...this.inFlight.values()].map((w) => w.done)), Bun.sleep(5_000)]);
     await this.commitVerified();
   }
 
-  /** One look at the queues: due moves queued, ready work started up to each tier's concurrency. */
+  /**
+   * One look at the queues: due moves queued, ready work started up to each tier's concurrency.
+   * A look asked for while one runs is taken after it, in a later macrotask (soon()): work that
+   * ends without real I/O (a declined discard, a transfer with nothing to do) must never chain
+   * round after round in microtasks, where timers and sockets — the API, health — never run.
+   */
   async tick(): Promise<void> {
     if (this.ticking) {
       this.again = true;
       return;
     }
     this.ticking = true;
+    this.again = false;
     try {
-      do {
-        this.again = false;
-        if (this.stopped) return;
-        const now = this.now();
-        if (now - this.probedAt >= PROBE_S) {
-          this.probedAt = now;
-          void this.probeAll();
-        }
-        await this.commitIfDue(now);
-        // Due moves are looked for once a tick interval, not each time a transfer ends: the
-        // scan passes over the queue, and the queue holds enough work until then.
-        if (now - this.queuedAt >= TICK_MS / 1000) {
-          this.queueDue(now);
-          this.queuedAt = now;
-        }
-        for (const tier of this.deps.config.storage.tiers) {
-          // A tier that just failed rests before anything else is tried on it: an outage
-          // with a long queue must not read and hash segment after segment to fail each.
-          if (now < (this.pausedUntil.get(tier.name) ?? 0)) continue;
-          const room = tier.concurrency - this.busy(tier.name);
-          if (room <= 0) continue;
-          for (const t of readyTransfers(this.deps.db, tier.name, now, room, this.busyKeys(tier.name))) this.launch(transferId(t), tier, () => this.transfer(t));
-          for (const d of readyDiscards(this.deps.db, tier.name, now, room)) this.launch(`d\0${d.tier}\0${d.key}`, tier, () => this.discard(d));
-        }
-      } while (this.again);
+      if (this.stopped) return;
+      const now = this.now();
+      if (now - this.probedAt >= PROBE_S) {
+        this.probedAt = now;
+        void this.probeAll();
+      }
+      await this.commitIfDue(now);
+      // Due moves are looked for once a tick interval, not each time a transfer ends: the
+      // scan passes over the queue, and the queue holds enough work until then.
+      if (now - this.queuedAt >= TICK_MS / 1000) {
+        this.queueDue(now);
+        this.queuedAt = now;
+      }
+      for (const tier of this.deps.config.storage.tiers) {
+        // A tier that just failed rests before anything else is tried on it: an outage
+        // with a long queue must not read and hash segment after segment to fail each.
+        if (now < (this.pausedUntil.get(tier.name) ?? 0)) continue;
+        const room = tier.concurrency - this.busy(tier.name);
+        if (room <= 0) continue;
+        for (const t of readyTransfers(this.deps.db, tier.name, now, room, this.busyKeys(tier.name))) this.launch(transferId(t), tier, () => this.transfer(t));
+        for (const d of readyDiscards(this.deps.db, tier.name, now, room)) this.launch(`d\0${d.tier}\0${d.key}`, tier, () => this.discard(d));
+      }
     } catch (e) {
       log.error(`tier queues: ${(e as Error).message}`);
     } finally {
       this.ticking = false;
+      if (this.again) this.soon();
     }
+  }
+
+  /** Asks for a look at the queues in a later macrotask, once however often asked meanwhile. */
+  private soon(): void {
+    if (this.soonTimer || this.stopped) return;
+    this.soonTimer = setTimeout(() => {
+      this.soonTimer = undefined;
+      void this.tick();
+    }, 0);
   }
 
   private launch(id: string, tier: TierConfig, work: () => Promise<void>): void {
     if (this.inFlight.has(id) || this.busy(tier.name) >= tier.concurrency) return;
     const done = work().finally(() => {
       this.inFlight.delete(id);
-      if (!this.stopped) void this.tick();
+      this.soon();
     });
     this.inFlight.set(id, { tier: tier.name, done });
   }
@@ -255,7 +274,9 @@ export class TierWorker {
     const counters = this.counters.get(t.tier)!;
     try {
       const src = transferSource(db, t.recording_id);
-      if (!src || src.tier === t.tier) return dropTransfer(db, t); // gone, or already there
+      if (src?.tier === t.tier) return dropTransfer(db, t); // already there
+      // Gone, or moved on past where this move was to take it: never moved back.
+      if (!src || (t.kind === "move" && !moveStillDue(this.deps.config.storage.tiers, src.tier, t.tier))) return abandonTransfer(db, t, this.now());
       const problem = target.problem();
       if (problem) throw new Error(problem);
       const bytes = await this.readSource(src);
@@ -339,9 +360,11 @@ export class TierWorker {
     const { db, targets } = this.deps;
     const target = targets.get(d.tier)!;
     const counters = this.counters.get(d.tier)!;
-    // Never remove what a row or a copy points at (a key used again): that is no garbage.
-    if (stillNeeded(db, d.tier, d.key)) return doneDiscard(db, d);
-    if (this.inFlight.has(transferId(d)) || this.verified.has(transferId(d))) return; // being written again: wait for it
+    // Never remove what a row or a copy points at (a key used again), or what a queued transfer
+    // is to write: that is no garbage (the transfer's end decides, db/tiers.ts).
+    if (stillNeeded(db, d.tier, d.key, join(this.deps.config.recordingsDir, d.key))) return doneDiscard(db, d);
+    // Being written again by a transfer whose recording went meanwhile: after it, not ready at once.
+    if (this.inFlight.has(transferId(d)) || this.verified.has(transferId(d))) return postponeDiscard(db, d, this.now() + DISCARD_WAIT_S);
     try {
       await target.remove(d.key);
       doneDiscard(db, d);
