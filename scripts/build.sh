@@ -15,7 +15,8 @@ commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 targets=${*:-"linux-x64 linux-x64-baseline linux-arm64"}
 for target in $targets; do
   out="dist/camkeep-$target"
-  node_modules/.bin/bun build src/main.ts --compile --bytecode --format=esm --minify \
+  # The watchdog's thread is an entry point of its own: a binary without it has no watchdog.
+  node_modules/.bin/bun build src/main.ts src/health/watchdog-thread.ts --compile --bytecode --format=esm --minify \
     --target="bun-$target" \
     --define "process.env.CAMKEEP_COMMIT=\"$commit\"" \
     --define "process.env.CAMKEEP_TARGET=\"$target\"" \

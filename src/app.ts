@@ -1,9 +1,11 @@
 import type { Server } from "bun";
+import { join } from "node:path";
 import { serveApi } from "./api/server.ts";
 import { resolveToken } from "./api/token.ts";
 import type { Config } from "./config/load.ts";
 import { openDb, type Db } from "./db/open.ts";
 import { ArchiveTotals } from "./db/totals.ts";
+import { LoopWatch } from "./health/event-loop.ts";
 import { HealthMonitor } from "./health/monitor.ts";
 import { logger, setLogLevel } from "./log/log.ts";
 import { mediaEngine } from "./media/choose.ts";
@@ -39,6 +41,7 @@ export interface App {
   cleanup: Cleanup;
   mqtt?: MqttBridge;
   tiers: TierWorker;
+  eventLoop: LoopWatch;
   server: Server<undefined>;
   token: string;
   /** The API's base URL, e.g. http://127.0.0.1:5050 */
@@ -58,6 +61,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   setLogLevel(config.log.level);
   const startedAtMs = Date.now();
   const token = resolveToken(config);
+  // First: a start-up that never yields (a reconcile, a migration) is seen too.
+  const eventLoop = new LoopWatch(config.health.max_stall, join(config.dataDir, "watchdog-stall.json"));
+  await eventLoop.start();
   const db = openDb(config.database);
   const storage = new StorageGate(db, media, config.recordingsDir, undefined, copyOnInsert(config));
   const totals = new ArchiveTotals();
@@ -76,7 +82,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   // Serve first: health answers "starting" while reconcile walks a large archive.
   const recording = (camera: string) => recorders.isRunning(camera) || Date.now() / 1000 - (lastRecordingStart(db, camera) ?? 0) < 300;
   const mqtt = config.mqtt ? new MqttBridge({ config, db, activity, totals, health, recording }) : undefined;
-  const server = serveApi({ config, db, activity, stats: maintainer.stats, totals, health, cleanup, recorders, media, token, startedAtMs, loginGuard: new LoginGuard(), mqtt, footage, tiers });
+  const server = serveApi({ config, db, activity, stats: maintainer.stats, totals, health, cleanup, recorders, media, token, startedAtMs, loginGuard: new LoginGuard(), mqtt, footage, tiers, eventLoop });
   const url = `http://${config.api.host.includes(":") ? `[${config.api.host}]` : config.api.host}:${server.port}`;
   recorders.start(); // segments wait in the cache meanwhile
   health.start();
@@ -89,6 +95,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     await recorders.stop();
     await server.stop(true);
     db.$client.close(true);
+    eventLoop.stop();
     throw e;
   }
   health.refresh(); // no longer "starting"
@@ -99,7 +106,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const cameras = Object.keys(config.cameras);
   log.info(`camkeep ${VERSION} running (config: ${config.source}); API ${url} (token in ${config.api.token ? "the config" : config.api.tokenFile}); cache ${config.cacheDir}, storage ${config.recordingsDir}; cameras: ${cameras.length ? cameras.join(", ") : "none configured"}`);
   return {
-    config, db, activity, maintainer, recorders, storage, health, cleanup, mqtt, tiers, server, token, url,
+    config, db, activity, maintainer, recorders, storage, health, cleanup, mqtt, tiers, eventLoop, server, token, url,
     async stop() {
       await mqtt?.stop();
       health.stop();
@@ -110,6 +117,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       await maintainer.stop();
       motion.close();
       db.$client.close(true);
+      eventLoop.stop();
       log.info("stopped");
     },
   };

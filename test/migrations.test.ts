@@ -5,7 +5,7 @@ import { join } from "node:path";
 import journal from "../drizzle/meta/_journal.json";
 import { embeddedMigrations } from "../src/db/migrations.ts";
 import { openDb } from "../src/db/open.ts";
-import { BUN, ROOT, configIn, tempDir, until } from "./helpers.ts";
+import { ROOT, configIn, tempDir, until } from "./helpers.ts";
 
 describe("database migrations", () => {
   test("every migration drizzle-kit wrote is embedded", () => {
@@ -68,10 +68,9 @@ describe("database migrations", () => {
     db.$client.close();
   });
   test("a compiled binary run from another folder creates and migrates its database", async () => {
-    const dir = tempDir();
-    const bin = join(dir, "camkeep");
-    const build = Bun.spawnSync([BUN, "build", "--compile", join(ROOT, "src/main.ts"), "--outfile", bin], { cwd: ROOT });
+    const build = Bun.spawnSync(["sh", join(ROOT, "scripts/build.sh"), "linux-x64"], { cwd: ROOT });
     expect(build.exitCode).toBe(0);
+    const bin = join(ROOT, "dist/camkeep-linux-x64");
     const elsewhere = tempDir();
     writeFileSync(join(elsewhere, "camkeep.yml"), "api: { listen: 127.0.0.1:0 }\n"); // defaults otherwise
     const child = Bun.spawn([bin, "run"], { cwd: elsewhere, stderr: "pipe", env: { ...process.env, CAMKEEP_CONFIG: "camkeep.yml" } });

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import { noteJob } from "../log/current-job.ts";
 import { logger } from "../log/log.ts";
 import { activityRoutes } from "./activity.ts";
 import { bearerAuth, sessionCookieName, sessionRoutes } from "./auth.ts";
@@ -30,6 +31,10 @@ export function createApi(deps: ApiDeps, page: () => Promise<Response> = async (
   const authDeps = { token: deps.token, db: deps.db, cookieName: sessionCookieName(deps.config.database), guard: deps.loginGuard };
   const auth = bearerAuth(authDeps);
   const app = new Hono()
+    .use(async (c, next) => {
+      noteJob(`api: ${c.req.method} ${c.req.path}`); // what the watchdog names if this request holds the loop
+      await next();
+    })
     .use(securityHeaders())
     .get("/healthz", (c) => {
       const { reasons } = deps.health.snapshot();

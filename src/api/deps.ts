@@ -2,6 +2,7 @@ import type { Cleanup } from "../cleanup/scheduler.ts";
 import type { Config } from "../config/load.ts";
 import type { Db } from "../db/open.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
+import type { EventLoopStatus } from "../health/event-loop.ts";
 import type { HealthMonitor } from "../health/monitor.ts";
 import type { MediaEngine } from "../media/engine.ts";
 import type { MediaCounters } from "../media/native.ts";
@@ -31,6 +32,8 @@ export interface ApiDeps {
   footage: Footage;
   /** The storage tiers' worker (SPEC 13): queues and counters for status, metrics and health. */
   tiers: TierWorker;
+  /** The event loop's lag and the watchdog that sees it. */
+  eventLoop: { status(): EventLoopStatus };
   /** Present when MQTT is configured: its state for status and metrics. */
   mqtt?: { state: MqttState };
 }

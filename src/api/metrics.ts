@@ -127,6 +127,8 @@ export function metricsRegistry(deps: ApiDeps, health: () => HealthSnapshot): Re
   single("camkeep_segments_unknown_camera_total", "Cache segments of cameras not configured, deleted", () => stats.unknownCameraSegments, "counter");
   single("camkeep_activity_ignored_frames_total", "Activity frames for cameras not configured or not recording", () => stats.ignoredActivityFrames, "counter");
 
+  single("camkeep_event_loop_lag_seconds", "The largest lag of the event loop's heartbeat in the last minute", () => deps.eventLoop.status().lag_s);
+  single("camkeep_event_loop_stalls_total", "Times the event loop was held for a second or more", () => deps.eventLoop.status().stalls, "counter");
   single("camkeep_expiry_runs_total", "Expiry runs completed", () => cleanup.counters.expiryRuns, "counter");
   single("camkeep_events_expired_total", "Events whose clip retention ended", () => cleanup.counters.eventsExpired, "counter");
   single("camkeep_disk_protection_deleted_total", "Recordings deleted to keep storage.min_free free", () => cleanup.counters.diskDeleted, "counter");

@@ -69,6 +69,7 @@ export function statusRoutes(deps: ApiDeps) {
       disk_protection: cleanup.lastDisk ? { deleted: cleanup.counters.diskDeleted, freed_bytes: cleanup.counters.diskFreedBytes, last_free_after: cleanup.lastDisk.freeAfter } : null,
       tiers: deps.tiers.status(),
       mqtt: deps.mqtt ? { state: deps.mqtt.state.connected ? "connected" : "disconnected", since: deps.mqtt.state.since, received: deps.mqtt.state.received, rejected: deps.mqtt.state.rejected } : null,
+      event_loop: deps.eventLoop.status(),
       invalid_cache_files: stats.invalidCacheFiles,
       unknown_camera_segments: stats.unknownCameraSegments,
     });

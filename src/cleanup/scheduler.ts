@@ -4,6 +4,7 @@ import type { Db } from "../db/open.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
 import type { ClockVerdict } from "../health/clock.ts";
 import type { StorageSpace } from "../health/monitor.ts";
+import { noteJob } from "../log/current-job.ts";
 import { logger } from "../log/log.ts";
 import { volumeSpace } from "../storage/space.ts";
 import { removeStaleClips } from "./clips.ts";
@@ -81,6 +82,7 @@ export class Cleanup {
       const when = schedules[name];
       const options = { protect: true, catch: (e: unknown) => log.error(`${name} failed: ${(e as Error).stack ?? e}`) };
       const run = async () => {
+        noteJob(`cleanup: ${name}`);
         await fn();
       };
       if ("cron" in when) return new Cron(when.cron, options, run);

@@ -53,6 +53,7 @@ export interface Config {
   log: ParsedConfig["log"];
   api: { host: string; port: number; token?: string; tokenFile: string; allowedHosts: string[]; maxExports: number; exportStallTimeout: number };
   storage: { minFree: MinFree; tiers: TierConfig[] };
+  health: ParsedConfig["health"];
   media: ParsedConfig["media"];
   record: RecordConfig;
   mqtt?: ParsedConfig["mqtt"];
@@ -196,6 +197,7 @@ function resolveConfig(c: ParsedConfig, source: string, baseDir: string): Config
       allowedHosts: c.api.allowed_hosts, maxExports: c.api.max_exports, exportStallTimeout: c.api.export_stall_timeout,
     },
     storage: { minFree, tiers: tiers.tiers },
+    health: c.health,
     media: c.media,
     record: c.record,
     mqtt: c.mqtt && { ...c.mqtt, password_file: c.mqtt.password_file && resolve(baseDir, c.mqtt.password_file) },

@@ -251,6 +251,13 @@ export const ConfigSchema = v.strictObject({
     }),
     {},
   ),
+  health: v.optional(
+    v.strictObject({
+      /** Seconds the event loop may be held before the watchdog ends camkeep for its service manager to restart. */
+      max_stall: v.optional(seconds(5, 3600), 60),
+    }),
+    {},
+  ),
   media: v.optional(
     v.strictObject({
       /** native: in-process MP4 validation and faststart, ffmpeg for what it declines; ffmpeg: always spawn ffprobe/ffmpeg. */

@@ -3,6 +3,7 @@ import type { Config } from "../config/load.ts";
 import { eventsNear, type HoldingEvent } from "../db/events.ts";
 import type { Db } from "../db/open.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
+import { noteJob } from "../log/current-job.ts";
 import { logger } from "../log/log.ts";
 import type { MediaEngine, Probe } from "../media/engine.ts";
 import { readyAt } from "../domain/event.ts";
@@ -135,6 +136,7 @@ export class Maintainer {
    */
   async pass(opts: { stopping?: boolean } = {}): Promise<number> {
     const stopping = opts.stopping ?? false;
+    noteJob("keeper: a pass over the cache");
     const started = performance.now();
     const nowMs = this.now();
     const now = nowMs / 1000;

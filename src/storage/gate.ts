@@ -1,5 +1,6 @@
 import type { Db } from "../db/open.ts";
 import type { CopyOnInsert } from "../db/tiers.ts";
+import { noteJob } from "../log/current-job.ts";
 import { logger } from "../log/log.ts";
 import type { MediaEngine } from "../media/engine.ts";
 import { reconcileStorage, type ReconcileReport } from "./reconcile.ts";
@@ -33,6 +34,7 @@ export class StorageGate {
 
   async reconcile(): Promise<ReconcileReport> {
     this.lastTry = Date.now();
+    noteJob("storage: comparing storage with the index");
     this.report = await reconcileStorage(this.db, this.media, this.root, this.copyTo);
     this.bound = this.report.ok ? boundStorageId(this.db) : undefined;
     if (!this.report.ok) log.error(`start-up reconcile changed nothing: ${this.report.reason}`);

@@ -10,6 +10,7 @@ import {
   hasPendingTransfers, readyDiscards, readyTransfers, stillNeeded, syncDiscardTrigger, tierQueueStats, transferSource, type Discard, type Transfer, type TransferSource,
 } from "../db/tiers.ts";
 import { dueMoves, moveStillDue, retryDelay } from "../domain/tiers.ts";
+import { noteJob } from "../log/current-job.ts";
 import { logger } from "../log/log.ts";
 import { keyOf, md5Hex, type TierTarget } from "./target.ts";
 
@@ -188,6 +189,7 @@ export class TierWorker {
     this.again = false;
     try {
       if (this.stopped) return;
+      noteJob("tiers: a look at the queues");
       const now = this.now();
       if (now - this.probedAt >= PROBE_S) {
         this.probedAt = now;

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BUN, ROOT, putSegment, segmentName, startS3, tempDir, until, type S3Server } from "./helpers.ts";
+import { BUN, ROOT, freePort, putSegment, segmentName, startS3, tempDir, until, type S3Server } from "../helpers.ts";
 
 /**
  * Footage aging through two tiers at once, as a new user first meets it: a NAS folder for
@@ -31,7 +31,7 @@ describe("footage aging through a folder tier and an S3 tier", () => {
     const dir = tempDir();
     const s3 = await startS3("camkeep");
     servers.push(s3);
-    const port = (await import("./helpers.ts")).freePort();
+    const port = freePort();
     writeFileSync(join(dir, "camkeep.yml"), `api: { listen: 127.0.0.1:${port}, token: test-token-0123456789 }
 record: { retain: { days: 5 } }
 cameras:

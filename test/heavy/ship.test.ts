@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, tempDir } from "./helpers.ts";
+import { ROOT, tempDir } from "../helpers.ts";
 
 /**
  * The shipped artefacts (issue 6): scripts/build.sh's binaries for x64, x64-baseline and
@@ -9,6 +9,7 @@ import { ROOT, tempDir } from "./helpers.ts";
  * and a short run that answers /healthz, from a folder outside the source tree.
  */
 const DIST = join(ROOT, "dist");
+const TOKEN = "ship-test-token-0123456789";
 const SYSROOT = join(ROOT, "node_modules/.cache/arm64-sysroot");
 // Prepared while the tests are collected, so that the arm64 tests are marked skipped (not
 // passed) where an arm64 libc cannot be had (it needs root and apt).
@@ -29,7 +30,7 @@ test("SHA256SUMS matches the binaries", () => {
 });
 
 /** Starts `run` and waits for the log line naming the API's URL. */
-async function smokeRun(cmd: string[], dir: string): Promise<{ health: unknown; page: string; exit: number }> {
+async function smokeRun(cmd: string[], dir: string): Promise<{ health: unknown; page: string; watchdog: boolean; exit: number }> {
   const child = Bun.spawn([...cmd, "run", "--config", join(dir, "c.yml")], { cwd: dir, stderr: "pipe" });
   let log = "";
   const reader = child.stderr.getReader();
@@ -47,9 +48,11 @@ async function smokeRun(cmd: string[], dir: string): Promise<{ health: unknown; 
   const script = /<script[^>]+src="([^"]+)"/.exec(html)?.[1];
   const js = script ? await fetch(`${url}${script}`) : undefined;
   const page = html.includes('<div id="app">') && js?.status === 200 && (await js.text()).includes("camkeep") ? "page served" : `no page: ${html.slice(0, 200)}`;
+  // The watchdog's thread is an entry point of its own: the binary must carry it.
+  const status = (await (await fetch(`${url}/api/status`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { event_loop: { watched: boolean } };
   child.kill("SIGTERM");
   reader.releaseLock();
-  return { health, page, exit: await child.exited };
+  return { health, page, watchdog: status.event_loop.watched, exit: await child.exited };
 }
 
 for (const target of ["linux-x64", "linux-x64-baseline", "linux-arm64"]) {
@@ -64,11 +67,11 @@ for (const target of ["linux-x64", "linux-x64-baseline", "linux-arm64"]) {
       const c = cmd!;
       const dir = tempDir();
       mkdirSync(join(dir, "data"));
-      writeFileSync(join(dir, "c.yml"), "api: { listen: 127.0.0.1:0 }\ncameras:\n  front-door: {}\n");
+      writeFileSync(join(dir, "c.yml"), `api: { listen: 127.0.0.1:0, token: ${TOKEN} }\ncameras:\n  front-door: {}\n`);
       const check = Bun.spawnSync([...c, "check-config", join(dir, "c.yml")], { cwd: dir });
       expect(check.exitCode).toBe(0);
       expect(check.stdout.toString()).toContain('"front-door"');
-      expect(await smokeRun(c, dir)).toEqual({ health: { status: "ok" }, page: "page served", exit: 0 });
+      expect(await smokeRun(c, dir)).toEqual({ health: { status: "ok" }, page: "page served", watchdog: true, exit: 0 });
     }, 120_000);
   });
 }

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, tempDir } from "./helpers.ts";
+import { ROOT, tempDir } from "../helpers.ts";
 
 /**
  * install.sh into a folder (--root): files, owners and modes; upgrade keeps an edited
@@ -55,6 +55,8 @@ describe.skipIf(!asRoot)("install.sh --root", () => {
     expect(existsSync(join(root, exec[2]!))).toBe(true);
     for (const dir of /^ReadWritePaths=(.+)$/m.exec(unit)![1]!.split(" ")) expect(existsSync(join(root, dir))).toBe(true);
     expect(/^User=(\S+)$/m.exec(unit)![1]).toBe("camkeep");
+    // The watchdog ends a stalled keeper with status 70: the unit must start it again.
+    expect(/^Restart=(\S+)$/m.exec(unit)![1]).toBe("on-failure");
     const cfg = readFileSync(config, "utf8");
     for (const key of ["data_dir", "cache_dir"]) expect(unit).toContain(/^\S+: (\S+)/m.exec(cfg.split("\n").find((l) => l.startsWith(`${key}:`))!)![1]!);
     expect(readFileSync(join(root, "etc/systemd/system/var-cache-camkeep.mount"), "utf8")).toContain(`Options=size=256M,mode=0750,uid=${user[2]},gid=${user[3]}`);

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { startApp, type App } from "../src/app.ts";
-import { events as eventsTable, recordings } from "../src/db/schema.ts";
-import { motionPerMinute } from "../src/ui/time.ts";
-import { ROOT, configIn, ffprobeDuration, putSegment, segmentName, tempDir, until } from "./helpers.ts";
+import { startApp, type App } from "../../src/app.ts";
+import { events as eventsTable, recordings } from "../../src/db/schema.ts";
+import { motionPerMinute } from "../../src/ui/time.ts";
+import { ROOT, configIn, ffprobeDuration, putSegment, segmentName, tempDir, until } from "../helpers.ts";
 
 /**
  * The page in a real browser (Debian's chromium, driven by playwright-core) against a real
