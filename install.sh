@@ -115,7 +115,7 @@ ensure_user() {
 write_config() {
   [ -e "$ETC/config.yml" ] && { say "kept your configuration $ETC/config.yml"; return; }
   cat > "$ETC/config.yml" <<'YAML'
-# camkeep configuration (see the README for every key).
+# camkeep configuration (every key: docs/configuration.md in camkeep's source).
 # Check it with:  camkeep check-config /etc/camkeep/config.yml
 # Then:           systemctl restart camkeep
 data_dir: /var/lib/camkeep
@@ -220,7 +220,7 @@ UNIT
     rm -f "$MOUNT"
   else
     cat > "$MOUNT" <<MOUNTUNIT
-# camkeep's segment cache in RAM (install.sh --cache-size; see the README for the size rule).
+# camkeep's segment cache in RAM (install.sh --cache-size; see docs/recorders.md for the size rule).
 [Unit]
 Description=camkeep segment cache (tmpfs)
 

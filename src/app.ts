@@ -1,6 +1,7 @@
 import type { Server } from "bun";
 import { join } from "node:path";
 import { serveApi } from "./api/server.ts";
+import page from "./ui/index.html";
 import { resolveToken } from "./api/token.ts";
 import type { Config } from "./config/load.ts";
 import { openDb, type Db } from "./db/open.ts";
@@ -14,7 +15,7 @@ import { Maintainer } from "./record/maintainer.ts";
 import { Recorders, type RecorderOptions } from "./recorder/supervisor.ts";
 import { Cleanup } from "./cleanup/scheduler.ts";
 import { newestRecordingStart } from "./db/recordings.ts";
-import { ClockWatch } from "./health/clock.ts";
+import { ClockWatch } from "./time/clock.ts";
 import { StorageGate } from "./storage/gate.ts";
 import { MotionAnalyser } from "./motion/analyser.ts";
 import { LoginGuard } from "./api/login-guard.ts";
@@ -82,7 +83,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   // Serve first: health answers "starting" while reconcile walks a large archive.
   const recording = (camera: string) => recorders.isRunning(camera) || Date.now() / 1000 - (lastRecordingStart(db, camera) ?? 0) < 300;
   const mqtt = config.mqtt ? new MqttBridge({ config, db, activity, totals, health, recording }) : undefined;
-  const server = serveApi({ config, db, activity, stats: maintainer.stats, totals, health, cleanup, recorders, media, token, startedAtMs, loginGuard: new LoginGuard(), mqtt, footage, tiers, eventLoop });
+  const server = serveApi({ config, db, activity, stats: maintainer.stats, totals, health, cleanup, recorders, media, token, startedAtMs, loginGuard: new LoginGuard(), mqtt, footage, tiers, eventLoop }, page);
   const url = `http://${config.api.host.includes(":") ? `[${config.api.host}]` : config.api.host}:${server.port}`;
   recorders.start(); // segments wait in the cache meanwhile
   health.start();

@@ -4,7 +4,7 @@ import { formatExpiry, runExpiry } from "./cleanup/expire.ts";
 import { openDb } from "./db/open.ts";
 import { newestRecordingStart, recordingCount } from "./db/recordings.ts";
 import { ArchiveTotals } from "./db/totals.ts";
-import { ClockWatch } from "./health/clock.ts";
+import { ClockWatch } from "./time/clock.ts";
 import { ffmpegEngine } from "./media/ffmpeg.ts";
 import { StorageGate } from "./storage/gate.ts";
 import { ConfigError, defaultConfig, loadConfigFile, type Config } from "./config/load.ts";

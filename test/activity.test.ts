@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { ActivityStore, boxArea, framesToDrop, segmentStats, summarizeFrame } from "../src/record/activity.ts";
+import { boxArea } from "../src/domain/geometry.ts";
+import { ActivityStore, framesToDrop, segmentStats, summarizeFrame } from "../src/record/activity.ts";
 
 const f = (t: number) => ({ t, motion: 1, objects: 0 });
 
-describe("activity (SPEC 1.2)", () => {
+describe("activity (docs/retention.md)", () => {
   test("a frame reduces to motion area and active objects", () => {
     const s = summarizeFrame({
       frame_time: 5,
@@ -51,7 +52,7 @@ describe("activity (SPEC 1.2)", () => {
 
 import { cacheOverflowDrops, cacheReserve } from "../src/record/cache-volume.ts";
 
-describe("cache volume about to fill (SPEC 3.9)", () => {
+describe("cache volume about to fill (docs/retention.md)", () => {
   const segs = [3, 1, 2].map((start) => ({ start, size: 100 }));
   test("enough room: nothing dropped", () => {
     expect(cacheOverflowDrops(segs, 500, 500)).toEqual([]);

@@ -61,7 +61,7 @@ describe("health and auth", () => {
       app.health.refresh();
     }
   });
-  test("health, status and metrics answer from state refreshed on a timer: no disk write per request (SPEC 14)", async () => {
+  test("health, status and metrics answer from state refreshed on a timer: no disk write per request (docs/design.md#crash-safety)", async () => {
     const own = await startApp(configIn(tempDir(), "api: { listen: 127.0.0.1:0 }\n"));
     try {
       const wal = `${own.config.database}-wal`;
@@ -156,7 +156,7 @@ describe("status and metrics", () => {
 });
 
 describe("events", () => {
-  test("carry a severity and the zones entered (SPEC 12), validated", async () => {
+  test("carry a severity and the zones entered (docs/configuration.md), validated", async () => {
     const made = await answer(json("/api/events", "POST", { camera: "front-door", label: "person", start_time: T0, end_time: T0 + 4, severity: "detection", zones: ["yard"] }));
     expect(await answer(call(`/api/events/${made.id}`))).toMatchObject({ severity: "detection", zones: ["yard"] });
     expect(await answer(json(`/api/events/${made.id}`, "PATCH", { severity: "alert" }))).toMatchObject({ severity: "alert" });

@@ -14,7 +14,7 @@ function problems(yaml: string): string[] {
   throw new Error("expected the configuration to be rejected");
 }
 
-describe("configuration (SPEC 2)", () => {
+describe("configuration (docs/configuration.md)", () => {
   test("no file gives a working box under ./data, recording a demo camera", () => {
     const c = defaultConfig("/srv/x");
     expect(Object.keys(c.cameras)).toEqual(["demo"]);

@@ -8,7 +8,7 @@ import { md5Hex } from "../src/tiers/target.ts";
 import { BUN, ROOT, ffprobeDuration, putSegment, rollupsAndTruth, segmentName, storedSegment, tempDir, until } from "./helpers.ts";
 
 /**
- * SPEC 8: power can fail at any instant. The keeper is killed with SIGKILL at each step of a
+ * docs/design.md#crash-safety: power can fail at any instant. The keeper is killed with SIGKILL at each step of a
  * store, then restarted; afterwards every kept segment must be in storage exactly once with a
  * row, no row may lack its file, no temporary or truncated file may be indexed, and no cache
  * segment that should be kept may be gone.
@@ -45,7 +45,7 @@ function startKeeper(dir: string, crashAt?: string) {
 
 const files = (dir: string) => readdirSync(dir, { recursive: true }).map(String);
 
-describe("stopping stores the cache (SPEC 14)", () => {
+describe("stopping stores the cache (docs/design.md#crash-safety)", () => {
   test("segments fed just before a SIGTERM are all stored and indexed; the cache keeps no closed segment", async () => {
     const dir = tempDir();
     // The default max_latency (60 s) keeps these recent segments waiting: only a stop stores them now.
@@ -68,7 +68,7 @@ describe("stopping stores the cache (SPEC 14)", () => {
   });
 });
 
-describe("crash safety (SPEC 8)", () => {
+describe("crash safety (docs/design.md#crash-safety)", () => {
   for (const step of STEPS) {
     for (const round of [1, 2]) {
       test(`SIGKILL ${step}, then restart (round ${round})`, async () => {
@@ -109,7 +109,7 @@ describe("crash safety (SPEC 8)", () => {
 });
 
 /**
- * SPEC 13: a transfer to a storage tier killed at each step. Afterwards every recording must
+ * docs/tiers.md: a transfer to a storage tier killed at each step. Afterwards every recording must
  * have exactly one row pointing at a complete copy; once restarted, each is moved exactly once,
  * its local file gone, no temporary file left in the tier.
  */
@@ -122,7 +122,7 @@ const TRANSFER_LEFT_AT: Record<(typeof TRANSFER_STEPS)[number], [number, number,
   "after-source-removed": [1, 1, 1],
 };
 
-describe("crash safety of moves to a tier (SPEC 13)", () => {
+describe("crash safety of moves to a tier (docs/tiers.md)", () => {
   for (const step of TRANSFER_STEPS) {
     test(`SIGKILL ${step}, then restart`, async () => {
       const dir = tempDir();

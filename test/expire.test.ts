@@ -54,7 +54,7 @@ function arm(r: Rig): Rig {
 const starts = (db: Db, camera?: string) =>
   db.select().from(recordings).orderBy(recordings.start_time).all().filter((r) => !camera || r.camera === camera).map((r) => r.start_time);
 
-describe("expiry run (SPEC 4)", () => {
+describe("expiry run (docs/retention.md)", () => {
   test("old recordings go, file then row; event-held ones stay; totals follow", async () => {
     const r = await rig("record: { retain: { days: 7 }, events: { pre_capture: 0, post_capture: 0, retain: { mode: motion, default: 30 } } }\ncameras:\n  cam: {}\n");
     const old = NOW - 10 * DAY;
@@ -167,7 +167,7 @@ describe("when nothing may be deleted", () => {
   });
 });
 
-describe("deletes survive a power cut (SPEC 14)", () => {
+describe("deletes survive a power cut (docs/design.md#crash-safety)", () => {
   test("every folder a file left is flushed before any of the rows go", async () => {
     const r = await rig("cameras:\n  cam: {}\n  yard: {}\n");
     const made = [
@@ -223,7 +223,7 @@ describe("schedules from the configuration", () => {
   });
 });
 
-describe("disk protection on a real, small file system (SPEC 5.2)", () => {
+describe("disk protection on a real, small file system (docs/retention.md)", () => {
   // Needs root to mount a real small volume; shown as skipped otherwise.
   test.skipIf(!canMountTmpfs())("deletes oldest first, spares indefinitely retained footage, counts bytes really freed", async () => {
     const mnt = tempDir("camkeep-tmpfs-");

@@ -3,7 +3,7 @@ import { parseConfig, type CameraRecord } from "../src/config/load.ts";
 import { cameraPolicy, eventExpired, expireVerdict, removedCameraPolicy, type ExpiryRow } from "../src/cleanup/expiry-verdict.ts";
 import type { HoldingEvent } from "../src/db/events.ts";
 import { pickForSpace } from "../src/cleanup/disk.ts";
-import { ClockWatch } from "../src/health/clock.ts";
+import { ClockWatch } from "../src/time/clock.ts";
 
 const NOW = 1_790_000_000;
 const DAY = 86_400;
@@ -14,7 +14,7 @@ const row = (start: number, over: Partial<ExpiryRow> = {}): ExpiryRow => ({ star
 const ev = (start_time: number, end_time: number | null, over: Partial<HoldingEvent> = {}): HoldingEvent =>
   ({ start_time, end_time, has_clip: true, retain_indefinitely: false, label: "person", severity: null, zones: [], ...over });
 
-describe("recording expiry (SPEC 4)", () => {
+describe("recording expiry (docs/retention.md)", () => {
   const policy = cameraPolicy(cam({ retain: { days: 7 }, events: { pre_capture: 5, post_capture: 5, retain: { mode: "motion" } } }), NOW);
   const old = NOW - 8 * DAY;
 
@@ -57,7 +57,7 @@ describe("recording expiry (SPEC 4)", () => {
   });
 });
 
-describe("event retention (SPEC 1.3)", () => {
+describe("event retention (docs/retention.md)", () => {
   const rules = cam({ events: { retain: { default: 10, objects: { person: 30 } } } }).events;
   const e = (label: string, endedDaysAgo: number | null, indefinitely = false, severity: "alert" | "detection" | null = null) =>
     ({ label, severity, end_time: endedDaysAgo === null ? null : NOW - endedDaysAgo * DAY, retain_indefinitely: indefinitely });
@@ -79,7 +79,7 @@ describe("event retention (SPEC 1.3)", () => {
   });
 });
 
-describe("the reference's 0.15+ record shape (SPEC 12), its documented examples", () => {
+describe("the reference's 0.15+ record shape (docs/configuration.md), its documented examples", () => {
   // "Continuous 24/7 for 3 days, motion for 7, alerts and detections for 30" (continuous, motion, alerts, detections).
   const policy = cameraPolicy(cam({ continuous: { days: 3 }, motion: { days: 7 }, alerts: { retain: { days: 30, mode: "motion" } }, detections: { retain: { days: 30, mode: "motion" } } }), NOW);
   test("inside continuous days: everything kept", () => {
@@ -106,7 +106,7 @@ describe("the reference's 0.15+ record shape (SPEC 12), its documented examples"
   });
 });
 
-describe("the reference's 0.12 event filters (SPEC 12)", () => {
+describe("the reference's 0.12 event filters (docs/configuration.md)", () => {
   const policy = cameraPolicy(cam({ retain: { days: 0 }, events: { objects: ["person"], required_zones: ["yard"], retain: { default: 10, mode: "all" } } }), NOW);
   const old = NOW - 2 * DAY;
   test("record.events.objects: only those labels keep footage", () => {
@@ -119,7 +119,7 @@ describe("the reference's 0.12 event filters (SPEC 12)", () => {
   });
 });
 
-describe("disk protection choice (SPEC 5.2)", () => {
+describe("disk protection choice (docs/retention.md)", () => {
   const rows = [1, 2, 3, 4, 5].map((i) => ({ id: i, segment_size: 100 }));
   test("oldest first until the need is covered", () => {
     expect(pickForSpace(rows, 250, () => false).map((r) => r.id)).toEqual([1, 2, 3]);

@@ -7,7 +7,7 @@ const OK: HealthInputs = {
   clock: { sane: true }, stalledCameras: 0, tiers: [],
 };
 
-describe("health reasons (SPEC 5.1)", () => {
+describe("health reasons (docs/api.md)", () => {
   test("all well: no reasons", () => {
     expect(healthReasons(OK)).toEqual([]);
   });

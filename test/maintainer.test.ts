@@ -49,7 +49,7 @@ const statfsFree = (dir: string) => {
 const cacheFiles = (r: Rig) => readdirSync(r.config.cacheDir).sort();
 const rows = (r: Rig) => r.db.select().from(recordings).orderBy(recordings.start_time).all();
 
-describe("storing kept segments (SPEC 3.7)", () => {
+describe("storing kept segments (docs/storage.md)", () => {
   test("a kept segment is stored moov-first in its UTC folder, indexed, and removed from the cache", async () => {
     const r = rig(`${INSTANT}cameras:\n  front-door: {}\n`);
     const start = NOW - 100;
@@ -165,7 +165,7 @@ describe("storing kept segments (SPEC 3.7)", () => {
   });
 });
 
-describe("a cache volume about to fill (SPEC 3.9)", () => {
+describe("a cache volume about to fill (docs/retention.md)", () => {
   // Needs root to mount a real small volume; shown as skipped otherwise.
   test.skipIf(!canMountTmpfs())("drops the oldest segments, loudly, only as many as needed; never the newest", async () => {
     const mnt = tempDir("camkeep-cachefs-");
@@ -229,7 +229,7 @@ describe("a long backlog", () => {
   });
 });
 
-describe("never dropping for being many (SPEC 3.9, fault 9.6)", () => {
+describe("never dropping for being many (docs/retention.md)", () => {
   test("a backlog is reported, kept, and stored once storage is back", async () => {
     const r = rig(`${INSTANT}cameras:\n  cam: {}\n`);
     for (let i = 0; i < 11; i++) await put(r, "cam", NOW - 200 + i * 2);
@@ -247,7 +247,7 @@ describe("never dropping for being many (SPEC 3.9, fault 9.6)", () => {
   });
 });
 
-describe("failed stores (SPEC 3.8, fault 9.7)", () => {
+describe("failed stores (docs/retention.md)", () => {
   test("a segment that fails to store is retried, then quarantined, never deleted", async () => {
     const r = rig(`${INSTANT}cameras:\n  cam: {}\n`, { ffmpeg: "false" }); // an ffmpeg that always fails
     await put(r, "cam", NOW - 100);
@@ -266,14 +266,14 @@ describe("failed stores (SPEC 3.8, fault 9.7)", () => {
   });
 });
 
-describe("indexing together (SD-card wear, SPEC 14)", () => {
+describe("indexing together (SD-card wear, docs/design.md#crash-safety)", () => {
   test("stored segments wait up to commit_interval to be indexed in one transaction, their cache files kept until then", async () => {
     const r = rig(`${INSTANT.replace("commit_interval: 0", "commit_interval: 30")}cameras:\n  cam: {}\n`);
     await put(r, "cam", NOW - 100);
     await putLive(r, "cam", NOW - 98);
     await r.maintainer.pass();
     expect(rows(r)).toEqual([]); // placed in storage, not yet indexed
-    expect(cacheFiles(r)).toContain(segmentName("cam", NOW - 100)); // so the cache copy stays (SPEC 8 order)
+    expect(cacheFiles(r)).toContain(segmentName("cam", NOW - 100)); // so the cache copy stays (docs/design.md#crash-safety)
     await put(r, "cam", NOW - 98); // the next segment closes
     r.clock.now += 10_000;
     await putLive(r, "cam", NOW - 96); // being written
@@ -288,7 +288,7 @@ describe("indexing together (SD-card wear, SPEC 14)", () => {
   });
 });
 
-describe("a failed probe is not a corrupt file (SPEC 14)", () => {
+describe("a failed probe is not a corrupt file (docs/design.md#crash-safety)", () => {
   test("a probe that times out keeps the segment: retried, then quarantined, never deleted", async () => {
     const hang = join(tempDir(), "hang");
     writeFileSync(hang, "#!/bin/sh\nexec sleep 60\n");
@@ -325,7 +325,7 @@ describe("a failed probe is not a corrupt file (SPEC 14)", () => {
   });
 });
 
-describe("files the maintainer must not touch (SPEC 1.1)", () => {
+describe("files the maintainer must not touch (docs/recorders.md)", () => {
   test("symlinks and non-segment files are never followed, moved or deleted", async () => {
     const r = rig(`${INSTANT}cameras:\n  cam: {}\n`);
     const outside = await putSegment(join(r.dir, "elsewhere"), "real.mp4");

@@ -32,7 +32,7 @@ describe("ffmpeg media engine", () => {
     expect(await ffmpegEngine().probeDuration(bad)).toMatchObject({ kind: "invalid" });
     expect(await nativeEngine(ffmpegEngine()).probeDuration(bad)).toMatchObject({ kind: "invalid" });
   });
-  test("a hung ffprobe is killed at its timeout: failed, not invalid (SPEC 14)", async () => {
+  test("a hung ffprobe is killed at its timeout: failed, not invalid (docs/design.md#crash-safety)", async () => {
     const engine = ffmpegEngine({ ffprobe: hangingTool(), probeTimeoutMs: 300 });
     const started = performance.now();
     expect(await engine.probeDuration(await segmentFile(2))).toEqual({ kind: "failed", reason: "ffprobe timed out after 300 ms" });

@@ -8,21 +8,22 @@ import { ArchiveTotals } from "../src/db/totals.ts";
 import { nativeEngine } from "../src/media/native.ts";
 import { ffmpegEngine } from "../src/media/ffmpeg.ts";
 import { MotionAnalyser } from "../src/motion/analyser.ts";
-import { parsePolygon, rasterise } from "../src/motion/mask.ts";
+import { parsePolygon } from "../src/domain/geometry.ts";
+import { rasterise } from "../src/motion/mask.ts";
 import { ActivityStore } from "../src/record/activity.ts";
 import { Maintainer } from "../src/record/maintainer.ts";
 import { StorageGate } from "../src/storage/gate.ts";
 import { configIn, segmentName, tempDir } from "./helpers.ts";
 
 /**
- * Motion from the footage (SPEC 10), on scenes made with ffmpeg's lavfi: a still textured
+ * Motion from the footage (docs/motion.md), on scenes made with ffmpeg's lavfi: a still textured
  * picture with temporal noise, person-sized boxes moving over it, brightness steps, masks.
  * 320×180 at 10 fps, a key frame a second, 10 s: small, but the analysis picture is the same.
  */
 const SCENES = tempDir("camkeep-scenes-");
 const BG = "geq=lum='128+50*sin(X/4)*cos(Y/3)':cb=128:cr=128";
 const DARK = "geq=lum='30+12*sin(X/4)*cos(Y/3)':cb=128:cr=128";
-// A person-sized box: 12×24 of 320×180 is 0.5 % of the picture (the SPEC asks for ≥ 0.3 %).
+// A person-sized box: 12×24 of 320×180 is 0.5 % of the picture (a person-sized object, as docs/motion.md says).
 const PERSON = "color=white:s=12x24:r=10";
 const made = new Map<string, string>();
 
@@ -56,7 +57,7 @@ async function motionOf(paths: string[], settings = SETTINGS): Promise<number[]>
   return out;
 }
 
-describe("motion per segment (SPEC 10)", () => {
+describe("motion per segment (docs/motion.md)", () => {
   test("a person-sized object moving by day is found", async () => {
     expect((await motionOf([scene("day-move", moving(BG))]))[0]).toBeGreaterThan(0);
   });
@@ -92,7 +93,7 @@ describe("motion per segment (SPEC 10)", () => {
   });
 });
 
-describe("hostile segments (SPEC 10)", () => {
+describe("hostile segments (docs/motion.md)", () => {
   const analyse = async (path: string) => {
     const a = new MotionAnalyser();
     analysers.push(a);
@@ -128,7 +129,7 @@ describe("hostile segments (SPEC 10)", () => {
   }, 60_000);
 });
 
-describe("motion settings (SPEC 10)", () => {
+describe("motion settings (docs/motion.md)", () => {
   const problems = (yaml: string) => {
     try {
       parseConfig(yaml, "/c.yml");

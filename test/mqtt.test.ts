@@ -8,7 +8,7 @@ import { readdirSync } from "node:fs";
 import { BUN, ROOT, configIn, freePort, putSegment, segmentName, tempDir, until } from "./helpers.ts";
 
 /**
- * MQTT (SPEC 11) against a real broker: Debian's mosquitto, started here on a free loopback
+ * MQTT (docs/mqtt.md) against a real broker: Debian's mosquitto, started here on a free loopback
  * port (no mock of the broker).
  */
 function startBroker(port: number) {
@@ -45,7 +45,7 @@ const T = Math.floor(Date.now() / 1000) - 600;
 const event = (id: string, over: object = {}, type = "new") =>
   JSON.stringify({ type, before: {}, after: { id, camera: "door", label: "person", start_time: T, end_time: null, has_clip: true, false_positive: false, entered_zones: ["porch"], ...over } });
 
-describe("MQTT in: the reference NVR's events (SPEC 11)", () => {
+describe("MQTT in: the reference NVR's events (docs/mqtt.md)", () => {
   test("new/end become camkeep's event of the same id; reviews carry their severity; false positives, unknown cameras, bad and huge payloads are counted and ignored", async () => {
     const app = await start();
     const c = await testClient();
@@ -105,7 +105,7 @@ describe("MQTT in: the reference NVR's events (SPEC 11)", () => {
   });
 });
 
-describe("MQTT out: availability, state, Home Assistant discovery (SPEC 11)", () => {
+describe("MQTT out: availability, state, Home Assistant discovery (docs/mqtt.md)", () => {
   test("discovery configs parse, name unique ids, and come again when Home Assistant says online; state is retained JSON", async () => {
     const app = await start(tempDir(), "camkeep-ha");
     const c = await testClient();

@@ -11,7 +11,7 @@ import { reconcileStorage } from "../src/storage/reconcile.ts";
 import { ffmpegEngine } from "../src/media/ffmpeg.ts";
 import { configIn, rollupsAndTruth, storedSegment, tempDir } from "./helpers.ts";
 
-/** Per-camera quotas (record.max_size, SPEC 13). */
+/** Per-camera quotas (record.max_size, docs/tiers.md). */
 const row = (i: number, hold: Hold, segment_size = 100) => ({ i, hold, segment_size });
 
 describe("the quota rule (pure)", () => {

@@ -25,7 +25,7 @@ function setup() {
 const stored = (db: Db, root: string, camera: string, start: number, withRow = true) => storedSegment(db, root, camera, start, { row: withRow, copy: true });
 const rows = (db: Db) => db.select().from(recordings).orderBy(recordings.start_time).all();
 
-describe("start-up reconcile (SPEC 8)", () => {
+describe("start-up reconcile (docs/design.md#crash-safety)", () => {
   test("first use claims the storage folder with a marker", async () => {
     const { root, db } = setup();
     expect((await reconcileStorage(db, media, root)).ok).toBe(true);
@@ -42,7 +42,7 @@ describe("start-up reconcile (SPEC 8)", () => {
     await stored(db, root, "cam-2", T + 6);
     const orphan = await stored(db, root, "cam", T + 8, false);
     const truncated = storagePath(root, "cam", T + 10);
-    writeFileSync(truncated, readFileSync(orphan).subarray(0, 3000)); // killed mid-write, pre-SPEC-8 style
+    writeFileSync(truncated, readFileSync(orphan).subarray(0, 3000)); // killed mid-write, as a store straight to the final name would leave it
     const temp = tempPathFor(storagePath(root, "cam", T + 12));
     writeFileSync(temp, "partial");
     unlinkSync(storagePath(root, "cam", T + 2)); // a row whose file is gone
@@ -59,7 +59,7 @@ describe("start-up reconcile (SPEC 8)", () => {
     expect(after[2]!.duration).toBeCloseTo(2, 1);
   });
 
-  test("a file whose probe fails (tool missing, timeout) is left alone, neither deleted nor indexed (SPEC 14)", async () => {
+  test("a file whose probe fails (tool missing, timeout) is left alone, neither deleted nor indexed (docs/design.md#crash-safety)", async () => {
     const { root, db } = setup();
     await reconcileStorage(db, media, root);
     const orphan = await stored(db, root, "cam", 1_790_000_000, false);
@@ -109,7 +109,7 @@ describe("start-up reconcile (SPEC 8)", () => {
   });
 });
 
-describe("storage carries the identity of its database (SPEC 14)", () => {
+describe("storage carries the identity of its database (docs/design.md#crash-safety)", () => {
   test("another camkeep's disk mounted in its place is refused by id, even with no rows missing", async () => {
     const a = setup();
     const b = setup();

@@ -59,7 +59,7 @@ describe("recorder command line", () => {
   });
 });
 
-describe("recorders camkeep runs (SPEC 6)", () => {
+describe("recorders camkeep runs (docs/recorders.md)", () => {
   test("a synthetic source is recorded into segments that the maintainer stores", async () => {
     const dir = tempDir();
     const app = await startApp(configIn(dir, `${QUICK}cameras:\n  synth:\n    segment_time: 1\n    ${LAVFI}\n`));

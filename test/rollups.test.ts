@@ -11,7 +11,7 @@ import { reconcileStorage } from "../src/storage/reconcile.ts";
 import { storagePath } from "../src/storage/layout.ts";
 import { configIn, rollupsAndTruth, storedSegment, tempDir } from "./helpers.ts";
 
-/** SPEC/issue 18: the quarter-hour rollups stay exact through every way rows come and go. */
+/** The quarter-hour rollups stay exact through every way rows come and go. */
 const dbs: Db[] = [];
 afterEach(() => { for (const db of dbs.splice(0)) db.$client.close(true); });
 

@@ -5,7 +5,7 @@ import { startApp, type App } from "../src/app.ts";
 import { redact } from "../src/recorder/args.ts";
 import { BUN, ROOT, childCommands, configIn, logged, putSegment, segmentName, tempDir, until } from "./helpers.ts";
 
-/** SPEC 14, "leaking nothing": each point through a real camkeep on a loopback port. */
+/** docs/security.md: each point through a real camkeep on a loopback port. */
 const apps: App[] = [];
 afterAll(async () => { for (const a of apps) await a.stop(); });
 async function start(yaml = "", dir = tempDir()): Promise<App> {

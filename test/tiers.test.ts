@@ -15,7 +15,7 @@ import type { TransferFaults } from "../src/tiers/worker.ts";
 import { configIn, ffprobeDuration, logged, putSegment, segmentName, startS3, storedSegment, tempDir, until, type S3Server } from "./helpers.ts";
 
 /**
- * Storage tiers (SPEC 13) against the real things: a second folder as the NAS, and a real S3
+ * Storage tiers (docs/tiers.md) against the real things: a second folder as the NAS, and a real S3
  * server (s3rver) on a free loopback port. No store is mocked.
  */
 
@@ -65,7 +65,7 @@ describe("which footage goes where (pure)", () => {
   });
 });
 
-describe("tier configuration (SPEC 13)", () => {
+describe("tier configuration (docs/tiers.md)", () => {
   const problems = (yaml: string) => {
     try {
       configIn(tempDir(), `storage:\n  tiers:\n${yaml}`);
@@ -167,7 +167,7 @@ describe("the queues' invariants (db/tiers.ts)", () => {
   }, 60_000);
 });
 
-describe("tiers with a real folder and a real S3 server (SPEC 13)", () => {
+describe("tiers with a real folder and a real S3 server (docs/tiers.md)", () => {
   test("old footage moves to the NAS folder, every segment is copied to S3, both verified; the moved copy plays with Range", async () => {
     const server = await s3();
     const dir = tempDir();

@@ -4,7 +4,7 @@ import type { ApiDeps } from "./deps.ts";
 import { apiError, onInvalid } from "./errors.ts";
 import { ActivityReport } from "./schemas.ts";
 
-/** Per-frame activity from a detector (SPEC 1.2), queued for the maintainer. */
+/** Per-frame activity from a detector (docs/retention.md), queued for the maintainer. */
 export function activityRoutes({ config, activity, stats }: ApiDeps) {
   return new Hono().post("/", vValidator("json", ActivityReport, onInvalid), (c) => {
     const { camera, frames } = c.req.valid("json");

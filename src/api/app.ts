@@ -22,7 +22,7 @@ const log = logger("api");
 const LIMIT = { activity: 8 << 20, other: 64 << 10 };
 
 /**
- * The HTTP API (SPEC 5.1). Every route but /healthz needs the bearer token. One chain, so that
+ * The HTTP API (docs/api.md). Every route but /healthz needs the bearer token. One chain, so that
  * the app's type carries every route: the page's client is typed from it (CamkeepApi).
  * `page` answers "/" (the page's HTML, which Bun bundles), here so it gets the headers too.
  */

@@ -14,7 +14,7 @@ const log = logger("export");
 export const MAX_CLIP_SECONDS = 24 * 3600;
 
 /**
- * One MP4 of [start, end] cut from the stored segments without re-encoding (SPEC 5.1).
+ * One MP4 of [start, end] cut from the stored segments without re-encoding (docs/api.md).
  * ffmpeg's concat demuxer reads a list on stdin built from the index only (never from the
  * request), and writes fragmented MP4 to stdout, streamed as it comes. The first and last
  * segments are trimmed with inpoint/outpoint (at keyframes: the cut may start a little early).

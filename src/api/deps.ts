@@ -8,7 +8,6 @@ import type { MediaEngine } from "../media/engine.ts";
 import type { MediaCounters } from "../media/native.ts";
 import type { ActivityStore } from "../record/activity.ts";
 import type { LoginGuard } from "./login-guard.ts";
-import type { MqttState } from "../mqtt/bridge.ts";
 import type { MaintainerStats } from "../record/stats.ts";
 import type { Recorders } from "../recorder/supervisor.ts";
 import type { Footage } from "../tiers/footage.ts";
@@ -30,10 +29,18 @@ export interface ApiDeps {
   loginGuard: LoginGuard;
   /** Where each recording's footage is read from, whichever tier holds it. */
   footage: Footage;
-  /** The storage tiers' worker (SPEC 13): queues and counters for status, metrics and health. */
+  /** The storage tiers' worker (docs/tiers.md): queues and counters for status, metrics and health. */
   tiers: TierWorker;
   /** The event loop's lag and the watchdog that sees it. */
   eventLoop: { status(): EventLoopStatus };
   /** Present when MQTT is configured: its state for status and metrics. */
-  mqtt?: { state: MqttState };
+  mqtt?: { state: MqttStatus };
+}
+
+/** What status and metrics show of the MQTT connection (kept here: MQTT builds on the API's schemas). */
+export interface MqttStatus {
+  connected: boolean;
+  since: number; // epoch s
+  received: number;
+  rejected: Record<string, number>;
 }

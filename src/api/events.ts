@@ -7,7 +7,7 @@ import { apiError, onInvalid } from "./errors.ts";
 import { EventChanges, EventIdParam, EventsQuery, NewEvent } from "./schemas.ts";
 
 /**
- * Events from whatever detector the user runs (SPEC 1.3). An event for a camera that is not
+ * Events from whatever detector the user runs (docs/retention.md). An event for a camera that is not
  * configured is accepted: cameras can be removed while their footage and events remain.
  */
 export function eventRoutes({ db }: ApiDeps) {

@@ -21,7 +21,7 @@ export const CONTENT_SECURITY_POLICY = {
   frameAncestors: ["'none'"],
 };
 
-/** The usual security headers on every answer (SPEC 14), the page's CSP among them. */
+/** The usual security headers on every answer (docs/security.md), the page's CSP among them. */
 export const securityHeaders = (): MiddlewareHandler =>
   secureHeaders({
     contentSecurityPolicy: CONTENT_SECURITY_POLICY,
@@ -41,7 +41,7 @@ export const noStore = (): MiddlewareHandler => async (c, next) => {
 /**
  * The names the API answers to: loopback, the listen address, this machine's name, any IP
  * address, and `api.allowed_hosts`. A page elsewhere that points its own domain name at this
- * box (DNS rebinding) is refused, since its requests carry that name (SPEC 14).
+ * box (DNS rebinding) is refused, since its requests carry that name (docs/security.md).
  */
 export function allowedHosts(listenHost: string, configured: readonly string[]): (host: string) => boolean {
   const names = new Set(["localhost", listenHost.toLowerCase(), hostname().toLowerCase(), `${hostname().toLowerCase()}.local`, ...configured.map((h) => h.toLowerCase())]);

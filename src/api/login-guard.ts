@@ -1,5 +1,5 @@
 /**
- * Failed logins and bad tokens, per client address (SPEC 14): a few are free, then the address
+ * Failed logins and bad tokens, per client address (docs/security.md): a few are free, then the address
  * waits, twice as long after each further failure, up to 15 minutes. Remembers a bounded
  * number of addresses; a success forgets one.
  */

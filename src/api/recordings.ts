@@ -38,7 +38,7 @@ export function cameraRecordingRoutes({ db }: ApiDeps) {
 export function recordingFileRoutes({ db, footage }: ApiDeps) {
   return new Hono().get("/:id/file", vValidator("param", RecordingIdParam, onInvalid), async (c) => {
     const row = recordingById(db, c.req.valid("param").id);
-    // Wherever it lives (SPEC 13): local storage, a folder tier, or streamed from a bucket.
+    // Wherever it lives (docs/tiers.md): local storage, a folder tier, or streamed from a bucket.
     const res = row && (await footage.respond(row, c.req.raw));
     if (!res) return apiError(c, 404, row ? "the recording's copy cannot be reached now" : "no such recording");
     for (const [name, value] of [["content-type", "video/mp4"], ["accept-ranges", "bytes"], ["cache-control", "private, max-age=3600"]]) res.headers.set(name!, value!);

@@ -54,7 +54,7 @@ export const EventsQuery = v.object({
   limit: RangeQuery.entries.limit,
 });
 
-/** A review item's severity (SPEC 12); none counts as an alert. */
+/** A review item's severity (docs/configuration.md); none counts as an alert. */
 const Severity = v.nullable(v.picklist(SEVERITIES));
 /** Zones the object entered (record.events.required_zones looks at them). */
 const Zones = v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(100))), v.maxLength(50));

@@ -1,9 +1,8 @@
-import page from "../ui/index.html";
 import { createApi } from "./app.ts";
 import type { ApiDeps } from "./deps.ts";
 
 /**
- * Serves the page (bundled by Bun from src/ui, inside the compiled binary too) and the API on
+ * Serves the page (`page`: the bundle Bun makes of src/ui, inside the compiled binary too) and the API on
  * config.api.listen (port 0: any free port, for tests).
  *
  * Bun serves an HTML bundle without letting us add headers, so the bundle lives under a path
@@ -11,7 +10,7 @@ import type { ApiDeps } from "./deps.ts";
  * with the security headers and the Host check of every other answer. Its scripts and styles
  * are still served by Bun, from their own paths.
  */
-export function serveApi(deps: ApiDeps) {
+export function serveApi(deps: ApiDeps, page: Bun.HTMLBundle) {
   const { host, port } = deps.config.api;
   const hidden = `/page-${Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString("hex")}`;
   let server: ReturnType<typeof Bun.serve> | undefined;

@@ -1,5 +1,5 @@
-import { lstatSync, rmdirSync, unlinkSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { lstatSync, unlinkSync } from "node:fs";
+import { dirname } from "node:path";
 import type { Recording } from "../db/schema.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
 import { logger } from "../log/log.ts";
@@ -24,11 +24,11 @@ export interface DeleteOptions<T> {
 }
 
 /**
- * Deletes recordings, file first, then row (SPEC 4): a crash in between leaves a row without
+ * Deletes recordings, file first, then row (docs/retention.md): a crash in between leaves a row without
  * a file, which start-up reconcile removes, never a file nobody knows of. An unlink is durable
  * only once its folder is flushed, so the folders are flushed before the rows go: after a
  * power cut no file comes back without its row, to be indexed again as unjudged footage
- * (SPEC 14). A file that cannot be removed (other than already gone) keeps its row. Folders
+ * (docs/design.md#crash-safety). A file that cannot be removed (other than already gone) keeps its row. Folders
  * left empty are noted in `touched`. A row pointing at a tier has no local file: its objects
  * in tiers are left to the tier worker by the database itself (the discards trigger).
  */
@@ -64,36 +64,4 @@ export function deleteRecordingsAndFiles<T extends StoredFile>(
   for (const dir of folders) (opts.flush ?? fsyncDir)(dir);
   opts.deleteRows(gone);
   return { rows: gone.length, freedBytes };
-}
-
-/** Removes the folders that became empty, deepest first, up to but never including the root. */
-export function removeEmptyFolders(root: string, touched: Iterable<string>): number {
-  const top = resolve(root);
-  const folders = new Set<string>();
-  for (let dir of touched) {
-    for (dir = resolve(dir); dir.startsWith(`${top}/`); dir = dirname(dir)) folders.add(dir);
-  }
-  let removed = 0;
-  for (const dir of [...folders].sort((a, b) => b.length - a.length)) {
-    try {
-      rmdirSync(dir);
-      removed++;
-    } catch {
-      /* not empty, or gone: both fine */
-    }
-  }
-  return removed;
-}
-
-/**
- * Removes a local file no row points at any more (its recording now lives in a tier), durably,
- * and its folders left empty. Returns the bytes the file system gave back.
- */
-export function removeLocalFile(path: string, recordingsDir: string): number {
-  const st = lstatSync(path, { throwIfNoEntry: false });
-  if (!st) return 0;
-  unlinkSync(path);
-  fsyncDir(dirname(path));
-  removeEmptyFolders(recordingsDir, [dirname(path)]);
-  return st.blocks * 512;
 }

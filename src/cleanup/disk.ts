@@ -7,7 +7,8 @@ import { logger } from "../log/log.ts";
 import { eventCovers } from "../domain/event.ts";
 import { widestPadding } from "../domain/retain.ts";
 import { localWithCopies, repointToCopy } from "../db/tiers.ts";
-import { deleteRecordingsAndFiles, removeEmptyFolders, removeLocalFile } from "./delete.ts";
+import { removeEmptyFolders, removeLocalFile } from "../storage/remove.ts";
+import { deleteRecordingsAndFiles } from "./delete.ts";
 
 const log = logger("disk");
 
@@ -57,7 +58,7 @@ export interface DiskDeps {
 }
 
 /**
- * Disk protection (SPEC 5.2): while free space is under the threshold, delete the oldest
+ * Disk protection (docs/retention.md): while free space is under the threshold, delete the oldest
  * recordings, skipping those overlapping an event retained indefinitely; only if that is not
  * enough, the oldest of all. Free space is measured again after every batch, so only bytes
  * really given back count.
@@ -71,7 +72,7 @@ export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
   const touched = new Set<string>();
 
   // Footage with a verified copy elsewhere loses nothing by leaving this disk: it goes first,
-  // its row pointed at the copy before its file is removed (SPEC 13).
+  // its row pointed at the copy before its file is removed (docs/tiers.md).
   for (let after = { start: -Infinity, id: "" }, page; report.freeAfter < threshold && (page = localWithCopies(db, after, 200)).length; ) {
     const last = page.at(-1)!;
     after = { start: last.start_time, id: last.id };

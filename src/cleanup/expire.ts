@@ -10,7 +10,8 @@ import { logger } from "../log/log.ts";
 import { MAX_SEGMENT_SECONDS } from "../domain/segment.ts";
 import { parseStoragePath } from "../storage/layout.ts";
 import { cameraPolicy, eventExpired, expireVerdict, removedCameraPolicy, type ExpiryPolicy, type ExpiryRule } from "./expiry-verdict.ts";
-import { deleteRecordingsAndFiles, removeEmptyFolders } from "./delete.ts";
+import { removeEmptyFolders } from "../storage/remove.ts";
+import { deleteRecordingsAndFiles } from "./delete.ts";
 
 const log = logger("expire");
 
@@ -39,7 +40,7 @@ export interface ExpiryDeps {
 }
 
 /**
- * One expiry run (SPEC 4): events past their retention first (so they stop holding
+ * One expiry run (docs/retention.md): events past their retention first (so they stop holding
  * recordings), then recordings (oldest first, all cameras together), then leftover files,
  * then empty folders.
  * Batches yield to the event loop between them so the maintainer and the API keep running.

@@ -3,7 +3,7 @@ import { eventCovers, type EventSpan } from "../domain/event.ts";
 import { modePasses, ruleHolds, widestPadding, type ContinuousRule, type EventRule, type RuleEvent, type Severity } from "../domain/retain.ts";
 
 /**
- * Which stored recordings and events have outlived their retention (SPEC 4, 12). Pure: rows,
+ * Which stored recordings and events have outlived their retention (docs/retention.md; the reference's shapes: docs/configuration.md). Pure: rows,
  * events, settings and the time come in; verdicts go out. Times are UTC epoch seconds.
  */
 
@@ -50,7 +50,7 @@ export function removedCameraPolicy(defaults: CameraRecord, now: number): Expiry
  * - Overlapping an event retained indefinitely: kept whatever its motion (the user asked for
  *   the whole event), for removed cameras too.
  * - Held by an event rule — an event it takes into account (severity, label, zones), still
- *   kept, overlapping the recording with that rule's padding (SPEC 3.6) — whose mode passes:
+ *   kept, overlapping the recording with that rule's padding (docs/retention.md) — whose mode passes:
  *   kept; a segment stored unjudged counts as having motion and objects.
  * - Otherwise deleted.
  */

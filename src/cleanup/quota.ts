@@ -3,7 +3,7 @@ import { eventCovers, type EventSpan } from "../domain/event.ts";
 import { ruleHolds, widestPadding, type RuleEvent } from "../domain/retain.ts";
 
 /**
- * Per-camera quotas (record.max_size, SPEC 13). Pure: a camera's oldest rows, the events near
+ * Per-camera quotas (record.max_size, docs/tiers.md). Pure: a camera's oldest rows, the events near
  * them and how far over its quota it is in; which rows go out. Its oldest footage goes first:
  * first what no event holds, then event footage; footage under an event retained
  * indefinitely never goes for a quota.

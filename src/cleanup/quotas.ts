@@ -5,7 +5,8 @@ import { cameraRecordingsPager, deleteCameraRuns } from "../db/recordings.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
 import { widestPadding } from "../domain/retain.ts";
 import { logger } from "../log/log.ts";
-import { deleteRecordingsAndFiles, removeEmptyFolders } from "./delete.ts";
+import { removeEmptyFolders } from "../storage/remove.ts";
+import { deleteRecordingsAndFiles } from "./delete.ts";
 import { holdOf, pickForQuota } from "./quota.ts";
 
 const log = logger("quota");
@@ -21,7 +22,7 @@ export interface QuotaReport {
 }
 
 /**
- * Brings every camera with record.max_size back under it (SPEC 13): its oldest footage that
+ * Brings every camera with record.max_size back under it (docs/tiers.md): its oldest footage that
  * no event holds first, over all its footage, then its oldest event footage; footage under an
  * event retained indefinitely stays and is reported. Pages of rows, one transaction each,
  * with the event loop free between them.

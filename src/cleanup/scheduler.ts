@@ -2,8 +2,8 @@ import { Cron } from "croner";
 import type { Config } from "../config/load.ts";
 import type { Db } from "../db/open.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
-import type { ClockVerdict } from "../health/clock.ts";
-import type { StorageSpace } from "../health/monitor.ts";
+import type { ClockVerdict } from "../time/clock.ts";
+import type { StorageSpace } from "../storage/space.ts";
 import { noteJob } from "../log/current-job.ts";
 import { logger } from "../log/log.ts";
 import { volumeSpace } from "../storage/space.ts";
@@ -61,7 +61,7 @@ export interface CleanupCounters {
 }
 
 /**
- * The scheduled deletions of SPEC 4 and 5.2 on croner jobs. `protect` keeps two runs of one
+ * The scheduled deletions (docs/retention.md) on croner jobs. `protect` keeps two runs of one
  * job from overlapping; `catch` logs a failed run and keeps the job. Nothing is deleted while
  * storage looks unmounted or the clock is not to be trusted. Jobs fire on the real wall
  * clock, as cron does; the injected `now` decides only what counts as old.

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import * as v from "valibot";
 import { parseDocument } from "yaml";
-import { parsePolygon, type Polygon } from "../motion/mask.ts";
+import { parsePolygon, type Polygon } from "../domain/geometry.ts";
 import type { Retention } from "../domain/retain.ts";
 import { effectiveRetention, shapeOf } from "./retention.ts";
 import { ConfigSchema, type MotionConfig, type ParsedConfig, type RecordConfig } from "./schema.ts";
@@ -31,7 +31,7 @@ export interface CameraConfig {
   motion: CameraMotion;
 }
 
-/** A camera's effective motion settings (SPEC 10), its mask parsed. */
+/** A camera's effective motion settings (docs/motion.md), its mask parsed. */
 export interface CameraMotion extends Omit<MotionConfig, "mask"> {
   mask: Polygon[];
 }

@@ -2,7 +2,7 @@ import type { EventRule, Retention } from "../domain/retain.ts";
 import type { RetentionBlock } from "./schema.ts";
 
 /**
- * A `record` block's retention in camkeep's own terms (SPEC 12): the reference NVR's 0.12
+ * A `record` block's retention in camkeep's own terms (docs/configuration.md): the reference NVR's 0.12
  * shape (`retain`, `events`) and its 0.15–0.17 shape (`continuous`, `motion`, `alerts`,
  * `detections`) both become continuous rules and event rules. Pure.
  */

@@ -1,7 +1,7 @@
 import { Cron } from "croner";
 import * as v from "valibot";
 import { RETAIN_MODES } from "../domain/retain.ts";
-import { parsePolygon } from "../motion/mask.ts";
+import { parsePolygon } from "../domain/geometry.ts";
 
 /**
  * The configuration file's shape. Objects are strict: an unknown key is an error because it
@@ -45,7 +45,7 @@ const cronPattern = v.pipe(
 );
 
 /**
- * The retention keys of a `record` block, in both of the reference NVR's shapes (SPEC 12):
+ * The retention keys of a `record` block, in both of the reference NVR's shapes (docs/configuration.md):
  * 0.12 (`retain`, `events`) and 0.15–0.17 (`continuous`, `motion`, `alerts`, `detections`).
  * No defaults here: which keys a block names decides its shape (config/retention.ts), and
  * the defaults are the shape's. `events.max_latency` is camkeep's own and goes with either.
@@ -93,7 +93,7 @@ const Size = v.union(
 /** Global `record` settings. */
 const RecordSchema = v.strictObject({
   enabled: v.optional(v.boolean(), true),
-  /** Per camera: its oldest footage goes once it holds more (SPEC 13). Absent: no quota. */
+  /** Per camera: its oldest footage goes once it holds more (docs/tiers.md). Absent: no quota. */
   max_size: v.optional(Size),
   scan_interval: v.optional(seconds(1, 3600), 5),
   /**
@@ -132,7 +132,7 @@ const MaskPolygon = v.pipe(
 );
 
 /**
- * Motion judged from the footage (SPEC 10), with the reference NVR's names. Global keys have
+ * Motion judged from the footage (docs/motion.md), with the reference NVR's names. Global keys have
  * defaults; a camera's block overrides the keys it names.
  */
 const motionKeys = {
@@ -159,7 +159,7 @@ export type MotionConfig = v.InferOutput<typeof MotionSchema>;
 const ffmpegArgs = v.pipe(v.array(v.pipe(v.string(), v.maxLength(1000))), v.maxLength(100));
 
 const CameraSchema = v.strictObject({
-  /** Run a recorder for this camera: an RTSP/HTTP URL, a file, or any ffmpeg input (SPEC 6). */
+  /** Run a recorder for this camera: an RTSP/HTTP URL, a file, or any ffmpeg input (docs/recorders.md). */
   input: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(2000))),
   /** Seconds per segment the recorder writes. */
   segment_time: v.optional(wholeNumber(1, 60), 10),
@@ -189,7 +189,7 @@ const Age = v.union(
 
 const nonEmpty = v.pipe(v.string(), v.minLength(1));
 
-/** A storage tier (SPEC 13): a second folder or an S3-compatible bucket. */
+/** A storage tier (docs/tiers.md): a second folder or an S3-compatible bucket. */
 const TierSchema = v.strictObject({
   name: v.pipe(v.string(), v.regex(CAMERA_NAME, "tier names may hold only letters, digits, '-' and '_'")),
   /** A folder (a NAS share, a USB disk): its own volume marker, storage's layout. */
@@ -246,7 +246,7 @@ export const ConfigSchema = v.strictObject({
   storage: v.optional(
     v.strictObject({
       min_free: v.optional(MinFree, "auto"),
-      /** Where footage goes next as it ages, or is copied at once (SPEC 13); in order. */
+      /** Where footage goes next as it ages, or is copied at once (docs/tiers.md); in order. */
       tiers: v.optional(v.array(TierSchema), []),
     }),
     {},
@@ -267,7 +267,7 @@ export const ConfigSchema = v.strictObject({
   ),
   record: v.optional(RecordSchema, {}),
   motion: v.optional(MotionSchema, {}),
-  /** MQTT (SPEC 11): absent, no MQTT. */
+  /** MQTT (docs/mqtt.md): absent, no MQTT. */
   mqtt: v.optional(
     v.strictObject({
       host: v.optional(v.pipe(v.string(), v.minLength(1)), "127.0.0.1"),

@@ -16,7 +16,7 @@ export type TierTargetConfig =
       secretAccessKeyFile?: string;
     };
 
-/** A storage tier (SPEC 13), validated: a move tier has `after`, a copy tier has `copy`. */
+/** A storage tier (docs/tiers.md), validated: a move tier has `after`, a copy tier has `copy`. */
 export interface TierConfig {
   name: string;
   /** Seconds of age after which footage moves here; undefined for a copy tier. */

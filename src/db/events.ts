@@ -67,7 +67,7 @@ export function listEvents(db: Db, f: EventFilter): Event[] {
 }
 
 /**
- * Ends the clip of a camera's events that ended before `cutoff` (SPEC 1.3): those with `label`,
+ * Ends the clip of a camera's events that ended before `cutoff` (docs/retention.md): those with `label`,
  * or with any label but `otherThan` when label is undefined; of `severity` when given (an event
  * without one counts as an alert). Returns how many; dry runs count only.
  */

@@ -10,7 +10,7 @@ export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database };
 /**
  * Opens (creating if needed) and migrates the database. WAL lets the API read while the
  * maintainer writes; synchronous=FULL makes a committed row survive power loss, which the
- * store order of SPEC 8 (row before the cache file is removed) relies on.
+ * store order (docs/design.md#crash-safety: row before the cache file is removed) relies on.
  */
 export function openDb(path: string): Db {
   try {

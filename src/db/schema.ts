@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
- * One row per stored segment. Invariant (SPEC 8): a row exists only for a complete copy where
+ * One row per stored segment. Invariant (docs/design.md#crash-safety): a row exists only for a complete copy where
  * `tier` and `path` say — a file is renamed into place before its row is inserted, a row is
  * pointed at a tier's copy only once that copy was verified (db/tiers.ts), and a local file is
  * deleted before its row. Times are UTC epoch seconds.
@@ -22,10 +22,10 @@ export const recordings = sqliteTable(
     objects: integer("objects").notNull(),
     /** Stored file size in bytes. */
     segment_size: integer("segment_size").notNull(),
-    /** True when no activity was reported for the segment's span (SPEC 1.2 fail-safe). */
+    /** True when no activity was reported for the segment's span (docs/retention.md fail-safe). */
     unjudged: integer("unjudged", { mode: "boolean" }).notNull().default(false),
     /**
-     * The storage tier holding the copy the row points at (SPEC 13): null for local storage,
+     * The storage tier holding the copy the row points at (docs/tiers.md): null for local storage,
      * where `path` is the file's absolute path; else a tier's name, and `path` the key the
      * segment has in every tier (storage's layout relative to its root).
      */
@@ -48,7 +48,7 @@ export const recordings = sqliteTable(
   ],
 );
 
-/** Detector events (SPEC 1.3). A null end_time means the event is still in progress. */
+/** Detector events (docs/retention.md). A null end_time means the event is still in progress. */
 export const events = sqliteTable(
   "events",
   {
@@ -59,7 +59,7 @@ export const events = sqliteTable(
     end_time: real("end_time"),
     has_clip: integer("has_clip", { mode: "boolean" }).notNull().default(true),
     retain_indefinitely: integer("retain_indefinitely", { mode: "boolean" }).notNull().default(false),
-    /** A review item's severity (SPEC 12): alert or detection; none is taken as an alert. */
+    /** A review item's severity (docs/configuration.md): alert or detection; none is taken as an alert. */
     severity: text("severity", { enum: ["alert", "detection"] }),
     /** Zones the object entered (the reference's required_zones look at them). */
     zones: text("zones", { mode: "json" }).$type<string[]>().notNull().default([]),
@@ -83,7 +83,7 @@ export const healthProbe = sqliteTable("health_probe", {
 /**
  * Facts about this database that outlive a run, by key. `storage_id`: the identity of the
  * storage folder this index describes, also written in that folder's volume marker, so that
- * another camkeep's disk mounted in its place is recognised as such (SPEC 14).
+ * another camkeep's disk mounted in its place is recognised as such (docs/design.md#crash-safety).
  */
 export const meta = sqliteTable("meta", {
   key: text("key").primaryKey(),
@@ -91,7 +91,7 @@ export const meta = sqliteTable("meta", {
 });
 
 /**
- * The page's login sessions (SPEC 14): a random id in the browser's cookie, only its SHA-256
+ * The page's login sessions (docs/security.md): a random id in the browser's cookie, only its SHA-256
  * here, so the database gives no one a session. Expiring, revoked on logout, listable and
  * revocable from the CLI and the API.
  */
@@ -128,7 +128,7 @@ export const recordingBuckets = sqliteTable(
 );
 
 /**
- * Verified copies of recordings in tiers other than the one their row points at (SPEC 13):
+ * Verified copies of recordings in tiers other than the one their row points at (docs/tiers.md):
  * each was confirmed complete by its content (the store's MD5, or read back) before this row
  * was written, so it may stand in for the local file (disk protection) and must go when the
  * recording goes.
@@ -148,7 +148,7 @@ export const copies = sqliteTable(
 );
 
 /**
- * The transfer queue (SPEC 13): a recording to copy to a tier, or to move there. It survives
+ * The transfer queue (docs/tiers.md): a recording to copy to a tier, or to move there. It survives
  * restarts; a failed attempt sets the next try further off. Its target key may already hold
  * a partial or unverified object: the discards trigger removes that too if the recording goes.
  */
@@ -169,7 +169,7 @@ export const transfers = sqliteTable(
     index("transfers_tier_next_try").on(t.tier, t.next_try_at), // each tier's work that is due
     index("transfers_tier_queued").on(t.tier, t.queued_at), // each tier's queue length and oldest item
     // A recording has one move queued at most: two at once (to the NAS and to S3) moved it back
-    // and forth and left a discard beside a move to the same key (docs/design.md, tiers).
+    // and forth and left a discard beside a move to the same key (docs/design.md#tiers).
     uniqueIndex("transfers_one_move").on(t.recording_id).where(sql`kind = 'move'`),
   ],
 );

@@ -2,20 +2,20 @@ import type { Db } from "./open.ts";
 import { applyToRollups, type RollupRow } from "./rollups.ts";
 
 /**
- * The tiers' queues and the changes that make a copy count. The invariants (docs/design.md,
- * "Tiers") are enforced here, where the rows are written:
- * - a recording's row points at a complete copy: it is repointed to a tier only after that
- *   copy was verified, in one transaction with the queue row that asked for it;
- * - a recording has at most one move queued (the `transfers_one_move` index; dueForMove asks
- *   for the furthest tier first), so it never moves two ways at once;
+ * The tiers' queues and the changes that make a copy count. The invariants (docs/design.md#tiers)
+ * are enforced here, where the rows are written:
+ * - a recording's row points at a complete copy: it is repointed to a tier only after that copy
+ *   was verified, in one transaction with the queue row that asked for it;
+ * - a recording has at most one move queued (the `transfers_one_move` index; dueForMove asks for
+ *   the furthest tier first), so it never moves two ways at once;
  * - an object no row needs any more (the source of a move, a deleted recording's copies, a
- *   transfer whose recording went) is written into `discards` in the same transaction that
- *   made it garbage: nothing in a tier is forgotten across a crash;
+ *   transfer whose recording went) is written into `discards` in the same transaction that made
+ *   it garbage: nothing in a tier is forgotten across a crash;
  * - an object a transfer is queued to write is never discarded: queueing the transfer drops a
  *   discard of the same object (the upload replaces it), and the transfer's end decides — its
  *   commit counts the object, or dropping the transfer (abandonTransfer) discards it;
- * - a local file a row no longer points at is removed after the commit; if a crash comes
- *   first, reconcile finds it by its key in the tier (movedAway) and removes it;
+ * - a local file a row no longer points at is removed after the commit; if a crash comes first,
+ *   reconcile finds it by its key in the tier (movedAway) and removes it;
  * - a row or copy found pointing at a file its folder tier lost is dropped (dropLostTierRows,
  *   forgetCopy) only while it still points there.
  */

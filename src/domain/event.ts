@@ -1,4 +1,4 @@
-/** Events and how they hold footage (SPEC 1.3, 3.5, 3.6). Times are UTC epoch seconds. */
+/** Events and how they hold footage (docs/retention.md, 3.5, 3.6). Times are UTC epoch seconds. */
 
 /** An event as every rule sees it. A null end_time means it is still in progress. */
 export interface EventSpan {

@@ -1,9 +1,9 @@
-/** Retention modes (SPEC 3.6): which segments a rule keeps. */
+/** Retention modes (docs/retention.md): which segments a rule keeps. */
 
 export const RETAIN_MODES = ["all", "motion", "active_objects"] as const;
 export type RetainMode = (typeof RETAIN_MODES)[number];
 
-/** What a segment showed. An unjudged segment (no activity reported, SPEC 1.2) counts as having both. */
+/** What a segment showed. An unjudged segment (no activity reported, docs/retention.md) counts as having both. */
 export interface Judged {
   motion: number;
   objects: number;

@@ -1,5 +1,5 @@
 /**
- * Which footage goes where as it ages (SPEC 13), and how long a failed transfer waits. Pure.
+ * Which footage goes where as it ages (docs/tiers.md), and how long a failed transfer waits. Pure.
  */
 
 export interface TierRole {

@@ -3,13 +3,13 @@ import { jobBuffer, jobTimes, LABEL_AT, monotonicNowMs as nowMs } from "../log/c
 import { logger } from "../log/log.ts";
 
 /**
- * The event loop's heartbeat and the watchdog thread that sees it (docs/design.md, "What runs
- * when"). Everything camkeep does runs on one event loop: a job that never yields (a livelock
- * in microtasks, a runaway loop) stops storing, the API and health at once, and nothing on that
- * loop can notice. A worker thread can: it reads a heartbeat from shared memory and ends the
- * process with status 70 once the beat is older than health.max_stall, so the service manager
- * starts camkeep again (the unit has Restart=on-failure) — and a restarted keeper stores what
- * the cache holds.
+ * The event loop's heartbeat and the watchdog thread that sees it
+ * (docs/design.md#what-runs-when). Everything camkeep does runs on one event loop: a job that never yields (a livelock in
+ * microtasks, a runaway loop) stops storing, the API and health at once, and nothing on that loop
+ * can notice. A worker thread can: it reads a heartbeat from shared memory and ends the process
+ * with status 70 once the beat is older than health.max_stall, so the service manager starts
+ * camkeep again (the unit has Restart=on-failure) — and a restarted keeper stores what the cache
+ * holds.
  */
 
 const log = logger("watchdog");

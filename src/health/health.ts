@@ -1,5 +1,5 @@
 /**
- * Whether camkeep is healthy, as /healthz reports it (SPEC 5.1). Pure: the checks' results
+ * Whether camkeep is healthy, as /healthz reports it (docs/api.md). Pure: the checks' results
  * come in, the reasons go out. Reasons name no camera and no path: /healthz needs no token.
  */
 export interface HealthInputs {
@@ -44,7 +44,7 @@ export function healthReasons(h: HealthInputs): string[] {
   if (!h.clock.sane) reasons.push(h.clock.reason ?? "clock not sane");
   if (h.stalledCameras > 0) reasons.push(`${h.stalledCameras} camera(s) stalled: no new segment from the recorder`);
   // A tier that is down costs footage only once disk protection may delete what waits for it:
-  // until storage nears its floor, it is a matter for status, not for health (SPEC 13).
+  // until storage nears its floor, it is a matter for status, not for health (docs/tiers.md).
   const down = h.tiers.filter((t) => t.backlog && t.failingForS !== null && t.failingForS >= TIER_DOWN_S).length;
   if (down && h.storagePresent && h.freeBytes < 2 * h.minFreeBytes) {
     reasons.push(`${down} storage tier(s) failing while storage is nearly full: footage waiting for them may be deleted`);

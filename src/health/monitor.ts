@@ -6,17 +6,10 @@ import { recentBandwidth } from "../db/recordings.ts";
 import { healthProbe } from "../db/schema.ts";
 import type { MaintainerStats } from "../record/stats.ts";
 import type { StorageGate } from "../storage/gate.ts";
-import { minFreeBytes, volumeSpace } from "../storage/space.ts";
+import { minFreeBytes, volumeSpace, type StorageSpace } from "../storage/space.ts";
 import { hasVolumeMarker } from "../storage/volume.ts";
-import type { ClockVerdict } from "./clock.ts";
+import type { ClockVerdict } from "../time/clock.ts";
 import { healthReasons, type HealthInputs } from "./health.ts";
-
-export interface StorageSpace {
-  total: number;
-  free: number;
-  minFree: number;
-  bandwidth: number; // bytes per second, all cameras
-}
 
 /** One run of the checks: every request reads the latest, none runs them. */
 export interface HealthSnapshot {
@@ -32,7 +25,7 @@ export const WRITE_PROBE_MS = 60_000;
 /**
  * Runs the checks behind /healthz, the storage figures of /api/status, and their metrics, on a
  * timer, and keeps the answer. Requests only read it: /healthz needs no token, so anyone on
- * the LAN may ask, and no request may cost the disk a write (SPEC 14). The two write probes
+ * the LAN may ask, and no request may cost the disk a write (docs/design.md#crash-safety). The two write probes
  * (the database takes a row, storage takes a file) run at most once a minute.
  */
 export class HealthMonitor {

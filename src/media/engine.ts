@@ -3,7 +3,7 @@
  * in-process path can be swapped (config `media.engine`).
  */
 export interface MediaEngine {
-  /** What a file's content says of its duration (SPEC 14: a failed probe proves nothing). */
+  /** What a file's content says of its duration (a failed probe proves nothing: docs/retention.md). */
   probeDuration(path: string): Promise<Probe>;
   /**
    * Write a copy of `src` with the index (moov) in front and the media copied without

@@ -1,5 +1,6 @@
 import type { CameraMotion } from "../config/load.ts";
-import { boxArea, type ActivityFrame } from "../record/activity.ts";
+import type { ActivityFrame } from "../domain/activity.ts";
+import { boxArea } from "../domain/geometry.ts";
 import { inspectMp4 } from "../media/mp4/inspect.ts";
 import { sampleToAnnexB, videoTrack, type VideoTrack } from "../media/mp4/samples.ts";
 import { fileSource, Mp4Error } from "../media/mp4/source.ts";
@@ -27,7 +28,7 @@ interface CameraState {
 }
 
 /**
- * camkeep's own motion judgement (SPEC 10): for each segment, its key frames are read from
+ * camkeep's own motion judgement (docs/motion.md): for each segment, its key frames are read from
  * the MP4 in-process and fed to the camera's long-lived decoder; the small gray pictures that
  * come back go through the camera's detector. One decoder and one detector per camera, made
  * again when the codec, the picture size or the settings change.

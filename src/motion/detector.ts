@@ -1,5 +1,5 @@
 /**
- * Motion in small gray pictures (SPEC 10), one camera's, in time order. Pure: pictures in,
+ * Motion in small gray pictures (docs/motion.md), one camera's, in time order. Pure: pictures in,
  * boxes out; no I/O. The reference NVR's steps (blur, difference against a running
  * background, threshold, dilate, regions above an area, a whole-picture change re-learnt)
  * with two changes that make it quiet where it was not:

@@ -1,3 +1,4 @@
+import type { MqttStatus } from "../api/deps.ts";
 import { readSecretFile } from "../config/secret-file.ts";
 import mqtt, { type MqttClient } from "mqtt";
 import type { Config } from "../config/load.ts";
@@ -28,22 +29,15 @@ export interface MqttDeps {
 }
 
 /** What status and metrics say of MQTT. */
-export interface MqttState {
-  connected: boolean;
-  since: number; // epoch s
-  received: number;
-  rejected: Record<string, number>;
-}
-
 /**
- * camkeep on MQTT (SPEC 11). In: the reference NVR's events and review items become camkeep's
+ * camkeep on MQTT (docs/mqtt.md). In: the reference NVR's events and review items become camkeep's
  * events of the same id, its per-camera motion ON/OFF counts as motion. Out: availability
  * (retained, with a will), retained state per camera and for storage, and Home Assistant
  * discovery. A persistent session with QoS 1 loses no event published while camkeep was
  * down. A broker that is down or goes away stops nothing else: camkeep retries with backoff.
  */
 export class MqttBridge {
-  readonly state: MqttState = { connected: false, since: Date.now() / 1000, received: 0, rejected: {} };
+  readonly state: MqttStatus = { connected: false, since: Date.now() / 1000, received: 0, rejected: {} };
   private client?: MqttClient;
   private timer?: Timer;
   private lastState = new Map<string, { json: string; at: number }>();
@@ -189,7 +183,7 @@ export class MqttBridge {
     publish(`${this.prefix}/storage/state`, { free_bytes: snapshot.space.free, kept_bytes: totals.bytes, healthy: snapshot.reasons.length === 0 });
   }
 
-  /** Home Assistant discovery: camkeep as one device with its sensors (SPEC 11). */
+  /** Home Assistant discovery: camkeep as one device with its sensors (docs/mqtt.md). */
   private discovery(): void {
     const dp = this.deps.config.mqtt!.homeassistant.discovery_prefix;
     const client = this.client;

@@ -3,7 +3,7 @@ import { EpochSeconds } from "../api/schemas.ts";
 import type { Severity } from "../domain/retain.ts";
 
 /**
- * What the reference NVR publishes (SPEC 11), as camkeep reads it. Pure: a payload in, an
+ * What the reference NVR publishes (docs/mqtt.md), as camkeep reads it. Pure: a payload in, an
  * event to keep (or the reason it is not one) out.
  */
 

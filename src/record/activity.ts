@@ -1,7 +1,9 @@
 /**
- * Per-frame activity from a detector (SPEC 1.2), reduced on arrival to the two numbers the
+ * Per-frame activity from a detector (docs/retention.md), reduced on arrival to the two numbers the
  * decisions use, and held per camera only as long as a cache segment may need it.
  */
+import type { ActivityFrame } from "../domain/activity.ts";
+import { boxArea } from "../domain/geometry.ts";
 
 export interface ReportedObject {
   label: string;
@@ -14,20 +16,6 @@ export interface ReportedFrame {
   objects: ReportedObject[];
   motion_boxes: number[][];
   regions?: number[][];
-}
-
-/** One frame as the decisions see it. */
-export interface ActivityFrame {
-  t: number;
-  /** Sum of the motion boxes' areas. */
-  motion: number;
-  /** Objects that are real (not false positives) and moving. */
-  objects: number;
-}
-
-/** Box area with inclusive pixel corners, as the reference NVR computes it. */
-export function boxArea([x1 = 0, y1 = 0, x2 = 0, y2 = 0]: number[]): number {
-  return Math.max(0, x2 - x1 + 1) * Math.max(0, y2 - y1 + 1);
 }
 
 export function summarizeFrame(f: ReportedFrame): ActivityFrame {
@@ -79,7 +67,7 @@ export interface ActivityLimits {
 export const DEFAULT_ACTIVITY_LIMITS: ActivityLimits = { maxAge: 3600, maxFrames: 50_000 };
 
 /**
- * How many of the oldest frames to drop (SPEC 3.2): those older than the camera's oldest cache
+ * How many of the oldest frames to drop (docs/design.md#the-life-of-a-segment): those older than the camera's oldest cache
  * segment when it has any (with none, keep them: a detector reports frames before their
  * segment closes), and always those beyond the age and count bounds. Losing activity never
  * loses footage: a segment without activity is stored unjudged.
@@ -127,7 +115,7 @@ export class ActivityStore {
   }
 
   /**
-   * Frames camkeep analysed itself (motion from the footage, SPEC 10), merged with what
+   * Frames camkeep analysed itself (motion from the footage, docs/motion.md), merged with what
    * detectors report. They are of a closed segment, so they say nothing of what is still to
    * come: they do not move the camera's watermark.
    */

@@ -2,7 +2,7 @@ import { statfsSync, unlinkSync } from "node:fs";
 import type { CacheFile } from "./cache.ts";
 
 /**
- * Segments are never dropped for being many (SPEC 3.9): only a cache volume about to fill
+ * Segments are never dropped for being many (docs/retention.md): only a cache volume about to fill
  * forces it. Pure: which segments, oldest first, must go so that `free` reaches `reserve`.
  */
 export function cacheOverflowDrops<T extends { start: number; size: number }>(

@@ -45,7 +45,7 @@ export interface MaintainerDeps {
   now?: () => number;
   /** Fault injection for the crash tests: called after each step of a store. */
   faults?: StoreFaults;
-  /** camkeep's own motion judgement (SPEC 10); without it only reported activity counts. */
+  /** camkeep's own motion judgement (docs/motion.md); without it only reported activity counts. */
   motion?: MotionAnalyser;
 }
 
@@ -64,7 +64,7 @@ export class Maintainer {
   private readonly cfg: Config;
   private readonly now: () => number;
   private readonly cacheDir: string;
-  /** Copy tiers stored segments are queued for (SPEC 13). */
+  /** Copy tiers stored segments are queued for (docs/tiers.md). */
   private readonly copyTo: CopyOnInsert;
   /** Probe answers about content (ok or invalid), by path, while the file is unchanged. */
   private readonly probes = new Map<string, { stamp: string; probe: Probe }>();
@@ -75,7 +75,7 @@ export class Maintainer {
   private reportedInvalid = new Set<string>();
   /**
    * Placed in storage, not yet indexed: they are indexed together once the oldest has waited
-   * record.commit_interval (or at stop), their cache files staying until then (SPEC 8 order).
+   * record.commit_interval (or at stop), their cache files staying until then (docs/design.md#crash-safety).
    */
   private pending: Pending[] = [];
   private readonly cacheVolume: CacheVolumeGuard;
@@ -101,7 +101,7 @@ export class Maintainer {
   /**
    * Finishes the pass in hand, then stores every closed segment left in the cache — unjudged
    * where its activity cannot be known yet — so that a reboot, which empties a tmpfs cache,
-   * loses nothing (SPEC 14). Call it after the recorders have stopped.
+   * loses nothing (docs/design.md#crash-safety). Call it after the recorders have stopped.
    */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -252,7 +252,7 @@ export class Maintainer {
   }
 
   /**
-   * Judges a segment's motion from its footage, once, before it is decided (SPEC 10): its
+   * Judges a segment's motion from its footage, once, before it is decided (docs/motion.md): its
    * analysed pictures join the camera's activity. One that cannot be analysed is counted and
    * left to the rules without it (the fail-safe keeps it when no other activity came).
    */
@@ -357,7 +357,7 @@ export class Maintainer {
     if (n >= MAX_ATTEMPTS) this.quarantine(file);
   }
 
-  /** Keeps a segment that cannot be stored aside, never deletes it (SPEC 3.8). */
+  /** Keeps a segment that cannot be stored aside, never deletes it (docs/retention.md). */
   private quarantine(file: CacheFile): void {
     try {
       const target = quarantineFile(file.path, this.cfg.dataDir);
@@ -376,7 +376,7 @@ export class Maintainer {
   }
 
   /**
-   * Backlog (SPEC 3.9): segments still in the cache whose end the watermark has passed, so
+   * Backlog (docs/retention.md): segments still in the cache whose end the watermark has passed, so
    * they could have been decided. A segment's end is its probed duration, or else the start
    * of the camera's next segment.
    */
@@ -402,7 +402,7 @@ export class Maintainer {
     }
   }
 
-  /** Drops the oldest segments only when the cache volume is about to fill (SPEC 3.9), loudly. */
+  /** Drops the oldest segments only when the cache volume is about to fill (docs/retention.md), loudly. */
   private protectCacheVolume(byCamera: Map<string, CacheFile[]>): void {
     const { dropped, freeBytes } = this.cacheVolume.protect(byCamera);
     for (const f of dropped) {

@@ -2,7 +2,7 @@ import { CAMERA_NAME } from "../config/schema.ts";
 import { instantsForWallTime } from "../time/zone.ts";
 
 /**
- * Cache file names (SPEC 1.1):
+ * Cache file names (docs/recorders.md):
  *   <camera>-<YYYYmmddHHMMSS>.mp4              wall time in record.cache_timezone
  *   <camera>@<YYYYmmddHHMMSS><+hhmm|-hhmm>.mp4   the offset in the name wins
  * The camera is everything before the last '-' (or the '@'); names may hold '-' and '_'.

@@ -3,10 +3,11 @@ import { eventCovers, readyAt, type EventSpan } from "../domain/event.ts";
 import { modePasses, ruleHolds, widestPadding, type RetainMode, type RuleEvent } from "../domain/retain.ts";
 import { plausibleDuration } from "../domain/segment.ts";
 import type { Probe } from "../media/engine.ts";
-import { segmentStats, type ActivityFrame } from "./activity.ts";
+import type { ActivityFrame } from "../domain/activity.ts";
+import { segmentStats } from "./activity.ts";
 
 /**
- * What to do with one cache segment (SPEC 3, steps 3–6). Pure: no clock, no files, no
+ * What to do with one cache segment (docs/retention.md, "The decision"). Pure: no clock, no files, no
  * database — everything it needs is passed in, so every rule is tested here directly.
  * Times are UTC epoch seconds.
  */
@@ -21,7 +22,7 @@ export interface CacheSegment {
 /** The probe of a segment whose camera rules drop it before its content matters. */
 export const NOT_PROBED: Probe = { kind: "failed", reason: "not probed" };
 
-/** "shutdown": camkeep is stopping before the segment could be judged (SPEC 14). */
+/** "shutdown": camkeep is stopping before the segment could be judged (docs/design.md#crash-safety). */
 export type KeptBy = "continuous" | "event" | "shutdown";
 
 export type Verdict =
@@ -37,7 +38,7 @@ export type Verdict =
       objects: number;
       /** No activity was reported for the segment's span. */
       unjudged: boolean;
-      /** A motion/active_objects rule would have judged it but could not (SPEC 1.2 fail-safe). */
+      /** A motion/active_objects rule would have judged it but could not (docs/retention.md fail-safe). */
       failSafe: boolean;
       keptBy: KeptBy[];
     };

@@ -5,15 +5,15 @@ export interface CameraStats {
   secondsStored: number;
   dropped: Record<string, number>; // by reason: not_retained, disabled, cache_full
   corrupt: number;
-  /** Stored as `all` because no activity was reported for them (SPEC 1.2). */
+  /** Stored as `all` because no activity was reported for them (docs/retention.md). */
   unjudgedKept: number;
   storeFailures: number;
   /** Probes that failed for the probe's own reasons (timeout, no tool, no memory), not the file's. */
   probeFailures: number;
-  /** Stored unjudged while stopping, before their activity could be known (SPEC 14). */
+  /** Stored unjudged while stopping, before their activity could be known (docs/design.md#crash-safety). */
   storedAtStop: number;
   quarantined: number;
-  /** Pictures analysed for motion (SPEC 10), segments that could not be, and how late the last one was (s after its end). */
+  /** Pictures analysed for motion (docs/motion.md), segments that could not be, and how late the last one was (s after its end). */
   motionFrames: number;
   motionFailures: number;
   motionLagS?: number;

@@ -2,8 +2,8 @@ import { join } from "node:path";
 import type { RecorderConfig } from "../config/load.ts";
 
 /**
- * The ffmpeg command line of a camera's recorder (SPEC 6): the input copied, not re-encoded,
- * into `<cache>/<camera>-<YYYYmmddHHMMSS>.mp4` segments (SPEC 1.1 naming; run with TZ=UTC).
+ * The ffmpeg command line of a camera's recorder (docs/recorders.md): the input copied, not re-encoded,
+ * into `<cache>/<camera>-<YYYYmmddHHMMSS>.mp4` segments (docs/recorders.md naming; run with TZ=UTC).
  * Extra input options go before -i; extra output options go after the defaults (naming a codec
  * there, e.g. "-c:v libx264" for a source that cannot be copied into MP4, replaces "-c copy").
  */

@@ -3,7 +3,7 @@ import { CAMERA_NAME } from "../config/schema.ts";
 
 /**
  * Where a stored segment lives: <root>/<YYYY-MM-DD>/<HH>/<camera>/<MM>.<SS>.mp4, every part
- * from the segment's start in UTC (SPEC 3.7; the reference took MM.SS from local time).
+ * from the segment's start in UTC (docs/storage.md; the reference took MM.SS from local time).
  */
 export function storagePath(root: string, camera: string, startSec: number): string {
   const d = new Date(Math.floor(startSec) * 1000);
@@ -32,4 +32,9 @@ export function tempPathFor(finalPath: string): string {
 
 export function isTempName(name: string): boolean {
   return name.startsWith(".") && name.endsWith(".tmp");
+}
+
+/** A stored recording's key: its path relative to local storage, or the key a tier row already holds. */
+export function keyOf(row: { tier: string | null; path: string }, recordingsDir: string): string {
+  return row.tier === null ? relative(recordingsDir, row.path).split(sep).join("/") : row.path;
 }

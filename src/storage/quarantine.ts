@@ -8,7 +8,7 @@ export function quarantineDir(dataDir: string): string {
 }
 
 /**
- * Moves a file aside for a person to look at, never deleting it (SPEC 3.8): the copy is
+ * Moves a file aside for a person to look at, never deleting it (docs/retention.md): the copy is
  * flushed before the original goes. The cache is often a tmpfs, so it copies rather than
  * renames across volumes. Returns where it went; throws when it could not (the original stays).
  */

@@ -3,7 +3,7 @@ import { readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { deleteRecordings, insertRecording, localRecordingCount, recordingPathsAfter, recordingsUnder } from "../db/recordings.ts";
 import { movedAway, type CopyOnInsert } from "../db/tiers.ts";
-import { keyOf } from "../tiers/target.ts";
+import { keyOf } from "./layout.ts";
 import type { Db } from "../db/open.ts";
 import { newId } from "../domain/id.ts";
 import { plausibleDuration } from "../domain/segment.ts";
@@ -32,7 +32,7 @@ export interface ReconcileReport {
 const DELETE_BATCH = 2_000;
 
 /**
- * Brings the index and storage back in line after a crash (SPEC 8): temporary files removed,
+ * Brings the index and storage back in line after a crash (docs/design.md#crash-safety): temporary files removed,
  * complete files without rows indexed (or removed when shown invalid), rows without files
  * removed. Folder by folder, each compared with the rows under it through the path index, so
  * memory is bounded by one folder, not by the archive; and asynchronously, giving the event
@@ -40,7 +40,7 @@ const DELETE_BATCH = 2_000;
  */
 export async function reconcileStorage(db: Db, media: MediaEngine, root: string, copyTo?: CopyOnInsert): Promise<ReconcileReport> {
   const report: ReconcileReport = { ok: true, tempRemoved: 0, indexed: 0, unreadableRemoved: 0, unprobed: 0, rowsRemoved: 0, movedAwayRemoved: 0 };
-  // Only local storage is walked: rows of footage in tiers are the tiers' (SPEC 13).
+  // Only local storage is walked: rows of footage in tiers are the tiers' (docs/tiers.md).
   const rows = localRecordingCount(db);
   const claim = claimVolume(db, root, rows);
   if (!claim.ok) return { ...report, ok: false, reason: claim.reason };

@@ -9,13 +9,21 @@ export interface VolumeSpace {
   free: number; // available to an unprivileged writer
 }
 
+/** The storage volume's space, the floor camkeep keeps free, and the cameras' bandwidth. */
+export interface StorageSpace {
+  total: number;
+  free: number;
+  minFree: number;
+  bandwidth: number; // bytes per second, all cameras
+}
+
 export function volumeSpace(path: string): VolumeSpace {
   const s = statfsSync(path);
   return { total: s.blocks * s.bsize, free: s.bavail * s.bsize };
 }
 
 /**
- * How many bytes the storage volume must keep free (SPEC 5.2). `auto` is one hour of the
+ * How many bytes the storage volume must keep free (docs/retention.md). `auto` is one hour of the
  * cameras' measured bandwidth (bytes per second, summed over cameras), never below the floor.
  */
 export function minFreeBytes(minFree: MinFree, volumeTotal: number, bandwidth: number): number {

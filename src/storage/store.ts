@@ -21,7 +21,7 @@ export interface StoreRequest {
   unjudged: boolean;
 }
 
-/** The steps of a store after which a crash leaves a distinct state (SPEC 8). */
+/** The steps of a store after which a crash leaves a distinct state (docs/design.md#crash-safety). */
 export type StoreStep = "after-copy" | "after-rename" | "after-row" | "after-unlink";
 
 /**
@@ -44,7 +44,7 @@ export type PlaceOutcome =
 
 /**
  * Moving kept segments from the cache into storage, in the order that makes every crash
- * recoverable without losing footage or indexing a lie (SPEC 8):
+ * recoverable without losing footage or indexing a lie (docs/design.md#crash-safety):
  *   1. copy (moov first) to a temporary name, flush it;
  *   2. rename to the final name, flush the folder;      → a complete file, maybe without a row
  *   3. insert the rows, many segments in one transaction → indexed, cache copies still there
@@ -53,7 +53,7 @@ export type PlaceOutcome =
  * A crash between 2 and 3 leaves a complete file without a row (indexed on start). A crash
  * between 3 and 4 leaves a cache file whose copy is indexed: it is removed, not copied again.
  * Steps 1–2 are placeSegment(), one segment at a time; 3–4 are indexPlaced(), for all the
- * segments a pass placed: one commit for many rows spares the SD card (SPEC 14).
+ * segments a pass placed: one commit for many rows spares the SD card (docs/design.md#crash-safety).
  */
 export async function placeSegment(db: Db, media: MediaEngine, root: string, req: StoreRequest, faults?: StoreFaults): Promise<PlaceOutcome> {
   const path = storagePath(root, req.camera, req.start);

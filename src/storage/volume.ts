@@ -7,9 +7,9 @@ import { fsyncDir, fsyncPath, mkdirDurable } from "./durable.ts";
 /**
  * A marker file camkeep writes into the storage folder when it first uses it. An unmounted
  * USB disk or NAS share leaves an empty mount point behind: without the marker, camkeep
- * writes nothing there and changes nothing in the index (SPEC 8). The marker also carries
+ * writes nothing there and changes nothing in the index (docs/design.md#crash-safety). The marker also carries
  * the storage's id, which the database keeps too: a disk of another camkeep mounted in its
- * place is recognised by its id, not only by most rows missing (SPEC 14).
+ * place is recognised by its id, not only by most rows missing (docs/design.md#crash-safety).
  */
 export const VOLUME_MARKER = ".camkeep-volume";
 const STORAGE_ID = "storage_id";

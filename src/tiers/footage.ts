@@ -8,7 +8,7 @@ import type { TierTarget } from "./target.ts";
 const SOURCE_SECONDS = 6 * 3600;
 
 /**
- * Where a recording's footage is read from, wherever it lives (SPEC 13): a file in local
+ * Where a recording's footage is read from, wherever it lives (docs/tiers.md): a file in local
  * storage, a file in a folder tier, an object in a bucket. Paths and keys come from the index,
  * and are still checked to lie inside their store.
  */

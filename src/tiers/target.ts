@@ -1,9 +1,9 @@
-import { relative, sep } from "node:path";
 import type { Config } from "../config/load.ts";
 import type { CopyOnInsert } from "../db/tiers.ts";
+import { keyOf } from "../storage/layout.ts";
 
 /**
- * One storage tier's store (SPEC 13): a folder or an S3 bucket, addressed by the key a segment
+ * One storage tier's store (docs/tiers.md): a folder or an S3 bucket, addressed by the key a segment
  * has in every tier (storage's layout, relative to its root). Every operation throws an Error
  * whose message says what went wrong in words a person can act on.
  */
@@ -41,11 +41,6 @@ export interface TierTarget {
    * with the index at start.
    */
   exists?(key: string): Promise<boolean | undefined>;
-}
-
-/** A stored recording's key: its path relative to local storage, or the key a tier row already holds. */
-export function keyOf(row: { tier: string | null; path: string }, recordingsDir: string): string {
-  return row.tier === null ? relative(recordingsDir, row.path).split(sep).join("/") : row.path;
 }
 
 /** MD5 of bytes, hex: what S3 stores call an ETag for a single-part upload. */

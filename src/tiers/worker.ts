@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { removeLocalFile } from "../cleanup/delete.ts";
+import { removeLocalFile } from "../storage/remove.ts";
 import type { Config } from "../config/load.ts";
 import type { TierConfig } from "../config/tiers.ts";
 import { getMeta, setMeta } from "../db/meta.ts";
@@ -12,11 +12,12 @@ import {
 import { dueMoves, moveStillDue, retryDelay } from "../domain/tiers.ts";
 import { noteJob } from "../log/current-job.ts";
 import { logger } from "../log/log.ts";
-import { keyOf, md5Hex, type TierTarget } from "./target.ts";
+import { keyOf } from "../storage/layout.ts";
+import { md5Hex, type TierTarget } from "./target.ts";
 
 const log = logger("tiers");
 
-/** How often the queues are looked at; due moves start within a minute (SPEC 13). */
+/** How often the queues are looked at; due moves start within a minute (docs/tiers.md). */
 const TICK_MS = 2_000;
 /** Transfers queued per tier at most: the queue the scan for due moves passes over stays short. */
 const QUEUE_CAP = 200;
@@ -36,7 +37,7 @@ const transferId = (t: { tier: string; key: string }) => `t\0${t.tier}\0${t.key}
 export type TransferStep = "after-upload" | "after-verify" | "after-commit" | "after-source-removed";
 export type TransferFaults = (step: TransferStep, t: Transfer) => void | Promise<void>;
 
-/** A tier in status (SPEC 13). */
+/** A tier in status (docs/tiers.md). */
 export interface TierStatus {
   name: string;
   kind: "folder" | "s3";
@@ -84,7 +85,7 @@ export interface TierWorkerDeps {
 }
 
 /**
- * Moves and copies footage to the tiers and removes what they no longer need (SPEC 13). Every
+ * Moves and copies footage to the tiers and removes what they no longer need (docs/tiers.md). Every
  * decision is read from the queues in SQLite, so a restart carries on where it stopped; a tier
  * that fails waits (2 s, 4 s … 10 min per item) without holding up any other, nor the
  * maintainer. Each copy is verified by its content (the store's MD5 of it, or read back and compared) before any row may point at it.
@@ -129,7 +130,7 @@ export class TierWorker {
 
   /**
    * Start-up reconcile of the tiers that can say what they hold (folders), as storage's own
-   * (SPEC 8): rows and copies whose file the tier does not hold are lies — rows removed,
+   * (docs/design.md#crash-safety): rows and copies whose file the tier does not hold are lies — rows removed,
    * copies forgotten and made again. In the background, a file at a time (a share may be
    * slow); nothing is changed if the tier cannot be used, cannot say, or lacks most of them
    * (the wrong share mounted?).

@@ -86,7 +86,7 @@ describe("the page", () => {
     expect(cameras).toEqual([["back_yard", "no recent footage"], ["front-door", "recording"]]);
     expect(await page.textContent("[data-health]")).toBe("healthy");
     expect(await page.textContent(".storage")).toContain("free");
-    // The copy tier (SPEC 13): every segment the keeper stored was copied; the page says so.
+    // The copy tier (docs/tiers.md): every segment the keeper stored was copied; the page says so.
     await until(() => (app.db.$client.query("SELECT count(*) AS n FROM copies").get() as { n: number }).n === SEGMENTS, 15_000, "the stored segments to be copied to the backup tier");
     await page.reload();
     await page.waitForSelector('.tiers li[data-tier="backup"]');
