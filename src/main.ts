@@ -11,7 +11,7 @@ import { ConfigError, defaultConfig, loadConfigFile, type Config } from "./confi
 import { logger } from "./log/log.ts";
 import { BUILD, VERSION } from "./version.ts";
 import { listSessions, revokeAllSessions, revokeSession } from "./db/sessions.ts";
-import { redact } from "./recorder/args.ts";
+import { redact } from "./log/redact.ts";
 
 const USAGE = `camkeep ${VERSION} — keeps camera recordings
 

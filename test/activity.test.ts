@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { boxArea } from "../src/domain/geometry.ts";
-import { ActivityStore, framesToDrop, segmentStats, summarizeFrame } from "../src/record/activity.ts";
+import { ActivityStore, framesToDrop, segmentStats, summarizeFrame } from "../src/keeper/activity.ts";
 
 const f = (t: number) => ({ t, motion: 1, objects: 0 });
 
@@ -50,7 +50,7 @@ describe("activity (docs/retention.md)", () => {
   });
 });
 
-import { cacheOverflowDrops, cacheReserve } from "../src/record/cache-volume.ts";
+import { cacheOverflowDrops, cacheReserve } from "../src/keeper/cache-volume.ts";
 
 describe("cache volume about to fill (docs/retention.md)", () => {
   const segs = [3, 1, 2].map((start) => ({ start, size: 100 }));

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { linkSync, mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { startApp, type App } from "../src/app.ts";
-import { recordings } from "../src/db/schema.ts";
 import { insertRecordings } from "../src/db/recordings.ts";
 import { storagePath } from "../src/storage/layout.ts";
 import { claimVolume, VOLUME_MARKER } from "../src/storage/volume.ts";

@@ -45,7 +45,7 @@ function arm(r: Rig): Rig {
   r.cleanup = new Cleanup({
     config, db, totals: r.totals, storageProblem: () => gate.problem(), clock: opts.clock ?? SANE,
     space: () => ({ ...volumeSpace(config.recordingsDir), bandwidth: 0, minFree: opts.minFree?.() ?? 0 }),
-    now: () => (opts.now ?? NOW) * 1000,
+    nowMs: () => (opts.now ?? NOW) * 1000,
     schedules: { expiry: { everySeconds: 1 }, disk: { everySeconds: 1 }, clips: { everySeconds: 1 } },
   });
   cleanups.push(r.cleanup);
@@ -213,7 +213,7 @@ describe("schedules from the configuration", () => {
     await storedSegment(r.db, r.config.recordingsDir, "cam", NOW - DAY);
     const cleanup = new Cleanup({
       config: r.config, db: r.db, totals: ArchiveTotals.load(r.db), storageProblem: () => undefined, clock: SANE,
-      space: () => ({ total: 1, free: 1, bandwidth: 0, minFree: 0 }), now: () => (NOW + 30 * DAY) * 1000,
+      space: () => ({ total: 1, free: 1, bandwidth: 0, minFree: 0 }), nowMs: () => (NOW + 30 * DAY) * 1000,
       schedules: { expiry: { cron: "* * * * * *" }, disk: { cron: "0 0 1 1 *" }, clips: { cron: "0 0 1 1 *" } },
     });
     cleanups.push(cleanup);

@@ -16,7 +16,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["storage"],
   ["tiers"],
   ["motion"],
-  ["record"],
+  ["keeper"],
   ["recorder"],
   ["cleanup"],
   ["health"],

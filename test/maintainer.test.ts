@@ -7,8 +7,8 @@ import { events, recordings } from "../src/db/schema.ts";
 import type { MediaEngine } from "../src/media/engine.ts";
 import { ffmpegEngine } from "../src/media/ffmpeg.ts";
 import { ArchiveTotals } from "../src/db/totals.ts";
-import { ActivityStore } from "../src/record/activity.ts";
-import { Maintainer } from "../src/record/maintainer.ts";
+import { ActivityStore } from "../src/keeper/activity.ts";
+import { Maintainer } from "../src/keeper/maintainer.ts";
 import { storagePath } from "../src/storage/layout.ts";
 import { StorageGate } from "../src/storage/gate.ts";
 import { claimVolume, VOLUME_MARKER } from "../src/storage/volume.ts";
@@ -32,7 +32,7 @@ function rig(yaml: string, opts: { ffmpeg?: string; media?: MediaEngine } = {}):
   const clock = { now: NOW * 1000 };
   const media = opts.media ?? ffmpegEngine({ ffmpeg: opts.ffmpeg });
   const storage = new StorageGate(db, media, config.recordingsDir);
-  const maintainer = new Maintainer({ config, db, media, activity, totals: new ArchiveTotals(), storage, now: () => clock.now });
+  const maintainer = new Maintainer({ config, db, media, activity, totals: new ArchiveTotals(), storage, nowMs: () => clock.now });
   return { dir, config, db, activity, maintainer, clock };
 }
 
@@ -202,7 +202,7 @@ describe("storage mounted late (a NAS share after boot)", () => {
     mkdirSync(root);
     const gate = new StorageGate(r.db, ffmpegEngine(), root, 0);
     expect((await gate.reconcile()).ok).toBe(false);
-    const maintainer = new Maintainer({ config: r.config, db: r.db, media: ffmpegEngine(), activity: r.activity, totals: new ArchiveTotals(), storage: gate, now: () => r.clock.now });
+    const maintainer = new Maintainer({ config: r.config, db: r.db, media: ffmpegEngine(), activity: r.activity, totals: new ArchiveTotals(), storage: gate, nowMs: () => r.clock.now });
     await put(r, "cam", NOW - 100);
     await putLive(r, "cam", NOW - 98);
     await maintainer.pass();
@@ -363,7 +363,7 @@ describe("files the maintainer must not touch (docs/recorders.md)", () => {
     claimVolume(db, config.recordingsDir, 0);
     const storage = new StorageGate(db, ffmpegEngine(), config.recordingsDir);
     let later = 0; // the real clock, plus what the test lets pass at the end
-    const maintainer = new Maintainer({ config, db, media: ffmpegEngine(), activity: new ActivityStore(), totals: new ArchiveTotals(), storage, now: () => Date.now() + later });
+    const maintainer = new Maintainer({ config, db, media: ffmpegEngine(), activity: new ActivityStore(), totals: new ArchiveTotals(), storage, nowMs: () => Date.now() + later });
     const recorder = Bun.spawn(
       ["ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10:duration=6", "-c:v", "libx264", "-preset", "ultrafast",
        "-g", "10", "-f", "segment", "-segment_time", "2", "-reset_timestamps", "1", "-strftime", "1", "live-cam-%Y%m%d%H%M%S.mp4"],

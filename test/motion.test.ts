@@ -10,8 +10,8 @@ import { ffmpegEngine } from "../src/media/ffmpeg.ts";
 import { MotionAnalyser } from "../src/motion/analyser.ts";
 import { parsePolygon } from "../src/domain/geometry.ts";
 import { rasterise } from "../src/motion/mask.ts";
-import { ActivityStore } from "../src/record/activity.ts";
-import { Maintainer } from "../src/record/maintainer.ts";
+import { ActivityStore } from "../src/keeper/activity.ts";
+import { Maintainer } from "../src/keeper/maintainer.ts";
 import { StorageGate } from "../src/storage/gate.ts";
 import { configIn, segmentName, tempDir } from "./helpers.ts";
 
@@ -172,7 +172,7 @@ describe("a box with no detector keeps what moved (end to end)", () => {
     const now = Math.floor(Date.now() / 1000);
     const motion = new MotionAnalyser();
     analysers.push(motion);
-    const maintainer = new Maintainer({ config, db, media, activity: new ActivityStore(), totals: new ArchiveTotals(), storage, now: () => now * 1000, motion });
+    const maintainer = new Maintainer({ config, db, media, activity: new ActivityStore(), totals: new ArchiveTotals(), storage, nowMs: () => now * 1000, motion });
     mkdirSync(config.cacheDir, { recursive: true });
     const put = (path: string, start: number) => {
       const to = join(config.cacheDir, segmentName("yard", start));

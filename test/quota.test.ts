@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { holdOf, pickForQuota, type Hold } from "../src/cleanup/quota.ts";
+import { holdOf, pickForQuota, type Hold } from "../src/cleanup/quota-verdict.ts";
 import { enforceQuotas } from "../src/cleanup/quotas.ts";
 import { ConfigError, parseConfig } from "../src/config/load.ts";
 import type { HoldingEvent } from "../src/db/events.ts";

@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { startApp, type App } from "../src/app.ts";
 import { configIn, ffprobeDuration, BUN, ROOT, tempDir, until } from "./helpers.ts";
-import { recorderArgs, redact, watchdogSeconds } from "../src/recorder/args.ts";
+import { redact } from "../src/log/redact.ts";
+import { recorderArgs, watchdogSeconds } from "../src/recorder/args.ts";
 import { Recorder } from "../src/recorder/supervisor.ts";
 import { recordings } from "../src/db/schema.ts";
 

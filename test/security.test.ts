@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startApp, type App } from "../src/app.ts";
-import { redact } from "../src/recorder/args.ts";
+import { redact } from "../src/log/redact.ts";
 import { BUN, ROOT, childCommands, configIn, logged, putSegment, segmentName, tempDir, until } from "./helpers.ts";
 
 /** docs/security.md: each point through a real camkeep on a loopback port. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseSegmentName, segmentStartMs } from "../src/record/segment-name.ts";
+import { parseSegmentName, segmentStartMs } from "../src/keeper/segment-name.ts";
 import { parseStoragePath, storagePath } from "../src/storage/layout.ts";
 
 const seg = (name: string) => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseConfig, type CameraRecord } from "../src/config/load.ts";
 import type { ActivityFrame } from "../src/domain/activity.ts";
-import { activityWatermark, decideSegment, type CacheSegment, type DecisionContext } from "../src/record/segment-verdict.ts";
+import { activityWatermark, decideSegment, type CacheSegment, type DecisionContext } from "../src/keeper/segment-verdict.ts";
 import { eventCovers } from "../src/domain/event.ts";
 import type { HoldingEvent } from "../src/db/events.ts";
 

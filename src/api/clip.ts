@@ -2,7 +2,7 @@ import { vValidator } from "@hono/valibot-validator";
 import { Hono } from "hono";
 import { recordingsBetween } from "../db/recordings.ts";
 import { logger } from "../log/log.ts";
-import { redact } from "../recorder/args.ts";
+import { redact } from "../log/redact.ts";
 import { CONCAT_INPUT, concatList } from "../tiers/footage.ts";
 import type { ApiDeps } from "./deps.ts";
 import { apiError, onInvalid } from "./errors.ts";

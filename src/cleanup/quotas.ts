@@ -7,7 +7,7 @@ import { widestPadding } from "../domain/retain.ts";
 import { logger } from "../log/log.ts";
 import { removeEmptyFolders } from "../storage/remove.ts";
 import { deleteRecordingsAndFiles } from "./delete.ts";
-import { holdOf, pickForQuota } from "./quota.ts";
+import { holdOf, pickForQuota } from "./quota-verdict.ts";
 
 const log = logger("quota");
 const PAGE = 2_000;

@@ -23,7 +23,7 @@ export interface CleanupDeps {
   storageProblem: () => string | undefined;
   clock: () => ClockVerdict;
   space: () => StorageSpace;
-  now?: () => number; // epoch ms
+  nowMs?: () => number;
   /** Checks a tier's copy before disk protection lets the local file go for it (DiskDeps). */
   confirmCopy?: DiskDeps["confirmCopy"];
   /** When each job runs; default: expiry at record.expire_at or every expire_interval minutes, the rest every minute. */
@@ -105,7 +105,7 @@ export class Cleanup {
   }
 
   private nowMs(): number {
-    return (this.deps.now ?? Date.now)();
+    return (this.deps.nowMs ?? Date.now)();
   }
 
   /** kind: a short label for metrics ("storage", "clock"); why: the message for the log. */

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, isNull, lt, lte, max, min, sql } from "drizzle-orm";
+import { and, count, desc, eq, gte, isNull, lte, max, min, sql } from "drizzle-orm";
 import { MAX_SEGMENT_SECONDS } from "../domain/segment.ts";
 import type { Db } from "./open.ts";
 import { applyToRollups, type RollupRow } from "./rollups.ts";

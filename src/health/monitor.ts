@@ -4,7 +4,7 @@ import type { Config } from "../config/load.ts";
 import type { Db } from "../db/open.ts";
 import { recentBandwidth } from "../db/recordings.ts";
 import { healthProbe } from "../db/schema.ts";
-import type { MaintainerStats } from "../record/stats.ts";
+import type { MaintainerStats } from "../keeper/stats.ts";
 import type { StorageGate } from "../storage/gate.ts";
 import { minFreeBytes, volumeSpace, type StorageSpace } from "../storage/space.ts";
 import { hasVolumeMarker } from "../storage/volume.ts";
@@ -36,7 +36,7 @@ export class HealthMonitor {
   constructor(
     private readonly deps: {
       config: Config; db: Db; stats: MaintainerStats; storage: StorageGate; clock: () => ClockVerdict; startedAtMs: number;
-      stalledCameras: () => number; now?: () => number;
+      stalledCameras: () => number; nowMs?: () => number;
       /** The storage tiers' state (none: no tiers). */
       tiers?: () => HealthInputs["tiers"];
     },
@@ -74,7 +74,7 @@ export class HealthMonitor {
 
   private inputs(space: StorageSpace): HealthInputs {
     const { config, stats, storage, startedAtMs } = this.deps;
-    const nowMs = (this.deps.now ?? Date.now)();
+    const nowMs = (this.deps.nowMs ?? Date.now)();
     const root = config.recordingsDir;
     const storagePresent = existsSync(root);
     const writes = this.writeProbes(nowMs, storagePresent);

@@ -8,7 +8,7 @@ import { lastRecordingStart } from "../db/recordings.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
 import type { HealthMonitor } from "../health/monitor.ts";
 import { logger } from "../log/log.ts";
-import type { ActivityStore } from "../record/activity.ts";
+import type { ActivityStore } from "../keeper/activity.ts";
 import { MAX_PAYLOAD, parseMessage } from "./messages.ts";
 
 const log = logger("mqtt");

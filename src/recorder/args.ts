@@ -28,15 +28,6 @@ function inputOptions(input: string): string[] {
   return [];
 }
 
-/** Hides credentials in URLs (`rtsp://user:pass@host` → `rtsp://***@host`) anywhere in a text. */
-export function redact(text: string): string {
-  // Up to the last '@' before the path, as ffmpeg splits user:password@host: a password may hold '@'.
-  // A presigned URL's signature (a tier's footage handed to ffmpeg) is a password for a while too.
-  return text
-    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/gi, "$1***@")
-    .replace(/(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s'":]+/gi, "$1***");
-}
-
 /** How long a recorder may go without a new segment being written before it counts as stalled. */
 export function watchdogSeconds(segmentTime: number): number {
   return Math.max(120, 2 * segmentTime + 30);

@@ -3,8 +3,9 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, wr
 import { join } from "node:path";
 import type { Config, RecorderConfig } from "../config/load.ts";
 import { logger } from "../log/log.ts";
-import { parseSegmentName } from "../record/segment-name.ts";
-import { recorderArgs, redact, watchdogSeconds } from "./args.ts";
+import { parseSegmentName } from "../keeper/segment-name.ts";
+import { redact } from "../log/redact.ts";
+import { recorderArgs, watchdogSeconds } from "./args.ts";
 
 const log = logger("recorder");
 

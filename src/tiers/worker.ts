@@ -81,7 +81,7 @@ export interface TierWorkerDeps {
   totals?: ArchiveTotals;
   targets: Map<string, TierTarget>;
   faults?: TransferFaults;
-  now?: () => number; // epoch s
+  nowS?: () => number;
 }
 
 /**
@@ -110,14 +110,14 @@ export class TierWorker {
   private probedAt = -Infinity;
   private again = false;
   private stopped = false;
-  private readonly now: () => number;
+  private readonly nowS: () => number;
 
   constructor(private readonly deps: TierWorkerDeps) {
-    this.now = deps.now ?? (() => Date.now() / 1000);
+    this.nowS = deps.nowS ?? (() => Date.now() / 1000);
     for (const t of deps.config.storage.tiers) this.counters.set(t.name, { moved: 0, copied: 0, bytes: 0, failures: 0, consecutive: 0, discarded: 0 });
     // Before any transfer is queued: every row marked tiered must meet the trigger when deleted.
     syncDiscardTrigger(deps.db, deps.config.storage.tiers.length > 0);
-    const dropped = dropTransfersOutside(deps.db, deps.config.storage.tiers.map((t) => t.name), this.now());
+    const dropped = dropTransfersOutside(deps.db, deps.config.storage.tiers.map((t) => t.name), this.nowS());
     if (dropped) log.warn(`dropped ${dropped} queued transfers to tiers no longer configured`);
   }
 
@@ -158,7 +158,7 @@ export class TierWorker {
       const { gone, repointed } = dropLostTierRows(db, name, lost.filter((e) => e.kind === "row"));
       for (const r of gone) this.deps.totals?.remove(r.camera, r.segment_size, r.duration);
       const copies = lost.filter((e) => e.kind === "copy");
-      for (const c of copies) forgetCopy(db, c.id, name, c.key, this.now());
+      for (const c of copies) forgetCopy(db, c.id, name, c.key, this.nowS());
       log.warn(`tier ${name}: files it no longer holds — ${repointed} recordings now read from their copy elsewhere, ${gone.length} removed from the index; ${copies.length} lost copies to be made again`);
     }
   }
@@ -191,7 +191,7 @@ export class TierWorker {
     try {
       if (this.stopped) return;
       noteJob("tiers: a look at the queues");
-      const now = this.now();
+      const now = this.nowS();
       if (now - this.probedAt >= PROBE_S) {
         this.probedAt = now;
         void this.probeAll();
@@ -279,7 +279,7 @@ export class TierWorker {
       const src = transferSource(db, t.recording_id);
       if (src?.tier === t.tier) return dropTransfer(db, t); // already there
       // Gone, or moved on past where this move was to take it: never moved back.
-      if (!src || (t.kind === "move" && !moveStillDue(this.deps.config.storage.tiers, src.tier, t.tier))) return abandonTransfer(db, t, this.now());
+      if (!src || (t.kind === "move" && !moveStillDue(this.deps.config.storage.tiers, src.tier, t.tier))) return abandonTransfer(db, t, this.nowS());
       const problem = target.problem();
       if (problem) throw new Error(problem);
       const bytes = await this.readSource(src);
@@ -291,15 +291,15 @@ export class TierWorker {
       const bad = await target.verify(t.key, bytes, md5);
       if (bad) throw new Error(`tier ${t.tier}: ${t.key} failed verification (${bad}); the source is kept`);
       await faults?.("after-verify", t);
-      this.verified.set(transferId(t), { t, src, bytes: bytes.length, md5: digest ?? null, at: this.now() });
+      this.verified.set(transferId(t), { t, src, bytes: bytes.length, md5: digest ?? null, at: this.nowS() });
       this.probed.delete(t.tier); // it works, whatever a probe said before
-      counters.lastSuccessAt = this.now();
+      counters.lastSuccessAt = this.nowS();
       counters.failingSince = undefined;
       counters.consecutive = 0;
       if (this.deps.config.record.commit_interval === 0) await this.commitVerified();
     } catch (e) {
       const message = (e as Error).message;
-      failTransfer(db, t, this.now() + retryDelay(t.attempts + 1), message);
+      failTransfer(db, t, this.nowS() + retryDelay(t.attempts + 1), message);
       this.failed(t.tier, counters, message);
     }
   }
@@ -324,7 +324,7 @@ export class TierWorker {
     const batch = [...this.verified.values()];
     if (!batch.length) return;
     const { db, faults } = this.deps;
-    const now = this.now();
+    const now = this.nowS();
     const results = db.$client.transaction(() => batch.map((v) => commitTransfer(db, v.t, v.src, v.bytes, v.md5, now)))();
     for (const v of batch) this.verified.delete(transferId(v.t));
     for (const [i, v] of batch.entries()) {
@@ -367,19 +367,19 @@ export class TierWorker {
     // is to write: that is no garbage (the transfer's end decides, db/tiers.ts).
     if (stillNeeded(db, d.tier, d.key, join(this.deps.config.recordingsDir, d.key))) return doneDiscard(db, d);
     // Being written again by a transfer whose recording went meanwhile: after it, not ready at once.
-    if (this.inFlight.has(transferId(d)) || this.verified.has(transferId(d))) return postponeDiscard(db, d, this.now() + DISCARD_WAIT_S);
+    if (this.inFlight.has(transferId(d)) || this.verified.has(transferId(d))) return postponeDiscard(db, d, this.nowS() + DISCARD_WAIT_S);
     try {
       await target.remove(d.key);
       doneDiscard(db, d);
       counters.discarded++;
     } catch (e) {
-      failDiscard(db, d, this.now() + retryDelay(d.attempts + 1));
+      failDiscard(db, d, this.nowS() + retryDelay(d.attempts + 1));
       this.failed(d.tier, counters, (e as Error).message);
     }
   }
 
   private failed(tier: string, counters: TierCounters, message: string): void {
-    const now = this.now();
+    const now = this.nowS();
     counters.failures++;
     counters.consecutive++;
     counters.failingSince ??= now;
@@ -405,7 +405,7 @@ export class TierWorker {
       const bad = await target.verify(copy.key, bytes, () => md5Hex(bytes));
       if (!bad) return true;
       log.warn(`tier ${copy.tier}: ${copy.key}: ${bad}; keeping the local file and copying it again`);
-      forgetCopy(this.deps.db, copy.id, copy.tier, copy.key, this.now());
+      forgetCopy(this.deps.db, copy.id, copy.tier, copy.key, this.nowS());
     } catch (e) {
       log.warn(`tier ${copy.tier}: cannot check the copy of ${copy.key} (${(e as Error).message}): keeping the local file`);
     }
@@ -430,7 +430,7 @@ export class TierWorker {
 
   /** What health needs of each tier: how long it has failed, and whether footage waits for it. */
   healthStates(): { failingForS: number | null; backlog: boolean }[] {
-    const now = this.now();
+    const now = this.nowS();
     return [...this.counters].map(([tier, c]) => ({
       failingForS: c.failingSince === undefined ? null : now - c.failingSince,
       backlog: hasPendingTransfers(this.deps.db, tier),
@@ -439,7 +439,7 @@ export class TierWorker {
 
   /** Each tier as status shows it: its queue, what it has done, and what is wrong with it. */
   status(): TierStatus[] {
-    const now = this.now();
+    const now = this.nowS();
     return this.deps.config.storage.tiers.map((t) => {
       const c = this.counters.get(t.name)!;
       const q = tierQueueStats(this.deps.db, t.name);
