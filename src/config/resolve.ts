@@ -1,0 +1,98 @@
+import { resolve } from "node:path";
+import { parsePolygon, type Polygon } from "../domain/geometry.ts";
+import { effectiveRetention, shapeOf } from "./retention.ts";
+import type { MotionConfig, ParsedConfig, RecordConfig } from "./schema.ts";
+import { parseMinFree, type MinFree } from "./size.ts";
+import { resolveTiers } from "./tiers.ts";
+import { ConfigError, type CameraConfig, type CameraMotion, type CameraRecord, type Config } from "./types.ts";
+
+/** A validated configuration made effective: paths absolute (relative to `baseDir`), cameras merged with the global settings. */
+export function resolveConfig(c: ParsedConfig, source: string, baseDir: string): Config {
+  const dataDir = resolve(baseDir, c.data_dir);
+  const inData = (given: string | undefined, name: string) =>
+    given === undefined ? resolve(dataDir, name) : resolve(baseDir, given);
+  const problems: string[] = [];
+
+  const [host, port] = splitListen(c.api.listen);
+  let minFree: MinFree = { kind: "auto" };
+  try {
+    minFree = parseMinFree(c.storage.min_free);
+  } catch (e) {
+    problems.push(`storage.min_free: ${(e as Error).message}`);
+  }
+  problems.push(...shapeProblems(c));
+  const recordingsDir = inData(c.recordings_dir, "recordings");
+  const tiers = resolveTiers(c.storage.tiers, baseDir, recordingsDir);
+  problems.push(...tiers.problems);
+  if (problems.length) throw new ConfigError(source, problems);
+
+  const cameras: Record<string, CameraConfig> = {};
+  for (const [name, cam] of Object.entries(c.cameras)) {
+    const own = cam ?? { segment_time: 10, input_args: [], output_args: [] };
+    cameras[name] = {
+      name,
+      recorder: own.input === undefined ? undefined : { input: own.input, segmentTime: own.segment_time, inputArgs: own.input_args, outputArgs: own.output_args },
+      record: mergeRecord(c.record, own.record ?? {}),
+      motion: mergeMotion(c.motion, own.motion ?? {}),
+    };
+  }
+  return {
+    source,
+    dataDir,
+    cacheDir: inData(c.cache_dir, "cache"),
+    recordingsDir,
+    database: inData(c.database, "camkeep.db"),
+    log: c.log,
+    api: {
+      host, port, token: c.api.token, tokenFile: inData(c.api.token_file, "api-token"),
+      allowedHosts: c.api.allowed_hosts, maxExports: c.api.max_exports, exportStallTimeout: c.api.export_stall_timeout,
+    },
+    storage: { minFree, tiers: tiers.tiers },
+    health: c.health,
+    media: c.media,
+    record: c.record,
+    mqtt: c.mqtt && { ...c.mqtt, password_file: c.mqtt.password_file && resolve(baseDir, c.mqtt.password_file) },
+    defaults: mergeRecord(c.record, {}),
+    cameras,
+  };
+}
+
+function mergeMotion(global: MotionConfig, own: Partial<MotionConfig>): CameraMotion {
+  const merged = { ...global, ...Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined)) };
+  const masks = typeof merged.mask === "string" ? [merged.mask] : merged.mask;
+  return { ...merged, mask: masks.map((m) => parsePolygon(m) as Polygon) }; // validated by the schema
+}
+
+function splitListen(listen: string): [string, number] {
+  const at = listen.lastIndexOf(":");
+  const host = listen.slice(0, at).replace(/^\[(.*)\]$/, "$1");
+  return [host, Number(listen.slice(at + 1))];
+}
+
+type CameraOverrides = NonNullable<NonNullable<ParsedConfig["cameras"][string]>["record"]>;
+
+function mergeRecord(global: RecordConfig, own: CameraOverrides): CameraRecord {
+  return {
+    enabled: own.enabled ?? global.enabled,
+    max_cache_segments: own.max_cache_segments ?? global.max_cache_segments,
+    cache_timezone: own.cache_timezone ?? global.cache_timezone,
+    max_latency: own.events?.max_latency ?? global.events?.max_latency ?? 60,
+    max_size: sizeInBytes(own.max_size ?? global.max_size),
+    ...effectiveRetention(global, own),
+  };
+}
+
+function sizeInBytes(size: string | number | undefined): number | undefined {
+  if (size === undefined) return undefined;
+  const parsed = parseMinFree(size); // the same units; the schema let no "auto" or "%" through
+  return parsed.kind === "bytes" ? parsed.bytes : undefined;
+}
+
+/** Blocks that mix the reference's two shapes, named. */
+function shapeProblems(c: ParsedConfig): string[] {
+  const blocks: [string, CameraOverrides][] = [["record", c.record], ...Object.entries(c.cameras).map(([n, cam]) => [`cameras.${n}.record`, cam?.record ?? {}] as [string, CameraOverrides])];
+  return blocks.flatMap(([path, block]) => {
+    const shape = shapeOf(block, path);
+    return typeof shape === "object" ? [shape.problem] : [];
+  });
+}

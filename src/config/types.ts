@@ -1,0 +1,70 @@
+import type { Polygon } from "../domain/geometry.ts";
+import type { Retention } from "../domain/retain.ts";
+import type { MotionConfig, ParsedConfig, RecordConfig } from "./schema.ts";
+import type { MinFree } from "./size.ts";
+import type { TierConfig } from "./tiers.ts";
+
+// The effective configuration camkeep runs with, once loaded and resolved (load.ts).
+
+/**
+ * A camera's effective record settings: the global `record` with the camera's overrides, its
+ * retention in camkeep's own terms (rules), whichever of the reference's shapes it came in.
+ */
+export interface CameraRecord extends Retention {
+  enabled: boolean;
+  max_cache_segments: number;
+  cache_timezone: string;
+  /** Seconds activity may lag behind the clock (record.events.max_latency). */
+  max_latency: number;
+  /** record.max_size in bytes: the camera's quota; undefined for none. */
+  max_size?: number;
+}
+
+export interface CameraConfig {
+  name: string;
+  /** Set when camkeep runs this camera's recorder. */
+  recorder?: RecorderConfig;
+  record: CameraRecord;
+  motion: CameraMotion;
+}
+
+/** A camera's effective motion settings (docs/motion.md), its mask parsed. */
+export interface CameraMotion extends Omit<MotionConfig, "mask"> {
+  mask: Polygon[];
+}
+
+export interface RecorderConfig {
+  input: string;
+  segmentTime: number;
+  inputArgs: string[];
+  outputArgs: string[];
+}
+
+/** The effective configuration: every default filled, every path absolute. */
+export interface Config {
+  source: string; // the file it came from, or "built-in defaults"
+  dataDir: string;
+  cacheDir: string;
+  recordingsDir: string;
+  database: string;
+  log: ParsedConfig["log"];
+  api: { host: string; port: number; token?: string; tokenFile: string; allowedHosts: string[]; maxExports: number; exportStallTimeout: number };
+  storage: { minFree: MinFree; tiers: TierConfig[] };
+  health: ParsedConfig["health"];
+  media: ParsedConfig["media"];
+  record: RecordConfig;
+  mqtt?: ParsedConfig["mqtt"];
+  /** The global record block's effective settings: what cameras no longer configured are kept by. */
+  defaults: CameraRecord;
+  cameras: Record<string, CameraConfig>;
+}
+
+/** A configuration that cannot be used, with every problem named by its path. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
