@@ -1,0 +1,24 @@
+/** The page's DOM helpers: its root, the viewer's time zone, an element builder, and a re-render. */
+
+export const app = document.getElementById("app")!;
+export const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+/** Builds an element: h("a.card", { href }, child, …). */
+export function h<K extends keyof HTMLElementTagNameMap>(spec: K | `${K}.${string}`, attrs: Record<string, string | boolean | number | undefined> = {}, ...children: (Node | string | null | undefined)[]): HTMLElementTagNameMap[K] {
+  const [tag, ...classes] = spec.split(".") as [K, ...string[]];
+  const el = document.createElement(tag);
+  if (classes.length) el.className = classes.join(" ");
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === false) continue;
+    // Styles through the CSSOM: the page's CSP forbids style attributes, not this.
+    if (k === "style") el.style.cssText = String(v);
+    else el.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children) if (c !== null && c !== undefined) el.append(c);
+  return el;
+}
+
+/** Renders the page again for the address it has (after a login or logout, which keep the address). */
+export function rerender(): void {
+  window.dispatchEvent(new HashChangeEvent("hashchange"));
+}
