@@ -20,8 +20,13 @@ for (const days of process.argv.slice(2).length ? process.argv.slice(2).map(Numb
   const dir = mkdtempSync(join(tmpdir(), "camkeep-bench-api-"));
   let t = performance.now();
   const archive = buildArchiveApart(join(dir, "camkeep.db"), days);
-  console.log(`\n${days} days: built ${archive.rows.toLocaleString()} rows in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-  const config = parseConfig(`data_dir: ${dir}\napi: { listen: 127.0.0.1:0 }\ncameras: { ${archive.cameras.map((c) => `${c}: {}`).join(", ")} }\n`, join(dir, "c.yml"));
+  console.log(
+    `\n${days} days: built ${archive.rows.toLocaleString()} rows in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
+  const config = parseConfig(
+    `data_dir: ${dir}\napi: { listen: 127.0.0.1:0 }\ncameras: { ${archive.cameras.map((c) => `${c}: {}`).join(", ")} }\n`,
+    join(dir, "c.yml"),
+  );
   t = performance.now();
   const app = await startApp(config);
   console.log(`started (reconcile + totals) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
@@ -40,12 +45,18 @@ for (const days of process.argv.slice(2).length ? process.argv.slice(2).map(Numb
     times.sort((a, b) => a - b);
     const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
     p50s[label] = at(0.5);
-    console.log(`${label.padEnd(36)} p50 ${at(0.5).toFixed(1).padStart(7)} ms   p95 ${at(0.95).toFixed(1).padStart(7)} ms   (${runs} runs)`);
+    console.log(
+      `${label.padEnd(36)} p50 ${at(0.5).toFixed(1).padStart(7)} ms   p95 ${at(0.95).toFixed(1).padStart(7)} ms   (${runs} runs)`,
+    );
   };
   const cam = (i: number) => archive.cameras[i % archive.cameras.length];
   await measure("baseline: unknown route (404)", 200, () => "/api/nothing");
   await measure(`summary (${days} days, UTC)`, 40, (i) => `/api/cameras/${cam(i)}/recordings/summary`);
-  await measure(`summary (${days} days, Asia/Kolkata)`, 40, (i) => `/api/cameras/${cam(i)}/recordings/summary?timezone=Asia/Kolkata`);
+  await measure(
+    `summary (${days} days, Asia/Kolkata)`,
+    40,
+    (i) => `/api/cameras/${cam(i)}/recordings/summary?timezone=Asia/Kolkata`,
+  );
   await measure("list of one hour (360 rows)", 200, (i) => {
     const after = archive.start + ((i * 7919) % ((days - 1) * 24)) * 3600;
     return `/api/cameras/${cam(i)}/recordings?after=${after}&before=${after + 3600}`;

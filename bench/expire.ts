@@ -27,13 +27,17 @@ console.log(`archive: ${archive.rows.toLocaleString()} rows, ${archive.cameras.l
 // Baseline: the least SQLite can do, one statement, no files, no events; in its own process
 // so that its one huge transaction does not weigh on this one's memory.
 copyFileSync(dbPath, join(dir, "copy.db"));
-const baseline = Bun.spawnSync([process.execPath, "-e", `
+const baseline = Bun.spawnSync([
+  process.execPath,
+  "-e",
+  `
   const { Database } = require("bun:sqlite");
   const db = new Database(${JSON.stringify(join(dir, "copy.db"))});
   const t = performance.now();
   const n = db.run("DELETE FROM recordings WHERE end_time < ?", [${cutoff}]).changes;
   console.log(JSON.stringify({ n, ms: performance.now() - t }));
-`]);
+`,
+]);
 const { n: gone, ms: baselineMs } = JSON.parse(baseline.stdout.toString()) as { n: number; ms: number };
 console.log(`baseline: raw DELETE of ${gone.toLocaleString()} rows: ${(baselineMs / 1000).toFixed(2)} s`);
 
@@ -49,7 +53,9 @@ const rssBefore = process.memoryUsage().rss;
 let worstStallMs = 0;
 let writes = 0;
 const writer = openDb(dbPath);
-const insert = writer.$client.prepare("INSERT INTO health_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at");
+const insert = writer.$client.prepare(
+  "INSERT INTO health_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+);
 let due = performance.now() + 20;
 const timer = setInterval(() => {
   const start = performance.now();
@@ -65,16 +71,27 @@ const report = await runExpiry({ config, db, totals, now: archive.now });
 const wallMs = performance.now() - t;
 const cpu = process.cpuUsage(cpu0);
 clearInterval(timer);
-const deleted = Object.values(report.recordings).reduce((n, r) => n + Object.values(r).reduce((a, b) => a + (b ?? 0), 0), 0);
+const deleted = Object.values(report.recordings).reduce(
+  (n, r) => n + Object.values(r).reduce((a, b) => a + (b ?? 0), 0),
+  0,
+);
 const status = readFileSync("/proc/self/status", "utf8");
 const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)![1]) * 1024;
 const hwm = kb("VmHWM");
 
 const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
-console.log(`camkeep expiry: ${deleted.toLocaleString()} recordings, ${report.eventsExpired.toLocaleString()} events expired`);
-console.log(`  wall ${(wallMs / 1000).toFixed(2)} s (${(wallMs / baselineMs).toFixed(1)}× the raw DELETE), CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`);
-console.log(`  peak RSS ${mb(hwm)} (whole process; ${mb(rssBefore)} before the run); at the end ${mb(kb("RssAnon"))} private + ${mb(kb("RssFile"))} file-backed (the runtime's own code pages)`);
-console.log(`  longest batch ${report.longestBatchMs.toFixed(0)} ms; worst stall seen by the concurrent writer ${worstStallMs.toFixed(0)} ms over ${writes} writes`);
+console.log(
+  `camkeep expiry: ${deleted.toLocaleString()} recordings, ${report.eventsExpired.toLocaleString()} events expired`,
+);
+console.log(
+  `  wall ${(wallMs / 1000).toFixed(2)} s (${(wallMs / baselineMs).toFixed(1)}× the raw DELETE), CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`,
+);
+console.log(
+  `  peak RSS ${mb(hwm)} (whole process; ${mb(rssBefore)} before the run); at the end ${mb(kb("RssAnon"))} private + ${mb(kb("RssFile"))} file-backed (the runtime's own code pages)`,
+);
+console.log(
+  `  longest batch ${report.longestBatchMs.toFixed(0)} ms; worst stall seen by the concurrent writer ${worstStallMs.toFixed(0)} ms over ${writes} writes`,
+);
 db.$client.close(true);
 writer.$client.close(true);
 rmSync(dir, { recursive: true, force: true }); // a 2 M-row database is half a gigabyte

@@ -17,7 +17,9 @@ export function buildArchive(path: string, opts: { cameras?: number; days?: numb
   const insert = db.prepare(
     "INSERT INTO recordings (id, camera, path, start_time, end_time, duration, motion, objects, segment_size, unjudged) VALUES (?, ?, ?, ?, ?, 10, ?, ?, 1250000, 0)",
   );
-  const event = db.prepare("INSERT INTO events (id, camera, label, start_time, end_time, has_clip, retain_indefinitely) VALUES (?, ?, 'person', ?, ?, 1, ?)");
+  const event = db.prepare(
+    "INSERT INTO events (id, camera, label, start_time, end_time, has_clip, retain_indefinitely) VALUES (?, ?, 'person', ?, ?, 1, ?)",
+  );
   const names = Array.from({ length: cameras }, (_, i) => `cam${i}`);
   let rows = 0;
   for (const camera of names) {
@@ -25,7 +27,15 @@ export function buildArchive(path: string, opts: { cameras?: number; days?: numb
       for (let t = start; t < now; t += 10) {
         const d = new Date(t * 1000);
         const path = `/bench/${d.toISOString().slice(0, 10)}/${d.toISOString().slice(11, 13)}/${camera}/${d.toISOString().slice(14, 16)}.${d.toISOString().slice(17, 19)}.mp4`;
-        insert.run(`${t}-${camera.padEnd(6, "x").slice(0, 6)}`, camera, path, t, t + 10, t % 70 === 0 ? 500 : 0, t % 130 === 0 ? 1 : 0);
+        insert.run(
+          `${t}-${camera.padEnd(6, "x").slice(0, 6)}`,
+          camera,
+          path,
+          t,
+          t + 10,
+          t % 70 === 0 ? 500 : 0,
+          t % 130 === 0 ? 1 : 0,
+        );
         if (t % 600 === 0) event.run(`${camera}-${t}`, camera, t, t + 30, t % 86_400 === 0 ? 1 : 0);
         rows++;
       }
@@ -43,10 +53,16 @@ export function buildArchive(path: string, opts: { cameras?: number; days?: numb
 }
 
 /** Builds the archive in a child process, so the caller's memory figures are its own. */
-export function buildArchiveApart(path: string, days = 30): { cameras: string[]; rows: number; start: number; now: number } {
+export function buildArchiveApart(
+  path: string,
+  days = 30,
+): { cameras: string[]; rows: number; start: number; now: number } {
   const p = Bun.spawnSync([process.execPath, import.meta.path, path, String(days)], { stderr: "inherit" });
   if (p.exitCode !== 0) throw new Error("building the archive failed");
   return JSON.parse(p.stdout.toString());
 }
 
-if (import.meta.main) process.stdout.write(JSON.stringify(buildArchive(process.argv[2]!, { days: Number(process.argv[3] ?? 30) })));
+if (import.meta.main)
+  process.stdout.write(
+    JSON.stringify(buildArchive(process.argv[2]!, { days: Number(process.argv[3] ?? 30) })),
+  );

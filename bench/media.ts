@@ -19,8 +19,37 @@ const N = Number(process.argv[2] ?? 40);
 const dir = mkdtempSync(join(tmpdir(), "camkeep-bench-media-"));
 const segment = join(dir, "seg0.mp4");
 console.log("making a 10 s 1080p H.264+AAC segment (~5 MB)…");
-const made = Bun.spawnSync(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=25:duration=10", "-f", "lavfi", "-i", "sine=duration=10",
-  "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "4M", "-maxrate", "4M", "-bufsize", "8M", "-g", "50", "-c:a", "aac", "-b:a", "64k", segment]);
+const made = Bun.spawnSync([
+  "ffmpeg",
+  "-v",
+  "error",
+  "-y",
+  "-f",
+  "lavfi",
+  "-i",
+  "testsrc2=size=1920x1080:rate=25:duration=10",
+  "-f",
+  "lavfi",
+  "-i",
+  "sine=duration=10",
+  "-c:v",
+  "libx264",
+  "-preset",
+  "ultrafast",
+  "-b:v",
+  "4M",
+  "-maxrate",
+  "4M",
+  "-bufsize",
+  "8M",
+  "-g",
+  "50",
+  "-c:a",
+  "aac",
+  "-b:a",
+  "64k",
+  segment,
+]);
 if (made.exitCode !== 0) throw new Error(made.stderr.toString());
 const files = [segment];
 for (let i = 1; i < N; i++) {
@@ -75,10 +104,23 @@ const results = [
     await o.close();
   }),
 ];
-if (native.counters.fallbackCopies || native.counters.fallbackProbes) throw new Error("the native path fell back: not a fair measure");
+if (native.counters.fallbackCopies || native.counters.fallbackProbes)
+  throw new Error("the native path fell back: not a fair measure");
 
-const [spawn, nat, copy, jsCopy] = results as [typeof results[0], typeof results[0], typeof results[0], typeof results[0]];
-for (const r of results) console.log(`${r.label.padEnd(26)} wall ${r.wall.toFixed(1).padStart(7)} ms   CPU ${r.cpu.toFixed(1).padStart(7)} ms   per segment`);
-console.log(`native vs spawn: ${(spawn.cpu / nat.cpu).toFixed(0)}× less CPU, ${(spawn.wall / nat.wall).toFixed(1)}× faster`);
-console.log(`native vs plain copy: ${(nat.wall / copy.wall).toFixed(2)}× fs.copyFile's wall time, ${(nat.wall / jsCopy.wall).toFixed(2)}× a JS copy's`);
+const [spawn, nat, copy, jsCopy] = results as [
+  (typeof results)[0],
+  (typeof results)[0],
+  (typeof results)[0],
+  (typeof results)[0],
+];
+for (const r of results)
+  console.log(
+    `${r.label.padEnd(26)} wall ${r.wall.toFixed(1).padStart(7)} ms   CPU ${r.cpu.toFixed(1).padStart(7)} ms   per segment`,
+  );
+console.log(
+  `native vs spawn: ${(spawn.cpu / nat.cpu).toFixed(0)}× less CPU, ${(spawn.wall / nat.wall).toFixed(1)}× faster`,
+);
+console.log(
+  `native vs plain copy: ${(nat.wall / copy.wall).toFixed(2)}× fs.copyFile's wall time, ${(nat.wall / jsCopy.wall).toFixed(2)}× a JS copy's`,
+);
 rmSync(dir, { recursive: true, force: true });

@@ -33,7 +33,9 @@ claimVolume(fresh, root, 0); // storage marked as this database's, as a first st
 fresh.$client.close(true);
 const raw = new Database(dbPath);
 raw.run("PRAGMA synchronous = OFF");
-const insert = raw.prepare("INSERT INTO recordings (id, camera, path, start_time, end_time, duration, motion, objects, segment_size, unjudged) VALUES (?, ?, ?, ?, ?, 10, 0, 0, 0, 0)");
+const insert = raw.prepare(
+  "INSERT INTO recordings (id, camera, path, start_time, end_time, duration, motion, objects, segment_size, unjudged) VALUES (?, ?, ?, ?, ?, 10, 0, 0, 0, 0)",
+);
 const start = 1_790_000_000 - Math.ceil(FILES / CAMERAS) * 10;
 const made = new Set<string>();
 raw.transaction(() => {
@@ -48,7 +50,9 @@ raw.transaction(() => {
   }
 })();
 raw.close();
-console.log(`made ${FILES.toLocaleString()} files and rows in ${made.size.toLocaleString()} folders in ${((performance.now() - t) / 1000).toFixed(0)} s`);
+console.log(
+  `made ${FILES.toLocaleString()} files and rows in ${made.size.toLocaleString()} folders in ${((performance.now() - t) / 1000).toFixed(0)} s`,
+);
 
 // Baseline: the synchronous walk.
 t = performance.now();
@@ -58,7 +62,9 @@ const walk = (d: string) => {
 };
 walk(root);
 const baselineMs = performance.now() - t;
-console.log(`baseline: synchronous walk of ${seen.toLocaleString()} entries: ${baselineMs.toFixed(0)} ms, all of it with the event loop blocked`);
+console.log(
+  `baseline: synchronous walk of ${seen.toLocaleString()} entries: ${baselineMs.toFixed(0)} ms, all of it with the event loop blocked`,
+);
 
 const db = openDb(dbPath);
 let worst = 0;
@@ -76,8 +82,14 @@ const report = await reconcileStorage(db, ffmpegEngine(), root);
 const wallMs = performance.now() - t;
 const cpu = process.cpuUsage(cpu0);
 clearInterval(timer);
-console.log(`camkeep reconcile: ok=${report.ok}, ${report.rowsRemoved} rows removed, ${report.indexed} files indexed`);
-console.log(`  wall ${(wallMs / 1000).toFixed(1)} s (${(wallMs / baselineMs).toFixed(1)}× the synchronous walk), CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s`);
-console.log(`  longest event-loop block ${worst.toFixed(0)} ms over ${ticks.toLocaleString()} timer ticks (target ≤ 100 ms; the synchronous walk blocks ${baselineMs.toFixed(0)} ms)`);
+console.log(
+  `camkeep reconcile: ok=${report.ok}, ${report.rowsRemoved} rows removed, ${report.indexed} files indexed`,
+);
+console.log(
+  `  wall ${(wallMs / 1000).toFixed(1)} s (${(wallMs / baselineMs).toFixed(1)}× the synchronous walk), CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s`,
+);
+console.log(
+  `  longest event-loop block ${worst.toFixed(0)} ms over ${ticks.toLocaleString()} timer ticks (target ≤ 100 ms; the synchronous walk blocks ${baselineMs.toFixed(0)} ms)`,
+);
 db.$client.close(true);
 rmSync(dir, { recursive: true, force: true });

@@ -26,8 +26,29 @@ const N = Number(process.argv[2] ?? 150);
 const WARM_UP = 20;
 const dir = mkdtempSync(join(tmpdir(), "camkeep-bench-tiers-"));
 const segment = join(dir, "seg.mp4");
-const made = Bun.spawnSync(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25:duration=10",
-  "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "2M", "-maxrate", "2M", "-bufsize", "4M", "-g", "50", segment]);
+const made = Bun.spawnSync([
+  "ffmpeg",
+  "-v",
+  "error",
+  "-y",
+  "-f",
+  "lavfi",
+  "-i",
+  "testsrc2=size=1280x720:rate=25:duration=10",
+  "-c:v",
+  "libx264",
+  "-preset",
+  "ultrafast",
+  "-b:v",
+  "2M",
+  "-maxrate",
+  "2M",
+  "-bufsize",
+  "4M",
+  "-g",
+  "50",
+  segment,
+]);
 if (made.exitCode !== 0) throw new Error(made.stderr.toString());
 const size = Bun.file(segment).size;
 console.log(`${N} segments of ${(size / 1e6).toFixed(2)} MB each (+${WARM_UP} warm-up per path)`);
@@ -38,7 +59,22 @@ const port = (() => {
   s.stop(true);
   return p;
 })();
-const s3 = Bun.spawn(["node", join(import.meta.dir, "../node_modules/s3rver/bin/s3rver.js"), "-d", join(dir, "s3"), "-a", "127.0.0.1", "-p", String(port), "--configure-bucket", "bench", "-s"], { stdout: "ignore", stderr: "inherit" });
+const s3 = Bun.spawn(
+  [
+    "node",
+    join(import.meta.dir, "../node_modules/s3rver/bin/s3rver.js"),
+    "-d",
+    join(dir, "s3"),
+    "-a",
+    "127.0.0.1",
+    "-p",
+    String(port),
+    "--configure-bucket",
+    "bench",
+    "-s",
+  ],
+  { stdout: "ignore", stderr: "inherit" },
+);
 for (let i = 0; !(await fetch(`http://127.0.0.1:${port}`).catch(() => undefined)); i++) {
   if (i > 100) throw new Error("s3rver did not start");
   await Bun.sleep(100);
@@ -52,9 +88,16 @@ const media = nativeEngine(ffmpegEngine());
 const DAY = 86_400;
 
 /** A keeper's config and database with `n` segments stored by the local store path; returns its CPU per segment. */
-async function storeLocally(name: string, tierYaml: string, n: number): Promise<{ config: Config; db: Db; cpu: number; wall: number }> {
+async function storeLocally(
+  name: string,
+  tierYaml: string,
+  n: number,
+): Promise<{ config: Config; db: Db; cpu: number; wall: number }> {
   const data = join(dir, name);
-  const config = parseConfig(`data_dir: ${data}\ncameras:\n  cam: {}\nstorage:\n  tiers:\n${tierYaml}\n`, join(data, "c.yml"));
+  const config = parseConfig(
+    `data_dir: ${data}\ncameras:\n  cam: {}\nstorage:\n  tiers:\n${tierYaml}\n`,
+    join(data, "c.yml"),
+  );
   const db = openDb(config.database);
   claimVolume(db, config.recordingsDir, 0);
   mkdirSync(config.cacheDir, { recursive: true });
@@ -69,7 +112,16 @@ async function storeLocally(name: string, tierYaml: string, n: number): Promise<
   let batch: Placed[] = [];
   for (const [i, cachePath] of caches.entries()) {
     const start = start0 + i * 10;
-    const out = await placeSegment(db, media, config.recordingsDir, { cachePath, camera: "cam", start, end: start + 10, duration: 10, motion: 1, objects: 0, unjudged: false });
+    const out = await placeSegment(db, media, config.recordingsDir, {
+      cachePath,
+      camera: "cam",
+      start,
+      end: start + 10,
+      duration: 10,
+      motion: 1,
+      objects: 0,
+      unjudged: false,
+    });
     if (out.kind === "placed") batch.push(out.placed);
     if (batch.length === 10) {
       indexPlaced(db, batch);
@@ -93,7 +145,9 @@ async function moveAll(config: Config, db: Db, n: number): Promise<{ cpu: number
   const tier = config.storage.tiers[0]!.name;
   while (worker.awaitingCommit(tier) < n) await Bun.sleep(20);
   await worker.stop();
-  const moved = (db.$client.query("SELECT count(*) AS n FROM recordings WHERE tier IS NOT NULL").get() as { n: number }).n;
+  const moved = (
+    db.$client.query("SELECT count(*) AS n FROM recordings WHERE tier IS NOT NULL").get() as { n: number }
+  ).n;
   if (moved !== n) throw new Error(`${moved} of ${n} moved`);
   return { cpu: (cpuMs() - c0) / n, wall: (performance.now() - t0) / n };
 }
@@ -108,7 +162,10 @@ const record = (label: string, r: { cpu: number; wall: number }) => {
   run.wall.push(r.wall);
   runs.set(label, run);
 };
-const tiers = [["S3 on loopback", s3Tier], ["folder tier", `    - { name: nas, path: ${join(dir, "nas-NAME")}, after: 1d, concurrency: 4 }`]] as const;
+const tiers = [
+  ["S3 on loopback", s3Tier],
+  ["folder tier", `    - { name: nas, path: ${join(dir, "nas-NAME")}, after: 1d, concurrency: 4 }`],
+] as const;
 // Warm-up: both paths' code compiled by the JIT before anything is measured.
 for (const [label, tier] of tiers) {
   const warm = await storeLocally(`warm-${label}`.replace(/\W/g, ""), tier.replace("NAME", "warm"), WARM_UP);
@@ -117,7 +174,11 @@ for (const [label, tier] of tiers) {
 // Rounds interleaved, medians reported: the machine's other work weighs on every path alike.
 for (let round = 0; round < ROUNDS; round++) {
   for (const [label, tier] of tiers) {
-    const local = await storeLocally(`${round}-${label}`.replace(/\W/g, ""), tier.replace("NAME", String(round)), N);
+    const local = await storeLocally(
+      `${round}-${label}`.replace(/\W/g, ""),
+      tier.replace("NAME", String(round)),
+      N,
+    );
     record("local store path (baseline)", local);
     record(`move to ${label}`, await moveAll(local.config, local.db, N));
   }
@@ -126,7 +187,9 @@ const rows = [...runs].map(([label, r]) => [label, median(r.cpu), median(r.wall)
 const base = rows[0]![1];
 console.log("path                           CPU ms/segment   wall ms/segment   segments/s   CPU vs baseline");
 for (const [label, cpu, wall] of rows) {
-  console.log(`${label.padEnd(30)} ${cpu.toFixed(2).padStart(14)} ${wall.toFixed(2).padStart(17)} ${(1000 / wall).toFixed(0).padStart(12)} ${(cpu / base).toFixed(2).padStart(16)}×`);
+  console.log(
+    `${label.padEnd(30)} ${cpu.toFixed(2).padStart(14)} ${wall.toFixed(2).padStart(17)} ${(1000 / wall).toFixed(0).padStart(12)} ${(cpu / base).toFixed(2).padStart(16)}×`,
+  );
 }
 console.log("target: CPU per moved segment ≤ 3× the local store path");
 s3.kill();

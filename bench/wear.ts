@@ -34,14 +34,29 @@ const pages = (bytes: number, segments: number) => (bytes / 4096 / segments).toF
 
 // One real 2 s segment, copied for each camera and pass.
 const seg = join(mkdtempSync(join(fast, "camkeep-wear-seg-")), "s.mp4");
-Bun.spawnSync(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=5:duration=2", "-c:v", "libx264", "-preset", "ultrafast", seg]);
+Bun.spawnSync([
+  "ffmpeg",
+  "-v",
+  "error",
+  "-f",
+  "lavfi",
+  "-i",
+  "testsrc2=size=96x64:rate=5:duration=2",
+  "-c:v",
+  "libx264",
+  "-preset",
+  "ultrafast",
+  seg,
+]);
 
 async function keeper(cameras: number, commitInterval: number, copyTier = false) {
   const data = mkdtempSync(join(fast, "camkeep-wear-"));
   const dbDir = mkdtempSync(join(tmpdir(), "camkeep-wear-db-"));
   const names = Array.from({ length: cameras }, (_, i) => `cam${i}`);
   // With a copy tier (a folder, on tmpfs too), its queue and copies rows are written as well.
-  const tiers = copyTier ? `storage: { tiers: [{ name: backup, path: ${join(data, "backup")}, copy: true }] }\n` : "";
+  const tiers = copyTier
+    ? `storage: { tiers: [{ name: backup, path: ${join(data, "backup")}, copy: true }] }\n`
+    : "";
   const config = parseConfig(
     `data_dir: ${data}\ndatabase: ${join(dbDir, "camkeep.db")}\nrecord: { commit_interval: ${commitInterval}, retain: { days: 1 }, events: { max_latency: 0, pre_capture: 0 } }\ncameras: { ${names.map((c) => `${c}: {}`).join(", ")} }\n${tiers}`,
     join(data, "c.yml"),
@@ -51,7 +66,15 @@ async function keeper(cameras: number, commitInterval: number, copyTier = false)
   const storage = new StorageGate(db, media, config.recordingsDir);
   await storage.reconcile();
   const clock = { now: 1_790_000_000_000 };
-  const maintainer = new Maintainer({ config, db, media, activity: new ActivityStore(), totals: new ArchiveTotals(), storage, nowMs: () => clock.now });
+  const maintainer = new Maintainer({
+    config,
+    db,
+    media,
+    activity: new ActivityStore(),
+    totals: new ArchiveTotals(),
+    storage,
+    nowMs: () => clock.now,
+  });
   const worker = new TierWorker({ config, db, targets: openTiers(config.storage.tiers, db) });
   worker.start();
   let segments = 0;
@@ -72,7 +95,8 @@ async function keeper(cameras: number, commitInterval: number, copyTier = false)
     await maintainer.pass();
   }
   await maintainer.stop(); // indexes what still waits
-  while (copyTier && (db.$client.query("SELECT count(*) AS n FROM transfers").get() as { n: number }).n) await Bun.sleep(20);
+  while (copyTier && (db.$client.query("SELECT count(*) AS n FROM transfers").get() as { n: number }).n)
+    await Bun.sleep(20);
   await worker.stop();
   const ours = writeBytes() - before;
   db.$client.close(true);
@@ -83,14 +107,27 @@ async function keeper(cameras: number, commitInterval: number, copyTier = false)
   for (let p = 0; p < PASSES; p += 2) {
     for (const camera of names) {
       const start = t0 + p * 5 - 20;
-      insertRecording(baseDb, { id: newId(start), camera, path: storagePath(config.recordingsDir, camera, start), start_time: start, end_time: start + 2, duration: 2, motion: 0, objects: 0, segment_size: 20_000, unjudged: false });
+      insertRecording(baseDb, {
+        id: newId(start),
+        camera,
+        path: storagePath(config.recordingsDir, camera, start),
+        start_time: start,
+        end_time: start + 2,
+        duration: 2,
+        motion: 0,
+        objects: 0,
+        segment_size: 20_000,
+        unjudged: false,
+      });
     }
   }
   const baseline = writeBytes() - b0;
   baseDb.$client.close(true);
   rmSync(data, { recursive: true, force: true });
   rmSync(dbDir, { recursive: true, force: true });
-  console.log(`${cameras} camera(s), commit_interval ${commitInterval} s${copyTier ? ", copy tier" : ""}, ${segments} segments: ${pages(ours, segments)} pages per segment; baseline one transaction per row: ${pages(baseline, segments)}`);
+  console.log(
+    `${cameras} camera(s), commit_interval ${commitInterval} s${copyTier ? ", copy tier" : ""}, ${segments} segments: ${pages(ours, segments)} pages per segment; baseline one transaction per row: ${pages(baseline, segments)}`,
+  );
 }
 
 mkdirSync(fast, { recursive: true });

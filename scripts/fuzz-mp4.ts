@@ -20,12 +20,34 @@ const pick = (n: number) => Math.floor(rand() * n);
 const dir = mkdtempSync(join(tmpdir(), "camkeep-fuzz-"));
 const made = (name: string, args: string[]) => {
   const path = join(dir, name);
-  const p = Bun.spawnSync(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=128x96:rate=10:duration=2", ...args, path]);
+  const p = Bun.spawnSync([
+    "ffmpeg",
+    "-v",
+    "error",
+    "-y",
+    "-f",
+    "lavfi",
+    "-i",
+    "testsrc2=size=128x96:rate=10:duration=2",
+    ...args,
+    path,
+  ]);
   if (p.exitCode !== 0) throw new Error(p.stderr.toString());
   return new Uint8Array(readFileSync(path));
 };
 const seeds = [
-  made("a.mp4", ["-f", "lavfi", "-i", "sine=duration=2", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"]),
+  made("a.mp4", [
+    "-f",
+    "lavfi",
+    "-i",
+    "sine=duration=2",
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-c:a",
+    "aac",
+  ]),
   made("b.mp4", ["-c:v", "libx264", "-preset", "veryfast", "-movflags", "+faststart"]),
 ];
 
@@ -37,16 +59,19 @@ function mutate(base: Uint8Array): Uint8Array {
       return b;
     case 1: // truncation
       return b.subarray(0, pick(b.length));
-    case 2: { // inserted bytes
+    case 2: {
+      // inserted bytes
       const at = pick(b.length);
       const extra = Uint8Array.from({ length: 1 + pick(16) }, () => pick(256));
       return new Uint8Array([...b.subarray(0, at), ...extra, ...b.subarray(at)]);
     }
-    case 3: { // deleted bytes
+    case 3: {
+      // deleted bytes
       const at = pick(b.length);
       return new Uint8Array([...b.subarray(0, at), ...b.subarray(at + 1 + pick(16))]);
     }
-    default: { // a 32-bit word (often a box size or a table entry) set to an edge value
+    default: {
+      // a 32-bit word (often a box size or a table entry) set to an edge value
       const at = pick(b.length - 4) & ~3;
       new DataView(b.buffer).setUint32(at, [0, 1, 7, 8, 0x7fffffff, 0xffffffff, pick(2 ** 32)][pick(7)]!);
       return b;
@@ -83,5 +108,7 @@ for (let i = 0; i < iterations; i++) {
     process.exit(1);
   }
 }
-console.log(`${iterations} mutants: ${counts.accepted} accepted, ${counts.rejected} rejected, none crashed; slowest ${slowest.toFixed(2)} ms; peak RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
+console.log(
+  `${iterations} mutants: ${counts.accepted} accepted, ${counts.rejected} rejected, none crashed; slowest ${slowest.toFixed(2)} ms; peak RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`,
+);
 rmSync(dir, { recursive: true, force: true });

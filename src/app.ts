@@ -74,16 +74,64 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const activity = new ActivityStore();
   const recorders = new Recorders(config, opts.recorder);
   const motion = new MotionAnalyser();
-  const maintainer = new Maintainer({ config, db, media, activity, totals, storage, recordingNow: (camera) => recorders.isRunning(camera), faults: opts.faults, motion });
+  const maintainer = new Maintainer({
+    config,
+    db,
+    media,
+    activity,
+    totals,
+    storage,
+    recordingNow: (camera) => recorders.isRunning(camera),
+    faults: opts.faults,
+    motion,
+  });
   // One clock watch for health and cleanup: a step seen by either counts for both.
   const watch = new ClockWatch();
   const clock = () => watch.check(Date.now() / 1000, performance.now() / 1000, newestRecordingStart(db));
-  const health = new HealthMonitor({ config, db, stats: maintainer.stats, storage, clock, startedAtMs, stalledCameras: () => recorders.stalledCount(), tiers: () => tiers.healthStates() });
-  const cleanup = new Cleanup({ config, db, totals, storageProblem: () => storage.problem(), clock, space: () => health.storageSpace(), confirmCopy: (c) => tiers.confirmCopy(c) });
+  const health = new HealthMonitor({
+    config,
+    db,
+    stats: maintainer.stats,
+    storage,
+    clock,
+    startedAtMs,
+    stalledCameras: () => recorders.stalledCount(),
+    tiers: () => tiers.healthStates(),
+  });
+  const cleanup = new Cleanup({
+    config,
+    db,
+    totals,
+    storageProblem: () => storage.problem(),
+    clock,
+    space: () => health.storageSpace(),
+    confirmCopy: (c) => tiers.confirmCopy(c),
+  });
   // Serve first: health answers "starting" while reconcile walks a large archive.
-  const recording = (camera: string) => recorders.isRunning(camera) || Date.now() / 1000 - (lastRecordingStart(db, camera) ?? 0) < 300;
+  const recording = (camera: string) =>
+    recorders.isRunning(camera) || Date.now() / 1000 - (lastRecordingStart(db, camera) ?? 0) < 300;
   const mqtt = config.mqtt ? new MqttBridge({ config, db, activity, totals, health, recording }) : undefined;
-  const server = serveApi({ config, db, activity, stats: maintainer.stats, totals, health, cleanup, recorders, media, token, startedAtMs, loginGuard: new LoginGuard(), mqtt, footage, tiers, eventLoop }, page);
+  const server = serveApi(
+    {
+      config,
+      db,
+      activity,
+      stats: maintainer.stats,
+      totals,
+      health,
+      cleanup,
+      recorders,
+      media,
+      token,
+      startedAtMs,
+      loginGuard: new LoginGuard(),
+      mqtt,
+      footage,
+      tiers,
+      eventLoop,
+    },
+    page,
+  );
   const url = `http://${config.api.host.includes(":") ? `[${config.api.host}]` : config.api.host}:${server.port}`;
   recorders.start(); // segments wait in the cache meanwhile
   health.start();
@@ -105,9 +153,24 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   cleanup.start();
   tiers.start();
   const cameras = Object.keys(config.cameras);
-  log.info(`camkeep ${VERSION} running (config: ${config.source}); API ${url} (token in ${config.api.token ? "the config" : config.api.tokenFile}); cache ${config.cacheDir}, storage ${config.recordingsDir}; cameras: ${cameras.length ? cameras.join(", ") : "none configured"}`);
+  log.info(
+    `camkeep ${VERSION} running (config: ${config.source}); API ${url} (token in ${config.api.token ? "the config" : config.api.tokenFile}); cache ${config.cacheDir}, storage ${config.recordingsDir}; cameras: ${cameras.length ? cameras.join(", ") : "none configured"}`,
+  );
   return {
-    config, db, activity, maintainer, recorders, storage, health, cleanup, mqtt, tiers, eventLoop, server, token, url,
+    config,
+    db,
+    activity,
+    maintainer,
+    recorders,
+    storage,
+    health,
+    cleanup,
+    mqtt,
+    tiers,
+    eventLoop,
+    server,
+    token,
+    url,
     async stop() {
       await mqtt?.stop();
       health.stop();

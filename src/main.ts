@@ -81,12 +81,22 @@ async function expireOnce(args: string[]): Promise<number> {
       log.error(`not expiring: ${problem}`);
       return 1;
     }
-    const clock = new ClockWatch().check(Date.now() / 1000, performance.now() / 1000, newestRecordingStart(db));
+    const clock = new ClockWatch().check(
+      Date.now() / 1000,
+      performance.now() / 1000,
+      newestRecordingStart(db),
+    );
     if (!clock.sane) {
       log.error(`not expiring: ${clock.reason}`);
       return 1;
     }
-    const report = await runExpiry({ config, db, totals: ArchiveTotals.load(db), now: Date.now() / 1000, dryRun });
+    const report = await runExpiry({
+      config,
+      db,
+      totals: ArchiveTotals.load(db),
+      now: Date.now() / 1000,
+      dryRun,
+    });
     process.stdout.write(formatExpiry(report));
     return 0;
   } finally {
@@ -100,8 +110,20 @@ function withoutSecrets(c: Omit<Config, "source">) {
     ...c,
     api: { ...c.api, token: c.api.token === undefined ? undefined : "***" },
     mqtt: c.mqtt && { ...c.mqtt, password: c.mqtt.password === undefined ? undefined : "***" },
-    storage: { ...c.storage, tiers: c.storage.tiers.map((t) => t.target.kind === "s3" && t.target.secretAccessKey !== undefined ? { ...t, target: { ...t.target, secretAccessKey: "***" } } : t) },
-    cameras: Object.fromEntries(Object.entries(c.cameras).map(([name, cam]) => [name, { ...cam, recorder: cam.recorder && { ...cam.recorder, input: redact(cam.recorder.input) } }])),
+    storage: {
+      ...c.storage,
+      tiers: c.storage.tiers.map((t) =>
+        t.target.kind === "s3" && t.target.secretAccessKey !== undefined
+          ? { ...t, target: { ...t.target, secretAccessKey: "***" } }
+          : t,
+      ),
+    },
+    cameras: Object.fromEntries(
+      Object.entries(c.cameras).map(([name, cam]) => [
+        name,
+        { ...cam, recorder: cam.recorder && { ...cam.recorder, input: redact(cam.recorder.input) } },
+      ]),
+    ),
   };
 }
 
@@ -116,7 +138,8 @@ function sessions(args: string[]): number {
       return 0;
     }
     if (rest[0] === "revoke") {
-      if (!rest[1]) throw new ConfigError("command line", ["sessions revoke needs a session id (see camkeep sessions)"]);
+      if (!rest[1])
+        throw new ConfigError("command line", ["sessions revoke needs a session id (see camkeep sessions)"]);
       const ok = revokeSession(db, rest[1]);
       process.stdout.write(ok ? `revoked ${rest[1]}\n` : `no session ${rest[1]}\n`);
       return ok ? 0 : 1;
@@ -124,7 +147,9 @@ function sessions(args: string[]): number {
     const list = listSessions(db, Date.now() / 1000);
     if (!list.length) process.stdout.write("no sessions\n");
     for (const s of list) {
-      process.stdout.write(`${s.id}  from ${s.client}  since ${new Date(s.created_at * 1000).toISOString()}  until ${new Date(s.expires_at * 1000).toISOString()}  ${s.agent}\n`);
+      process.stdout.write(
+        `${s.id}  from ${s.client}  since ${new Date(s.created_at * 1000).toISOString()}  until ${new Date(s.expires_at * 1000).toISOString()}  ${s.agent}\n`,
+      );
     }
     return 0;
   } finally {
@@ -145,12 +170,16 @@ async function main(argv: string[]): Promise<number> {
       case "check-config": {
         if (!args[0]) throw new ConfigError("command line", ["check-config needs a file name"]);
         const { source, ...effective } = loadConfigFile(args[0]);
-        process.stdout.write(`# ${source} is valid; effective configuration (secrets shown as ***):\n${JSON.stringify(withoutSecrets(effective), null, 2)}\n`);
+        process.stdout.write(
+          `# ${source} is valid; effective configuration (secrets shown as ***):\n${JSON.stringify(withoutSecrets(effective), null, 2)}\n`,
+        );
         return 0;
       }
       case "version":
       case "--version":
-        process.stdout.write(`camkeep ${VERSION} (commit ${BUILD.commit}, ${BUILD.target}, bun ${BUILD.bun})\n`);
+        process.stdout.write(
+          `camkeep ${VERSION} (commit ${BUILD.commit}, ${BUILD.target}, bun ${BUILD.bun})\n`,
+        );
         return 0;
       case undefined:
       case "help":

@@ -8,7 +8,10 @@ describe("activity (docs/retention.md)", () => {
   test("a frame reduces to motion area and active objects", () => {
     const s = summarizeFrame({
       frame_time: 5,
-      motion_boxes: [[0, 0, 9, 9], [10, 10, 10, 14]],
+      motion_boxes: [
+        [0, 0, 9, 9],
+        [10, 10, 10, 14],
+      ],
       objects: [
         { label: "person", false_positive: false, motionless_count: 0 },
         { label: "person", false_positive: true, motionless_count: 0 },
@@ -33,7 +36,10 @@ describe("activity (docs/retention.md)", () => {
   });
   test("the store keeps frames sorted when they arrive out of order, and tracks the newest", () => {
     const store = new ActivityStore();
-    store.report("cam", [{ frame_time: 10, objects: [], motion_boxes: [] }, { frame_time: 30, objects: [], motion_boxes: [] }]);
+    store.report("cam", [
+      { frame_time: 10, objects: [], motion_boxes: [] },
+      { frame_time: 30, objects: [], motion_boxes: [] },
+    ]);
     store.report("cam", [{ frame_time: 20, objects: [], motion_boxes: [] }]);
     expect(store.frames("cam")).toEqual([]); // queued until the maintainer drains
     store.drain();

@@ -19,8 +19,22 @@ const DAY = 86_400;
 const NOW = Math.floor(Date.now() / 1000);
 const SANE = () => ({ sane: true });
 
-interface RigOptions { dir?: string; clock?: () => { sane: boolean; reason?: string }; now?: number; minFree?: () => number; yamlExtra?: string }
-interface Rig { dir: string; config: Config; db: Db; totals: ArchiveTotals; gate: StorageGate; cleanup: Cleanup; opts: RigOptions }
+interface RigOptions {
+  dir?: string;
+  clock?: () => { sane: boolean; reason?: string };
+  now?: number;
+  minFree?: () => number;
+  yamlExtra?: string;
+}
+interface Rig {
+  dir: string;
+  config: Config;
+  db: Db;
+  totals: ArchiveTotals;
+  gate: StorageGate;
+  cleanup: Cleanup;
+  opts: RigOptions;
+}
 const dbs: Db[] = [];
 const cleanups: Cleanup[] = [];
 afterEach(async () => {
@@ -43,7 +57,11 @@ function arm(r: Rig): Rig {
   const { config, db, gate, opts } = r;
   r.totals = ArchiveTotals.load(db);
   r.cleanup = new Cleanup({
-    config, db, totals: r.totals, storageProblem: () => gate.problem(), clock: opts.clock ?? SANE,
+    config,
+    db,
+    totals: r.totals,
+    storageProblem: () => gate.problem(),
+    clock: opts.clock ?? SANE,
     space: () => ({ ...volumeSpace(config.recordingsDir), bandwidth: 0, minFree: opts.minFree?.() ?? 0 }),
     nowMs: () => (opts.now ?? NOW) * 1000,
     schedules: { expiry: { everySeconds: 1 }, disk: { everySeconds: 1 }, clips: { everySeconds: 1 } },
@@ -52,16 +70,30 @@ function arm(r: Rig): Rig {
   return r;
 }
 const starts = (db: Db, camera?: string) =>
-  db.select().from(recordings).orderBy(recordings.start_time).all().filter((r) => !camera || r.camera === camera).map((r) => r.start_time);
+  db
+    .select()
+    .from(recordings)
+    .orderBy(recordings.start_time)
+    .all()
+    .filter((r) => !camera || r.camera === camera)
+    .map((r) => r.start_time);
 
 describe("expiry run (docs/retention.md)", () => {
   test("old recordings go, file then row; event-held ones stay; totals follow", async () => {
-    const r = await rig("record: { retain: { days: 7 }, events: { pre_capture: 0, post_capture: 0, retain: { mode: motion, default: 30 } } }\ncameras:\n  cam: {}\n");
+    const r = await rig(
+      "record: { retain: { days: 7 }, events: { pre_capture: 0, post_capture: 0, retain: { mode: motion, default: 30 } } }\ncameras:\n  cam: {}\n",
+    );
     const old = NOW - 10 * DAY;
     const paths = [];
-    for (let i = 0; i < 5; i++) paths.push(await storedSegment(r.db, r.config.recordingsDir, "cam", old + i * 2, { motion: i === 3 ? 0 : 5 }));
+    for (let i = 0; i < 5; i++)
+      paths.push(
+        await storedSegment(r.db, r.config.recordingsDir, "cam", old + i * 2, { motion: i === 3 ? 0 : 5 }),
+      );
     const recent = await storedSegment(r.db, r.config.recordingsDir, "cam", NOW - DAY);
-    r.db.insert(events).values({ id: "e", camera: "cam", label: "person", start_time: old + 4.5, end_time: old + 7 }).run(); // holds #2 and #3
+    r.db
+      .insert(events)
+      .values({ id: "e", camera: "cam", label: "person", start_time: old + 4.5, end_time: old + 7 })
+      .run(); // holds #2 and #3
     arm(r);
     const report = await r.cleanup.expireNow();
     expect(report!.recordings).toEqual({ cam: { retention: 3, event_mode: 1 } });
@@ -72,25 +104,51 @@ describe("expiry run (docs/retention.md)", () => {
   });
 
   test("events past their retention stop holding recordings in the same run", async () => {
-    const r = await rig("record: { retain: { days: 1 }, events: { retain: { mode: all, default: 5, objects: { person: 30 } } } }\ncameras:\n  cam: {}\n");
+    const r = await rig(
+      "record: { retain: { days: 1 }, events: { retain: { mode: all, default: 5, objects: { person: 30 } } } }\ncameras:\n  cam: {}\n",
+    );
     const t = NOW - 10 * DAY;
     await storedSegment(r.db, r.config.recordingsDir, "cam", t);
     await storedSegment(r.db, r.config.recordingsDir, "cam", t + 100);
-    r.db.insert(events).values([
-      { id: "car", camera: "cam", label: "car", start_time: t, end_time: t + 1 }, // 5 days: expired
-      { id: "person", camera: "cam", label: "person", start_time: t + 100, end_time: t + 101 }, // 30 days: holds
-    ]).run();
+    r.db
+      .insert(events)
+      .values([
+        { id: "car", camera: "cam", label: "car", start_time: t, end_time: t + 1 }, // 5 days: expired
+        { id: "person", camera: "cam", label: "person", start_time: t + 100, end_time: t + 101 }, // 30 days: holds
+      ])
+      .run();
     arm(r);
     const report = await r.cleanup.expireNow();
     expect(report!.eventsExpired).toBe(1);
     expect(starts(r.db)).toEqual([t + 100]);
-    expect(r.db.select().from(events).all().map((e) => [e.id, e.has_clip])).toEqual([["car", false], ["person", true]]);
+    expect(
+      r.db
+        .select()
+        .from(events)
+        .all()
+        .map((e) => [e.id, e.has_clip]),
+    ).toEqual([
+      ["car", false],
+      ["person", true],
+    ]);
   });
 
   test("removed cameras expire by the global days, in batches", async () => {
     const r = await rig("record: { retain: { days: 3 } }\ncameras:\n  kept: {}\n");
     for (let i = 0; i < 2500; i++) {
-      insertRecordings(r.db, [{ id: `${i}-gone00`, camera: "gone", path: `/nowhere/${i}.mp4`, start_time: NOW - 5 * DAY + i, end_time: NOW - 5 * DAY + i + 1, duration: 1, motion: 0, objects: 0, segment_size: 1 }]);
+      insertRecordings(r.db, [
+        {
+          id: `${i}-gone00`,
+          camera: "gone",
+          path: `/nowhere/${i}.mp4`,
+          start_time: NOW - 5 * DAY + i,
+          end_time: NOW - 5 * DAY + i + 1,
+          duration: 1,
+          motion: 0,
+          objects: 0,
+          segment_size: 1,
+        },
+      ]);
     }
     await storedSegment(r.db, r.config.recordingsDir, "gone", NOW - 2 * DAY);
     arm(r);
@@ -100,7 +158,9 @@ describe("expiry run (docs/retention.md)", () => {
   });
 
   test("leftover files older than every row go by their camera's retention; empty folders go; the root stays", async () => {
-    const r = await rig("record: { retain: { days: 2 } }\ncameras:\n  cam: { record: { retain: { days: 5 } } }\n");
+    const r = await rig(
+      "record: { retain: { days: 2 } }\ncameras:\n  cam: { record: { retain: { days: 5 } } }\n",
+    );
     const root = r.config.recordingsDir;
     const keptRow = await storedSegment(r.db, root, "cam", NOW - 1 * DAY);
     const leftoverOld = await storedSegment(r.db, root, "cam", NOW - 9 * DAY, { row: false });
@@ -112,26 +172,58 @@ describe("expiry run (docs/retention.md)", () => {
     arm(r);
     const report = await r.cleanup.expireNow();
     expect(report!.leftoverFiles).toBe(2);
-    expect([keptRow, leftoverOld, leftoverYoung, removedCam, notOurs].map(existsSync)).toEqual([true, false, true, false, true]);
+    expect([keptRow, leftoverOld, leftoverYoung, removedCam, notOurs].map(existsSync)).toEqual([
+      true,
+      false,
+      true,
+      false,
+      true,
+    ]);
     expect(existsSync(dirname(dirname(dirname(leftoverOld))))).toBe(false); // its day folder emptied and removed
     expect(existsSync(join(root, VOLUME_MARKER))).toBe(true);
   });
 
   test("a dry run deletes nothing and reports what a real run deletes", async () => {
-    const yaml = "record: { retain: { days: 1 }, events: { retain: { mode: all, default: 2 } } }\ncameras:\n  cam: {}\n";
+    const yaml =
+      "record: { retain: { days: 1 }, events: { retain: { mode: all, default: 2 } } }\ncameras:\n  cam: {}\n";
     const r = await rig(yaml);
-    for (let i = 0; i < 4; i++) await storedSegment(r.db, r.config.recordingsDir, "cam", NOW - 5 * DAY + i * 2);
-    r.db.insert(events).values({ id: "e", camera: "cam", label: "car", start_time: NOW - 5 * DAY, end_time: NOW - 5 * DAY + 3 }).run();
+    for (let i = 0; i < 4; i++)
+      await storedSegment(r.db, r.config.recordingsDir, "cam", NOW - 5 * DAY + i * 2);
+    r.db
+      .insert(events)
+      .values({
+        id: "e",
+        camera: "cam",
+        label: "car",
+        start_time: NOW - 5 * DAY,
+        end_time: NOW - 5 * DAY + 3,
+      })
+      .run();
     writeFileSync(join(r.dir, "camkeep.yml"), `data_dir: ${r.dir}\n${yaml}`);
-    const dry = Bun.spawnSync([BUN, join(ROOT, "src/main.ts"), "expire", "--dry-run", "--config", join(r.dir, "camkeep.yml")]);
+    const dry = Bun.spawnSync([
+      BUN,
+      join(ROOT, "src/main.ts"),
+      "expire",
+      "--dry-run",
+      "--config",
+      join(r.dir, "camkeep.yml"),
+    ]);
     expect(dry.exitCode).toBe(0);
     const out = dry.stdout.toString();
     expect(out).toContain("Dry run — nothing deleted.");
-    expect(out).toContain("cam: would delete 4 recordings — older than the camera's retain.days, no event holds them");
+    expect(out).toContain(
+      "cam: would delete 4 recordings — older than the camera's retain.days, no event holds them",
+    );
     expect(out).toContain("events: 1 would stop holding recordings");
     expect(starts(r.db)).toHaveLength(4);
     expect(r.db.select().from(events).get()!.has_clip).toBe(true);
-    const real = Bun.spawnSync([BUN, join(ROOT, "src/main.ts"), "expire", "--config", join(r.dir, "camkeep.yml")]);
+    const real = Bun.spawnSync([
+      BUN,
+      join(ROOT, "src/main.ts"),
+      "expire",
+      "--config",
+      join(r.dir, "camkeep.yml"),
+    ]);
     expect(real.stdout.toString()).toContain("cam: deleted 4 recordings");
     expect(starts(r.db)).toEqual([]);
   });
@@ -139,7 +231,9 @@ describe("expiry run (docs/retention.md)", () => {
 
 describe("when nothing may be deleted", () => {
   test("storage without its marker (unmounted): expiry and disk protection skip", async () => {
-    const r = await rig("record: { retain: { days: 1 } }\ncameras:\n  cam: {}\n", { minFree: () => Number.MAX_SAFE_INTEGER });
+    const r = await rig("record: { retain: { days: 1 } }\ncameras:\n  cam: {}\n", {
+      minFree: () => Number.MAX_SAFE_INTEGER,
+    });
     await storedSegment(r.db, r.config.recordingsDir, "cam", NOW - 5 * DAY);
     unlinkSync(join(r.config.recordingsDir, VOLUME_MARKER));
     expect(await r.cleanup.expireNow()).toBeUndefined();
@@ -148,7 +242,9 @@ describe("when nothing may be deleted", () => {
     expect(r.cleanup.counters.skipped).toEqual({ storage: 2 });
   });
   test("a clock that is not sane: expiry skips", async () => {
-    const r = await rig("record: { retain: { days: 1 } }\ncameras:\n  cam: {}\n", { clock: () => ({ sane: false, reason: "clock not sane: test" }) });
+    const r = await rig("record: { retain: { days: 1 } }\ncameras:\n  cam: {}\n", {
+      clock: () => ({ sane: false, reason: "clock not sane: test" }),
+    });
     await storedSegment(r.db, r.config.recordingsDir, "cam", NOW - 5 * DAY);
     expect(await r.cleanup.expireNow()).toBeUndefined();
     expect(starts(r.db)).toHaveLength(1);
@@ -156,7 +252,10 @@ describe("when nothing may be deleted", () => {
   });
   test("the CLI refuses too, with the reason", async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, "c.yml"), `data_dir: ${dir}\nrecord: { retain: { days: 1 } }\ncameras:\n  cam: {}\n`);
+    writeFileSync(
+      join(dir, "c.yml"),
+      `data_dir: ${dir}\nrecord: { retain: { days: 1 } }\ncameras:\n  cam: {}\n`,
+    );
     const r = await rig("record: { retain: { days: 1 } }\ncameras:\n  cam: {}\n", { dir });
     await storedSegment(r.db, r.config.recordingsDir, "cam", NOW - 5 * DAY);
     rmSync(join(r.config.recordingsDir, VOLUME_MARKER));
@@ -177,8 +276,16 @@ describe("deletes survive a power cut (docs/design.md#crash-safety)", () => {
     ];
     const candidates = oldestRecordingsPage(r.db, { start: -Infinity, id: "" }, 10);
     const flushes: { dir: string; rowsLeft: number; filesLeft: number }[] = [];
-    const flush = (dir: string) => flushes.push({ dir, rowsLeft: r.db.select().from(recordings).all().length, filesLeft: made.filter(existsSync).length });
-    const result = deleteRecordingsAndFiles(r.totals, candidates, new Set(), { flush, deleteRows: (gone) => deleteRecordingsByRowid(r.db, gone) });
+    const flush = (dir: string) =>
+      flushes.push({
+        dir,
+        rowsLeft: r.db.select().from(recordings).all().length,
+        filesLeft: made.filter(existsSync).length,
+      });
+    const result = deleteRecordingsAndFiles(r.totals, candidates, new Set(), {
+      flush,
+      deleteRows: (gone) => deleteRecordingsByRowid(r.db, gone),
+    });
     expect(result.rows).toBe(3);
     expect(flushes.map((f) => f.dir).sort()).toEqual([...new Set(made.map((p) => dirname(p)))].sort());
     for (const f of flushes) expect(f).toMatchObject({ rowsLeft: 3, filesLeft: 0 }); // unlinks done, rows not yet gone
@@ -205,16 +312,29 @@ describe("schedules", () => {
 
 describe("schedules from the configuration", () => {
   test("record.expire_at runs expiry on its cron pattern; without it, every expire_interval minutes", () => {
-    expect(defaultSchedules(configIn(tempDir(), "record: { expire_at: '15 3 * * *' }\n")).expiry).toEqual({ cron: "15 3 * * *" });
-    expect(defaultSchedules(configIn(tempDir(), "record: { expire_interval: 30 }\n")).expiry).toEqual({ everySeconds: 1800 });
+    expect(defaultSchedules(configIn(tempDir(), "record: { expire_at: '15 3 * * *' }\n")).expiry).toEqual({
+      cron: "15 3 * * *",
+    });
+    expect(defaultSchedules(configIn(tempDir(), "record: { expire_interval: 30 }\n")).expiry).toEqual({
+      everySeconds: 1800,
+    });
   });
   test("a cron schedule fires the job", async () => {
     const r = await rig("record: { retain: { days: 7 } }\ncameras:\n  cam: {}\n", { now: NOW + 30 * DAY });
     await storedSegment(r.db, r.config.recordingsDir, "cam", NOW - DAY);
     const cleanup = new Cleanup({
-      config: r.config, db: r.db, totals: ArchiveTotals.load(r.db), storageProblem: () => undefined, clock: SANE,
-      space: () => ({ total: 1, free: 1, bandwidth: 0, minFree: 0 }), nowMs: () => (NOW + 30 * DAY) * 1000,
-      schedules: { expiry: { cron: "* * * * * *" }, disk: { cron: "0 0 1 1 *" }, clips: { cron: "0 0 1 1 *" } },
+      config: r.config,
+      db: r.db,
+      totals: ArchiveTotals.load(r.db),
+      storageProblem: () => undefined,
+      clock: SANE,
+      space: () => ({ total: 1, free: 1, bandwidth: 0, minFree: 0 }),
+      nowMs: () => (NOW + 30 * DAY) * 1000,
+      schedules: {
+        expiry: { cron: "* * * * * *" },
+        disk: { cron: "0 0 1 1 *" },
+        clips: { cron: "0 0 1 1 *" },
+      },
     });
     cleanups.push(cleanup);
     cleanup.start();
@@ -225,40 +345,58 @@ describe("schedules from the configuration", () => {
 
 describe("disk protection on a real, small file system (docs/retention.md)", () => {
   // Needs root to mount a real small volume; shown as skipped otherwise.
-  test.skipIf(!canMountTmpfs())("deletes oldest first, spares indefinitely retained footage, counts bytes really freed", async () => {
-    const mnt = tempDir("camkeep-tmpfs-");
-    expect(Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", mnt]).exitCode).toBe(0);
-    try {
-      const size = Bun.file(await segmentFile(2)).size;
-      let threshold = 0;
-      // The database off the small volume, as on a Pi with footage on a USB disk: then the
-      // volume's free space moves only with the footage.
-      const r = await rig(`database: ${join(tempDir(), "camkeep.db")}\nrecord: { retain: { days: 30 }, events: { pre_capture: 0, post_capture: 0 } }\ncameras:\n  cam: {}\n`, { dir: mnt, minFree: () => threshold });
-      // Fill the volume with real copies until under ~1 MB is free.
-      const made: number[] = [];
-      for (let i = 0; volumeSpace(r.config.recordingsDir).free > 1 << 20; i++) {
-        made.push(NOW - 3 * DAY + i * 2);
-        await storedSegment(r.db, r.config.recordingsDir, "cam", made.at(-1)!, { copy: true });
+  test.skipIf(!canMountTmpfs())(
+    "deletes oldest first, spares indefinitely retained footage, counts bytes really freed",
+    async () => {
+      const mnt = tempDir("camkeep-tmpfs-");
+      expect(Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", mnt]).exitCode).toBe(0);
+      try {
+        const size = Bun.file(await segmentFile(2)).size;
+        let threshold = 0;
+        // The database off the small volume, as on a Pi with footage on a USB disk: then the
+        // volume's free space moves only with the footage.
+        const r = await rig(
+          `database: ${join(tempDir(), "camkeep.db")}\nrecord: { retain: { days: 30 }, events: { pre_capture: 0, post_capture: 0 } }\ncameras:\n  cam: {}\n`,
+          { dir: mnt, minFree: () => threshold },
+        );
+        // Fill the volume with real copies until under ~1 MB is free.
+        const made: number[] = [];
+        for (let i = 0; volumeSpace(r.config.recordingsDir).free > 1 << 20; i++) {
+          made.push(NOW - 3 * DAY + i * 2);
+          await storedSegment(r.db, r.config.recordingsDir, "cam", made.at(-1)!, { copy: true });
+        }
+        r.db
+          .insert(events)
+          .values({
+            id: "keep",
+            camera: "cam",
+            label: "person",
+            start_time: made[0]!,
+            end_time: made[1]! + 1,
+            retain_indefinitely: true,
+          })
+          .run();
+        arm(r);
+        threshold = volumeSpace(r.config.recordingsDir).free + 10 * size;
+        const report = await r.cleanup.protectDiskNow();
+        expect(report).toBeDefined();
+        expect(report!.tookProtected).toBe(false);
+        expect(volumeSpace(r.config.recordingsDir).free).toBeGreaterThanOrEqual(threshold);
+        expect(report!.freedBytes).toBe(report!.freeAfter - report!.freeBefore);
+        const left = starts(r.db);
+        expect(left.slice(0, 2)).toEqual([made[0]!, made[1]!]); // spared: retained indefinitely
+        expect(left[2]).toBe(made[2 + report!.deleted]!); // the next oldest went, in order
+        for (const row of r.db.select().from(recordings).all()) expect(existsSync(row.path)).toBe(true);
+        expect(
+          readdirSync(dirname(storagePath(r.config.recordingsDir, "cam", made.at(-1)!))).length,
+        ).toBeGreaterThan(0);
+      } finally {
+        for (const c of cleanups.splice(0)) await c.stop();
+        for (const db of dbs.splice(0)) db.$client.close(true);
+        Bun.spawnSync(["umount", mnt]);
       }
-      r.db.insert(events).values({ id: "keep", camera: "cam", label: "person", start_time: made[0]!, end_time: made[1]! + 1, retain_indefinitely: true }).run();
-      arm(r);
-      threshold = volumeSpace(r.config.recordingsDir).free + 10 * size;
-      const report = await r.cleanup.protectDiskNow();
-      expect(report).toBeDefined();
-      expect(report!.tookProtected).toBe(false);
-      expect(volumeSpace(r.config.recordingsDir).free).toBeGreaterThanOrEqual(threshold);
-      expect(report!.freedBytes).toBe(report!.freeAfter - report!.freeBefore);
-      const left = starts(r.db);
-      expect(left.slice(0, 2)).toEqual([made[0]!, made[1]!]); // spared: retained indefinitely
-      expect(left[2]).toBe(made[2 + report!.deleted]!); // the next oldest went, in order
-      for (const row of r.db.select().from(recordings).all()) expect(existsSync(row.path)).toBe(true);
-      expect(readdirSync(dirname(storagePath(r.config.recordingsDir, "cam", made.at(-1)!))).length).toBeGreaterThan(0);
-    } finally {
-      for (const c of cleanups.splice(0)) await c.stop();
-      for (const db of dbs.splice(0)) db.$client.close(true);
-      Bun.spawnSync(["umount", mnt]);
-    }
-  });
+    },
+  );
 });
 
 describe("temporary clips", () => {

@@ -36,8 +36,18 @@ export async function segmentFile(seconds = 2, opts: { audio?: boolean } = {}): 
   let path = made.get(key);
   if (!path) {
     path = join(segmentsDir, `${key}.mp4`);
-    const args = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", `testsrc2=size=96x64:rate=5:duration=${seconds}`];
-    if (opts.audio) args.push("-f", "lavfi", "-i", `sine=frequency=440:duration=${seconds}`, "-c:a", "aac", "-b:a", "16k");
+    const args = [
+      "ffmpeg",
+      "-v",
+      "error",
+      "-y",
+      "-f",
+      "lavfi",
+      "-i",
+      `testsrc2=size=96x64:rate=5:duration=${seconds}`,
+    ];
+    if (opts.audio)
+      args.push("-f", "lavfi", "-i", `sine=frequency=440:duration=${seconds}`, "-c:a", "aac", "-b:a", "16k");
     args.push("-c:v", "libx264", "-preset", "ultrafast", "-g", "5", path);
     const p = Bun.spawnSync(args);
     if (p.exitCode !== 0) throw new Error(`ffmpeg could not make a test segment: ${p.stderr}`);
@@ -47,7 +57,12 @@ export async function segmentFile(seconds = 2, opts: { audio?: boolean } = {}): 
 }
 
 /** Puts a real segment into `cacheDir` under the name a recorder would give it. */
-export async function putSegment(cacheDir: string, name: string, seconds = 2, mtimeMs?: number): Promise<string> {
+export async function putSegment(
+  cacheDir: string,
+  name: string,
+  seconds = 2,
+  mtimeMs?: number,
+): Promise<string> {
   mkdirSync(cacheDir, { recursive: true });
   const path = join(cacheDir, name);
   copyFileSync(await segmentFile(seconds), path);
@@ -65,7 +80,16 @@ export function segmentName(camera: string, startSec: number): string {
 }
 
 export async function ffprobeDuration(path: string): Promise<number> {
-  const p = Bun.spawnSync(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path]);
+  const p = Bun.spawnSync([
+    "ffprobe",
+    "-v",
+    "error",
+    "-show_entries",
+    "format=duration",
+    "-of",
+    "csv=p=0",
+    path,
+  ]);
   return Number(p.stdout.toString().trim());
 }
 
@@ -97,8 +121,18 @@ export async function boxOrder(path: string): Promise<string[]> {
  * unlinking it frees nothing else) and, unless `row` is false, its row.
  */
 export async function storedSegment(
-  db: import("../src/db/open.ts").Db, root: string, camera: string, start: number,
-  opts: { row?: boolean; motion?: number; objects?: number; unjudged?: boolean; copy?: boolean; copyTo?: import("../src/db/tiers.ts").CopyOnInsert } = {},
+  db: import("../src/db/open.ts").Db,
+  root: string,
+  camera: string,
+  start: number,
+  opts: {
+    row?: boolean;
+    motion?: number;
+    objects?: number;
+    unjudged?: boolean;
+    copy?: boolean;
+    copyTo?: import("../src/db/tiers.ts").CopyOnInsert;
+  } = {},
 ): Promise<string> {
   const { storagePath } = await import("../src/storage/layout.ts");
   const { newId } = await import("../src/domain/id.ts");
@@ -110,10 +144,22 @@ export async function storedSegment(
   if (opts.copy) copyFileSync(await segmentFile(2), path);
   else linkSync(await segmentFile(2), path);
   if (opts.row !== false) {
-    insertRecording(db, {
-      id: newId(start), camera, path, start_time: start, end_time: start + 2, duration: 2,
-      motion: opts.motion ?? 5, objects: opts.objects ?? 1, segment_size: statSync(path).size, unjudged: opts.unjudged ?? false,
-    }, opts.copyTo);
+    insertRecording(
+      db,
+      {
+        id: newId(start),
+        camera,
+        path,
+        start_time: start,
+        end_time: start + 2,
+        duration: 2,
+        motion: opts.motion ?? 5,
+        objects: opts.objects ?? 1,
+        segment_size: statSync(path).size,
+        unjudged: opts.unjudged ?? false,
+      },
+      opts.copyTo,
+    );
   }
   return path;
 }
@@ -122,7 +168,12 @@ export async function storedSegment(
  * Waits for `cond` to hold, checking every `everyMs`; throws naming `what` when `timeoutMs`
  * passes first, so a test can never fall through a wait that did not happen.
  */
-export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string, everyMs = 50): Promise<void> {
+export async function until(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  everyMs = 50,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!(await cond())) {
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -160,11 +211,20 @@ export function canMountTmpfs(): boolean {
  * The rollups as they are, and as a full aggregation of the recordings says they should be:
  * a test compares the two (they must be equal, whatever happened).
  */
-export function rollupsAndTruth(db: import("../src/db/open.ts").Db): { rollups: unknown[]; truth: unknown[] } {
+export function rollupsAndTruth(db: import("../src/db/open.ts").Db): {
+  rollups: unknown[];
+  truth: unknown[];
+} {
   return {
-    rollups: db.$client.query("SELECT camera, bucket, segments, duration_ms, bytes, motion, objects FROM recording_buckets WHERE segments > 0 ORDER BY camera, bucket").all(),
-    truth: db.$client.query(`SELECT camera, CAST(start_time / 900 AS INTEGER) * 900 AS bucket, count(*) AS segments, sum(CAST(round(duration * 1000) AS INTEGER)) AS duration_ms,
-      sum(segment_size) AS bytes, sum(motion) AS motion, sum(objects) AS objects FROM recordings GROUP BY 1, 2 ORDER BY 1, 2`).all(),
+    rollups: db.$client
+      .query(
+        "SELECT camera, bucket, segments, duration_ms, bytes, motion, objects FROM recording_buckets WHERE segments > 0 ORDER BY camera, bucket",
+      )
+      .all(),
+    truth: db.$client
+      .query(`SELECT camera, CAST(start_time / 900 AS INTEGER) * 900 AS bucket, count(*) AS segments, sum(CAST(round(duration * 1000) AS INTEGER)) AS duration_ms,
+      sum(segment_size) AS bytes, sum(motion) AS motion, sum(objects) AS objects FROM recordings GROUP BY 1, 2 ORDER BY 1, 2`)
+      .all(),
   };
 }
 
@@ -193,12 +253,34 @@ export async function startS3(bucket = "camkeep"): Promise<S3Server> {
   const port = freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const launch = async () => {
-    const proc = Bun.spawn(["node", join(ROOT, "node_modules/s3rver/bin/s3rver.js"), "-d", dir, "-a", "127.0.0.1", "-p", String(port), "--configure-bucket", bucket, "-s"], { stdout: "ignore", stderr: "pipe" });
-    await until(async () => (await fetch(endpoint).catch(() => undefined)) !== undefined, 15_000, "s3rver to listen");
+    const proc = Bun.spawn(
+      [
+        "node",
+        join(ROOT, "node_modules/s3rver/bin/s3rver.js"),
+        "-d",
+        dir,
+        "-a",
+        "127.0.0.1",
+        "-p",
+        String(port),
+        "--configure-bucket",
+        bucket,
+        "-s",
+      ],
+      { stdout: "ignore", stderr: "pipe" },
+    );
+    await until(
+      async () => (await fetch(endpoint).catch(() => undefined)) !== undefined,
+      15_000,
+      "s3rver to listen",
+    );
     return proc;
   };
   const server: S3Server = {
-    endpoint, port, dir, proc: await launch(),
+    endpoint,
+    port,
+    dir,
+    proc: await launch(),
     async kill() {
       server.proc.kill("SIGKILL");
       await server.proc.exited;
@@ -214,7 +296,9 @@ export async function startS3(bucket = "camkeep"): Promise<S3Server> {
 export async function logged(fn: () => Promise<unknown>): Promise<string> {
   const write = process.stderr.write.bind(process.stderr);
   let text = "";
-  process.stderr.write = ((chunk: string | Uint8Array) => ((text += String(chunk)), true)) as typeof process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => (
+    (text += String(chunk)), true
+  )) as typeof process.stderr.write;
   try {
     await fn();
   } finally {

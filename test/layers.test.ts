@@ -32,7 +32,9 @@ const rank = new Map(LAYERS.flatMap((names, i) => names.map((n) => [n, i] as con
 const partOf = (pathInSrc: string) => pathInSrc.split("/")[0]!;
 
 function imports(): { file: string; from: string; target: string }[] {
-  const files = readdirSync(SRC, { recursive: true }).map(String).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"));
+  const files = readdirSync(SRC, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"));
   return files.flatMap((file) => {
     const text = readFileSync(join(SRC, file), "utf8");
     return [...text.matchAll(/(?:from|import\()\s*"(\.[^"]+)"/g)].map((m) => {
@@ -43,7 +45,9 @@ function imports(): { file: string; from: string; target: string }[] {
 }
 
 test("every folder and top-level module of src/ has a layer", () => {
-  const parts = readdirSync(SRC).filter((f) => statSync(join(SRC, f)).isDirectory() || (f.endsWith(".ts") && !f.endsWith(".d.ts")));
+  const parts = readdirSync(SRC).filter(
+    (f) => statSync(join(SRC, f)).isDirectory() || (f.endsWith(".ts") && !f.endsWith(".d.ts")),
+  );
   expect(parts.filter((p) => !rank.has(p))).toEqual([]);
 });
 
@@ -56,12 +60,18 @@ test("no module imports from a layer above its own", () => {
 });
 
 test("src/domain depends on nothing but itself, not even a package", () => {
-  const text = readdirSync(join(SRC, "domain")).map((f) => readFileSync(join(SRC, "domain", f), "utf8")).join("\n");
-  expect([...text.matchAll(/from\s*"([^"]+)"/g)].map((m) => m[1]).filter((from) => !from!.startsWith("./"))).toEqual([]);
+  const text = readdirSync(join(SRC, "domain"))
+    .map((f) => readFileSync(join(SRC, "domain", f), "utf8"))
+    .join("\n");
+  expect(
+    [...text.matchAll(/from\s*"([^"]+)"/g)].map((m) => m[1]).filter((from) => !from!.startsWith("./")),
+  ).toEqual([]);
 });
 
 test("the table is the one in docs/design.md", () => {
   const design = readFileSync(join(ROOT, "docs/design.md"), "utf8");
-  const rows = [...design.matchAll(/^\| \d+ \| ([^|]+) \|/gm)].map((m) => [...m[1]!.matchAll(/`([^`]+?)\/?`/g)].map((n) => n[1]));
+  const rows = [...design.matchAll(/^\| \d+ \| ([^|]+) \|/gm)].map((m) =>
+    [...m[1]!.matchAll(/`([^`]+?)\/?`/g)].map((n) => n[1]),
+  );
   expect(rows).toEqual(LAYERS.map((names) => [...names]));
 });

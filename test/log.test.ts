@@ -12,7 +12,11 @@ function run(env: Record<string, string>) {
 
 describe("logs", () => {
   test("under systemd: a syslog priority per line, no timestamp, no colour", () => {
-    expect(run({ JOURNAL_STREAM: "8:1234" })).toEqual(["<6>INFO  [t] multi | line", "<7>DEBUG [t] shown", "<3>ERROR [t] bad"]);
+    expect(run({ JOURNAL_STREAM: "8:1234" })).toEqual([
+      "<6>INFO  [t] multi | line",
+      "<7>DEBUG [t] shown",
+      "<3>ERROR [t] bad",
+    ]);
   });
   test("piped: one timestamped line per event, no colour codes", () => {
     const lines = run({});
@@ -21,6 +25,9 @@ describe("logs", () => {
     expect(lines.join("")).not.toContain("\x1b[");
   });
   test("CAMKEEP_LOG_LEVEL sets the starting level", () => {
-    expect(run({ JOURNAL_STREAM: "8:1", CAMKEEP_LOG_LEVEL: "error" })).toEqual(["<7>DEBUG [t] shown", "<3>ERROR [t] bad"]);
+    expect(run({ JOURNAL_STREAM: "8:1", CAMKEEP_LOG_LEVEL: "error" })).toEqual([
+      "<7>DEBUG [t] shown",
+      "<3>ERROR [t] bad",
+    ]);
   });
 });

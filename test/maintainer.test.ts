@@ -1,5 +1,18 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, statfsSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  statfsSync,
+  symlinkSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../src/config/load.ts";
 import { openDb, type Db } from "../src/db/open.ts";
@@ -12,15 +25,35 @@ import { Maintainer } from "../src/keeper/maintainer.ts";
 import { storagePath } from "../src/storage/layout.ts";
 import { StorageGate } from "../src/storage/gate.ts";
 import { claimVolume, VOLUME_MARKER } from "../src/storage/volume.ts";
-import { boxOrder, canMountTmpfs, configIn, segmentFile, ffprobeDuration, putSegment, segmentName, storedSegment, tempDir } from "./helpers.ts";
+import {
+  boxOrder,
+  canMountTmpfs,
+  configIn,
+  segmentFile,
+  ffprobeDuration,
+  putSegment,
+  segmentName,
+  storedSegment,
+  tempDir,
+} from "./helpers.ts";
 
 const NOW = Math.floor(Date.now() / 1000);
 // Decide at once: no latency to wait for, no pre-capture.
-const INSTANT = "record: { scan_interval: 1, commit_interval: 0, retain: { days: 1 }, events: { max_latency: 0, pre_capture: 0, post_capture: 0 } }\n";
+const INSTANT =
+  "record: { scan_interval: 1, commit_interval: 0, retain: { days: 1 }, events: { max_latency: 0, pre_capture: 0, post_capture: 0 } }\n";
 
-interface Rig { dir: string; config: Config; db: Db; activity: ActivityStore; maintainer: Maintainer; clock: { now: number } }
+interface Rig {
+  dir: string;
+  config: Config;
+  db: Db;
+  activity: ActivityStore;
+  maintainer: Maintainer;
+  clock: { now: number };
+}
 const open: Db[] = [];
-afterEach(() => { for (const db of open.splice(0)) db.$client.close(true); });
+afterEach(() => {
+  for (const db of open.splice(0)) db.$client.close(true);
+});
 
 function rig(yaml: string, opts: { ffmpeg?: string; media?: MediaEngine } = {}): Rig {
   const dir = tempDir();
@@ -32,7 +65,15 @@ function rig(yaml: string, opts: { ffmpeg?: string; media?: MediaEngine } = {}):
   const clock = { now: NOW * 1000 };
   const media = opts.media ?? ffmpegEngine({ ffmpeg: opts.ffmpeg });
   const storage = new StorageGate(db, media, config.recordingsDir);
-  const maintainer = new Maintainer({ config, db, media, activity, totals: new ArchiveTotals(), storage, nowMs: () => clock.now });
+  const maintainer = new Maintainer({
+    config,
+    db,
+    media,
+    activity,
+    totals: new ArchiveTotals(),
+    storage,
+    nowMs: () => clock.now,
+  });
   return { dir, config, db, activity, maintainer, clock };
 }
 
@@ -60,7 +101,14 @@ describe("storing kept segments (docs/storage.md)", () => {
     const [row, ...more] = rows(r);
     expect(more).toEqual([]);
     const path = storagePath(r.config.recordingsDir, "front-door", start);
-    expect(row).toMatchObject({ camera: "front-door", path, start_time: start, motion: 0, objects: 0, unjudged: true });
+    expect(row).toMatchObject({
+      camera: "front-door",
+      path,
+      start_time: start,
+      motion: 0,
+      objects: 0,
+      unjudged: true,
+    });
     expect(row!.duration).toBeCloseTo(2, 1);
     expect(row!.end_time).toBeCloseTo(start + 2, 1);
     expect(row!.segment_size).toBe(Bun.file(path).size);
@@ -72,7 +120,9 @@ describe("storing kept segments (docs/storage.md)", () => {
   });
 
   test("segments outside retention, of unknown cameras, or of disabled cameras are deleted", async () => {
-    const r = rig(`${INSTANT}cameras:\n  gate: { record: { retain: { days: 0 } } }\n  off: { record: { enabled: false } }\n`);
+    const r = rig(
+      `${INSTANT}cameras:\n  gate: { record: { retain: { days: 0 } } }\n  off: { record: { enabled: false } }\n`,
+    );
     for (const cam of ["gate", "off", "ghost"]) {
       await put(r, cam, NOW - 100);
       await putLive(r, cam, NOW - 98);
@@ -99,8 +149,13 @@ describe("storing kept segments (docs/storage.md)", () => {
   });
 
   test("an event in the database keeps a segment outside continuous retention", async () => {
-    const r = rig(`${INSTANT}cameras:\n  cam: { record: { retain: { days: 0 }, events: { retain: { mode: all } } } }\n`);
-    r.db.insert(events).values({ id: "e1", camera: "cam", label: "person", start_time: NOW - 99, end_time: NOW - 98.5 }).run();
+    const r = rig(
+      `${INSTANT}cameras:\n  cam: { record: { retain: { days: 0 }, events: { retain: { mode: all } } } }\n`,
+    );
+    r.db
+      .insert(events)
+      .values({ id: "e1", camera: "cam", label: "person", start_time: NOW - 99, end_time: NOW - 98.5 })
+      .run();
     await put(r, "cam", NOW - 100);
     await put(r, "cam", NOW - 90);
     await putLive(r, "cam", NOW - 80);
@@ -114,16 +169,24 @@ describe("storing kept segments (docs/storage.md)", () => {
     await put(r, "cam", NOW - 100);
     await put(r, "cam", NOW - 98);
     await putLive(r, "cam", NOW - 96);
-    const frame = (t: number, boxes: number[][]) => ({ frame_time: t, objects: [{ label: "person", false_positive: false, motionless_count: 0 }], motion_boxes: boxes });
+    const frame = (t: number, boxes: number[][]) => ({
+      frame_time: t,
+      objects: [{ label: "person", false_positive: false, motionless_count: 0 }],
+      motion_boxes: boxes,
+    });
     r.activity.report("cam", [frame(NOW - 99, [[0, 0, 9, 9]]), frame(NOW - 97, [])]);
     await r.maintainer.pass();
-    expect(rows(r).map((x) => [x.start_time, x.motion, x.objects, x.unjudged])).toEqual([[NOW - 100, 100, 1, false]]);
+    expect(rows(r).map((x) => [x.start_time, x.motion, x.objects, x.unjudged])).toEqual([
+      [NOW - 100, 100, 1, false],
+    ]);
     expect(cacheFiles(r)).toEqual([segmentName("cam", NOW - 96)]);
     expect(r.maintainer.stats.camera("cam").dropped).toEqual({ not_retained: 1 });
   });
 
   test("a segment waits in the cache until the watermark passes its end + pre_capture", async () => {
-    const r = rig("record: { commit_interval: 0, retain: { days: 1 }, events: { max_latency: 30, pre_capture: 5 } }\ncameras:\n  cam: {}\n");
+    const r = rig(
+      "record: { commit_interval: 0, retain: { days: 1 }, events: { max_latency: 30, pre_capture: 5 } }\ncameras:\n  cam: {}\n",
+    );
     await put(r, "cam", NOW - 30);
     await put(r, "cam", NOW - 28);
     await r.maintainer.pass(); // watermark NOW-30 < end NOW-28 + 5
@@ -167,30 +230,33 @@ describe("storing kept segments (docs/storage.md)", () => {
 
 describe("a cache volume about to fill (docs/retention.md)", () => {
   // Needs root to mount a real small volume; shown as skipped otherwise.
-  test.skipIf(!canMountTmpfs())("drops the oldest segments, loudly, only as many as needed; never the newest", async () => {
-    const mnt = tempDir("camkeep-cachefs-");
-    expect(Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt]).exitCode).toBe(0);
-    try {
-      const r = rig(`cache_dir: ${mnt}\n${INSTANT}cameras:\n  cam: {}\n`);
-      unlinkSync(join(r.config.recordingsDir, VOLUME_MARKER)); // storage away: segments pile up
-      const starts: number[] = [];
-      for (let i = 0; statfsFree(mnt) > 1.5 * 2 ** 20; i++) {
-        starts.push(NOW - 3000 + i * 2);
-        await put(r, "cam", starts.at(-1)!);
+  test.skipIf(!canMountTmpfs())(
+    "drops the oldest segments, loudly, only as many as needed; never the newest",
+    async () => {
+      const mnt = tempDir("camkeep-cachefs-");
+      expect(Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt]).exitCode).toBe(0);
+      try {
+        const r = rig(`cache_dir: ${mnt}\n${INSTANT}cameras:\n  cam: {}\n`);
+        unlinkSync(join(r.config.recordingsDir, VOLUME_MARKER)); // storage away: segments pile up
+        const starts: number[] = [];
+        for (let i = 0; statfsFree(mnt) > 1.5 * 2 ** 20; i++) {
+          starts.push(NOW - 3000 + i * 2);
+          await put(r, "cam", starts.at(-1)!);
+        }
+        await putLive(r, "cam", NOW - 10);
+        await r.maintainer.pass();
+        const dropped = r.maintainer.stats.camera("cam").dropped.cache_full ?? 0;
+        expect(dropped).toBeGreaterThan(0);
+        expect(statfsFree(mnt)).toBeGreaterThanOrEqual(2 * 2 ** 20); // room for two more segments again
+        const left = cacheFiles(r);
+        expect(left[0]).toBe(segmentName("cam", starts[dropped]!)); // the oldest went, in order
+        expect(left).toContain(segmentName("cam", NOW - 10)); // the one being written stays
+        expect(rows(r)).toEqual([]);
+      } finally {
+        Bun.spawnSync(["umount", mnt]);
       }
-      await putLive(r, "cam", NOW - 10);
-      await r.maintainer.pass();
-      const dropped = r.maintainer.stats.camera("cam").dropped.cache_full ?? 0;
-      expect(dropped).toBeGreaterThan(0);
-      expect(statfsFree(mnt)).toBeGreaterThanOrEqual(2 * 2 ** 20); // room for two more segments again
-      const left = cacheFiles(r);
-      expect(left[0]).toBe(segmentName("cam", starts[dropped]!)); // the oldest went, in order
-      expect(left).toContain(segmentName("cam", NOW - 10)); // the one being written stays
-      expect(rows(r)).toEqual([]);
-    } finally {
-      Bun.spawnSync(["umount", mnt]);
-    }
-  });
+    },
+  );
 });
 
 describe("storage mounted late (a NAS share after boot)", () => {
@@ -202,7 +268,15 @@ describe("storage mounted late (a NAS share after boot)", () => {
     mkdirSync(root);
     const gate = new StorageGate(r.db, ffmpegEngine(), root, 0);
     expect((await gate.reconcile()).ok).toBe(false);
-    const maintainer = new Maintainer({ config: r.config, db: r.db, media: ffmpegEngine(), activity: r.activity, totals: new ArchiveTotals(), storage: gate, nowMs: () => r.clock.now });
+    const maintainer = new Maintainer({
+      config: r.config,
+      db: r.db,
+      media: ffmpegEngine(),
+      activity: r.activity,
+      totals: new ArchiveTotals(),
+      storage: gate,
+      nowMs: () => r.clock.now,
+    });
     await put(r, "cam", NOW - 100);
     await putLive(r, "cam", NOW - 98);
     await maintainer.pass();
@@ -218,11 +292,16 @@ describe("storage mounted late (a NAS share after boot)", () => {
 
 describe("a long backlog", () => {
   test("events are known for every segment of a backlog, however long it spans", async () => {
-    const r = rig(`${INSTANT}cameras:\n  cam: { record: { retain: { days: 0 }, events: { retain: { mode: all } } } }\n`);
+    const r = rig(
+      `${INSTANT}cameras:\n  cam: { record: { retain: { days: 0 }, events: { retain: { mode: all } } } }\n`,
+    );
     await put(r, "cam", NOW - 7200); // two hours of backlog: storage was away
     await put(r, "cam", NOW - 100);
     await putLive(r, "cam", NOW - 98);
-    r.db.insert(events).values({ id: "late", camera: "cam", label: "person", start_time: NOW - 99, end_time: NOW - 98.5 }).run();
+    r.db
+      .insert(events)
+      .values({ id: "late", camera: "cam", label: "person", start_time: NOW - 99, end_time: NOW - 98.5 })
+      .run();
     await r.maintainer.pass();
     expect(rows(r).map((x) => x.start_time)).toEqual([NOW - 100]);
     expect(r.maintainer.stats.camera("cam").dropped).toEqual({ not_retained: 1 });
@@ -260,7 +339,9 @@ describe("failed stores (docs/retention.md)", () => {
     expect(cacheFiles(r)).not.toContain(name);
     expect(await ffprobeDuration(join(r.dir, "quarantine", name))).toBeCloseTo(2, 1);
     expect(rows(r)).toEqual([]);
-    const leftovers = readdirSync(r.config.recordingsDir, { recursive: true }).map(String).filter((f) => /\.(mp4|tmp)$/.test(f));
+    const leftovers = readdirSync(r.config.recordingsDir, { recursive: true })
+      .map(String)
+      .filter((f) => /\.(mp4|tmp)$/.test(f));
     expect(leftovers).toEqual([]); // no partial or temporary file left in storage
     expect(r.maintainer.stats.camera("cam")).toMatchObject({ storeFailures: 3, quarantined: 1 });
   });
@@ -293,7 +374,9 @@ describe("a failed probe is not a corrupt file (docs/design.md#crash-safety)", (
     const hang = join(tempDir(), "hang");
     writeFileSync(hang, "#!/bin/sh\nexec sleep 60\n");
     chmodSync(hang, 0o755);
-    const r = rig(`${INSTANT}cameras:\n  cam: {}\n`, { media: ffmpegEngine({ ffprobe: hang, probeTimeoutMs: 200 }) });
+    const r = rig(`${INSTANT}cameras:\n  cam: {}\n`, {
+      media: ffmpegEngine({ ffprobe: hang, probeTimeoutMs: 200 }),
+    });
     await put(r, "cam", NOW - 100);
     await putLive(r, "cam", NOW - 98);
     const name = segmentName("cam", NOW - 100);
@@ -307,7 +390,9 @@ describe("a failed probe is not a corrupt file (docs/design.md#crash-safety)", (
     expect(r.maintainer.stats.camera("cam")).toMatchObject({ corrupt: 0, probeFailures: 3, quarantined: 1 });
   });
   test("a probe tool that cannot start (missing, EMFILE) never deletes either", async () => {
-    const r = rig(`${INSTANT}cameras:\n  cam: {}\n`, { media: ffmpegEngine({ ffprobe: join(tempDir(), "missing-ffprobe") }) });
+    const r = rig(`${INSTANT}cameras:\n  cam: {}\n`, {
+      media: ffmpegEngine({ ffprobe: join(tempDir(), "missing-ffprobe") }),
+    });
     await put(r, "cam", NOW - 100);
     await putLive(r, "cam", NOW - 98);
     await r.maintainer.pass();
@@ -317,7 +402,7 @@ describe("a failed probe is not a corrupt file (docs/design.md#crash-safety)", (
   test("content shown invalid is still discarded", async () => {
     const r = rig(`${INSTANT}cameras:\n  cam: {}\n`);
     writeFileSync(join(r.config.cacheDir, segmentName("cam", NOW - 100)), "not an mp4");
-    utimesSync(join(r.config.cacheDir, segmentName("cam", NOW - 100)), (NOW - 98), (NOW - 98));
+    utimesSync(join(r.config.cacheDir, segmentName("cam", NOW - 100)), NOW - 98, NOW - 98);
     await putLive(r, "cam", NOW - 98);
     await r.maintainer.pass();
     expect(cacheFiles(r)).toEqual([segmentName("cam", NOW - 98)]);
@@ -363,16 +448,49 @@ describe("files the maintainer must not touch (docs/recorders.md)", () => {
     claimVolume(db, config.recordingsDir, 0);
     const storage = new StorageGate(db, ffmpegEngine(), config.recordingsDir);
     let later = 0; // the real clock, plus what the test lets pass at the end
-    const maintainer = new Maintainer({ config, db, media: ffmpegEngine(), activity: new ActivityStore(), totals: new ArchiveTotals(), storage, nowMs: () => Date.now() + later });
+    const maintainer = new Maintainer({
+      config,
+      db,
+      media: ffmpegEngine(),
+      activity: new ActivityStore(),
+      totals: new ArchiveTotals(),
+      storage,
+      nowMs: () => Date.now() + later,
+    });
     const recorder = Bun.spawn(
-      ["ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10:duration=6", "-c:v", "libx264", "-preset", "ultrafast",
-       "-g", "10", "-f", "segment", "-segment_time", "2", "-reset_timestamps", "1", "-strftime", "1", "live-cam-%Y%m%d%H%M%S.mp4"],
+      [
+        "ffmpeg",
+        "-v",
+        "error",
+        "-re",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=96x64:rate=10:duration=6",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-g",
+        "10",
+        "-f",
+        "segment",
+        "-segment_time",
+        "2",
+        "-reset_timestamps",
+        "1",
+        "-strftime",
+        "1",
+        "live-cam-%Y%m%d%H%M%S.mp4",
+      ],
       { cwd: config.cacheDir, env: { ...process.env, TZ: "UTC" } },
     );
     const seenWhileWriting: string[] = [];
     while (recorder.exitCode === null) {
       await maintainer.pass();
-      const files = readdirSync(config.cacheDir).filter((f) => f.endsWith(".mp4")).sort();
+      const files = readdirSync(config.cacheDir)
+        .filter((f) => f.endsWith(".mp4"))
+        .sort();
       if (recorder.exitCode === null && files.length) seenWhileWriting.push(files.at(-1)!);
       await Bun.sleep(150);
     }
@@ -388,7 +506,11 @@ describe("files the maintainer must not touch (docs/recorders.md)", () => {
     later = 60_000;
     await maintainer.pass();
     expect(readdirSync(config.cacheDir)).toEqual([]);
-    const total = db.select().from(recordings).all().reduce((s, x) => s + x.duration, 0);
+    const total = db
+      .select()
+      .from(recordings)
+      .all()
+      .reduce((s, x) => s + x.duration, 0);
     expect(total).toBeCloseTo(6, 0);
   });
 });

@@ -35,11 +35,16 @@ describe("ffmpeg media engine", () => {
   test("a hung ffprobe is killed at its timeout: failed, not invalid (docs/design.md#crash-safety)", async () => {
     const engine = ffmpegEngine({ ffprobe: hangingTool(), probeTimeoutMs: 300 });
     const started = performance.now();
-    expect(await engine.probeDuration(await segmentFile(2))).toEqual({ kind: "failed", reason: "ffprobe timed out after 300 ms" });
+    expect(await engine.probeDuration(await segmentFile(2))).toEqual({
+      kind: "failed",
+      reason: "ffprobe timed out after 300 ms",
+    });
     expect(performance.now() - started).toBeLessThan(5_000);
   });
   test("an ffprobe that cannot start is a failed probe", async () => {
-    expect(await ffmpegEngine({ ffprobe: join(tempDir(), "no-such-ffprobe") }).probeDuration(await segmentFile(2))).toMatchObject({ kind: "failed" });
+    expect(
+      await ffmpegEngine({ ffprobe: join(tempDir(), "no-such-ffprobe") }).probeDuration(await segmentFile(2)),
+    ).toMatchObject({ kind: "failed" });
   });
   test("a file the native path cannot open is a failed probe, not an invalid one", async () => {
     const unreadable = join(tempDir(), "gone.mp4"); // opening fails before any byte is read
@@ -47,6 +52,8 @@ describe("ffmpeg media engine", () => {
   });
   test("a hung ffmpeg copy fails with a timeout error", async () => {
     const engine = ffmpegEngine({ ffmpeg: hangingTool(), copyTimeoutMs: 300 });
-    await expect(engine.faststartCopy(await segmentFile(2), join(tempDir(), "x.tmp"))).rejects.toThrow(/timed out/);
+    await expect(engine.faststartCopy(await segmentFile(2), join(tempDir(), "x.tmp"))).rejects.toThrow(
+      /timed out/,
+    );
   });
 });

@@ -27,21 +27,53 @@ const DARK = "geq=lum='30+12*sin(X/4)*cos(Y/3)':cb=128:cr=128";
 const PERSON = "color=white:s=12x24:r=10";
 const made = new Map<string, string>();
 
-function scene(name: string, graph: string, codec: string[] = ["-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-bf", "0"]): string {
+function scene(
+  name: string,
+  graph: string,
+  codec: string[] = ["-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-bf", "0"],
+): string {
   const path = join(SCENES, `${name}.mp4`);
   if (made.has(name)) return path;
-  const p = Bun.spawnSync(["ffmpeg", "-v", "error", "-y", "-filter_complex", graph, "-map", "[out]", "-t", "10", ...codec, "-crf", "30", "-pix_fmt", "yuv420p", path]);
+  const p = Bun.spawnSync([
+    "ffmpeg",
+    "-v",
+    "error",
+    "-y",
+    "-filter_complex",
+    graph,
+    "-map",
+    "[out]",
+    "-t",
+    "10",
+    ...codec,
+    "-crf",
+    "30",
+    "-pix_fmt",
+    "yuv420p",
+    path,
+  ]);
   if (p.exitCode !== 0) throw new Error(`ffmpeg could not make ${name}: ${p.stderr}`);
   made.set(name, path);
   return path;
 }
-const moving = (bg: string, box = PERSON, x = "20+t*25", y = "80") => `color=gray:s=320x180:r=10,${bg},noise=alls=${bg === DARK ? 30 : 8}:allf=t[bg];${box}[b];[bg][b]overlay=x='${x}':y=${y}[out]`;
-const still = (bg: string, extra = "") => `color=gray:s=320x180:r=10,${bg},noise=alls=${bg === DARK ? 30 : 8}:allf=t${extra}[out]`;
+const moving = (bg: string, box = PERSON, x = "20+t*25", y = "80") =>
+  `color=gray:s=320x180:r=10,${bg},noise=alls=${bg === DARK ? 30 : 8}:allf=t[bg];${box}[b];[bg][b]overlay=x='${x}':y=${y}[out]`;
+const still = (bg: string, extra = "") =>
+  `color=gray:s=320x180:r=10,${bg},noise=alls=${bg === DARK ? 30 : 8}:allf=t${extra}[out]`;
 
-const SETTINGS: CameraMotion = { enabled: true, threshold: 30, contour_area: 10, frame_height: 100, lightning_threshold: 0.8, mask: [] };
+const SETTINGS: CameraMotion = {
+  enabled: true,
+  threshold: 30,
+  contour_area: 10,
+  frame_height: 100,
+  lightning_threshold: 0.8,
+  mask: [],
+};
 const T = 1_790_000_000;
 const analysers: MotionAnalyser[] = [];
-afterAll(() => { for (const a of analysers) a.close(); });
+afterAll(() => {
+  for (const a of analysers) a.close();
+});
 
 /** Analyses segments one after the other as one camera's; returns each one's total motion. */
 async function motionOf(paths: string[], settings = SETTINGS): Promise<number[]> {
@@ -62,23 +94,33 @@ describe("motion per segment (docs/motion.md)", () => {
     expect((await motionOf([scene("day-move", moving(BG))]))[0]).toBeGreaterThan(0);
   });
   test("and in a noisy dark picture", async () => {
-    expect((await motionOf([scene("night-move", moving(DARK, "color=0x707070:s=12x24:r=10"))]))[0]).toBeGreaterThan(0);
+    expect(
+      (await motionOf([scene("night-move", moving(DARK, "color=0x707070:s=12x24:r=10"))]))[0],
+    ).toBeGreaterThan(0);
   });
   test("sensor noise alone is not motion, by day or at night", async () => {
     expect(await motionOf([scene("day-still", still(BG))])).toEqual([0]);
     expect(await motionOf([scene("night-noise", still(DARK))])).toEqual([0]);
   });
   test("after a lighting step, the steady lit picture is not motion", async () => {
-    const [, lit] = await motionOf([scene("light-step", still(BG, ",eq=brightness='if(gt(t,4),0.25,0)':eval=frame")), scene("light-on", still(BG, ",eq=brightness=0.25"))]);
+    const [, lit] = await motionOf([
+      scene("light-step", still(BG, ",eq=brightness='if(gt(t,4),0.25,0)':eval=frame")),
+      scene("light-on", still(BG, ",eq=brightness=0.25")),
+    ]);
     expect(lit).toBe(0);
   });
   test("lights switched on mid-segment (a whole-picture change) is re-learnt, not motion after it", async () => {
-    const [step, after] = await motionOf([scene("contrast-step", still(BG, ",eq=contrast='if(gt(t,4),1.8,1)':eval=frame")), scene("contrast-on", still(BG, ",eq=contrast=1.8"))]);
+    const [step, after] = await motionOf([
+      scene("contrast-step", still(BG, ",eq=contrast='if(gt(t,4),1.8,1)':eval=frame")),
+      scene("contrast-on", still(BG, ",eq=contrast=1.8")),
+    ]);
     expect(after).toBe(0);
     expect(step).toBeGreaterThanOrEqual(0); // the segment of the change may count it
   });
   test("a 2 s crossing is found", async () => {
-    expect((await motionOf([scene("crossing", moving(BG, PERSON, "if(between(t,4,6),100+(t-4)*60,-100)"))]))[0]).toBeGreaterThan(0);
+    expect(
+      (await motionOf([scene("crossing", moving(BG, PERSON, "if(between(t,4,6),100+(t-4)*60,-100)"))]))[0],
+    ).toBeGreaterThan(0);
   });
   test("motion only inside a mask is ignored; outside it, found", async () => {
     const path = scene("day-move", moving(BG));
@@ -88,8 +130,27 @@ describe("motion per segment (docs/motion.md)", () => {
     expect((await motionOf([path], elsewhere))[0]).toBeGreaterThan(0);
   });
   test("B-frames and H.265 are read too", async () => {
-    expect((await motionOf([scene("bframes", moving(BG), ["-c:v", "libx264", "-preset", "veryfast", "-g", "10", "-bf", "2"])]))[0]).toBeGreaterThan(0);
-    expect((await motionOf([scene("h265", moving(BG), ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "keyint=10:min-keyint=10:log-level=error"])]))[0]).toBeGreaterThan(0);
+    expect(
+      (
+        await motionOf([
+          scene("bframes", moving(BG), ["-c:v", "libx264", "-preset", "veryfast", "-g", "10", "-bf", "2"]),
+        ])
+      )[0],
+    ).toBeGreaterThan(0);
+    expect(
+      (
+        await motionOf([
+          scene("h265", moving(BG), [
+            "-c:v",
+            "libx265",
+            "-preset",
+            "ultrafast",
+            "-x265-params",
+            "keyint=10:min-keyint=10:log-level=error",
+          ]),
+        ])
+      )[0],
+    ).toBeGreaterThan(0);
   });
 });
 
@@ -101,7 +162,19 @@ describe("hostile segments (docs/motion.md)", () => {
   };
   test("no video track: not analysed, said why", async () => {
     const path = join(SCENES, "audio.mp4");
-    Bun.spawnSync(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=duration=2", "-c:a", "aac", path]);
+    Bun.spawnSync([
+      "ffmpeg",
+      "-v",
+      "error",
+      "-y",
+      "-f",
+      "lavfi",
+      "-i",
+      "sine=duration=2",
+      "-c:a",
+      "aac",
+      path,
+    ]);
     expect(await analyse(path)).toEqual({ ok: false, reason: "no video track" });
   });
   test("a truncated file: not analysed, said why", async () => {
@@ -111,7 +184,22 @@ describe("hostile segments (docs/motion.md)", () => {
     expect(r.ok).toBe(false);
   });
   test("a 4-second GOP: analysed (sparse, and said so), and motion lasting the segment found", async () => {
-    const r = await analyse(scene("gop4", moving(BG), ["-c:v", "libx264", "-preset", "ultrafast", "-g", "40", "-keyint_min", "40", "-sc_threshold", "0", "-bf", "0"]));
+    const r = await analyse(
+      scene("gop4", moving(BG), [
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-g",
+        "40",
+        "-keyint_min",
+        "40",
+        "-sc_threshold",
+        "0",
+        "-bf",
+        "0",
+      ]),
+    );
     expect(r).toMatchObject({ ok: true, sparse: true });
     if (r.ok) expect(r.frames.reduce((n, f) => n + f.motion, 0)).toBeGreaterThan(0);
   });
@@ -140,17 +228,41 @@ describe("motion settings (docs/motion.md)", () => {
     }
   };
   test("global defaults, overridden key by key per camera", () => {
-    const c = parseConfig("motion: { threshold: 25 }\ncameras:\n  a: {}\n  b: { motion: { contour_area: 40, mask: '0,0,0.5,0,0.5,0.5' } }\n", "/c.yml");
-    expect(c.cameras.a!.motion).toEqual({ enabled: true, threshold: 25, contour_area: 10, frame_height: 100, lightning_threshold: 0.8, mask: [] });
-    expect(c.cameras.b!.motion).toMatchObject({ threshold: 25, contour_area: 40, mask: [[[0, 0], [0.5, 0], [0.5, 0.5]]] });
+    const c = parseConfig(
+      "motion: { threshold: 25 }\ncameras:\n  a: {}\n  b: { motion: { contour_area: 40, mask: '0,0,0.5,0,0.5,0.5' } }\n",
+      "/c.yml",
+    );
+    expect(c.cameras.a!.motion).toEqual({
+      enabled: true,
+      threshold: 25,
+      contour_area: 10,
+      frame_height: 100,
+      lightning_threshold: 0.8,
+      mask: [],
+    });
+    expect(c.cameras.b!.motion).toMatchObject({
+      threshold: 25,
+      contour_area: 40,
+      mask: [
+        [
+          [0, 0],
+          [0.5, 0],
+          [0.5, 0.5],
+        ],
+      ],
+    });
   });
   test("bad masks are named with the reason", () => {
-    const text = problems("motion: { mask: ['0,0,1,0,1', '0,0,1.5,0,1,1', '0,0,1,1', 'a,b,c,d,e,f'] }\n").join("\n");
+    const text = problems(
+      "motion: { mask: ['0,0,1,0,1', '0,0,1.5,0,1,1', '0,0,1,1', 'a,b,c,d,e,f'] }\n",
+    ).join("\n");
     expect(text).toContain("x and y come in pairs");
     expect(text).toContain("between 0 and 1");
     expect(text).toContain("at least 3 points");
     expect(text).toContain("numbers separated by commas");
-    expect(problems("cameras: { a: { motion: { threshold: 0, frame_hight: 90 } } }\n").join("\n")).toMatch(/cameras\.a\.motion\.threshold[\s\S]*cameras\.a\.motion\.frame_hight: unknown key/);
+    expect(problems("cameras: { a: { motion: { threshold: 0, frame_hight: 90 } } }\n").join("\n")).toMatch(
+      /cameras\.a\.motion\.threshold[\s\S]*cameras\.a\.motion\.frame_hight: unknown key/,
+    );
   });
   test("a mask polygon covers the pixels inside it", () => {
     const bits = rasterise([parsePolygon("0,0,0.5,0,0.5,1,0,1") as [number, number][]], 10, 4);
@@ -160,10 +272,15 @@ describe("motion settings (docs/motion.md)", () => {
 
 describe("a box with no detector keeps what moved (end to end)", () => {
   const dbs: Db[] = [];
-  afterEach(() => { for (const db of dbs.splice(0)) db.$client.close(true); });
+  afterEach(() => {
+    for (const db of dbs.splice(0)) db.$client.close(true);
+  });
   test("retain.mode motion and no activity at all: moving segments stored with motion > 0, quiet ones dropped", async () => {
     const dir = tempDir();
-    const config = configIn(dir, "record: { commit_interval: 0, retain: { days: 1, mode: motion }, events: { max_latency: 0, pre_capture: 0 } }\ncameras:\n  yard: {}\n");
+    const config = configIn(
+      dir,
+      "record: { commit_interval: 0, retain: { days: 1, mode: motion }, events: { max_latency: 0, pre_capture: 0 } }\ncameras:\n  yard: {}\n",
+    );
     const db = openDb(config.database);
     dbs.push(db);
     const media = nativeEngine(ffmpegEngine());
@@ -172,24 +289,54 @@ describe("a box with no detector keeps what moved (end to end)", () => {
     const now = Math.floor(Date.now() / 1000);
     const motion = new MotionAnalyser();
     analysers.push(motion);
-    const maintainer = new Maintainer({ config, db, media, activity: new ActivityStore(), totals: new ArchiveTotals(), storage, nowMs: () => now * 1000, motion });
+    const maintainer = new Maintainer({
+      config,
+      db,
+      media,
+      activity: new ActivityStore(),
+      totals: new ArchiveTotals(),
+      storage,
+      nowMs: () => now * 1000,
+      motion,
+    });
     mkdirSync(config.cacheDir, { recursive: true });
     const put = (path: string, start: number) => {
       const to = join(config.cacheDir, segmentName("yard", start));
       copyFileSync(path, to);
       utimesSync(to, start + 10, start + 10);
     };
-    const quiet = scene("day-still", still(BG)), busy = scene("day-move", moving(BG));
+    const quiet = scene("day-still", still(BG)),
+      busy = scene("day-move", moving(BG));
     put(quiet, now - 60);
     put(busy, now - 50);
     put(quiet, now - 40);
     const audioOnly = join(SCENES, "audio-only.mp4");
-    Bun.spawnSync(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=duration=10", "-c:a", "aac", audioOnly]);
+    Bun.spawnSync([
+      "ffmpeg",
+      "-v",
+      "error",
+      "-y",
+      "-f",
+      "lavfi",
+      "-i",
+      "sine=duration=10",
+      "-c:a",
+      "aac",
+      audioOnly,
+    ]);
     put(audioOnly, now - 30); // cannot be analysed: judged without it, kept by the fail-safe
     put(quiet, now - 20); // the newest: taken once idle and closed
     await maintainer.pass();
     const rows = db.select().from(recordings).orderBy(recordings.start_time).all();
-    expect(rows.map((r) => [r.start_time, r.motion > 0, r.unjudged])).toEqual([[now - 50, true, false], [now - 30, false, true]]);
-    expect(maintainer.stats.camera("yard")).toMatchObject({ motionFrames: 40, motionFailures: 1, unjudgedKept: 1, dropped: { not_retained: 3 } });
+    expect(rows.map((r) => [r.start_time, r.motion > 0, r.unjudged])).toEqual([
+      [now - 50, true, false],
+      [now - 30, false, true],
+    ]);
+    expect(maintainer.stats.camera("yard")).toMatchObject({
+      motionFrames: 40,
+      motionFailures: 1,
+      unjudgedKept: 1,
+      dropped: { not_retained: 3 },
+    });
   }, 60_000);
 });

@@ -22,10 +22,19 @@ const ff = (...args: string[]) => {
   if (p.exitCode !== 0) throw new Error(`ffmpeg ${args.join(" ")}: ${p.stderr}`);
 };
 const probe = (path: string) =>
-  Bun.spawnSync(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path]).stdout.toString().trim();
+  Bun.spawnSync(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path])
+    .stdout.toString()
+    .trim();
 const packetHashes = (path: string) =>
-  Bun.spawnSync(["ffmpeg", "-v", "error", "-i", path, "-map", "0", "-c", "copy", "-f", "framemd5", "-"]).stdout.toString().split("\n").filter((l) => l && !l.startsWith("#")).join("\n");
-const decodeErrors = (path: string) => Bun.spawnSync(["ffmpeg", "-v", "error", "-i", path, "-f", "null", "-"], { stderr: "pipe" }).stderr.toString();
+  Bun.spawnSync(["ffmpeg", "-v", "error", "-i", path, "-map", "0", "-c", "copy", "-f", "framemd5", "-"])
+    .stdout.toString()
+    .split("\n")
+    .filter((l) => l && !l.startsWith("#"))
+    .join("\n");
+const decodeErrors = (path: string) =>
+  Bun.spawnSync(["ffmpeg", "-v", "error", "-i", path, "-f", "null", "-"], {
+    stderr: "pipe",
+  }).stderr.toString();
 
 const samples: Record<string, string> = {};
 const V = ["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=15:duration=3"];
@@ -34,12 +43,49 @@ const A = ["-f", "lavfi", "-i", "sine=frequency=300:duration=3"];
 beforeAll(async () => {
   const at = (name: string) => (samples[name] = join(dir, `${name}.mp4`));
   // H.264 + AAC remuxed from MPEG-TS with -c copy: interleaved chunks, as from a camera.
-  ff(...V, ...A, "-c:v", "libx264", "-preset", "ultrafast", "-g", "15", "-c:a", "aac", "-f", "mpegts", join(dir, "cam.ts"));
+  ff(
+    ...V,
+    ...A,
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-g",
+    "15",
+    "-c:a",
+    "aac",
+    "-f",
+    "mpegts",
+    join(dir, "cam.ts"),
+  );
   ff("-i", join(dir, "cam.ts"), "-c", "copy", at("ts-h264-aac"));
-  ff(...V, "-c:v", "libx264", "-preset", "veryfast", "-x264-params", "bframes=3", "-g", "30", at("bframes-editlist"));
+  ff(
+    ...V,
+    "-c:v",
+    "libx264",
+    "-preset",
+    "veryfast",
+    "-x264-params",
+    "bframes=3",
+    "-g",
+    "30",
+    at("bframes-editlist"),
+  );
   ff(...V, "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", at("h265"));
   ff(...V, "-c:v", "libx264", "-preset", "ultrafast", at("video-only"));
-  ff(...V, ...A, "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-movflags", "+faststart", at("already-faststart"));
+  ff(
+    ...V,
+    ...A,
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-c:a",
+    "aac",
+    "-movflags",
+    "+faststart",
+    at("already-faststart"),
+  );
   samples["co64-forced"] = await nearFourGiB(samples["ts-h264-aac"]!, join(dir, "co64-forced.mp4"));
 }, 120_000);
 
@@ -58,7 +104,8 @@ async function nearFourGiB(src: string, out: string): Promise<string> {
   const newMdatStart = 2 ** 32 - (last - mdat.box.start) - Math.floor(layout.moov.size / 2);
   const delta = newMdatStart - mdat.box.start;
   const moov = layout.moovBytes.slice();
-  for (const t of offsetTables(moov)) t.offsets.forEach((o, i) => new DataView(moov.buffer).setUint32(t.at + i * 4, o + delta));
+  for (const t of offsetTables(moov))
+    t.offsets.forEach((o, i) => new DataView(moov.buffer).setUint32(t.at + i * 4, o + delta));
   const fd = openSync(out, "w");
   writeSync(fd, bytes.subarray(ftyp.start, ftyp.size), 0, ftyp.size, 0);
   const free = new Uint8Array(16);
@@ -67,7 +114,13 @@ async function nearFourGiB(src: string, out: string): Promise<string> {
   free.set([0x66, 0x72, 0x65, 0x65], 4); // 'free' with a 64-bit size: a hole up to the mdat
   view.setBigUint64(8, BigInt(newMdatStart - ftyp.size));
   writeSync(fd, free, 0, 16, ftyp.size);
-  writeSync(fd, bytes.subarray(mdat.box.start, mdat.box.start + mdat.box.size), 0, mdat.box.size, newMdatStart);
+  writeSync(
+    fd,
+    bytes.subarray(mdat.box.start, mdat.box.start + mdat.box.size),
+    0,
+    mdat.box.size,
+    newMdatStart,
+  );
   writeSync(fd, moov, 0, moov.length, newMdatStart + mdat.box.size);
   closeSync(fd);
   return out;
@@ -81,7 +134,10 @@ function offsetTables(moov: Uint8Array): { at: number; offsets: number[] }[] {
       if (box.type === "stbl" && c.type === "stco") {
         const view = new DataView(moov.buffer, moov.byteOffset);
         const n = view.getUint32(c.start + 12);
-        found.push({ at: c.start + 16, offsets: Array.from({ length: n }, (_, i) => view.getUint32(c.start + 16 + i * 4)) });
+        found.push({
+          at: c.start + 16,
+          offsets: Array.from({ length: n }, (_, i) => view.getUint32(c.start + 16 + i * 4)),
+        });
       } else if (c.type === NEXT_ON_PATH[box.type]) walk(c);
     }
   };
@@ -91,7 +147,14 @@ function offsetTables(moov: Uint8Array): { at: number; offsets: number[] }[] {
 
 describe("native MP4 path against ffmpeg", () => {
   const engine = nativeEngine(ffmpegEngine());
-  for (const name of ["ts-h264-aac", "bframes-editlist", "h265", "video-only", "already-faststart", "co64-forced"]) {
+  for (const name of [
+    "ts-h264-aac",
+    "bframes-editlist",
+    "h265",
+    "video-only",
+    "already-faststart",
+    "co64-forced",
+  ]) {
     test(name, async () => {
       const src = samples[name]!;
       const inputDuration = probe(src);
@@ -130,7 +193,19 @@ describe("native MP4 path against ffmpeg", () => {
 
   test("a recorder killed mid-write leaves a file that is rejected (no moov)", async () => {
     const killed = join(dir, "killed.mp4");
-    const rec = Bun.spawn(["ffmpeg", "-v", "error", "-y", "-re", ...V, "-c:v", "libx264", "-preset", "ultrafast", killed]);
+    const rec = Bun.spawn([
+      "ffmpeg",
+      "-v",
+      "error",
+      "-y",
+      "-re",
+      ...V,
+      "-c:v",
+      "libx264",
+      "-preset",
+      "ultrafast",
+      killed,
+    ]);
     await Bun.sleep(1500);
     rec.kill("SIGKILL");
     await rec.exited;
@@ -167,14 +242,16 @@ describe("hostile input", () => {
 
   test("3000 random byte flips: accepted or rejected, never a crash; accepted ones copy", async () => {
     let seed = 12345;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
     const moov = base.length - (await inspectMp4(bufferSource(base))).moov.size;
     const verdicts = { accepted: 0, rejected: 0 };
     for (let i = 0; i < 3000; i++) {
       const bytes = base.slice();
       const flips = 1 + Math.floor(rand() * 4);
       // Mostly in the moov and the box headers, where the parsing is.
-      for (let f = 0; f < flips; f++) bytes[rand() < 0.8 ? moov + Math.floor(rand() * (base.length - moov)) : Math.floor(rand() * 64)] = Math.floor(rand() * 256);
+      for (let f = 0; f < flips; f++)
+        bytes[rand() < 0.8 ? moov + Math.floor(rand() * (base.length - moov)) : Math.floor(rand() * 64)] =
+          Math.floor(rand() * 256);
       const verdict = await judge(bytes);
       verdicts[verdict]++;
       if (verdict === "accepted" && verdicts.accepted <= 50) {

@@ -29,7 +29,10 @@ afterAll(async () => {
 
 const URL = `mqtt://127.0.0.1:${PORT}`;
 async function testClient(): Promise<mqtt.MqttClient> {
-  const c = await mqtt.connectAsync(URL, { reconnectPeriod: 200, clientId: `test-${Math.random().toString(36).slice(2)}` });
+  const c = await mqtt.connectAsync(URL, {
+    reconnectPeriod: 200,
+    clientId: `test-${Math.random().toString(36).slice(2)}`,
+  });
   clients.push(c);
   return c;
 }
@@ -43,27 +46,75 @@ async function start(dir = tempDir(), clientId?: string): Promise<App> {
 }
 const T = Math.floor(Date.now() / 1000) - 600;
 const event = (id: string, over: object = {}, type = "new") =>
-  JSON.stringify({ type, before: {}, after: { id, camera: "door", label: "person", start_time: T, end_time: null, has_clip: true, false_positive: false, entered_zones: ["porch"], ...over } });
+  JSON.stringify({
+    type,
+    before: {},
+    after: {
+      id,
+      camera: "door",
+      label: "person",
+      start_time: T,
+      end_time: null,
+      has_clip: true,
+      false_positive: false,
+      entered_zones: ["porch"],
+      ...over,
+    },
+  });
 
 describe("MQTT in: the reference NVR's events (docs/mqtt.md)", () => {
   test("new/end become camkeep's event of the same id; reviews carry their severity; false positives, unknown cameras, bad and huge payloads are counted and ignored", async () => {
     const app = await start();
     const c = await testClient();
     await c.publishAsync("frigate/events", event("1790000000.1-abc"), { qos: 1 });
-    await c.publishAsync("frigate/events", event("1790000000.1-abc", { end_time: T + 20 }, "end"), { qos: 1 });
-    await c.publishAsync("frigate/reviews", JSON.stringify({ type: "new", after: { id: "review-1", camera: "yard", start_time: T, end_time: T + 5, severity: "detection", data: { objects: ["car"] } } }), { qos: 1 });
+    await c.publishAsync("frigate/events", event("1790000000.1-abc", { end_time: T + 20 }, "end"), {
+      qos: 1,
+    });
+    await c.publishAsync(
+      "frigate/reviews",
+      JSON.stringify({
+        type: "new",
+        after: {
+          id: "review-1",
+          camera: "yard",
+          start_time: T,
+          end_time: T + 5,
+          severity: "detection",
+          data: { objects: ["car"] },
+        },
+      }),
+      { qos: 1 },
+    );
     await c.publishAsync("frigate/events", event("fp-1", { false_positive: true }), { qos: 1 });
     await c.publishAsync("frigate/events", event("cam-x", { camera: "garage" }), { qos: 1 });
     await c.publishAsync("frigate/events", "{not json", { qos: 1 });
     await c.publishAsync("frigate/events", "x".repeat(100_000), { qos: 1 });
     await until(() => app.mqtt!.state.received >= 7, 5_000, "all messages to arrive");
-    expect(eventById(app.db, "1790000000.1-abc")).toMatchObject({ camera: "door", label: "person", start_time: T, end_time: T + 20, severity: null, zones: ["porch"] });
-    expect(eventById(app.db, "review-1")).toMatchObject({ camera: "yard", label: "car", severity: "detection" });
+    expect(eventById(app.db, "1790000000.1-abc")).toMatchObject({
+      camera: "door",
+      label: "person",
+      start_time: T,
+      end_time: T + 20,
+      severity: null,
+      zones: ["porch"],
+    });
+    expect(eventById(app.db, "review-1")).toMatchObject({
+      camera: "yard",
+      label: "car",
+      severity: "detection",
+    });
     expect(eventById(app.db, "fp-1")).toBeUndefined();
     expect(eventById(app.db, "cam-x")).toBeUndefined();
-    expect(app.mqtt!.state.rejected).toEqual({ false_positive: 1, "unknown camera": 1, malformed: 1, "too large": 1 });
+    expect(app.mqtt!.state.rejected).toEqual({
+      false_positive: 1,
+      "unknown camera": 1,
+      malformed: 1,
+      "too large": 1,
+    });
     expect(app.mqtt!.state.connected).toBe(true); // no message ends the subscription
-    const metrics = await (await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${app.token}` } })).text();
+    const metrics = await (
+      await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${app.token}` } })
+    ).text();
     expect(metrics).toContain('camkeep_mqtt_rejected_total{reason="malformed"} 1');
     expect(metrics).toContain("camkeep_mqtt_connected 1");
   });
@@ -71,16 +122,30 @@ describe("MQTT in: the reference NVR's events (docs/mqtt.md)", () => {
   test("an event from MQTT keeps the footage it covers (and only that)", async () => {
     const dir = tempDir();
     const now = Math.floor(Date.now() / 1000);
-    const app = await startApp(configIn(dir, `api: { listen: 127.0.0.1:0 }\nmqtt: { host: 127.0.0.1, port: ${PORT}, client_id: camkeep-keep, topic_prefix: keep-test }\nrecord: { scan_interval: 1, commit_interval: 0, events: { max_latency: 0 }, alerts: { pre_capture: 0, post_capture: 0, retain: { days: 10, mode: all } } }\ncameras:\n  door: {}\n`));
+    const app = await startApp(
+      configIn(
+        dir,
+        `api: { listen: 127.0.0.1:0 }\nmqtt: { host: 127.0.0.1, port: ${PORT}, client_id: camkeep-keep, topic_prefix: keep-test }\nrecord: { scan_interval: 1, commit_interval: 0, events: { max_latency: 0 }, alerts: { pre_capture: 0, post_capture: 0, retain: { days: 10, mode: all } } }\ncameras:\n  door: {}\n`,
+      ),
+    );
     apps.push(app);
     await until(() => app.mqtt!.state.connected, 10_000, "camkeep to connect");
     const c = await testClient();
-    await c.publishAsync("frigate/events", event("keep-1", { start_time: now - 99, end_time: now - 98 }), { qos: 1 });
+    await c.publishAsync("frigate/events", event("keep-1", { start_time: now - 99, end_time: now - 98 }), {
+      qos: 1,
+    });
     await until(() => eventById(app.db, "keep-1") !== undefined, 5_000, "the event");
-    for (const start of [now - 100, now - 50]) await putSegment(app.config.cacheDir, segmentName("door", start), 2, (start + 2) * 1000);
+    for (const start of [now - 100, now - 50])
+      await putSegment(app.config.cacheDir, segmentName("door", start), 2, (start + 2) * 1000);
     await putSegment(app.config.cacheDir, segmentName("door", now - 10), 2, Date.now()); // being written
-    await until(() => readdirSync(app.config.cacheDir).length === 1, 15_000, "the keeper to decide both segments");
-    expect(app.db.$client.query("SELECT start_time FROM recordings").all()).toEqual([{ start_time: now - 100 }]);
+    await until(
+      () => readdirSync(app.config.cacheDir).length === 1,
+      15_000,
+      "the keeper to decide both segments",
+    );
+    expect(app.db.$client.query("SELECT start_time FROM recordings").all()).toEqual([
+      { start_time: now - 100 },
+    ]);
   });
 
   test("motion ON/OFF counts as motion for the segments it overlaps", async () => {
@@ -109,9 +174,13 @@ describe("MQTT out: availability, state, Home Assistant discovery (docs/mqtt.md)
   test("discovery configs parse, name unique ids, and come again when Home Assistant says online; state is retained JSON", async () => {
     const app = await start(tempDir(), "camkeep-ha");
     const c = await testClient();
-    const configs = new Map<string, { unique_id: string; state_topic: string; device: { identifiers: string[] } }>();
+    const configs = new Map<
+      string,
+      { unique_id: string; state_topic: string; device: { identifiers: string[] } }
+    >();
     c.on("message", (topic, payload) => {
-      if (topic.startsWith("homeassistant/") && topic.endsWith("/config") && topic.includes("camkeep-ha")) configs.set(topic, JSON.parse(payload.toString()));
+      if (topic.startsWith("homeassistant/") && topic.endsWith("/config") && topic.includes("camkeep-ha"))
+        configs.set(topic, JSON.parse(payload.toString()));
     });
     await c.subscribeAsync("homeassistant/#", { qos: 1 });
     await until(() => configs.size >= 9, 5_000, "the discovery configs");
@@ -127,8 +196,15 @@ describe("MQTT out: availability, state, Home Assistant discovery (docs/mqtt.md)
     s.on("message", (topic, payload) => state.set(topic, JSON.parse(payload.toString())));
     await s.subscribeAsync(["camkeep/door/state", "camkeep/storage/state"], { qos: 1 });
     await until(() => state.size === 2, 5_000, "the retained state");
-    expect(state.get("camkeep/door/state")).toMatchObject({ recording: false, last_segment_age_s: null, hours_kept: 0 });
-    expect(state.get("camkeep/storage/state")).toMatchObject({ healthy: expect.any(Boolean), free_bytes: expect.any(Number) });
+    expect(state.get("camkeep/door/state")).toMatchObject({
+      recording: false,
+      last_segment_age_s: null,
+      hours_kept: 0,
+    });
+    expect(state.get("camkeep/storage/state")).toMatchObject({
+      healthy: expect.any(Boolean),
+      free_bytes: expect.any(Number),
+    });
     expect(app.mqtt!.state.connected).toBe(true);
   });
 
@@ -137,7 +213,9 @@ describe("MQTT out: availability, state, Home Assistant discovery (docs/mqtt.md)
     broker.kill("SIGKILL");
     await broker.exited;
     await until(() => !app.mqtt!.state.connected, 5_000, "camkeep to notice");
-    const status = await (await fetch(`${app.url}/api/status`, { headers: { authorization: `Bearer ${app.token}` } })).json() as { mqtt: { state: string }; health: { status: string } };
+    const status = (await (
+      await fetch(`${app.url}/api/status`, { headers: { authorization: `Bearer ${app.token}` } })
+    ).json()) as { mqtt: { state: string }; health: { status: string } };
     expect(status.mqtt.state).toBe("disconnected");
     expect(status.health.status).toBe("ok"); // health is about footage
     broker = startBroker(PORT);
@@ -147,7 +225,9 @@ describe("MQTT out: availability, state, Home Assistant discovery (docs/mqtt.md)
   test("the will says offline when camkeep is killed", async () => {
     const dir = tempDir();
     writeFileSync(join(dir, "c.yml"), `data_dir: ${dir}\n${yaml("camkeep-will", "will-test")}`);
-    const keeper = Bun.spawn([BUN, join(ROOT, "src/main.ts"), "run", "--config", join(dir, "c.yml")], { stderr: "pipe" });
+    const keeper = Bun.spawn([BUN, join(ROOT, "src/main.ts"), "run", "--config", join(dir, "c.yml")], {
+      stderr: "pipe",
+    });
     const c = await testClient();
     let available = "";
     c.on("message", (topic, payload) => topic === "will-test/available" && (available = payload.toString()));

@@ -32,15 +32,32 @@ describe("the quota rule (pure)", () => {
     expect(pickForQuota(rows, 1000, "event").map((r) => r.i)).toEqual([1, 5]);
   });
   test("what holds a recording", () => {
-    const cam = parseConfig("record: { events: { pre_capture: 5, post_capture: 5 } }\ncameras: { c: {} }\n", "/c.yml").cameras.c!.record;
-    const ev = (over: Partial<HoldingEvent>): HoldingEvent => ({ start_time: 100, end_time: 110, has_clip: true, retain_indefinitely: false, label: "person", severity: null, zones: [], ...over });
+    const cam = parseConfig(
+      "record: { events: { pre_capture: 5, post_capture: 5 } }\ncameras: { c: {} }\n",
+      "/c.yml",
+    ).cameras.c!.record;
+    const ev = (over: Partial<HoldingEvent>): HoldingEvent => ({
+      start_time: 100,
+      end_time: 110,
+      has_clip: true,
+      retain_indefinitely: false,
+      label: "person",
+      severity: null,
+      zones: [],
+      ...over,
+    });
     expect(holdOf({ start_time: 0, end_time: 10 }, [], cam)).toBe("none");
     expect(holdOf({ start_time: 90, end_time: 96 }, [ev({})], cam)).toBe("event"); // pre_capture reaches it
-    expect(holdOf({ start_time: 90, end_time: 96 }, [ev({ retain_indefinitely: true })], cam)).toBe("indefinite");
+    expect(holdOf({ start_time: 90, end_time: 96 }, [ev({ retain_indefinitely: true })], cam)).toBe(
+      "indefinite",
+    );
     expect(holdOf({ start_time: 0, end_time: 10 }, [ev({})], cam)).toBe("none");
   });
   test("record.max_size: sizes as storage.min_free, global and per camera", () => {
-    const c = parseConfig("record: { max_size: 200GB }\ncameras: { a: {}, b: { record: { max_size: 500MiB } } }\n", "/c.yml");
+    const c = parseConfig(
+      "record: { max_size: 200GB }\ncameras: { a: {}, b: { record: { max_size: 500MiB } } }\n",
+      "/c.yml",
+    );
     expect(c.cameras.a!.record.max_size).toBe(200e9);
     expect(c.cameras.b!.record.max_size).toBe(500 * 2 ** 20);
     expect(() => parseConfig("record: { max_size: lots }\n", "/c.yml")).toThrow(ConfigError);
@@ -49,22 +66,50 @@ describe("the quota rule (pure)", () => {
 
 describe("quotas on real files", () => {
   const dbs: Db[] = [];
-  afterEach(() => { for (const db of dbs.splice(0)) db.$client.close(true); });
+  afterEach(() => {
+    for (const db of dbs.splice(0)) db.$client.close(true);
+  });
   test("a camera over its quota loses its oldest free footage first, then event footage; indefinite events keep theirs; others are untouched", async () => {
     const dir = tempDir();
     const probeDb = openDb(`${dir}/probe.db`);
-    const size = Bun.file(await storedSegment(probeDb, `${dir}/probe`, "x", 1_790_000_000, { copy: true })).size;
+    const size = Bun.file(
+      await storedSegment(probeDb, `${dir}/probe`, "x", 1_790_000_000, { copy: true }),
+    ).size;
     probeDb.$client.close(true);
-    const config = configIn(dir, `record: { retain: { days: 30 }, events: { pre_capture: 0, post_capture: 0 } }\ncameras:\n  cam: { record: { max_size: ${size * 4} } }\n  other: {}\n`);
+    const config = configIn(
+      dir,
+      `record: { retain: { days: 30 }, events: { pre_capture: 0, post_capture: 0 } }\ncameras:\n  cam: { record: { max_size: ${size * 4} } }\n  other: {}\n`,
+    );
     const db = openDb(config.database);
     dbs.push(db);
     await reconcileStorage(db, ffmpegEngine(), config.recordingsDir);
     const T = Math.floor(Date.now() / 1000) - 3600;
     const paths: string[] = [];
-    for (let i = 0; i < 8; i++) paths.push(await storedSegment(db, config.recordingsDir, "cam", T + i * 10, { copy: true }));
+    for (let i = 0; i < 8; i++)
+      paths.push(await storedSegment(db, config.recordingsDir, "cam", T + i * 10, { copy: true }));
     const others = [await storedSegment(db, config.recordingsDir, "other", T, { copy: true })];
-    insertEvent(db, { id: "e1", camera: "cam", label: "person", start_time: T + 1, end_time: T + 1.5, has_clip: true, retain_indefinitely: false, severity: null, zones: [] }); // holds #0
-    insertEvent(db, { id: "e2", camera: "cam", label: "person", start_time: T + 11, end_time: T + 31.5, has_clip: true, retain_indefinitely: true, severity: null, zones: [] }); // holds #1–#3 forever
+    insertEvent(db, {
+      id: "e1",
+      camera: "cam",
+      label: "person",
+      start_time: T + 1,
+      end_time: T + 1.5,
+      has_clip: true,
+      retain_indefinitely: false,
+      severity: null,
+      zones: [],
+    }); // holds #0
+    insertEvent(db, {
+      id: "e2",
+      camera: "cam",
+      label: "person",
+      start_time: T + 11,
+      end_time: T + 31.5,
+      has_clip: true,
+      retain_indefinitely: true,
+      severity: null,
+      zones: [],
+    }); // holds #1–#3 forever
     const totals = ArchiveTotals.load(db);
     const [report] = await enforceQuotas(config, db, totals);
     // 8 over a quota of 4: the free ones (#4–#7) go first; that is enough.
@@ -72,7 +117,10 @@ describe("quotas on real files", () => {
     expect(report).toMatchObject({ camera: "cam", deleted: 4, heldOver: 0 });
     expect(others.every(existsSync)).toBe(true);
     // A smaller quota: the event footage (#0) goes next; the indefinite footage stays, reported.
-    const tighter = configIn(dir, `record: { retain: { days: 30 }, events: { pre_capture: 0, post_capture: 0 } }\ncameras:\n  cam: { record: { max_size: ${size} } }\n  other: {}\n`);
+    const tighter = configIn(
+      dir,
+      `record: { retain: { days: 30 }, events: { pre_capture: 0, post_capture: 0 } }\ncameras:\n  cam: { record: { max_size: ${size} } }\n  other: {}\n`,
+    );
     const [again] = await enforceQuotas(tighter, db, totals);
     expect(paths.slice(0, 4).map(existsSync)).toEqual([false, true, true, true]);
     expect(again).toMatchObject({ deleted: 1, heldOver: size * 2 });

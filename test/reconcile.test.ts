@@ -12,7 +12,9 @@ import { storedSegment, tempDir } from "./helpers.ts";
 
 const media = ffmpegEngine();
 const dbs: Db[] = [];
-afterEach(() => { for (const db of dbs.splice(0)) db.$client.close(true); });
+afterEach(() => {
+  for (const db of dbs.splice(0)) db.$client.close(true);
+});
 
 function setup() {
   const dir = tempDir();
@@ -22,7 +24,8 @@ function setup() {
   return { dir, root, db };
 }
 
-const stored = (db: Db, root: string, camera: string, start: number, withRow = true) => storedSegment(db, root, camera, start, { row: withRow, copy: true });
+const stored = (db: Db, root: string, camera: string, start: number, withRow = true) =>
+  storedSegment(db, root, camera, start, { row: withRow, copy: true });
 const rows = (db: Db) => db.select().from(recordings).orderBy(recordings.start_time).all();
 
 describe("start-up reconcile (docs/design.md#crash-safety)", () => {
@@ -49,7 +52,15 @@ describe("start-up reconcile (docs/design.md#crash-safety)", () => {
     rmSync(dirname(storagePath(root, "cam-2", T + 6)), { recursive: true }); // a whole folder gone
 
     const report = await reconcileStorage(db, media, root);
-    expect(report).toEqual({ ok: true, tempRemoved: 1, indexed: 1, unreadableRemoved: 1, unprobed: 0, rowsRemoved: 2, movedAwayRemoved: 0 });
+    expect(report).toEqual({
+      ok: true,
+      tempRemoved: 1,
+      indexed: 1,
+      unreadableRemoved: 1,
+      unprobed: 0,
+      rowsRemoved: 2,
+      movedAwayRemoved: 0,
+    });
     expect(existsSync(temp)).toBe(false);
     expect(existsSync(truncated)).toBe(false);
     const after = rows(db);
@@ -63,7 +74,11 @@ describe("start-up reconcile (docs/design.md#crash-safety)", () => {
     const { root, db } = setup();
     await reconcileStorage(db, media, root);
     const orphan = await stored(db, root, "cam", 1_790_000_000, false);
-    const report = await reconcileStorage(db, ffmpegEngine({ ffprobe: join(tempDir(), "missing-ffprobe") }), root);
+    const report = await reconcileStorage(
+      db,
+      ffmpegEngine({ ffprobe: join(tempDir(), "missing-ffprobe") }),
+      root,
+    );
     expect(report).toMatchObject({ ok: true, unprobed: 1, unreadableRemoved: 0, indexed: 0 });
     expect(existsSync(orphan)).toBe(true);
     expect((await reconcileStorage(db, media, root)).indexed).toBe(1); // the next start, with a working probe

@@ -10,7 +10,8 @@ import { Recorder } from "../src/recorder/supervisor.ts";
 import { recordings } from "../src/db/schema.ts";
 
 const LAVFI = `input: "testsrc2=size=96x64:rate=10"\n    input_args: ["-re", "-f", "lavfi"]\n    output_args: ["-c:v", "libx264", "-preset", "ultrafast", "-g", "10"]`;
-const QUICK = "api: { listen: 127.0.0.1:0 }\nrecord: { scan_interval: 1, commit_interval: 0, retain: { days: 1 }, events: { max_latency: 1, pre_capture: 0 } }\n";
+const QUICK =
+  "api: { listen: 127.0.0.1:0 }\nrecord: { scan_interval: 1, commit_interval: 0, retain: { days: 1 }, events: { max_latency: 1, pre_capture: 0 } }\n";
 
 const apps: App[] = [];
 const children: { kill(sig?: number | NodeJS.Signals): void }[] = [];
@@ -28,8 +29,27 @@ const freePort = () => {
 /** ffmpeg serving a live MPEG-TS stream over HTTP on loopback, to one client. */
 async function loopbackStream() {
   const port = freePort();
-  const server = Bun.spawn(["ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10", "-c:v", "libx264", "-preset", "ultrafast", "-g", "10",
-    "-f", "mpegts", "-listen", "1", `http://127.0.0.1:${port}/live.ts`]);
+  const server = Bun.spawn([
+    "ffmpeg",
+    "-v",
+    "error",
+    "-re",
+    "-f",
+    "lavfi",
+    "-i",
+    "testsrc2=size=96x64:rate=10",
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-g",
+    "10",
+    "-f",
+    "mpegts",
+    "-listen",
+    "1",
+    `http://127.0.0.1:${port}/live.ts`,
+  ]);
   children.push(server);
   await Bun.sleep(500);
   return { port, server };
@@ -46,12 +66,18 @@ describe("recorder command line", () => {
     );
   });
   test("extra args; a codec in the output args replaces -c copy", () => {
-    const argv = recorderArgs("usb", { input: "/dev/video0", segmentTime: 5, inputArgs: ["-f", "v4l2"], outputArgs: ["-c:v", "libx264"] }, "/c");
+    const argv = recorderArgs(
+      "usb",
+      { input: "/dev/video0", segmentTime: 5, inputArgs: ["-f", "v4l2"], outputArgs: ["-c:v", "libx264"] },
+      "/c",
+    );
     expect(argv).not.toContain("copy");
     expect(argv.slice(5, 9)).toEqual(["-f", "v4l2", "-i", "/dev/video0"]);
   });
   test("credentials are redacted anywhere in a text", () => {
-    expect(redact("rtsp://admin:s3cr3t@10.0.0.5:554/x and http://u:p@h/")).toBe("rtsp://***@10.0.0.5:554/x and http://***@h/");
+    expect(redact("rtsp://admin:s3cr3t@10.0.0.5:554/x and http://u:p@h/")).toBe(
+      "rtsp://***@10.0.0.5:554/x and http://***@h/",
+    );
     expect(redact("rtsp://10.0.0.5/x")).toBe("rtsp://10.0.0.5/x");
   });
   test("watchdog limit: max(120 s, 2 × segment_time + 30 s)", () => {
@@ -63,7 +89,9 @@ describe("recorder command line", () => {
 describe("recorders camkeep runs (docs/recorders.md)", () => {
   test("a synthetic source is recorded into segments that the maintainer stores", async () => {
     const dir = tempDir();
-    const app = await startApp(configIn(dir, `${QUICK}cameras:\n  synth:\n    segment_time: 1\n    ${LAVFI}\n`));
+    const app = await startApp(
+      configIn(dir, `${QUICK}cameras:\n  synth:\n    segment_time: 1\n    ${LAVFI}\n`),
+    );
     apps.push(app);
     await until(() => rows(app).length >= 2, 20_000, "two stored segments");
     for (const r of rows(app)) expect(await ffprobeDuration(r.path)).toBeGreaterThan(0.5);
@@ -72,7 +100,12 @@ describe("recorders camkeep runs (docs/recorders.md)", () => {
 
   test("a network stream on loopback (MPEG-TS over HTTP) is recorded with -c copy", async () => {
     const { port } = await loopbackStream();
-    const app = await startApp(configIn(tempDir(), `${QUICK}cameras:\n  net-cam:\n    input: http://127.0.0.1:${port}/live.ts\n    segment_time: 1\n`));
+    const app = await startApp(
+      configIn(
+        tempDir(),
+        `${QUICK}cameras:\n  net-cam:\n    input: http://127.0.0.1:${port}/live.ts\n    segment_time: 1\n`,
+      ),
+    );
     apps.push(app);
     await until(() => rows(app).length >= 2, 20_000, "stored segments from the network");
     expect(rows(app)[0]!.camera).toBe("net-cam");
@@ -81,7 +114,16 @@ describe("recorders camkeep runs (docs/recorders.md)", () => {
   test("a recorder whose ffmpeg dies is restarted; failures back off exponentially", async () => {
     const dir = tempDir();
     const cache = join(dir, "cache");
-    const good = new Recorder("synth", { input: "testsrc2=size=96x64:rate=10", segmentTime: 1, inputArgs: ["-re", "-f", "lavfi"], outputArgs: ["-c:v", "libx264", "-preset", "ultrafast"] }, cache);
+    const good = new Recorder(
+      "synth",
+      {
+        input: "testsrc2=size=96x64:rate=10",
+        segmentTime: 1,
+        inputArgs: ["-re", "-f", "lavfi"],
+        outputArgs: ["-c:v", "libx264", "-preset", "ultrafast"],
+      },
+      cache,
+    );
     good.start();
     children.push({ kill: () => void good.stop(0) });
     await until(() => good.status().pid !== null, 20_000, "recording");
@@ -91,7 +133,11 @@ describe("recorders camkeep runs (docs/recorders.md)", () => {
     expect(good.status()).toMatchObject({ state: "recording", restarts: 1, lastExit: { signal: "SIGKILL" } });
 
     // A bad input exits at once: restarts come after 1 s, 2 s, 4 s …
-    const bad = new Recorder("bad", { input: join(dir, "missing.mp4"), segmentTime: 1, inputArgs: [], outputArgs: [] }, cache);
+    const bad = new Recorder(
+      "bad",
+      { input: join(dir, "missing.mp4"), segmentTime: 1, inputArgs: [], outputArgs: [] },
+      cache,
+    );
     bad.start();
     children.push({ kill: () => void bad.stop(0) });
     await Bun.sleep(3_600);
@@ -106,7 +152,10 @@ describe("recorders camkeep runs (docs/recorders.md)", () => {
   test("a source that stops sending trips the watchdog, and health says so", async () => {
     const { port, server } = await loopbackStream();
     const app = await startApp(
-      configIn(tempDir(), `${QUICK}cameras:\n  frozen:\n    input: http://127.0.0.1:${port}/live.ts\n    input_args: ["-analyzeduration", "500000", "-probesize", "50000"]\n    segment_time: 1\n`),
+      configIn(
+        tempDir(),
+        `${QUICK}cameras:\n  frozen:\n    input: http://127.0.0.1:${port}/live.ts\n    input_args: ["-analyzeduration", "500000", "-probesize", "50000"]\n    segment_time: 1\n`,
+      ),
       { recorder: { watchdogMs: 4_000 } },
     );
     apps.push(app);
@@ -115,27 +164,47 @@ describe("recorders camkeep runs (docs/recorders.md)", () => {
     await until(() => (app.recorders.status("frozen")?.stalls ?? 0) >= 1, 15_000, "the watchdog to act");
     expect(app.recorders.status("frozen")!.stalled).toBe(true);
     let health: unknown;
-    await until(async () => {
-      health = await (await fetch(`${app.url}/healthz`)).json();
-      return JSON.stringify(health).includes("stalled");
-    }, 10_000, "/healthz to say so (it refreshes every 5 s)");
-    expect(health).toEqual({ status: "unhealthy", reasons: ["1 camera(s) stalled: no new segment from the recorder"] });
+    await until(
+      async () => {
+        health = await (await fetch(`${app.url}/healthz`)).json();
+        return JSON.stringify(health).includes("stalled");
+      },
+      10_000,
+      "/healthz to say so (it refreshes every 5 s)",
+    );
+    expect(health).toEqual({
+      status: "unhealthy",
+      reasons: ["1 camera(s) stalled: no new segment from the recorder"],
+    });
     server.kill("SIGCONT");
   });
 
   test("SIGTERM to camkeep's whole process group: the final segment is closed validly and stored before exit", async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, "c.yml"), `api: { listen: 127.0.0.1:0 }\nrecord: { retain: { days: 1 } }\ncameras:\n  synth:\n    segment_time: 60\n    ${LAVFI}\n`);
+    writeFileSync(
+      join(dir, "c.yml"),
+      `api: { listen: 127.0.0.1:0 }\nrecord: { retain: { days: 1 } }\ncameras:\n  synth:\n    segment_time: 60\n    ${LAVFI}\n`,
+    );
     // detached: camkeep leads its own process group, so -pid signals all of it, as Ctrl-C or `timeout` would.
-    const keeper = Bun.spawn([BUN, join(ROOT, "src/main.ts"), "run", "--config", join(dir, "c.yml")], { detached: true, stderr: "pipe" });
+    const keeper = Bun.spawn([BUN, join(ROOT, "src/main.ts"), "run", "--config", join(dir, "c.yml")], {
+      detached: true,
+      stderr: "pipe",
+    });
     const cache = join(dir, "data/cache");
-    await until(() => existsSync(cache) && readdirSync(cache).some((f) => f.endsWith(".mp4")), 20_000, "a segment being written");
+    await until(
+      () => existsSync(cache) && readdirSync(cache).some((f) => f.endsWith(".mp4")),
+      20_000,
+      "a segment being written",
+    );
     await Bun.sleep(2_000);
     process.kill(-keeper.pid, "SIGTERM");
     expect(await keeper.exited).toBe(0);
     expect(readdirSync(cache).filter((f) => f.endsWith(".mp4"))).toEqual([]); // stored at stop, not left on a tmpfs
     const db = new Database(join(dir, "data/camkeep.db"), { readonly: true });
-    const stored = db.query("SELECT path, unjudged FROM recordings").all() as { path: string; unjudged: number }[];
+    const stored = db.query("SELECT path, unjudged FROM recordings").all() as {
+      path: string;
+      unjudged: number;
+    }[];
     db.close();
     expect(stored).toHaveLength(1);
     expect(await ffprobeDuration(stored[0]!.path)).toBeGreaterThan(1); // closed properly: its index was written
@@ -144,7 +213,12 @@ describe("recorders camkeep runs (docs/recorders.md)", () => {
 
   test("credentials never reach logs, status or metrics", async () => {
     const port = freePort(); // nothing listens: the recorder fails and retries
-    const app = await startApp(configIn(tempDir(), `${QUICK}cameras:\n  door:\n    input: rtsp://admin:hunter2secret@127.0.0.1:${port}/stream\n`));
+    const app = await startApp(
+      configIn(
+        tempDir(),
+        `${QUICK}cameras:\n  door:\n    input: rtsp://admin:hunter2secret@127.0.0.1:${port}/stream\n`,
+      ),
+    );
     apps.push(app);
     await until(() => app.recorders.status("door")?.lastMessage !== null, 10_000, "a failure message");
     const auth = { headers: { authorization: `Bearer ${app.token}` } };
@@ -158,7 +232,12 @@ describe("recorders camkeep runs (docs/recorders.md)", () => {
     const dir = tempDir();
     const cache = join(dir, "cache");
     mkdirSync(cache, { recursive: true });
-    const rec = { input: "testsrc2=size=96x64:rate=10", segmentTime: 1, inputArgs: ["-re", "-f", "lavfi"], outputArgs: ["-c:v", "libx264", "-preset", "ultrafast"] };
+    const rec = {
+      input: "testsrc2=size=96x64:rate=10",
+      segmentTime: 1,
+      inputArgs: ["-re", "-f", "lavfi"],
+      outputArgs: ["-c:v", "libx264", "-preset", "ultrafast"],
+    };
     const first = new Recorder("synth", rec, cache);
     first.start();
     children.push({ kill: () => void first.stop(0) });
@@ -169,7 +248,11 @@ describe("recorders camkeep runs (docs/recorders.md)", () => {
     second.start();
     children.push({ kill: () => void second.stop(0) });
     await until(() => !running(orphan), 5_000, "the orphan ended");
-    await until(() => second.status().pid !== null && second.status().pid !== orphan, 20_000, "the new recorder running");
+    await until(
+      () => second.status().pid !== null && second.status().pid !== orphan,
+      20_000,
+      "the new recorder running",
+    );
   });
 });
 

@@ -2,7 +2,13 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { rmSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { runExpiry } from "../src/cleanup/expire.ts";
-import { deleteCameraRuns, deleteRecordings, deleteRecordingsByRowid, insertRecordings, oldestRecordingsPage } from "../src/db/recordings.ts";
+import {
+  deleteCameraRuns,
+  deleteRecordings,
+  deleteRecordingsByRowid,
+  insertRecordings,
+  oldestRecordingsPage,
+} from "../src/db/recordings.ts";
 import { openDb, type Db } from "../src/db/open.ts";
 import { ArchiveTotals } from "../src/db/totals.ts";
 import { newId } from "../src/domain/id.ts";
@@ -13,11 +19,13 @@ import { configIn, rollupsAndTruth, storedSegment, tempDir } from "./helpers.ts"
 
 /** The quarter-hour rollups stay exact through every way rows come and go. */
 const dbs: Db[] = [];
-afterEach(() => { for (const db of dbs.splice(0)) db.$client.close(true); });
+afterEach(() => {
+  for (const db of dbs.splice(0)) db.$client.close(true);
+});
 
 /** A small deterministic random sequence. */
 function random(seed: number) {
-  return () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  return () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 }
 
 describe("rollups (issue 18)", () => {
@@ -36,15 +44,32 @@ describe("rollups (issue 18)", () => {
         const path = storagePath("/r", camera, start);
         if (used.has(path)) continue;
         used.add(path);
-        rows.push({ id: newId(start), camera, path, start_time: start, end_time: start + 10, duration: 9.5 + rnd(), motion: Math.floor(rnd() * 3) * 7, objects: Math.floor(rnd() * 2), segment_size: 1000 + Math.floor(rnd() * 9000), unjudged: false });
+        rows.push({
+          id: newId(start),
+          camera,
+          path,
+          start_time: start,
+          end_time: start + 10,
+          duration: 9.5 + rnd(),
+          motion: Math.floor(rnd() * 3) * 7,
+          objects: Math.floor(rnd() * 2),
+          segment_size: 1000 + Math.floor(rnd() * 9000),
+          unjudged: false,
+        });
       }
       insertRecordings(db, rows);
       const all = oldestRecordingsPage(db, { start: -Infinity, id: "" }, 100_000);
       const pick = () => all.filter(() => rnd() < 0.1);
-      const byId = pick(), byRowid = pick().filter((r) => !byId.includes(r));
-      deleteRecordings(db, byId.map((r) => r.id));
+      const byId = pick(),
+        byRowid = pick().filter((r) => !byId.includes(r));
+      deleteRecordings(
+        db,
+        byId.map((r) => r.id),
+      );
       deleteRecordingsByRowid(db, byRowid);
-      const left = oldestRecordingsPage(db, { start: -Infinity, id: "" }, 100_000).filter((r) => r.camera === "cam0").sort((a, b) => a.start_time - b.start_time);
+      const left = oldestRecordingsPage(db, { start: -Infinity, id: "" }, 100_000)
+        .filter((r) => r.camera === "cam0")
+        .sort((a, b) => a.start_time - b.start_time);
       deleteCameraRuns(db, "cam0", left, new Set(left.filter(() => rnd() < 0.2)));
       for (const r of [...byId, ...byRowid]) used.delete(r.path);
       const { rollups, truth } = rollupsAndTruth(db);
@@ -60,7 +85,12 @@ describe("rollups (issue 18)", () => {
     await reconcileStorage(db, ffmpegEngine(), config.recordingsDir);
     const now = Math.floor(Date.now() / 1000);
     const paths = [];
-    for (let i = 0; i < 12; i++) paths.push(await storedSegment(db, config.recordingsDir, "cam", now - (i < 6 ? 10 : 1) * 86_400 + i * 300, { copy: true }));
+    for (let i = 0; i < 12; i++)
+      paths.push(
+        await storedSegment(db, config.recordingsDir, "cam", now - (i < 6 ? 10 : 1) * 86_400 + i * 300, {
+          copy: true,
+        }),
+      );
     await storedSegment(db, config.recordingsDir, "cam", now - 3600, { row: false, copy: true }); // a file without its row
     unlinkSync(paths[11]!); // a row without its file
     expect((await reconcileStorage(db, ffmpegEngine(), config.recordingsDir)).ok).toBe(true);
@@ -80,8 +110,14 @@ describe("local hours from quarter-hour buckets", () => {
     for (const zone of ["Europe/Berlin", "America/St_Johns", "Asia/Kolkata", "Australia/Lord_Howe", "UTC"]) {
       const lookup = offsetLookup(zone);
       // 2026: Europe switches on 29 March and 25 October; Lord Howe by half an hour in April and October.
-      for (const start of [Date.UTC(2026, 2, 27), Date.UTC(2026, 3, 3), Date.UTC(2026, 9, 23), Date.UTC(2026, 10, 30)]) {
-        for (let t = start; t < start + 4 * 86_400_000; t += 900_000) expect(lookup(t)).toBe(offsetAt(t, zone));
+      for (const start of [
+        Date.UTC(2026, 2, 27),
+        Date.UTC(2026, 3, 3),
+        Date.UTC(2026, 9, 23),
+        Date.UTC(2026, 10, 30),
+      ]) {
+        for (let t = start; t < start + 4 * 86_400_000; t += 900_000)
+          expect(lookup(t)).toBe(offsetAt(t, zone));
       }
     }
   });

@@ -33,15 +33,27 @@ describe("page time math", () => {
     const day = dayBounds("2026-07-01");
     expect(fraction(day, day.start + 43_200)).toBe(0.5);
     expect(fraction(day, day.start - 5)).toBe(0);
-    expect(bucketSpans([{ bucket: 0, segments: 3 }, { bucket: 900, segments: 1 }, { bucket: 1800, segments: 0 }, { bucket: 2700, segments: 2 }])).toEqual([{ start: 0, end: 1800 }, { start: 2700, end: 3600 }]);
+    expect(
+      bucketSpans([
+        { bucket: 0, segments: 3 },
+        { bucket: 900, segments: 1 },
+        { bucket: 1800, segments: 0 },
+        { bucket: 2700, segments: 2 },
+      ]),
+    ).toEqual([
+      { start: 0, end: 1800 },
+      { start: 2700, end: 3600 },
+    ]);
   });
   test("motion per minute: each segment's motion spread over the minutes it covers, intensity against the busiest", () => {
     const m0 = 1_790_000_040; // a whole minute
-    expect(motionPerMinute([
-      { start_time: m0 + 50, end_time: m0 + 70, motion: 100 }, // 10 s in each of two minutes
-      { start_time: m0 + 120, end_time: m0 + 130, motion: 0 }, // no motion: no mark
-      { start_time: m0 + 130, end_time: m0 + 140, motion: 200 },
-    ])).toEqual([
+    expect(
+      motionPerMinute([
+        { start_time: m0 + 50, end_time: m0 + 70, motion: 100 }, // 10 s in each of two minutes
+        { start_time: m0 + 120, end_time: m0 + 130, motion: 0 }, // no motion: no mark
+        { start_time: m0 + 130, end_time: m0 + 140, motion: 200 },
+      ]),
+    ).toEqual([
       { minute: m0, motion: 50, intensity: 0.25 },
       { minute: m0 + 60, motion: 50, intensity: 0.25 },
       { minute: m0 + 120, motion: 200, intensity: 1 },

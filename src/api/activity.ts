@@ -10,9 +10,13 @@ export function activityRoutes({ config, activity, stats }: ApiDeps) {
     const { camera, frames } = c.req.valid("json");
     if (!config.cameras[camera]?.record.enabled) {
       stats.ignoredActivityFrames += frames.length;
-      return c.json({ accepted: 0, ignored: frames.length, reason: "camera not configured or not recording" }, 202);
+      return c.json(
+        { accepted: 0, ignored: frames.length, reason: "camera not configured or not recording" },
+        202,
+      );
     }
-    if (!activity.report(camera, frames)) return apiError(c, 503, "activity queue full: the maintainer is behind; retry later");
+    if (!activity.report(camera, frames))
+      return apiError(c, 503, "activity queue full: the maintainer is behind; retry later");
     return c.json({ accepted: frames.length, ignored: 0 }, 202);
   });
 }

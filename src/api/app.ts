@@ -26,9 +26,18 @@ const LIMIT = { activity: 8 << 20, other: 64 << 10 };
  * the app's type carries every route: the page's client is typed from it (CamkeepApi).
  * `page` answers "/" (the page's HTML, which Bun bundles), here so it gets the headers too.
  */
-export function createApi(deps: ApiDeps, page: () => Promise<Response> = async () => new Response("no page", { status: 404 })) {
-  const tooLarge = (max: number) => bodyLimit({ maxSize: max, onError: (c) => apiError(c, 413, `request body larger than ${max} bytes`) });
-  const authDeps = { token: deps.token, db: deps.db, cookieName: sessionCookieName(deps.config.database), guard: deps.loginGuard };
+export function createApi(
+  deps: ApiDeps,
+  page: () => Promise<Response> = async () => new Response("no page", { status: 404 }),
+) {
+  const tooLarge = (max: number) =>
+    bodyLimit({ maxSize: max, onError: (c) => apiError(c, 413, `request body larger than ${max} bytes`) });
+  const authDeps = {
+    token: deps.token,
+    db: deps.db,
+    cookieName: sessionCookieName(deps.config.database),
+    guard: deps.loginGuard,
+  };
   const auth = bearerAuth(authDeps);
   const app = new Hono()
     .use(async (c, next) => {
@@ -38,13 +47,18 @@ export function createApi(deps: ApiDeps, page: () => Promise<Response> = async (
     .use(securityHeaders())
     .get("/healthz", (c) => {
       const { reasons } = deps.health.snapshot();
-      return reasons.length ? c.json({ status: "unhealthy" as const, reasons }, 503) : c.json({ status: "ok" as const }, 200);
+      return reasons.length
+        ? c.json({ status: "unhealthy" as const, reasons }, 503)
+        : c.json({ status: "ok" as const }, 200);
     })
     // Everything else answers only to names it knows (DNS rebinding); /healthz names nothing.
     .use(hostCheck(allowedHosts(deps.config.api.host, deps.config.api.allowedHosts)))
     .get("/", async (c) => {
       const res = await page();
-      return c.body(await res.arrayBuffer(), res.status as 200, { "content-type": res.headers.get("content-type") ?? "text/html;charset=utf-8", "cache-control": "no-cache" });
+      return c.body(await res.arrayBuffer(), res.status as 200, {
+        "content-type": res.headers.get("content-type") ?? "text/html;charset=utf-8",
+        "cache-control": "no-cache",
+      });
     })
     // Before the auth middleware: the page logs in with the token to get its cookie.
     .use("/api/login", tooLarge(LIMIT.other))

@@ -68,12 +68,20 @@ export function bearerAuth({ token, db, cookieName, guard }: AuthDeps): Middlewa
     const header = c.req.header("authorization");
     const bearer = header === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
     const session = header === undefined ? getCookie(c, cookieName) : undefined;
-    const ok = bearer !== undefined ? tokenMatches(bearer, expected) : session !== undefined && sessionValid(db, session, now());
+    const ok =
+      bearer !== undefined
+        ? tokenMatches(bearer, expected)
+        : session !== undefined && sessionValid(db, session, now());
     if (!ok) {
       c.header("www-authenticate", 'Bearer realm="camkeep"');
-      if (header === undefined && session === undefined) return apiError(c, 401, "missing Authorization: Bearer <token> header");
+      if (header === undefined && session === undefined)
+        return apiError(c, 401, "missing Authorization: Bearer <token> header");
       failure(c, guard, session !== undefined ? "unknown or expired session" : "wrong token");
-      return apiError(c, 401, session !== undefined ? "session expired or revoked: log in again" : "wrong token");
+      return apiError(
+        c,
+        401,
+        session !== undefined ? "session expired or revoked: log in again" : "wrong token",
+      );
     }
     guard.succeeded(clientAddress(c));
     await next();
@@ -81,7 +89,8 @@ export function bearerAuth({ token, db, cookieName, guard }: AuthDeps): Middlewa
 }
 
 /** Served over TLS (directly, or by a proxy that says so): the cookie gets Secure. */
-const overTls = (c: Context) => new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto") === "https";
+const overTls = (c: Context) =>
+  new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto") === "https";
 
 /** POST /api/login {token} starts a session (cookie); POST /api/logout ends it on the server too. */
 export function sessionRoutes({ token, db, cookieName, guard }: AuthDeps) {
@@ -97,7 +106,13 @@ export function sessionRoutes({ token, db, cookieName, guard }: AuthDeps) {
       }
       guard.succeeded(clientAddress(c));
       const id = createSession(db, clientAddress(c), c.req.header("user-agent") ?? "", now());
-      setCookie(c, cookieName, id, { httpOnly: true, sameSite: "Strict", path: "/", maxAge: SESSION_DAYS * 86_400, secure: overTls(c) });
+      setCookie(c, cookieName, id, {
+        httpOnly: true,
+        sameSite: "Strict",
+        path: "/",
+        maxAge: SESSION_DAYS * 86_400,
+        secure: overTls(c),
+      });
       return c.body(null, 204);
     })
     .post("/logout", (c) => {

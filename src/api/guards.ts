@@ -44,15 +44,31 @@ export const noStore = (): MiddlewareHandler => async (c, next) => {
  * box (DNS rebinding) is refused, since its requests carry that name (docs/security.md).
  */
 export function allowedHosts(listenHost: string, configured: readonly string[]): (host: string) => boolean {
-  const names = new Set(["localhost", listenHost.toLowerCase(), hostname().toLowerCase(), `${hostname().toLowerCase()}.local`, ...configured.map((h) => h.toLowerCase())]);
+  const names = new Set([
+    "localhost",
+    listenHost.toLowerCase(),
+    hostname().toLowerCase(),
+    `${hostname().toLowerCase()}.local`,
+    ...configured.map((h) => h.toLowerCase()),
+  ]);
   return (host) => {
-    const name = host.toLowerCase().replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
+    const name = host
+      .toLowerCase()
+      .replace(/:\d+$/, "")
+      .replace(/^\[(.*)\]$/, "$1");
     return isIP(name) !== 0 || names.has(name) || name.endsWith(".localhost");
   };
 }
 
-export const hostCheck = (allowed: (host: string) => boolean): MiddlewareHandler => async (c, next) => {
-  const host = c.req.header("host") ?? "";
-  if (!allowed(host)) return apiError(c, 403, `Host "${host.slice(0, 100)}" is not one camkeep answers to; add it to api.allowed_hosts`);
-  await next();
-};
+export const hostCheck =
+  (allowed: (host: string) => boolean): MiddlewareHandler =>
+  async (c, next) => {
+    const host = c.req.header("host") ?? "";
+    if (!allowed(host))
+      return apiError(
+        c,
+        403,
+        `Host "${host.slice(0, 100)}" is not one camkeep answers to; add it to api.allowed_hosts`,
+      );
+    await next();
+  };

@@ -31,7 +31,8 @@ export class LoginGuard {
     if (!r || now - r.last > FORGET_AFTER_S) r = { failures: 0, last: now, blockedUntil: 0 };
     r.failures++;
     r.last = now;
-    if (r.failures > FREE_FAILURES) r.blockedUntil = now + Math.min(MAX_WAIT_S, 2 ** (r.failures - FREE_FAILURES - 1));
+    if (r.failures > FREE_FAILURES)
+      r.blockedUntil = now + Math.min(MAX_WAIT_S, 2 ** (r.failures - FREE_FAILURES - 1));
     this.byAddress.delete(address); // re-inserted: the map keeps the most recent last
     this.byAddress.set(address, r);
     if (this.byAddress.size > MAX_ADDRESSES) this.byAddress.delete(this.byAddress.keys().next().value!);

@@ -16,7 +16,14 @@ type Rows = Iterable<readonly [Record<string, string>, number | undefined]>;
 type Kind = "gauge" | "counter";
 
 /** Adds a gauge or counter to `registry` whose values `rows` gives at each scrape. */
-function series(registry: Registry, kind: Kind, name: string, help: string, labelNames: string[], rows: () => Rows): void {
+function series(
+  registry: Registry,
+  kind: Kind,
+  name: string,
+  help: string,
+  labelNames: string[],
+  rows: () => Rows,
+): void {
   const collect = function (this: Gauge | Counter) {
     this.reset();
     for (const [labels, value] of rows()) {
@@ -38,32 +45,123 @@ const single = (r: Registry, kind: Kind, name: string, help: string, value: () =
 function keeperMetrics(r: Registry, deps: ApiDeps): void {
   const { stats, totals, db } = deps;
   const perCamera = (kind: Kind, name: string, help: string, value: (camera: string) => number | undefined) =>
-    series(r, kind, name, help, ["camera"], () => knownCameras(deps).map((camera) => [{ camera }, value(camera)] as const));
+    series(r, kind, name, help, ["camera"], () =>
+      knownCameras(deps).map((camera) => [{ camera }, value(camera)] as const),
+    );
   const s = (c: string) => stats.camera(c);
   perCamera("counter", "camkeep_segments_stored_total", "Segments stored since start", (c) => s(c).stored);
-  perCamera("counter", "camkeep_segments_corrupt_total", "Corrupt cache segments discarded since start", (c) => s(c).corrupt);
-  perCamera("counter", "camkeep_segments_unjudged_total", "Segments kept because no activity was reported for them", (c) => s(c).unjudgedKept);
-  perCamera("counter", "camkeep_store_failures_total", "Failed attempts to store a segment", (c) => s(c).storeFailures);
-  perCamera("counter", "camkeep_probe_failures_total", "Probes that failed for their own reasons (timeout, tool missing), not the file's", (c) => s(c).probeFailures);
-  perCamera("counter", "camkeep_motion_frames_analysed_total", "Pictures analysed for motion from the footage", (c) => s(c).motionFrames);
-  perCamera("counter", "camkeep_motion_analysis_failures_total", "Segments whose motion could not be analysed (judged without it)", (c) => s(c).motionFailures);
-  perCamera("counter", "camkeep_segments_stored_at_stop_total", "Segments stored unjudged while stopping, before their activity was known", (c) => s(c).storedAtStop);
-  perCamera("counter", "camkeep_segments_quarantined_total", "Segments moved aside after repeated store failures", (c) => s(c).quarantined);
-  series(r, "counter", "camkeep_segments_dropped_total", "Cache segments deleted without storing, by reason", ["camera", "reason"], () =>
-    knownCameras(deps).flatMap((camera) => Object.entries(s(camera).dropped).map(([reason, n]) => [{ camera, reason }, n] as const)));
-  perCamera("gauge", "camkeep_motion_analysis_lag_seconds", "Seconds from a segment's end to its motion analysis, last segment", (c) => s(c).motionLagS);
-  perCamera("gauge", "camkeep_cache_backlog_segments", "Segments in the cache that could have been decided but were not", (c) => s(c).backlog);
-  perCamera("gauge", "camkeep_stored_bytes", "Bytes of footage kept in storage", (c) => totals.camera(c).bytes);
-  perCamera("gauge", "camkeep_stored_seconds", "Seconds of footage kept in storage", (c) => totals.camera(c).seconds);
+  perCamera(
+    "counter",
+    "camkeep_segments_corrupt_total",
+    "Corrupt cache segments discarded since start",
+    (c) => s(c).corrupt,
+  );
+  perCamera(
+    "counter",
+    "camkeep_segments_unjudged_total",
+    "Segments kept because no activity was reported for them",
+    (c) => s(c).unjudgedKept,
+  );
+  perCamera(
+    "counter",
+    "camkeep_store_failures_total",
+    "Failed attempts to store a segment",
+    (c) => s(c).storeFailures,
+  );
+  perCamera(
+    "counter",
+    "camkeep_probe_failures_total",
+    "Probes that failed for their own reasons (timeout, tool missing), not the file's",
+    (c) => s(c).probeFailures,
+  );
+  perCamera(
+    "counter",
+    "camkeep_motion_frames_analysed_total",
+    "Pictures analysed for motion from the footage",
+    (c) => s(c).motionFrames,
+  );
+  perCamera(
+    "counter",
+    "camkeep_motion_analysis_failures_total",
+    "Segments whose motion could not be analysed (judged without it)",
+    (c) => s(c).motionFailures,
+  );
+  perCamera(
+    "counter",
+    "camkeep_segments_stored_at_stop_total",
+    "Segments stored unjudged while stopping, before their activity was known",
+    (c) => s(c).storedAtStop,
+  );
+  perCamera(
+    "counter",
+    "camkeep_segments_quarantined_total",
+    "Segments moved aside after repeated store failures",
+    (c) => s(c).quarantined,
+  );
+  series(
+    r,
+    "counter",
+    "camkeep_segments_dropped_total",
+    "Cache segments deleted without storing, by reason",
+    ["camera", "reason"],
+    () =>
+      knownCameras(deps).flatMap((camera) =>
+        Object.entries(s(camera).dropped).map(([reason, n]) => [{ camera, reason }, n] as const),
+      ),
+  );
+  perCamera(
+    "gauge",
+    "camkeep_motion_analysis_lag_seconds",
+    "Seconds from a segment's end to its motion analysis, last segment",
+    (c) => s(c).motionLagS,
+  );
+  perCamera(
+    "gauge",
+    "camkeep_cache_backlog_segments",
+    "Segments in the cache that could have been decided but were not",
+    (c) => s(c).backlog,
+  );
+  perCamera(
+    "gauge",
+    "camkeep_stored_bytes",
+    "Bytes of footage kept in storage",
+    (c) => totals.camera(c).bytes,
+  );
+  perCamera(
+    "gauge",
+    "camkeep_stored_seconds",
+    "Seconds of footage kept in storage",
+    (c) => totals.camera(c).seconds,
+  );
   perCamera("gauge", "camkeep_last_segment_age_seconds", "Age of the newest stored segment's start", (c) => {
     const last = lastRecordingStart(db, c);
     return last === undefined ? undefined : Date.now() / 1000 - last;
   });
-  single(r, "counter", "camkeep_invalid_cache_files_total", "Files in the cache that are not segments", () => stats.invalidCacheFiles);
-  single(r, "counter", "camkeep_segments_unknown_camera_total", "Cache segments of cameras not configured, deleted", () => stats.unknownCameraSegments);
-  single(r, "counter", "camkeep_activity_ignored_frames_total", "Activity frames for cameras not configured or not recording", () => stats.ignoredActivityFrames);
+  single(
+    r,
+    "counter",
+    "camkeep_invalid_cache_files_total",
+    "Files in the cache that are not segments",
+    () => stats.invalidCacheFiles,
+  );
+  single(
+    r,
+    "counter",
+    "camkeep_segments_unknown_camera_total",
+    "Cache segments of cameras not configured, deleted",
+    () => stats.unknownCameraSegments,
+  );
+  single(
+    r,
+    "counter",
+    "camkeep_activity_ignored_frames_total",
+    "Activity frames for cameras not configured or not recording",
+    () => stats.ignoredActivityFrames,
+  );
   const passes = new Histogram({
-    name: "camkeep_maintainer_pass_seconds", help: "Duration of maintainer passes", registers: [r],
+    name: "camkeep_maintainer_pass_seconds",
+    help: "Duration of maintainer passes",
+    registers: [r],
     buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30],
   });
   stats.passListeners.push((ms) => passes.observe(ms / 1000));
@@ -71,35 +169,116 @@ function keeperMetrics(r: Registry, deps: ApiDeps): void {
 
 /** The recorders camkeep runs. */
 function recorderMetrics(r: Registry, { recorders }: ApiDeps): void {
-  const perRecorder = (kind: Kind, name: string, help: string, value: (s: ReturnType<typeof recorders.all>[number]) => number) =>
-    series(r, kind, name, help, ["camera"], () => recorders.all().map((s) => [{ camera: s.camera }, value(s)] as const));
-  perRecorder("gauge", "camkeep_recorder_up", "1 while the camera's recorder (ffmpeg) runs", (s) => (s.state === "recording" ? 1 : 0));
-  perRecorder("gauge", "camkeep_recorder_stalled", "1 while the camera's recorder wrote no segment for too long", (s) => (s.stalled ? 1 : 0));
-  perRecorder("counter", "camkeep_recorder_restarts_total", "Recorder restarts after ffmpeg exited", (s) => s.restarts);
-  perRecorder("counter", "camkeep_recorder_stalls_total", "Recorder restarts by the watchdog", (s) => s.stalls);
+  const perRecorder = (
+    kind: Kind,
+    name: string,
+    help: string,
+    value: (s: ReturnType<typeof recorders.all>[number]) => number,
+  ) =>
+    series(r, kind, name, help, ["camera"], () =>
+      recorders.all().map((s) => [{ camera: s.camera }, value(s)] as const),
+    );
+  perRecorder("gauge", "camkeep_recorder_up", "1 while the camera's recorder (ffmpeg) runs", (s) =>
+    s.state === "recording" ? 1 : 0,
+  );
+  perRecorder(
+    "gauge",
+    "camkeep_recorder_stalled",
+    "1 while the camera's recorder wrote no segment for too long",
+    (s) => (s.stalled ? 1 : 0),
+  );
+  perRecorder(
+    "counter",
+    "camkeep_recorder_restarts_total",
+    "Recorder restarts after ffmpeg exited",
+    (s) => s.restarts,
+  );
+  perRecorder(
+    "counter",
+    "camkeep_recorder_stalls_total",
+    "Recorder restarts by the watchdog",
+    (s) => s.stalls,
+  );
 }
 
 /** Storage, health, the event loop and the API's guard. */
 function healthMetrics(r: Registry, deps: ApiDeps, health: () => HealthSnapshot): void {
-  single(r, "gauge", "camkeep_storage_free_bytes", "Free bytes on the storage volume", () => health().space.free);
-  single(r, "gauge", "camkeep_storage_min_free_bytes", "Free space the storage volume must keep (storage.min_free)", () => health().space.minFree);
-  single(r, "gauge", "camkeep_healthy", "1 when /healthz reports ok", () => (health().reasons.length ? 0 : 1));
-  single(r, "gauge", "camkeep_event_loop_lag_seconds", "The largest lag of the event loop's heartbeat in the last minute", () => deps.eventLoop.status().lag_s);
-  single(r, "counter", "camkeep_event_loop_stalls_total", "Times the event loop was held for a second or more", () => deps.eventLoop.status().stalls);
-  single(r, "counter", "camkeep_auth_failures_total", "Failed logins and requests with a wrong token or session", () => deps.loginGuard.failures);
+  single(
+    r,
+    "gauge",
+    "camkeep_storage_free_bytes",
+    "Free bytes on the storage volume",
+    () => health().space.free,
+  );
+  single(
+    r,
+    "gauge",
+    "camkeep_storage_min_free_bytes",
+    "Free space the storage volume must keep (storage.min_free)",
+    () => health().space.minFree,
+  );
+  single(r, "gauge", "camkeep_healthy", "1 when /healthz reports ok", () =>
+    health().reasons.length ? 0 : 1,
+  );
+  single(
+    r,
+    "gauge",
+    "camkeep_event_loop_lag_seconds",
+    "The largest lag of the event loop's heartbeat in the last minute",
+    () => deps.eventLoop.status().lag_s,
+  );
+  single(
+    r,
+    "counter",
+    "camkeep_event_loop_stalls_total",
+    "Times the event loop was held for a second or more",
+    () => deps.eventLoop.status().stalls,
+  );
+  single(
+    r,
+    "counter",
+    "camkeep_auth_failures_total",
+    "Failed logins and requests with a wrong token or session",
+    () => deps.loginGuard.failures,
+  );
 }
 
 /** Expiry, disk protection and the other cleanup jobs. */
 function cleanupMetrics(r: Registry, { cleanup }: ApiDeps): void {
   const c = cleanup.counters;
   single(r, "counter", "camkeep_expiry_runs_total", "Expiry runs completed", () => c.expiryRuns);
-  single(r, "counter", "camkeep_events_expired_total", "Events whose clip retention ended", () => c.eventsExpired);
-  single(r, "counter", "camkeep_disk_protection_deleted_total", "Recordings deleted to keep storage.min_free free", () => c.diskDeleted);
-  single(r, "counter", "camkeep_disk_protection_freed_bytes_total", "Bytes freed by disk protection", () => c.diskFreedBytes);
-  series(r, "counter", "camkeep_recordings_expired_total", "Recordings deleted by expiry, by rule", ["rule"], () =>
-    Object.entries(c.expired).map(([rule, n]) => [{ rule }, n ?? 0] as const));
+  single(
+    r,
+    "counter",
+    "camkeep_events_expired_total",
+    "Events whose clip retention ended",
+    () => c.eventsExpired,
+  );
+  single(
+    r,
+    "counter",
+    "camkeep_disk_protection_deleted_total",
+    "Recordings deleted to keep storage.min_free free",
+    () => c.diskDeleted,
+  );
+  single(
+    r,
+    "counter",
+    "camkeep_disk_protection_freed_bytes_total",
+    "Bytes freed by disk protection",
+    () => c.diskFreedBytes,
+  );
+  series(
+    r,
+    "counter",
+    "camkeep_recordings_expired_total",
+    "Recordings deleted by expiry, by rule",
+    ["rule"],
+    () => Object.entries(c.expired).map(([rule, n]) => [{ rule }, n ?? 0] as const),
+  );
   series(r, "counter", "camkeep_cleanup_skipped_total", "Cleanup runs skipped, by reason", ["reason"], () =>
-    Object.entries(c.skipped).map(([reason, n]) => [{ reason }, n] as const));
+    Object.entries(c.skipped).map(([reason, n]) => [{ reason }, n] as const),
+  );
 }
 
 /** The storage tiers: one status read (a few queries per tier) serves every tier metric of a scrape. */
@@ -112,30 +291,70 @@ function tierMetrics(r: Registry, deps: ApiDeps): void {
   const perTier = (kind: Kind, name: string, help: string, value: (t: TierStatus) => number) =>
     series(r, kind, name, help, ["tier"], () => tiers().map((t) => [{ tier: t.name }, value(t)] as const));
   perTier("gauge", "camkeep_tier_queue_length", "Transfers waiting for a storage tier", (t) => t.pending);
-  perTier("gauge", "camkeep_tier_oldest_pending_seconds", "Age of the oldest transfer waiting for a tier (0: none)", (t) => t.oldest_pending_age_s ?? 0);
-  perTier("gauge", "camkeep_tier_removals_pending", "Objects in a tier waiting to be removed", (t) => t.discards_pending);
-  perTier("counter", "camkeep_tier_bytes_moved_total", "Bytes moved or copied to a tier since start", (t) => t.bytes_moved);
-  perTier("counter", "camkeep_tier_segments_moved_total", "Segments moved to a tier since start", (t) => t.moved);
-  perTier("counter", "camkeep_tier_segments_copied_total", "Segments copied to a tier since start", (t) => t.copied);
-  perTier("counter", "camkeep_tier_failures_total", "Failed transfers and removals in a tier since start", (t) => t.failures);
+  perTier(
+    "gauge",
+    "camkeep_tier_oldest_pending_seconds",
+    "Age of the oldest transfer waiting for a tier (0: none)",
+    (t) => t.oldest_pending_age_s ?? 0,
+  );
+  perTier(
+    "gauge",
+    "camkeep_tier_removals_pending",
+    "Objects in a tier waiting to be removed",
+    (t) => t.discards_pending,
+  );
+  perTier(
+    "counter",
+    "camkeep_tier_bytes_moved_total",
+    "Bytes moved or copied to a tier since start",
+    (t) => t.bytes_moved,
+  );
+  perTier(
+    "counter",
+    "camkeep_tier_segments_moved_total",
+    "Segments moved to a tier since start",
+    (t) => t.moved,
+  );
+  perTier(
+    "counter",
+    "camkeep_tier_segments_copied_total",
+    "Segments copied to a tier since start",
+    (t) => t.copied,
+  );
+  perTier(
+    "counter",
+    "camkeep_tier_failures_total",
+    "Failed transfers and removals in a tier since start",
+    (t) => t.failures,
+  );
 }
 
 /** The MQTT connection. */
 function mqttMetrics(r: Registry, mq: NonNullable<ApiDeps["mqtt"]>["state"]): void {
-  single(r, "gauge", "camkeep_mqtt_connected", "1 while connected to the MQTT broker", () => (mq.connected ? 1 : 0));
+  single(r, "gauge", "camkeep_mqtt_connected", "1 while connected to the MQTT broker", () =>
+    mq.connected ? 1 : 0,
+  );
   single(r, "counter", "camkeep_mqtt_messages_total", "MQTT messages received", () => mq.received);
   series(r, "counter", "camkeep_mqtt_rejected_total", "MQTT messages ignored, by reason", ["reason"], () =>
-    Object.entries(mq.rejected).map(([reason, n]) => [{ reason }, n] as const));
+    Object.entries(mq.rejected).map(([reason, n]) => [{ reason }, n] as const),
+  );
 }
 
 /** Which path the media step took. */
 function mediaMetrics(r: Registry, c: NonNullable<ApiDeps["media"]["counters"]>): void {
-  series(r, "counter", "camkeep_media_segments_total", "Segments probed and copied, by step and path (native, or ffmpeg for what the native path declined)", ["step", "path"], () => [
-    [{ step: "probe", path: "native" }, c.nativeProbes],
-    [{ step: "probe", path: "ffmpeg" }, c.fallbackProbes],
-    [{ step: "copy", path: "native" }, c.nativeCopies],
-    [{ step: "copy", path: "ffmpeg" }, c.fallbackCopies],
-  ]);
+  series(
+    r,
+    "counter",
+    "camkeep_media_segments_total",
+    "Segments probed and copied, by step and path (native, or ffmpeg for what the native path declined)",
+    ["step", "path"],
+    () => [
+      [{ step: "probe", path: "native" }, c.nativeProbes],
+      [{ step: "probe", path: "ffmpeg" }, c.fallbackProbes],
+      [{ step: "copy", path: "native" }, c.nativeCopies],
+      [{ step: "copy", path: "ffmpeg" }, c.fallbackCopies],
+    ],
+  );
 }
 
 export function metricsRegistry(deps: ApiDeps, health: () => HealthSnapshot): Registry {

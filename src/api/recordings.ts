@@ -15,24 +15,43 @@ export function publicRecording(r: Recording) {
 }
 
 export function cameraRecordingRoutes({ db }: ApiDeps) {
-  return new Hono()
-    .get("/:camera/recordings", vValidator("param", CameraParam, onInvalid), vValidator("query", RangeQuery, onInvalid), (c) => {
-      const { camera } = c.req.valid("param");
-      const { after = 0, before = Number.MAX_SAFE_INTEGER, limit = 10_000 } = c.req.valid("query");
-      if (before < after) return apiError(c, 400, "invalid request", { before: "must not be before after" });
-      return c.json(recordingsBetween(db, camera, after, before, limit).map(publicRecording));
-    })
-    .get("/:camera/recordings/summary", vValidator("param", CameraParam, onInvalid), vValidator("query", SummaryQuery, onInvalid), (c) => {
-      const { camera } = c.req.valid("param");
-      return c.json(summarizeByLocalHour(summaryBuckets(db, camera), c.req.valid("query").timezone));
-    })
-    // The page's day view: quarter hours from the rollups, never the day's segments.
-    .get("/:camera/recordings/buckets", vValidator("param", CameraParam, onInvalid), vValidator("query", RangeQuery, onInvalid), (c) => {
-      const { camera } = c.req.valid("param");
-      const { after = 0, before = Number.MAX_SAFE_INTEGER } = c.req.valid("query");
-      if (before < after) return apiError(c, 400, "invalid request", { before: "must not be before after" });
-      return c.json(bucketsBetween(db, camera, after, before));
-    });
+  return (
+    new Hono()
+      .get(
+        "/:camera/recordings",
+        vValidator("param", CameraParam, onInvalid),
+        vValidator("query", RangeQuery, onInvalid),
+        (c) => {
+          const { camera } = c.req.valid("param");
+          const { after = 0, before = Number.MAX_SAFE_INTEGER, limit = 10_000 } = c.req.valid("query");
+          if (before < after)
+            return apiError(c, 400, "invalid request", { before: "must not be before after" });
+          return c.json(recordingsBetween(db, camera, after, before, limit).map(publicRecording));
+        },
+      )
+      .get(
+        "/:camera/recordings/summary",
+        vValidator("param", CameraParam, onInvalid),
+        vValidator("query", SummaryQuery, onInvalid),
+        (c) => {
+          const { camera } = c.req.valid("param");
+          return c.json(summarizeByLocalHour(summaryBuckets(db, camera), c.req.valid("query").timezone));
+        },
+      )
+      // The page's day view: quarter hours from the rollups, never the day's segments.
+      .get(
+        "/:camera/recordings/buckets",
+        vValidator("param", CameraParam, onInvalid),
+        vValidator("query", RangeQuery, onInvalid),
+        (c) => {
+          const { camera } = c.req.valid("param");
+          const { after = 0, before = Number.MAX_SAFE_INTEGER } = c.req.valid("query");
+          if (before < after)
+            return apiError(c, 400, "invalid request", { before: "must not be before after" });
+          return c.json(bucketsBetween(db, camera, after, before));
+        },
+      )
+  );
 }
 
 export function recordingFileRoutes({ db, footage }: ApiDeps) {
@@ -40,8 +59,14 @@ export function recordingFileRoutes({ db, footage }: ApiDeps) {
     const row = recordingById(db, c.req.valid("param").id);
     // Wherever it lives (docs/tiers.md): local storage, a folder tier, or streamed from a bucket.
     const res = row && (await footage.respond(row, c.req.raw));
-    if (!res) return apiError(c, 404, row ? "the recording's copy cannot be reached now" : "no such recording");
-    for (const [name, value] of [["content-type", "video/mp4"], ["accept-ranges", "bytes"], ["cache-control", "private, max-age=3600"]]) res.headers.set(name!, value!);
+    if (!res)
+      return apiError(c, 404, row ? "the recording's copy cannot be reached now" : "no such recording");
+    for (const [name, value] of [
+      ["content-type", "video/mp4"],
+      ["accept-ranges", "bytes"],
+      ["cache-control", "private, max-age=3600"],
+    ])
+      res.headers.set(name!, value!);
     return res;
   });
 }

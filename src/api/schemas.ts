@@ -12,7 +12,11 @@ const epochQuery = v.pipe(
   v.transform(Number),
   EpochSeconds,
 );
-export const CameraName = v.pipe(v.string(), v.maxLength(64), v.regex(CAMERA_NAME, "must hold only letters, digits, '-' and '_'"));
+export const CameraName = v.pipe(
+  v.string(),
+  v.maxLength(64),
+  v.regex(CAMERA_NAME, "must hold only letters, digits, '-' and '_'"),
+);
 // "." and ".." cannot be addressed in a URL path (clients normalise them away): refused, or
 // such an event could never be read, changed or deleted again.
 const EventId = v.pipe(
@@ -27,19 +31,30 @@ export const CameraParam = v.object({ camera: CameraName });
 export const RangeQuery = v.object({
   after: v.optional(epochQuery),
   before: v.optional(epochQuery),
-  limit: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number), v.minValue(1), v.maxValue(100_000))),
+  limit: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d+$/, "must be a whole number"),
+      v.transform(Number),
+      v.minValue(1),
+      v.maxValue(100_000),
+    ),
+  ),
 });
 
 export const SummaryQuery = v.object({
   timezone: v.optional(
-    v.pipe(v.string(), v.check((zone) => {
-      try {
-        new Intl.DateTimeFormat("en-US", { timeZone: zone });
-        return true;
-      } catch {
-        return false;
-      }
-    }, "must be an IANA time zone such as Europe/Berlin")),
+    v.pipe(
+      v.string(),
+      v.check((zone) => {
+        try {
+          new Intl.DateTimeFormat("en-US", { timeZone: zone });
+          return true;
+        } catch {
+          return false;
+        }
+      }, "must be an IANA time zone such as Europe/Berlin"),
+    ),
     "UTC",
   ),
 });
@@ -81,7 +96,9 @@ export const EventChanges = v.strictObject({
 });
 
 export const EventIdParam = v.object({ id: EventId });
-export const RecordingIdParam = v.object({ id: v.pipe(v.string(), v.regex(/^[0-9.]+-[a-z0-9]{6}$/, "is not a recording id")) });
+export const RecordingIdParam = v.object({
+  id: v.pipe(v.string(), v.regex(/^[0-9.]+-[a-z0-9]{6}$/, "is not a recording id")),
+});
 
 /** Largest picture coordinate taken: beyond any camera's resolution, and far from overflowing sums. */
 const MAX_COORDINATE = 100_000;
@@ -94,12 +111,26 @@ const Box = v.pipe(
 export const ActivityReport = v.strictObject({
   camera: CameraName,
   frames: v.pipe(
-    v.array(v.object({
-      frame_time: EpochSeconds,
-      objects: v.optional(v.pipe(v.array(v.object({ label: v.pipe(v.string(), v.maxLength(100)), false_positive: v.boolean(), motionless_count: v.pipe(v.number(), v.finite(), v.minValue(0)) })), v.maxLength(1000)), []),
-      motion_boxes: v.optional(v.pipe(v.array(Box), v.maxLength(1000)), []),
-      regions: v.optional(v.pipe(v.array(Box), v.maxLength(1000)), []),
-    })),
+    v.array(
+      v.object({
+        frame_time: EpochSeconds,
+        objects: v.optional(
+          v.pipe(
+            v.array(
+              v.object({
+                label: v.pipe(v.string(), v.maxLength(100)),
+                false_positive: v.boolean(),
+                motionless_count: v.pipe(v.number(), v.finite(), v.minValue(0)),
+              }),
+            ),
+            v.maxLength(1000),
+          ),
+          [],
+        ),
+        motion_boxes: v.optional(v.pipe(v.array(Box), v.maxLength(1000)), []),
+        regions: v.optional(v.pipe(v.array(Box), v.maxLength(1000)), []),
+      }),
+    ),
     v.maxLength(10_000),
   ),
 });

@@ -18,7 +18,10 @@ export function serveApi(deps: ApiDeps, page: Bun.HTMLBundle) {
   const app = createApi(deps, async () => {
     html ??= fetch(new URL(hidden, server!.url)).then(async (r) => {
       if (!r.ok) throw new Error(`the page's bundle answered ${r.status}`);
-      return { body: await r.arrayBuffer(), type: r.headers.get("content-type") ?? "text/html;charset=utf-8" };
+      return {
+        body: await r.arrayBuffer(),
+        type: r.headers.get("content-type") ?? "text/html;charset=utf-8",
+      };
     });
     const { body, type } = await html.catch((e) => {
       html = undefined; // asked again next time

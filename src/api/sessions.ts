@@ -9,6 +9,14 @@ import { apiError, onInvalid } from "./errors.ts";
 export function sessionListRoutes({ db }: ApiDeps) {
   return new Hono()
     .get("/", (c) => c.json(listSessions(db, Date.now() / 1000)))
-    .delete("/:id", vValidator("param", v.object({ id: v.pipe(v.string(), v.regex(/^[0-9a-f]{12}$/, "is not a session id")) }), onInvalid), (c) =>
-      revokeSession(db, c.req.valid("param").id) ? c.body(null, 204) : apiError(c, 404, "no such session"));
+    .delete(
+      "/:id",
+      vValidator(
+        "param",
+        v.object({ id: v.pipe(v.string(), v.regex(/^[0-9a-f]{12}$/, "is not a session id")) }),
+        onInvalid,
+      ),
+      (c) =>
+        revokeSession(db, c.req.valid("param").id) ? c.body(null, 204) : apiError(c, 404, "no such session"),
+    );
 }

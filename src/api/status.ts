@@ -12,39 +12,44 @@ export function statusRoutes(deps: ApiDeps) {
   const { config, db, stats, totals, health, cleanup, recorders, startedAtMs } = deps;
   return new Hono().get("/", (c) => {
     const now = Date.now() / 1000;
-    const cameras = Object.fromEntries(knownCameras(deps).map((name) => {
-      const s = stats.camera(name);
-      const kept = totals.camera(name);
-      const last = lastRecordingStart(db, name);
-      return [name, {
-        configured: name in config.cameras,
-        recording: config.cameras[name]?.record.enabled ?? false,
-        recorder: recorders.status(name) ?? null,
-        last_segment_start: last ?? null,
-        last_segment_age_s: last === undefined ? null : Math.round(now - last),
-        cache_backlog: s.backlog,
-        stored: s.stored,
-        dropped: s.dropped,
-        corrupt: s.corrupt,
-        unjudged_kept: s.unjudgedKept,
-        store_failures: s.storeFailures,
-        probe_failures: s.probeFailures,
-        stored_at_stop: s.storedAtStop,
-        motion: {
-          judged: config.cameras[name]?.motion.enabled ?? false,
-          frames_analysed: s.motionFrames,
-          failures: s.motionFailures,
-          lag_s: s.motionLagS === undefined ? null : Math.round(s.motionLagS * 10) / 10,
-          sparse_keyframes: s.motionSparse,
-        },
-        quarantined: s.quarantined,
-        segments_kept: kept.segments,
-        bytes_kept: kept.bytes,
-        hours_kept: Math.round((kept.seconds / 3600) * 100) / 100,
-        quota_bytes: config.cameras[name]?.record.max_size ?? null,
-        quota_held_over_bytes: cleanup.lastQuotas.get(name)?.heldOver ?? 0,
-      }];
-    }));
+    const cameras = Object.fromEntries(
+      knownCameras(deps).map((name) => {
+        const s = stats.camera(name);
+        const kept = totals.camera(name);
+        const last = lastRecordingStart(db, name);
+        return [
+          name,
+          {
+            configured: name in config.cameras,
+            recording: config.cameras[name]?.record.enabled ?? false,
+            recorder: recorders.status(name) ?? null,
+            last_segment_start: last ?? null,
+            last_segment_age_s: last === undefined ? null : Math.round(now - last),
+            cache_backlog: s.backlog,
+            stored: s.stored,
+            dropped: s.dropped,
+            corrupt: s.corrupt,
+            unjudged_kept: s.unjudgedKept,
+            store_failures: s.storeFailures,
+            probe_failures: s.probeFailures,
+            stored_at_stop: s.storedAtStop,
+            motion: {
+              judged: config.cameras[name]?.motion.enabled ?? false,
+              frames_analysed: s.motionFrames,
+              failures: s.motionFailures,
+              lag_s: s.motionLagS === undefined ? null : Math.round(s.motionLagS * 10) / 10,
+              sparse_keyframes: s.motionSparse,
+            },
+            quarantined: s.quarantined,
+            segments_kept: kept.segments,
+            bytes_kept: kept.bytes,
+            hours_kept: Math.round((kept.seconds / 3600) * 100) / 100,
+            quota_bytes: config.cameras[name]?.record.max_size ?? null,
+            quota_held_over_bytes: cleanup.lastQuotas.get(name)?.heldOver ?? 0,
+          },
+        ];
+      }),
+    );
     const { space, reasons } = health.snapshot();
     return c.json({
       version: VERSION,
@@ -60,15 +65,40 @@ export function statusRoutes(deps: ApiDeps) {
         bandwidth_bytes_per_s: Math.round(space.bandwidth),
         available: stats.storageAvailable,
       },
-      maintainer: { passes: stats.passes, last_pass_end: stats.lastPassEnd === undefined ? null : stats.lastPassEnd / 1000, last_pass_ms: Math.round(stats.lastPassMs) },
+      maintainer: {
+        passes: stats.passes,
+        last_pass_end: stats.lastPassEnd === undefined ? null : stats.lastPassEnd / 1000,
+        last_pass_ms: Math.round(stats.lastPassMs),
+      },
       expiry: {
-        last_run: cleanup.lastExpiry ? { at: cleanup.lastExpiry.startedAt, duration_ms: Math.round(cleanup.lastExpiry.durationMs), recordings: cleanup.lastExpiry.recordings, events: cleanup.lastExpiry.eventsExpired, leftover_files: cleanup.lastExpiry.leftoverFiles } : null,
+        last_run: cleanup.lastExpiry
+          ? {
+              at: cleanup.lastExpiry.startedAt,
+              duration_ms: Math.round(cleanup.lastExpiry.durationMs),
+              recordings: cleanup.lastExpiry.recordings,
+              events: cleanup.lastExpiry.eventsExpired,
+              leftover_files: cleanup.lastExpiry.leftoverFiles,
+            }
+          : null,
         runs: cleanup.counters.expiryRuns,
         skipped: cleanup.counters.skipped,
       },
-      disk_protection: cleanup.lastDisk ? { deleted: cleanup.counters.diskDeleted, freed_bytes: cleanup.counters.diskFreedBytes, last_free_after: cleanup.lastDisk.freeAfter } : null,
+      disk_protection: cleanup.lastDisk
+        ? {
+            deleted: cleanup.counters.diskDeleted,
+            freed_bytes: cleanup.counters.diskFreedBytes,
+            last_free_after: cleanup.lastDisk.freeAfter,
+          }
+        : null,
       tiers: deps.tiers.status(),
-      mqtt: deps.mqtt ? { state: deps.mqtt.state.connected ? "connected" : "disconnected", since: deps.mqtt.state.since, received: deps.mqtt.state.received, rejected: deps.mqtt.state.rejected } : null,
+      mqtt: deps.mqtt
+        ? {
+            state: deps.mqtt.state.connected ? "connected" : "disconnected",
+            since: deps.mqtt.state.since,
+            received: deps.mqtt.state.received,
+            rejected: deps.mqtt.state.rejected,
+          }
+        : null,
       event_loop: deps.eventLoop.status(),
       invalid_cache_files: stats.invalidCacheFiles,
       unknown_camera_segments: stats.unknownCameraSegments,

@@ -26,26 +26,59 @@ export function stillRoutes({ db, footage }: ApiDeps) {
   const stills = new Map<string, Still>();
   const making = new Map<string, Promise<Still>>();
   const make = async (camera: string, recording: string, source: string): Promise<Still> => {
-    const r = await run(["ffmpeg", "-nostdin", "-v", "error", "-skip_frame", "nokey", ...CONCAT_INPUT, "-frames:v", "1", "-vf", "scale=-2:180", "-q:v", "5", "-f", "mjpeg", "pipe:1"], 10_000, concatList([{ source }]));
-    const still = { recording, madeAt: Date.now(), jpeg: r.code === 0 && r.bytes.length ? r.bytes : undefined };
+    const r = await run(
+      [
+        "ffmpeg",
+        "-nostdin",
+        "-v",
+        "error",
+        "-skip_frame",
+        "nokey",
+        ...CONCAT_INPUT,
+        "-frames:v",
+        "1",
+        "-vf",
+        "scale=-2:180",
+        "-q:v",
+        "5",
+        "-f",
+        "mjpeg",
+        "pipe:1",
+      ],
+      10_000,
+      concatList([{ source }]),
+    );
+    const still = {
+      recording,
+      madeAt: Date.now(),
+      jpeg: r.code === 0 && r.bytes.length ? r.bytes : undefined,
+    };
     stills.set(camera, still);
     return still;
   };
-  return new Hono().get("/:camera/still.jpg", vValidator("param", CameraParam, onInvalid), vValidator("query", v.object({ v: v.optional(v.string()) }), onInvalid), async (c) => {
-    const { camera } = c.req.valid("param");
-    const newest = newestRecording(db, camera);
-    const path = newest && footage.source(newest);
-    if (!newest || !path) return apiError(c, 404, "no footage stored for that camera");
-    let still = stills.get(camera);
-    if (!still || (still.recording !== newest.id && Date.now() - still.madeAt >= REMAKE_MS)) {
-      let pending = making.get(camera);
-      if (!pending) {
-        pending = make(camera, newest.id, path).finally(() => making.delete(camera));
-        making.set(camera, pending);
+  return new Hono().get(
+    "/:camera/still.jpg",
+    vValidator("param", CameraParam, onInvalid),
+    vValidator("query", v.object({ v: v.optional(v.string()) }), onInvalid),
+    async (c) => {
+      const { camera } = c.req.valid("param");
+      const newest = newestRecording(db, camera);
+      const path = newest && footage.source(newest);
+      if (!newest || !path) return apiError(c, 404, "no footage stored for that camera");
+      let still = stills.get(camera);
+      if (!still || (still.recording !== newest.id && Date.now() - still.madeAt >= REMAKE_MS)) {
+        let pending = making.get(camera);
+        if (!pending) {
+          pending = make(camera, newest.id, path).finally(() => making.delete(camera));
+          making.set(camera, pending);
+        }
+        still = await pending;
       }
-      still = await pending;
-    }
-    if (!still.jpeg) return apiError(c, 404, "no picture could be made from the newest footage");
-    return c.body(still.jpeg as Uint8Array<ArrayBuffer>, 200, { "content-type": "image/jpeg", "cache-control": "private, max-age=60" });
-  });
+      if (!still.jpeg) return apiError(c, 404, "no picture could be made from the newest footage");
+      return c.body(still.jpeg as Uint8Array<ArrayBuffer>, 200, {
+        "content-type": "image/jpeg",
+        "cache-control": "private, max-age=60",
+      });
+    },
+  );
 }

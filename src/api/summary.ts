@@ -32,8 +32,17 @@ export function summarizeByLocalHour(buckets: readonly SummaryBucket[], zone: st
     if (!h) {
       const dayNumber = Math.floor(wall / 86_400);
       let day = dayNames.get(dayNumber);
-      if (day === undefined) dayNames.set(dayNumber, (day = new Date(dayNumber * 86_400_000).toISOString().slice(0, 10)));
-      h = { day, hour: Math.floor((wall - dayNumber * 86_400) / 3600), start, duration: 0, motion: 0, objects: 0, events: 0 };
+      if (day === undefined)
+        dayNames.set(dayNumber, (day = new Date(dayNumber * 86_400_000).toISOString().slice(0, 10)));
+      h = {
+        day,
+        hour: Math.floor((wall - dayNumber * 86_400) / 3600),
+        start,
+        duration: 0,
+        motion: 0,
+        objects: 0,
+        events: 0,
+      };
       hours.set(start, h);
     }
     return h;
@@ -47,9 +56,17 @@ export function summarizeByLocalHour(buckets: readonly SummaryBucket[], zone: st
   }
 
   const days: DaySummary[] = [];
-  for (const h of hours.values()) { // buckets come oldest first, so hours do too
+  for (const h of hours.values()) {
+    // buckets come oldest first, so hours do too
     if (days.at(-1)?.day !== h.day) days.push({ day: h.day, hours: [] });
-    days.at(-1)!.hours.push({ hour: h.hour, start: h.start, duration: Math.round(h.duration * 1000) / 1000, motion: h.motion, objects: h.objects, events: h.events });
+    days.at(-1)!.hours.push({
+      hour: h.hour,
+      start: h.start,
+      duration: Math.round(h.duration * 1000) / 1000,
+      motion: h.motion,
+      objects: h.objects,
+      events: h.events,
+    });
   }
   return days;
 }

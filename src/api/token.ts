@@ -15,7 +15,10 @@ export function resolveToken(config: Config): string {
   const file = config.api.tokenFile;
   if (existsSync(file)) {
     const token = readSecretFile(file, log);
-    if (token.length < 16) throw new Error(`${file} holds no usable token (16 characters at least); delete it to have a new one made`);
+    if (token.length < 16)
+      throw new Error(
+        `${file} holds no usable token (16 characters at least); delete it to have a new one made`,
+      );
     log.info(`API token from ${file}`);
     return token;
   }

@@ -33,7 +33,10 @@ export interface DeleteOptions<T> {
  * in tiers are left to the tier worker by the database itself (the discards trigger).
  */
 export function deleteRecordingsAndFiles<T extends StoredFile>(
-  totals: ArchiveTotals, rows: readonly T[], touched: Set<string>, opts: DeleteOptions<T>,
+  totals: ArchiveTotals,
+  rows: readonly T[],
+  touched: Set<string>,
+  opts: DeleteOptions<T>,
 ): DeleteResult {
   const gone: T[] = [];
   const folders = new Set<string>();

@@ -18,7 +18,11 @@ const PAGE = 1_000;
  * Which of these rows (oldest first) to delete to free `needed` bytes: the oldest first,
  * skipping protected ones; stops as soon as their sizes cover the need. Pure.
  */
-export function pickForSpace<T extends { segment_size: number }>(rows: readonly T[], needed: number, isProtected: (row: T) => boolean): T[] {
+export function pickForSpace<T extends { segment_size: number }>(
+  rows: readonly T[],
+  needed: number,
+  isProtected: (row: T) => boolean,
+): T[] {
   const picked: T[] = [];
   let planned = 0;
   for (const row of rows) {
@@ -67,13 +71,26 @@ export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
   const { config, db, totals, threshold } = deps;
   const freeBefore = deps.free();
   if (freeBefore >= threshold) return null;
-  log.error(`storage volume has ${freeBefore} bytes free, under the ${threshold} bytes it must keep: deleting the oldest recordings`);
-  const report: DiskReport = { freeBefore, threshold, freedBytes: 0, deleted: 0, repointed: 0, tookProtected: false, freeAfter: freeBefore };
+  log.error(
+    `storage volume has ${freeBefore} bytes free, under the ${threshold} bytes it must keep: deleting the oldest recordings`,
+  );
+  const report: DiskReport = {
+    freeBefore,
+    threshold,
+    freedBytes: 0,
+    deleted: 0,
+    repointed: 0,
+    tookProtected: false,
+    freeAfter: freeBefore,
+  };
   const touched = new Set<string>();
 
   // Footage with a verified copy elsewhere loses nothing by leaving this disk: it goes first,
   // its row pointed at the copy before its file is removed (docs/tiers.md).
-  for (let after = { start: -Infinity, id: "" }, page; report.freeAfter < threshold && (page = localWithCopies(db, after, 200)).length; ) {
+  for (
+    let after = { start: -Infinity, id: "" }, page;
+    report.freeAfter < threshold && (page = localWithCopies(db, after, 200)).length;
+  ) {
     const last = page.at(-1)!;
     after = { start: last.start_time, id: last.id };
     for (const r of page) {
@@ -84,7 +101,8 @@ export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
     report.freeAfter = deps.free();
     await Bun.sleep(0);
   }
-  if (report.repointed) log.warn(`left ${report.repointed} local recordings to their verified copies in tiers`);
+  if (report.repointed)
+    log.warn(`left ${report.repointed} local recordings to their verified copies in tiers`);
 
   for (const spareNothing of [false, true]) {
     if (spareNothing) {
@@ -97,9 +115,13 @@ export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
       if (!page.length) break;
       const last = page.at(-1)!;
       after = { start: last.start_time, id: last.id };
-      const keep = spareNothing ? () => false : protectedBy(config, indefiniteEvents(db, page[0]!.start_time - 3600, last.end_time + 3600));
+      const keep = spareNothing
+        ? () => false
+        : protectedBy(config, indefiniteEvents(db, page[0]!.start_time - 3600, last.end_time + 3600));
       const doomed = pickForSpace(page, threshold - report.freeAfter, keep);
-      const result = deleteRecordingsAndFiles(totals, doomed, touched, { deleteRows: (gone) => deleteRecordingsByRowid(db, gone) });
+      const result = deleteRecordingsAndFiles(totals, doomed, touched, {
+        deleteRows: (gone) => deleteRecordingsByRowid(db, gone),
+      });
       report.deleted += result.rows;
       report.freedBytes += result.freedBytes;
       report.freeAfter = deps.free();
@@ -108,7 +130,9 @@ export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
   }
   removeEmptyFolders(config.recordingsDir, touched);
   const level = report.freeAfter >= threshold ? "warn" : "error";
-  log[level](`deleted ${report.deleted} recordings, freeing ${report.freedBytes} bytes; ${report.freeAfter} bytes free now${report.freeAfter < threshold ? " — still under the threshold" : ""}`);
+  log[level](
+    `deleted ${report.deleted} recordings, freeing ${report.freedBytes} bytes; ${report.freeAfter} bytes free now${report.freeAfter < threshold ? " — still under the threshold" : ""}`,
+  );
   return report;
 }
 

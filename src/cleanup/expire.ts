@@ -4,12 +4,25 @@ import type { Config } from "../config/load.ts";
 import { eventCameras, eventsNear, expireEvents, type HoldingEvent } from "../db/events.ts";
 import { longestContinuousDays, widestPadding } from "../domain/retain.ts";
 import type { Db } from "../db/open.ts";
-import { cameraRecordingsPager, deleteCameraRuns, firstStartAtOrAfter, oldestRecordingStart, type ExpiryPageRow } from "../db/recordings.ts";
+import {
+  cameraRecordingsPager,
+  deleteCameraRuns,
+  firstStartAtOrAfter,
+  oldestRecordingStart,
+  type ExpiryPageRow,
+} from "../db/recordings.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
 import { logger } from "../log/log.ts";
 import { MAX_SEGMENT_SECONDS } from "../domain/segment.ts";
 import { parseStoragePath } from "../storage/layout.ts";
-import { cameraPolicy, eventExpired, expireVerdict, removedCameraPolicy, type ExpiryPolicy, type ExpiryRule } from "./expiry-verdict.ts";
+import {
+  cameraPolicy,
+  eventExpired,
+  expireVerdict,
+  removedCameraPolicy,
+  type ExpiryPolicy,
+  type ExpiryRule,
+} from "./expiry-verdict.ts";
 import { removeEmptyFolders } from "../storage/remove.ts";
 import { deleteRecordingsAndFiles } from "./delete.ts";
 
@@ -50,7 +63,14 @@ export async function runExpiry(deps: ExpiryDeps): Promise<ExpiryReport> {
   const dryRun = deps.dryRun ?? false;
   const t0 = performance.now();
   const report: ExpiryReport = {
-    dryRun, startedAt: now, durationMs: 0, recordings: {}, eventsExpired: 0, leftoverFiles: 0, emptyFolders: 0, longestBatchMs: 0,
+    dryRun,
+    startedAt: now,
+    durationMs: 0,
+    recordings: {},
+    eventsExpired: 0,
+    leftoverFiles: 0,
+    emptyFolders: 0,
+    longestBatchMs: 0,
   };
   const touched = new Set<string>();
 
@@ -59,29 +79,53 @@ export async function runExpiry(deps: ExpiryDeps): Promise<ExpiryReport> {
   for (const camera of new Set([...Object.keys(config.cameras), ...eventCameras(db)])) {
     for (const rule of (config.cameras[camera]?.record ?? config.defaults).events) {
       const labels = Object.keys(rule.objects);
-      for (const label of labels) report.eventsExpired += expireEvents(db, camera, now - rule.objects[label]! * 86_400, label, [], rule.severity, dryRun);
-      report.eventsExpired += expireEvents(db, camera, now - rule.days * 86_400, undefined, labels, rule.severity, dryRun);
+      for (const label of labels)
+        report.eventsExpired += expireEvents(
+          db,
+          camera,
+          now - rule.objects[label]! * 86_400,
+          label,
+          [],
+          rule.severity,
+          dryRun,
+        );
+      report.eventsExpired += expireEvents(
+        db,
+        camera,
+        now - rule.days * 86_400,
+        undefined,
+        labels,
+        rule.severity,
+        dryRun,
+      );
     }
   }
 
-  const jobs = [...new Set([...Object.keys(config.cameras), ...totals.cameras()])].map((camera): CameraExpiry => {
-    const cam = config.cameras[camera]?.record;
-    // The same rule the event update above applied, so that a dry run, which changed no event, agrees.
-    const rules = (cam ?? config.defaults).events;
-    return {
-      camera,
-      policy: cam ? cameraPolicy(cam, now) : removedCameraPolicy(config.defaults, now),
-      holds: (e) => !eventExpired(e, rules, now),
-      after: -Infinity,
-    };
-  });
+  const jobs = [...new Set([...Object.keys(config.cameras), ...totals.cameras()])].map(
+    (camera): CameraExpiry => {
+      const cam = config.cameras[camera]?.record;
+      // The same rule the event update above applied, so that a dry run, which changed no event, agrees.
+      const rules = (cam ?? config.defaults).events;
+      return {
+        camera,
+        policy: cam ? cameraPolicy(cam, now) : removedCameraPolicy(config.defaults, now),
+        holds: (e) => !eventExpired(e, rules, now),
+        after: -Infinity,
+      };
+    },
+  );
   await expireRecordings(deps, jobs, report, touched);
 
   report.leftoverFiles = removeLeftovers(deps, touched);
   if (!dryRun) report.emptyFolders = removeEmptyFolders(config.recordingsDir, touched);
   report.durationMs = performance.now() - t0;
-  const total = Object.values(report.recordings).reduce((n, byRule) => n + Object.values(byRule).reduce((a, b) => a + (b ?? 0), 0), 0);
-  log.info(`${dryRun ? "dry run: would expire" : "expired"} ${total} recordings, ${report.eventsExpired} events, ${report.leftoverFiles} leftover files; ${report.emptyFolders} empty folders removed; ${Math.round(report.durationMs)} ms, longest batch ${report.longestBatchMs.toFixed(1)} ms`);
+  const total = Object.values(report.recordings).reduce(
+    (n, byRule) => n + Object.values(byRule).reduce((a, b) => a + (b ?? 0), 0),
+    0,
+  );
+  log.info(
+    `${dryRun ? "dry run: would expire" : "expired"} ${total} recordings, ${report.eventsExpired} events, ${report.leftoverFiles} leftover files; ${report.emptyFolders} empty folders removed; ${Math.round(report.durationMs)} ms, longest batch ${report.longestBatchMs.toFixed(1)} ms`,
+  );
   return report;
 }
 
@@ -108,7 +152,12 @@ const BATCH_ROWS = 4_000;
  * camera. Each camera's rows are read through its own index only up to its own cutoff, so
  * footage still kept is not read again and again.
  */
-async function expireRecordings(deps: ExpiryDeps, jobs: CameraExpiry[], report: ExpiryReport, touched: Set<string>) {
+async function expireRecordings(
+  deps: ExpiryDeps,
+  jobs: CameraExpiry[],
+  report: ExpiryReport,
+  touched: Set<string>,
+) {
   const { db } = deps;
   const pageOf = cameraRecordingsPager(db);
   const lastCutoff = Math.max(...jobs.map((j) => j.policy.scanBefore));
@@ -117,7 +166,10 @@ async function expireRecordings(deps: ExpiryDeps, jobs: CameraExpiry[], report: 
     let rows = 0;
     for (const job of jobs) {
       const before = Math.min(windowEnd, job.policy.scanBefore); // only segments starting before the cutoff can end before it
-      for (let page; job.after < before && (page = pageOf(job.camera, job.after, before, EXPIRY_BATCH)).length; ) {
+      for (
+        let page;
+        job.after < before && (page = pageOf(job.camera, job.after, before, EXPIRY_BATCH)).length;
+      ) {
         judgeAndDelete(deps, job, page, report, touched);
         job.after = page.at(-1)!.start_time;
         rows += page.length;
@@ -140,14 +192,28 @@ async function expireRecordings(deps: ExpiryDeps, jobs: CameraExpiry[], report: 
 }
 
 function nextStartAfter(db: ExpiryDeps["db"], jobs: CameraExpiry[], t: number): number | undefined {
-  const next = jobs.map((j) => (j.policy.scanBefore > t ? firstStartAtOrAfter(db, j.camera, t) : undefined)).filter((x) => x !== undefined);
+  const next = jobs
+    .map((j) => (j.policy.scanBefore > t ? firstStartAtOrAfter(db, j.camera, t) : undefined))
+    .filter((x) => x !== undefined);
   return next.length ? Math.min(...next) : undefined;
 }
 
-function judgeAndDelete(deps: ExpiryDeps, job: CameraExpiry, page: ExpiryPageRow[], report: ExpiryReport, touched: Set<string>) {
+function judgeAndDelete(
+  deps: ExpiryDeps,
+  job: CameraExpiry,
+  page: ExpiryPageRow[],
+  report: ExpiryReport,
+  touched: Set<string>,
+) {
   const { db, totals } = deps;
   const { camera, policy } = job;
-  const events = eventsNear(db, camera, page[0]!.start_time, page.at(-1)!.end_time, widestPadding(policy.events ?? [])).filter(job.holds);
+  const events = eventsNear(
+    db,
+    camera,
+    page[0]!.start_time,
+    page.at(-1)!.end_time,
+    widestPadding(policy.events ?? []),
+  ).filter(job.holds);
   const doomed: ExpiryPageRow[] = [];
   for (const row of page) {
     const rule = expireVerdict(row, events, policy);
@@ -156,7 +222,10 @@ function judgeAndDelete(deps: ExpiryDeps, job: CameraExpiry, page: ExpiryPageRow
     counts[rule] = (counts[rule] ?? 0) + 1;
     doomed.push(row);
   }
-  if (!deps.dryRun) deleteRecordingsAndFiles(totals, doomed, touched, { deleteRows: (gone) => deleteCameraRuns(db, camera, page, new Set(gone)) });
+  if (!deps.dryRun)
+    deleteRecordingsAndFiles(totals, doomed, touched, {
+      deleteRows: (gone) => deleteCameraRuns(db, camera, page, new Set(gone)),
+    });
 }
 
 /**
@@ -168,7 +237,10 @@ function judgeAndDelete(deps: ExpiryDeps, job: CameraExpiry, page: ExpiryPageRow
 function removeLeftovers({ config, db, now, dryRun }: ExpiryDeps, touched: Set<string>): number {
   const root = config.recordingsDir;
   const oldest = oldestRecordingStart(db) ?? now;
-  const oldestHour = new Date(Math.floor(oldest / 3600) * 3600 * 1000).toISOString().slice(0, 13).replace("T", "/");
+  const oldestHour = new Date(Math.floor(oldest / 3600) * 3600 * 1000)
+    .toISOString()
+    .slice(0, 13)
+    .replace("T", "/");
   let removed = 0;
   const visit = (dir: string, rel: string) => {
     let entries;
@@ -189,7 +261,9 @@ function removeLeftovers({ config, db, now, dryRun }: ExpiryDeps, touched: Set<s
       const where = e.isFile() ? parseStoragePath(root, path) : undefined;
       // Not ours, or not older than every row: a file that starts before the oldest row cannot be any row's file.
       if (!where || where.start >= oldest) continue;
-      const days = longestContinuousDays((config.cameras[where.camera]?.record ?? config.defaults).continuous);
+      const days = longestContinuousDays(
+        (config.cameras[where.camera]?.record ?? config.defaults).continuous,
+      );
       if (where.start + MAX_SEGMENT_SECONDS >= now - days * 86_400) continue;
       removed++;
       if (dryRun) continue;
@@ -208,7 +282,9 @@ function removeLeftovers({ config, db, now, dryRun }: ExpiryDeps, touched: Set<s
 /** A report for people: counts per camera and rule, never one line per recording. */
 export function formatExpiry(r: ExpiryReport): string {
   const verb = r.dryRun ? "would delete" : "deleted";
-  const lines = [`${r.dryRun ? "Dry run — nothing deleted." : "Expiry done."} (${Math.round(r.durationMs)} ms)`];
+  const lines = [
+    `${r.dryRun ? "Dry run — nothing deleted." : "Expiry done."} (${Math.round(r.durationMs)} ms)`,
+  ];
   const RULES: Record<ExpiryRule, string> = {
     retention: "older than the camera's retain.days, no event holds them",
     event_mode: "held only by events, but events.retain.mode rejects them (no motion/objects)",
@@ -221,7 +297,9 @@ export function formatExpiry(r: ExpiryReport): string {
       lines.push(`${camera}: ${verb} ${n} recordings — ${RULES[rule]}`);
     }
   }
-  lines.push(`events: ${r.eventsExpired} ${r.dryRun ? "would stop" : "stopped"} holding recordings (past events.retain days)`);
+  lines.push(
+    `events: ${r.eventsExpired} ${r.dryRun ? "would stop" : "stopped"} holding recordings (past events.retain days)`,
+  );
   lines.push(`leftover files (no row, older than every row): ${r.leftoverFiles}`);
   if (!r.dryRun) lines.push(`empty folders removed: ${r.emptyFolders}`);
   return `${lines.join("\n")}\n`;

@@ -1,6 +1,14 @@
 import type { CameraRecord } from "../config/load.ts";
 import { eventCovers, type EventSpan } from "../domain/event.ts";
-import { modePasses, ruleHolds, widestPadding, type ContinuousRule, type EventRule, type RuleEvent, type Severity } from "../domain/retain.ts";
+import {
+  modePasses,
+  ruleHolds,
+  widestPadding,
+  type ContinuousRule,
+  type EventRule,
+  type RuleEvent,
+  type Severity,
+} from "../domain/retain.ts";
 
 /**
  * Which stored recordings and events have outlived their retention (docs/retention.md; the reference's shapes: docs/configuration.md). Pure: rows,
@@ -54,13 +62,25 @@ export function removedCameraPolicy(defaults: CameraRecord, now: number): Expiry
  *   kept; a segment stored unjudged counts as having motion and objects.
  * - Otherwise deleted.
  */
-export function expireVerdict(row: ExpiryRow, events: readonly (EventSpan & RuleEvent)[], policy: ExpiryPolicy): ExpiryRule | null {
+export function expireVerdict(
+  row: ExpiryRow,
+  events: readonly (EventSpan & RuleEvent)[],
+  policy: ExpiryPolicy,
+): ExpiryRule | null {
   const cutoffOf = (days: number) => policy.now - days * 86_400;
-  if (policy.continuous.some((r) => r.days > 0 && row.end_time >= cutoffOf(r.days) && (!r.recheck || modePasses(r.mode, row)))) return null;
+  if (
+    policy.continuous.some(
+      (r) => r.days > 0 && row.end_time >= cutoffOf(r.days) && (!r.recheck || modePasses(r.mode, row)),
+    )
+  )
+    return null;
   const pad = widestPadding(policy.events ?? []);
-  if (events.some((e) => e.retain_indefinitely && eventCovers(e, row.start_time, row.end_time, pad))) return null;
+  if (events.some((e) => e.retain_indefinitely && eventCovers(e, row.start_time, row.end_time, pad)))
+    return null;
   if (!policy.events) return "removed_camera";
-  const holding = policy.events.filter((r) => events.some((e) => ruleHolds(r, e) && eventCovers(e, row.start_time, row.end_time, r)));
+  const holding = policy.events.filter((r) =>
+    events.some((e) => ruleHolds(r, e) && eventCovers(e, row.start_time, row.end_time, r)),
+  );
   if (!holding.length) return "retention";
   return holding.some((r) => modePasses(r.mode, row)) ? null : "event_mode";
 }
@@ -71,7 +91,10 @@ function rulesForSeverity(rules: readonly EventRule[], severity: Severity | null
 }
 
 /** Days an event holds footage after it ended: its label's days, else its rule's (the longest, if several). */
-export function eventKeepDays(rules: readonly EventRule[], e: { label: string; severity: Severity | null }): number {
+export function eventKeepDays(
+  rules: readonly EventRule[],
+  e: { label: string; severity: Severity | null },
+): number {
   return Math.max(0, ...rulesForSeverity(rules, e.severity).map((r) => r.objects[e.label] ?? r.days));
 }
 

@@ -12,10 +12,19 @@ import { ruleHolds, widestPadding, type RuleEvent } from "../domain/retain.ts";
 export type Hold = "none" | "event" | "indefinite";
 
 /** What holds a recording: an event kept indefinitely, another live event its rules take into account, or nothing. */
-export function holdOf(row: { start_time: number; end_time: number }, events: readonly (EventSpan & RuleEvent)[], cam: CameraRecord): Hold {
+export function holdOf(
+  row: { start_time: number; end_time: number },
+  events: readonly (EventSpan & RuleEvent)[],
+  cam: CameraRecord,
+): Hold {
   const pad = widestPadding(cam.events);
-  if (events.some((e) => e.retain_indefinitely && eventCovers(e, row.start_time, row.end_time, pad))) return "indefinite";
-  return cam.events.some((r) => events.some((e) => ruleHolds(r, e) && eventCovers(e, row.start_time, row.end_time, r))) ? "event" : "none";
+  if (events.some((e) => e.retain_indefinitely && eventCovers(e, row.start_time, row.end_time, pad)))
+    return "indefinite";
+  return cam.events.some((r) =>
+    events.some((e) => ruleHolds(r, e) && eventCovers(e, row.start_time, row.end_time, r)),
+  )
+    ? "event"
+    : "none";
 }
 
 /**
@@ -23,7 +32,11 @@ export function holdOf(row: { start_time: number; end_time: number }, events: re
  * go. A quota run asks for "none" over all the camera's pages first, then for "event"; rows
  * held indefinitely are never asked for.
  */
-export function pickForQuota<T extends { segment_size: number; hold: Hold }>(rows: readonly T[], over: number, hold: Exclude<Hold, "indefinite">): T[] {
+export function pickForQuota<T extends { segment_size: number; hold: Hold }>(
+  rows: readonly T[],
+  over: number,
+  hold: Exclude<Hold, "indefinite">,
+): T[] {
   const picked: T[] = [];
   let freed = 0;
   for (const row of rows) {

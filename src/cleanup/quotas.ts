@@ -37,26 +37,42 @@ export async function enforceQuotas(config: Config, db: Db, totals: ArchiveTotal
     const touched = new Set<string>();
     for (const hold of ["none", "event"] as const) {
       for (let after = -Infinity; totals.camera(camera).bytes > quota; ) {
-        const done = db.$client.transaction(() => {
-          const page = pageOf(camera, after, Infinity, PAGE);
-          if (!page.length) return true;
-          after = page.at(-1)!.start_time;
-          const events = eventsNear(db, camera, page[0]!.start_time, page.at(-1)!.end_time, widestPadding(cam.events));
-          const judged = page.map((row) => ({ ...row, hold: holdOf(row, events, cam) }));
-          const doomed = pickForQuota(judged, totals.camera(camera).bytes - quota, hold);
-          const result = deleteRecordingsAndFiles(totals, doomed, touched, { deleteRows: (gone) => deleteCameraRuns(db, camera, judged, new Set(gone)) });
-          report.deleted += result.rows;
-          report.freedBytes += result.freedBytes;
-          return false;
-        }).immediate();
+        const done = db.$client
+          .transaction(() => {
+            const page = pageOf(camera, after, Infinity, PAGE);
+            if (!page.length) return true;
+            after = page.at(-1)!.start_time;
+            const events = eventsNear(
+              db,
+              camera,
+              page[0]!.start_time,
+              page.at(-1)!.end_time,
+              widestPadding(cam.events),
+            );
+            const judged = page.map((row) => ({ ...row, hold: holdOf(row, events, cam) }));
+            const doomed = pickForQuota(judged, totals.camera(camera).bytes - quota, hold);
+            const result = deleteRecordingsAndFiles(totals, doomed, touched, {
+              deleteRows: (gone) => deleteCameraRuns(db, camera, judged, new Set(gone)),
+            });
+            report.deleted += result.rows;
+            report.freedBytes += result.freedBytes;
+            return false;
+          })
+          .immediate();
         if (done) break;
         await Bun.sleep(0);
       }
     }
     removeEmptyFolders(config.recordingsDir, touched);
     report.heldOver = Math.max(0, totals.camera(camera).bytes - quota);
-    if (report.deleted) log.warn(`${camera}: over its quota of ${quota} bytes: deleted its ${report.deleted} oldest recordings`);
-    if (report.heldOver) log.warn(`${camera}: still ${report.heldOver} bytes over its quota, held by events retained indefinitely`);
+    if (report.deleted)
+      log.warn(
+        `${camera}: over its quota of ${quota} bytes: deleted its ${report.deleted} oldest recordings`,
+      );
+    if (report.heldOver)
+      log.warn(
+        `${camera}: still ${report.heldOver} bytes over its quota, held by events retained indefinitely`,
+      );
     reports.push(report);
   }
   return reports;

@@ -43,7 +43,11 @@ const EVERY_MINUTE: Schedule = { cron: "0 * * * * *" };
 
 export function defaultSchedules(config: Config): Record<JobName, Schedule> {
   const { expire_at, expire_interval } = config.record;
-  return { expiry: expire_at ? { cron: expire_at } : { everySeconds: expire_interval * 60 }, disk: EVERY_MINUTE, clips: EVERY_MINUTE };
+  return {
+    expiry: expire_at ? { cron: expire_at } : { everySeconds: expire_interval * 60 },
+    disk: EVERY_MINUTE,
+    clips: EVERY_MINUTE,
+  };
 }
 
 /** What cleanup has done since start, for status and metrics. */
@@ -67,7 +71,17 @@ export interface CleanupCounters {
  * clock, as cron does; the injected `now` decides only what counts as old.
  */
 export class Cleanup {
-  readonly counters: CleanupCounters = { expiryRuns: 0, expired: {}, eventsExpired: 0, diskRuns: 0, diskDeleted: 0, diskFreedBytes: 0, clipsRemoved: 0, quotaDeleted: 0, skipped: {} };
+  readonly counters: CleanupCounters = {
+    expiryRuns: 0,
+    expired: {},
+    eventsExpired: 0,
+    diskRuns: 0,
+    diskDeleted: 0,
+    diskFreedBytes: 0,
+    clipsRemoved: 0,
+    quotaDeleted: 0,
+    skipped: {},
+  };
   lastExpiry?: ExpiryReport;
   lastDisk?: DiskReport;
   /** The last quota run's report per camera that was over its quota. */
@@ -80,7 +94,10 @@ export class Cleanup {
     const schedules = this.deps.schedules ?? defaultSchedules(this.deps.config);
     const job = (name: JobName, fn: () => unknown) => {
       const when = schedules[name];
-      const options = { protect: true, catch: (e: unknown) => log.error(`${name} failed: ${(e as Error).stack ?? e}`) };
+      const options = {
+        protect: true,
+        catch: (e: unknown) => log.error(`${name} failed: ${(e as Error).stack ?? e}`),
+      };
       const run = async () => {
         noteJob(`cleanup: ${name}`);
         await fn();
@@ -91,10 +108,14 @@ export class Cleanup {
       const startAt = new Date(Date.now() + Math.min(when.everySeconds, 60) * 1000);
       return new Cron("* * * * * *", { ...options, interval: when.everySeconds, startAt }, run);
     };
-    this.jobs = [job("expiry", () => this.expireNow()), job("disk", async () => {
-      await this.protectDiskNow();
-      await this.enforceQuotasNow();
-    }), job("clips", () => this.removeClipsNow())];
+    this.jobs = [
+      job("expiry", () => this.expireNow()),
+      job("disk", async () => {
+        await this.protectDiskNow();
+        await this.enforceQuotasNow();
+      }),
+      job("clips", () => this.removeClipsNow()),
+    ];
   }
 
   /** Stops scheduling; waits for a run in progress to finish. */
@@ -119,12 +140,18 @@ export class Cleanup {
     if (problem) return void this.skip("storage", problem, "expiry");
     const clock = this.deps.clock();
     if (!clock.sane) return void this.skip("clock", clock.reason ?? "clock not sane", "expiry");
-    const report = await runExpiry({ config: this.deps.config, db: this.deps.db, totals: this.deps.totals, now: this.nowMs() / 1000 });
+    const report = await runExpiry({
+      config: this.deps.config,
+      db: this.deps.db,
+      totals: this.deps.totals,
+      now: this.nowMs() / 1000,
+    });
     this.lastExpiry = report;
     this.counters.expiryRuns++;
     this.counters.eventsExpired += report.eventsExpired;
     for (const byRule of Object.values(report.recordings)) {
-      for (const [rule, n] of Object.entries(byRule) as [ExpiryRule, number][]) this.counters.expired[rule] = (this.counters.expired[rule] ?? 0) + n;
+      for (const [rule, n] of Object.entries(byRule) as [ExpiryRule, number][])
+        this.counters.expired[rule] = (this.counters.expired[rule] ?? 0) + n;
     }
     return report;
   }
@@ -136,9 +163,14 @@ export class Cleanup {
     if (space.free >= space.minFree) return undefined;
     // With a clock not to be trusted, act only when the disk is really filling (half the margin gone).
     const clock = this.deps.clock();
-    if (!clock.sane && space.free >= space.minFree / 2) return void this.skip("clock", clock.reason ?? "clock not sane", "disk protection");
+    if (!clock.sane && space.free >= space.minFree / 2)
+      return void this.skip("clock", clock.reason ?? "clock not sane", "disk protection");
     const report = await protectDisk({
-      config: this.deps.config, db: this.deps.db, totals: this.deps.totals, threshold: space.minFree, free: () => volumeSpace(this.deps.config.recordingsDir).free,
+      config: this.deps.config,
+      db: this.deps.db,
+      totals: this.deps.totals,
+      threshold: space.minFree,
+      free: () => volumeSpace(this.deps.config.recordingsDir).free,
       confirmCopy: this.deps.confirmCopy,
     });
     if (report) {

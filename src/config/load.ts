@@ -7,7 +7,14 @@ import { ConfigError, type Config } from "./types.ts";
 import { parseYaml } from "./yaml.ts";
 
 // Loading a configuration: read, parse, validate (schema.ts), resolve (resolve.ts).
-export { ConfigError, type CameraConfig, type CameraMotion, type CameraRecord, type Config, type RecorderConfig } from "./types.ts";
+export {
+  ConfigError,
+  type CameraConfig,
+  type CameraMotion,
+  type CameraRecord,
+  type Config,
+  type RecorderConfig,
+} from "./types.ts";
 
 /** Reads, parses and validates a configuration file. Throws ConfigError naming every problem. */
 export function loadConfigFile(path: string): Config {
@@ -32,7 +39,22 @@ export const DEMO_CONFIG = {
     demo: {
       input: "testsrc2=size=320x240:rate=5[out0];sine=frequency=440:sample_rate=16000[out1]",
       input_args: ["-re", "-f", "lavfi"],
-      output_args: ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "10", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "32k"],
+      output_args: [
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-tune",
+        "zerolatency",
+        "-g",
+        "10",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "32k",
+      ],
       segment_time: 10,
       record: { retain: { days: 1 }, events: { max_latency: 5 } },
     },

@@ -4,7 +4,13 @@ import { effectiveRetention, shapeOf } from "./retention.ts";
 import type { MotionConfig, ParsedConfig, RecordConfig } from "./schema.ts";
 import { parseMinFree, type MinFree } from "./size.ts";
 import { resolveTiers } from "./tiers.ts";
-import { ConfigError, type CameraConfig, type CameraMotion, type CameraRecord, type Config } from "./types.ts";
+import {
+  ConfigError,
+  type CameraConfig,
+  type CameraMotion,
+  type CameraRecord,
+  type Config,
+} from "./types.ts";
 
 /** A validated configuration made effective: paths absolute (relative to `baseDir`), cameras merged with the global settings. */
 export function resolveConfig(c: ParsedConfig, source: string, baseDir: string): Config {
@@ -31,7 +37,15 @@ export function resolveConfig(c: ParsedConfig, source: string, baseDir: string):
     const own = cam ?? { segment_time: 10, input_args: [], output_args: [] };
     cameras[name] = {
       name,
-      recorder: own.input === undefined ? undefined : { input: own.input, segmentTime: own.segment_time, inputArgs: own.input_args, outputArgs: own.output_args },
+      recorder:
+        own.input === undefined
+          ? undefined
+          : {
+              input: own.input,
+              segmentTime: own.segment_time,
+              inputArgs: own.input_args,
+              outputArgs: own.output_args,
+            },
       record: mergeRecord(c.record, own.record ?? {}),
       motion: mergeMotion(c.motion, own.motion ?? {}),
     };
@@ -44,14 +58,22 @@ export function resolveConfig(c: ParsedConfig, source: string, baseDir: string):
     database: inData(c.database, "camkeep.db"),
     log: c.log,
     api: {
-      host, port, token: c.api.token, tokenFile: inData(c.api.token_file, "api-token"),
-      allowedHosts: c.api.allowed_hosts, maxExports: c.api.max_exports, exportStallTimeout: c.api.export_stall_timeout,
+      host,
+      port,
+      token: c.api.token,
+      tokenFile: inData(c.api.token_file, "api-token"),
+      allowedHosts: c.api.allowed_hosts,
+      maxExports: c.api.max_exports,
+      exportStallTimeout: c.api.export_stall_timeout,
     },
     storage: { minFree, tiers: tiers.tiers },
     health: c.health,
     media: c.media,
     record: c.record,
-    mqtt: c.mqtt && { ...c.mqtt, password_file: c.mqtt.password_file && resolve(baseDir, c.mqtt.password_file) },
+    mqtt: c.mqtt && {
+      ...c.mqtt,
+      password_file: c.mqtt.password_file && resolve(baseDir, c.mqtt.password_file),
+    },
     defaults: mergeRecord(c.record, {}),
     cameras,
   };
@@ -90,7 +112,12 @@ function sizeInBytes(size: string | number | undefined): number | undefined {
 
 /** Blocks that mix the reference's two shapes, named. */
 function shapeProblems(c: ParsedConfig): string[] {
-  const blocks: [string, CameraOverrides][] = [["record", c.record], ...Object.entries(c.cameras).map(([n, cam]) => [`cameras.${n}.record`, cam?.record ?? {}] as [string, CameraOverrides])];
+  const blocks: [string, CameraOverrides][] = [
+    ["record", c.record],
+    ...Object.entries(c.cameras).map(
+      ([n, cam]) => [`cameras.${n}.record`, cam?.record ?? {}] as [string, CameraOverrides],
+    ),
+  ];
   return blocks.flatMap(([path, block]) => {
     const shape = shapeOf(block, path);
     return typeof shape === "object" ? [shape.problem] : [];

@@ -11,16 +11,24 @@ import type { RetentionBlock } from "./schema.ts";
 function keysOf(block: RetentionBlock): { old: string[]; current: string[] } {
   const old: string[] = [];
   if (block.retain) old.push("retain");
-  for (const k of ["pre_capture", "post_capture", "objects", "required_zones", "retain"] as const) if (block.events?.[k] !== undefined) old.push(`events.${k}`);
-  const current = (["continuous", "motion", "alerts", "detections"] as const).filter((k) => block[k] !== undefined);
+  for (const k of ["pre_capture", "post_capture", "objects", "required_zones", "retain"] as const)
+    if (block.events?.[k] !== undefined) old.push(`events.${k}`);
+  const current = (["continuous", "motion", "alerts", "detections"] as const).filter(
+    (k) => block[k] !== undefined,
+  );
   return { old, current };
 }
 
 /** The block's shape, undefined when it names no retention key; a problem when it mixes both. */
-export function shapeOf(block: RetentionBlock, path: string): Retention["shape"] | undefined | { problem: string } {
+export function shapeOf(
+  block: RetentionBlock,
+  path: string,
+): Retention["shape"] | undefined | { problem: string } {
   const { old, current } = keysOf(block);
   if (old.length && current.length) {
-    return { problem: `${path}: mixes the reference's 0.12 keys (${old.join(", ")}) with its 0.15+ keys (${current.join(", ")}); use one shape` };
+    return {
+      problem: `${path}: mixes the reference's 0.12 keys (${old.join(", ")}) with its 0.15+ keys (${current.join(", ")}); use one shape`,
+    };
   }
   return old.length ? "0.12" : current.length ? "0.15" : undefined;
 }
@@ -45,15 +53,17 @@ function fromOldShape(b: RetentionBlock): Retention {
     shape: "0.12",
     // Inside retain.days everything stored stays (the mode chose what was stored), as in the reference.
     continuous: [{ days: b.retain?.days ?? 0, mode: b.retain?.mode ?? "all", recheck: false }],
-    events: [{
-      pre_capture: e.pre_capture ?? 5,
-      post_capture: e.post_capture ?? 5,
-      days: e.retain?.default ?? 10,
-      mode: e.retain?.mode ?? "motion",
-      objects: e.retain?.objects ?? {},
-      labels: e.objects,
-      zones: e.required_zones ?? [],
-    }],
+    events: [
+      {
+        pre_capture: e.pre_capture ?? 5,
+        post_capture: e.post_capture ?? 5,
+        days: e.retain?.default ?? 10,
+        mode: e.retain?.mode ?? "motion",
+        objects: e.retain?.objects ?? {},
+        labels: e.objects,
+        zones: e.required_zones ?? [],
+      },
+    ],
   };
 }
 
@@ -83,9 +93,15 @@ function mergeBlocks(global: RetentionBlock, own: RetentionBlock): RetentionBloc
   const out: Record<string, unknown> = { ...global };
   for (const [k, v] of Object.entries(own)) {
     const base = out[k];
-    out[k] = v && typeof v === "object" && !Array.isArray(v) && base && typeof base === "object" && !Array.isArray(base)
-      ? mergeBlocks(base as RetentionBlock, v as RetentionBlock)
-      : v;
+    out[k] =
+      v &&
+      typeof v === "object" &&
+      !Array.isArray(v) &&
+      base &&
+      typeof base === "object" &&
+      !Array.isArray(base)
+        ? mergeBlocks(base as RetentionBlock, v as RetentionBlock)
+        : v;
   }
   return out as RetentionBlock;
 }

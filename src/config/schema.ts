@@ -12,8 +12,7 @@ import { parsePolygon } from "../domain/geometry.ts";
 
 export const CAMERA_NAME = /^[a-zA-Z0-9_-]+$/;
 
-const seconds = (min: number, max: number) =>
-  v.pipe(v.number(), v.minValue(min), v.maxValue(max));
+const seconds = (min: number, max: number) => v.pipe(v.number(), v.minValue(min), v.maxValue(max));
 const wholeNumber = (min: number, max: number) =>
   v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 const days = v.pipe(v.number(), v.minValue(0), v.maxValue(36500));
@@ -86,7 +85,10 @@ const retentionKeys = {
 
 /** A size: bytes, or "200GB", "500 MiB" (as storage.min_free, without "auto" or "%"). */
 const Size = v.union(
-  [v.pipe(v.number(), v.integer(), v.minValue(1)), v.pipe(v.string(), v.regex(/^\s*\d+(\.\d+)?\s*([kmgt]i?b|b)?\s*$/i))],
+  [
+    v.pipe(v.number(), v.integer(), v.minValue(1)),
+    v.pipe(v.string(), v.regex(/^\s*\d+(\.\d+)?\s*([kmgt]i?b|b)?\s*$/i)),
+  ],
   'must be a size such as "200GB" or "500MiB"',
 );
 
@@ -151,9 +153,11 @@ const MotionSchema = v.strictObject({
   lightning_threshold: v.optional(motionKeys.lightning_threshold, 0.8),
   mask: v.optional(motionKeys.mask, []),
 });
-const CameraMotionSchema = v.strictObject(Object.fromEntries(Object.entries(motionKeys).map(([k, s]) => [k, v.optional(s)])) as {
-  [K in keyof typeof motionKeys]: v.OptionalSchema<(typeof motionKeys)[K], undefined>;
-});
+const CameraMotionSchema = v.strictObject(
+  Object.fromEntries(Object.entries(motionKeys).map(([k, s]) => [k, v.optional(s)])) as {
+    [K in keyof typeof motionKeys]: v.OptionalSchema<(typeof motionKeys)[K], undefined>;
+  },
+);
 export type MotionConfig = v.InferOutput<typeof MotionSchema>;
 
 const ffmpegArgs = v.pipe(v.array(v.pipe(v.string(), v.maxLength(1000))), v.maxLength(100));
@@ -183,7 +187,13 @@ const MinFree = v.union(
 
 /** An age: seconds, or "30m", "12h", "2d". */
 const Age = v.union(
-  [v.pipe(v.number(), v.minValue(0)), v.pipe(v.string(), v.regex(/^\s*\d+(\.\d+)?\s*[smhd]\s*$/, 'must be an age such as "30m", "12h" or "2d"'))],
+  [
+    v.pipe(v.number(), v.minValue(0)),
+    v.pipe(
+      v.string(),
+      v.regex(/^\s*\d+(\.\d+)?\s*[smhd]\s*$/, 'must be an age such as "30m", "12h" or "2d"'),
+    ),
+  ],
   'must be an age such as "30m", "12h" or "2d"',
 );
 
@@ -199,7 +209,13 @@ const TierSchema = v.strictObject({
       endpoint: v.pipe(v.string(), v.url("must be a URL such as https://s3.example.com")),
       bucket: nonEmpty,
       region: v.optional(nonEmpty, "us-east-1"),
-      prefix: v.optional(v.pipe(v.string(), v.regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or folders ending in "/", such as "site-a/"')), ""),
+      prefix: v.optional(
+        v.pipe(
+          v.string(),
+          v.regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or folders ending in "/", such as "site-a/"'),
+        ),
+        "",
+      ),
       access_key_id: nonEmpty,
       secret_access_key: v.optional(nonEmpty),
       secret_access_key_file: v.optional(nonEmpty),
@@ -235,7 +251,10 @@ export const ConfigSchema = v.strictObject({
       token: v.optional(v.pipe(v.string(), v.minLength(16, "must be at least 16 characters"))),
       token_file: v.optional(v.pipe(v.string(), v.minLength(1))),
       /** More names the API answers to (besides loopback, the listen address, this machine's name and IP addresses). */
-      allowed_hosts: v.optional(v.array(v.pipe(v.string(), v.regex(/^[a-zA-Z0-9.-]+$/, "must be a host name such as nas.lan"))), []),
+      allowed_hosts: v.optional(
+        v.array(v.pipe(v.string(), v.regex(/^[a-zA-Z0-9.-]+$/, "must be a host name such as nas.lan"))),
+        [],
+      ),
       /** Clip exports running at once; more are answered 429. */
       max_exports: v.optional(wholeNumber(1, 32), 2),
       /** Seconds an export may wait for a client that stopped reading before it is cut. */
@@ -275,10 +294,38 @@ export const ConfigSchema = v.strictObject({
       user: v.optional(v.string()),
       password: v.optional(v.string()),
       password_file: v.optional(v.pipe(v.string(), v.minLength(1))),
-      client_id: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1–64 letters, digits, '_' or '-'")), "camkeep"),
-      topic_prefix: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_/-]{1,64}$/, "must be a topic without wildcards")), "camkeep"),
-      frigate: v.optional(v.strictObject({ topic_prefix: v.optional(v.union([v.literal(false), v.pipe(v.string(), v.regex(/^[A-Za-z0-9_/-]{1,64}$/, "must be a topic without wildcards"))]), "frigate") }), {}),
-      homeassistant: v.optional(v.strictObject({ discovery_prefix: v.optional(v.union([v.literal(false), v.pipe(v.string(), v.regex(/^[A-Za-z0-9_/-]{1,64}$/, "must be a topic without wildcards"))]), "homeassistant") }), {}),
+      client_id: v.optional(
+        v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1–64 letters, digits, '_' or '-'")),
+        "camkeep",
+      ),
+      topic_prefix: v.optional(
+        v.pipe(v.string(), v.regex(/^[A-Za-z0-9_/-]{1,64}$/, "must be a topic without wildcards")),
+        "camkeep",
+      ),
+      frigate: v.optional(
+        v.strictObject({
+          topic_prefix: v.optional(
+            v.union([
+              v.literal(false),
+              v.pipe(v.string(), v.regex(/^[A-Za-z0-9_/-]{1,64}$/, "must be a topic without wildcards")),
+            ]),
+            "frigate",
+          ),
+        }),
+        {},
+      ),
+      homeassistant: v.optional(
+        v.strictObject({
+          discovery_prefix: v.optional(
+            v.union([
+              v.literal(false),
+              v.pipe(v.string(), v.regex(/^[A-Za-z0-9_/-]{1,64}$/, "must be a topic without wildcards")),
+            ]),
+            "homeassistant",
+          ),
+        }),
+        {},
+      ),
     }),
   ),
   cameras: v.optional(

@@ -48,7 +48,15 @@ export interface Config {
   recordingsDir: string;
   database: string;
   log: ParsedConfig["log"];
-  api: { host: string; port: number; token?: string; tokenFile: string; allowedHosts: string[]; maxExports: number; exportStallTimeout: number };
+  api: {
+    host: string;
+    port: number;
+    token?: string;
+    tokenFile: string;
+    allowedHosts: string[];
+    maxExports: number;
+    exportStallTimeout: number;
+  };
   storage: { minFree: MinFree; tiers: TierConfig[] };
   health: ParsedConfig["health"];
   media: ParsedConfig["media"];

@@ -7,7 +7,9 @@ export function parseYaml(text: string, file: string): unknown {
   try {
     doc = Bun.YAML.parse(text);
   } catch (e) {
-    throw new ConfigError(file, [yamlSyntaxError(text, (e as Error).message.replace(/^YAML Parse error: /, ""))]);
+    throw new ConfigError(file, [
+      yamlSyntaxError(text, (e as Error).message.replace(/^YAML Parse error: /, "")),
+    ]);
   }
   if (doc === null || doc === undefined) return {}; // an empty file means all defaults
   if (typeof doc !== "object" || Array.isArray(doc)) {
@@ -28,6 +30,7 @@ function yamlSyntaxError(text: string, bunMessage: string): string {
   // Something left open (a bracket, a quote) is noticed at the end of the text: name the last
   // line that holds anything rather than the empty one after it.
   const lastLine = text.trimEnd().split("\n").length;
-  if (at.line > lastLine) return `YAML syntax error at line ${lastLine} (unclosed at the end of the file): ${why}`;
+  if (at.line > lastLine)
+    return `YAML syntax error at line ${lastLine} (unclosed at the end of the file): ${why}`;
   return `YAML syntax error at line ${at.line}, column ${at.col}: ${why}`;
 }

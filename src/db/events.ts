@@ -9,15 +9,36 @@ import { events, type Event } from "./schema.ts";
  * A camera's events with a clip that may hold some of [from, to] once padded by pre/post:
  * what the maintainer judges cache segments by, and what expiry judges stored ones by.
  */
-export function eventsNear(db: Db, camera: string, from: number, to: number, pad: EventPadding): HoldingEvent[] {
+export function eventsNear(
+  db: Db,
+  camera: string,
+  from: number,
+  to: number,
+  pad: EventPadding,
+): HoldingEvent[] {
   // Raw and cached by bun:sqlite (query(), not prepare()): expiry asks once per batch per camera.
   return db.$client
-    .query<{ label: string; start_time: number; end_time: number | null; retain_indefinitely: number; severity: Severity | null; zones: string }, [string, number, number]>(
+    .query<
+      {
+        label: string;
+        start_time: number;
+        end_time: number | null;
+        retain_indefinitely: number;
+        severity: Severity | null;
+        zones: string;
+      },
+      [string, number, number]
+    >(
       `SELECT label, start_time, end_time, retain_indefinitely, severity, zones FROM events
        WHERE camera = ? AND has_clip = 1 AND start_time <= ? AND (end_time IS NULL OR end_time >= ?)`,
     )
     .all(camera, to + pad.pre_capture, from - pad.post_capture)
-    .map((e) => ({ ...e, has_clip: true, retain_indefinitely: e.retain_indefinitely === 1, zones: JSON.parse(e.zones) as string[] }));
+    .map((e) => ({
+      ...e,
+      has_clip: true,
+      retain_indefinitely: e.retain_indefinitely === 1,
+      zones: JSON.parse(e.zones) as string[],
+    }));
 }
 
 /** An event as the rules judge footage by it. */
@@ -30,7 +51,8 @@ export function eventById(db: Db, id: string): Event | undefined {
 /** Inserts an event (and counts it in its quarter hour, same transaction); false when its id is taken. */
 export function insertEvent(db: Db, e: Event): boolean {
   return db.$client.transaction(() => {
-    const created = db.insert(events).values(e).onConflictDoNothing().returning({ id: events.id }).get() !== undefined;
+    const created =
+      db.insert(events).values(e).onConflictDoNothing().returning({ id: events.id }).get() !== undefined;
     if (created) countEvent(db, e.camera, e.start_time, 1);
     return created;
   })();
@@ -42,7 +64,11 @@ export function updateEvent(db: Db, id: string, changes: Partial<Omit<Event, "id
 
 export function deleteEvent(db: Db, id: string): boolean {
   return db.$client.transaction(() => {
-    const gone = db.delete(events).where(eq(events.id, id)).returning({ camera: events.camera, start_time: events.start_time }).get();
+    const gone = db
+      .delete(events)
+      .where(eq(events.id, id))
+      .returning({ camera: events.camera, start_time: events.start_time })
+      .get();
     if (gone) countEvent(db, gone.camera, gone.start_time, -1);
     return gone !== undefined;
   })();
@@ -63,7 +89,13 @@ export function listEvents(db: Db, f: EventFilter): Event[] {
   if (f.label !== undefined) where.push(eq(events.label, f.label));
   if (f.before !== undefined) where.push(lte(events.start_time, f.before));
   if (f.after !== undefined) where.push(or(isNull(events.end_time), gte(events.end_time, f.after))!);
-  return db.select().from(events).where(and(...where)).orderBy(asc(events.start_time)).limit(f.limit).all();
+  return db
+    .select()
+    .from(events)
+    .where(and(...where))
+    .orderBy(asc(events.start_time))
+    .limit(f.limit)
+    .all();
 }
 
 /**
@@ -72,15 +104,29 @@ export function listEvents(db: Db, f: EventFilter): Event[] {
  * without one counts as an alert). Returns how many; dry runs count only.
  */
 export function expireEvents(
-  db: Db, camera: string, cutoff: number, label: string | undefined, otherThan: string[], severity: Severity | undefined, dryRun: boolean,
+  db: Db,
+  camera: string,
+  cutoff: number,
+  label: string | undefined,
+  otherThan: string[],
+  severity: Severity | undefined,
+  dryRun: boolean,
 ): number {
   const where = and(
     eq(events.camera, camera),
     eq(events.has_clip, true),
     eq(events.retain_indefinitely, false),
     lt(events.end_time, cutoff),
-    label !== undefined ? eq(events.label, label) : otherThan.length ? notInArray(events.label, otherThan) : undefined,
-    severity === "alert" ? or(eq(events.severity, "alert"), isNull(events.severity)) : severity ? eq(events.severity, severity) : undefined,
+    label !== undefined
+      ? eq(events.label, label)
+      : otherThan.length
+        ? notInArray(events.label, otherThan)
+        : undefined,
+    severity === "alert"
+      ? or(eq(events.severity, "alert"), isNull(events.severity))
+      : severity
+        ? eq(events.severity, severity)
+        : undefined,
   );
   if (dryRun) return db.select({ n: count() }).from(events).where(where).get()?.n ?? 0;
   return db.update(events).set({ has_clip: false }).where(where).returning({ id: events.id }).all().length;
@@ -88,14 +134,30 @@ export function expireEvents(
 
 /** Cameras that have events (for event retention of removed cameras). */
 export function eventCameras(db: Db): string[] {
-  return db.selectDistinct({ camera: events.camera }).from(events).all().map((r) => r.camera);
+  return db
+    .selectDistinct({ camera: events.camera })
+    .from(events)
+    .all()
+    .map((r) => r.camera);
 }
 
 /** Events retained indefinitely that may overlap [from, to], any camera. */
 export function indefiniteEvents(db: Db, from: number, to: number) {
   return db
-    .select({ camera: events.camera, start_time: events.start_time, end_time: events.end_time, has_clip: events.has_clip, retain_indefinitely: events.retain_indefinitely })
+    .select({
+      camera: events.camera,
+      start_time: events.start_time,
+      end_time: events.end_time,
+      has_clip: events.has_clip,
+      retain_indefinitely: events.retain_indefinitely,
+    })
     .from(events)
-    .where(and(eq(events.retain_indefinitely, true), lte(events.start_time, to), or(isNull(events.end_time), gte(events.end_time, from))))
+    .where(
+      and(
+        eq(events.retain_indefinitely, true),
+        lte(events.start_time, to),
+        or(isNull(events.end_time), gte(events.end_time, from)),
+      ),
+    )
     .all();
 }

@@ -41,7 +41,8 @@ export interface MigrationMeta {
 export function embeddedMigrations(): MigrationMeta[] {
   return journal.entries.map((entry) => {
     const query = SQL[entry.tag];
-    if (query === undefined) throw new Error(`migration ${entry.tag} is in the journal but not embedded in src/db/migrations.ts`);
+    if (query === undefined)
+      throw new Error(`migration ${entry.tag} is in the journal but not embedded in src/db/migrations.ts`);
     return {
       sql: query.split("--> statement-breakpoint"),
       bps: entry.breakpoints,

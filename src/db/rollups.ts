@@ -19,17 +19,25 @@ export interface RollupRow {
   objects: number;
 }
 
-
 /** Adds (+1) or takes away (−1) recordings from their buckets; a bucket left with none goes. */
 export function applyToRollups(db: Db, rows: readonly RollupRow[], sign: 1 | -1): void {
   if (!rows.length) return;
   // Rows mostly come in time order per camera: runs of one bucket are summed here, and a
   // bucket met again later is simply upserted again (expiry passes millions of rows).
-  const groups: { camera: string; bucket: number; segments: number; ms: number; bytes: number; motion: number; objects: number }[] = [];
+  const groups: {
+    camera: string;
+    bucket: number;
+    segments: number;
+    ms: number;
+    bytes: number;
+    motion: number;
+    objects: number;
+  }[] = [];
   let g: (typeof groups)[number] | undefined;
   for (const r of rows) {
     const bucket = bucketOf(r.start_time);
-    if (!g || g.bucket !== bucket || g.camera !== r.camera) groups.push((g = { camera: r.camera, bucket, segments: 0, ms: 0, bytes: 0, motion: 0, objects: 0 }));
+    if (!g || g.bucket !== bucket || g.camera !== r.camera)
+      groups.push((g = { camera: r.camera, bucket, segments: 0, ms: 0, bytes: 0, motion: 0, objects: 0 }));
     g.segments++;
     g.ms += Math.round(r.duration * 1000);
     g.bytes += r.segment_size;
@@ -41,27 +49,48 @@ export function applyToRollups(db: Db, rows: readonly RollupRow[], sign: 1 | -1)
      ON CONFLICT (camera, bucket) DO UPDATE SET segments = segments + excluded.segments, duration_ms = duration_ms + excluded.duration_ms,
        bytes = bytes + excluded.bytes, motion = motion + excluded.motion, objects = objects + excluded.objects`,
   );
-  const emptied = db.$client.query("DELETE FROM recording_buckets WHERE camera = ? AND bucket = ? AND segments <= 0 AND events <= 0");
+  const emptied = db.$client.query(
+    "DELETE FROM recording_buckets WHERE camera = ? AND bucket = ? AND segments <= 0 AND events <= 0",
+  );
   for (const g of groups) {
-    upsert.run(g.camera, g.bucket, sign * g.segments, sign * g.ms, sign * g.bytes, sign * g.motion, sign * g.objects);
+    upsert.run(
+      g.camera,
+      g.bucket,
+      sign * g.segments,
+      sign * g.ms,
+      sign * g.bytes,
+      sign * g.motion,
+      sign * g.objects,
+    );
     if (sign < 0) emptied.run(g.camera, g.bucket);
   }
 }
 
 /** A quarter hour of a camera: [start (epoch s), seconds of footage, motion, objects, events]. */
-export type SummaryBucket = [bucket: number, duration: number, motion: number, objects: number, events: number];
+export type SummaryBucket = [
+  bucket: number,
+  duration: number,
+  motion: number,
+  objects: number,
+  events: number,
+];
 
 /** A camera's footage and events per quarter hour, from the rollups (not from every segment and event), oldest first. */
 export function summaryBuckets(db: Db, camera: string): SummaryBucket[] {
   return db.$client
-    .query<Record<string, number>, [string]>("SELECT bucket, duration_ms / 1000.0, motion, objects, events FROM recording_buckets WHERE camera = ? ORDER BY bucket")
+    .query<Record<string, number>, [string]>(
+      "SELECT bucket, duration_ms / 1000.0, motion, objects, events FROM recording_buckets WHERE camera = ? ORDER BY bucket",
+    )
     .values(camera) as unknown as SummaryBucket[];
 }
 
 /** A camera's quarter hours overlapping [after, before], oldest first, with what they hold. */
 export function bucketsBetween(db: Db, camera: string, after: number, before: number) {
   return db.$client
-    .query<{ bucket: number; segments: number; duration: number; motion: number; objects: number; events: number }, [string, number, number]>(
+    .query<
+      { bucket: number; segments: number; duration: number; motion: number; objects: number; events: number },
+      [string, number, number]
+    >(
       `SELECT bucket, segments, duration_ms / 1000.0 AS duration, motion, objects, events FROM recording_buckets
        WHERE camera = ? AND bucket > ? AND bucket <= ? ORDER BY bucket`,
     )
@@ -72,7 +101,14 @@ export function bucketsBetween(db: Db, camera: string, after: number, before: nu
 export function countEvent(db: Db, camera: string, start: number, by: 1 | -1): void {
   const bucket = bucketOf(start);
   db.$client
-    .query("INSERT INTO recording_buckets (camera, bucket, segments, duration_ms, bytes, motion, objects, events) VALUES (?, ?, 0, 0, 0, 0, 0, ?) ON CONFLICT (camera, bucket) DO UPDATE SET events = events + excluded.events")
+    .query(
+      "INSERT INTO recording_buckets (camera, bucket, segments, duration_ms, bytes, motion, objects, events) VALUES (?, ?, 0, 0, 0, 0, 0, ?) ON CONFLICT (camera, bucket) DO UPDATE SET events = events + excluded.events",
+    )
     .run(camera, bucket, by);
-  if (by < 0) db.$client.query("DELETE FROM recording_buckets WHERE camera = ? AND bucket = ? AND segments <= 0 AND events <= 0").run(camera, bucket);
+  if (by < 0)
+    db.$client
+      .query(
+        "DELETE FROM recording_buckets WHERE camera = ? AND bucket = ? AND segments <= 0 AND events <= 0",
+      )
+      .run(camera, bucket);
 }

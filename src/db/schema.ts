@@ -144,7 +144,10 @@ export const copies = sqliteTable(
     md5: text("md5"),
     verified_at: real("verified_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.recording_id, t.tier] }), uniqueIndex("copies_tier_key").on(t.tier, t.key)],
+  (t) => [
+    primaryKey({ columns: [t.recording_id, t.tier] }),
+    uniqueIndex("copies_tier_key").on(t.tier, t.key),
+  ],
 );
 
 /**
@@ -188,5 +191,8 @@ export const discards = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     next_try_at: real("next_try_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.tier, t.key] }), index("discards_tier_next_try").on(t.tier, t.next_try_at)],
+  (t) => [
+    primaryKey({ columns: [t.tier, t.key] }),
+    index("discards_tier_next_try").on(t.tier, t.next_try_at),
+  ],
 );

@@ -44,10 +44,14 @@ END`;
  * the schema is already as asked.
  */
 export function syncDiscardTrigger(db: Db, tiersConfigured: boolean): void {
-  const inUse = db.$client.query(
-    "SELECT EXISTS (SELECT 1 FROM recordings WHERE tier IS NOT NULL) OR EXISTS (SELECT 1 FROM copies) OR EXISTS (SELECT 1 FROM transfers) AS used",
-  ).get() as { used: number };
-  db.$client.run(tiersConfigured || inUse.used ? DISCARD_TRIGGER : "DROP TRIGGER IF EXISTS recordings_discard_tiers");
+  const inUse = db.$client
+    .query(
+      "SELECT EXISTS (SELECT 1 FROM recordings WHERE tier IS NOT NULL) OR EXISTS (SELECT 1 FROM copies) OR EXISTS (SELECT 1 FROM transfers) AS used",
+    )
+    .get() as { used: number };
+  db.$client.run(
+    tiersConfigured || inUse.used ? DISCARD_TRIGGER : "DROP TRIGGER IF EXISTS recordings_discard_tiers",
+  );
 }
 
 export interface Transfer {
@@ -77,9 +81,16 @@ export interface Discard {
  * Queues transfers (in the caller's transaction) and marks their recordings as tiered, unless
  * `marked` (rows inserted already marked: the copies queued as footage is stored).
  */
-export function queueTransfers(db: Db, items: readonly { id: string; tier: string; key: string; kind: "move" | "copy" }[], now: number, marked = false): void {
+export function queueTransfers(
+  db: Db,
+  items: readonly { id: string; tier: string; key: string; kind: "move" | "copy" }[],
+  now: number,
+  marked = false,
+): void {
   // A second move of a recording is ignored (transfers_one_move), like a second transfer to a tier.
-  const insert = db.$client.query("INSERT OR IGNORE INTO transfers (recording_id, tier, key, kind, queued_at, next_try_at) VALUES (?, ?, ?, ?, ?, ?)");
+  const insert = db.$client.query(
+    "INSERT OR IGNORE INTO transfers (recording_id, tier, key, kind, queued_at, next_try_at) VALUES (?, ?, ?, ?, ?, ?)",
+  );
   const undiscard = db.$client.query("DELETE FROM discards WHERE tier = ? AND key = ?");
   const mark = db.$client.query("UPDATE recordings SET tiered = 1 WHERE id = ? AND NOT tiered");
   for (const t of items) {
@@ -100,24 +111,39 @@ export interface CopyOnInsert {
  * a move queued (to any tier) nor a transfer to `toTier`, oldest first. The queued ones are the
  * oldest, so the scan passes over at most the queues' length.
  */
-export function dueForMove(db: Db, fromTier: string | null, toTier: string, before: number, limit: number): TransferSource[] {
-  return db.$client.query<TransferSource, [string | null, number, string, number]>(
-    `SELECT id, tier, path, segment_size FROM recordings r WHERE tier IS ? AND start_time < ?
+export function dueForMove(
+  db: Db,
+  fromTier: string | null,
+  toTier: string,
+  before: number,
+  limit: number,
+): TransferSource[] {
+  return db.$client
+    .query<TransferSource, [string | null, number, string, number]>(
+      `SELECT id, tier, path, segment_size FROM recordings r WHERE tier IS ? AND start_time < ?
      AND NOT EXISTS (SELECT 1 FROM transfers t WHERE t.recording_id = r.id AND (t.tier = ? OR t.kind = 'move')) ORDER BY start_time LIMIT ?`,
-  ).all(fromTier, before, toTier, limit);
+    )
+    .all(fromTier, before, toTier, limit);
 }
 
 /**
  * Recordings after `afterRowid` (in rowid order: the walk needs no index of its own) with
  * neither a copy in `tier` nor a transfer there: a new copy tier's backlog.
  */
-export function missingCopies(db: Db, tier: string, afterRowid: number, limit: number): (TransferSource & { rowid: number })[] {
-  return db.$client.query<TransferSource & { rowid: number }, [number, string, string, string, number]>(
-    `SELECT rowid, id, tier, path, segment_size FROM recordings r WHERE rowid > ?
+export function missingCopies(
+  db: Db,
+  tier: string,
+  afterRowid: number,
+  limit: number,
+): (TransferSource & { rowid: number })[] {
+  return db.$client
+    .query<TransferSource & { rowid: number }, [number, string, string, string, number]>(
+      `SELECT rowid, id, tier, path, segment_size FROM recordings r WHERE rowid > ?
      AND (tier IS NULL OR tier != ?)
      AND NOT EXISTS (SELECT 1 FROM copies c WHERE c.recording_id = r.id AND c.tier = ?)
      AND NOT EXISTS (SELECT 1 FROM transfers t WHERE t.recording_id = r.id AND t.tier = ?) ORDER BY rowid LIMIT ?`,
-  ).all(afterRowid, tier, tier, tier, limit);
+    )
+    .all(afterRowid, tier, tier, tier, limit);
 }
 
 export function hasPendingTransfers(db: Db, tier: string): boolean {
@@ -125,18 +151,27 @@ export function hasPendingTransfers(db: Db, tier: string): boolean {
 }
 
 export function pendingTransfers(db: Db, tier: string): number {
-  return (db.$client.query("SELECT count(*) AS n FROM transfers WHERE tier = ?").get(tier) as { n: number }).n;
+  return (db.$client.query("SELECT count(*) AS n FROM transfers WHERE tier = ?").get(tier) as { n: number })
+    .n;
 }
 
 /**
  * A tier's transfers whose time has come, soonest first (per tier: a tier that is down holds up
  * no other), but for the keys in `busy` (in flight, or verified and waiting for their commit).
  */
-export function readyTransfers(db: Db, tier: string, now: number, limit: number, busy: readonly string[]): Transfer[] {
-  return db.$client.query<Transfer, [string, number, string, number]>(
-    `SELECT recording_id, tier, key, kind, queued_at, attempts FROM transfers WHERE tier = ? AND next_try_at <= ?
+export function readyTransfers(
+  db: Db,
+  tier: string,
+  now: number,
+  limit: number,
+  busy: readonly string[],
+): Transfer[] {
+  return db.$client
+    .query<Transfer, [string, number, string, number]>(
+      `SELECT recording_id, tier, key, kind, queued_at, attempts FROM transfers WHERE tier = ? AND next_try_at <= ?
      AND key NOT IN (SELECT value FROM json_each(?)) ORDER BY next_try_at LIMIT ?`,
-  ).all(tier, now, JSON.stringify(busy), limit);
+    )
+    .all(tier, now, JSON.stringify(busy), limit);
 }
 
 /**
@@ -146,18 +181,29 @@ export function readyTransfers(db: Db, tier: string, now: number, limit: number,
 export function dropTransfersOutside(db: Db, tiers: readonly string[], now: number): number {
   return db.$client.transaction(() => {
     const outside = "(SELECT value FROM json_each(?))";
-    db.$client.query(`INSERT OR IGNORE INTO discards (tier, key, queued_at, next_try_at) SELECT tier, key, ?, ? FROM transfers WHERE tier NOT IN ${outside}`)
+    db.$client
+      .query(
+        `INSERT OR IGNORE INTO discards (tier, key, queued_at, next_try_at) SELECT tier, key, ?, ? FROM transfers WHERE tier NOT IN ${outside}`,
+      )
       .run(now, now, JSON.stringify(tiers));
-    return db.$client.query(`DELETE FROM transfers WHERE tier NOT IN ${outside}`).run(JSON.stringify(tiers)).changes;
+    return db.$client.query(`DELETE FROM transfers WHERE tier NOT IN ${outside}`).run(JSON.stringify(tiers))
+      .changes;
   })();
 }
 
 export function transferSource(db: Db, id: string): TransferSource | undefined {
-  return db.$client.query<TransferSource, [string]>("SELECT id, tier, path, segment_size FROM recordings WHERE id = ?").get(id) ?? undefined;
+  return (
+    db.$client
+      .query<TransferSource, [string]>("SELECT id, tier, path, segment_size FROM recordings WHERE id = ?")
+      .get(id) ?? undefined
+  );
 }
 
 export function failTransfer(db: Db, t: Transfer, nextTryAt: number, error: string): void {
-  db.$client.query("UPDATE transfers SET attempts = attempts + 1, next_try_at = ?, last_error = ? WHERE recording_id = ? AND tier = ?")
+  db.$client
+    .query(
+      "UPDATE transfers SET attempts = attempts + 1, next_try_at = ?, last_error = ? WHERE recording_id = ? AND tier = ?",
+    )
     .run(nextTryAt, error.slice(0, 500), t.recording_id, t.tier);
 }
 
@@ -171,7 +217,11 @@ export function dropTransfer(db: Db, t: Pick<Transfer, "recording_id" | "tier">)
  * was to take it from): an earlier attempt may have written its object, which is discarded
  * unless a row or copy points at it.
  */
-export function abandonTransfer(db: Db, t: Pick<Transfer, "recording_id" | "tier" | "key">, now: number): void {
+export function abandonTransfer(
+  db: Db,
+  t: Pick<Transfer, "recording_id" | "tier" | "key">,
+  now: number,
+): void {
   db.$client.transaction(() => {
     dropTransfer(db, t);
     if (!pointedAt(db, t.tier, t.key)) discard(db, t.tier, t.key, now);
@@ -179,7 +229,9 @@ export function abandonTransfer(db: Db, t: Pick<Transfer, "recording_id" | "tier
 }
 
 function discard(db: Db, tier: string, key: string, now: number): void {
-  db.$client.query("INSERT OR IGNORE INTO discards (tier, key, queued_at, next_try_at) VALUES (?, ?, ?, ?)").run(tier, key, now, now);
+  db.$client
+    .query("INSERT OR IGNORE INTO discards (tier, key, queued_at, next_try_at) VALUES (?, ?, ?, ?)")
+    .run(tier, key, now, now);
 }
 
 /**
@@ -188,17 +240,27 @@ function discard(db: Db, tier: string, key: string, now: number): void {
  * new object is garbage. Returns the local path the row no longer points at, if any: the
  * caller removes that file once this has committed.
  */
-export function commitTransfer(db: Db, t: Transfer, source: TransferSource, bytes: number, md5: string | null, now: number): { localLeft?: string; counted: boolean } {
+export function commitTransfer(
+  db: Db,
+  t: Transfer,
+  source: TransferSource,
+  bytes: number,
+  md5: string | null,
+  now: number,
+): { localLeft?: string; counted: boolean } {
   return db.$client.transaction(() => {
     dropTransfer(db, t);
     if (t.kind === "copy") {
-      const added = db.$client.query(
-        "INSERT OR REPLACE INTO copies (recording_id, tier, key, bytes, md5, verified_at) SELECT id, ?, ?, ?, ?, ? FROM recordings WHERE id = ? AND (tier IS NULL OR tier != ?)",
-      ).run(t.tier, t.key, bytes, md5, now, t.recording_id, t.tier);
+      const added = db.$client
+        .query(
+          "INSERT OR REPLACE INTO copies (recording_id, tier, key, bytes, md5, verified_at) SELECT id, ?, ?, ?, ?, ? FROM recordings WHERE id = ? AND (tier IS NULL OR tier != ?)",
+        )
+        .run(t.tier, t.key, bytes, md5, now, t.recording_id, t.tier);
       if (!added.changes) discard(db, t.tier, t.key, now);
       return { counted: added.changes > 0 };
     }
-    const moved = db.$client.query("UPDATE recordings SET tier = ?, path = ?, tiered = 1 WHERE id = ? AND tier IS ? AND path = ?")
+    const moved = db.$client
+      .query("UPDATE recordings SET tier = ?, path = ?, tiered = 1 WHERE id = ? AND tier IS ? AND path = ?")
       .run(t.tier, t.key, t.recording_id, source.tier, source.path);
     if (!moved.changes) {
       discard(db, t.tier, t.key, now);
@@ -227,11 +289,17 @@ export interface LocalWithCopy {
  * Local recordings with a verified copy elsewhere, oldest first, after the key (start, id):
  * what disk protection frees first, a page at a time (those it kept are not read again).
  */
-export function localWithCopies(db: Db, after: { start: number; id: string }, limit: number): LocalWithCopy[] {
-  return db.$client.query<LocalWithCopy, [number, string, number]>(
-    `SELECT r.id, r.path, r.start_time, c.tier, c.key FROM recordings r JOIN copies c ON c.recording_id = r.id
+export function localWithCopies(
+  db: Db,
+  after: { start: number; id: string },
+  limit: number,
+): LocalWithCopy[] {
+  return db.$client
+    .query<LocalWithCopy, [number, string, number]>(
+      `SELECT r.id, r.path, r.start_time, c.tier, c.key FROM recordings r JOIN copies c ON c.recording_id = r.id
      WHERE r.tier IS NULL AND (r.start_time, r.id) > (?, ?) AND r.tiered ORDER BY r.start_time, r.id LIMIT ?`,
-  ).all(after.start, after.id, limit);
+    )
+    .all(after.start, after.id, limit);
 }
 
 /**
@@ -248,14 +316,21 @@ export function forgetCopy(db: Db, id: string, tier: string, key: string, now: n
 /** Points a local recording at its verified copy in `tier` instead (the copy stops being a separate one). */
 export function repointToCopy(db: Db, id: string, localPath: string, tier: string, key: string): boolean {
   return db.$client.transaction(() => {
-    const moved = db.$client.query("UPDATE recordings SET tier = ?, path = ? WHERE id = ? AND tier IS NULL AND path = ?").run(tier, key, id, localPath);
-    if (moved.changes) db.$client.query("DELETE FROM copies WHERE recording_id = ? AND tier = ?").run(id, tier);
+    const moved = db.$client
+      .query("UPDATE recordings SET tier = ?, path = ? WHERE id = ? AND tier IS NULL AND path = ?")
+      .run(tier, key, id, localPath);
+    if (moved.changes)
+      db.$client.query("DELETE FROM copies WHERE recording_id = ? AND tier = ?").run(id, tier);
     return moved.changes > 0;
   })();
 }
 
 export function readyDiscards(db: Db, tier: string, now: number, limit: number): Discard[] {
-  return db.$client.query<Discard, [string, number, number]>("SELECT tier, key, attempts FROM discards WHERE tier = ? AND next_try_at <= ? ORDER BY next_try_at LIMIT ?").all(tier, now, limit);
+  return db.$client
+    .query<Discard, [string, number, number]>(
+      "SELECT tier, key, attempts FROM discards WHERE tier = ? AND next_try_at <= ? ORDER BY next_try_at LIMIT ?",
+    )
+    .all(tier, now, limit);
 }
 
 /**
@@ -265,14 +340,23 @@ export function readyDiscards(db: Db, tier: string, now: number, limit: number):
  * on the transfers' keys is written for every queued copy.
  */
 export function stillNeeded(db: Db, tier: string, key: string, localPath: string): boolean {
-  return pointedAt(db, tier, key) || !!db.$client.query(
-    "SELECT 1 FROM recordings r JOIN transfers t ON t.recording_id = r.id WHERE r.path IN (?1, ?3) AND t.tier = ?2 AND t.key = ?1 LIMIT 1",
-  ).get(key, tier, localPath);
+  return (
+    pointedAt(db, tier, key) ||
+    !!db.$client
+      .query(
+        "SELECT 1 FROM recordings r JOIN transfers t ON t.recording_id = r.id WHERE r.path IN (?1, ?3) AND t.tier = ?2 AND t.key = ?1 LIMIT 1",
+      )
+      .get(key, tier, localPath)
+  );
 }
 
 /** Whether a row or a copy points at (tier, key). */
 function pointedAt(db: Db, tier: string, key: string): boolean {
-  return !!db.$client.query("SELECT 1 FROM recordings WHERE path = ?1 AND tier = ?2 UNION ALL SELECT 1 FROM copies WHERE tier = ?2 AND key = ?1 LIMIT 1").get(key, tier);
+  return !!db.$client
+    .query(
+      "SELECT 1 FROM recordings WHERE path = ?1 AND tier = ?2 UNION ALL SELECT 1 FROM copies WHERE tier = ?2 AND key = ?1 LIMIT 1",
+    )
+    .get(key, tier);
 }
 
 export function doneDiscard(db: Db, d: Pick<Discard, "tier" | "key">): void {
@@ -280,12 +364,16 @@ export function doneDiscard(db: Db, d: Pick<Discard, "tier" | "key">): void {
 }
 
 export function failDiscard(db: Db, d: Discard, nextTryAt: number): void {
-  db.$client.query("UPDATE discards SET attempts = attempts + 1, next_try_at = ? WHERE tier = ? AND key = ?").run(nextTryAt, d.tier, d.key);
+  db.$client
+    .query("UPDATE discards SET attempts = attempts + 1, next_try_at = ? WHERE tier = ? AND key = ?")
+    .run(nextTryAt, d.tier, d.key);
 }
 
 /** A discard that cannot go now (its object is being written again): not ready before `nextTryAt`. */
 export function postponeDiscard(db: Db, d: Pick<Discard, "tier" | "key">, nextTryAt: number): void {
-  db.$client.query("UPDATE discards SET next_try_at = ? WHERE tier = ? AND key = ?").run(nextTryAt, d.tier, d.key);
+  db.$client
+    .query("UPDATE discards SET next_try_at = ? WHERE tier = ? AND key = ?")
+    .run(nextTryAt, d.tier, d.key);
 }
 
 export interface TierQueueStats {
@@ -299,15 +387,23 @@ export interface TierQueueStats {
 
 /** The queues of one tier, as status and metrics show them (bounded by the queues' length). */
 export function tierQueueStats(db: Db, tier: string): TierQueueStats {
-  const t = db.$client.query("SELECT count(*) AS pending, min(queued_at) AS oldest FROM transfers WHERE tier = ?").get(tier) as { pending: number; oldest: number | null };
+  const t = db.$client
+    .query("SELECT count(*) AS pending, min(queued_at) AS oldest FROM transfers WHERE tier = ?")
+    .get(tier) as { pending: number; oldest: number | null };
   const d = db.$client.query("SELECT count(*) AS n FROM discards WHERE tier = ?").get(tier) as { n: number };
-  const e = db.$client.query("SELECT last_error FROM transfers WHERE tier = ? AND last_error IS NOT NULL ORDER BY next_try_at DESC LIMIT 1").get(tier) as { last_error: string } | null;
+  const e = db.$client
+    .query(
+      "SELECT last_error FROM transfers WHERE tier = ? AND last_error IS NOT NULL ORDER BY next_try_at DESC LIMIT 1",
+    )
+    .get(tier) as { last_error: string } | null;
   return { pending: t.pending, oldestQueuedAt: t.oldest, discards: d.n, lastError: e?.last_error ?? null };
 }
 
 /** Whether any recording or copy lives in a tier (a folder tier's marker must then be there). */
 export function tierHoldsFootage(db: Db, tier: string): boolean {
-  return !!db.$client.query("SELECT 1 FROM recordings WHERE tier = ? UNION ALL SELECT 1 FROM copies WHERE tier = ? LIMIT 1").get(tier, tier);
+  return !!db.$client
+    .query("SELECT 1 FROM recordings WHERE tier = ? UNION ALL SELECT 1 FROM copies WHERE tier = ? LIMIT 1")
+    .get(tier, tier);
 }
 
 /** A recording whose row points at `key` in some tier: a local file of that key was moved away. */
@@ -327,10 +423,12 @@ export interface TierEntry {
  * sort after every absolute local path, on the path index) and copies (on their tier+key index).
  */
 export function tierEntriesAfter(db: Db, tier: string, afterKey: string, limit: number): TierEntry[] {
-  return db.$client.query<TierEntry, [string, string, string, string, number]>(
-    `SELECT 'row' AS kind, id, path AS key FROM recordings WHERE path > ? AND tier = ?
+  return db.$client
+    .query<TierEntry, [string, string, string, string, number]>(
+      `SELECT 'row' AS kind, id, path AS key FROM recordings WHERE path > ? AND tier = ?
      UNION ALL SELECT 'copy', recording_id, key FROM copies WHERE tier = ? AND key > ? ORDER BY key LIMIT ?`,
-  ).all(afterKey || "0", tier, tier, afterKey, limit); // "0": keys begin with a year, local paths with "/"
+    )
+    .all(afterKey || "0", tier, tier, afterKey, limit); // "0": keys begin with a year, local paths with "/"
 }
 
 /**
@@ -338,9 +436,17 @@ export function tierEntriesAfter(db: Db, tier: string, afterKey: string, limit: 
  * (it may have moved on meanwhile): pointed at a copy in another tier when there is one, else
  * removed, with the rollups. Returns what went and how many found another copy.
  */
-export function dropLostTierRows(db: Db, tier: string, lost: readonly TierEntry[]): { gone: RollupRow[]; repointed: number } {
-  const copy = db.$client.query<{ tier: string; key: string }, [string]>("SELECT tier, key FROM copies WHERE recording_id = ? LIMIT 1");
-  const repoint = db.$client.query("UPDATE recordings SET tier = ?, path = ? WHERE id = ? AND tier = ? AND path = ?");
+export function dropLostTierRows(
+  db: Db,
+  tier: string,
+  lost: readonly TierEntry[],
+): { gone: RollupRow[]; repointed: number } {
+  const copy = db.$client.query<{ tier: string; key: string }, [string]>(
+    "SELECT tier, key FROM copies WHERE recording_id = ? LIMIT 1",
+  );
+  const repoint = db.$client.query(
+    "UPDATE recordings SET tier = ?, path = ? WHERE id = ? AND tier = ? AND path = ?",
+  );
   const forget = db.$client.query("DELETE FROM copies WHERE recording_id = ? AND tier = ?");
   const del = db.$client.query<RollupRow, [string, string, string]>(
     "DELETE FROM recordings WHERE id = ? AND tier = ? AND path = ? RETURNING camera, start_time, duration, segment_size, motion, objects",

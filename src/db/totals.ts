@@ -25,11 +25,21 @@ export class ArchiveTotals {
   reload(db: Db): void {
     this.byCamera.clear();
     const rows = db
-      .select({ camera: recordings.camera, segments: count(), bytes: sum(recordings.segment_size), seconds: sum(recordings.duration) })
+      .select({
+        camera: recordings.camera,
+        segments: count(),
+        bytes: sum(recordings.segment_size),
+        seconds: sum(recordings.duration),
+      })
       .from(recordings)
       .groupBy(recordings.camera)
       .all();
-    for (const r of rows) this.byCamera.set(r.camera, { segments: r.segments, bytes: Number(r.bytes ?? 0), seconds: Number(r.seconds ?? 0) });
+    for (const r of rows)
+      this.byCamera.set(r.camera, {
+        segments: r.segments,
+        bytes: Number(r.bytes ?? 0),
+        seconds: Number(r.seconds ?? 0),
+      });
   }
 
   add(camera: string, bytes: number, seconds: number, segments = 1): void {

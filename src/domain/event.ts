@@ -19,9 +19,16 @@ export interface EventPadding {
  * pre_capture before and post_capture after, overlaps the span. An event still in
  * progress holds everything after its padded start.
  */
-export function eventCovers(e: Omit<EventSpan, "retain_indefinitely">, start: number, end: number, pad: EventPadding): boolean {
+export function eventCovers(
+  e: Omit<EventSpan, "retain_indefinitely">,
+  start: number,
+  end: number,
+  pad: EventPadding,
+): boolean {
   if (!e.has_clip) return false;
-  return e.start_time - pad.pre_capture <= end && (e.end_time === null || e.end_time + pad.post_capture >= start);
+  return (
+    e.start_time - pad.pre_capture <= end && (e.end_time === null || e.end_time + pad.post_capture >= start)
+  );
 }
 
 /**

@@ -6,7 +6,8 @@ export type Polygon = [number, number][];
 /** A polygon from its text, or the reason it is not one. */
 export function parsePolygon(text: string): Polygon | string {
   const values = text.split(",").map((v) => v.trim());
-  if (values.some((v) => !/^-?\d+(\.\d+)?$/.test(v))) return "must be numbers separated by commas, e.g. \"0,0,0.5,0,0.5,0.3\"";
+  if (values.some((v) => !/^-?\d+(\.\d+)?$/.test(v)))
+    return 'must be numbers separated by commas, e.g. "0,0,0.5,0,0.5,0.3"';
   if (values.length % 2) return `has ${values.length} values: x and y come in pairs`;
   const numbers = values.map(Number);
   if (numbers.some((n) => n < 0 || n > 1)) return "values must be between 0 and 1 (relative to the picture)";

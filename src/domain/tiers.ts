@@ -24,7 +24,8 @@ export function dueMoves(tiers: readonly TierRole[], now: number): DueMove[] {
   const moves = tiers.filter((t) => t.after !== undefined);
   const plan: DueMove[] = [];
   moves.forEach((to, k) => {
-    for (const from of [null, ...moves.slice(0, k).map((t) => t.name)]) plan.push({ from, to: to.name, before: now - to.after! });
+    for (const from of [null, ...moves.slice(0, k).map((t) => t.name)])
+      plan.push({ from, to: to.name, before: now - to.after! });
   });
   return plan.reverse();
 }

@@ -25,7 +25,10 @@ const LAG_WINDOW_MS = 60_000;
  * every module's URL is the binary's (file:///$bunfs/root/<name>) and entry points keep their
  * place under src/; run from source, the path is this module's neighbour.
  */
-const THREAD_URL = new URL(import.meta.url.startsWith("file:///$bunfs/") ? "./health/watchdog-thread.ts" : "./watchdog-thread.ts", import.meta.url).href;
+const THREAD_URL = new URL(
+  import.meta.url.startsWith("file:///$bunfs/") ? "./health/watchdog-thread.ts" : "./watchdog-thread.ts",
+  import.meta.url,
+).href;
 /** The exit status after a stall (EX_SOFTWARE): not 0, so systemd's Restart=on-failure applies. */
 export const STALL_EXIT_STATUS = 70;
 
@@ -72,11 +75,16 @@ export class LoopWatch {
   private stalls = 0;
   readonly previousStall: StallRecord | null;
 
-  constructor(private readonly maxStallS: number, private readonly stallFile: string) {
+  constructor(
+    private readonly maxStallS: number,
+    private readonly stallFile: string,
+  ) {
     this.previousStall = readStallRecord(stallFile);
     if (this.previousStall) {
       const p = this.previousStall;
-      log.error(`the previous run was ended by the watchdog at ${new Date(p.at * 1000).toISOString()}: the event loop had not run for ${p.stalled_s} s (the last job that began: ${p.last_job}, ${p.last_job_began_s_before} s before)`);
+      log.error(
+        `the previous run was ended by the watchdog at ${new Date(p.at * 1000).toISOString()}: the event loop had not run for ${p.stalled_s} s (the last job that began: ${p.last_job}, ${p.last_job_began_s_before} s before)`,
+      );
     }
   }
 
@@ -96,10 +104,17 @@ export class LoopWatch {
       };
       setTimeout(() => resolve(false), 5_000).unref();
     });
-    const orders: WatchOrders = { shared: jobBuffer, labelAt: LABEL_AT, maxStallMs: this.maxStallS * 1000, exitStatus: STALL_EXIT_STATUS, stallFile: this.stallFile };
+    const orders: WatchOrders = {
+      shared: jobBuffer,
+      labelAt: LABEL_AT,
+      maxStallMs: this.maxStallS * 1000,
+      exitStatus: STALL_EXIT_STATUS,
+      stallFile: this.stallFile,
+    };
     thread.postMessage(orders);
     this.watched = await ready;
-    if (!this.watched) log.error("the watchdog thread did not start: a stalled event loop will not be noticed");
+    if (!this.watched)
+      log.error("the watchdog thread did not start: a stalled event loop will not be noticed");
   }
 
   stop(): void {

@@ -34,20 +34,28 @@ export function healthReasons(h: HealthInputs): string[] {
   const late = LATE_PASSES * h.scanIntervalS * 1000;
   const since = h.nowMs - (h.lastPassEndMs ?? h.startedAtMs);
   if (h.reconciling) reasons.push("starting: comparing storage with the index");
-  else if (since > late) reasons.push(`maintainer pass late: none finished for ${Math.round(since / 1000)} s`);
+  else if (since > late)
+    reasons.push(`maintainer pass late: none finished for ${Math.round(since / 1000)} s`);
   if (!h.databaseWritable) reasons.push("database not writable");
   if (!h.storagePresent) reasons.push("storage missing");
   else if (!h.storageClaimed) reasons.push("storage not mounted: its volume marker is missing");
   else if (!h.storageWritable) reasons.push("storage not writable");
-  if (h.reconcileProblem) reasons.push("storage does not match the index: start-up reconcile changed nothing");
-  if (h.storagePresent && h.freeBytes < h.minFreeBytes) reasons.push("disk almost full: free space below storage.min_free");
+  if (h.reconcileProblem)
+    reasons.push("storage does not match the index: start-up reconcile changed nothing");
+  if (h.storagePresent && h.freeBytes < h.minFreeBytes)
+    reasons.push("disk almost full: free space below storage.min_free");
   if (!h.clock.sane) reasons.push(h.clock.reason ?? "clock not sane");
-  if (h.stalledCameras > 0) reasons.push(`${h.stalledCameras} camera(s) stalled: no new segment from the recorder`);
+  if (h.stalledCameras > 0)
+    reasons.push(`${h.stalledCameras} camera(s) stalled: no new segment from the recorder`);
   // A tier that is down costs footage only once disk protection may delete what waits for it:
   // until storage nears its floor, it is a matter for status, not for health (docs/tiers.md).
-  const down = h.tiers.filter((t) => t.backlog && t.failingForS !== null && t.failingForS >= TIER_DOWN_S).length;
+  const down = h.tiers.filter(
+    (t) => t.backlog && t.failingForS !== null && t.failingForS >= TIER_DOWN_S,
+  ).length;
   if (down && h.storagePresent && h.freeBytes < 2 * h.minFreeBytes) {
-    reasons.push(`${down} storage tier(s) failing while storage is nearly full: footage waiting for them may be deleted`);
+    reasons.push(
+      `${down} storage tier(s) failing while storage is nearly full: footage waiting for them may be deleted`,
+    );
   }
   return reasons;
 }

@@ -35,8 +35,14 @@ export class HealthMonitor {
 
   constructor(
     private readonly deps: {
-      config: Config; db: Db; stats: MaintainerStats; storage: StorageGate; clock: () => ClockVerdict; startedAtMs: number;
-      stalledCameras: () => number; nowMs?: () => number;
+      config: Config;
+      db: Db;
+      stats: MaintainerStats;
+      storage: StorageGate;
+      clock: () => ClockVerdict;
+      startedAtMs: number;
+      stalledCameras: () => number;
+      nowMs?: () => number;
       /** The storage tiers' state (none: no tiers). */
       tiers?: () => HealthInputs["tiers"];
     },
@@ -68,7 +74,9 @@ export class HealthMonitor {
   storageSpace(): StorageSpace {
     const { config, db } = this.deps;
     const bandwidth = Object.keys(config.cameras).reduce((sum, cam) => sum + recentBandwidth(db, cam), 0);
-    const space = existsSync(config.recordingsDir) ? volumeSpace(config.recordingsDir) : { total: 0, free: 0 };
+    const space = existsSync(config.recordingsDir)
+      ? volumeSpace(config.recordingsDir)
+      : { total: 0, free: 0 };
     return { ...space, bandwidth, minFree: minFreeBytes(config.storage.minFree, space.total, bandwidth) };
   }
 
@@ -101,15 +109,21 @@ export class HealthMonitor {
   private writeProbes(nowMs: number, storagePresent: boolean): { database: boolean; storage: boolean } {
     const w = this.writes;
     if (w && nowMs - w.at < WRITE_PROBE_MS && (w.storage || !storagePresent)) return w;
-    this.writes = { at: nowMs, database: databaseWritable(this.deps.db, nowMs), storage: storagePresent && writable(this.deps.config.recordingsDir) };
+    this.writes = {
+      at: nowMs,
+      database: databaseWritable(this.deps.db, nowMs),
+      storage: storagePresent && writable(this.deps.config.recordingsDir),
+    };
     return this.writes;
   }
 }
 
 function databaseWritable(db: Db, nowMs: number): boolean {
   try {
-    db.insert(healthProbe).values({ id: 1, checked_at: nowMs / 1000 })
-      .onConflictDoUpdate({ target: healthProbe.id, set: { checked_at: nowMs / 1000 } }).run();
+    db.insert(healthProbe)
+      .values({ id: 1, checked_at: nowMs / 1000 })
+      .onConflictDoUpdate({ target: healthProbe.id, set: { checked_at: nowMs / 1000 } })
+      .run();
     return true;
   } catch {
     return false;

@@ -28,7 +28,8 @@ export function summarizeFrame(f: ReportedFrame): ActivityFrame {
 
 /** Index of the first frame at or after t (frames sorted by t). */
 function firstAtOrAfter(frames: readonly ActivityFrame[], t: number): number {
-  let lo = 0, hi = frames.length;
+  let lo = 0,
+    hi = frames.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (frames[mid]!.t < t) lo = mid + 1;
@@ -39,7 +40,9 @@ function firstAtOrAfter(frames: readonly ActivityFrame[], t: number): number {
 
 /** Motion and objects summed over frames inside [start, end]. */
 export function segmentStats(frames: readonly ActivityFrame[], start: number, end: number) {
-  let motion = 0, objects = 0, count = 0;
+  let motion = 0,
+    objects = 0,
+    count = 0;
   for (let i = firstAtOrAfter(frames, start); i < frames.length && frames[i]!.t <= end; i++) {
     motion += frames[i]!.motion;
     objects += frames[i]!.objects;

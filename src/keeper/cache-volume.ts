@@ -49,14 +49,21 @@ export class CacheVolumeGuard {
     const fs = statfsSync(this.cacheDir);
     const freeBytes = fs.bavail * fs.bsize;
     const candidates = [...byCamera.values()].flatMap((files) => files.slice(0, -1));
-    const dropped = cacheOverflowDrops(candidates, freeBytes, cacheReserve(this.largestSegment, byCamera.size));
+    const dropped = cacheOverflowDrops(
+      candidates,
+      freeBytes,
+      cacheReserve(this.largestSegment, byCamera.size),
+    );
     for (const f of dropped) {
       try {
         unlinkSync(f.path);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
       }
-      byCamera.set(f.camera, byCamera.get(f.camera)!.filter((x) => x !== f));
+      byCamera.set(
+        f.camera,
+        byCamera.get(f.camera)!.filter((x) => x !== f),
+      );
     }
     return { dropped, freeBytes };
   }

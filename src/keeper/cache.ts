@@ -45,7 +45,16 @@ export function scanCache(cacheDir: string, zoneOf: (camera: string) => string):
       continue;
     }
     const list = found.get(parsed.camera) ?? [];
-    list.push({ name, path, camera: parsed.camera, start: 0, mtimeMs: st.mtimeMs, size: st.size, wallMs: parsed.wallMs, offsetMs: parsed.offsetMs });
+    list.push({
+      name,
+      path,
+      camera: parsed.camera,
+      start: 0,
+      mtimeMs: st.mtimeMs,
+      size: st.size,
+      wallMs: parsed.wallMs,
+      offsetMs: parsed.offsetMs,
+    });
     found.set(parsed.camera, list);
   }
 
@@ -64,7 +73,17 @@ export function scanCache(cacheDir: string, zoneOf: (camera: string) => string):
       previousStartMs = startMs;
     }
     list.sort((a, b) => a.start - b.start);
-    byCamera.set(camera, list.map(({ name, path, camera, start, mtimeMs, size }) => ({ name, path, camera, start, mtimeMs, size })));
+    byCamera.set(
+      camera,
+      list.map(({ name, path, camera, start, mtimeMs, size }) => ({
+        name,
+        path,
+        camera,
+        start,
+        mtimeMs,
+        size,
+      })),
+    );
   }
   return { byCamera, invalid };
 }
@@ -85,7 +104,9 @@ export const NEWEST_IDLE_MS = 10_000;
  * closed segments behind; any segment no process holds open is taken.
  */
 export function settledSegments(
-  files: readonly CacheFile[], nowMs: number, openFiles: () => ReadonlySet<string>,
+  files: readonly CacheFile[],
+  nowMs: number,
+  openFiles: () => ReadonlySet<string>,
   { ownRecorderRunning = false, stopping = false }: { ownRecorderRunning?: boolean; stopping?: boolean } = {},
 ): CacheFile[] {
   if (stopping) return files.filter((f) => !openFiles().has(f.path));
@@ -94,7 +115,10 @@ export function settledSegments(
     const idle = nowMs - f.mtimeMs;
     const newest = i === files.length - 1;
     // While camkeep's own recorder for the camera runs, its newest segment is the one being written: no need to look in /proc.
-    if (!newest ? idle >= SETTLE_MS : !ownRecorderRunning && idle >= NEWEST_IDLE_MS && !openFiles().has(f.path)) settled.push(f);
+    if (
+      !newest ? idle >= SETTLE_MS : !ownRecorderRunning && idle >= NEWEST_IDLE_MS && !openFiles().has(f.path)
+    )
+      settled.push(f);
   });
   return settled;
 }

@@ -67,7 +67,9 @@ export class Maintainer {
   constructor(private readonly deps: MaintainerDeps) {
     this.cfg = deps.config;
     this.batch = new StoreBatch({
-      db: deps.db, copyTo: copyOnInsert(deps.config), faults: deps.faults,
+      db: deps.db,
+      copyTo: copyOnInsert(deps.config),
+      faults: deps.faults,
       indexed: (p) => this.acts.counted(p),
       failed: (p) => this.stats.camera(p.file.camera).storeFailures++,
     });
@@ -76,7 +78,12 @@ export class Maintainer {
     // /proc reports real paths; compare like with like.
     this.cacheDir = realpathSync(this.cfg.cacheDir);
     this.cacheVolume = new CacheVolumeGuard(this.cacheDir);
-    this.acts = new SegmentActs({ ...deps, stats: this.stats, memo: this.memo, cacheVolume: this.cacheVolume });
+    this.acts = new SegmentActs({
+      ...deps,
+      stats: this.stats,
+      memo: this.memo,
+      cacheVolume: this.cacheVolume,
+    });
   }
 
   /** Starts passes every scan_interval seconds, less the time the last pass took. */
@@ -95,7 +102,10 @@ export class Maintainer {
     await this.loop;
     try {
       const left = await this.pass({ stopping: true });
-      if (left) log.warn(`${left} segments left in the cache at stop (still written, unreadable for now, or storage unavailable); they are taken up at the next start`);
+      if (left)
+        log.warn(
+          `${left} segments left in the cache at stop (still written, unreadable for now, or storage unavailable); they are taken up at the next start`,
+        );
     } catch (e) {
       log.error(`storing the cache at stop failed: ${(e as Error).stack ?? e}`);
     }
@@ -112,7 +122,11 @@ export class Maintainer {
         log.error(`pass failed: ${(e as Error).stack ?? e}`);
       }
       const wait = Math.max(0, interval - (performance.now() - started));
-      if (!this.stopping) await new Promise<void>((r) => { this.wake = r; setTimeout(r, wait); });
+      if (!this.stopping)
+        await new Promise<void>((r) => {
+          this.wake = r;
+          setTimeout(r, wait);
+        });
     }
   }
 
@@ -129,7 +143,10 @@ export class Maintainer {
     const { activity } = this.deps;
     activity.drain();
 
-    const scan = scanCache(this.cacheDir, (cam) => this.cfg.cameras[cam]?.record.cache_timezone ?? this.cfg.record.cache_timezone);
+    const scan = scanCache(
+      this.cacheDir,
+      (cam) => this.cfg.cameras[cam]?.record.cache_timezone ?? this.cfg.record.cache_timezone,
+    );
     this.reportInvalid(scan.invalid);
     this.forgetGone(scan.byCamera);
     this.protectCacheVolume(scan.byCamera);
@@ -137,8 +154,10 @@ export class Maintainer {
     if (await this.deps.storage.retryIfMounted()) this.deps.totals.reload(this.deps.db);
     const storageProblem = this.deps.storage.problem();
     // Said when it changes, not every pass: an unmounted disk can last days.
-    if (storageProblem && this.stats.storageAvailable) log.error(`${storageProblem}: keeping segments in the cache until it is back`);
-    if (!storageProblem && !this.stats.storageAvailable) log.info("storage is available again: storing resumes");
+    if (storageProblem && this.stats.storageAvailable)
+      log.error(`${storageProblem}: keeping segments in the cache until it is back`);
+    if (!storageProblem && !this.stats.storageAvailable)
+      log.info("storage is available again: storing resumes");
     this.stats.storageAvailable = !storageProblem;
 
     let open: Set<string> | undefined;
@@ -147,10 +166,17 @@ export class Maintainer {
     const placed = this.batch.paths();
     for (const [camera, files] of scan.byCamera) {
       activity.prune(camera, files[0]?.start, now);
-      const settled = settledSegments(files, nowMs, openFiles, { ownRecorderRunning: this.deps.recordingNow?.(camera), stopping });
-      queues.set(camera, settled.filter((f) => !placed.has(f.path)));
+      const settled = settledSegments(files, nowMs, openFiles, {
+        ownRecorderRunning: this.deps.recordingNow?.(camera),
+        stopping,
+      });
+      queues.set(
+        camera,
+        settled.filter((f) => !placed.has(f.path)),
+      );
     }
-    for (const camera of activity.cameras()) if (!scan.byCamera.has(camera)) activity.prune(camera, undefined, now);
+    for (const camera of activity.cameras())
+      if (!scan.byCamera.has(camera)) activity.prune(camera, undefined, now);
 
     // Round-robin over cameras, each oldest first, so one camera's backlog cannot starve the
     // others; stop after a time budget so a pass stays short and the next one picks up.
@@ -185,7 +211,10 @@ export class Maintainer {
    * A segment to store is placed in storage and added to the batch, indexed at its next commit.
    */
   private async handle(
-    file: CacheFile, queue: readonly CacheFile[], events: Map<string, HoldingEvent[]>, at: { now: number; stopping: boolean },
+    file: CacheFile,
+    queue: readonly CacheFile[],
+    events: Map<string, HoldingEvent[]>,
+    at: { now: number; stopping: boolean },
   ): Promise<Verdict["action"] | "blocked"> {
     const cam = this.cfg.cameras[file.camera]?.record;
     const probe = cam?.enabled ? await this.memo.probe(file, this.deps.media) : NOT_PROBED;
@@ -193,7 +222,15 @@ export class Maintainer {
     let camEvents: HoldingEvent[] = [];
     if (cam?.enabled) {
       const last = queue.at(-1) ?? file;
-      camEvents = events.get(file.camera) ?? eventsNear(this.deps.db, file.camera, file.start, last.start + MAX_SEGMENT_SECONDS, widestPadding(cam.events));
+      camEvents =
+        events.get(file.camera) ??
+        eventsNear(
+          this.deps.db,
+          file.camera,
+          file.start,
+          last.start + MAX_SEGMENT_SECONDS,
+          widestPadding(cam.events),
+        );
       events.set(file.camera, camEvents);
     }
     const verdict = decideSegment(
@@ -202,7 +239,11 @@ export class Maintainer {
         camera: cam,
         events: camEvents,
         activity: this.deps.activity.frames(file.camera),
-        watermark: activityWatermark(this.deps.activity.newestFrameTime(file.camera), at.now, cam?.max_latency ?? 0),
+        watermark: activityWatermark(
+          this.deps.activity.newestFrameTime(file.camera),
+          at.now,
+          cam?.max_latency ?? 0,
+        ),
         now: at.now,
         stopping: at.stopping,
       },
@@ -230,7 +271,11 @@ export class Maintainer {
    * they could have been decided. A segment's end is its probed duration, or else the start
    * of the camera's next segment.
    */
-  private measureBacklog(byCamera: Map<string, CacheFile[]>, queues: Map<string, CacheFile[]>, now: number): void {
+  private measureBacklog(
+    byCamera: Map<string, CacheFile[]>,
+    queues: Map<string, CacheFile[]>,
+    now: number,
+  ): void {
     for (const [camera, queue] of queues) {
       const cam = this.cfg.cameras[camera]?.record;
       if (!cam) continue; // not configured: its segments are dropped, never a backlog
@@ -246,7 +291,9 @@ export class Maintainer {
       const stats = this.stats.camera(camera);
       const limit = cam.max_cache_segments;
       if (backlog > limit && stats.backlog <= limit) {
-        log.warn(`${camera}: ${backlog} segments waiting in the cache that could have been stored (limit ${limit}); storage may be too slow. None are dropped.`);
+        log.warn(
+          `${camera}: ${backlog} segments waiting in the cache that could have been stored (limit ${limit}); storage may be too slow. None are dropped.`,
+        );
       }
       stats.backlog = backlog;
     }

@@ -65,7 +65,10 @@ export class SegmentActs {
     this.deps.activity.addAnalysed(file.camera, result.frames);
     stats.motionFrames += result.frames.length;
     stats.motionLagS = Math.max(0, now - (file.start + duration));
-    if (result.sparse && !stats.motionSparse) log.warn(`${file.camera}: key frames more than ${SPARSE_KEYFRAMES_S} s apart; motion shorter than that can be missed (set the camera's I-frame interval to 1–2 s)`);
+    if (result.sparse && !stats.motionSparse)
+      log.warn(
+        `${file.camera}: key frames more than ${SPARSE_KEYFRAMES_S} s apart; motion shorter than that can be missed (set the camera's I-frame interval to 1–2 s)`,
+      );
     stats.motionSparse = result.sparse;
   }
 
@@ -81,7 +84,12 @@ export class SegmentActs {
     const stats = this.deps.stats.camera(file.camera);
     if (reason === "corrupt") {
       stats.corrupt++;
-      const why = probe.kind === "invalid" ? probe.reason : probe.kind === "ok" ? `its duration ${probe.duration} s is not between 0 and ${MAX_SEGMENT_SECONDS} s` : probe.reason;
+      const why =
+        probe.kind === "invalid"
+          ? probe.reason
+          : probe.kind === "ok"
+            ? `its duration ${probe.duration} s is not between 0 and ${MAX_SEGMENT_SECONDS} s`
+            : probe.reason;
       log.warn(`discarded corrupt segment ${file.name}: ${why}`);
     } else {
       this.deps.stats.drop(file.camera, reason);
@@ -95,14 +103,28 @@ export class SegmentActs {
    */
   async place(file: CacheFile, v: StoreVerdict): Promise<Placed | null | undefined> {
     try {
-      const outcome = await placeSegment(this.deps.db, this.deps.media, this.cfg.recordingsDir, {
-        cachePath: file.path, camera: file.camera, start: file.start, end: v.end, duration: v.duration,
-        motion: v.motion, objects: v.objects, unjudged: v.unjudged,
-      }, this.deps.faults);
+      const outcome = await placeSegment(
+        this.deps.db,
+        this.deps.media,
+        this.cfg.recordingsDir,
+        {
+          cachePath: file.path,
+          camera: file.camera,
+          start: file.start,
+          end: v.end,
+          duration: v.duration,
+          motion: v.motion,
+          objects: v.objects,
+          unjudged: v.unjudged,
+        },
+        this.deps.faults,
+      );
       if (outcome.kind === "placed") return outcome.placed;
       this.forget(file);
       if (outcome.kind === "conflict") {
-        log.error(`${file.name}: ${outcome.path} already holds a different segment; moving the cache file aside`);
+        log.error(
+          `${file.name}: ${outcome.path} already holds a different segment; moving the cache file aside`,
+        );
         this.quarantine(file);
       } else {
         log.info(`${file.name} was already stored as ${outcome.path}; removed the cache copy`);
@@ -127,7 +149,9 @@ export class SegmentActs {
     if (verdict.failSafe) stats.unjudgedKept++;
     if (verdict.keptBy.includes("shutdown")) stats.storedAtStop++;
     this.deps.cacheVolume.saw(file.size);
-    log.debug(`stored ${file.name} as ${placed.path} (${verdict.keptBy.join("+")}${verdict.failSafe ? ", unjudged" : ""})`);
+    log.debug(
+      `stored ${file.name} as ${placed.path} (${verdict.keptBy.join("+")}${verdict.failSafe ? ", unjudged" : ""})`,
+    );
   }
 
   /** One more failed attempt at a segment; at MAX_ATTEMPTS it is set aside, never deleted. */

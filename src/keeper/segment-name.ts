@@ -23,12 +23,18 @@ export function parseSegmentName(file: string): SegmentName {
   const m = withOffset ?? plain;
   if (!m) return { kind: "invalid", reason: "not named <camera>-<YYYYmmddHHMMSS>.mp4" };
   const camera = m[1]!;
-  if (!CAMERA_NAME.test(camera)) return { kind: "invalid", reason: `camera name "${camera}" has characters other than letters, digits, '-' and '_'` };
+  if (!CAMERA_NAME.test(camera))
+    return {
+      kind: "invalid",
+      reason: `camera name "${camera}" has characters other than letters, digits, '-' and '_'`,
+    };
   const wallMs = parseStamp(m[2]!);
   if (wallMs === undefined) return { kind: "invalid", reason: `"${m[2]}" is not a valid date and time` };
   if (!withOffset) return { kind: "segment", camera, wallMs };
-  const hours = Number(m[4]), minutes = Number(m[5]);
-  if (hours > 14 || minutes > 59) return { kind: "invalid", reason: `UTC offset ${m[3]}${m[4]}${m[5]} is out of range` };
+  const hours = Number(m[4]),
+    minutes = Number(m[5]);
+  if (hours > 14 || minutes > 59)
+    return { kind: "invalid", reason: `UTC offset ${m[3]}${m[4]}${m[5]} is out of range` };
   const sign = m[3] === "-" ? -1 : 1;
   return { kind: "segment", camera, wallMs, offsetMs: sign * (hours * 60 + minutes) * 60_000 };
 }
@@ -38,8 +44,15 @@ function parseStamp(stamp: string): number | undefined {
   const ms = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
   const back = new Date(ms);
   // Reject 2026-02-30 and 25:00 rather than letting Date roll them over.
-  if (back.getUTCMonth() !== mo! - 1 || back.getUTCDate() !== d! || back.getUTCHours() !== h! ||
-      back.getUTCMinutes() !== mi! || back.getUTCSeconds() !== s! || y! < 1970) return undefined;
+  if (
+    back.getUTCMonth() !== mo! - 1 ||
+    back.getUTCDate() !== d! ||
+    back.getUTCHours() !== h! ||
+    back.getUTCMinutes() !== mi! ||
+    back.getUTCSeconds() !== s! ||
+    y! < 1970
+  )
+    return undefined;
   return ms;
 }
 

@@ -65,7 +65,8 @@ export function decideSegment(seg: CacheSegment, ctx: DecisionContext): Verdict 
   if (!cam) return { action: "drop", reason: "unknown_camera" };
   if (!cam.enabled) return { action: "drop", reason: "disabled" };
   if (seg.probe.kind === "failed") return { action: "retry", reason: seg.probe.reason };
-  if (seg.probe.kind === "invalid" || !plausibleDuration(seg.probe.duration)) return { action: "drop", reason: "corrupt" };
+  if (seg.probe.kind === "invalid" || !plausibleDuration(seg.probe.duration))
+    return { action: "drop", reason: "corrupt" };
   const end = seg.start + seg.probe.duration;
   const until = readyAt(end, widestPadding(cam.events));
   const stats = segmentStats(ctx.activity, seg.start, end);
@@ -73,16 +74,31 @@ export function decideSegment(seg: CacheSegment, ctx: DecisionContext): Verdict 
   // activity inside it) may still arrive: deciding now could drop footage an event wants.
   if (ctx.watermark < until) {
     if (!ctx.stopping) return { action: "wait", until };
-    return { action: "store", end, duration: seg.probe.duration, motion: stats.motion, objects: stats.objects, unjudged: true, failSafe: true, keptBy: ["shutdown"] };
+    return {
+      action: "store",
+      end,
+      duration: seg.probe.duration,
+      motion: stats.motion,
+      objects: stats.objects,
+      unjudged: true,
+      failSafe: true,
+      keptBy: ["shutdown"],
+    };
   }
   const judged = { motion: stats.motion, objects: stats.objects, unjudged: stats.frames === 0 };
 
   // Every rule that keeps it, and the modes they judged it by.
   const keptBy: KeptBy[] = [];
   const judgedModes: RetainMode[] = [];
-  const continuous = cam.continuous.filter((r) => r.days > 0 && seg.start >= ctx.now - r.days * 86_400 && modePasses(r.mode, judged));
+  const continuous = cam.continuous.filter(
+    (r) => r.days > 0 && seg.start >= ctx.now - r.days * 86_400 && modePasses(r.mode, judged),
+  );
   if (continuous.length) keptBy.push("continuous");
-  const byEvents = cam.events.filter((r) => modePasses(r.mode, judged) && ctx.events.some((e) => ruleHolds(r, e) && eventCovers(e, seg.start, end, r)));
+  const byEvents = cam.events.filter(
+    (r) =>
+      modePasses(r.mode, judged) &&
+      ctx.events.some((e) => ruleHolds(r, e) && eventCovers(e, seg.start, end, r)),
+  );
   if (byEvents.length) keptBy.push("event");
   for (const r of [...continuous, ...byEvents]) judgedModes.push(r.mode);
 
@@ -103,7 +119,11 @@ export function decideSegment(seg: CacheSegment, ctx: DecisionContext): Verdict 
  * detector stalled, must still make progress: never let the watermark lag more than
  * max_latency behind the clock.
  */
-export function activityWatermark(newestFrameTime: number | undefined, now: number, maxLatency: number): number {
+export function activityWatermark(
+  newestFrameTime: number | undefined,
+  now: number,
+  maxLatency: number,
+): number {
   const floor = now - maxLatency;
   return newestFrameTime === undefined ? floor : Math.max(newestFrameTime, floor);
 }

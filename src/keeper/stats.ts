@@ -41,7 +41,22 @@ export class MaintainerStats {
   camera(name: string): CameraStats {
     let s = this.cameras.get(name);
     if (!s) {
-      s = { stored: 0, bytesStored: 0, secondsStored: 0, dropped: {}, corrupt: 0, unjudgedKept: 0, storeFailures: 0, probeFailures: 0, storedAtStop: 0, quarantined: 0, motionFrames: 0, motionFailures: 0, motionSparse: false, backlog: 0 };
+      s = {
+        stored: 0,
+        bytesStored: 0,
+        secondsStored: 0,
+        dropped: {},
+        corrupt: 0,
+        unjudgedKept: 0,
+        storeFailures: 0,
+        probeFailures: 0,
+        storedAtStop: 0,
+        quarantined: 0,
+        motionFrames: 0,
+        motionFailures: 0,
+        motionSparse: false,
+        backlog: 0,
+      };
       this.cameras.set(name, s);
     }
     return s;

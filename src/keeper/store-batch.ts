@@ -65,11 +65,18 @@ export class StoreBatch {
     const batch = this.pending.splice(0);
     if (!batch.length) return;
     try {
-      indexPlaced(this.deps.db, batch.map((p) => p.placed), this.deps.faults, this.deps.copyTo);
+      indexPlaced(
+        this.deps.db,
+        batch.map((p) => p.placed),
+        this.deps.faults,
+        this.deps.copyTo,
+      );
     } catch (e) {
       // The copies stay in storage and the cache files in the cache: a later pass places them
       // again over the same names and indexes them then.
-      log.error(`indexing ${batch.length} stored segments failed; retrying next pass: ${(e as Error).message}`);
+      log.error(
+        `indexing ${batch.length} stored segments failed; retrying next pass: ${(e as Error).message}`,
+      );
       for (const p of batch) this.deps.failed(p);
       return;
     }

@@ -12,7 +12,8 @@ export interface FfmpegOptions {
  * ffprobe's complaints that are about the machine, not the file: with these it read nothing
  * of the content, so its exit status says nothing of it.
  */
-const NOT_ABOUT_THE_FILE = /No such file|Permission denied|Too many open files|Cannot allocate memory|Input\/output error|No space left/i;
+const NOT_ABOUT_THE_FILE =
+  /No such file|Permission denied|Too many open files|Cannot allocate memory|Input\/output error|No space left/i;
 
 /** The media step through spawned ffprobe/ffmpeg processes. */
 export function ffmpegEngine(opts: FfmpegOptions = {}): MediaEngine {
@@ -24,25 +25,63 @@ export function ffmpegEngine(opts: FfmpegOptions = {}): MediaEngine {
     async probeDuration(path): Promise<Probe> {
       let r;
       try {
-        r = await run([ffprobe, "-v", "error", "-show_entries", "format=duration", "-of", "default=noprint_wrappers=1:nokey=1", path], probeTimeoutMs);
+        r = await run(
+          [
+            ffprobe,
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "default=noprint_wrappers=1:nokey=1",
+            path,
+          ],
+          probeTimeoutMs,
+        );
       } catch (e) {
         return { kind: "failed", reason: `ffprobe could not start: ${(e as Error).message}` };
       }
       if (r.timedOut) return { kind: "failed", reason: `ffprobe timed out after ${probeTimeoutMs} ms` };
       if (r.code === null) return { kind: "failed", reason: "ffprobe was killed" };
       const said = r.stderr.trim().split("\n").at(-1) ?? "";
-      if (r.code !== 0) return NOT_ABOUT_THE_FILE.test(r.stderr) ? { kind: "failed", reason: `ffprobe: ${said}` } : { kind: "invalid", reason: `ffprobe: ${said || `exit ${r.code}`}` };
+      if (r.code !== 0)
+        return NOT_ABOUT_THE_FILE.test(r.stderr)
+          ? { kind: "failed", reason: `ffprobe: ${said}` }
+          : { kind: "invalid", reason: `ffprobe: ${said || `exit ${r.code}`}` };
       const value = Number.parseFloat(r.stdout.trim());
-      return Number.isFinite(value) ? { kind: "ok", duration: value } : { kind: "invalid", reason: "ffprobe found no duration" };
+      return Number.isFinite(value)
+        ? { kind: "ok", duration: value }
+        : { kind: "invalid", reason: "ffprobe found no duration" };
     },
     async faststartCopy(src, dst) {
       const r = await run(
-        [ffmpeg, "-nostdin", "-v", "error", "-y", "-i", src, "-map", "0", "-ignore_unknown", "-c", "copy",
-         "-movflags", "+faststart", "-f", "mp4", dst],
+        [
+          ffmpeg,
+          "-nostdin",
+          "-v",
+          "error",
+          "-y",
+          "-i",
+          src,
+          "-map",
+          "0",
+          "-ignore_unknown",
+          "-c",
+          "copy",
+          "-movflags",
+          "+faststart",
+          "-f",
+          "mp4",
+          dst,
+        ],
         copyTimeoutMs,
       );
       if (r.code !== 0) {
-        throw new Error(r.timedOut ? `ffmpeg timed out after ${copyTimeoutMs} ms` : `ffmpeg exited ${r.code}: ${r.stderr.trim()}`);
+        throw new Error(
+          r.timedOut
+            ? `ffmpeg timed out after ${copyTimeoutMs} ms`
+            : `ffmpeg exited ${r.code}: ${r.stderr.trim()}`,
+        );
       }
     },
   };

@@ -47,7 +47,8 @@ export function nativeEngine(fallback: MediaEngine): MediaEngine & { counters: M
         }
       } catch (e) {
         // Opening or reading failed (EMFILE, EIO, ...): nothing is known of the content.
-        if (!(e instanceof Mp4Error)) return { kind: "failed", reason: `cannot read ${path}: ${(e as Error).message}` };
+        if (!(e instanceof Mp4Error))
+          return { kind: "failed", reason: `cannot read ${path}: ${(e as Error).message}` };
         declined(path, e);
       }
       counters.fallbackProbes++;

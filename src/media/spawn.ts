@@ -27,5 +27,11 @@ export async function run(cmd: string[], timeoutMs: number, stdin?: string): Pro
     child.exited,
   ]);
   const timedOut = child.signalCode === "SIGKILL" && performance.now() - started >= timeoutMs - 50;
-  return { code: child.signalCode ? null : code, stdout: new TextDecoder().decode(bytes), bytes, stderr: stderr.slice(-KEEP_STDERR), timedOut };
+  return {
+    code: child.signalCode ? null : code,
+    stdout: new TextDecoder().decode(bytes),
+    bytes,
+    stderr: stderr.slice(-KEEP_STDERR),
+    timedOut,
+  };
 }

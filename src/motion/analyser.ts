@@ -52,14 +52,22 @@ export class MotionAnalyser {
       if (start - state.lastEnd > GAP_S || start < state.lastEnd - GAP_S) state.detector.reset();
       const chosen = thin(track.keyframes);
       const units: Uint8Array[] = [];
-      for (const k of chosen) units.push(concat(track.parameterSets, sampleToAnnexB(await src.read(k.offset, k.size), track.nalLengthSize)));
+      for (const k of chosen)
+        units.push(
+          concat(track.parameterSets, sampleToAnnexB(await src.read(k.offset, k.size), track.nalLengthSize)),
+        );
       const pictures = await state.decoder.decode(units);
-      if (!pictures) return { ok: false, reason: `the ${track.codec} decoder could not decode its key frames` };
+      if (!pictures)
+        return { ok: false, reason: `the ${track.codec} decoder could not decode its key frames` };
       const frames: ActivityFrame[] = [];
       const boxes: number[][][] = [];
       pictures.forEach((picture, i) => {
         const result = state.detector.analyse(picture);
-        frames.push({ t: start + chosen[i]!.time, motion: result.boxes.reduce((sum, b) => sum + boxArea(b), 0), objects: 0 });
+        frames.push({
+          t: start + chosen[i]!.time,
+          motion: result.boxes.reduce((sum, b) => sum + boxArea(b), 0),
+          objects: 0,
+        });
         boxes.push(result.boxes);
       });
       state.lastEnd = start + (chosen.at(-1)?.time ?? 0);
@@ -81,13 +89,18 @@ export class MotionAnalyser {
   private state(camera: string, track: VideoTrack, settings: CameraMotion): CameraState {
     const height = settings.frame_height;
     // Even sizes: the scaler and every pixel format are happy with them.
-    const width = Math.max(2, Math.round((track.width / Math.max(1, track.height)) * height / 2) * 2);
+    const width = Math.max(2, Math.round(((track.width / Math.max(1, track.height)) * height) / 2) * 2);
     const key = JSON.stringify([track.codec, width, height, settings]);
     let state = this.cameras.get(camera);
     if (state?.key !== key) {
       state?.decoder.close();
       const mask = settings.mask.length ? rasterise(settings.mask, width, height) : undefined;
-      state = { key, decoder: new KeyframeDecoder(track.codec, width, height), detector: new MotionDetector(width, height, settings, mask), lastEnd: -Infinity };
+      state = {
+        key,
+        decoder: new KeyframeDecoder(track.codec, width, height),
+        detector: new MotionDetector(width, height, settings, mask),
+        lastEnd: -Infinity,
+      };
       this.cameras.set(camera, state);
     }
     return state;

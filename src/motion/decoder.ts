@@ -4,7 +4,10 @@ import { logger } from "../log/log.ts";
 const log = logger("motion");
 
 /** An access unit delimiter: tells the stream parser a frame is complete. */
-const AUD = { h264: Uint8Array.of(0, 0, 0, 1, 0x09, 0xf0), hevc: Uint8Array.of(0, 0, 0, 1, 0x46, 0x01, 0x50) };
+const AUD = {
+  h264: Uint8Array.of(0, 0, 0, 1, 0x09, 0xf0),
+  hevc: Uint8Array.of(0, 0, 0, 1, 0x46, 0x01, 0x50),
+};
 /** Most frames a decoder may hold back (reordering plus the parser's one); more means it is stuck. */
 const MAX_DELAY = 8;
 /** How long to wait for a frame while learning the decoder's delay. */
@@ -65,9 +68,14 @@ export class KeyframeDecoder {
       added++;
     }
     this.delay = (this.delay ?? 0) + added;
-    const out = await Promise.race([Promise.all(frames), Bun.sleep(this.timeoutMs).then(() => "timeout" as const)]);
+    const out = await Promise.race([
+      Promise.all(frames),
+      Bun.sleep(this.timeoutMs).then(() => "timeout" as const),
+    ]);
     if (out === "timeout" || out.some((f) => f === undefined)) {
-      log.warn(`${this.codec} decoder gave no picture for ${out === "timeout" ? `${this.timeoutMs} ms` : "some frames"}; restarting it`);
+      log.warn(
+        `${this.codec} decoder gave no picture for ${out === "timeout" ? `${this.timeoutMs} ms` : "some frames"}; restarting it`,
+      );
       this.close();
       return undefined;
     }
@@ -89,9 +97,36 @@ export class KeyframeDecoder {
   private start() {
     if (this.proc) return this.proc;
     const proc = Bun.spawn(
-      ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-threads", "1", "-flags", "low_delay", "-skip_loop_filter", "all",
-       "-probesize", "32", "-analyzeduration", "0", "-f", this.codec, "-i", "pipe:0",
-       "-vf", `scale=${this.width}:${this.height}:flags=area,format=gray`, "-fps_mode", "passthrough", "-f", "rawvideo", "-flush_packets", "1", "pipe:1"],
+      [
+        "ffmpeg",
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-threads",
+        "1",
+        "-flags",
+        "low_delay",
+        "-skip_loop_filter",
+        "all",
+        "-probesize",
+        "32",
+        "-analyzeduration",
+        "0",
+        "-f",
+        this.codec,
+        "-i",
+        "pipe:0",
+        "-vf",
+        `scale=${this.width}:${this.height}:flags=area,format=gray`,
+        "-fps_mode",
+        "passthrough",
+        "-f",
+        "rawvideo",
+        "-flush_packets",
+        "1",
+        "pipe:1",
+      ],
       // Its own session, like the recorders: a Ctrl-C to camkeep's group must not end it before
       // the last segments are judged at stop. It ends when camkeep closes it, or with its input.
       { stdin: "pipe", stdout: "pipe", stderr: "pipe", detached: true },

@@ -63,7 +63,8 @@ export class MotionDetector {
   }
 
   analyse(picture: Uint8Array): MotionResult {
-    if (picture.length !== this.size) throw new Error(`picture of ${picture.length} bytes, expected ${this.size}`);
+    if (picture.length !== this.size)
+      throw new Error(`picture of ${picture.length} bytes, expected ${this.size}`);
     const frame = this.blur(picture);
     const bg = this.background;
     if (!bg) {
@@ -99,7 +100,8 @@ export class MotionDetector {
     dilate(changed, this.opened, width, height);
     const boxes = regions(this.opened, width, height, this.settings.contour_area);
 
-    for (let i = 0; i < size; i++) bg[i] = bg[i]! + (this.opened[i] ? LEARN_UNDER_MOTION : LEARN) * (frame[i]! - bg[i]!);
+    for (let i = 0; i < size; i++)
+      bg[i] = bg[i]! + (this.opened[i] ? LEARN_UNDER_MOTION : LEARN) * (frame[i]! - bg[i]!);
     return { boxes, lighting: false };
   }
 
@@ -117,9 +119,11 @@ export class MotionDetector {
 
 function boxBlur(src: Float32Array, dst: Float32Array, w: number, h: number): void {
   for (let y = 0; y < h; y++) {
-    const y0 = Math.max(0, y - 1), y1 = Math.min(h - 1, y + 1);
+    const y0 = Math.max(0, y - 1),
+      y1 = Math.min(h - 1, y + 1);
     for (let x = 0; x < w; x++) {
-      const x0 = Math.max(0, x - 1), x1 = Math.min(w - 1, x + 1);
+      const x0 = Math.max(0, x - 1),
+        x1 = Math.min(w - 1, x + 1);
       let sum = 0;
       for (let yy = y0; yy <= y1; yy++) for (let xx = x0; xx <= x1; xx++) sum += src[yy * w + xx]!;
       dst[y * w + x] = sum / ((y1 - y0 + 1) * (x1 - x0 + 1));
@@ -132,7 +136,11 @@ function erode(src: Uint8Array, dst: Uint8Array, w: number, h: number): void {
     for (let x = 0; x < w; x++) {
       let keep = 1;
       for (let yy = Math.max(0, y - 1); keep && yy <= Math.min(h - 1, y + 1); yy++) {
-        for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) if (!src[yy * w + xx]) { keep = 0; break; }
+        for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++)
+          if (!src[yy * w + xx]) {
+            keep = 0;
+            break;
+          }
       }
       dst[y * w + x] = keep;
     }
@@ -144,7 +152,11 @@ function dilate(src: Uint8Array, dst: Uint8Array, w: number, h: number): void {
     for (let x = 0; x < w; x++) {
       let set = 0;
       for (let yy = Math.max(0, y - 1); !set && yy <= Math.min(h - 1, y + 1); yy++) {
-        for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++) if (src[yy * w + xx]) { set = 1; break; }
+        for (let xx = Math.max(0, x - 1); xx <= Math.min(w - 1, x + 1); xx++)
+          if (src[yy * w + xx]) {
+            set = 1;
+            break;
+          }
       }
       dst[y * w + x] = set;
     }
@@ -158,12 +170,17 @@ function regions(bits: Uint8Array, w: number, h: number, minArea: number): numbe
   const boxes: number[][] = [];
   for (let start = 0; start < bits.length; start++) {
     if (!bits[start] || seen[start]) continue;
-    let area = 0, x1 = w, y1 = h, x2 = -1, y2 = -1;
+    let area = 0,
+      x1 = w,
+      y1 = h,
+      x2 = -1,
+      y2 = -1;
     seen[start] = 1;
     stack.push(start);
     while (stack.length) {
       const p = stack.pop()!;
-      const x = p % w, y = (p - x) / w;
+      const x = p % w,
+        y = (p - x) / w;
       area++;
       if (x < x1) x1 = x;
       if (x > x2) x2 = x;
@@ -187,10 +204,12 @@ function regions(bits: Uint8Array, w: number, h: number, minArea: number): numbe
 /** The median of values (reordered in place), by selection: linear time. */
 function median(values: Float32Array): number {
   const k = values.length >> 1;
-  let lo = 0, hi = values.length - 1;
+  let lo = 0,
+    hi = values.length - 1;
   while (lo < hi) {
     const pivot = values[(lo + hi) >> 1]!;
-    let i = lo, j = hi;
+    let i = lo,
+      j = hi;
     while (i <= j) {
       while (values[i]! < pivot) i++;
       while (values[j]! > pivot) j--;

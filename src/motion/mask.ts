@@ -13,12 +13,14 @@ export function rasterise(polygons: readonly Polygon[], width: number, height: n
       // Where the polygon's edges cross this row, sorted: pixels between pairs are inside.
       const xs: number[] = [];
       for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
-        const [xi, yi] = poly[i]!, [xj, yj] = poly[j]!;
-        if ((yi > py) !== (yj > py)) xs.push(xi + ((py - yi) / (yj - yi)) * (xj - xi));
+        const [xi, yi] = poly[i]!,
+          [xj, yj] = poly[j]!;
+        if (yi > py !== yj > py) xs.push(xi + ((py - yi) / (yj - yi)) * (xj - xi));
       }
       xs.sort((a, b) => a - b);
       for (let k = 0; k + 1 < xs.length; k += 2) {
-        const from = Math.max(0, Math.ceil(xs[k]! * width - 0.5)), to = Math.min(width - 1, Math.floor(xs[k + 1]! * width - 0.5));
+        const from = Math.max(0, Math.ceil(xs[k]! * width - 0.5)),
+          to = Math.min(width - 1, Math.floor(xs[k + 1]! * width - 0.5));
         for (let x = from; x <= to; x++) out[y * width + x] = 1;
       }
     }

@@ -52,9 +52,14 @@ export class MqttBridge {
     const m = this.deps.config.mqtt!;
     const password = m.password_file ? readSecretFile(m.password_file, log) : m.password;
     const client = mqtt.connect({
-      host: m.host, port: m.port, username: m.user, password, clientId: m.client_id,
+      host: m.host,
+      port: m.port,
+      username: m.user,
+      password,
+      clientId: m.client_id,
       clean: false, // a persistent session: QoS 1 messages wait at the broker while camkeep is away
-      reconnectPeriod: 1000, connectTimeout: 10_000,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
       will: { topic: `${this.prefix}/available`, payload: Buffer.from("offline"), qos: 1, retain: true },
     });
     this.client = client;
@@ -65,7 +70,10 @@ export class MqttBridge {
       log.info(`connected to ${m.host}:${m.port}`);
       client.publish(`${this.prefix}/available`, "online", { qos: 1, retain: true });
       const fp = m.frigate.topic_prefix;
-      const topics = [...(fp ? [`${fp}/events`, `${fp}/reviews`, `${fp}/+/motion`] : []), ...(m.homeassistant.discovery_prefix ? ["homeassistant/status"] : [])];
+      const topics = [
+        ...(fp ? [`${fp}/events`, `${fp}/reviews`, `${fp}/+/motion`] : []),
+        ...(m.homeassistant.discovery_prefix ? ["homeassistant/status"] : []),
+      ];
       if (topics.length) client.subscribe(topics, { qos: 1 });
       this.discovery();
       this.lastState.clear();
@@ -93,7 +101,10 @@ export class MqttBridge {
     clearInterval(this.timer);
     const client = this.client;
     if (!client) return;
-    if (client.connected) await client.publishAsync(`${this.prefix}/available`, "offline", { qos: 1, retain: true }).catch(() => {});
+    if (client.connected)
+      await client
+        .publishAsync(`${this.prefix}/available`, "offline", { qos: 1, retain: true })
+        .catch(() => {});
     await client.endAsync().catch(() => {});
   }
 
@@ -112,7 +123,8 @@ export class MqttBridge {
     }
     const fp = m.frigate.topic_prefix;
     if (!fp) return;
-    if (topic === `${fp}/events` || topic === `${fp}/reviews`) return this.event(topic, payload, topic === `${fp}/reviews`);
+    if (topic === `${fp}/events` || topic === `${fp}/reviews`)
+      return this.event(topic, payload, topic === `${fp}/reviews`);
     const motion = new RegExp(`^${fp}/([a-zA-Z0-9_-]+)/motion$`).exec(topic);
     if (motion) this.motion(motion[1]!, payload.toString().trim(), topic);
   }
@@ -125,7 +137,13 @@ export class MqttBridge {
     const known = eventById(this.deps.db, e.id);
     if (known && known.camera !== e.camera) return this.reject("id of another camera's event", topic);
     if (known) {
-      updateEvent(this.deps.db, e.id, { end_time: e.end_time, label: e.label, has_clip: e.has_clip || known.has_clip, severity: e.severity ?? known.severity, zones: [...new Set([...known.zones, ...e.zones])] });
+      updateEvent(this.deps.db, e.id, {
+        end_time: e.end_time,
+        label: e.label,
+        has_clip: e.has_clip || known.has_clip,
+        severity: e.severity ?? known.severity,
+        zones: [...new Set([...known.zones, ...e.zones])],
+      });
     } else {
       insertEvent(this.deps.db, { ...e, retain_indefinitely: false });
     }
@@ -180,7 +198,11 @@ export class MqttBridge {
       });
     }
     const snapshot = health.snapshot();
-    publish(`${this.prefix}/storage/state`, { free_bytes: snapshot.space.free, kept_bytes: totals.bytes, healthy: snapshot.reasons.length === 0 });
+    publish(`${this.prefix}/storage/state`, {
+      free_bytes: snapshot.space.free,
+      kept_bytes: totals.bytes,
+      healthy: snapshot.reasons.length === 0,
+    });
   }
 
   /** Home Assistant discovery: camkeep as one device with its sensors (docs/mqtt.md). */
@@ -189,19 +211,70 @@ export class MqttBridge {
     const client = this.client;
     if (!dp || !client?.connected) return;
     const node = this.deps.config.mqtt!.client_id;
-    const device = { identifiers: [`camkeep_${node}`], name: "camkeep", manufacturer: "camkeep", model: "recording keeper" };
+    const device = {
+      identifiers: [`camkeep_${node}`],
+      name: "camkeep",
+      manufacturer: "camkeep",
+      model: "recording keeper",
+    };
     const availability = [{ topic: `${this.prefix}/available` }];
     const config = (component: string, object: string, body: object) =>
-      client.publish(`${dp}/${component}/${node}/${object}/config`, JSON.stringify({ ...body, unique_id: `${node}_${object}`, object_id: `${node}_${object}`, device, availability }), { qos: 1, retain: true });
+      client.publish(
+        `${dp}/${component}/${node}/${object}/config`,
+        JSON.stringify({
+          ...body,
+          unique_id: `${node}_${object}`,
+          object_id: `${node}_${object}`,
+          device,
+          availability,
+        }),
+        { qos: 1, retain: true },
+      );
     const storage = `${this.prefix}/storage/state`;
-    config("sensor", "storage_free", { name: "Storage free", state_topic: storage, value_template: "{{ value_json.free_bytes }}", unit_of_measurement: "B", device_class: "data_size", state_class: "measurement" });
-    config("sensor", "footage_kept", { name: "Footage kept", state_topic: storage, value_template: "{{ value_json.kept_bytes }}", unit_of_measurement: "B", device_class: "data_size", state_class: "measurement" });
-    config("binary_sensor", "health", { name: "Health", state_topic: storage, value_template: "{{ 'OFF' if value_json.healthy else 'ON' }}", device_class: "problem" });
+    config("sensor", "storage_free", {
+      name: "Storage free",
+      state_topic: storage,
+      value_template: "{{ value_json.free_bytes }}",
+      unit_of_measurement: "B",
+      device_class: "data_size",
+      state_class: "measurement",
+    });
+    config("sensor", "footage_kept", {
+      name: "Footage kept",
+      state_topic: storage,
+      value_template: "{{ value_json.kept_bytes }}",
+      unit_of_measurement: "B",
+      device_class: "data_size",
+      state_class: "measurement",
+    });
+    config("binary_sensor", "health", {
+      name: "Health",
+      state_topic: storage,
+      value_template: "{{ 'OFF' if value_json.healthy else 'ON' }}",
+      device_class: "problem",
+    });
     for (const camera of Object.keys(this.deps.config.cameras)) {
       const state = `${this.prefix}/${camera}/state`;
-      config("binary_sensor", `${camera}_recording`, { name: `${camera} recording`, state_topic: state, value_template: "{{ 'ON' if value_json.recording else 'OFF' }}", device_class: "running" });
-      config("sensor", `${camera}_last_segment_age`, { name: `${camera} last segment age`, state_topic: state, value_template: "{{ value_json.last_segment_age_s }}", unit_of_measurement: "s", device_class: "duration" });
-      config("sensor", `${camera}_hours_kept`, { name: `${camera} hours kept`, state_topic: state, value_template: "{{ value_json.hours_kept }}", unit_of_measurement: "h", state_class: "measurement" });
+      config("binary_sensor", `${camera}_recording`, {
+        name: `${camera} recording`,
+        state_topic: state,
+        value_template: "{{ 'ON' if value_json.recording else 'OFF' }}",
+        device_class: "running",
+      });
+      config("sensor", `${camera}_last_segment_age`, {
+        name: `${camera} last segment age`,
+        state_topic: state,
+        value_template: "{{ value_json.last_segment_age_s }}",
+        unit_of_measurement: "s",
+        device_class: "duration",
+      });
+      config("sensor", `${camera}_hours_kept`, {
+        name: `${camera} hours kept`,
+        state_topic: state,
+        value_template: "{{ value_json.hours_kept }}",
+        unit_of_measurement: "h",
+        state_class: "measurement",
+      });
     }
   }
 }

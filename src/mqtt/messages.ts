@@ -10,7 +10,11 @@ import type { Severity } from "../domain/retain.ts";
 /** Largest payload read; more is refused unread (counted). */
 export const MAX_PAYLOAD = 64 * 1024;
 
-const Id = v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]{1,64}$/), v.check((id) => id !== "." && id !== ".."));
+const Id = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9._-]{1,64}$/),
+  v.check((id) => id !== "." && id !== ".."),
+);
 const Name = v.pipe(v.string(), v.minLength(1), v.maxLength(100));
 const After = v.object({
   id: Id,
@@ -23,7 +27,12 @@ const After = v.object({
   entered_zones: v.optional(v.pipe(v.array(Name), v.maxLength(50))),
   current_zones: v.optional(v.array(v.unknown())),
   severity: v.optional(v.picklist(["alert", "detection"])),
-  data: v.optional(v.object({ objects: v.optional(v.array(v.unknown())), zones: v.optional(v.pipe(v.array(Name), v.maxLength(50))) })),
+  data: v.optional(
+    v.object({
+      objects: v.optional(v.array(v.unknown())),
+      zones: v.optional(v.pipe(v.array(Name), v.maxLength(50))),
+    }),
+  ),
 });
 const Envelope = v.object({ type: v.optional(v.string()), after: After });
 
@@ -38,7 +47,9 @@ export interface IncomingEvent {
   zones: string[];
 }
 
-export type Parsed = { ok: true; event: IncomingEvent } | { ok: false; reason: "malformed" | "false_positive" };
+export type Parsed =
+  | { ok: true; event: IncomingEvent }
+  | { ok: false; reason: "malformed" | "false_positive" };
 
 /** `<frigate>/events` (`review` false) and `<frigate>/reviews` (`review` true) messages. */
 export function parseMessage(payload: Uint8Array, review: boolean): Parsed {
@@ -58,11 +69,11 @@ export function parseMessage(payload: Uint8Array, review: boolean): Parsed {
     event: {
       id: a.id,
       camera: a.camera,
-      label: a.label ?? (review ? objects[0] ?? "review" : "object"),
+      label: a.label ?? (review ? (objects[0] ?? "review") : "object"),
       start_time: a.start_time,
       end_time: a.end_time ?? null,
       has_clip: a.has_clip ?? true,
-      severity: review ? a.severity ?? "alert" : null,
+      severity: review ? (a.severity ?? "alert") : null,
       zones: a.entered_zones ?? a.data?.zones ?? [],
     },
   };

@@ -7,16 +7,37 @@ import type { RecorderConfig } from "../config/load.ts";
  * Extra input options go before -i; extra output options go after the defaults (naming a codec
  * there, e.g. "-c:v libx264" for a source that cannot be copied into MP4, replaces "-c copy").
  */
-export function recorderArgs(camera: string, rec: RecorderConfig, cacheDir: string, ffmpeg = "ffmpeg"): string[] {
+export function recorderArgs(
+  camera: string,
+  rec: RecorderConfig,
+  cacheDir: string,
+  ffmpeg = "ffmpeg",
+): string[] {
   return [
-    ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "warning",
+    ffmpeg,
+    "-hide_banner",
+    "-nostdin",
+    "-loglevel",
+    "warning",
     ...inputOptions(rec.input),
     ...rec.inputArgs,
-    "-i", rec.input,
-    "-map", "0:v", "-map", "0:a?",
+    "-i",
+    rec.input,
+    "-map",
+    "0:v",
+    "-map",
+    "0:a?",
     ...(rec.outputArgs.some((a) => /^-(c|codec|[av]codec)(:|$)/.test(a)) ? [] : ["-c", "copy"]),
-    "-f", "segment", "-segment_time", String(rec.segmentTime), "-segment_format", "mp4",
-    "-reset_timestamps", "1", "-strftime", "1",
+    "-f",
+    "segment",
+    "-segment_time",
+    String(rec.segmentTime),
+    "-segment_format",
+    "mp4",
+    "-reset_timestamps",
+    "1",
+    "-strftime",
+    "1",
     ...rec.outputArgs,
     join(cacheDir, `${camera}-%Y%m%d%H%M%S.mp4`),
   ];

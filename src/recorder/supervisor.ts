@@ -59,7 +59,17 @@ export class Recorder {
     private readonly opts: RecorderOptions = {},
   ) {
     this.watchdogMs = opts.watchdogMs ?? watchdogSeconds(rec.segmentTime) * 1000;
-    this.s = { camera, state: "stopped", input: redact(rec.input), pid: null, restarts: 0, stalls: 0, stalled: false, lastExit: null, lastMessage: null };
+    this.s = {
+      camera,
+      state: "stopped",
+      input: redact(rec.input),
+      pid: null,
+      restarts: 0,
+      stalls: 0,
+      stalled: false,
+      lastExit: null,
+      lastMessage: null,
+    };
   }
 
   start(): void {
@@ -102,7 +112,13 @@ export class Recorder {
         // Its own session: a Ctrl-C or a signal to camkeep's process group does not reach it,
         // so it gets exactly one SIGINT from stop() and closes its last segment properly
         // (a second signal makes ffmpeg abandon the file).
-        this.child = Bun.spawn(argv, { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { ...process.env, TZ: "UTC" }, detached: true });
+        this.child = Bun.spawn(argv, {
+          stdin: "ignore",
+          stdout: "ignore",
+          stderr: "pipe",
+          env: { ...process.env, TZ: "UTC" },
+          detached: true,
+        });
         writeFileSync(this.pidFile(), String(this.child.pid));
       } catch (e) {
         this.s.lastMessage = redact((e as Error).message);
@@ -120,7 +136,9 @@ export class Recorder {
       this.s.pid = null;
       rmSync(this.pidFile(), { force: true });
       if (this.stopping) break;
-      log.warn(`${this.camera}: ffmpeg exited (${signal ?? `code ${code}`}); restarting in ${this.nextDelayMs() / 1000} s`);
+      log.warn(
+        `${this.camera}: ffmpeg exited (${signal ?? `code ${code}`}); restarting in ${this.nextDelayMs() / 1000} s`,
+      );
       this.s.restarts++;
       await this.backoff();
     }
@@ -198,7 +216,9 @@ export class Recorder {
     const idleThisRun = now - Math.max(newest, this.startedAt);
     if (this.s.state !== "recording" || idleThisRun <= this.watchdogMs) return;
     this.s.stalls++;
-    log.error(`${this.camera}: stalled — no new segment for ${Math.round(idleThisRun / 1000)} s; restarting the recorder`);
+    log.error(
+      `${this.camera}: stalled — no new segment for ${Math.round(idleThisRun / 1000)} s; restarting the recorder`,
+    );
     this.child?.kill("SIGKILL");
   }
 
@@ -220,7 +240,8 @@ export class Recorders {
 
   constructor(config: Config, opts: RecorderOptions = {}) {
     for (const cam of Object.values(config.cameras)) {
-      if (cam.recorder && cam.record.enabled) this.byCamera.set(cam.name, new Recorder(cam.name, cam.recorder, config.cacheDir, opts));
+      if (cam.recorder && cam.record.enabled)
+        this.byCamera.set(cam.name, new Recorder(cam.name, cam.recorder, config.cacheDir, opts));
     }
   }
 

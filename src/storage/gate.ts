@@ -46,7 +46,8 @@ export class StorageGate {
    * Returns true when it reconciled (rows may have changed).
    */
   async retryIfMounted(): Promise<boolean> {
-    if (this.report?.ok !== false || Date.now() - this.lastTry < this.retryMs || !hasVolumeMarker(this.root)) return false;
+    if (this.report?.ok !== false || Date.now() - this.lastTry < this.retryMs || !hasVolumeMarker(this.root))
+      return false;
     log.info(`storage marker ${VOLUME_MARKER} is back: reconciling again`);
     await this.reconcile();
     return true;
@@ -65,7 +66,8 @@ export class StorageGate {
     } catch (e) {
       return `cannot read ${VOLUME_MARKER} in ${this.root}: ${(e as Error).message}`;
     }
-    if (this.bound && found !== this.bound) return `storage ${this.root} is not this database's (its id is ${found ?? "missing"}, expected ${this.bound}): another disk mounted?`;
+    if (this.bound && found !== this.bound)
+      return `storage ${this.root} is not this database's (its id is ${found ?? "missing"}, expected ${this.bound}): another disk mounted?`;
     return undefined;
   }
 }

@@ -1,7 +1,13 @@
 import { existsSync, statSync, unlinkSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { deleteRecordings, insertRecording, localRecordingCount, recordingPathsAfter, recordingsUnder } from "../db/recordings.ts";
+import {
+  deleteRecordings,
+  insertRecording,
+  localRecordingCount,
+  recordingPathsAfter,
+  recordingsUnder,
+} from "../db/recordings.ts";
 import { movedAway, type CopyOnInsert } from "../db/tiers.ts";
 import { keyOf } from "./layout.ts";
 import type { Db } from "../db/open.ts";
@@ -38,8 +44,21 @@ const DELETE_BATCH = 2_000;
  * memory is bounded by one folder, not by the archive; and asynchronously, giving the event
  * loop back after every folder, so /healthz answers while a large archive is walked.
  */
-export async function reconcileStorage(db: Db, media: MediaEngine, root: string, copyTo?: CopyOnInsert): Promise<ReconcileReport> {
-  const report: ReconcileReport = { ok: true, tempRemoved: 0, indexed: 0, unreadableRemoved: 0, unprobed: 0, rowsRemoved: 0, movedAwayRemoved: 0 };
+export async function reconcileStorage(
+  db: Db,
+  media: MediaEngine,
+  root: string,
+  copyTo?: CopyOnInsert,
+): Promise<ReconcileReport> {
+  const report: ReconcileReport = {
+    ok: true,
+    tempRemoved: 0,
+    indexed: 0,
+    unreadableRemoved: 0,
+    unprobed: 0,
+    rowsRemoved: 0,
+    movedAwayRemoved: 0,
+  };
   // Only local storage is walked: rows of footage in tiers are the tiers' (docs/tiers.md).
   const rows = localRecordingCount(db);
   const claim = claimVolume(db, root, rows);
@@ -78,14 +97,23 @@ export async function reconcileStorage(db: Db, media: MediaEngine, root: string,
 
   // Rows in folders that no longer exist at all: one bounded-memory pass over the path index.
   if (matched + missing.length < rows) {
-    for (let after = "", page; (page = recordingPathsAfter(db, after, 10_000)).length; after = page.at(-1)!.path) {
-      for (const row of page) if (!visited.has(dirname(row.path)) && !existsSync(row.path)) missing.push(row.id);
+    for (
+      let after = "", page;
+      (page = recordingPathsAfter(db, after, 10_000)).length;
+      after = page.at(-1)!.path
+    ) {
+      for (const row of page)
+        if (!visited.has(dirname(row.path)) && !existsSync(row.path)) missing.push(row.id);
       await Bun.sleep(0);
     }
   }
 
   if (rows > 0 && missing.length > rows / 2) {
-    return { ...report, ok: false, reason: `${missing.length} of ${rows} indexed recordings have no file in ${root}: changing nothing (wrong disk mounted?)` };
+    return {
+      ...report,
+      ok: false,
+      reason: `${missing.length} of ${rows} indexed recordings have no file in ${root}: changing nothing (wrong disk mounted?)`,
+    };
   }
   for (let i = 0; i < missing.length; i += DELETE_BATCH) {
     deleteRecordings(db, missing.slice(i, i + DELETE_BATCH));
@@ -104,25 +132,49 @@ export async function reconcileStorage(db: Db, media: MediaEngine, root: string,
     if (probe.kind === "failed") {
       // Nothing is known of its content: never delete on that. The next start tries again.
       report.unprobed++;
-      log.warn(`could not probe ${path}, which no recording points to (${probe.reason}); leaving it for the next start`);
+      log.warn(
+        `could not probe ${path}, which no recording points to (${probe.reason}); leaving it for the next start`,
+      );
       continue;
     }
     if (probe.kind === "invalid" || !plausibleDuration(probe.duration)) {
       unlinkSync(path);
       report.unreadableRemoved++;
-      log.warn(`removed invalid file ${path} that no recording pointed to: ${probe.kind === "invalid" ? probe.reason : `duration ${probe.duration} s`}`);
+      log.warn(
+        `removed invalid file ${path} that no recording pointed to: ${probe.kind === "invalid" ? probe.reason : `duration ${probe.duration} s`}`,
+      );
       continue;
     }
     // Its activity is lost: index it as unjudged so no retention mode expires it early.
-    insertRecording(db, {
-      id: newId(where.start), camera: where.camera, path,
-      start_time: where.start, end_time: where.start + probe.duration, duration: probe.duration,
-      motion: 0, objects: 0, segment_size: statSync(path).size, unjudged: true,
-    }, copyTo);
+    insertRecording(
+      db,
+      {
+        id: newId(where.start),
+        camera: where.camera,
+        path,
+        start_time: where.start,
+        end_time: where.start + probe.duration,
+        duration: probe.duration,
+        motion: 0,
+        objects: 0,
+        segment_size: statSync(path).size,
+        unjudged: true,
+      },
+      copyTo,
+    );
     report.indexed++;
   }
-  if (report.tempRemoved || report.indexed || report.unreadableRemoved || report.rowsRemoved || report.unprobed || report.movedAwayRemoved) {
-    log.info(`reconciled storage: ${report.tempRemoved} temporary files removed, ${report.indexed} files indexed, ${report.unreadableRemoved} invalid files removed, ${report.unprobed} left unprobed, ${report.rowsRemoved} rows without files removed, ${report.movedAwayRemoved} files already moved to a tier removed`);
+  if (
+    report.tempRemoved ||
+    report.indexed ||
+    report.unreadableRemoved ||
+    report.rowsRemoved ||
+    report.unprobed ||
+    report.movedAwayRemoved
+  ) {
+    log.info(
+      `reconciled storage: ${report.tempRemoved} temporary files removed, ${report.indexed} files indexed, ${report.unreadableRemoved} invalid files removed, ${report.unprobed} left unprobed, ${report.rowsRemoved} rows without files removed, ${report.movedAwayRemoved} files already moved to a tier removed`,
+    );
   }
   return report;
 }

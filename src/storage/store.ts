@@ -55,14 +55,21 @@ export type PlaceOutcome =
  * Steps 1–2 are placeSegment(), one segment at a time; 3–4 are indexPlaced(), for all the
  * segments a pass placed: one commit for many rows spares the SD card (docs/design.md#crash-safety).
  */
-export async function placeSegment(db: Db, media: MediaEngine, root: string, req: StoreRequest, faults?: StoreFaults): Promise<PlaceOutcome> {
+export async function placeSegment(
+  db: Db,
+  media: MediaEngine,
+  root: string,
+  req: StoreRequest,
+  faults?: StoreFaults,
+): Promise<PlaceOutcome> {
   const path = storagePath(root, req.camera, req.start);
   const existing = recordingByPath(db, path);
   if (existing) {
     // Same camera, start, length and media: this cache file was stored before a crash kept it
     // from being removed. Anything else is a different segment with a colliding name (a
     // recorder restarted within the same second): keep both.
-    if (Math.abs(existing.duration - req.duration) > 0.5 || !(await sameMedia(req.cachePath, existing.path))) return { kind: "conflict", path };
+    if (Math.abs(existing.duration - req.duration) > 0.5 || !(await sameMedia(req.cachePath, existing.path)))
+      return { kind: "conflict", path };
     unlinkSync(req.cachePath);
     return { kind: "already_stored", path };
   }
@@ -74,7 +81,11 @@ export async function placeSegment(db: Db, media: MediaEngine, root: string, req
     await media.faststartCopy(req.cachePath, temp);
     fsyncPath(temp);
   } catch (e) {
-    try { unlinkSync(temp); } catch { /* never created */ }
+    try {
+      unlinkSync(temp);
+    } catch {
+      /* never created */
+    }
     throw e;
   }
   faults?.("after-copy");
@@ -108,12 +119,29 @@ async function sameMedia(a: string, b: string): Promise<boolean> {
 }
 
 /** Steps 3 and 4 for placed segments: their rows (and copy tiers' transfers) in one transaction, then their cache files removed. */
-export function indexPlaced(db: Db, placed: readonly Placed[], faults?: StoreFaults, copyTo?: CopyOnInsert): void {
+export function indexPlaced(
+  db: Db,
+  placed: readonly Placed[],
+  faults?: StoreFaults,
+  copyTo?: CopyOnInsert,
+): void {
   if (!placed.length) return;
-  insertRecordings(db, placed.map(({ req, path, bytes }) => ({
-    id: newId(req.start), camera: req.camera, path, start_time: req.start, end_time: req.end, duration: req.duration,
-    motion: req.motion, objects: req.objects, segment_size: bytes, unjudged: req.unjudged,
-  })), copyTo);
+  insertRecordings(
+    db,
+    placed.map(({ req, path, bytes }) => ({
+      id: newId(req.start),
+      camera: req.camera,
+      path,
+      start_time: req.start,
+      end_time: req.end,
+      duration: req.duration,
+      motion: req.motion,
+      objects: req.objects,
+      segment_size: bytes,
+      unjudged: req.unjudged,
+    })),
+    copyTo,
+  );
   faults?.("after-row");
   for (const { req } of placed) {
     try {

@@ -49,7 +49,11 @@ export type Claim = { ok: true } | { ok: false; reason: string };
 export function claimVolume(db: Db, root: string, indexedRecordings: number, idKey = STORAGE_ID): Claim {
   const dbId = getMeta(db, idKey);
   if (!hasVolumeMarker(root)) {
-    if (indexedRecordings > 0) return { ok: false, reason: `storage ${root} lacks ${VOLUME_MARKER} while ${indexedRecordings} recordings are indexed: is the disk mounted?` };
+    if (indexedRecordings > 0)
+      return {
+        ok: false,
+        reason: `storage ${root} lacks ${VOLUME_MARKER} while ${indexedRecordings} recordings are indexed: is the disk mounted?`,
+      };
     mkdirDurable(root);
     const id = dbId ?? crypto.randomUUID();
     writeMarker(root, id, readdirSync(root).length ? " (folder was not empty)" : "");
@@ -58,7 +62,10 @@ export function claimVolume(db: Db, root: string, indexedRecordings: number, idK
   }
   const volumeId = markerId(root);
   if (volumeId && dbId && volumeId !== dbId) {
-    return { ok: false, reason: `storage ${root} belongs to another camkeep database (its id is ${volumeId}; this database's storage is ${dbId}): changing nothing — mount the right disk, or point database: at the database that belongs to it` };
+    return {
+      ok: false,
+      reason: `storage ${root} belongs to another camkeep database (its id is ${volumeId}; this database's storage is ${dbId}): changing nothing — mount the right disk, or point database: at the database that belongs to it`,
+    };
   }
   if (!dbId) setMeta(db, idKey, volumeId ?? crypto.randomUUID());
   if (!volumeId) writeMarker(root, getMeta(db, idKey)!, " (upgraded from a marker without an id)");

@@ -22,22 +22,37 @@ export async function compareTierWithIndex(
   if (!target.exists || (await target.probe())) return;
   const lost: TierEntry[] = [];
   let checked = 0;
-  for (let after = "", page; !deps.stopped() && (page = tierEntriesAfter(db, name, after, 500)).length; after = page.at(-1)!.key) {
+  for (
+    let after = "", page;
+    !deps.stopped() && (page = tierEntriesAfter(db, name, after, 500)).length;
+    after = page.at(-1)!.key
+  ) {
     for (const entry of page) {
       const there = await target.exists(entry.key);
-      if (there === undefined) return log.warn(`tier ${name}: could not compare it with the index (${entry.key} unanswered); changing nothing`);
+      if (there === undefined)
+        return log.warn(
+          `tier ${name}: could not compare it with the index (${entry.key} unanswered); changing nothing`,
+        );
       checked++;
       if (!there) lost.push(entry);
     }
   }
   if (deps.stopped() || !lost.length) return;
   if (lost.length > checked / 2) {
-    log.error(`tier ${name}: ${lost.length} of ${checked} files the index points at are missing: changing nothing (the wrong share mounted?)`);
+    log.error(
+      `tier ${name}: ${lost.length} of ${checked} files the index points at are missing: changing nothing (the wrong share mounted?)`,
+    );
     return;
   }
-  const { gone, repointed } = dropLostTierRows(db, name, lost.filter((e) => e.kind === "row"));
+  const { gone, repointed } = dropLostTierRows(
+    db,
+    name,
+    lost.filter((e) => e.kind === "row"),
+  );
   for (const r of gone) deps.totals?.remove(r.camera, r.segment_size, r.duration);
   const copies = lost.filter((e) => e.kind === "copy");
   for (const c of copies) forgetCopy(db, c.id, name, c.key, deps.nowS());
-  log.warn(`tier ${name}: files it no longer holds — ${repointed} recordings now read from their copy elsewhere, ${gone.length} removed from the index; ${copies.length} lost copies to be made again`);
+  log.warn(
+    `tier ${name}: files it no longer holds — ${repointed} recordings now read from their copy elsewhere, ${gone.length} removed from the index; ${copies.length} lost copies to be made again`,
+  );
 }

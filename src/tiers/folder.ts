@@ -26,7 +26,12 @@ export class FolderTier implements TierTarget {
   private state: { problem?: string; bound?: string; checkedAt: number } = { checkedAt: 0 };
   private checking?: Promise<void>;
 
-  constructor(readonly name: string, readonly root: string, private readonly db: Db, private readonly holdsFootage: () => boolean) {
+  constructor(
+    readonly name: string,
+    readonly root: string,
+    private readonly db: Db,
+    private readonly holdsFootage: () => boolean,
+  ) {
     void this.check();
   }
 
@@ -50,11 +55,18 @@ export class FolderTier implements TierTarget {
   private async lookAtMarker(): Promise<void> {
     // Read, not only stat'ed: a dead NFS server's attributes can still come from a cache.
     const marker = join(this.root, VOLUME_MARKER);
-    const answered = await Promise.race([readFile(marker).then(() => true, () => true), Bun.sleep(ANSWER_MS).then(() => false)]);
+    const answered = await Promise.race([
+      readFile(marker).then(
+        () => true,
+        () => true,
+      ),
+      Bun.sleep(ANSWER_MS).then(() => false),
+    ]);
     const fail = (problem: string) => {
       this.state = { ...this.state, problem: `tier ${this.name}: ${problem}`, checkedAt: Date.now() };
     };
-    if (!answered) return fail(`${this.root} does not answer within ${ANSWER_MS / 1000} s (a hung network share?)`);
+    if (!answered)
+      return fail(`${this.root} does not answer within ${ANSWER_MS / 1000} s (a hung network share?)`);
     // It answered: the claim's few small reads and writes may go ahead. A share mounted after
     // camkeep started is claimed once its marker shows.
     try {
@@ -102,7 +114,9 @@ export class FolderTier implements TierTarget {
     if (!(await file.exists())) return "the copy is missing";
     const bytes = await file.bytes();
     if (bytes.length !== source.length) return `the copy holds ${bytes.length} bytes, not ${source.length}`;
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).equals(source) ? undefined : "the copy read back differs from the source";
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).equals(source)
+      ? undefined
+      : "the copy read back differs from the source";
   }
 
   async read(key: string): Promise<Uint8Array> {
@@ -121,7 +135,13 @@ export class FolderTier implements TierTarget {
     await flush(dirname(path));
     const top = resolve(this.root);
     for (let dir = resolve(dirname(path)); dir.startsWith(`${top}/`); dir = dirname(dir)) {
-      if (!(await rmdir(dir).then(() => true, () => false))) break; // not empty: nor are those above
+      if (
+        !(await rmdir(dir).then(
+          () => true,
+          () => false,
+        ))
+      )
+        break; // not empty: nor are those above
     }
   }
 

@@ -55,12 +55,22 @@ export class Footage {
  * (concatList), so that a presigned URL — a secret while it lasts — never shows in a
  * process list.
  */
-export const CONCAT_INPUT = ["-f", "concat", "-safe", "0", "-protocol_whitelist", "file,pipe,fd,http,https,tcp,tls", "-i", "pipe:0"];
+export const CONCAT_INPUT = [
+  "-f",
+  "concat",
+  "-safe",
+  "0",
+  "-protocol_whitelist",
+  "file,pipe,fd,http,https,tcp,tls",
+  "-i",
+  "pipe:0",
+];
 
 /** An ffconcat list of sources (paths or URLs), each with its extra lines (inpoint, outpoint). */
 export function concatList(parts: readonly { source: string; extra?: string[] }[]): string {
   const lines = ["ffconcat version 1.0"];
-  for (const { source, extra = [] } of parts) lines.push(`file '${source.startsWith("/") ? "file:" : ""}${source.replace(/'/g, "'\\''")}'`, ...extra);
+  for (const { source, extra = [] } of parts)
+    lines.push(`file '${source.startsWith("/") ? "file:" : ""}${source.replace(/'/g, "'\\''")}'`, ...extra);
   return `${lines.join("\n")}\n`;
 }
 

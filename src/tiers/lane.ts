@@ -42,7 +42,14 @@ export interface VerifiedCopy {
  * queues are in SQLite (db/tiers.ts).
  */
 export class TierLane {
-  readonly counters: TierCounters = { moved: 0, copied: 0, bytes: 0, failures: 0, consecutive: 0, discarded: 0 };
+  readonly counters: TierCounters = {
+    moved: 0,
+    copied: 0,
+    bytes: 0,
+    failures: 0,
+    consecutive: 0,
+    discarded: 0,
+  };
   /** Transfers and removals under way, by key, and when each ends. */
   readonly transfers = new Map<string, Promise<void>>();
   readonly removals = new Map<string, Promise<void>>();
@@ -52,7 +59,10 @@ export class TierLane {
   private pausedUntil = 0;
   private nextFreeAtMs = 0;
 
-  constructor(readonly config: TierConfig, readonly target: TierTarget) {}
+  constructor(
+    readonly config: TierConfig,
+    readonly target: TierTarget,
+  ) {}
 
   get name(): string {
     return this.config.name;

@@ -11,16 +11,37 @@ const log = logger("tiers");
 
 /** A tier that cannot be opened (its secret unreadable): every use says why; nothing else stops. */
 class UnusableTier implements TierTarget {
-  constructor(readonly name: string, private readonly why: string) {}
-  problem() { return this.why; }
-  async probe() { return this.why; }
-  private fail(): never { throw new Error(this.why); }
-  put() { return this.fail(); }
-  verify() { return this.fail(); }
-  read() { return this.fail(); }
-  remove() { return this.fail(); }
-  respond() { return this.fail(); }
-  source() { return this.fail(); }
+  constructor(
+    readonly name: string,
+    private readonly why: string,
+  ) {}
+  problem() {
+    return this.why;
+  }
+  async probe() {
+    return this.why;
+  }
+  private fail(): never {
+    throw new Error(this.why);
+  }
+  put() {
+    return this.fail();
+  }
+  verify() {
+    return this.fail();
+  }
+  read() {
+    return this.fail();
+  }
+  remove() {
+    return this.fail();
+  }
+  respond() {
+    return this.fail();
+  }
+  source() {
+    return this.fail();
+  }
 }
 
 /** Each configured tier's store, by name. */
@@ -30,13 +51,17 @@ export function openTiers(tiers: readonly TierConfig[], db: Db): Map<string, Tie
 
 function openTier(t: TierConfig, db: Db): TierTarget {
   const target = t.target;
-  if (target.kind === "folder") return new FolderTier(t.name, target.path, db, () => tierHoldsFootage(db, t.name));
+  if (target.kind === "folder")
+    return new FolderTier(t.name, target.path, db, () => tierHoldsFootage(db, t.name));
   let secret = target.secretAccessKey;
   if (secret === undefined) {
     try {
       secret = readSecretFile(target.secretAccessKeyFile!, log);
     } catch (e) {
-      return new UnusableTier(t.name, `tier ${t.name}: cannot read secret_access_key_file ${target.secretAccessKeyFile}: ${(e as Error).message}`);
+      return new UnusableTier(
+        t.name,
+        `tier ${t.name}: cannot read secret_access_key_file ${target.secretAccessKeyFile}: ${(e as Error).message}`,
+      );
     }
   }
   return new S3Tier(t.name, { ...target, secretAccessKey: secret });

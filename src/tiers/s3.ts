@@ -19,8 +19,17 @@ export interface S3Settings {
 export class S3Tier implements TierTarget {
   private readonly client: S3Client;
 
-  constructor(readonly name: string, private readonly s: S3Settings) {
-    this.client = new S3Client({ endpoint: s.endpoint, bucket: s.bucket, region: s.region, accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey });
+  constructor(
+    readonly name: string,
+    private readonly s: S3Settings,
+  ) {
+    this.client = new S3Client({
+      endpoint: s.endpoint,
+      bucket: s.bucket,
+      region: s.region,
+      accessKeyId: s.accessKeyId,
+      secretAccessKey: s.secretAccessKey,
+    });
   }
 
   problem(): string | undefined {
@@ -36,7 +45,9 @@ export class S3Tier implements TierTarget {
     try {
       const res = await this.request(".camkeep-probe", "GET");
       const code = errorCode(await res.text());
-      return code === "NoSuchBucket" ? `tier ${this.name}: ${describe(res.status, code, this.s.bucket)}` : undefined;
+      return code === "NoSuchBucket"
+        ? `tier ${this.name}: ${describe(res.status, code, this.s.bucket)}`
+        : undefined;
     } catch (e) {
       return (e as Error).message;
     }
@@ -47,22 +58,41 @@ export class S3Tier implements TierTarget {
   }
 
   /** One request; network failures and refusals become errors naming the tier and the cause. */
-  private async request(key: string, method: "GET" | "PUT" | "HEAD" | "DELETE", init: RequestInit = {}, bytes = 0): Promise<Response> {
+  private async request(
+    key: string,
+    method: "GET" | "PUT" | "HEAD" | "DELETE",
+    init: RequestInit = {},
+    bytes = 0,
+  ): Promise<Response> {
     let res: Response;
     try {
       // Time enough for the body at a slow 100 kB/s, never less than 30 s.
-      res = await fetch(this.url(key, method), { ...init, method, signal: AbortSignal.timeout(30_000 + bytes / 100) });
+      res = await fetch(this.url(key, method), {
+        ...init,
+        method,
+        signal: AbortSignal.timeout(30_000 + bytes / 100),
+      });
     } catch (e) {
       throw new Error(`tier ${this.name}: cannot reach ${this.s.endpoint}: ${(e as Error).message}`);
     }
     if (res.ok || res.status === 206 || (method === "DELETE" && res.status === 404)) return res;
     if (res.status === 404 && method !== "PUT") return res;
-    throw new Error(`tier ${this.name}: ${method} ${this.s.prefix}${key}: ${await explain(res, this.s.bucket)}`);
+    throw new Error(
+      `tier ${this.name}: ${method} ${this.s.prefix}${key}: ${await explain(res, this.s.bucket)}`,
+    );
   }
 
   async put(key: string, bytes: Uint8Array, md5: () => string): Promise<void> {
-    const headers = { "content-md5": Buffer.from(md5(), "hex").toString("base64"), "content-type": "video/mp4" };
-    const res = await this.request(key, "PUT", { body: bytes as Uint8Array<ArrayBuffer>, headers }, bytes.length);
+    const headers = {
+      "content-md5": Buffer.from(md5(), "hex").toString("base64"),
+      "content-type": "video/mp4",
+    };
+    const res = await this.request(
+      key,
+      "PUT",
+      { body: bytes as Uint8Array<ArrayBuffer>, headers },
+      bytes.length,
+    );
     await res.body?.cancel();
   }
 
@@ -78,7 +108,8 @@ export class S3Tier implements TierTarget {
     const length = Number(res.headers.get("content-length"));
     if (length !== size) return `the copy holds ${length} bytes, not ${size}`;
     const etag = (res.headers.get("etag") ?? "").replace(/"/g, "").toLowerCase();
-    if (/^[0-9a-f]{32}$/.test(etag)) return etag === md5 ? undefined : `the store's MD5 of the copy is ${etag}, not ${md5}`;
+    if (/^[0-9a-f]{32}$/.test(etag))
+      return etag === md5 ? undefined : `the store's MD5 of the copy is ${etag}, not ${md5}`;
     const got = md5Hex(await this.read(key));
     return got === md5 ? undefined : `the copy read back has MD5 ${got}, not ${md5}`;
   }
@@ -96,7 +127,9 @@ export class S3Tier implements TierTarget {
   /** Streamed through camkeep: the store need not be reachable from the browser. */
   async respond(key: string, req: Request): Promise<Response> {
     const range = req.headers.get("range");
-    const res = await this.request(key, req.method === "HEAD" ? "HEAD" : "GET", { headers: range ? { range } : {} });
+    const res = await this.request(key, req.method === "HEAD" ? "HEAD" : "GET", {
+      headers: range ? { range } : {},
+    });
     if (res.status === 404) return res;
     const headers = new Headers();
     for (const h of ["content-length", "content-range", "accept-ranges", "etag", "last-modified"]) {
@@ -129,6 +162,8 @@ function describe(status: number, code: string | undefined, bucket: string): str
     AccessDenied: "access denied: check the key's permissions on the bucket",
     BadDigest: "the store received other bytes than were sent (Content-MD5 mismatch)",
   };
-  const why = (code && hint[code]) ?? (status === 403 ? "access denied (check access_key_id and the secret)" : undefined);
+  const why =
+    (code && hint[code]) ??
+    (status === 403 ? "access denied (check access_key_id and the secret)" : undefined);
   return `HTTP ${status}${code ? ` ${code}` : ""}${why ? `: ${why}` : ""}`;
 }

@@ -50,5 +50,8 @@ export function md5Hex(bytes: Uint8Array): string {
 
 /** The copy tiers new recordings are queued for as they are stored. */
 export function copyOnInsert(config: Config): CopyOnInsert {
-  return { tiers: config.storage.tiers.filter((t) => t.copy).map((t) => t.name), key: (path) => keyOf({ tier: null, path }, config.recordingsDir) };
+  return {
+    tiers: config.storage.tiers.filter((t) => t.copy).map((t) => t.name),
+    key: (path) => keyOf({ tier: null, path }, config.recordingsDir),
+  };
 }

@@ -33,7 +33,10 @@ export async function copyToTier(
 }
 
 /** The recording's bytes, from local storage or the tier it is in now. */
-async function readSource(src: { tier: string | null; path: string }, from: (tier: string) => TierTarget | undefined): Promise<Uint8Array> {
+async function readSource(
+  src: { tier: string | null; path: string },
+  from: (tier: string) => TierTarget | undefined,
+): Promise<Uint8Array> {
   if (src.tier === null) return await Bun.file(src.path).bytes();
   const target = from(src.tier);
   if (!target) throw new Error(`the recording is in tier ${src.tier}, which is no longer configured`);

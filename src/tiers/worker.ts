@@ -3,9 +3,27 @@ import type { Config } from "../config/load.ts";
 import { getMeta, setMeta } from "../db/meta.ts";
 import type { Db } from "../db/open.ts";
 import {
-  abandonTransfer, commitTransfer, doneDiscard, dropTransfer, dropTransfersOutside, dueForMove, failDiscard, failTransfer, forgetCopy,
-  hasPendingTransfers, missingCopies, pendingTransfers, postponeDiscard, queueTransfers, readyDiscards, readyTransfers, stillNeeded,
-  syncDiscardTrigger, transferSource, type Discard, type Transfer,
+  abandonTransfer,
+  commitTransfer,
+  doneDiscard,
+  dropTransfer,
+  dropTransfersOutside,
+  dueForMove,
+  failDiscard,
+  failTransfer,
+  forgetCopy,
+  hasPendingTransfers,
+  missingCopies,
+  pendingTransfers,
+  postponeDiscard,
+  queueTransfers,
+  readyDiscards,
+  readyTransfers,
+  stillNeeded,
+  syncDiscardTrigger,
+  transferSource,
+  type Discard,
+  type Transfer,
 } from "../db/tiers.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
 import { dueMoves, moveStillDue, retryDelay } from "../domain/tiers.ts";
@@ -67,10 +85,15 @@ export class TierWorker {
 
   constructor(private readonly deps: TierWorkerDeps) {
     this.nowS = deps.nowS ?? (() => Date.now() / 1000);
-    for (const t of deps.config.storage.tiers) this.lanes.set(t.name, new TierLane(t, deps.targets.get(t.name)!));
+    for (const t of deps.config.storage.tiers)
+      this.lanes.set(t.name, new TierLane(t, deps.targets.get(t.name)!));
     // Before any transfer is queued: every row marked tiered must meet the trigger when deleted.
     syncDiscardTrigger(deps.db, deps.config.storage.tiers.length > 0);
-    const dropped = dropTransfersOutside(deps.db, deps.config.storage.tiers.map((t) => t.name), this.nowS());
+    const dropped = dropTransfersOutside(
+      deps.db,
+      deps.config.storage.tiers.map((t) => t.name),
+      this.nowS(),
+    );
     if (dropped) log.warn(`dropped ${dropped} queued transfers to tiers no longer configured`);
   }
 
@@ -84,7 +107,12 @@ export class TierWorker {
     this.timer = setInterval(() => void this.tick(), TICK_MS);
     void this.tick();
     void (async () => {
-      const deps = { db: this.deps.db, totals: this.deps.totals, nowS: this.nowS, stopped: () => this.stopped };
+      const deps = {
+        db: this.deps.db,
+        totals: this.deps.totals,
+        nowS: this.nowS,
+        stopped: () => this.stopped,
+      };
       for (const lane of this.lanes.values()) await compareTierWithIndex(deps, lane.name, lane.target);
     })();
   }
@@ -97,7 +125,10 @@ export class TierWorker {
     this.stopped = true;
     clearInterval(this.timer);
     clearTimeout(this.soonTimer);
-    const inFlight = [...this.lanes.values()].flatMap((l) => [...l.transfers.values(), ...l.removals.values()]);
+    const inFlight = [...this.lanes.values()].flatMap((l) => [
+      ...l.transfers.values(),
+      ...l.removals.values(),
+    ]);
     await Promise.race([Promise.allSettled(inFlight), Bun.sleep(5_000)]);
     await this.commitVerified();
   }
@@ -136,8 +167,10 @@ export class TierWorker {
         if (lane.resting(now)) continue;
         const room = lane.config.concurrency - lane.busy;
         if (room <= 0) continue;
-        for (const t of readyTransfers(this.deps.db, lane.name, now, room, lane.busyKeys())) this.launch(lane.transfers, t.key, lane, () => this.transfer(t, lane));
-        for (const d of readyDiscards(this.deps.db, lane.name, now, room)) this.launch(lane.removals, d.key, lane, () => this.discard(d, lane));
+        for (const t of readyTransfers(this.deps.db, lane.name, now, room, lane.busyKeys()))
+          this.launch(lane.transfers, t.key, lane, () => this.transfer(t, lane));
+        for (const d of readyDiscards(this.deps.db, lane.name, now, room))
+          this.launch(lane.removals, d.key, lane, () => this.discard(d, lane));
       }
     } catch (e) {
       log.error(`tier queues: ${(e as Error).message}`);
@@ -157,12 +190,20 @@ export class TierWorker {
   }
 
   /** Starts work on `key` in one of a lane's maps, unless that key is busy or the lane is full. */
-  private launch(work: Map<string, Promise<void>>, key: string, lane: TierLane, run: () => Promise<void>): void {
+  private launch(
+    work: Map<string, Promise<void>>,
+    key: string,
+    lane: TierLane,
+    run: () => Promise<void>,
+  ): void {
     if (work.has(key) || lane.busy >= lane.config.concurrency) return;
-    work.set(key, run().finally(() => {
-      work.delete(key);
-      this.soon();
-    }));
+    work.set(
+      key,
+      run().finally(() => {
+        work.delete(key);
+        this.soon();
+      }),
+    );
   }
 
   /** Queues moves that came due and a new copy tier's backlog, a bounded number per tier. */
@@ -174,7 +215,14 @@ export class TierWorker {
       const n = room(move.to);
       if (n <= 0) continue;
       const due = dueForMove(db, move.from, move.to, move.before, n);
-      if (due.length) db.$client.transaction(() => queueTransfers(db, due.map((r) => ({ id: r.id, tier: move.to, key: key(r), kind: "move" })), now))();
+      if (due.length)
+        db.$client.transaction(() =>
+          queueTransfers(
+            db,
+            due.map((r) => ({ id: r.id, tier: move.to, key: key(r), kind: "move" })),
+            now,
+          ),
+        )();
     }
     for (const tier of config.storage.tiers.filter((t) => t.copy)) {
       const cursorKey = `copy_backfill:${tier.name}`;
@@ -184,7 +232,11 @@ export class TierWorker {
       if (n <= 0) continue;
       const rows = missingCopies(db, tier.name, cursor === undefined ? 0 : Number(cursor), n);
       db.$client.transaction(() => {
-        queueTransfers(db, rows.map((r) => ({ id: r.id, tier: tier.name, key: key(r), kind: "copy" })), now);
+        queueTransfers(
+          db,
+          rows.map((r) => ({ id: r.id, tier: tier.name, key: key(r), kind: "copy" })),
+          now,
+        );
         // New recordings are queued as they are stored: once the walk reaches the end, it is done.
         setMeta(db, cursorKey, rows.length < n ? "done" : String(rows.at(-1)!.rowid));
       })();
@@ -197,8 +249,12 @@ export class TierWorker {
       const src = transferSource(db, t.recording_id);
       if (src?.tier === t.tier) return dropTransfer(db, t); // already there
       // Gone, or moved on past where this move was to take it: never moved back.
-      if (!src || (t.kind === "move" && !moveStillDue(this.deps.config.storage.tiers, src.tier, t.tier))) return abandonTransfer(db, t, this.nowS());
-      const copy = await copyToTier(t, src, lane, (tier) => this.deps.targets.get(tier), { faults: this.deps.faults, nowS: this.nowS });
+      if (!src || (t.kind === "move" && !moveStillDue(this.deps.config.storage.tiers, src.tier, t.tier)))
+        return abandonTransfer(db, t, this.nowS());
+      const copy = await copyToTier(t, src, lane, (tier) => this.deps.targets.get(tier), {
+        faults: this.deps.faults,
+        nowS: this.nowS,
+      });
       lane.verified.set(t.key, copy);
       lane.succeeded(this.nowS());
       if (this.deps.config.record.commit_interval === 0) await this.commitVerified();
@@ -211,11 +267,13 @@ export class TierWorker {
 
   /** Asks every tier whether it can be used; what is wrong shows in status (and the log, once). */
   private async probeAll(): Promise<void> {
-    await Promise.all([...this.lanes.values()].map(async (lane) => {
-      const problem = await lane.target.probe();
-      if (problem && problem !== lane.probeProblem) log.warn(problem);
-      lane.probeProblem = problem;
-    }));
+    await Promise.all(
+      [...this.lanes.values()].map(async (lane) => {
+        const problem = await lane.target.probe();
+        if (problem && problem !== lane.probeProblem) log.warn(problem);
+        lane.probeProblem = problem;
+      }),
+    );
   }
 
   /**
@@ -225,11 +283,15 @@ export class TierWorker {
    * upload again. Sources of moves are removed after the commit.
    */
   private async commitVerified(): Promise<void> {
-    const batch = [...this.lanes.values()].flatMap((lane) => [...lane.verified.values()].map((v) => ({ lane, v })));
+    const batch = [...this.lanes.values()].flatMap((lane) =>
+      [...lane.verified.values()].map((v) => ({ lane, v })),
+    );
     if (!batch.length) return;
     const { db, faults } = this.deps;
     const now = this.nowS();
-    const results = db.$client.transaction(() => batch.map(({ v }) => commitTransfer(db, v.t, v.src, v.bytes, v.md5, now)))();
+    const results = db.$client.transaction(() =>
+      batch.map(({ v }) => commitTransfer(db, v.t, v.src, v.bytes, v.md5, now)),
+    )();
     for (const { lane, v } of batch) lane.verified.delete(v.t.key);
     for (const [i, { lane, v }] of batch.entries()) {
       const { localLeft, counted } = results[i]!;
@@ -256,14 +318,16 @@ export class TierWorker {
       waiting += lane.verified.size;
       for (const v of lane.verified.values()) oldest = Math.min(oldest, v.at);
     }
-    if (now - oldest >= this.deps.config.record.commit_interval || waiting >= MAX_UNCOMMITTED) await this.commitVerified();
+    if (now - oldest >= this.deps.config.record.commit_interval || waiting >= MAX_UNCOMMITTED)
+      await this.commitVerified();
   }
 
   private async discard(d: Discard, lane: TierLane): Promise<void> {
     const { db } = this.deps;
     // Never remove what a row or a copy points at (a key used again), or what a queued transfer
     // is to write: that is no garbage (the transfer's end decides, db/tiers.ts).
-    if (stillNeeded(db, d.tier, d.key, join(this.deps.config.recordingsDir, d.key))) return doneDiscard(db, d);
+    if (stillNeeded(db, d.tier, d.key, join(this.deps.config.recordingsDir, d.key)))
+      return doneDiscard(db, d);
     // Being written again by a transfer whose recording went meanwhile: after it, not ready at once.
     if (lane.writing(d.key)) return postponeDiscard(db, d, this.nowS() + DISCARD_WAIT_S);
     try {
@@ -291,7 +355,9 @@ export class TierWorker {
       log.warn(`tier ${copy.tier}: ${copy.key}: ${bad}; keeping the local file and copying it again`);
       forgetCopy(this.deps.db, copy.id, copy.tier, copy.key, this.nowS());
     } catch (e) {
-      log.warn(`tier ${copy.tier}: cannot check the copy of ${copy.key} (${(e as Error).message}): keeping the local file`);
+      log.warn(
+        `tier ${copy.tier}: cannot check the copy of ${copy.key} (${(e as Error).message}): keeping the local file`,
+      );
     }
     return false;
   }

@@ -27,12 +27,19 @@ export class ClockWatch {
       if (Math.abs(drift) > MAX_CLOCK_STEP_S) this.lastStepAt = mono;
     }
     this.last = { wall, mono };
-    if (wall < EARLIEST_PLAUSIBLE) return { sane: false, reason: "clock not sane: the wall clock reads before 2024" };
+    if (wall < EARLIEST_PLAUSIBLE)
+      return { sane: false, reason: "clock not sane: the wall clock reads before 2024" };
     if (newestStored !== undefined && wall < newestStored - MAX_CLOCK_STEP_S) {
-      return { sane: false, reason: "clock not sane: the wall clock reads earlier than the newest stored footage" };
+      return {
+        sane: false,
+        reason: "clock not sane: the wall clock reads earlier than the newest stored footage",
+      };
     }
     if (this.lastStepAt !== undefined && mono - this.lastStepAt < STEP_MEMORY_S) {
-      return { sane: false, reason: `clock not sane: it stepped by more than ${MAX_CLOCK_STEP_S} s recently` };
+      return {
+        sane: false,
+        reason: `clock not sane: it stepped by more than ${MAX_CLOCK_STEP_S} s recently`,
+      };
     }
     return { sane: true };
   }

@@ -11,8 +11,12 @@ function formatter(zone: string): Intl.DateTimeFormat {
     f = new Intl.DateTimeFormat("en-US", {
       timeZone: zone,
       hourCycle: "h23",
-      year: "numeric", month: "2-digit", day: "2-digit",
-      hour: "2-digit", minute: "2-digit", second: "2-digit",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
     });
     formatters.set(zone, f);
   }
@@ -64,7 +68,6 @@ export function offsetLookup(zone: string): (instantMs: number) => number {
   };
 }
 
-
 /**
  * Every UTC instant whose wall clock in `zone` reads `wallMs` (a wall time written as if UTC),
  * earliest first. One for most times; two in a repeated hour (clocks set back); none in a
@@ -72,7 +75,11 @@ export function offsetLookup(zone: string): (instantMs: number) => number {
  * that had not been set forward yet would have written it).
  */
 export function instantsForWallTime(wallMs: number, zone: string): number[] {
-  const offsets = new Set([offsetAt(wallMs - DAY, zone), offsetAt(wallMs, zone), offsetAt(wallMs + DAY, zone)]);
+  const offsets = new Set([
+    offsetAt(wallMs - DAY, zone),
+    offsetAt(wallMs, zone),
+    offsetAt(wallMs + DAY, zone),
+  ]);
   const found = [...offsets]
     .map((off) => wallMs - off)
     .filter((t) => wallClock(t, zone) === wallMs)

@@ -11,19 +11,29 @@ const client = hc<CamkeepApi>(location.origin, { init: { credentials: "same-orig
 
 export type Status = InferResponseType<typeof client.api.status.$get, 200>;
 export type CameraStatus = Status["cameras"][string];
-export type Recording = InferResponseType<(typeof client.api.cameras)[":camera"]["recordings"]["$get"], 200>[number];
-export type Bucket = InferResponseType<(typeof client.api.cameras)[":camera"]["recordings"]["buckets"]["$get"], 200>[number];
+export type Recording = InferResponseType<
+  (typeof client.api.cameras)[":camera"]["recordings"]["$get"],
+  200
+>[number];
+export type Bucket = InferResponseType<
+  (typeof client.api.cameras)[":camera"]["recordings"]["buckets"]["$get"],
+  200
+>[number];
 export type CamEvent = InferResponseType<typeof client.api.events.$get, 200>[number];
 
 export class Unauthorized extends Error {}
 
 /** The body of a successful answer; 401 throws Unauthorized, any other failure an Error. */
-type Success<R> = R extends ClientResponse<infer T, infer S, infer _F> ? (S extends SuccessStatusCode ? T : never) : never;
+type Success<R> =
+  R extends ClientResponse<infer T, infer S, infer _F> ? (S extends SuccessStatusCode ? T : never) : never;
 
-async function call<R extends ClientResponse<unknown, number, string>>(request: Promise<R>): Promise<Success<R>> {
+async function call<R extends ClientResponse<unknown, number, string>>(
+  request: Promise<R>,
+): Promise<Success<R>> {
   const res = await request;
   if (res.status === 401) throw new Unauthorized();
-  if (!res.ok) throw new Error(`${new URL(res.url).pathname}: ${res.status} ${(await res.text()).slice(0, 200)}`);
+  if (!res.ok)
+    throw new Error(`${new URL(res.url).pathname}: ${res.status} ${(await res.text()).slice(0, 200)}`);
   return (res.status === 204 ? undefined : await res.json()) as Success<R>;
 }
 
@@ -36,15 +46,34 @@ export const api = {
   days: (camera: string, timezone: string) =>
     call(client.api.cameras[":camera"].recordings.summary.$get({ param: { camera }, query: { timezone } })),
   buckets: (camera: string, after: number, before: number) =>
-    call(client.api.cameras[":camera"].recordings.buckets.$get({ param: { camera }, query: { after: String(after), before: String(before) } })),
+    call(
+      client.api.cameras[":camera"].recordings.buckets.$get({
+        param: { camera },
+        query: { after: String(after), before: String(before) },
+      }),
+    ),
   recordings: (camera: string, after: number, before: number) =>
-    call(client.api.cameras[":camera"].recordings.$get({ param: { camera }, query: { after: String(after), before: String(before) } })),
+    call(
+      client.api.cameras[":camera"].recordings.$get({
+        param: { camera },
+        query: { after: String(after), before: String(before) },
+      }),
+    ),
   events: (camera: string, after: number, before: number) =>
     call(client.api.events.$get({ query: { camera, after: String(after), before: String(before) } })),
-  keepForever: (id: string, keep: boolean) => call(client.api.events[":id"].$patch({ param: { id }, json: { retain_indefinitely: keep } })),
+  keepForever: (id: string, keep: boolean) =>
+    call(client.api.events[":id"].$patch({ param: { id }, json: { retain_indefinitely: keep } })),
   fileUrl: (id: string) => path(client.api.recordings[":id"].file.$url({ param: { id } })),
   /** `newest` changes the address when new footage is stored, so the browser asks again. */
-  stillUrl: (camera: string, newest: number) => path(client.api.cameras[":camera"]["still.jpg"].$url({ param: { camera }, query: { v: String(newest) } })),
+  stillUrl: (camera: string, newest: number) =>
+    path(
+      client.api.cameras[":camera"]["still.jpg"].$url({ param: { camera }, query: { v: String(newest) } }),
+    ),
   clipUrl: (camera: string, start: number, end: number) =>
-    path(client.api.cameras[":camera"]["clip.mp4"].$url({ param: { camera }, query: { start: String(Math.floor(start)), end: String(Math.ceil(end)) } })),
+    path(
+      client.api.cameras[":camera"]["clip.mp4"].$url({
+        param: { camera },
+        query: { start: String(Math.floor(start)), end: String(Math.ceil(end)) },
+      }),
+    ),
 };

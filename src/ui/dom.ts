@@ -4,7 +4,11 @@ export const app = document.getElementById("app")!;
 export const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 /** Builds an element: h("a.card", { href }, child, …). */
-export function h<K extends keyof HTMLElementTagNameMap>(spec: K | `${K}.${string}`, attrs: Record<string, string | boolean | number | undefined> = {}, ...children: (Node | string | null | undefined)[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  spec: K | `${K}.${string}`,
+  attrs: Record<string, string | boolean | number | undefined> = {},
+  ...children: (Node | string | null | undefined)[]
+): HTMLElementTagNameMap[K] {
   const [tag, ...classes] = spec.split(".") as [K, ...string[]];
   const el = document.createElement(tag);
   if (classes.length) el.className = classes.join(" ");

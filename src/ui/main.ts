@@ -29,7 +29,10 @@ async function route(): Promise<void> {
     else renderOverview(status);
   } catch (e) {
     if (e instanceof Unauthorized) return renderLogin();
-    app.replaceChildren(header(), h("main", {}, h("p.error", { role: "alert" }, `Something went wrong: ${(e as Error).message}`)));
+    app.replaceChildren(
+      header(),
+      h("main", {}, h("p.error", { role: "alert" }, `Something went wrong: ${(e as Error).message}`)),
+    );
   }
 }
 

@@ -30,7 +30,9 @@ export function fraction(day: { start: number; end: number }, t: number): number
 }
 
 /** Recorded spans from the quarter-hour rollups: quarter hours with footage, adjacent ones merged. */
-export function bucketSpans(buckets: readonly { bucket: number; segments: number }[]): { start: number; end: number }[] {
+export function bucketSpans(
+  buckets: readonly { bucket: number; segments: number }[],
+): { start: number; end: number }[] {
   const out: { start: number; end: number }[] = [];
   for (const b of buckets) {
     if (!(b.segments > 0)) continue; // a quarter hour with events only
@@ -85,15 +87,20 @@ function pad(n: number): string {
  * spread over the minutes it covers, in proportion to its time in each. Minutes without
  * motion are left out; `intensity` is 0–1 against the busiest minute.
  */
-export function motionPerMinute(recordings: readonly { start_time: number; end_time: number; motion: number }[]): { minute: number; motion: number; intensity: number }[] {
+export function motionPerMinute(
+  recordings: readonly { start_time: number; end_time: number; motion: number }[],
+): { minute: number; motion: number; intensity: number }[] {
   const minutes = new Map<number, number>();
   for (const r of recordings) {
     if (!(r.motion > 0) || !(r.end_time > r.start_time)) continue;
     for (let m = Math.floor(r.start_time / 60) * 60; m < r.end_time; m += 60) {
       const overlap = Math.min(r.end_time, m + 60) - Math.max(r.start_time, m);
-      if (overlap > 0) minutes.set(m, (minutes.get(m) ?? 0) + (r.motion * overlap) / (r.end_time - r.start_time));
+      if (overlap > 0)
+        minutes.set(m, (minutes.get(m) ?? 0) + (r.motion * overlap) / (r.end_time - r.start_time));
     }
   }
   const peak = Math.max(0, ...minutes.values());
-  return [...minutes].sort((a, b) => a[0] - b[0]).map(([minute, motion]) => ({ minute, motion, intensity: peak ? motion / peak : 0 }));
+  return [...minutes]
+    .sort((a, b) => a[0] - b[0])
+    .map(([minute, motion]) => ({ minute, motion, intensity: peak ? motion / peak : 0 }));
 }

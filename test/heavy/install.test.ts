@@ -12,7 +12,10 @@ const BINARY = join(ROOT, "dist/camkeep-linux-x64");
 const asRoot = process.getuid?.() === 0;
 
 function install(root: string, ...args: string[]) {
-  const p = Bun.spawnSync(["sh", join(ROOT, "install.sh"), "--root", root, "--binary", BINARY, "--no-start", ...args], { stderr: "pipe" });
+  const p = Bun.spawnSync(
+    ["sh", join(ROOT, "install.sh"), "--root", root, "--binary", BINARY, "--no-start", ...args],
+    { stderr: "pipe" },
+  );
   if (p.exitCode !== 0) throw new Error(`install.sh ${args.join(" ")} failed: ${p.stderr}`);
   return p.stdout.toString();
 }
@@ -31,7 +34,10 @@ describe.skipIf(!asRoot)("install.sh --root", () => {
     const root = tempDir();
     const out = install(root);
     expect(out).toContain("health:  curl http://127.0.0.1:5050/healthz");
-    const user = readFileSync(join(root, "etc/passwd"), "utf8").split("\n").find((l) => l.startsWith("camkeep:"))!.split(":");
+    const user = readFileSync(join(root, "etc/passwd"), "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("camkeep:"))!
+      .split(":");
     const ids = `${user[2]}:${user[3]}`;
     expect(user[5]).toBe("/var/lib/camkeep");
     expect(user[6]).toBe("/usr/sbin/nologin");
@@ -40,7 +46,10 @@ describe.skipIf(!asRoot)("install.sh --root", () => {
     expect(mode(bin)).toBe(0o755);
     expect(Bun.spawnSync([bin, "version"]).stdout.toString()).toStartWith("camkeep ");
     expect([mode(join(root, "var/lib/camkeep")), owner(join(root, "var/lib/camkeep"))]).toEqual([0o750, ids]);
-    expect([mode(join(root, "var/cache/camkeep")), owner(join(root, "var/cache/camkeep"))]).toEqual([0o750, ids]);
+    expect([mode(join(root, "var/cache/camkeep")), owner(join(root, "var/cache/camkeep"))]).toEqual([
+      0o750,
+      ids,
+    ]);
     const token = join(root, "var/lib/camkeep/api-token");
     expect([mode(token), owner(token)]).toEqual([0o600, ids]);
     expect(readFileSync(token, "utf8").trim()).toMatch(/^[A-Za-z0-9]{32,}$/);
@@ -53,13 +62,17 @@ describe.skipIf(!asRoot)("install.sh --root", () => {
     const exec = /^ExecStart=(\S+) run --config (\S+)$/m.exec(unit)!;
     expect(existsSync(join(root, exec[1]!))).toBe(true);
     expect(existsSync(join(root, exec[2]!))).toBe(true);
-    for (const dir of /^ReadWritePaths=(.+)$/m.exec(unit)![1]!.split(" ")) expect(existsSync(join(root, dir))).toBe(true);
+    for (const dir of /^ReadWritePaths=(.+)$/m.exec(unit)![1]!.split(" "))
+      expect(existsSync(join(root, dir))).toBe(true);
     expect(/^User=(\S+)$/m.exec(unit)![1]).toBe("camkeep");
     // The watchdog ends a stalled keeper with status 70: the unit must start it again.
     expect(/^Restart=(\S+)$/m.exec(unit)![1]).toBe("on-failure");
     const cfg = readFileSync(config, "utf8");
-    for (const key of ["data_dir", "cache_dir"]) expect(unit).toContain(/^\S+: (\S+)/m.exec(cfg.split("\n").find((l) => l.startsWith(`${key}:`))!)![1]!);
-    expect(readFileSync(join(root, "etc/systemd/system/var-cache-camkeep.mount"), "utf8")).toContain(`Options=size=256M,mode=0750,uid=${user[2]},gid=${user[3]}`);
+    for (const key of ["data_dir", "cache_dir"])
+      expect(unit).toContain(/^\S+: (\S+)/m.exec(cfg.split("\n").find((l) => l.startsWith(`${key}:`))!)![1]!);
+    expect(readFileSync(join(root, "etc/systemd/system/var-cache-camkeep.mount"), "utf8")).toContain(
+      `Options=size=256M,mode=0750,uid=${user[2]},gid=${user[3]}`,
+    );
   });
 
   test("systemd-analyze: verify is clean and security rates the unit at most 2.5", () => {
@@ -67,14 +80,30 @@ describe.skipIf(!asRoot)("install.sh --root", () => {
     install(root, "--cache-size", "512M");
     // verify checks that ExecStart exists on this machine: point it at the installed binary.
     const check = tempDir("camkeep-units-");
-    const unit = readFileSync(join(root, "etc/systemd/system/camkeep.service"), "utf8").replace("/usr/local/bin/camkeep", join(root, "usr/local/bin/camkeep"));
+    const unit = readFileSync(join(root, "etc/systemd/system/camkeep.service"), "utf8").replace(
+      "/usr/local/bin/camkeep",
+      join(root, "usr/local/bin/camkeep"),
+    );
     writeFileSync(join(check, "camkeep.service"), unit);
-    writeFileSync(join(check, "var-cache-camkeep.mount"), readFileSync(join(root, "etc/systemd/system/var-cache-camkeep.mount")));
-    const verify = Bun.spawnSync(["systemd-analyze", "verify", join(check, "camkeep.service"), join(check, "var-cache-camkeep.mount")], { stderr: "pipe" });
+    writeFileSync(
+      join(check, "var-cache-camkeep.mount"),
+      readFileSync(join(root, "etc/systemd/system/var-cache-camkeep.mount")),
+    );
+    const verify = Bun.spawnSync(
+      ["systemd-analyze", "verify", join(check, "camkeep.service"), join(check, "var-cache-camkeep.mount")],
+      { stderr: "pipe" },
+    );
     expect(verify.stdout.toString() + verify.stderr.toString()).toBe(""); // not even a warning
     expect(verify.exitCode).toBe(0);
-    const security = Bun.spawnSync(["systemd-analyze", "security", "--offline=yes", join(root, "etc/systemd/system/camkeep.service")]);
-    const score = Number(/Overall exposure level for camkeep\.service: ([\d.]+)/.exec(security.stdout.toString())![1]);
+    const security = Bun.spawnSync([
+      "systemd-analyze",
+      "security",
+      "--offline=yes",
+      join(root, "etc/systemd/system/camkeep.service"),
+    ]);
+    const score = Number(
+      /Overall exposure level for camkeep\.service: ([\d.]+)/.exec(security.stdout.toString())![1],
+    );
     expect(score).toBeLessThanOrEqual(2.5);
   });
 
@@ -107,7 +136,9 @@ describe.skipIf(!asRoot)("install.sh --root", () => {
   });
 
   test("bad options are refused clearly", () => {
-    const p = Bun.spawnSync(["sh", join(ROOT, "install.sh"), "--root", tempDir(), "--cache-size", "lots"], { stderr: "pipe" });
+    const p = Bun.spawnSync(["sh", join(ROOT, "install.sh"), "--root", tempDir(), "--cache-size", "lots"], {
+      stderr: "pipe",
+    });
     expect(p.exitCode).toBe(1);
     expect(p.stderr.toString()).toContain('--cache-size: "lots" is not a size');
   });

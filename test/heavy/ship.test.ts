@@ -15,7 +15,8 @@ const SYSROOT = join(ROOT, "node_modules/.cache/arm64-sysroot");
 // passed) where an arm64 libc cannot be had (it needs root and apt).
 const sysroot = Bun.spawnSync(["sh", join(ROOT, "scripts/arm64-sysroot.sh"), SYSROOT], { stderr: "pipe" });
 const qemu = sysroot.exitCode === 0 ? ["qemu-aarch64-static", "-L", SYSROOT] : undefined;
-if (!qemu) console.warn(`arm64 under qemu is skipped: could not prepare it (${sysroot.stderr.toString().trim()})`);
+if (!qemu)
+  console.warn(`arm64 under qemu is skipped: could not prepare it (${sysroot.stderr.toString().trim()})`);
 
 beforeAll(() => {
   const build = Bun.spawnSync(["sh", join(ROOT, "scripts/build.sh")], { stderr: "pipe" });
@@ -24,13 +25,18 @@ beforeAll(() => {
 
 test("SHA256SUMS matches the binaries", () => {
   const check = Bun.spawnSync(["sha256sum", "-c", "SHA256SUMS"], { cwd: DIST });
-  expect(check.stdout.toString().trim().split("\n").sort()).toEqual(
-    ["camkeep-linux-arm64: OK", "camkeep-linux-x64-baseline: OK", "camkeep-linux-x64: OK"],
-  );
+  expect(check.stdout.toString().trim().split("\n").sort()).toEqual([
+    "camkeep-linux-arm64: OK",
+    "camkeep-linux-x64-baseline: OK",
+    "camkeep-linux-x64: OK",
+  ]);
 });
 
 /** Starts `run` and waits for the log line naming the API's URL. */
-async function smokeRun(cmd: string[], dir: string): Promise<{ health: unknown; page: string; watchdog: boolean; exit: number }> {
+async function smokeRun(
+  cmd: string[],
+  dir: string,
+): Promise<{ health: unknown; page: string; watchdog: boolean; exit: number }> {
   const child = Bun.spawn([...cmd, "run", "--config", join(dir, "c.yml")], { cwd: dir, stderr: "pipe" });
   let log = "";
   const reader = child.stderr.getReader();
@@ -47,31 +53,53 @@ async function smokeRun(cmd: string[], dir: string): Promise<{ health: unknown; 
   const html = await (await fetch(`${url}/`)).text();
   const script = /<script[^>]+src="([^"]+)"/.exec(html)?.[1];
   const js = script ? await fetch(`${url}${script}`) : undefined;
-  const page = html.includes('<div id="app">') && js?.status === 200 && (await js.text()).includes("camkeep") ? "page served" : `no page: ${html.slice(0, 200)}`;
+  const page =
+    html.includes('<div id="app">') && js?.status === 200 && (await js.text()).includes("camkeep")
+      ? "page served"
+      : `no page: ${html.slice(0, 200)}`;
   // The watchdog's thread is an entry point of its own: the binary must carry it.
-  const status = (await (await fetch(`${url}/api/status`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { event_loop: { watched: boolean } };
+  const status = (await (
+    await fetch(`${url}/api/status`, { headers: { authorization: `Bearer ${TOKEN}` } })
+  ).json()) as { event_loop: { watched: boolean } };
   child.kill("SIGTERM");
   reader.releaseLock();
   return { health, page, watchdog: status.event_loop.watched, exit: await child.exited };
 }
 
 for (const target of ["linux-x64", "linux-x64-baseline", "linux-arm64"]) {
-  const cmd = target === "linux-arm64" ? (qemu ? [...qemu, join(DIST, `camkeep-${target}`)] : undefined) : [join(DIST, `camkeep-${target}`)];
+  const cmd =
+    target === "linux-arm64"
+      ? qemu
+        ? [...qemu, join(DIST, `camkeep-${target}`)]
+        : undefined
+      : [join(DIST, `camkeep-${target}`)];
   describe.skipIf(!cmd)(`dist/camkeep-${target}`, () => {
     test("version names the version, commit, target and Bun", () => {
       const c = cmd!;
       const out = Bun.spawnSync([...c, "version"]).stdout.toString();
-      expect(out).toMatch(new RegExp(`^camkeep \\d+\\.\\d+\\.\\d+ \\(commit [0-9a-f]{12}(\\+dirty)?, ${target}, bun \\d+\\.\\d+\\.\\d+\\)`));
+      expect(out).toMatch(
+        new RegExp(
+          `^camkeep \\d+\\.\\d+\\.\\d+ \\(commit [0-9a-f]{12}(\\+dirty)?, ${target}, bun \\d+\\.\\d+\\.\\d+\\)`,
+        ),
+      );
     });
     test("check-config and a short run answering /healthz and serving the page, from a folder outside the source tree", async () => {
       const c = cmd!;
       const dir = tempDir();
       mkdirSync(join(dir, "data"));
-      writeFileSync(join(dir, "c.yml"), `api: { listen: 127.0.0.1:0, token: ${TOKEN} }\ncameras:\n  front-door: {}\n`);
+      writeFileSync(
+        join(dir, "c.yml"),
+        `api: { listen: 127.0.0.1:0, token: ${TOKEN} }\ncameras:\n  front-door: {}\n`,
+      );
       const check = Bun.spawnSync([...c, "check-config", join(dir, "c.yml")], { cwd: dir });
       expect(check.exitCode).toBe(0);
       expect(check.stdout.toString()).toContain('"front-door"');
-      expect(await smokeRun(c, dir)).toEqual({ health: { status: "ok" }, page: "page served", watchdog: true, exit: 0 });
+      expect(await smokeRun(c, dir)).toEqual({
+        health: { status: "ok" },
+        page: "page served",
+        watchdog: true,
+        exit: 0,
+      });
     }, 120_000);
   });
 }

@@ -42,7 +42,8 @@ export async function topLevelBoxes(src: ByteSource): Promise<Box[]> {
   const boxes: Box[] = [];
   for (let at = 0; at < src.size; ) {
     if (boxes.length >= LIMITS.topLevelBoxes) throw new Mp4Error("invalid", "too many top-level boxes");
-    if (src.size - at < 8) throw new Mp4Error("invalid", `${src.size - at} stray bytes at the end of the file`);
+    if (src.size - at < 8)
+      throw new Mp4Error("invalid", `${src.size - at} stray bytes at the end of the file`);
     const head = await src.read(at, Math.min(16, src.size - at));
     const box = parseHeader(head, 0, at, src.size - at, true);
     boxes.push(box);
@@ -76,8 +77,10 @@ function parseHeader(b: Uint8Array, at: number, start: number, room: number, top
     if (!topLevel) throw new Mp4Error("invalid", `box '${type}' has size 0 inside another box`);
     size = room; // to the end of the file: a recorder killed mid-write leaves mdat like this
   }
-  if (size < header) throw new Mp4Error("invalid", `box '${printable(type)}' declares ${size} bytes, less than its header`);
-  if (size > room) throw new Mp4Error("invalid", `box '${printable(type)}' declares ${size} bytes but only ${room} remain`);
+  if (size < header)
+    throw new Mp4Error("invalid", `box '${printable(type)}' declares ${size} bytes, less than its header`);
+  if (size > room)
+    throw new Mp4Error("invalid", `box '${printable(type)}' declares ${size} bytes but only ${room} remain`);
   return { type, start, header, size };
 }
 

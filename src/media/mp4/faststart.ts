@@ -22,7 +22,11 @@ type Part = { bytes: Uint8Array } | { from: number; length: number } | { padding
  * co64 (in every track) when an offset would pass 2^32. A file already moov-first is copied
  * unchanged. The body of top-level padding (free, skip) is not copied: it is zeros, or a hole.
  */
-export async function writeFaststart(src: ByteSource & { fd: number; path: string }, layout: Mp4Layout, dst: string): Promise<void> {
+export async function writeFaststart(
+  src: ByteSource & { fd: number; path: string },
+  layout: Mp4Layout,
+  dst: string,
+): Promise<void> {
   if (layout.moovFirst) return writeParts(src, [{ from: 0, length: src.size }], dst);
   const firstMdat = layout.mdats[0]!.box.start;
   const rest = layout.boxes.filter((b) => b !== layout.moov);
@@ -51,7 +55,11 @@ function boxParts(box: Box): Part[] {
  * every few MB so a long file never stalls the API. Padding is written as zeros when small,
  * and left as a hole when large (never in a recorder's segment).
  */
-async function writeParts(src: ByteSource & { fd: number; path: string }, parts: Part[], dst: string): Promise<void> {
+async function writeParts(
+  src: ByteSource & { fd: number; path: string },
+  parts: Part[],
+  dst: string,
+): Promise<void> {
   const padding = parts.reduce((n, p) => n + ("padding" in p ? p.padding : 0), 0);
   const sparse = padding > MAX_WRITTEN_PADDING;
   const input = src.fd;
@@ -92,7 +100,9 @@ function shifts(before: Box[], after: Box[], moovSize: number): Map<number, numb
 
 /** The shift of the mdat holding `offset` (inspection checked that one does). */
 function shiftOf(layout: Mp4Layout, shift: Map<number, number>, offset: number): number {
-  const mdat = layout.mdats.find((m) => offset >= m.start && offset < m.end) ?? layout.mdats.find((m) => offset === m.end)!;
+  const mdat =
+    layout.mdats.find((m) => offset >= m.start && offset < m.end) ??
+    layout.mdats.find((m) => offset === m.end)!;
   return shift.get(mdat.box.start) ?? 0;
 }
 
@@ -100,7 +110,9 @@ function shiftOf(layout: Mp4Layout, shift: Map<number, number>, offset: number):
 const moovRoot = (layout: Mp4Layout): Box => ({ ...layout.moov, start: 0 });
 
 function needsCo64(layout: Mp4Layout, shifted: (offset: number) => number): boolean {
-  return tables(layout.moovBytes, moovRoot(layout)).some(({ offsets }) => offsets.some((o) => shifted(o) > 0xffff_ffff));
+  return tables(layout.moovBytes, moovRoot(layout)).some(({ offsets }) =>
+    offsets.some((o) => shifted(o) > 0xffff_ffff),
+  );
 }
 
 const childrenOf = (b: Uint8Array, box: Box) => childBoxes(b, box.start + box.header, box.start + box.size);
@@ -125,7 +137,10 @@ function rebuildMoov(layout: Mp4Layout, map: (offset: number) => number, co64: b
   const raw = (box: Box) => [b.subarray(box.start, box.start + box.size)];
   const build = (box: Box): Uint8Array[] => {
     const body = childrenOf(b, box).flatMap((c) => {
-      if (box.type === "stbl") return c.type === "stco" || c.type === "co64" ? [offsetTable(b, c, map, co64 || c.type === "co64")] : raw(c);
+      if (box.type === "stbl")
+        return c.type === "stco" || c.type === "co64"
+          ? [offsetTable(b, c, map, co64 || c.type === "co64")]
+          : raw(c);
       return c.type === NEXT_ON_PATH[box.type] ? build(c) : raw(c);
     });
     return [boxHeader(box.type, 8 + byteLength(body)), ...body];

@@ -46,19 +46,35 @@ function readVideoTrack(b: Uint8Array, mdia: Box, stbl: Box): VideoTrack {
   if (!stsd) throw new Mp4Error("invalid", "a video track without stsd");
   const entry = childBoxes(b, stsd.start + stsd.header + 8, stsd.start + stsd.size)[0];
   if (!entry) throw new Mp4Error("invalid", "stsd without a sample entry");
-  const codec = entry.type === "avc1" || entry.type === "avc3" ? "h264" : entry.type === "hvc1" || entry.type === "hev1" ? "hevc" : undefined;
+  const codec =
+    entry.type === "avc1" || entry.type === "avc3"
+      ? "h264"
+      : entry.type === "hvc1" || entry.type === "hev1"
+        ? "hevc"
+        : undefined;
   if (!codec) throw new Mp4Error("unsupported", `video codec '${entry.type}'`);
   // VisualSampleEntry: 8 bytes SampleEntry, 16 reserved, then width and height (16 bits each); 78 bytes before child boxes.
   const at = entry.start + entry.header;
   const width = (b[at + 24]! << 8) | b[at + 25]!;
   const height = (b[at + 26]! << 8) | b[at + 27]!;
-  const config = childBoxes(b, at + 78, entry.start + entry.size).find((c) => c.type === (codec === "h264" ? "avcC" : "hvcC"));
-  if (!config) throw new Mp4Error("invalid", `${entry.type} without its ${codec === "h264" ? "avcC" : "hvcC"}`);
+  const config = childBoxes(b, at + 78, entry.start + entry.size).find(
+    (c) => c.type === (codec === "h264" ? "avcC" : "hvcC"),
+  );
+  if (!config)
+    throw new Mp4Error("invalid", `${entry.type} without its ${codec === "h264" ? "avcC" : "hvcC"}`);
   const { parameterSets, nalLengthSize } = codec === "h264" ? avcConfig(b, config) : hevcConfig(b, config);
 
   const keyframes = keySamples(b, stbl, timescale);
   const span = keyframes.length > 1 ? keyframes.at(-1)!.time - keyframes[0]!.time : 0;
-  return { codec, width, height, parameterSets, nalLengthSize, keyframes, keyframeInterval: keyframes.length > 1 ? span / (keyframes.length - 1) : Infinity };
+  return {
+    codec,
+    width,
+    height,
+    parameterSets,
+    nalLengthSize,
+    keyframes,
+    keyframeInterval: keyframes.length > 1 ? span / (keyframes.length - 1) : Infinity,
+  };
 }
 
 /** AVCDecoderConfigurationRecord: SPS and PPS lists. */
@@ -104,7 +120,8 @@ function keySamples(b: Uint8Array, stbl: Box, timescale: number): VideoTrack["ke
     if (!box) return undefined;
     const at = box.start + box.header + 4 + skip;
     const count = u32(b, at);
-    if (at + 4 + count * width > box.start + box.size) throw new Mp4Error("invalid", `'${type}' declares more entries than it holds`);
+    if (at + 4 + count * width > box.start + box.size)
+      throw new Mp4Error("invalid", `'${type}' declares more entries than it holds`);
     return { at: at + 4, count };
   };
   const stsz = child(b, stbl, "stsz")!;
@@ -122,7 +139,8 @@ function keySamples(b: Uint8Array, stbl: Box, timescale: number): VideoTrack["ke
   const ctts = table("ctts", 0, 8);
   const decodeTime = new Float64Array(samples);
   for (let e = 0, t = 0, s = 0; e < stts.count; e++) {
-    const n = u32(b, stts.at + e * 8), delta = u32(b, stts.at + e * 8 + 4);
+    const n = u32(b, stts.at + e * 8),
+      delta = u32(b, stts.at + e * 8 + 4);
     for (let k = 0; k < n && s < samples; k++, s++, t += delta) decodeTime[s] = t;
   }
   const offsetOf = new Float64Array(samples);
@@ -141,13 +159,15 @@ function keySamples(b: Uint8Array, stbl: Box, timescale: number): VideoTrack["ke
   const out: VideoTrack["keyframes"] = [];
   let sample = 0;
   for (let e = 0; e < stsc.count; e++) {
-    const first = u32(b, stsc.at + e * 12), perChunk = u32(b, stsc.at + e * 12 + 4);
+    const first = u32(b, stsc.at + e * 12),
+      perChunk = u32(b, stsc.at + e * 12 + 4);
     const next = e + 1 < stsc.count ? u32(b, stsc.at + (e + 1) * 12) : offsets.length + 1;
     for (let chunk = first; chunk < next; chunk++) {
       let offset = offsets[chunk - 1]!;
       for (let k = 0; k < perChunk && sample < samples; k++, sample++) {
         const size = sizeOf(sample);
-        if (isSync(sample)) out.push({ time: (decodeTime[sample]! + offsetOf[sample]!) / timescale, offset, size });
+        if (isSync(sample))
+          out.push({ time: (decodeTime[sample]! + offsetOf[sample]!) / timescale, offset, size });
         offset += size;
       }
     }
@@ -165,7 +185,8 @@ export function sampleToAnnexB(sample: Uint8Array, nalLengthSize: number): Uint8
     let len = 0;
     for (let i = 0; i < nalLengthSize; i++) len = len * 256 + sample[at + i]!;
     at += nalLengthSize;
-    if (len === 0 || at + len > sample.length) throw new Mp4Error("invalid", "a NAL unit runs past its sample");
+    if (len === 0 || at + len > sample.length)
+      throw new Mp4Error("invalid", "a NAL unit runs past its sample");
     units.push(sample.subarray(at, at + len));
     at += len;
   }
@@ -184,7 +205,8 @@ function annexB(units: Uint8Array[]): Uint8Array {
 }
 
 function bytes(b: Uint8Array, at: number, len: number, box: Box): Uint8Array {
-  if (at + len > box.start + box.size) throw new Mp4Error("invalid", `'${box.type}' parameter set runs past the box`);
+  if (at + len > box.start + box.size)
+    throw new Mp4Error("invalid", `'${box.type}' parameter set runs past the box`);
   return b.slice(at, at + len);
 }
 

@@ -22,7 +22,11 @@ export function bufferSource(bytes: Uint8Array): ByteSource {
   return {
     size: bytes.length,
     async read(offset, length) {
-      if (offset < 0 || length < 0 || offset + length > bytes.length) throw new Mp4Error("invalid", `read past the end of the file (${offset}+${length} > ${bytes.length})`);
+      if (offset < 0 || length < 0 || offset + length > bytes.length)
+        throw new Mp4Error(
+          "invalid",
+          `read past the end of the file (${offset}+${length} > ${bytes.length})`,
+        );
       return bytes.subarray(offset, offset + length);
     },
     async close() {},
@@ -42,9 +46,11 @@ export async function fileSource(path: string): Promise<ByteSource & { fd: numbe
     path,
     size,
     async read(offset, length) {
-      if (offset < 0 || length < 0 || offset + length > size) throw new Mp4Error("invalid", `read past the end of the file (${offset}+${length} > ${size})`);
+      if (offset < 0 || length < 0 || offset + length > size)
+        throw new Mp4Error("invalid", `read past the end of the file (${offset}+${length} > ${size})`);
       const buf = new Uint8Array(length);
-      if (readSync(fd, buf, 0, length, offset) !== length) throw new Mp4Error("invalid", "the file shrank while being read");
+      if (readSync(fd, buf, 0, length, offset) !== length)
+        throw new Mp4Error("invalid", "the file shrank while being read");
       return buf;
     },
     async close() {

@@ -4,10 +4,18 @@ import { fromInput, toInput } from "../time.ts";
 import type { Timeline } from "./timeline.ts";
 
 // Export of a span as one clip.
-export function exportPanel(camera: string, day: { start: number; end: number }, timeline: Timeline): HTMLElement {
+export function exportPanel(
+  camera: string,
+  day: { start: number; end: number },
+  timeline: Timeline,
+): HTMLElement {
   const start = h("input", { id: "clip-start", type: "datetime-local", step: 1 });
   const end = h("input", { id: "clip-end", type: "datetime-local", step: 1 });
-  const link = h("a.button", { id: "clip-download", download: true, "aria-disabled": "true" }, "Download clip");
+  const link = h(
+    "a.button",
+    { id: "clip-download", download: true, "aria-disabled": "true" },
+    "Download clip",
+  );
   const note = h("p.help", {}, "Drag across the timeline, or type the times.");
   const update = () => {
     const a = fromInput(start.value);
@@ -16,7 +24,9 @@ export function exportPanel(camera: string, day: { start: number; end: number },
     link.setAttribute("aria-disabled", String(!ok));
     if (ok) link.href = api.clipUrl(camera, a, b);
     else link.removeAttribute("href");
-    note.textContent = ok ? `${Math.round(b - a)} s, cut at keyframes, without re-encoding.` : "Drag across the timeline, or type the times.";
+    note.textContent = ok
+      ? `${Math.round(b - a)} s, cut at keyframes, without re-encoding.`
+      : "Drag across the timeline, or type the times.";
   };
   start.addEventListener("input", update);
   end.addEventListener("input", update);
@@ -26,9 +36,18 @@ export function exportPanel(camera: string, day: { start: number; end: number },
     timeline.showSelection(a, b);
     update();
   };
-  return h("section.export", { "aria-label": "export" },
+  return h(
+    "section.export",
+    { "aria-label": "export" },
     h("h2", {}, "Export"),
-    h("div.fields", {}, h("label", { for: "clip-start" }, "From"), start, h("label", { for: "clip-end" }, "to"), end),
+    h(
+      "div.fields",
+      {},
+      h("label", { for: "clip-start" }, "From"),
+      start,
+      h("label", { for: "clip-end" }, "to"),
+      end,
+    ),
     link,
     note,
   );

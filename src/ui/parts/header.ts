@@ -1,7 +1,6 @@
 import { h, rerender } from "../dom.ts";
 import { api, type Status } from "../api.ts";
 
-
 // The bar at the top of every view: the name, the health badge, log out.
 export function header(status?: Status): HTMLElement {
   const healthy = status?.health.status === "ok";
@@ -11,10 +10,17 @@ export function header(status?: Status): HTMLElement {
     location.hash = "#/";
     rerender();
   });
-  return h("header",
+  return h(
+    "header",
     {},
     h("a.brand", { href: "#/" }, "camkeep"),
-    status ? h(`span.badge.${healthy ? "good" : "bad"}`, { "data-health": status.health.status }, healthy ? "healthy" : "unhealthy") : null,
+    status
+      ? h(
+          `span.badge.${healthy ? "good" : "bad"}`,
+          { "data-health": status.health.status },
+          healthy ? "healthy" : "unhealthy",
+        )
+      : null,
     status ? logout : null,
   );
 }

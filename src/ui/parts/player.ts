@@ -56,7 +56,9 @@ export class Player {
   private async next(): Promise<void> {
     if (this.index + 1 < this.segments.length) return this.load(this.index + 1, 0);
     const last = this.segments[this.index];
-    const more = last ? (await this.hourFrom(last.end_time)).filter((s) => s.start_time >= last.start_time + 0.001) : [];
+    const more = last
+      ? (await this.hourFrom(last.end_time)).filter((s) => s.start_time >= last.start_time + 0.001)
+      : [];
     if (!more.length) return void (this.label.textContent = "End of the day's footage.");
     this.segments = more;
     this.load(0, 0);
@@ -67,9 +69,13 @@ export class Player {
     this.index = i;
     this.video.dataset.recording = seg.id;
     this.video.src = api.fileUrl(seg.id);
-    this.video.addEventListener("loadedmetadata", () => {
-      if (offset > 0) this.video.currentTime = offset;
-      void this.video.play().catch(() => {});
-    }, { once: true });
+    this.video.addEventListener(
+      "loadedmetadata",
+      () => {
+        if (offset > 0) this.video.currentTime = offset;
+        void this.video.play().catch(() => {});
+      },
+      { once: true },
+    );
   }
 }

@@ -1,6 +1,14 @@
 import { h } from "../dom.ts";
 import { type Bucket, type CamEvent } from "../api.ts";
-import { BUCKET_SECONDS, bucketSpans, clock, fraction, hourMarks, localDay, motionPerMinute } from "../time.ts";
+import {
+  BUCKET_SECONDS,
+  bucketSpans,
+  clock,
+  fraction,
+  hourMarks,
+  localDay,
+  motionPerMinute,
+} from "../time.ts";
 import type { Player } from "./player.ts";
 
 // The day bar: recorded spans, motion, events; click to play, drag to select.
@@ -24,31 +32,62 @@ export class Timeline {
     this.at = at;
     this.width = width;
     for (const s of bucketSpans(buckets)) {
-      this.track.append(h("div.span", { style: `left:${at(s.start)};width:${width(s.start, s.end)}`, "data-start": s.start, "data-end": s.end, title: `${clock(s.start)}–${clock(s.end)}` }));
+      this.track.append(
+        h("div.span", {
+          style: `left:${at(s.start)};width:${width(s.start, s.end)}`,
+          "data-start": s.start,
+          "data-end": s.end,
+          title: `${clock(s.start)}–${clock(s.end)}`,
+        }),
+      );
     }
     // Motion per quarter hour (the rollups), taller and darker where more moved; the hour being
     // played shows it minute by minute once its segments are loaded.
     const peak = Math.max(0, ...buckets.map((b) => b.motion));
     for (const b of buckets) {
-      if (b.motion > 0) this.track.append(this.motionMark("quarter", b.bucket, BUCKET_SECONDS, b.motion / peak));
+      if (b.motion > 0)
+        this.track.append(this.motionMark("quarter", b.bucket, BUCKET_SECONDS, b.motion / peak));
     }
     player.onSegments = (segments) => {
       for (const old of this.track.querySelectorAll(".motion.minute")) old.remove();
-      for (const m of motionPerMinute(segments)) this.track.append(this.motionMark("minute", m.minute, 60, m.intensity));
+      for (const m of motionPerMinute(segments))
+        this.track.append(this.motionMark("minute", m.minute, 60, m.intensity));
     };
     for (const e of events) {
       const end = e.end_time ?? Math.min(day.end, Date.now() / 1000);
-      this.track.append(h(`div.event${e.retain_indefinitely ? ".kept" : ""}`, {
-        style: `left:${at(e.start_time)};width:max(3px,${width(e.start_time, end)})`, title: `${e.label} ${clock(e.start_time)}${e.retain_indefinitely ? " ★ kept forever" : ""}`, "data-event": e.id,
-      }, h("span", {}, `${e.label}${e.retain_indefinitely ? " ★" : ""}`)));
+      this.track.append(
+        h(
+          `div.event${e.retain_indefinitely ? ".kept" : ""}`,
+          {
+            style: `left:${at(e.start_time)};width:max(3px,${width(e.start_time, end)})`,
+            title: `${e.label} ${clock(e.start_time)}${e.retain_indefinitely ? " ★ kept forever" : ""}`,
+            "data-event": e.id,
+          },
+          h("span", {}, `${e.label}${e.retain_indefinitely ? " ★" : ""}`),
+        ),
+      );
     }
-    const ticks = h("div.ticks", { "aria-hidden": "true" }, ...hourMarks(localDay(day.start)).map((m) => h("span", { style: `left:${at(m.t)}` }, m.label)));
+    const ticks = h(
+      "div.ticks",
+      { "aria-hidden": "true" },
+      ...hourMarks(localDay(day.start)).map((m) => h("span", { style: `left:${at(m.t)}` }, m.label)),
+    );
     this.track.append(this.selection, this.playhead);
     this.cursor = buckets[0]?.bucket ?? day.start;
-    this.el = h("section.timeline", {
-      tabindex: 0, role: "slider", "aria-label": "timeline: arrows move, Enter plays",
-      "aria-valuemin": day.start, "aria-valuemax": day.end, "aria-valuenow": this.cursor, "aria-valuetext": clock(this.cursor),
-    }, this.track, ticks);
+    this.el = h(
+      "section.timeline",
+      {
+        tabindex: 0,
+        role: "slider",
+        "aria-label": "timeline: arrows move, Enter plays",
+        "aria-valuemin": day.start,
+        "aria-valuemax": day.end,
+        "aria-valuenow": this.cursor,
+        "aria-valuetext": clock(this.cursor),
+      },
+      this.track,
+      ticks,
+    );
     player.onTime = (t) => this.showPlayhead(t);
     this.listen(player);
   }
@@ -56,10 +95,16 @@ export class Timeline {
   private readonly at: (t: number) => string;
   private readonly width: (a: number, b: number) => string;
 
-  private motionMark(kind: "quarter" | "minute", start: number, seconds: number, intensity: number): HTMLElement {
+  private motionMark(
+    kind: "quarter" | "minute",
+    start: number,
+    seconds: number,
+    intensity: number,
+  ): HTMLElement {
     return h(`div.motion.${kind}`, {
       style: `left:${this.at(start)};width:max(1px,${this.width(start, start + seconds)});opacity:${(0.3 + 0.7 * intensity).toFixed(2)};height:${(5 + 15 * intensity).toFixed(1)}%`,
-      [`data-${kind}`]: start, title: `motion ${clock(start)}`,
+      [`data-${kind}`]: start,
+      title: `motion ${clock(start)}`,
     });
   }
 

@@ -13,19 +13,39 @@ export async function renderCamera(status: Status, camera: string, requestedDay?
   const day = requestedDay && days.includes(requestedDay) ? requestedDay : days.at(-1);
   const back = h("a", { href: "#/" }, "← all cameras");
   if (!day) {
-    app.replaceChildren(header(status), h("main", {}, back, h("h1", {}, camera), h("p", {}, "No footage stored yet.")));
+    app.replaceChildren(
+      header(status),
+      h("main", {}, back, h("h1", {}, camera), h("p", {}, "No footage stored yet.")),
+    );
     return;
   }
   const bounds = dayBounds(day);
   // The day from its quarter-hour rollups; segments only for the hour being played.
-  const [buckets, events] = await Promise.all([api.buckets(camera, bounds.start, bounds.end), api.events(camera, bounds.start, bounds.end)]);
+  const [buckets, events] = await Promise.all([
+    api.buckets(camera, bounds.start, bounds.end),
+    api.events(camera, bounds.start, bounds.end),
+  ]);
 
-  const picker = h("select", { id: "day", "aria-label": "day" }, ...days.map((d) => h("option", { value: d, selected: d === day }, d)));
-  picker.addEventListener("change", () => (location.hash = `#/camera/${encodeURIComponent(camera)}/${picker.value}`));
+  const picker = h(
+    "select",
+    { id: "day", "aria-label": "day" },
+    ...days.map((d) => h("option", { value: d, selected: d === day }, d)),
+  );
+  picker.addEventListener(
+    "change",
+    () => (location.hash = `#/camera/${encodeURIComponent(camera)}/${picker.value}`),
+  );
   const step = (by: number) => {
     const next = days[days.indexOf(day) + by];
-    const b = h("button", { type: "button", disabled: !next, "aria-label": by < 0 ? "previous day" : "next day" }, by < 0 ? "‹" : "›");
-    b.addEventListener("click", () => next && (location.hash = `#/camera/${encodeURIComponent(camera)}/${next}`));
+    const b = h(
+      "button",
+      { type: "button", disabled: !next, "aria-label": by < 0 ? "previous day" : "next day" },
+      by < 0 ? "‹" : "›",
+    );
+    b.addEventListener(
+      "click",
+      () => next && (location.hash = `#/camera/${encodeURIComponent(camera)}/${next}`),
+    );
     return b;
   };
 
@@ -34,7 +54,9 @@ export async function renderCamera(status: Status, camera: string, requestedDay?
   const exporter = exportPanel(camera, bounds, timeline);
   app.replaceChildren(
     header(status),
-    h("main", {},
+    h(
+      "main",
+      {},
       back,
       h("h1", {}, camera),
       h("div.daynav", {}, step(-1), picker, step(1), h("span.zone", {}, zone)),

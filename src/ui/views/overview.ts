@@ -8,7 +8,8 @@ export function cameraState(c: CameraStatus): { label: string; tone: string } {
   if (!c.configured) return { label: "removed", tone: "muted" };
   if (!c.recording) return { label: "disabled", tone: "muted" };
   if (c.recorder?.stalled) return { label: "stalled", tone: "bad" };
-  if (c.recorder?.state === "recording" || (c.last_segment_age_s ?? Infinity) < 300) return { label: "recording", tone: "good" };
+  if (c.recorder?.state === "recording" || (c.last_segment_age_s ?? Infinity) < 300)
+    return { label: "recording", tone: "good" };
   return { label: "no recent footage", tone: "warn" };
 }
 
@@ -16,35 +17,92 @@ export function renderOverview(status: Status): void {
   const s = status.storage;
   const used = s.volume_total_bytes - s.volume_free_bytes;
   const pct = (n: number) => `${((n / Math.max(1, s.volume_total_bytes)) * 100).toFixed(1)}%`;
-  const gauge = h("section.storage", { "aria-label": "storage" },
+  const gauge = h(
+    "section.storage",
+    { "aria-label": "storage" },
     h("h2", {}, "Storage"),
-    h("div.gauge", { role: "img", "aria-label": `${bytes(used)} used of ${bytes(s.volume_total_bytes)}, ${bytes(s.volume_free_bytes)} free` },
+    h(
+      "div.gauge",
+      {
+        role: "img",
+        "aria-label": `${bytes(used)} used of ${bytes(s.volume_total_bytes)}, ${bytes(s.volume_free_bytes)} free`,
+      },
       h("div.used", { style: `width:${pct(used)}` }),
-      h("div.floor", { style: `left:${pct(s.volume_total_bytes - s.min_free_bytes)}`, title: "free space camkeep keeps" }),
+      h("div.floor", {
+        style: `left:${pct(s.volume_total_bytes - s.min_free_bytes)}`,
+        title: "free space camkeep keeps",
+      }),
     ),
-    h("p", {}, `${bytes(used)} used (footage: ${bytes(s.bytes_kept)}) · ${bytes(s.volume_free_bytes)} free · keeps ${bytes(s.min_free_bytes)} free`),
-    status.tiers.length ? h("ul.tiers", {}, ...status.tiers.map((t) => h("li", { "data-tier": t.name },
-      `${t.name} (${t.role === "copy" ? "copy of everything" : `footage older than ${span(t.after_s ?? 0)}`}): ${t.pending} waiting`
-        + `${t.oldest_pending_age_s === null ? "" : `, the oldest for ${span(t.oldest_pending_age_s)}`} · ${bytes(t.bytes_moved)} sent since start`,
-      t.failing_since !== null || t.problem ? h("p.warn", { role: "status" }, t.problem ?? t.last_error ?? "failing") : null,
-    ))) : null,
+    h(
+      "p",
+      {},
+      `${bytes(used)} used (footage: ${bytes(s.bytes_kept)}) · ${bytes(s.volume_free_bytes)} free · keeps ${bytes(s.min_free_bytes)} free`,
+    ),
+    status.tiers.length
+      ? h(
+          "ul.tiers",
+          {},
+          ...status.tiers.map((t) =>
+            h(
+              "li",
+              { "data-tier": t.name },
+              `${t.name} (${t.role === "copy" ? "copy of everything" : `footage older than ${span(t.after_s ?? 0)}`}): ${t.pending} waiting` +
+                `${t.oldest_pending_age_s === null ? "" : `, the oldest for ${span(t.oldest_pending_age_s)}`} · ${bytes(t.bytes_moved)} sent since start`,
+              t.failing_since !== null || t.problem
+                ? h("p.warn", { role: "status" }, t.problem ?? t.last_error ?? "failing")
+                : null,
+            ),
+          ),
+        )
+      : null,
   );
   const reasons = status.health.reasons.length
-    ? h("section.reasons", { role: "alert" }, h("h2", {}, "Needs attention"), h("ul", {}, ...status.health.reasons.map((r) => h("li", {}, r))))
+    ? h(
+        "section.reasons",
+        { role: "alert" },
+        h("h2", {}, "Needs attention"),
+        h("ul", {}, ...status.health.reasons.map((r) => h("li", {}, r))),
+      )
     : null;
   const cams = Object.entries(status.cameras).map(([name, c]) => {
     const state = cameraState(c);
     // The newest stored footage's picture, made once per new segment at most once a minute.
-    const still = c.last_segment_start === null ? null : h("img.still", { src: api.stillUrl(name, c.last_segment_start), alt: `${name}: latest picture`, loading: "lazy", width: 320, height: 180 });
-    return h("li.camera", { "data-camera": name },
+    const still =
+      c.last_segment_start === null
+        ? null
+        : h("img.still", {
+            src: api.stillUrl(name, c.last_segment_start),
+            alt: `${name}: latest picture`,
+            loading: "lazy",
+            width: 320,
+            height: 180,
+          });
+    return h(
+      "li.camera",
+      { "data-camera": name },
       still,
-      h("a", { href: `#/camera/${encodeURIComponent(name)}` },
+      h(
+        "a",
+        { href: `#/camera/${encodeURIComponent(name)}` },
         h("span.name", {}, name),
         h(`span.badge.${state.tone}`, {}, state.label),
       ),
-      h("p", {}, `last segment ${age(c.last_segment_age_s)} · ${c.hours_kept.toFixed(1)} h, ${bytes(c.bytes_kept)} kept${c.quota_bytes === null ? "" : ` of ${bytes(c.quota_bytes)}`}`),
-      c.quota_held_over_bytes > 0 ? h("p.warn", { role: "status" }, `${bytes(c.quota_held_over_bytes)} over its quota, kept forever by events`) : null,
+      h(
+        "p",
+        {},
+        `last segment ${age(c.last_segment_age_s)} · ${c.hours_kept.toFixed(1)} h, ${bytes(c.bytes_kept)} kept${c.quota_bytes === null ? "" : ` of ${bytes(c.quota_bytes)}`}`,
+      ),
+      c.quota_held_over_bytes > 0
+        ? h(
+            "p.warn",
+            { role: "status" },
+            `${bytes(c.quota_held_over_bytes)} over its quota, kept forever by events`,
+          )
+        : null,
     );
   });
-  app.replaceChildren(header(status), h("main", {}, reasons, h("h2", {}, "Cameras"), h("ul.cameras", {}, ...cams), gauge));
+  app.replaceChildren(
+    header(status),
+    h("main", {}, reasons, h("h2", {}, "Cameras"), h("ul.cameras", {}, ...cams), gauge),
+  );
 }
