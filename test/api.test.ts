@@ -189,7 +189,9 @@ describe("status and metrics", () => {
       failures: 0,
       sparse_keyframes: false,
     });
-    expect(s.cameras["front-door"].motion.lag_s).toBeGreaterThanOrEqual(0);
+    // The last segment ended at T0 + 12, some 588 s before the keeper first saw it: that is its lag.
+    expect(s.cameras["front-door"].motion.lag_s).toBeGreaterThan(580);
+    expect(s.cameras["front-door"].motion.lag_s).toBeLessThanOrEqual(Date.now() / 1000 - (T0 + 12) + 1);
     expect(s.storage.volume_free_bytes).toBeGreaterThan(0);
     expect(s.maintainer.passes).toBeGreaterThan(0);
     expect(s.expiry).toEqual({ last_run: null, runs: 0, skipped: {} }); // hourly: not yet run

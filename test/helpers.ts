@@ -1,6 +1,8 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, afterEach } from "bun:test";
+import type { App, StartOptions } from "../src/app.ts";
 import { parseConfig, type Config } from "../src/config/load.ts";
 
 export const ROOT = join(import.meta.dir, "..");
@@ -305,4 +307,35 @@ export async function logged(fn: () => Promise<unknown>): Promise<string> {
     process.stderr.write = write;
   }
   return text;
+}
+
+/**
+ * A starter of in-process keepers for one test file: every keeper it started is stopped after
+ * the file's tests (or after each test, with `after: "each"`). Call it at the top of the file.
+ */
+export function keepers(opts: { after?: "all" | "each" } = {}) {
+  const started: App[] = [];
+  (opts.after === "each" ? afterEach : afterAll)(async () => {
+    for (const app of started.splice(0)) await app.stop();
+  });
+  return {
+    async start(config: Config, startOptions?: StartOptions): Promise<App> {
+      const { startApp } = await import("../src/app.ts");
+      const app = await startApp(config, startOptions);
+      started.push(app);
+      return app;
+    },
+    /** Stops one now (a test that restarts it), so it is not stopped twice. */
+    async stop(app: App): Promise<void> {
+      started.splice(started.indexOf(app), 1);
+      await app.stop();
+    },
+  };
+}
+
+/** The recordings' rows, oldest first. */
+export function recordingRows(db: import("../src/db/open.ts").Db) {
+  return db.$client
+    .query("SELECT * FROM recordings ORDER BY start_time")
+    .all() as import("../src/db/schema.ts").Recording[];
 }

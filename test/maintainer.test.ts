@@ -5,6 +5,7 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
+  readlinkSync,
   renameSync,
   rmdirSync,
   statfsSync,
@@ -35,6 +36,7 @@ import {
   segmentName,
   storedSegment,
   tempDir,
+  until,
 } from "./helpers.ts";
 
 const NOW = Math.floor(Date.now() / 1000);
@@ -428,7 +430,14 @@ describe("files the maintainer must not touch (docs/recorders.md)", () => {
     const r = rig(`${INSTANT}cameras:\n  cam: {}\n`);
     const path = await put(r, "cam", NOW - 100);
     const holder = Bun.spawn(["sh", "-c", `exec 3<"${path}"; exec sleep 30`]);
-    await Bun.sleep(200);
+    const holds = () => {
+      try {
+        return readlinkSync(`/proc/${holder.pid}/fd/3`) === path;
+      } catch {
+        return false;
+      }
+    };
+    await until(holds, 5_000, "the holder to open the segment");
     await r.maintainer.pass();
     expect(rows(r)).toEqual([]);
     holder.kill();

@@ -110,12 +110,12 @@ describe("motion per segment (docs/motion.md)", () => {
     expect(lit).toBe(0);
   });
   test("lights switched on mid-segment (a whole-picture change) is re-learnt, not motion after it", async () => {
-    const [step, after] = await motionOf([
+    // (The segment of the change itself may count it: nothing is asserted of it.)
+    const [, after] = await motionOf([
       scene("contrast-step", still(BG, ",eq=contrast='if(gt(t,4),1.8,1)':eval=frame")),
       scene("contrast-on", still(BG, ",eq=contrast=1.8")),
     ]);
     expect(after).toBe(0);
-    expect(step).toBeGreaterThanOrEqual(0); // the segment of the change may count it
   });
   test("a 2 s crossing is found", async () => {
     expect(

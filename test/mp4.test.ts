@@ -206,7 +206,7 @@ describe("native MP4 path against ffmpeg", () => {
       "ultrafast",
       killed,
     ]);
-    await Bun.sleep(1500);
+    await Bun.sleep(1500); // half way through its 3 s source: killed mid-write
     rec.kill("SIGKILL");
     await rec.exited;
     const s = await fileSource(killed);

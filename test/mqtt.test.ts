@@ -2,10 +2,20 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import mqtt from "mqtt";
-import { startApp, type App } from "../src/app.ts";
+import type { App } from "../src/app.ts";
 import { eventById } from "../src/db/events.ts";
 import { readdirSync } from "node:fs";
-import { BUN, ROOT, configIn, freePort, putSegment, segmentName, tempDir, until } from "./helpers.ts";
+import {
+  keepers,
+  BUN,
+  ROOT,
+  configIn,
+  freePort,
+  putSegment,
+  segmentName,
+  tempDir,
+  until,
+} from "./helpers.ts";
 
 /**
  * MQTT (docs/mqtt.md) against a real broker: Debian's mosquitto, started here on a free loopback
@@ -19,10 +29,9 @@ function startBroker(port: number) {
 
 const PORT = freePort();
 let broker = startBroker(PORT);
-const apps: App[] = [];
+const keeper = keepers();
 const clients: mqtt.MqttClient[] = [];
 afterAll(async () => {
-  for (const a of apps) await a.stop();
   for (const c of clients) c.end(true);
   broker.kill("SIGKILL");
 });
@@ -39,8 +48,7 @@ async function testClient(): Promise<mqtt.MqttClient> {
 const yaml = (clientId = "camkeep", prefix = "camkeep") =>
   `api: { listen: 127.0.0.1:0 }\nmqtt: { host: 127.0.0.1, port: ${PORT}, client_id: ${clientId}, topic_prefix: ${prefix} }\nrecord: { alerts: { retain: { days: 10, mode: all } } }\ncameras:\n  door: {}\n  yard: {}\n`;
 async function start(dir = tempDir(), clientId?: string): Promise<App> {
-  const app = await startApp(configIn(dir, yaml(clientId)));
-  apps.push(app);
+  const app = await keeper.start(configIn(dir, yaml(clientId)));
   await until(() => app.mqtt!.state.connected, 10_000, "camkeep to connect to the broker");
   return app;
 }
@@ -122,13 +130,12 @@ describe("MQTT in: the reference NVR's events (docs/mqtt.md)", () => {
   test("an event from MQTT keeps the footage it covers (and only that)", async () => {
     const dir = tempDir();
     const now = Math.floor(Date.now() / 1000);
-    const app = await startApp(
+    const app = await keeper.start(
       configIn(
         dir,
         `api: { listen: 127.0.0.1:0 }\nmqtt: { host: 127.0.0.1, port: ${PORT}, client_id: camkeep-keep, topic_prefix: keep-test }\nrecord: { scan_interval: 1, commit_interval: 0, events: { max_latency: 0 }, alerts: { pre_capture: 0, post_capture: 0, retain: { days: 10, mode: all } } }\ncameras:\n  door: {}\n`,
       ),
     );
-    apps.push(app);
     await until(() => app.mqtt!.state.connected, 10_000, "camkeep to connect");
     const c = await testClient();
     await c.publishAsync("frigate/events", event("keep-1", { start_time: now - 99, end_time: now - 98 }), {
@@ -161,8 +168,7 @@ describe("MQTT in: the reference NVR's events (docs/mqtt.md)", () => {
   test("a restart of camkeep loses no event published at QoS 1 meanwhile (persistent session)", async () => {
     const dir = tempDir();
     const first = await start(dir, "camkeep-restart");
-    await first.stop();
-    apps.splice(apps.indexOf(first), 1);
+    await keeper.stop(first);
     const c = await testClient();
     await c.publishAsync("frigate/events", event("while-away"), { qos: 1 });
     const again = await start(dir, "camkeep-restart");

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startApp, type App } from "../src/app.ts";
-import { configIn, ffprobeDuration, BUN, ROOT, tempDir, until } from "./helpers.ts";
+import type { App } from "../src/app.ts";
+import { keepers, configIn, ffprobeDuration, freePort, BUN, ROOT, tempDir, until } from "./helpers.ts";
 import { redact } from "../src/log/redact.ts";
 import { recorderArgs, watchdogSeconds } from "../src/recorder/args.ts";
 import { Recorder } from "../src/recorder/supervisor.ts";
@@ -13,19 +13,12 @@ const LAVFI = `input: "testsrc2=size=96x64:rate=10"\n    input_args: ["-re", "-f
 const QUICK =
   "api: { listen: 127.0.0.1:0 }\nrecord: { scan_interval: 1, commit_interval: 0, retain: { days: 1 }, events: { max_latency: 1, pre_capture: 0 } }\n";
 
-const apps: App[] = [];
+const keeper = keepers({ after: "each" });
 const children: { kill(sig?: number | NodeJS.Signals): void }[] = [];
-afterEach(async () => {
-  for (const a of apps.splice(0)) await a.stop();
+afterEach(() => {
   for (const c of children.splice(0)) c.kill("SIGKILL");
 });
 
-const freePort = () => {
-  const s = Bun.serve({ port: 0, fetch: () => new Response() });
-  const port = s.port;
-  s.stop(true);
-  return port;
-};
 /** ffmpeg serving a live MPEG-TS stream over HTTP on loopback, to one client. */
 async function loopbackStream() {
   const port = freePort();
@@ -51,7 +44,15 @@ async function loopbackStream() {
     `http://127.0.0.1:${port}/live.ts`,
   ]);
   children.push(server);
-  await Bun.sleep(500);
+  // ffmpeg -listen accepts one client: wait until its port is bound, without taking that client.
+  await until(
+    () =>
+      readFileSync("/proc/net/tcp", "utf8").includes(
+        `:${port.toString(16).toUpperCase().padStart(4, "0")} 00000000:0000 0A`,
+      ),
+    10_000,
+    "the stream to listen",
+  );
   return { port, server };
 }
 const rows = (app: App) => app.db.select().from(recordings).all();
@@ -89,10 +90,9 @@ describe("recorder command line", () => {
 describe("recorders camkeep runs (docs/recorders.md)", () => {
   test("a synthetic source is recorded into segments that the maintainer stores", async () => {
     const dir = tempDir();
-    const app = await startApp(
+    const app = await keeper.start(
       configIn(dir, `${QUICK}cameras:\n  synth:\n    segment_time: 1\n    ${LAVFI}\n`),
     );
-    apps.push(app);
     await until(() => rows(app).length >= 2, 20_000, "two stored segments");
     for (const r of rows(app)) expect(await ffprobeDuration(r.path)).toBeGreaterThan(0.5);
     expect(app.recorders.status("synth")).toMatchObject({ state: "recording", restarts: 0, stalled: false });
@@ -100,13 +100,12 @@ describe("recorders camkeep runs (docs/recorders.md)", () => {
 
   test("a network stream on loopback (MPEG-TS over HTTP) is recorded with -c copy", async () => {
     const { port } = await loopbackStream();
-    const app = await startApp(
+    const app = await keeper.start(
       configIn(
         tempDir(),
         `${QUICK}cameras:\n  net-cam:\n    input: http://127.0.0.1:${port}/live.ts\n    segment_time: 1\n`,
       ),
     );
-    apps.push(app);
     await until(() => rows(app).length >= 2, 20_000, "stored segments from the network");
     expect(rows(app)[0]!.camera).toBe("net-cam");
   });
@@ -151,14 +150,13 @@ describe("recorders camkeep runs (docs/recorders.md)", () => {
 
   test("a source that stops sending trips the watchdog, and health says so", async () => {
     const { port, server } = await loopbackStream();
-    const app = await startApp(
+    const app = await keeper.start(
       configIn(
         tempDir(),
         `${QUICK}cameras:\n  frozen:\n    input: http://127.0.0.1:${port}/live.ts\n    input_args: ["-analyzeduration", "500000", "-probesize", "50000"]\n    segment_time: 1\n`,
       ),
       { recorder: { watchdogMs: 4_000 } },
     );
-    apps.push(app);
     await until(() => readdirSync(app.config.cacheDir).length > 0, 20_000, "recording");
     server.kill("SIGSTOP"); // still connected, sends nothing
     await until(() => (app.recorders.status("frozen")?.stalls ?? 0) >= 1, 15_000, "the watchdog to act");
@@ -196,7 +194,7 @@ describe("recorders camkeep runs (docs/recorders.md)", () => {
       20_000,
       "a segment being written",
     );
-    await Bun.sleep(2_000);
+    await Bun.sleep(2_000); // some footage encoded (ffmpeg buffers it: the file shows nothing yet)
     process.kill(-keeper.pid, "SIGTERM");
     expect(await keeper.exited).toBe(0);
     expect(readdirSync(cache).filter((f) => f.endsWith(".mp4"))).toEqual([]); // stored at stop, not left on a tmpfs
@@ -213,13 +211,12 @@ describe("recorders camkeep runs (docs/recorders.md)", () => {
 
   test("credentials never reach logs, status or metrics", async () => {
     const port = freePort(); // nothing listens: the recorder fails and retries
-    const app = await startApp(
+    const app = await keeper.start(
       configIn(
         tempDir(),
         `${QUICK}cameras:\n  door:\n    input: rtsp://admin:hunter2secret@127.0.0.1:${port}/stream\n`,
       ),
     );
-    apps.push(app);
     await until(() => app.recorders.status("door")?.lastMessage !== null, 10_000, "a failure message");
     const auth = { headers: { authorization: `Bearer ${app.token}` } };
     const status = await (await fetch(`${app.url}/api/status`, auth)).text();

@@ -1,9 +1,10 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startApp, type App } from "../src/app.ts";
+import type { App } from "../src/app.ts";
 import { redact } from "../src/log/redact.ts";
 import {
+  keepers,
   BUN,
   ROOT,
   childCommands,
@@ -16,12 +17,9 @@ import {
 } from "./helpers.ts";
 
 /** docs/security.md: each point through a real camkeep on a loopback port. */
-const apps: App[] = [];
-afterAll(async () => {
-  for (const a of apps) await a.stop();
-});
+const keeper = keepers();
 async function start(yaml = "", dir = tempDir()): Promise<App> {
-  const app = await startApp(
+  return await keeper.start(
     configIn(
       dir,
       `api: { listen: 127.0.0.1:0${yaml.includes("api:") ? "" : " }"}\n${yaml}`.replace(
@@ -30,8 +28,6 @@ async function start(yaml = "", dir = tempDir()): Promise<App> {
       ),
     ),
   );
-  apps.push(app);
-  return app;
 }
 const bearer = (app: App) => ({ authorization: `Bearer ${app.token}` });
 const login = async (app: App, headers: Record<string, string> = {}) =>

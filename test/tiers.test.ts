@@ -7,7 +7,6 @@ import { startApp, type App } from "../src/app.ts";
 import { protectDisk } from "../src/cleanup/disk.ts";
 import { ConfigError } from "../src/config/load.ts";
 import { ArchiveTotals } from "../src/db/totals.ts";
-import type { Recording } from "../src/db/schema.ts";
 import type { Db } from "../src/db/open.ts";
 import { dueMoves, retryDelay } from "../src/domain/tiers.ts";
 import { copyOnInsert, md5Hex } from "../src/tiers/target.ts";
@@ -23,6 +22,8 @@ import {
   tempDir,
   until,
   type S3Server,
+  keepers,
+  recordingRows,
 } from "./helpers.ts";
 
 /**
@@ -31,10 +32,9 @@ import {
  */
 
 const HOUR = 3600;
-const apps: App[] = [];
+const keeper = keepers();
 const servers: S3Server[] = [];
 afterAll(async () => {
-  for (const app of apps) await app.stop();
   for (const s of servers) await s.kill();
 });
 
@@ -61,19 +61,16 @@ async function start(
   faults?: TransferFaults,
   commitInterval = 0,
 ): Promise<App> {
-  const app = await startApp(
+  return await keeper.start(
     configIn(
       dir,
       `api: { listen: 127.0.0.1:0 }\nrecord: { retain: { days: 30 }, commit_interval: ${commitInterval} }\ncameras:\n  cam: {}\nstorage:\n  tiers:\n${tiersYaml}\n`,
     ),
     { transferFaults: faults },
   );
-  apps.push(app);
-  return app;
 }
 
-const rows = (app: App) =>
-  app.db.$client.query("SELECT * FROM recordings ORDER BY start_time").all() as Recording[];
+const rows = (app: App) => recordingRows(app.db);
 /** Verified copies counted, in all tiers. */
 const copies = (app: App) =>
   (app.db.$client.query("SELECT count(*) AS n FROM copies").get() as { n: number }).n;
@@ -158,8 +155,7 @@ describe("the discards trigger costs nothing where no tier is used", () => {
       copy: true,
     });
     await until(() => rows(app)[0]?.tier === "nas", 15_000, "the move");
-    await app.stop();
-    apps.splice(apps.indexOf(app), 1);
+    await keeper.stop(app);
     // Started without tiers, the keeper keeps the trigger while footage lives in one.
     const again = await startApp(configIn(dir, "api: { listen: 127.0.0.1:0 }\n"));
     expect(trigger(again.db)).toEqual([{ name: "recordings_discard_tiers" }]);
@@ -217,8 +213,7 @@ describe("the queues' invariants (db/tiers.ts)", () => {
       "the move to S3",
     );
     const { path: key } = first.db.$client.query("SELECT path FROM recordings").get() as { path: string };
-    await first.stop();
-    apps.splice(apps.indexOf(first), 1);
+    await keeper.stop(first);
     // As the reporter found it: the recording back on the NAS, a move to S3 queued, and a discard
     // of the S3 object under the same key (the object itself still there).
     const bytes = new Uint8Array(await client(server).file(`site-a/${key}`).arrayBuffer());
@@ -411,8 +406,7 @@ describe("tiers with a real folder and a real S3 server (docs/tiers.md)", () => 
       expect(status.health.status).toBe("ok");
       expect(existsSync(path)).toBe(true);
       expect(rows(app)[0]!.tier).toBeNull();
-      await app.stop();
-      apps.splice(apps.indexOf(app), 1);
+      await keeper.stop(app);
     }
   }, 60_000);
 
@@ -526,8 +520,7 @@ describe("tiers with a real folder and a real S3 server (docs/tiers.md)", () => 
     await Bun.sleep(2_500); // a tick or more: not yet counted, the commit interval has not passed
     expect(rows(app).map((r) => r.tier)).toEqual([null, null, null]);
     for (const p of paths) expect(existsSync(p)).toBe(true);
-    await app.stop(); // counts what was verified, in one transaction
-    apps.splice(apps.indexOf(app), 1);
+    await keeper.stop(app); // counts what was verified, in one transaction
     const db = new Database(app.config.database, { readonly: true });
     expect(db.query("SELECT tier FROM recordings ORDER BY start_time").all()).toEqual([
       { tier: "nas" },
@@ -618,8 +611,7 @@ describe("tiers with a real folder and a real S3 server (docs/tiers.md)", () => 
       "four segments moved to the NAS and copied to the backup",
     );
     const [a, b, c] = rows(app);
-    await app.stop();
-    apps.splice(apps.indexOf(app), 1);
+    await keeper.stop(app);
     // The NAS lost a's file (its backup copy lives on); the backup lost b's copy; and c, both.
     for (const [tier, r] of [
       ["nas", a],
@@ -640,8 +632,7 @@ describe("tiers with a real folder and a real S3 server (docs/tiers.md)", () => 
     expect(status.cameras.cam.segments_kept).toBe(3); // the totals follow
     expect((await get(app, `/api/recordings/${a!.id}/file`)).status).toBe(200);
     const onNas = rows(app).filter((r) => r.tier === "nas");
-    await app.stop();
-    apps.splice(apps.indexOf(app), 1);
+    await keeper.stop(app);
 
     // Most files missing (another share mounted in its place, marker and all): nothing changes.
     for (const r of onNas) unlinkSync(join(dir, "nas", r.path));

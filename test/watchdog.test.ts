@@ -1,28 +1,33 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startApp, type App } from "../src/app.ts";
 import { STALL_EXIT_STATUS } from "../src/health/event-loop.ts";
-import { BUN, ROOT, configIn, freePort, putSegment, segmentName, tempDir, until } from "./helpers.ts";
+import {
+  keepers,
+  BUN,
+  ROOT,
+  configIn,
+  freePort,
+  putSegment,
+  segmentName,
+  tempDir,
+  until,
+} from "./helpers.ts";
 
 /**
  * The event-loop watchdog (health/event-loop.ts): a loop held for a while is measured and
  * counted; a loop held past health.max_stall ends the process with a status systemd restarts,
  * and the restarted keeper stores what the cache held.
  */
-const apps: App[] = [];
-afterAll(async () => {
-  for (const app of apps) await app.stop();
-});
+const keeper = keepers();
 
 const TOKEN = "watchdog-test-token-0123";
 const get = (url: string) => fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } });
 
 describe("the event loop's lag", () => {
   test("a loop held for 1.5 s shows in status and metrics as a stall; the keeper goes on", async () => {
-    const app = await startApp(configIn(tempDir(), `api: { listen: 127.0.0.1:0, token: ${TOKEN} }\n`));
-    apps.push(app);
+    const app = await keeper.start(configIn(tempDir(), `api: { listen: 127.0.0.1:0, token: ${TOKEN} }\n`));
     const before = (await (await get(`${app.url}/api/status`)).json()) as {
       event_loop: { stalls: number; watched: boolean };
     };
