@@ -28,6 +28,8 @@ import { openTiers } from "./tiers/open.ts";
 import { copyOnInsert } from "./tiers/target.ts";
 import { TierWorker, type TransferFaults } from "./tiers/worker.ts";
 
+// A running camkeep: every part started in order, and stopped in the reverse.
+
 const log = logger("camkeep");
 
 /** A running camkeep: everything `camkeep run` starts, and how to stop it. */

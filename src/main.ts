@@ -13,6 +13,8 @@ import { BUILD, VERSION } from "./version.ts";
 import { listSessions, revokeAllSessions, revokeSession } from "./db/sessions.ts";
 import { redact } from "./log/redact.ts";
 
+// The command line: run, expire, check-config, sessions, version.
+
 const USAGE = `camkeep ${VERSION} — keeps camera recordings
 
 Usage:

@@ -1,5 +1,7 @@
 import pkg from "../package.json" with { type: "json" };
 
+// The version and build camkeep reports.
+
 export const VERSION: string = pkg.version;
 
 /** Set by scripts/build.sh (--define); running from source they are unset. */

@@ -16,6 +16,8 @@ import { cameraRecordingRoutes, recordingFileRoutes } from "./recordings.ts";
 import { statusRoutes } from "./status.ts";
 import { stillRoutes } from "./still.ts";
 
+// The HTTP API's routes, middleware and errors, as one typed Hono chain.
+
 const log = logger("api");
 
 /** Body limits: activity batches can be large; everything else is small. */

@@ -9,6 +9,8 @@ import { logger } from "../log/log.ts";
 import { apiError } from "./errors.ts";
 import type { LoginGuard } from "./login-guard.ts";
 
+// Who may use the API: the bearer token or the page's session, with failed attempts limited.
+
 const log = logger("auth");
 
 export interface AuthDeps {

@@ -8,6 +8,8 @@ import type { ApiDeps } from "./deps.ts";
 import { apiError, onInvalid } from "./errors.ts";
 import { CameraParam, ClipQuery } from "./schemas.ts";
 
+// Clip export: one MP4 of a span, cut from the stored segments by ffmpeg without re-encoding.
+
 const log = logger("export");
 
 /** Longest export in one request. */

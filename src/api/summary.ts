@@ -1,6 +1,8 @@
 import { offsetLookup } from "../time/zone.ts";
 import type { SummaryBucket } from "../db/rollups.ts";
 
+// The per-day, per-hour summary of a camera's footage in a time zone, from the rollups.
+
 export interface HourSummary {
   hour: number; // local hour, 0–23
   start: number; // the local hour's start, epoch seconds (tells apart the two 02:00 hours of a fall-back day)

@@ -4,6 +4,8 @@ import type { Config } from "../config/load.ts";
 import { logger } from "../log/log.ts";
 import { readSecretFile } from "../config/secret-file.ts";
 
+// The API token: from the config, or a file made with a random one.
+
 const log = logger("api");
 
 /**

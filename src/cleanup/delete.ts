@@ -5,6 +5,8 @@ import type { ArchiveTotals } from "../db/totals.ts";
 import { logger } from "../log/log.ts";
 import { fsyncDir } from "../storage/durable.ts";
 
+// Deleting recordings: files first (their folders flushed), then rows.
+
 const log = logger("cleanup");
 
 export interface DeleteResult {

@@ -10,6 +10,8 @@ import { localWithCopies, repointToCopy } from "../db/tiers.ts";
 import { removeEmptyFolders, removeLocalFile } from "../storage/remove.ts";
 import { deleteRecordingsAndFiles } from "./delete.ts";
 
+// Disk protection: the oldest footage goes while free space is under storage.min_free.
+
 const log = logger("disk");
 
 const PAGE = 1_000;

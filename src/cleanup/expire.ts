@@ -26,6 +26,8 @@ import {
 import { removeEmptyFolders } from "../storage/remove.ts";
 import { deleteRecordingsAndFiles } from "./delete.ts";
 
+// An expiry run: events past their retention, then recordings, leftovers and empty folders.
+
 const log = logger("expire");
 
 /** Rows read and deleted per batch: small enough that no write holds the database for long. */

@@ -9,6 +9,8 @@ import { removeEmptyFolders } from "../storage/remove.ts";
 import { deleteRecordingsAndFiles } from "./delete.ts";
 import { holdOf, pickForQuota } from "./quota-verdict.ts";
 
+// A quota run: each camera over record.max_size loses its oldest footage, by the quota rule.
+
 const log = logger("quota");
 const PAGE = 2_000;
 

@@ -13,6 +13,8 @@ import { protectDisk, type DiskDeps, type DiskReport } from "./disk.ts";
 import { runExpiry, type ExpiryReport } from "./expire.ts";
 import { enforceQuotas, type QuotaReport } from "./quotas.ts";
 
+// When cleanup runs: croner jobs for expiry, disk protection with quotas, and clip clean-up.
+
 const log = logger("cleanup");
 
 export interface CleanupDeps {

@@ -2,6 +2,8 @@ import { resolve, sep } from "node:path";
 import type { ParsedConfig } from "./schema.ts";
 import { parseMinFree } from "./size.ts";
 
+// Storage tiers in the configuration: their targets, ages and roles, checked and resolved.
+
 export type TierTargetConfig =
   | { kind: "folder"; path: string }
   | {

@@ -2,6 +2,8 @@ import { eq } from "drizzle-orm";
 import type { Db } from "./open.ts";
 import { meta } from "./schema.ts";
 
+// Small named values kept in the database (storage id, backfill cursors).
+
 export function getMeta(db: Db, key: string): string | undefined {
   return db.select({ value: meta.value }).from(meta).where(eq(meta.key, key)).get()?.value;
 }

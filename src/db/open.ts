@@ -5,6 +5,8 @@ import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import { embeddedMigrations } from "./migrations.ts";
 import * as schema from "./schema.ts";
 
+// Opening the database: WAL, a busy timeout first, the embedded migrations.
+
 export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database };
 
 /**

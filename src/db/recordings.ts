@@ -5,6 +5,8 @@ import { applyToRollups, type RollupRow } from "./rollups.ts";
 import { recordings, type NewRecording, type Recording } from "./schema.ts";
 import { queueTransfers, type CopyOnInsert } from "./tiers.ts";
 
+// Queries of the recordings table: insert, list, find, bandwidth.
+
 export function recordingByPath(db: Db, path: string): Recording | undefined {
   return db.select().from(recordings).where(eq(recordings.path, path)).get();
 }

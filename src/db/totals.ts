@@ -2,6 +2,8 @@ import { count, sum } from "drizzle-orm";
 import type { Db } from "./open.ts";
 import { recordings } from "./schema.ts";
 
+// Per-camera totals of what is kept (segments, bytes, seconds), kept in memory.
+
 export interface CameraTotals {
   segments: number;
   bytes: number;

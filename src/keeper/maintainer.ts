@@ -22,6 +22,8 @@ import { MaintainerStats } from "./stats.ts";
 import { StoreBatch } from "./store-batch.ts";
 import type { MotionAnalyser } from "../motion/analyser.ts";
 
+// The keeper's loop and its pass over the cache: every segment decided, in order.
+
 const log = logger("maintainer");
 
 /** How long stopping may spend storing what is left in the cache; the unit's TimeoutStopSec covers it. */

@@ -16,6 +16,8 @@ import type { Verdict } from "./segment-verdict.ts";
 import type { MaintainerStats } from "./stats.ts";
 import type { PlacedSegment, StoreVerdict } from "./store-batch.ts";
 
+// What the keeper does to one decided segment: analyse, drop, place, count, set aside.
+
 const log = logger("maintainer");
 
 /** A segment whose probe or store fails this many times in a row is set aside instead of retried forever. */

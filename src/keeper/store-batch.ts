@@ -5,6 +5,8 @@ import { indexPlaced, type Placed, type StoreFaults } from "../storage/store.ts"
 import type { CacheFile } from "./cache.ts";
 import type { Verdict } from "./segment-verdict.ts";
 
+// Segments placed in storage, indexed together in one transaction.
+
 const log = logger("maintainer");
 
 /** Rows committed in one transaction at most: more than this many placed segments are indexed at once. */

@@ -1,6 +1,8 @@
 import type { MediaEngine, Probe } from "./engine.ts";
 import { run } from "./spawn.ts";
 
+// The ffmpeg media engine: ffprobe for durations, ffmpeg for the moov-first copy.
+
 export interface FfmpegOptions {
   ffprobe?: string;
   ffmpeg?: string;

@@ -5,6 +5,8 @@ import { writeFaststart } from "./mp4/faststart.ts";
 import { inspectMp4, type Mp4Layout } from "./mp4/inspect.ts";
 import { fileSource, Mp4Error, type ByteSource } from "./mp4/source.ts";
 
+// The native media engine: MP4 in-process, ffmpeg for what it declines (counted).
+
 const log = logger("media");
 
 /** How often each path did the work, for metrics. */

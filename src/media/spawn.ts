@@ -1,3 +1,4 @@
+// Running ffprobe/ffmpeg: a child process with a time limit and bounded output.
 export interface RunResult {
   code: number | null;
   stdout: string;

@@ -1,6 +1,8 @@
 import type { Subprocess } from "bun";
 import { logger } from "../log/log.ts";
 
+// One long-lived ffmpeg per camera that decodes key frames to small gray pictures.
+
 const log = logger("motion");
 
 /** An access unit delimiter: tells the stream parser a frame is complete. */

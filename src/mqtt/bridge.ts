@@ -11,6 +11,8 @@ import { logger } from "../log/log.ts";
 import type { ActivityStore } from "../keeper/activity.ts";
 import { MAX_PAYLOAD, parseMessage } from "./messages.ts";
 
+// camkeep on MQTT: the reference NVR's events in, state and Home Assistant discovery out.
+
 const log = logger("mqtt");
 
 /** Retained state is published when it changed, at most this often per topic. */

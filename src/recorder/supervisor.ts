@@ -7,6 +7,8 @@ import { parseSegmentName } from "../keeper/segment-name.ts";
 import { redact } from "../log/redact.ts";
 import { recorderArgs, watchdogSeconds } from "./args.ts";
 
+// Recorders: one ffmpeg per camera with an input, restarted with backoff, watched for stalls.
+
 const log = logger("recorder");
 
 export const BACKOFF_MIN_MS = 1_000;

@@ -6,6 +6,8 @@ import type { MediaEngine } from "../media/engine.ts";
 import { reconcileStorage, type ReconcileReport } from "./reconcile.ts";
 import { boundStorageId, hasVolumeMarker, markerId, VOLUME_MARKER } from "./volume.ts";
 
+// Whether storage may be used now: its marker, its identity, start-up reconcile.
+
 const log = logger("storage");
 
 /** A refused reconcile is tried again at most this often, once the marker is back. */

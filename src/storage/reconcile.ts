@@ -18,6 +18,8 @@ import type { MediaEngine } from "../media/engine.ts";
 import { isTempName, parseStoragePath } from "./layout.ts";
 import { claimVolume } from "./volume.ts";
 
+// Start-up reconcile: storage and the index brought back in line after a crash.
+
 const log = logger("reconcile");
 
 export interface ReconcileReport {

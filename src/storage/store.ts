@@ -10,6 +10,8 @@ import { storagePath, tempPathFor } from "./layout.ts";
 import { inspectMp4 } from "../media/mp4/inspect.ts";
 import { fileSource } from "../media/mp4/source.ts";
 
+// The crash-safe store of one segment: placed under a temporary name, renamed, then indexed.
+
 export interface StoreRequest {
   cachePath: string;
   camera: string;

@@ -4,6 +4,8 @@ import type { ArchiveTotals } from "../db/totals.ts";
 import { logger } from "../log/log.ts";
 import type { TierTarget } from "./target.ts";
 
+// A folder tier compared with the index at start.
+
 const log = logger("tiers");
 
 /**

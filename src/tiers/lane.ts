@@ -4,6 +4,8 @@ import { retryDelay } from "../domain/tiers.ts";
 import { logger } from "../log/log.ts";
 import type { TierTarget } from "./target.ts";
 
+// One tier's lane: its work in flight, verified copies, counters, rest and pacing.
+
 const log = logger("tiers");
 
 /** A failing tier rests 2, 4, 8 … s after each failure, at most this long: it is noticed back within a minute. */

@@ -7,6 +7,8 @@ import { FolderTier } from "./folder.ts";
 import { S3Tier } from "./s3.ts";
 import type { TierTarget } from "./target.ts";
 
+// Each configured tier's store, opened once.
+
 const log = logger("tiers");
 
 /** A tier that cannot be opened (its secret unreadable): every use says why; nothing else stops. */

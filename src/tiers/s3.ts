@@ -1,6 +1,8 @@
 import { S3Client } from "bun";
 import { md5Hex, type TierTarget } from "./target.ts";
 
+// An S3-compatible bucket as a tier, through Bun's S3Client.
+
 export interface S3Settings {
   endpoint: string;
   bucket: string;

@@ -37,6 +37,8 @@ import { tierStatus, type TierStatus } from "./status.ts";
 import { md5Hex, type TierTarget } from "./target.ts";
 import { copyToTier, type TransferFaults } from "./transfer.ts";
 
+// The tier worker: due moves queued, transfers and removals run per tier, copies committed.
+
 export type { TierCounters } from "./lane.ts";
 export type { TierStatus } from "./status.ts";
 export type { TransferFaults, TransferStep } from "./transfer.ts";

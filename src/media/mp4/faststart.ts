@@ -3,6 +3,8 @@ import { childBoxes, type Box } from "./boxes.ts";
 import { chunkOffsets, NEXT_ON_PATH, readOffsets, type Mp4Layout } from "./inspect.ts";
 import type { ByteSource } from "./source.ts";
 
+// The moov-first copy of an MP4: the index moved in front, the media streamed unchanged.
+
 const COPY_CHUNK = 1 << 20; // bounded memory: the media is streamed, never held whole
 /** Padding larger than this is left as a hole (sparse) instead of written as zeros. */
 const MAX_WRITTEN_PADDING = 1 << 20;
