@@ -23,6 +23,7 @@ import { MqttBridge } from "./mqtt/bridge.ts";
 import { lastRecordingStart } from "./db/recordings.ts";
 import type { StoreFaults } from "./storage/store.ts";
 import { VERSION } from "./version.ts";
+import { PlaybackMedia } from "./playback/media.ts";
 import { Footage } from "./tiers/footage.ts";
 import { openTiers } from "./tiers/open.ts";
 import { copyOnInsert } from "./tiers/target.ts";
@@ -73,6 +74,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   const targets = openTiers(config.storage.tiers, db);
   const tiers = new TierWorker({ config, db, totals, targets, faults: opts.transferFaults });
   const footage = new Footage(config.recordingsDir, targets);
+  const playback = new PlaybackMedia(footage);
   const activity = new ActivityStore();
   const recorders = new Recorders(config, opts.recorder);
   const motion = new MotionAnalyser();
@@ -129,6 +131,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       loginGuard: new LoginGuard(),
       mqtt,
       footage,
+      playback,
       tiers,
       eventLoop,
     },

@@ -15,6 +15,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["media"],
   ["storage"],
   ["tiers"],
+  ["playback"],
   ["motion"],
   ["keeper"],
   ["recorder"],

@@ -12,6 +12,7 @@ import type { ApiDeps } from "./deps.ts";
 import { apiError } from "./errors.ts";
 import { eventRoutes } from "./events.ts";
 import { metricsRoutes } from "./metrics.ts";
+import { playbackRoutes } from "./playback.ts";
 import { cameraRecordingRoutes, recordingFileRoutes } from "./recordings.ts";
 import { statusRoutes } from "./status.ts";
 import { stillRoutes } from "./still.ts";
@@ -78,7 +79,8 @@ export function createApi(
     .route("/api/cameras", cameraRecordingRoutes(deps))
     .route("/api/cameras", clipRoutes(deps))
     .route("/api/cameras", stillRoutes(deps))
-    .route("/api/recordings", recordingFileRoutes(deps));
+    .route("/api/recordings", recordingFileRoutes(deps))
+    .route("/api", playbackRoutes(deps));
 
   app.notFound((c) => apiError(c, 404, "not found"));
   app.onError((err, c) => {

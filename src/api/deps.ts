@@ -10,6 +10,7 @@ import type { ActivityStore } from "../keeper/activity.ts";
 import type { LoginGuard } from "./login-guard.ts";
 import type { MaintainerStats } from "../keeper/stats.ts";
 import type { Recorders } from "../recorder/supervisor.ts";
+import type { PlaybackMedia } from "../playback/media.ts";
 import type { Footage } from "../tiers/footage.ts";
 import type { TierWorker } from "../tiers/worker.ts";
 
@@ -29,6 +30,8 @@ export interface ApiDeps {
   loginGuard: LoginGuard;
   /** Where each recording's footage is read from, whichever tier holds it. */
   footage: Footage;
+  /** Stored segments' media as playback needs it (tracks, init segments). */
+  playback: PlaybackMedia;
   /** The storage tiers' worker (docs/tiers.md): queues and counters for status, metrics and health. */
   tiers: TierWorker;
   /** The event loop's lag and the watchdog that sees it. */

@@ -32,10 +32,14 @@ export const securityHeaders = (): MiddlewareHandler =>
     crossOriginResourcePolicy: "same-origin",
   });
 
-/** Answers behind the token are never kept by a browser's or a proxy's cache. */
+/**
+ * Answers behind the token are never kept by a browser's or a proxy's cache — but for those
+ * that say they never change (content-addressed init segments), which the browser may keep.
+ */
 export const noStore = (): MiddlewareHandler => async (c, next) => {
   await next();
-  c.res.headers.set("cache-control", "no-store");
+  if (!c.res.headers.get("cache-control")?.includes("immutable"))
+    c.res.headers.set("cache-control", "no-store");
 };
 
 /**

@@ -96,9 +96,22 @@ export const EventChanges = v.strictObject({
 });
 
 export const EventIdParam = v.object({ id: EventId });
-export const RecordingIdParam = v.object({
-  id: v.pipe(v.string(), v.regex(/^[0-9.]+-[a-z0-9]{6}$/, "is not a recording id")),
+const RecordingId = v.pipe(v.string(), v.regex(/^[0-9.]+-[a-z0-9]{6}$/, "is not a recording id"));
+export const RecordingIdParam = v.object({ id: RecordingId });
+
+/** The keyframe view (trick play), or the whole footage. */
+const KeyframesOnly = v.optional(v.picklist(["1"], 'must be "1" (the keyframe view) or absent'));
+export const PlaylistQuery = v.object({ start: epochQuery, end: epochQuery, keys: KeyframesOnly });
+export const FragmentQuery = v.object({
+  /** Where the fragment's first frame is shown, seconds (the playlist's clock for its run). */
+  t: epochQuery,
+  seq: v.pipe(v.string(), v.regex(/^\d{1,9}$/, "must be a whole number"), v.transform(Number)),
+  keys: KeyframesOnly,
 });
+export const InitParam = v.object({
+  name: v.pipe(v.string(), v.regex(/^[0-9a-f]{24}\.mp4$/, "is not an init segment's name")),
+});
+export const InitQuery = v.object({ from: RecordingId, keys: KeyframesOnly });
 
 /** Largest picture coordinate taken: beyond any camera's resolution, and far from overflowing sums. */
 const MAX_COORDINATE = 100_000;

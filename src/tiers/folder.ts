@@ -123,6 +123,12 @@ export class FolderTier implements TierTarget {
     return await Bun.file(await this.pathOf(key)).bytes();
   }
 
+  async stream(key: string, start: number, end: number): Promise<ReadableStream<Uint8Array>> {
+    return Bun.file(await this.pathOf(key))
+      .slice(start, end)
+      .stream();
+  }
+
   /** Removes a file (one already gone is no error), then the folders it leaves empty. */
   async remove(key: string): Promise<void> {
     const path = await this.pathOf(key);

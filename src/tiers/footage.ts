@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { fileSource, Mp4Error, type ByteSource } from "../media/mp4/source.ts";
 import { resolve, sep } from "node:path";
 import type { Recording } from "../db/schema.ts";
 import { parseStoragePath } from "../storage/layout.ts";
@@ -33,6 +34,35 @@ export class Footage {
     return at.target.source(at.key, SOURCE_SECONDS);
   }
 
+  /**
+   * Random access to the recording's bytes wherever it lives (open(), closed by the caller),
+   * and its ranges as streams (a fragment's media): undefined when it cannot be reached.
+   */
+  async bytes(row: Pick<Recording, "tier" | "path" | "segment_size">): Promise<FootageBytes | undefined> {
+    if (row.tier === null) {
+      const path = insideStorage(this.recordingsDir, row.path);
+      if (!path) return undefined;
+      return {
+        open: () => fileSource(path),
+        stream: (start, end) => Bun.file(path).slice(start, end).stream(),
+      };
+    }
+    const at = this.inTier(row);
+    if (!at || at.target.problem()) return undefined;
+    const { target, key } = at;
+    const size = row.segment_size;
+    const source: ByteSource = {
+      size,
+      async read(offset, length) {
+        if (offset < 0 || length < 0 || offset + length > size)
+          throw new Mp4Error("invalid", `read past the end of the object (${offset}+${length} > ${size})`);
+        return await Bun.readableStreamToBytes(await target.stream(key, offset, offset + length));
+      },
+      async close() {},
+    };
+    return { open: async () => source, stream: (start, end) => target.stream(key, start, end) };
+  }
+
   /** The recording's bytes as a response (Range and HEAD answered), or undefined when it cannot be reached. */
   async respond(row: Pick<Recording, "tier" | "path">, req: Request): Promise<Response | undefined> {
     if (row.tier === null) {
@@ -48,6 +78,12 @@ export class Footage {
     const res = await at.target.respond(at.key, req);
     return res.status === 404 ? undefined : res;
   }
+}
+
+/** A recording's bytes: random access (a moov to read) and ranges to stream (media to send). */
+export interface FootageBytes {
+  open(): Promise<ByteSource>;
+  stream(start: number, end: number): ReadableStream<Uint8Array> | Promise<ReadableStream<Uint8Array>>;
 }
 
 /**

@@ -35,6 +35,9 @@ class UnusableTier implements TierTarget {
   read() {
     return this.fail();
   }
+  stream() {
+    return this.fail();
+  }
   remove() {
     return this.fail();
   }

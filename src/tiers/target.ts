@@ -21,6 +21,8 @@ export interface TierTarget {
   verify(key: string, source: Uint8Array, md5: () => string): Promise<string | undefined>;
   /** The whole object (the source of a move onwards). */
   read(key: string): Promise<Uint8Array>;
+  /** Bytes [start, end) of the object, streamed: a moov to read, a fragment's media to send. */
+  stream(key: string, start: number, end: number): Promise<ReadableStream<Uint8Array>>;
   /** Removes the object; one already gone is no error. */
   remove(key: string): Promise<void>;
   /** Answers a request for the object: Range and HEAD as a file would. */

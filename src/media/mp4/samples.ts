@@ -1,6 +1,7 @@
-import { childBoxes, u32, type Box } from "./boxes.ts";
-import { child, chunkOffsets, trackTables, type Mp4Layout } from "./inspect.ts";
+import { childBoxes, type Box } from "./boxes.ts";
+import type { Mp4Layout } from "./inspect.ts";
 import { Mp4Error } from "./source.ts";
+import { readTracks, type Track } from "./tracks.ts";
 
 /** A video track's codec and what a decoder needs to start: its parameter sets, in Annex-B. */
 export interface VideoTrack {
@@ -25,27 +26,13 @@ const START_CODE = [0, 0, 0, 1];
  * file has no video track; Mp4Error for a codec other than H.264/H.265.
  */
 export function videoTrack(layout: Mp4Layout): VideoTrack | undefined {
-  const b = layout.moovBytes;
-  const traks = childBoxes(b, layout.moov.header, layout.moov.size).filter((t) => t.type === "trak");
-  for (const trak of traks) {
-    const mdia = child(b, trak, "mdia");
-    const hdlr = mdia && child(b, mdia, "hdlr");
-    if (!mdia || !hdlr || text(b, hdlr.start + hdlr.header + 8, 4) !== "vide") continue;
-    return readVideoTrack(b, mdia, trackTables(b, trak));
-  }
-  return undefined;
+  const track = readTracks(layout).find((t) => t.handler === "vide");
+  return track && readVideoTrack(track);
 }
 
-function readVideoTrack(b: Uint8Array, mdia: Box, stbl: Box): VideoTrack {
-  const mdhd = child(b, mdia, "mdhd")!;
-  const v = b[mdhd.start + mdhd.header]!;
-  const timescale = u32(b, mdhd.start + mdhd.header + (v === 1 ? 20 : 12));
-  if (!timescale) throw new Mp4Error("invalid", "mdhd timescale is 0");
-
-  const stsd = child(b, stbl, "stsd");
-  if (!stsd) throw new Mp4Error("invalid", "a video track without stsd");
-  const entry = childBoxes(b, stsd.start + stsd.header + 8, stsd.start + stsd.size)[0];
-  if (!entry) throw new Mp4Error("invalid", "stsd without a sample entry");
+function readVideoTrack(track: Track): VideoTrack {
+  const b = track.stsd;
+  const entry = childBoxes(b, 16, b.length)[0]!; // after stsd's header, version, flags and count
   const codec =
     entry.type === "avc1" || entry.type === "avc3"
       ? "h264"
@@ -64,7 +51,7 @@ function readVideoTrack(b: Uint8Array, mdia: Box, stbl: Box): VideoTrack {
     throw new Mp4Error("invalid", `${entry.type} without its ${codec === "h264" ? "avcC" : "hvcC"}`);
   const { parameterSets, nalLengthSize } = codec === "h264" ? avcConfig(b, config) : hevcConfig(b, config);
 
-  const keyframes = keySamples(b, stbl, timescale);
+  const keyframes = keySamples(track);
   const span = keyframes.length > 1 ? keyframes.at(-1)!.time - keyframes[0]!.time : 0;
   return {
     codec,
@@ -113,64 +100,12 @@ function hevcConfig(b: Uint8Array, box: Box) {
   return { parameterSets: annexB(sets), nalLengthSize };
 }
 
-/** Sync samples with their presentation time and place (stss, stts, ctts, stsz, stsc, stco/co64). */
-function keySamples(b: Uint8Array, stbl: Box, timescale: number): VideoTrack["keyframes"] {
-  const table = (type: string, skip: number, width: number) => {
-    const box = child(b, stbl, type);
-    if (!box) return undefined;
-    const at = box.start + box.header + 4 + skip;
-    const count = u32(b, at);
-    if (at + 4 + count * width > box.start + box.size)
-      throw new Mp4Error("invalid", `'${type}' declares more entries than it holds`);
-    return { at: at + 4, count };
-  };
-  const stsz = child(b, stbl, "stsz")!;
-  const constant = u32(b, stsz.start + stsz.header + 4);
-  const samples = u32(b, stsz.start + stsz.header + 8);
-  const sizeOf = (i: number) => constant || u32(b, stsz.start + stsz.header + 12 + i * 4);
-
-  const stss = table("stss", 0, 4);
-  const sync = new Set<number>(); // 0-based sample numbers; no stss: every sample is a sync sample
-  if (stss) for (let i = 0; i < stss.count; i++) sync.add(u32(b, stss.at + i * 4) - 1);
-  const isSync = (i: number) => !stss || sync.has(i);
-
-  // Decode times (stts) and composition offsets (ctts), sample by sample.
-  const stts = table("stts", 0, 8)!;
-  const ctts = table("ctts", 0, 8);
-  const decodeTime = new Float64Array(samples);
-  for (let e = 0, t = 0, s = 0; e < stts.count; e++) {
-    const n = u32(b, stts.at + e * 8),
-      delta = u32(b, stts.at + e * 8 + 4);
-    for (let k = 0; k < n && s < samples; k++, s++, t += delta) decodeTime[s] = t;
-  }
-  const offsetOf = new Float64Array(samples);
-  if (ctts) {
-    for (let e = 0, s = 0; e < ctts.count; e++) {
-      const n = u32(b, ctts.at + e * 8);
-      let off = u32(b, ctts.at + e * 8 + 4);
-      if (off >= 2 ** 31) off -= 2 ** 32; // version 1: signed
-      for (let k = 0; k < n && s < samples; k++, s++) offsetOf[s] = off;
-    }
-  }
-
-  // Where each sample lies: chunks (stco) filled per stsc.
-  const { offsets } = chunkOffsets(b, stbl);
-  const stsc = table("stsc", 0, 12)!;
+/** Sync samples with their presentation time (from the first shown) and place. */
+function keySamples({ samples: s, timescale }: Track): VideoTrack["keyframes"] {
   const out: VideoTrack["keyframes"] = [];
-  let sample = 0;
-  for (let e = 0; e < stsc.count; e++) {
-    const first = u32(b, stsc.at + e * 12),
-      perChunk = u32(b, stsc.at + e * 12 + 4);
-    const next = e + 1 < stsc.count ? u32(b, stsc.at + (e + 1) * 12) : offsets.length + 1;
-    for (let chunk = first; chunk < next; chunk++) {
-      let offset = offsets[chunk - 1]!;
-      for (let k = 0; k < perChunk && sample < samples; k++, sample++) {
-        const size = sizeOf(sample);
-        if (isSync(sample))
-          out.push({ time: (decodeTime[sample]! + offsetOf[sample]!) / timescale, offset, size });
-        offset += size;
-      }
-    }
+  for (let i = 0; i < s.count; i++) {
+    if (s.sync[i])
+      out.push({ time: (s.dts[i]! + s.cto[i]!) / timescale, offset: s.offset[i]!, size: s.size[i]! });
   }
   // Presentation times start where the first frame is shown (an edit list usually says so).
   const first = Math.min(...out.map((k) => k.time));
@@ -208,8 +143,4 @@ function bytes(b: Uint8Array, at: number, len: number, box: Box): Uint8Array {
   if (at + len > box.start + box.size)
     throw new Mp4Error("invalid", `'${box.type}' parameter set runs past the box`);
   return b.slice(at, at + len);
-}
-
-function text(b: Uint8Array, at: number, len: number): string {
-  return String.fromCharCode(...b.subarray(at, at + len));
 }

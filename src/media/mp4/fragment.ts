@@ -1,0 +1,145 @@
+import type { Track } from "./tracks.ts";
+import { box, fullBox, i32, u32, u64 } from "./write.ts";
+
+// One stored segment as a fragment of fragmented MP4: a moof made from its sample tables, then
+// its media bytes as they are in the file (docs/design.md#footage-back).
+
+/** What to send for a fragment: `head` (moof and the mdat header), then the file's `ranges`, in order. */
+export interface FragmentPlan {
+  head: Uint8Array;
+  ranges: [start: number, end: number][];
+  /** Bytes in all: head and ranges. */
+  size: number;
+}
+
+/** sample_flags: a sync sample depends on no other; any other does, and is not a sync sample. */
+const SYNC_FLAGS = 0x02000000;
+const OTHER_FLAGS = 0x01010000;
+/** tfhd: offsets are from the moof's start. trun: data offset, duration, size, flags, composition offset. */
+const DEFAULT_BASE_IS_MOOF = 0x020000;
+const TRUN_FLAGS = 0x000001 | 0x000100 | 0x000200 | 0x000400 | 0x000800;
+
+interface Picked {
+  /** Indexes of the track's samples used, in decode order. */
+  samples: number[];
+  durations: number[];
+}
+
+/**
+ * The fragment of `tracks` whose first shown frame is at `startSeconds` (its decode times are
+ * the wall clock's, in each track's timescale). `keyframesOnly`: only the sync samples of the
+ * video tracks, each shown until the next (trick play); other tracks are left out.
+ */
+export function planFragment(
+  tracks: readonly Track[],
+  opts: { sequence: number; startSeconds: number; keyframesOnly?: boolean },
+): FragmentPlan {
+  const picked = tracks.map((t) => pick(t, opts.keyframesOnly ?? false));
+  // The media bytes used, as ranges of the file: contiguous samples (of any track) form one.
+  const used = picked.flatMap((p, k) =>
+    p.samples.map((i) => [tracks[k]!.samples.offset[i]!, tracks[k]!.samples.size[i]!] as const),
+  );
+  used.sort((a, b) => a[0] - b[0]);
+  const ranges: [number, number][] = [];
+  for (const [offset, size] of used) {
+    const last = ranges.at(-1);
+    if (last && offset === last[1]) last[1] = offset + size;
+    else if (!last || offset >= last[1]) ranges.push([offset, offset + size]);
+    else throw new Error("samples overlap in the file"); // inspectMp4 lets no such file through
+  }
+  const starts: number[] = [];
+  let payload = 0;
+  for (const [a, b] of ranges) {
+    starts.push(payload);
+    payload += b - a;
+  }
+  const positionOf = (offset: number) => {
+    let lo = 0;
+    let hi = ranges.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (ranges[mid]![0] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return starts[lo]! + (offset - ranges[lo]![0]);
+  };
+
+  // Each track's samples in runs that lie one after another in the payload: one trun each.
+  const runs = picked.map((p, k) => {
+    const s = tracks[k]!.samples;
+    const out: { first: number; items: number[] }[] = [];
+    let next = -1;
+    p.samples.forEach((i, n) => {
+      const at = positionOf(s.offset[i]!);
+      if (at !== next || !out.length) out.push({ first: at, items: [] });
+      out.at(-1)!.items.push(n);
+      next = at + s.size[i]!;
+    });
+    return out;
+  });
+  const mdatHeader = payload + 8 < 2 ** 32 ? 8 : 16;
+  // (traf: header, tfhd, tfdt, then each trun: its header, count, data offset, 16 bytes a sample)
+  const trafSize = (r: (typeof runs)[number]) =>
+    8 + 16 + 20 + r.reduce((m, run) => m + 20 + 16 * run.items.length, 0);
+  const moofSize = 8 + 16 + runs.reduce((n, r) => n + (r.length ? trafSize(r) : 0), 0);
+
+  const trafs = tracks.flatMap((t, k) => {
+    const p = picked[k]!;
+    if (!p.samples.length) return [];
+    const s = t.samples;
+    const base = Math.round(opts.startSeconds * t.timescale) + t.presentationShift;
+    const truns = runs[k]!.map((run) => {
+      const entries = run.items.flatMap((n) => {
+        const i = p.samples[n]!;
+        return [
+          u32(p.durations[n]!),
+          u32(s.size[i]!),
+          u32(s.sync[i] ? SYNC_FLAGS : OTHER_FLAGS),
+          i32(s.cto[i]!),
+        ];
+      });
+      return fullBox(
+        "trun",
+        1,
+        TRUN_FLAGS,
+        u32(run.items.length),
+        i32(moofSize + mdatHeader + run.first),
+        ...entries,
+      );
+    });
+    // Decode times are counted from the first sample used: its own dts starts the fragment.
+    const firstDts = s.dts[p.samples[0]!]!;
+    return [
+      box(
+        "traf",
+        fullBox("tfhd", 0, DEFAULT_BASE_IS_MOOF, u32(t.id)),
+        fullBox("tfdt", 1, 0, u64(base + firstDts)),
+        ...truns,
+      ),
+    ];
+  });
+  const moof = box("moof", fullBox("mfhd", 0, 0, u32(opts.sequence)), ...trafs);
+  if (moof.length !== moofSize) throw new Error(`moof is ${moof.length} bytes, planned ${moofSize}`);
+  const header = mdatHeader === 8 ? box("mdat") : box("mdat", u64(payload + 16));
+  if (mdatHeader === 8) new DataView(header.buffer).setUint32(0, payload + 8);
+  else new DataView(header.buffer).setUint32(0, 1); // size 1: the 64-bit size follows the type
+  const head = new Uint8Array(moof.length + header.length);
+  head.set(moof);
+  head.set(header, moof.length);
+  return { head, ranges, size: head.length + payload };
+}
+
+/** The samples of a track a fragment uses, and how long each is shown. */
+function pick(t: Track, keyframesOnly: boolean): Picked {
+  const s = t.samples;
+  if (!keyframesOnly)
+    return { samples: Array.from({ length: s.count }, (_, i) => i), durations: Array.from(s.duration) };
+  if (t.handler !== "vide") return { samples: [], durations: [] };
+  const samples: number[] = [];
+  for (let i = 0; i < s.count; i++) if (s.sync[i]) samples.push(i);
+  const end = s.count ? s.dts[s.count - 1]! + s.duration[s.count - 1]! : 0;
+  const durations = samples.map(
+    (i, n) => (n + 1 < samples.length ? s.dts[samples[n + 1]!]! : end) - s.dts[i]!,
+  );
+  return { samples, durations };
+}

@@ -1,0 +1,321 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { App } from "../src/app.ts";
+import { planRuns } from "../src/playback/runs.ts";
+import {
+  configIn,
+  keepers,
+  recordingRows,
+  segmentName,
+  startS3,
+  tempDir,
+  until,
+  type S3Server,
+} from "./helpers.ts";
+
+/**
+ * Footage back as HLS (docs/api.md): real segments (B-frames, AAC, a gap, a resolution change)
+ * stored by the keeper, played by ffmpeg through the playlist as any HLS client would.
+ */
+const keeper = keepers();
+const servers: S3Server[] = [];
+afterAll(async () => {
+  for (const s of servers) await s.kill();
+});
+
+const SEG = 2; // seconds a segment
+const T0 = Math.floor(Date.now() / 1000) - 3600;
+/** Segment starts: four touching, a 10 s gap, two at another resolution (a new init). */
+const PLAN = [
+  { start: T0, size: "320x240" },
+  { start: T0 + 2, size: "320x240" },
+  { start: T0 + 4, size: "320x240" },
+  { start: T0 + 6, size: "320x240" },
+  { start: T0 + 18, size: "320x240" },
+  { start: T0 + 20, size: "320x240" },
+  { start: T0 + 22, size: "480x270" },
+  { start: T0 + 24, size: "480x270" },
+];
+
+/** A recorder's segment: H.264 with B-frames, a key frame a second, AAC audio; moov at the end. */
+function recordSegment(path: string, size: string, n: number): void {
+  const p = Bun.spawnSync([
+    "ffmpeg",
+    "-v",
+    "error",
+    "-y",
+    "-f",
+    "lavfi",
+    "-i",
+    `testsrc2=size=${size}:rate=10:duration=${SEG},drawtext=text='${n}':fontsize=40:x=10:y=10`,
+    "-f",
+    "lavfi",
+    "-i",
+    `sine=frequency=${300 + n * 50}:sample_rate=48000:duration=${SEG}`,
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-bf",
+    "2",
+    "-g",
+    "10",
+    "-pix_fmt",
+    "yuv420p",
+    "-c:a",
+    "aac",
+    "-b:a",
+    "48k",
+    path,
+  ]);
+  if (p.exitCode !== 0) {
+    // drawtext needs a font: without one, the same picture without the number.
+    const q = Bun.spawnSync([
+      "ffmpeg",
+      "-v",
+      "error",
+      "-y",
+      "-f",
+      "lavfi",
+      "-i",
+      `testsrc2=size=${size}:rate=10:duration=${SEG}`,
+      "-f",
+      "lavfi",
+      "-i",
+      `sine=frequency=${300 + n * 50}:sample_rate=48000:duration=${SEG}`,
+      "-c:v",
+      "libx264",
+      "-preset",
+      "ultrafast",
+      "-bf",
+      "2",
+      "-g",
+      "10",
+      "-pix_fmt",
+      "yuv420p",
+      "-c:a",
+      "aac",
+      "-b:a",
+      "48k",
+      path,
+    ]);
+    if (q.exitCode !== 0) throw new Error(`ffmpeg: ${q.stderr}`);
+  }
+}
+
+let app: App;
+let dir: string;
+const auth = () => `Authorization: Bearer ${app.token}\r\n`;
+/** A tool run beside the keeper (asynchronously: the keeper answers it from this process's event loop). */
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const p = Bun.spawn(args, { stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
+  return { code, out, err };
+}
+/** ffprobe's values for `entries` of an input, one a line (each stream once: HLS lists them twice). */
+const probe = async (entries: string[], input: string) =>
+  (await run(["ffprobe", "-v", "error", "-headers", auth(), ...entries, "-of", "csv=p=0", input])).out
+    .split("\n")
+    .map((l) => l.split(",")[0]!) // (a frame's side data adds fields, and a line of its own)
+    .filter((l) => l !== "");
+/** Video packets' hashes, in decode order: ffmpeg's framemd5 of an input, copied without decoding. */
+const videoPacketHashes = async (input: string[]) =>
+  (await run(["ffmpeg", "-v", "error", ...input, "-map", "0:v", "-c", "copy", "-f", "framemd5", "-"])).out
+    .split("\n")
+    .filter((l) => l && !l.startsWith("#"))
+    .map((l) => l.split(",").at(-1)!.trim());
+
+beforeAll(async () => {
+  dir = tempDir();
+  app = await keeper.start(
+    configIn(
+      dir,
+      "api: { listen: 127.0.0.1:0 }\nrecord: { retain: { days: 1 }, commit_interval: 0, scan_interval: 1 }\nmotion: { enabled: false }\ncameras:\n  gate: {}\n",
+    ),
+  );
+  mkdirSync(app.config.cacheDir, { recursive: true });
+  for (const [n, s] of PLAN.entries())
+    recordSegment(join(app.config.cacheDir, segmentName("gate", s.start)), s.size, n);
+  await until(() => recordingRows(app.db).length === PLAN.length, 30_000, "the keeper to store the segments");
+}, 60_000);
+
+const playlistUrl = (start = T0, end = T0 + 30, extra = "") =>
+  `${app.url}/api/cameras/gate/vod.m3u8?start=${start}&end=${end}${extra}`;
+
+describe("runs (pure)", () => {
+  test("touching segments of one init form a run on one clock; a gap, an overlap or another init starts a new one", () => {
+    const s = (id: string, start: number, duration: number, init = "a") => ({ id, start, duration, init });
+    const runs = planRuns([
+      s("1", 100, 2.02),
+      s("2", 102, 2.0),
+      s("3", 104.4, 2),
+      s("4", 110, 2),
+      s("5", 111.5, 2),
+      s("6", 113.5, 2, "b"),
+    ]);
+    expect(runs.map((r) => r.segments.map((x) => [x.id, Number(x.at.toFixed(3))]))).toEqual([
+      [
+        ["1", 100],
+        ["2", 102.02],
+        ["3", 104.02],
+      ], // 3 starts 0.38 s after 2 ends: touching, so it follows on the clock
+      [["4", 110]],
+      [["5", 111.5]], // overlaps 4 by 0.5 s: a new run
+      [["6", 113.5]], // another init
+    ]);
+    expect(runs.map((r) => r.initFrom)).toEqual(["1", "4", "5", "6"]);
+  });
+});
+
+describe("HLS of stored footage", () => {
+  test("the playlist: an init per run, PROGRAM-DATE-TIME per fragment, DISCONTINUITY at the gap and the resolution change, ENDLIST", async () => {
+    const res = await fetch(playlistUrl(), { headers: { authorization: `Bearer ${app.token}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/vnd.apple.mpegurl");
+    const text = await res.text();
+    const lines = text.trim().split("\n");
+    expect(lines[0]).toBe("#EXTM3U");
+    expect(lines.at(-1)).toBe("#EXT-X-ENDLIST");
+    expect(lines.filter((l) => l === "#EXT-X-DISCONTINUITY").length).toBe(2);
+    const maps = lines.filter((l) => l.startsWith("#EXT-X-MAP:"));
+    expect(maps.length).toBe(3);
+    expect(new Set(maps.map((m) => /init\/(\w+)\.mp4/.exec(m)![1])).size).toBe(2); // the two resolutions
+    const dates = lines
+      .filter((l) => l.startsWith("#EXT-X-PROGRAM-DATE-TIME:"))
+      .map((l) => Date.parse(l.split(":").slice(1).join(":")) / 1000);
+    expect(dates).toEqual(PLAN.map((p) => p.start));
+    expect(lines.filter((l) => l.startsWith("../../recordings/")).length).toBe(PLAN.length); // relative URIs
+  });
+
+  // Debian's ffmpeg 5.1, as an HLS client, keeps the first init's codec settings at a second
+  // EXT-X-MAP: it plays the span up to the resolution change, and the changed run by itself.
+  const SPANS = [
+    [T0, T0 + 21],
+    [T0 + 22, T0 + 26],
+  ] as const;
+
+  test("ffmpeg plays it through: no decode error, every stored frame exactly once, packets byte-equal, timestamps rising", async () => {
+    for (const [a, b] of SPANS) {
+      const played = await run([
+        "ffmpeg",
+        "-v",
+        "error",
+        "-headers",
+        auth(),
+        "-i",
+        playlistUrl(a, b),
+        "-f",
+        "null",
+        "-",
+      ]);
+      expect({ span: [a - T0, b - T0], code: played.code, errors: played.err }).toEqual({
+        span: [a - T0, b - T0],
+        code: 0,
+        errors: "",
+      });
+    }
+    const stored = (
+      await Promise.all(recordingRows(app.db).map((r) => videoPacketHashes(["-i", r.path])))
+    ).flat();
+    const fromPlaylist = (
+      await Promise.all(
+        SPANS.map(([a, b]) => videoPacketHashes(["-headers", auth(), "-i", playlistUrl(a, b)])),
+      )
+    ).flat();
+    expect(stored.length).toBe(PLAN.length * SEG * 10);
+    expect(fromPlaylist).toEqual(stored);
+    const pts = (
+      await probe(["-select_streams", "v", "-show_entries", "frame=pts_time"], playlistUrl(...SPANS[0]))
+    ).map(Number);
+    expect(pts.length).toBe(6 * SEG * 10);
+    expect(pts[0]).toBe(T0);
+    // Within a run the pictures follow one another a frame apart, across segment boundaries too;
+    // the gap is where the clock jumps.
+    const steps = pts.slice(1).map((t, i) => Number((t - pts[i]!).toFixed(3)));
+    expect(steps.filter((d) => d !== 0.1)).toEqual([10.1]);
+    expect(
+      await probe(["-select_streams", "a", "-show_entries", "stream=codec_name"], playlistUrl(...SPANS[0])),
+    ).toContain("aac");
+  }, 60_000);
+
+  test("the keyframe view: only the key frames (one a second), a fraction of the bytes", async () => {
+    const keys = (
+      await probe(
+        ["-select_streams", "v", "-show_entries", "frame=pts_time"],
+        playlistUrl(T0, T0 + 21, "&keys=1"),
+      )
+    ).map(Number);
+    // The key frames of the six segments before the resolution change: one each second of footage.
+    expect(keys).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 18, 19, 20, 21].map((s) => T0 + s));
+    const headers = { authorization: `Bearer ${app.token}` };
+    const base = `${app.url}/api/cameras/gate/`;
+    const bytesOf = async (url: string) => {
+      const text = await (await fetch(url, { headers })).text();
+      const sizes = await Promise.all(
+        text
+          .split("\n")
+          .filter((l) => l.startsWith("../../recordings/"))
+          .map(async (u) => (await (await fetch(new URL(u, base), { headers })).arrayBuffer()).byteLength),
+      );
+      return sizes.reduce((x, y) => x + y, 0);
+    };
+    expect(
+      (await bytesOf(playlistUrl(T0, T0 + 30, "&keys=1"))) / (await bytesOf(playlistUrl())),
+    ).toBeLessThan(0.5);
+  }, 60_000);
+
+  test("inits are named by their content and cached forever; fragments need the playlist's authentication; bad input is named", async () => {
+    const headers = { authorization: `Bearer ${app.token}` };
+    const text = await (await fetch(playlistUrl(), { headers })).text();
+    const init = /#EXT-X-MAP:URI="([^"]+)"/.exec(text)![1]!;
+    const url = new URL(init, `${app.url}/api/cameras/gate/`);
+    const res = await fetch(url, { headers });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("private, max-age=31536000, immutable");
+    const wrong = new URL(url);
+    wrong.pathname = wrong.pathname.replace(/\/\w+\.mp4$/, `/${"0".repeat(24)}.mp4`);
+    expect((await fetch(wrong, { headers })).status).toBe(404);
+    const fragment = new URL(
+      text.split("\n").find((l) => l.startsWith("../../recordings/"))!,
+      `${app.url}/api/cameras/gate/`,
+    );
+    expect((await fetch(fragment)).status).toBe(401);
+    const f = await fetch(fragment, { headers });
+    expect(f.status).toBe(200);
+    const body = new Uint8Array(await f.arrayBuffer());
+    expect(new TextDecoder().decode(body.subarray(4, 8))).toBe("moof");
+    const bad = await fetch(`${app.url}/api/cameras/gate/vod.m3u8?start=${T0}&end=${T0 - 5}`, { headers });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: "invalid request", details: { end: "must be after start" } });
+  });
+
+  test("footage moved to S3 plays the same through the playlist", async () => {
+    const server = await startS3("camkeep");
+    servers.push(server);
+    const s3dir = tempDir();
+    const s3app = await keeper.start(
+      configIn(
+        s3dir,
+        `api: { listen: 127.0.0.1:0 }\nrecord: { retain: { days: 1 }, commit_interval: 0, scan_interval: 1 }\nmotion: { enabled: false }\ncameras:\n  gate: {}\nstorage:\n  tiers:\n    - { name: offsite, after: 30m, s3: { endpoint: "${server.endpoint}", bucket: camkeep, access_key_id: S3RVER, secret_access_key: S3RVER } }\n`,
+      ),
+    );
+    mkdirSync(s3app.config.cacheDir, { recursive: true });
+    for (const [n, s] of PLAN.slice(0, 3).entries())
+      recordSegment(join(s3app.config.cacheDir, segmentName("gate", s.start)), s.size, n);
+    await until(
+      () => recordingRows(s3app.db).filter((r) => r.tier === "offsite").length === 3,
+      40_000,
+      "the segments to move to S3",
+    );
+    const url = `${s3app.url}/api/cameras/gate/vod.m3u8?start=${T0}&end=${T0 + 6}`;
+    const header = `Authorization: Bearer ${s3app.token}\r\n`;
+    const played = await run(["ffmpeg", "-v", "error", "-headers", header, "-i", url, "-f", "null", "-"]);
+    expect({ code: played.code, errors: played.err }).toEqual({ code: 0, errors: "" });
+    expect((await videoPacketHashes(["-headers", header, "-i", url])).length).toBe(3 * SEG * 10);
+  }, 90_000);
+});
