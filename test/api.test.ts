@@ -507,6 +507,7 @@ describe("export", () => {
     expect((await call(`/api/cameras/front-door/clip.mp4?start=${T0}`)).status).toBe(400);
   });
   test("ffmpeg is killed when the client goes away", async () => {
+    app.config.media.engine = "ffmpeg"; // every export through ffmpeg (the native one has no process)
     // A long export (3000 segments, ~50 MB: more than socket buffers hold) so that ffmpeg
     // blocks on the unread pipe. Hard links keep it cheap.
     const src = await segmentFile(2);
@@ -551,5 +552,6 @@ describe("export", () => {
     client.kill("SIGKILL");
     await client.exited;
     await until(() => exporters() === 0, 5_000, "the export's ffmpeg to be killed once the client went");
+    app.config.media.engine = "native";
   });
 });

@@ -294,6 +294,74 @@ describe("HLS of stored footage", () => {
     expect(await bad.json()).toEqual({ error: "invalid request", details: { end: "must be after start" } });
   });
 
+  test("an export is built from the index at once: from the key frame before start, an edit list to start, packets as stored; HEAD, Range, ETag", async () => {
+    const headers = { authorization: `Bearer ${app.token}` };
+    const url = `${app.url}/api/cameras/gate/clip.mp4?start=${T0 + 1.5}&end=${T0 + 5.3}`;
+    const head = await fetch(url, { method: "HEAD", headers });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("x-camkeep-export")).toBeNull(); // no ffmpeg
+    const size = Number(head.headers.get("content-length"));
+    const full = await fetch(url, { headers });
+    const body = new Uint8Array(await full.arrayBuffer());
+    expect(body.length).toBe(size);
+    expect(full.headers.get("etag")).toBe(head.headers.get("etag"));
+    const file = join(dir, "clip.mp4");
+    await Bun.write(file, body);
+    const played = await run(["ffmpeg", "-v", "error", "-i", file, "-f", "null", "-"]);
+    expect({ code: played.code, errors: played.err }).toEqual({ code: 0, errors: "" });
+    // The edit list puts `start` at 0: the frames from the key frame before it (T0 + 1) come first,
+    // before 0, to be decoded; it ends at end - start, give or take the frames after end it needs.
+    const [startTime, duration] = (
+      await run([
+        "ffprobe",
+        "-v",
+        "error",
+        "-show_entries",
+        "format=start_time,duration",
+        "-of",
+        "csv=p=0",
+        file,
+      ])
+    ).out
+      .trim()
+      .split(",")
+      .map(Number);
+    expect(startTime).toBe(-0.5);
+    expect(startTime! + duration!).toBeGreaterThan(3.7);
+    expect(startTime! + duration!).toBeLessThan(4.2);
+    // Its packets are the stored ones: from the key frame at T0 + 1 in the first segment to T0 + 5.3.
+    const stored = (
+      await Promise.all(
+        recordingRows(app.db)
+          .slice(0, 3)
+          .map((r) => videoPacketHashes(["-i", r.path])),
+      )
+    ).flat();
+    const exported = await videoPacketHashes(["-i", file]);
+    expect(exported.length).toBeGreaterThan(40);
+    expect(stored.join()).toContain(exported.join());
+    expect(exported[0]).toBe(stored[10]); // the key frame one second into the first segment
+    // Range: a slice is the same bytes as in the whole; a suffix; a range past the end.
+    const part = await fetch(url, { headers: { ...headers, range: "bytes=100-1099" } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get("content-range")).toBe(`bytes 100-1099/${size}`);
+    expect(new Uint8Array(await part.arrayBuffer())).toEqual(body.subarray(100, 1100));
+    const tail = await fetch(url, { headers: { ...headers, range: "bytes=-500" } });
+    expect(new Uint8Array(await tail.arrayBuffer())).toEqual(body.subarray(size - 500));
+    expect((await fetch(url, { headers: { ...headers, range: `bytes=${size}-` } })).status).toBe(416);
+    const again = await fetch(url, { headers: { ...headers, "if-none-match": full.headers.get("etag")! } });
+    expect(again.status).toBe(304);
+  }, 60_000);
+
+  test("an export across a codec change is ffmpeg's, and says so", async () => {
+    const res = await fetch(`${app.url}/api/cameras/gate/clip.mp4?start=${T0 + 19}&end=${T0 + 25}`, {
+      headers: { authorization: `Bearer ${app.token}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-camkeep-export")).toContain("ffmpeg");
+    expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(10_000);
+  }, 60_000);
+
   test("footage moved to S3 plays the same through the playlist", async () => {
     const server = await startS3("camkeep");
     servers.push(server);

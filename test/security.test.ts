@@ -196,7 +196,8 @@ describe("clip exports", () => {
   test("bounded at once (429 beyond api.max_exports), and a client that stops reading is cut", async () => {
     const dir = tempDir();
     const app = await start(
-      "api: { max_exports: 1, export_stall_timeout: 2 }\nrecord: { scan_interval: 1, commit_interval: 0, retain: { days: 1 }, events: { max_latency: 0, pre_capture: 0 } }\ncameras:\n  cam: {}\n",
+      // (ffmpeg's exports are the bounded ones: media.engine ffmpeg makes every export one)
+      "api: { max_exports: 1, export_stall_timeout: 2 }\nmedia: { engine: ffmpeg }\nrecord: { scan_interval: 1, commit_interval: 0, retain: { days: 1 }, events: { max_latency: 0, pre_capture: 0 } }\ncameras:\n  cam: {}\n",
       dir,
     );
     const t0 = Math.floor(Date.now() / 1000) - 600;

@@ -3,12 +3,14 @@ import { Hono } from "hono";
 import { recordingsBetween } from "../db/recordings.ts";
 import { logger } from "../log/log.ts";
 import { redact } from "../log/redact.ts";
+import { clipBytes, planClip, type ClipPlan } from "../playback/clip.ts";
 import { CONCAT_INPUT, concatList } from "../tiers/footage.ts";
 import type { ApiDeps } from "./deps.ts";
 import { apiError, onInvalid } from "./errors.ts";
 import { CameraParam, ClipQuery } from "./schemas.ts";
 
-// Clip export: one MP4 of a span, cut from the stored segments by ffmpeg without re-encoding.
+// Clip export: one MP4 of a span, built from the index at once (playback/clip.ts), or cut by ffmpeg
+// where the native path cannot go (the span changes codec configuration).
 
 const log = logger("export");
 
@@ -22,7 +24,7 @@ export const MAX_CLIP_SECONDS = 24 * 3600;
  * segments are trimmed with inpoint/outpoint (at keyframes: the cut may start a little early).
  * When the client goes away, ffmpeg is killed.
  */
-export function clipRoutes({ db, config, footage }: ApiDeps) {
+export function clipRoutes({ db, config, footage, playback }: ApiDeps) {
   // Each export is an ffmpeg (tens of MB): api.max_exports at once, the rest told to wait.
   let running = 0;
   const stallMs = config.api.exportStallTimeout * 1000;
@@ -30,7 +32,7 @@ export function clipRoutes({ db, config, footage }: ApiDeps) {
     "/:camera/clip.mp4",
     vValidator("param", CameraParam, onInvalid),
     vValidator("query", ClipQuery, onInvalid),
-    (c) => {
+    async (c) => {
       const { camera } = c.req.valid("param");
       const { start, end } = c.req.valid("query");
       if (end <= start) return apiError(c, 400, "invalid request", { end: "must be after start" });
@@ -38,8 +40,16 @@ export function clipRoutes({ db, config, footage }: ApiDeps) {
         return apiError(c, 400, "invalid request", {
           end: `an export spans at most ${MAX_CLIP_SECONDS / 3600} h`,
         });
+      const name = `${camera}-${new Date(start * 1000).toISOString().slice(0, 19).replace(/[-:]/g, "")}Z.mp4`;
+      const rows = recordingsBetween(db, camera, start, end, 100_000).filter(
+        (r) => r.end_time > start && r.start_time < end,
+      );
+      // media.engine: ffmpeg means ffmpeg for everything, exports too.
+      const native =
+        config.media.engine === "ffmpeg" ? undefined : await planClip(rows, start, end, playback);
+      if (native) return answerClip(c.req.raw, native, name);
       // Parts in tiers are read where they are: a folder tier's file, a bucket's presigned URL.
-      const parts = recordingsBetween(db, camera, start, end, 100_000).flatMap((r) => {
+      const parts = rows.flatMap((r) => {
         const source = r.end_time > start ? footage.source(r) : undefined;
         return source ? [{ ...r, source }] : [];
       });
@@ -114,14 +124,53 @@ export function clipRoutes({ db, config, footage }: ApiDeps) {
         },
         cancel: stop,
       });
-      const name = `${camera}-${new Date(start * 1000).toISOString().slice(0, 19).replace(/[-:]/g, "")}Z.mp4`;
       return new Response(body, {
         headers: {
           "content-type": "video/mp4",
           "content-disposition": `attachment; filename="${name}"`,
           "cache-control": "no-store",
+          "x-camkeep-export":
+            config.media.engine === "ffmpeg"
+              ? "ffmpeg (media.engine)"
+              : "ffmpeg (the span changes codec configuration)",
         },
       });
     },
   );
+}
+
+/**
+ * The native export answered as a file is: its length known, Range (206, 416), an ETag (304 on
+ * If-None-Match); a HEAD reads no media (the body is a stream nobody pulls).
+ */
+function answerClip(req: Request, plan: ClipPlan, name: string): Response {
+  const headers: Record<string, string> = {
+    "content-type": "video/mp4",
+    "content-disposition": `attachment; filename="${name}"`,
+    "accept-ranges": "bytes",
+    etag: plan.etag,
+    "cache-control": "no-store",
+  };
+  if (req.headers.get("if-none-match") === plan.etag) return new Response(null, { status: 304, headers });
+  const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.get("range") ?? "");
+  if (!range)
+    return new Response(clipBytes(plan), { headers: { ...headers, "content-length": String(plan.size) } });
+  const [from, to] = range[1]
+    ? [Number(range[1]), range[2] ? Number(range[2]) + 1 : plan.size]
+    : [plan.size - Number(range[2]), plan.size];
+  if (!(from >= 0 && from < Math.min(to, plan.size + 1) && from < plan.size)) {
+    return new Response(null, {
+      status: 416,
+      headers: { ...headers, "content-range": `bytes */${plan.size}` },
+    });
+  }
+  const last = Math.min(to, plan.size);
+  return new Response(clipBytes(plan, from, last), {
+    status: 206,
+    headers: {
+      ...headers,
+      "content-range": `bytes ${from}-${last - 1}/${plan.size}`,
+      "content-length": String(last - from),
+    },
+  });
 }

@@ -10,6 +10,8 @@ export interface FragmentPlan {
   ranges: [start: number, end: number][];
   /** Bytes in all: head and ranges. */
   size: number;
+  /** Each track's samples used, their durations summed (ticks of the track's timescale). */
+  ticks: number[];
 }
 
 /** sample_flags: a sync sample depends on no other; any other does, and is not a sync sample. */
@@ -32,9 +34,11 @@ interface Picked {
  */
 export function planFragment(
   tracks: readonly Track[],
-  opts: { sequence: number; startSeconds: number; keyframesOnly?: boolean },
+  opts: { sequence: number; startSeconds: number; keyframesOnly?: boolean; window?: SampleWindow },
 ): FragmentPlan {
-  const picked = tracks.map((t) => pick(t, opts.keyframesOnly ?? false));
+  const picked = tracks.map((t) =>
+    pick(t, opts.keyframesOnly ?? false, opts.window && windowStart(tracks, opts.window), opts.window?.to),
+  );
   // The media bytes used, as ranges of the file: contiguous samples (of any track) form one.
   const used = picked.flatMap((p, k) =>
     p.samples.map((i) => [tracks[k]!.samples.offset[i]!, tracks[k]!.samples.size[i]!] as const),
@@ -126,12 +130,52 @@ export function planFragment(
   const head = new Uint8Array(moof.length + header.length);
   head.set(moof);
   head.set(header, moof.length);
-  return { head, ranges, size: head.length + payload };
+  return {
+    head,
+    ranges,
+    size: head.length + payload,
+    ticks: picked.map((p) => p.durations.reduce((n, d) => n + d, 0)),
+  };
+}
+
+/**
+ * A part of a segment, in seconds of its own presentation (0: its first frame shown): from the
+ * key frame at or before `from`, up to the frames shown before `to` (and what they are decoded
+ * from). Undefined ends: the segment's own.
+ */
+export interface SampleWindow {
+  from?: number;
+  to?: number;
+}
+
+/** When a sample is shown, seconds into its segment. */
+export const shownAt = (t: Track, i: number) =>
+  (t.samples.dts[i]! + t.samples.cto[i]! + t.presentationShift) / t.timescale;
+
+/** Where a window really starts: the video's key frame at or before its `from` (0 without video or `from`). */
+export function windowStart(tracks: readonly Track[], w: SampleWindow): number {
+  const video = tracks.find((t) => t.handler === "vide");
+  if (!video || w.from === undefined) return 0;
+  let at = 0;
+  for (let i = 0; i < video.samples.count; i++) {
+    if (video.samples.sync[i] && shownAt(video, i) <= w.from + 1e-6) at = Math.max(at, shownAt(video, i));
+  }
+  return at;
 }
 
 /** The samples of a track a fragment uses, and how long each is shown. */
-function pick(t: Track, keyframesOnly: boolean): Picked {
+function pick(t: Track, keyframesOnly: boolean, from = 0, to = Infinity): Picked {
   const s = t.samples;
+  if (from > 0 || to < Infinity) {
+    // Decode order: from the first sample shown at or after `from` (the video's key frame), up
+    // to the last one shown before `to` — frames it needs that are shown later come along.
+    let first = 0;
+    while (first < s.count && shownAt(t, first) < from - 1e-6) first++;
+    let last = -1;
+    for (let i = first; i < s.count; i++) if (shownAt(t, i) < to - 1e-6) last = i;
+    const samples = Array.from({ length: Math.max(0, last - first + 1) }, (_, k) => first + k);
+    return { samples, durations: samples.map((i) => s.duration[i]!) };
+  }
   if (!keyframesOnly)
     return { samples: Array.from({ length: s.count }, (_, i) => i), durations: Array.from(s.duration) };
   if (t.handler !== "vide") return { samples: [], durations: [] };

@@ -9,7 +9,7 @@ import { box, fourcc, fullBox, u16, u32, UNITY_MATRIX, zeros } from "./write.ts"
  * are, empty sample tables, and mvex: what a player needs before the fragments
  * (docs/design.md#footage-back). The same tracks give the same bytes, so a hash of them names it.
  */
-export function initSegment(tracks: readonly Track[]): Uint8Array {
+export function initSegment(tracks: readonly Track[], opts: { startAt?: number } = {}): Uint8Array {
   const ftyp = box("ftyp", fourcc("iso6"), u32(0), fourcc("iso6"), fourcc("mp41"), fourcc("cmfc"));
   const nextId = Math.max(0, ...tracks.map((t) => t.id)) + 1;
   const mvhd = fullBox(
@@ -58,7 +58,26 @@ export function initSegment(tracks: readonly Track[]): Uint8Array {
       fullBox("stco", 0, 0, u32(0)),
     );
     const minf = box("minf", ...(t.mediaHeader ? [t.mediaHeader] : []), dinf, stbl);
-    return box("trak", tkhd, box("mdia", mdhd, t.hdlr, minf));
+    // An edit list that starts presentation `startAt` seconds in (an export from a key frame
+    // before its start); duration 0: the rest of the fragmented track.
+    const edts =
+      opts.startAt === undefined
+        ? []
+        : [
+            box(
+              "edts",
+              fullBox(
+                "elst",
+                0,
+                0,
+                u32(1),
+                u32(0),
+                u32(Math.round(opts.startAt * t.timescale)),
+                u32(0x00010000),
+              ),
+            ),
+          ];
+    return box("trak", tkhd, ...edts, box("mdia", mdhd, t.hdlr, minf));
   });
   const mvex = box(
     "mvex",
