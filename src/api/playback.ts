@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { recordingById, recordingsBetween } from "../db/recordings.ts";
 import { planFragment } from "../media/mp4/fragment.ts";
 import { mediaPlaylist } from "../playback/hls.ts";
+import { partsStream } from "../playback/parts.ts";
 import { planRuns, type PlayableSegment } from "../playback/runs.ts";
 import type { ApiDeps } from "./deps.ts";
 import { apiError, onInvalid } from "./errors.ts";
@@ -75,19 +76,12 @@ export function playbackRoutes({ db, playback }: ApiDeps) {
           keyframesOnly: !!keys,
         });
         // The moof, then the segment's own media bytes, streamed from where they lie: never held whole.
-        let next = 0;
-        const body = new ReadableStream<Uint8Array>({
-          async pull(controller) {
-            if (next === 0) controller.enqueue(plan.head);
-            const range = plan.ranges[next++];
-            if (!range) return controller.close();
-            const reader = (await bytes.stream(range[0], range[1])).getReader();
-            for (let r = await reader.read(); !r.done; r = await reader.read()) controller.enqueue(r.value);
-          },
-        });
-        return new Response(body, {
-          headers: { "content-type": "video/mp4", "content-length": String(plan.size) },
-        });
+        // (Bun sends a stream body chunked, whatever length it is told: none is claimed.)
+        const body = partsStream([
+          { bytes: plan.head },
+          ...plan.ranges.map(([start, end]) => ({ footage: bytes, start, end })),
+        ]);
+        return new Response(body, { headers: { "content-type": "video/mp4" } });
       },
     )
     .get(

@@ -3,11 +3,9 @@ import { planFragment, windowStart, type FragmentPlan } from "../media/mp4/fragm
 import { initSegment } from "../media/mp4/init.ts";
 import type { FootageBytes } from "../tiers/footage.ts";
 import type { PlaybackMedia, SegmentMedia } from "./media.ts";
+import { partLength, partsStream, type Part } from "./parts.ts";
 
 // An export built from the index: one fragmented MP4 of a span, its size known before a byte is read.
-
-/** A piece of the export: bytes made here, or a range of a stored segment's file. */
-type Part = { bytes: Uint8Array } | { footage: FootageBytes; start: number; end: number };
 
 export interface ClipPlan {
   parts: Part[];
@@ -64,7 +62,7 @@ export async function planClip(
     parts.push({ bytes: plan.head });
     for (const [a, b] of plan.ranges) parts.push({ footage: bytes, start: a, end: b });
   }
-  const size = parts.reduce((n, p) => n + ("bytes" in p ? p.bytes.length : p.end - p.start), 0);
+  const size = parts.reduce((n, p) => n + partLength(p), 0);
   const etag = new Bun.CryptoHasher("sha256")
     .update(JSON.stringify([segments.map((s) => [s.row.id, s.row.segment_size]), start, end, size]))
     .digest("hex")
@@ -74,24 +72,5 @@ export async function planClip(
 
 /** Bytes [from, to) of the export, streamed: made parts as they are, stored ones read where they lie. */
 export function clipBytes(plan: ClipPlan, from = 0, to = plan.size): ReadableStream<Uint8Array> {
-  const pieces: { part: Part; a: number; b: number }[] = [];
-  let at = 0;
-  for (const part of plan.parts) {
-    const length = "bytes" in part ? part.bytes.length : part.end - part.start;
-    const a = Math.max(from, at) - at;
-    const b = Math.min(to, at + length) - at;
-    if (a < b) pieces.push({ part, a, b });
-    at += length;
-  }
-  let next = 0;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const piece = pieces[next++];
-      if (!piece) return controller.close();
-      const { part, a, b } = piece;
-      if ("bytes" in part) return controller.enqueue(part.bytes.subarray(a, b));
-      const reader = (await part.footage.stream(part.start + a, part.start + b)).getReader();
-      for (let r = await reader.read(); !r.done; r = await reader.read()) controller.enqueue(r.value);
-    },
-  });
+  return partsStream(plan.parts, from, to);
 }
