@@ -5,6 +5,7 @@ import page from "./ui/index.html";
 import { resolveToken } from "./api/token.ts";
 import type { Config } from "./config/load.ts";
 import { openDb, type Db } from "./db/open.ts";
+import { KeeperLock } from "./storage/keeper-lock.ts";
 import { ArchiveTotals } from "./db/totals.ts";
 import { LoopWatch } from "./health/event-loop.ts";
 import { HealthMonitor } from "./health/monitor.ts";
@@ -61,8 +62,19 @@ export interface StartOptions {
 }
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
-  const media = mediaEngine(config);
   setLogLevel(config.log.level);
+  // Before anything is touched: a second keeper on this archive stops here, having changed nothing.
+  const lock = KeeperLock.acquire(config);
+  try {
+    return await startLocked(config, opts, lock);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+async function startLocked(config: Config, opts: StartOptions, lock: KeeperLock): Promise<App> {
+  const media = mediaEngine(config);
   const startedAtMs = Date.now();
   const token = resolveToken(config);
   // First: a start-up that never yields (a reconcile, a migration) is seen too.
@@ -187,6 +199,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       motion.close();
       db.$client.close(true);
       eventLoop.stop();
+      lock.release();
       log.info("stopped");
     },
   };

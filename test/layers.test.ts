@@ -9,7 +9,7 @@ import { ROOT } from "./helpers.ts";
  */
 const LAYERS: readonly (readonly string[])[] = [
   ["domain"],
-  ["log", "time", "version.ts"],
+  ["log", "time", "os", "version.ts"],
   ["config"],
   ["db"],
   ["media"],

@@ -36,6 +36,7 @@ export function serveApi(deps: ApiDeps, page: Bun.HTMLBundle) {
       routes: { [hidden]: page },
       fetch: app.fetch,
       development: false,
+      reusePort: false, // a second keeper on the port is refused, never given half the requests
       idleTimeout: 120, // exports of long ranges stream for a while
     });
     return server;

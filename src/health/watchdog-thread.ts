@@ -6,17 +6,15 @@
  */
 import { writeFileSync, writeSync } from "node:fs";
 import { monotonicNowMs as nowMs } from "../log/current-job.ts";
+import { exitNow } from "../os/libc.ts";
 import type { StallRecord, WatchOrders } from "./event-loop.ts";
 
 declare const self: Worker;
 
 function endProcess(status: number): never {
-  try {
-    const { dlopen } = require("bun:ffi") as typeof import("bun:ffi");
-    dlopen("libc.so.6", { _exit: { args: ["i32"], returns: "void" } }).symbols._exit(status);
-  } catch {
-    // No glibc here: a kill the main thread cannot catch (systemd counts it as a failure too).
-  }
+  // process.exit in a worker ends only the worker; without libc, a kill the main thread cannot
+  // catch (systemd counts it as a failure too).
+  exitNow(status);
   process.kill(process.pid, "SIGKILL");
   throw new Error("unreachable");
 }
