@@ -6,6 +6,7 @@ import { planRuns } from "../src/playback/runs.ts";
 import {
   configIn,
   keepers,
+  logged,
   recordingRows,
   segmentName,
   startS3,
@@ -332,6 +333,29 @@ describe("HLS of stored footage", () => {
     expect(res.headers.get("x-camkeep-export")).toContain("ffmpeg");
     expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(10_000);
   }, 60_000);
+
+  test("a stored segment that cannot be read natively is left out, and said so; the playlist goes on", async () => {
+    const own = tempDir();
+    const other = await keeper.start(
+      configIn(
+        own,
+        "api: { listen: 127.0.0.1:0 }\nrecord: { retain: { days: 1 }, commit_interval: 0, scan_interval: 1 }\nmotion: { enabled: false }\ncameras:\n  gate: {}\n",
+      ),
+    );
+    mkdirSync(other.config.cacheDir, { recursive: true });
+    for (const [n, s] of PLAN.slice(0, 3).entries())
+      recordSegment(join(other.config.cacheDir, segmentName("gate", s.start)), s.size, n);
+    await until(() => recordingRows(other.db).length === 3, 30_000, "the keeper to store the segments");
+    await Bun.write(recordingRows(other.db)[1]!.path, "no longer an MP4"); // damaged on the disk since
+    const said = await logged(async () => {
+      const res = await fetch(`${other.url}/api/cameras/gate/vod.m3u8?start=${T0}&end=${T0 + 6}`, {
+        headers: { authorization: `Bearer ${other.token}` },
+      });
+      expect(res.status).toBe(200);
+      expect((await res.text()).split("\n").filter((l) => l.startsWith("../../recordings/")).length).toBe(2);
+    });
+    expect(said).toContain("gate: a stored segment cannot be played natively");
+  });
 
   test("footage moved to S3 plays the same through the playlist", async () => {
     const server = await startS3("camkeep");

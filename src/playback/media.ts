@@ -2,9 +2,12 @@ import type { Recording } from "../db/schema.ts";
 import { initName, initSegment } from "../media/mp4/init.ts";
 import { inspectMp4 } from "../media/mp4/inspect.ts";
 import { readTracks, type Track } from "../media/mp4/tracks.ts";
+import { logger } from "../log/log.ts";
 import type { Footage, FootageBytes } from "../tiers/footage.ts";
 
 // What playback needs of a stored segment, read from its moov once and kept for a while.
+
+const log = logger("playback");
 
 /** Audio a browser plays in MP4 (AAC, Opus); other audio is left out of playback (and said so). */
 const PLAYABLE_AUDIO = new Set(["mp4a", "Opus"]);
@@ -56,10 +59,15 @@ class Recent<V> {
 export class PlaybackMedia {
   private readonly media = new Recent<SegmentMedia>(KEEP_MEDIA);
   private readonly summaries = new Recent<SegmentSummary>(KEEP_SUMMARIES);
+  /** What was said once: formats left out, segments that cannot be played. */
+  private readonly said = new Set<string>();
 
   constructor(private readonly footage: Footage) {}
 
-  /** The segment's tracks and init segments; undefined when its footage cannot be reached. */
+  /**
+   * The segment's tracks and init segments; undefined when its footage cannot be reached or
+   * read (said once: a playlist goes on without it).
+   */
   async of(row: Recording): Promise<SegmentMedia | undefined> {
     const known = this.media.get(row.id);
     if (known) return known;
@@ -68,6 +76,11 @@ export class PlaybackMedia {
     const source = await bytes.open();
     try {
       const media = segmentMedia(readTracks(await inspectMp4(source)));
+      for (const format of media.leftOut)
+        this.sayOnce(
+          `left ${format}`,
+          `${row.camera}: ${format} is left out of playback (no browser plays it)`,
+        );
       this.media.set(row.id, media);
       this.summaries.set(row.id, {
         init: media.init.name,
@@ -75,9 +88,21 @@ export class PlaybackMedia {
         duration: media.duration,
       });
       return media;
+    } catch (e) {
+      this.sayOnce(
+        `unreadable ${row.camera}`,
+        `${row.camera}: a stored segment cannot be played natively (${(e as Error).message}); left out of playlists and exports`,
+      );
+      return undefined;
     } finally {
       await source.close();
     }
+  }
+
+  private sayOnce(key: string, message: string): void {
+    if (this.said.has(key) || this.said.size > 1000) return;
+    this.said.add(key);
+    log.warn(message);
   }
 
   /** What a playlist needs of a segment: its inits' names and how long it plays. */
