@@ -3,7 +3,8 @@ import { Hono } from "hono";
 import { recordingsBetween } from "../db/recordings.ts";
 import { logger } from "../log/log.ts";
 import { redact } from "../log/redact.ts";
-import { clipBytes, planClip, type ClipPlan } from "../playback/clip.ts";
+import { planClip, type ClipPlan } from "../playback/clip.ts";
+import { partsStream } from "../playback/parts.ts";
 import { CONCAT_INPUT, concatList } from "../tiers/footage.ts";
 import type { ApiDeps } from "./deps.ts";
 import { apiError, onInvalid } from "./errors.ts";
@@ -154,7 +155,9 @@ function answerClip(req: Request, plan: ClipPlan, name: string): Response {
   if (req.headers.get("if-none-match") === plan.etag) return new Response(null, { status: 304, headers });
   const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.get("range") ?? "");
   if (!range)
-    return new Response(clipBytes(plan), { headers: { ...headers, "content-length": String(plan.size) } });
+    return new Response(partsStream(plan.parts), {
+      headers: { ...headers, "content-length": String(plan.size) },
+    });
   const [from, to] = range[1]
     ? [Number(range[1]), range[2] ? Number(range[2]) + 1 : plan.size]
     : [plan.size - Number(range[2]), plan.size];
@@ -165,7 +168,7 @@ function answerClip(req: Request, plan: ClipPlan, name: string): Response {
     });
   }
   const last = Math.min(to, plan.size);
-  return new Response(clipBytes(plan, from, last), {
+  return new Response(partsStream(plan.parts, from, last), {
     status: 206,
     headers: {
       ...headers,

@@ -3,7 +3,7 @@ import { planFragment, windowStart, type FragmentPlan } from "../media/mp4/fragm
 import { initSegment } from "../media/mp4/init.ts";
 import type { FootageBytes } from "../tiers/footage.ts";
 import type { PlaybackMedia, SegmentMedia } from "./media.ts";
-import { partLength, partsStream, type Part } from "./parts.ts";
+import { partLength, type Part } from "./parts.ts";
 
 // An export built from the index: one fragmented MP4 of a span, its size known before a byte is read.
 
@@ -68,9 +68,4 @@ export async function planClip(
     .digest("hex")
     .slice(0, 32);
   return { parts, size, etag: `"${etag}"` };
-}
-
-/** Bytes [from, to) of the export, streamed: made parts as they are, stored ones read where they lie. */
-export function clipBytes(plan: ClipPlan, from = 0, to = plan.size): ReadableStream<Uint8Array> {
-  return partsStream(plan.parts, from, to);
 }
