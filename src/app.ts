@@ -25,6 +25,7 @@ import { lastRecordingStart } from "./db/recordings.ts";
 import type { StoreFaults } from "./storage/store.ts";
 import { VERSION } from "./version.ts";
 import { PlaybackMedia } from "./playback/media.ts";
+import { Previews } from "./playback/previews.ts";
 import { Footage } from "./tiers/footage.ts";
 import { openTiers } from "./tiers/open.ts";
 import { copyOnInsert } from "./tiers/target.ts";
@@ -46,6 +47,8 @@ export interface App {
   cleanup: Cleanup;
   mqtt?: MqttBridge;
   tiers: TierWorker;
+  /** Preview pictures (how many ffmpeg runs they took). */
+  previews: Previews;
   eventLoop: LoopWatch;
   server: Server<undefined>;
   token: string;
@@ -87,6 +90,7 @@ async function startLocked(config: Config, opts: StartOptions, lock: KeeperLock)
   const tiers = new TierWorker({ config, db, totals, targets, faults: opts.transferFaults });
   const footage = new Footage(config.recordingsDir, targets);
   const playback = new PlaybackMedia(footage);
+  const previews = new Previews(footage);
   const activity = new ActivityStore();
   const recorders = new Recorders(config, opts.recorder);
   const motion = new MotionAnalyser();
@@ -144,6 +148,7 @@ async function startLocked(config: Config, opts: StartOptions, lock: KeeperLock)
       mqtt,
       footage,
       playback,
+      previews,
       tiers,
       eventLoop,
     },
@@ -184,6 +189,7 @@ async function startLocked(config: Config, opts: StartOptions, lock: KeeperLock)
     cleanup,
     mqtt,
     tiers,
+    previews,
     eventLoop,
     server,
     token,

@@ -3,6 +3,8 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { App } from "../src/app.ts";
 import { planRuns } from "../src/playback/runs.ts";
+import { mimeOf } from "../src/ui/playback/codecs.ts";
+import { fragmentAtMedia, fragmentAtWall, readPlaylist } from "../src/ui/playback/playlist.ts";
 import {
   configIn,
   keepers,
@@ -381,4 +383,80 @@ describe("HLS of stored footage", () => {
     expect({ code: played.code, errors: played.err }).toEqual({ code: 0, errors: "" });
     expect((await videoPacketHashes(["-headers", header, "-i", url])).length).toBe(3 * SEG * 10);
   }, 90_000);
+});
+
+describe("what the page reads", () => {
+  test("the page's playlist reader: every fragment with its init, both clocks, and the codecs Media Source needs", async () => {
+    const url = playlistUrl();
+    const text = await (await fetch(url, { headers: { authorization: `Bearer ${app.token}` } })).text();
+    const fragments = readPlaylist(text, url);
+    expect(fragments.map((f) => f.start)).toEqual(PLAN.map((p) => p.start));
+    for (const f of fragments) {
+      expect(f.at).toBe(Number(new URL(f.uri).searchParams.get("t")));
+      expect(f.duration).toBeCloseTo(SEG, 1);
+      expect(f.uri).toStartWith(`${app.url}/api/recordings/`);
+    }
+    // Two inits (the resolution change), asked for by each of the three runs.
+    expect(new Set(fragments.map((f) => f.init)).size).toBe(3);
+    expect(new Set(fragments.map((f) => new URL(f.init).pathname)).size).toBe(2);
+    // The media clock follows the wall clock (each run starts at its segment's start).
+    expect(fragments[4]!.at).toBe(PLAN[4]!.start);
+    const init = new Uint8Array(
+      await (
+        await fetch(fragments[0]!.init, { headers: { authorization: `Bearer ${app.token}` } })
+      ).arrayBuffer(),
+    );
+    const mime = mimeOf(init);
+    expect(mime).toMatch(/^video\/mp4; codecs="avc1\.[0-9a-f]{6},mp4a\.40\.2"$/);
+    // avc1.PPCCLL: the profile and level ffprobe reads in the stored segment.
+    const [profile, level] = (
+      await run([
+        "ffprobe",
+        "-v",
+        "error",
+        "-select_streams",
+        "v",
+        "-show_entries",
+        "stream=profile,level",
+        "-of",
+        "csv=p=0",
+        recordingRows(app.db)[0]!.path,
+      ])
+    ).out
+      .trim()
+      .split(",");
+    const avc = /avc1\.(\w\w)\w\w(\w\w)/.exec(mime)!;
+    expect({ High: "64", Main: "4d", "Constrained Baseline": "42", Baseline: "42" }[profile!]).toBe(avc[1]);
+    expect(Number.parseInt(avc[2]!, 16)).toBe(Number(level));
+    expect(fragmentAtWall(fragments, T0 + 10)).toBe(4); // in the gap: the next fragment
+    expect(fragmentAtMedia(fragments, T0 + 3)).toBe(1);
+  });
+
+  test("preview pictures: a JPEG per segment made once, the nearest footage in a gap, 404 far from any", async () => {
+    const get = (t: number) =>
+      fetch(`${app.url}/api/cameras/gate/preview.jpg?t=${t}`, {
+        headers: { authorization: `Bearer ${app.token}` },
+      });
+    const rows = recordingRows(app.db).sort((a, b) => a.start_time - b.start_time);
+    const runs = app.previews.runs;
+    // Five at once for one moment: one ffmpeg run.
+    const answers = await Promise.all([0, 1, 2, 3, 4].map(() => get(T0 + 1)));
+    for (const res of answers) {
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("image/jpeg");
+      expect(res.headers.get("x-camkeep-recording")).toBe(rows[0]!.id);
+      const jpeg = new Uint8Array(await res.arrayBuffer());
+      expect([jpeg[0], jpeg[1]]).toEqual([0xff, 0xd8]);
+    }
+    expect(app.previews.runs - runs).toBe(1);
+    expect((await get(T0 + 1.5)).status).toBe(200); // the same segment: kept
+    expect(app.previews.runs - runs).toBe(1);
+    // In the gap (T0+8 to T0+18): the nearer footage, the segment that ended at T0+8.
+    expect((await get(T0 + 10)).headers.get("x-camkeep-recording")).toBe(rows[3]!.id);
+    expect((await get(T0 + 16)).headers.get("x-camkeep-recording")).toBe(rows[4]!.id);
+    const far = await get(T0 - 5000);
+    expect(far.status).toBe(404);
+    expect((await far.json()).error).toBe("no footage at that moment");
+    expect((await get(Number.NaN)).status).toBe(400);
+  });
 });

@@ -15,6 +15,7 @@ import { metricsRoutes } from "./metrics.ts";
 import { playbackRoutes } from "./playback.ts";
 import { cameraRecordingRoutes, recordingFileRoutes } from "./recordings.ts";
 import { statusRoutes } from "./status.ts";
+import { reviewRoutes } from "./review.ts";
 import { stillRoutes } from "./still.ts";
 
 // The HTTP API's routes, middleware and errors, as one typed Hono chain.
@@ -79,6 +80,7 @@ export function createApi(
     .route("/api/cameras", cameraRecordingRoutes(deps))
     .route("/api/cameras", clipRoutes(deps))
     .route("/api/cameras", stillRoutes(deps))
+    .route("/api/cameras", reviewRoutes(deps))
     .route("/api/recordings", recordingFileRoutes(deps))
     .route("/api", playbackRoutes(deps));
 

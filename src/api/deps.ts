@@ -11,6 +11,7 @@ import type { LoginGuard } from "./login-guard.ts";
 import type { MaintainerStats } from "../keeper/stats.ts";
 import type { Recorders } from "../recorder/supervisor.ts";
 import type { PlaybackMedia } from "../playback/media.ts";
+import type { Previews } from "../playback/previews.ts";
 import type { Footage } from "../tiers/footage.ts";
 import type { TierWorker } from "../tiers/worker.ts";
 
@@ -32,6 +33,8 @@ export interface ApiDeps {
   footage: Footage;
   /** Stored segments' media as playback needs it (tracks, init segments). */
   playback: PlaybackMedia;
+  /** Preview pictures of stored segments, made when first asked. */
+  previews: Previews;
   /** The storage tiers' worker (docs/tiers.md): queues and counters for status, metrics and health. */
   tiers: TierWorker;
   /** The event loop's lag and the watchdog that sees it. */

@@ -13,7 +13,7 @@ export const CONTENT_SECURITY_POLICY = {
   scriptSrc: ["'self'"],
   styleSrc: ["'self'"],
   imgSrc: ["'self'"],
-  mediaSrc: ["'self'"],
+  mediaSrc: ["'self'", "blob:"], // the player's Media Source (docs/page.md); nothing else
   connectSrc: ["'self'"],
   objectSrc: ["'none'"],
   baseUri: ["'none'"],

@@ -6,7 +6,7 @@ import { SEVERITIES } from "../domain/retain.ts";
 
 const MAX_TIME = 4_102_444_800; // 2100-01-01
 export const EpochSeconds = v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(MAX_TIME));
-const epochQuery = v.pipe(
+export const epochQuery = v.pipe(
   v.string(),
   v.regex(/^\d+(\.\d+)?$/, "must be epoch seconds, e.g. 1790000000 or 1790000000.5"),
   v.transform(Number),

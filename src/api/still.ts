@@ -2,8 +2,7 @@ import { vValidator } from "@hono/valibot-validator";
 import { Hono } from "hono";
 import * as v from "valibot";
 import { newestRecording } from "../db/recordings.ts";
-import { run } from "../media/spawn.ts";
-import { CONCAT_INPUT, concatList } from "../tiers/footage.ts";
+import { firstPicture } from "../playback/picture.ts";
 import type { ApiDeps } from "./deps.ts";
 import { apiError, onInvalid } from "./errors.ts";
 import { CameraParam } from "./schemas.ts";
@@ -26,33 +25,7 @@ export function stillRoutes({ db, footage }: ApiDeps) {
   const stills = new Map<string, Still>();
   const making = new Map<string, Promise<Still>>();
   const make = async (camera: string, recording: string, source: string): Promise<Still> => {
-    const r = await run(
-      [
-        "ffmpeg",
-        "-nostdin",
-        "-v",
-        "error",
-        "-skip_frame",
-        "nokey",
-        ...CONCAT_INPUT,
-        "-frames:v",
-        "1",
-        "-vf",
-        "scale=-2:180",
-        "-q:v",
-        "5",
-        "-f",
-        "mjpeg",
-        "pipe:1",
-      ],
-      10_000,
-      concatList([{ source }]),
-    );
-    const still = {
-      recording,
-      madeAt: Date.now(),
-      jpeg: r.code === 0 && r.bytes.length ? r.bytes : undefined,
-    };
+    const still = { recording, madeAt: Date.now(), jpeg: await firstPicture(source, 180) };
     stills.set(camera, still);
     return still;
   };

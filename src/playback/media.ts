@@ -4,6 +4,7 @@ import { inspectMp4 } from "../media/mp4/inspect.ts";
 import { readTracks, type Track } from "../media/mp4/tracks.ts";
 import { logger } from "../log/log.ts";
 import type { Footage, FootageBytes } from "../tiers/footage.ts";
+import { Recent } from "./recent.ts";
 
 // What playback needs of a stored segment, read from its moov once and kept for a while.
 
@@ -34,25 +35,6 @@ export interface SegmentSummary {
   init: string;
   keyInit: string;
   duration: number;
-}
-
-/** A small least-recently-used map. */
-class Recent<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly max: number) {}
-  get(key: string): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
-  }
-  set(key: string, v: V): void {
-    this.map.delete(key);
-    this.map.set(key, v);
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
-  }
 }
 
 /** Segments' media as playback needs it, read from their moov (wherever they live) and cached. */

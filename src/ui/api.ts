@@ -19,6 +19,10 @@ export type Bucket = InferResponseType<
   (typeof client.api.cameras)[":camera"]["recordings"]["buckets"]["$get"],
   200
 >[number];
+export type MotionPeriod = InferResponseType<
+  (typeof client.api.cameras)[":camera"]["motion"]["$get"],
+  200
+>[number];
 export type CamEvent = InferResponseType<typeof client.api.events.$get, 200>[number];
 
 export class Unauthorized extends Error {}
@@ -52,11 +56,32 @@ export const api = {
         query: { after: String(after), before: String(before) },
       }),
     ),
-  recordings: (camera: string, after: number, before: number) =>
+  recordings: (camera: string, after: number, before: number, limit?: number) =>
     call(
       client.api.cameras[":camera"].recordings.$get({
         param: { camera },
+        query: { after: String(after), before: String(before), limit: limit ? String(limit) : undefined },
+      }),
+    ),
+  motion: (camera: string, after: number, before: number) =>
+    call(
+      client.api.cameras[":camera"].motion.$get({
+        param: { camera },
         query: { after: String(after), before: String(before) },
+      }),
+    ),
+  playlistUrl: (camera: string, start: number, end: number, keys: boolean) =>
+    path(
+      client.api.cameras[":camera"]["vod.m3u8"].$url({
+        param: { camera },
+        query: { start: start.toFixed(3), end: end.toFixed(3), keys: keys ? "1" : undefined },
+      }),
+    ),
+  previewUrl: (camera: string, t: number) =>
+    path(
+      client.api.cameras[":camera"]["preview.jpg"].$url({
+        param: { camera },
+        query: { t: String(Math.floor(t)) },
       }),
     ),
   events: (camera: string, after: number, before: number) =>

@@ -1,5 +1,6 @@
 import { api, Unauthorized } from "./api.ts";
 import { app, h } from "./dom.ts";
+import { readCameraLink } from "./links.ts";
 import { header } from "./parts/header.ts";
 import { renderCamera } from "./views/camera.ts";
 import { renderLogin } from "./views/login.ts";
@@ -24,8 +25,8 @@ async function route(): Promise<void> {
   }
   try {
     const status = await api.status();
-    const m = /^#\/camera\/([^/]+)(?:\/(\d{4}-\d\d-\d\d))?/.exec(location.hash);
-    if (m) await renderCamera(status, decodeURIComponent(m[1]!), m[2]);
+    const link = readCameraLink(location.hash);
+    if (link) await renderCamera(status, link.camera, link);
     else renderOverview(status);
   } catch (e) {
     if (e instanceof Unauthorized) return renderLogin();

@@ -14,7 +14,8 @@ import { ROOT, configIn, ffprobeDuration, putSegment, segmentName, tempDir, unti
 const ZONE = "Europe/Berlin";
 const ARTIFACTS = join(ROOT, "test-artifacts");
 const T0 = Math.floor(Date.now() / 1000) - 200; // recent enough for "recording" (a segment within 5 minutes)
-const SEGMENTS = 6; // 2 s each
+const SEGMENTS = 14; // 2 s each: a continuous run across 13 boundaries
+const DRIVE = [T0, T0 + 2, T0 + 4, T0 + 12, T0 + 14];
 let app: App;
 let browser: Browser;
 let page: Page;
@@ -44,6 +45,7 @@ record: { scan_interval: 1, commit_interval: 0, retain: { days: 1 }, events: { m
 cameras:
   front-door: {}
   back_yard: {}
+  drive: {}
 storage:
   tiers: [{ name: backup, path: ${dir}/backup, copy: true }]
 `,
@@ -51,6 +53,8 @@ storage:
   app = await startApp(config); // no detector: camkeep judges the motion of the (moving) test picture itself
   for (let i = 0; i < SEGMENTS; i++)
     await putSegment(config.cacheDir, segmentName("front-door", T0 + i * 2), 2, (T0 + i * 2 + 2) * 1000);
+  // Another camera's footage with a gap of 6 s in it (its recorder was down).
+  for (const at of DRIVE) await putSegment(config.cacheDir, segmentName("drive", at), 2, (at + 2) * 1000);
   await until(
     () => readdirSync(config.cacheDir).length === 0,
     10_000,
@@ -91,6 +95,7 @@ storage:
     acceptDownloads: true,
   });
   page = await context.newPage();
+  await page.addInitScript(`window.shownClock = ${shownClock.toString()}`);
   page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
   page.on("pageerror", (e) => problems.push(`page: ${e.message}`));
 }, 120_000);
@@ -126,13 +131,15 @@ describe("the page", () => {
     );
     expect(cameras).toEqual([
       ["back_yard", "no recent footage"],
+      ["drive", "recording"],
       ["front-door", "recording"],
     ]);
     expect(await page.textContent("[data-health]")).toBe("healthy");
     expect(await page.textContent(".storage")).toContain("free");
+    const stored = SEGMENTS + DRIVE.length;
     // The copy tier (docs/tiers.md): every segment the keeper stored was copied; the page says so.
     await until(
-      () => (app.db.$client.query("SELECT count(*) AS n FROM copies").get() as { n: number }).n === SEGMENTS,
+      () => (app.db.$client.query("SELECT count(*) AS n FROM copies").get() as { n: number }).n === stored,
       15_000,
       "the stored segments to be copied to the backup tier",
     );
@@ -159,7 +166,7 @@ describe("the page", () => {
   test("the day timeline draws the stored span, motion and events", async () => {
     await page.goto(`${app.url}/#/camera/front-door/${local(T0, "day")}`);
     await page.waitForSelector(".timeline .span");
-    // The day comes from the quarter-hour rollups (no segment list): the footage's quarter hours, merged.
+    // The whole day comes from the quarter-hour rollups (no segment list): the footage's quarter hours, merged.
     const spans = await page.$$eval(".span", (els) =>
       els.map((e) => [Number(e.getAttribute("data-start")), Number(e.getAttribute("data-end"))]),
     );
@@ -167,13 +174,17 @@ describe("the page", () => {
       last = Math.floor((T0 + SEGMENTS * 2 - 2) / 900) * 900;
     expect(spans).toEqual([[first, last + 900]]);
     // Motion per quarter hour, from the motion camkeep judged in each stored segment.
-    const rows = app.db.select().from(recordings).all();
+    const rows = app.db
+      .select()
+      .from(recordings)
+      .all()
+      .filter((r) => r.camera === "front-door");
     expect(rows.every((r) => r.motion > 0 && !r.unjudged)).toBe(true);
     const quarters = await page.$$eval(".motion.quarter", (els) =>
       els.map((e) => Number(e.getAttribute("data-quarter"))),
     );
     expect(quarters).toEqual([...new Set(rows.map((r) => Math.floor(r.start_time / 900) * 900))].sort());
-    expect(await page.$$eval(".motion.minute", (els) => els.length)).toBe(0); // minute by minute only for the hour being played
+    expect(await page.$$eval(".motion.minute", (els) => els.length)).toBe(0); // minute by minute only zoomed in
     expect(
       await page.$$eval(".event", (els) =>
         els.map((e) => [e.getAttribute("data-event"), e.classList.contains("kept")]),
@@ -183,43 +194,217 @@ describe("the page", () => {
       ["car-1", true],
     ]);
     expect(await page.$eval("#day", (s) => (s as HTMLSelectElement).value)).toBe(local(T0, "day"));
-    expect(await page.$$eval(".ticks span", (els) => els.length)).toBeGreaterThanOrEqual(23);
+    expect(await page.$$eval(".ticks span", (els) => els.length)).toBeGreaterThanOrEqual(8);
+    // The review list: the two events and the motion period, each with its picture.
+    expect(await page.$$eval(".review li", (els) => els.map((e) => e.getAttribute("data-kind")))).toEqual([
+      "motion",
+      "event",
+      "event",
+    ]);
+    await page.waitForFunction(
+      () => [...document.querySelectorAll<HTMLImageElement>(".review img")].every((i) => i.naturalWidth > 0),
+      undefined,
+      { timeout: 20_000 },
+    );
   });
 
-  test("a click plays from that moment, and playback continues into the next segment", async () => {
-    const track = (await page.$(".track"))!;
-    const box = (await track.boundingBox())!;
-    const [start, end] = await page.evaluate(() => [
-      Number(document.querySelector(".timeline")!.getAttribute("aria-valuemin")),
-      Number(document.querySelector(".timeline")!.getAttribute("aria-valuemax")),
-    ]);
-    const x = box.x + ((T0 - start!) / (end! - start!)) * box.width - 1; // just before the footage: plays from its start
-    await page.mouse.click(x, box.y + box.height / 2);
+  test("one <video> plays on across segments at 4x: one buffered range, no waiting, the speed kept", async () => {
+    await page.click('.speed[data-speed="4"]');
+    // Listen from before the click: every `waiting`, and the speed as each boundary passes.
+    await page.evaluate(() => {
+      const v = document.querySelector("video")!;
+      const w = window as unknown as { seen: { waiting: number[]; rates: number[] } };
+      w.seen = { waiting: [], rates: [] };
+      v.addEventListener("waiting", () => w.seen.waiting.push(v.currentTime));
+      v.addEventListener("timeupdate", () => w.seen.rates.push(v.playbackRate));
+    });
+    const clicked = performance.now();
+    await clickAt(T0 - 70); // before the footage (a pixel of the day is ~67 s): plays from its start
     await page.waitForFunction(
-      () => (document.querySelector("video") as HTMLVideoElement).currentTime > 0.5,
+      () => Number(document.querySelector("video")!.dataset.firstFrameMs) > 0,
       undefined,
-      { timeout: 15_000 },
+      {
+        timeout: 15_000,
+      },
     );
-    const first = await page.$eval("video", (v) => (v as HTMLVideoElement).dataset.recording);
-    await page.waitForFunction(
-      (id) =>
-        (document.querySelector("video") as HTMLVideoElement).dataset.recording !== id &&
-        (document.querySelector("video") as HTMLVideoElement).currentTime > 0.2,
-      first,
-      { timeout: 15_000 },
+    const firstFrame = Number(await page.$eval("video", (v) => (v as HTMLVideoElement).dataset.firstFrameMs));
+    console.log(
+      `click to first frame: ${firstFrame} ms in the page (${Math.round(performance.now() - clicked)} ms to the test seeing it; target ≤ 300 ms)`,
     );
-    expect(await page.textContent(".now")).toContain("front-door");
+    expect(await page.getAttribute("video", "src")).toStartWith("blob:"); // Media Source, not a file
+    // Past 12 boundaries (24 s of footage at 4x: ~6 s).
+    await page.waitForFunction(() => document.querySelector("video")!.currentTime - 0 > 0, undefined, {
+      timeout: 10_000,
+    });
+    const start = await page.$eval("video", (v) => (v as HTMLVideoElement).currentTime);
+    await page.waitForFunction((s) => document.querySelector("video")!.currentTime >= s + 25, start, {
+      timeout: 30_000,
+    });
+    const state = await page.evaluate(() => {
+      const v = document.querySelector("video")!;
+      const b = v.buffered;
+      const w = window as unknown as { seen: { waiting: number[]; rates: number[] } };
+      return {
+        ranges: Array.from({ length: b.length }, (_, i) => [b.start(i), b.end(i)]),
+        rate: v.playbackRate,
+        seen: w.seen,
+      };
+    });
+    expect(state.ranges).toHaveLength(1);
+    expect(state.ranges[0]![1]! - state.ranges[0]![0]!).toBeGreaterThanOrEqual(12 * 2 - 0.1);
+    expect(state.rate).toBe(4);
+    expect(state.seen.rates.length).toBeGreaterThan(10);
+    expect(state.seen.rates.every((r) => r === 4)).toBe(true);
+    // `waiting` only before the first picture, never at a boundary.
+    expect(state.seen.waiting.filter((t) => t > start + 0.5)).toEqual([]);
+    expect(await page.textContent(".now")).toMatch(/^front-door · \d\d:\d\d:\d\d · 4×$/);
     expect(await page.isVisible(".playhead")).toBe(true);
-    // The hour being played: its segments loaded, its motion shown minute by minute.
-    const rows = app.db.select().from(recordings).all();
+    // The address holds the moment shown: a link to it.
+    expect(decodeURIComponent(new URL(page.url()).hash)).toMatch(
+      /^#\/camera\/front-door\/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
+    );
+    await shot("camera-desktop");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot("camera-phone");
+    // Phone width: nothing wider than the screen.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  test("trick play at 8x steps through the keyframe view in footage / speed", async () => {
+    await page.click('.speed[data-speed="8"]');
+    await page.waitForFunction(() => document.querySelector("video")!.dataset.view === "keys");
+    await page.click('.review li[data-kind="motion"] .moment'); // plays from the motion's start: T0
+    // From the footage's first second shown to its last (the label is the wall clock shown).
+    const clockNear = (t: number, slack: number) =>
+      page.waitForFunction(
+        ([want, d]) => Math.abs((window as unknown as { shownClock(): number }).shownClock() - want!) <= d!,
+        [secondsOfDay(t), slack],
+        { timeout: 20_000, polling: 20 },
+      );
+    await clockNear(T0, 1);
+    const began = performance.now();
+    await clockNear(T0 + SEGMENTS * 2 - 1, 0.5);
+    const took = (performance.now() - began) / 1000;
+    const expected = (SEGMENTS * 2) / 8;
+    console.log(
+      `trick play at 8x over ${SEGMENTS * 2} s of footage: ${took.toFixed(2)} s (footage/speed = ${expected} s)`,
+    );
+    expect(took).toBeGreaterThan(expected * 0.6);
+    expect(took).toBeLessThan(expected * 2 + 1);
+    expect(await page.textContent(".now")).toContain("8× (key frames)");
+    await page.click('.speed[data-speed="1"]');
+    await page.waitForFunction(() => document.querySelector("video")!.dataset.view === "all");
+  });
+
+  test("the timeline zooms to a minute and scrubs, the picture under the pointer shown", async () => {
+    const span = () =>
+      page.$eval(
+        ".timeline",
+        (e) => Number((e as HTMLElement).dataset.viewEnd) - Number((e as HTMLElement).dataset.viewStart),
+      );
+    expect(await span()).toBeGreaterThanOrEqual(23 * 3600);
+    // Zoomed in: at three hours or less each segment and the motion per minute are read and drawn.
+    for (let i = 0; i < 3; i++) await page.click('button[aria-label="zoom in"]');
+    expect(await span()).toBeLessThanOrEqual(3 * 3600);
+    await page.waitForSelector(".motion.minute");
+    const rows = app.db
+      .select()
+      .from(recordings)
+      .all()
+      .filter((r) => r.camera === "front-door");
     const minutes = await page.$$eval(".motion.minute", (els) =>
       els.map((e) => Number(e.getAttribute("data-minute"))),
     );
     expect(minutes).toEqual(motionPerMinute(rows).map((m) => m.minute));
-    await shot("camera-desktop");
-    await page.setViewportSize({ width: 390, height: 844 });
-    await shot("camera-phone");
-    await page.setViewportSize({ width: 1280, height: 900 });
+    // The wheel zooms too, around the pointer, down to a minute.
+    const box = (await page.$(".track"))!;
+    const b = (await box.boundingBox())!;
+    const view = await page.$eval(".timeline", (e) => [
+      Number((e as HTMLElement).dataset.viewStart),
+      Number((e as HTMLElement).dataset.viewEnd),
+    ]);
+    await page.mouse.move(
+      b.x + ((T0 + SEGMENTS - view[0]!) / (view[1]! - view[0]!)) * b.width,
+      b.y + b.height / 2,
+    );
+    for (let i = 0; i < 40 && (await span()) > 60; i++) await page.mouse.wheel(0, -100);
+    expect(await span()).toBe(60);
+    const [vs, ve] = await page.$eval(".timeline", (e) => [
+      Number((e as HTMLElement).dataset.viewStart),
+      Number((e as HTMLElement).dataset.viewEnd),
+    ]);
+    expect(T0 + SEGMENTS).toBeGreaterThanOrEqual(vs!);
+    expect(T0 + SEGMENTS).toBeLessThanOrEqual(ve!);
+    await shot("camera-minute");
+    // At a minute the segments show as one span, as stored.
+    const spans = await page.$$eval(".span", (els) =>
+      els.map((e) => [Number(e.getAttribute("data-start")), Number(e.getAttribute("data-end"))]),
+    );
+    expect(spans).toHaveLength(1);
+    expect(spans[0]![0]).toBeCloseTo(rows[0]!.start_time, 0);
+    // Scrub: press at 4 s into the footage, drag to 20 s; the picture under the pointer shows, the player follows.
+    const runs = app.previews.runs;
+    const xAt = (t: number) => b.x + ((t - vs!) / (ve! - vs!)) * b.width;
+    await page.mouse.move(xAt(T0 + 4), b.y + b.height / 2);
+    await page.mouse.down();
+    for (let k = 1; k <= 16; k++) await page.mouse.move(xAt(T0 + 4 + k), b.y + b.height / 2);
+    await page.waitForFunction(
+      () => (document.querySelector<HTMLImageElement>(".preview img")?.naturalWidth ?? 0) > 0,
+    );
+    expect(await page.isVisible(".preview")).toBe(true);
+    await page.mouse.up();
+    await page.waitForFunction(
+      (want) => Math.abs((window as unknown as { shownClock(): number }).shownClock() - want) <= 2,
+      secondsOfDay(T0 + 20),
+      { timeout: 15_000 },
+    );
+    // A sweep across 16 moments asked for a few pictures, not one per move.
+    expect(app.previews.runs - runs).toBeLessThanOrEqual(4);
+    await page.click('button[aria-label="whole day"]');
+    expect(await span()).toBeGreaterThanOrEqual(23 * 3600);
+  });
+
+  test("a link to a moment opens its day and plays from it; next and previous step between moments", async () => {
+    const moment = T0 + 20;
+    const iso = `${new Date(moment * 1000).toISOString().slice(0, 19)}Z`;
+    await page.goto(`${app.url}/#/camera/front-door/${iso}`);
+    const near = (t: number) =>
+      page.waitForFunction(
+        (want) => Math.abs((window as unknown as { shownClock(): number }).shownClock() - want) <= 2,
+        secondsOfDay(t),
+        { timeout: 15_000 },
+      );
+    await near(moment);
+    // Back from T0+20: the car (T0+8), then the person (T0+3); forward again: the car; back to the motion's start.
+    await page.click('[data-step="event-1"]');
+    await near(T0 + 8);
+    await page.click('[data-step="event-1"]');
+    await near(T0 + 3);
+    await page.click('[data-step="event1"]');
+    await near(T0 + 8);
+    await page.click('[data-step="motion-1"]');
+    await near(T0);
+  });
+
+  test("a gap in the footage is jumped: playing on to the footage after it, at the speed chosen", async () => {
+    await page.goto(`${app.url}/#/camera/drive/${new Date((T0 + 3) * 1000).toISOString().slice(0, 19)}Z`);
+    await page.waitForFunction(() => document.querySelector("video")!.currentTime > 0, undefined, {
+      timeout: 15_000,
+    });
+    await page.click('.speed[data-speed="2"]');
+    await page.waitForFunction(
+      (want) => Math.abs((window as unknown as { shownClock(): number }).shownClock() - want) <= 1,
+      secondsOfDay(T0 + 14),
+      { timeout: 15_000 },
+    );
+    const b = await page.$eval("video", (v) => {
+      const r = (v as HTMLVideoElement).buffered;
+      return { ranges: r.length, rate: (v as HTMLVideoElement).playbackRate };
+    });
+    expect(b).toEqual({ ranges: 2, rate: 2 }); // the gap stays a gap in the buffer; the player went over it
+    await page.goto(`${app.url}/#/camera/front-door/${local(T0, "day")}`);
+    await page.waitForSelector(".timeline .span");
   });
 
   test("an export typed as a range downloads an MP4 that ffprobe reads", async () => {
@@ -241,13 +426,58 @@ describe("the page", () => {
     expect((await res.json()).retain_indefinitely).toBe(true);
   });
 
-  test("the timeline is reachable and playable from the keyboard", async () => {
-    await page.focus(".timeline");
-    await page.keyboard.press("ArrowRight");
-    expect(await page.getAttribute(".timeline", "aria-valuetext")).toMatch(/^\d\d:\d\d:\d\d$/);
+  test("the keyboard does it all: the timeline's cursor, zoom, speed, play and pause", async () => {
+    await page.focus(".slider");
+    const before = await page.getAttribute(".slider", "aria-valuenow");
+    await page.keyboard.press("ArrowLeft"); // a step back: before the footage
+    expect(await page.getAttribute(".slider", "aria-valuetext")).toMatch(/^\d\d:\d\d:\d\d$/);
+    expect(await page.getAttribute(".slider", "aria-valuenow")).not.toBe(before);
+    const span = () =>
+      page.$eval(
+        ".timeline",
+        (e) => Number((e as HTMLElement).dataset.viewEnd) - Number((e as HTMLElement).dataset.viewStart),
+      );
+    const wide = await span();
+    await page.keyboard.press("+");
+    expect(await span()).toBeLessThan(wide);
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => !document.querySelector("video")!.paused, undefined, {
+      timeout: 15_000,
+    });
+    await page.keyboard.press("]");
+    expect(await page.getAttribute('.speed[aria-pressed="true"]', "data-speed")).toBe("2");
+    await page.keyboard.press(" ");
+    expect(await page.$eval("video", (v) => (v as HTMLVideoElement).paused)).toBe(true);
   });
 
-  test("no errors in the browser console", () => {
+  test("the page's CSP allows Media Source and nothing more; no errors in the browser console", async () => {
+    const res = await fetch(`${app.url}/`);
+    const csp = res.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("media-src 'self' blob:");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain("unsafe");
     expect(problems).toEqual([]);
   });
 });
+
+/** Seconds into the local day of `t`, in ZONE (what the player's label shows). */
+function secondsOfDay(t: number): number {
+  const [hh, mm, ss] = local(t, "input").slice(11).split(":").map(Number) as [number, number, number];
+  return hh * 3600 + mm * 60 + ss;
+}
+
+/** In the page: the seconds into the day the player's label shows (-1e9 when it shows none). */
+function shownClock(): number {
+  const m = /(\d\d):(\d\d):(\d\d)/.exec(document.querySelector(".now")?.textContent ?? "");
+  return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : -1e9;
+}
+
+/** Clicks the timeline at wall-clock `t` (in its current view). */
+async function clickAt(t: number): Promise<void> {
+  const box = (await (await page.$(".track"))!.boundingBox())!;
+  const [start, end] = await page.$eval(".timeline", (e) => [
+    Number((e as HTMLElement).dataset.viewStart),
+    Number((e as HTMLElement).dataset.viewEnd),
+  ]);
+  await page.mouse.click(box.x + ((t - start!) / (end! - start!)) * box.width, box.y + box.height / 2);
+}

@@ -1,81 +1,186 @@
 import { h } from "../dom.ts";
-import { api, type Recording } from "../api.ts";
+import { Feed } from "../playback/feed.ts";
 import { clock } from "../time.ts";
 
-// The player of a day's footage.
+// The player: one <video> fed through Media Source, at any speed, across segments, hours and gaps.
+
+/** Speeds offered. Up to 4× the <video> plays every frame; above, the keyframe view is stepped through. */
+export const SPEEDS = [1, 2, 4, 8, 16, 32, 60] as const;
+const TRICK_FROM = 8;
+/** How often the moment shown is told to onShown. */
+const ADDRESS_MS = 2000;
+/** How often trick play shows the next key frame. */
+const TRICK_TICK_MS = 100;
+
 /**
- * Plays the day's footage one segment after another from any moment. It loads the segments
- * of an hour at a time, the hour being played, and the next hour when it gets there.
+ * Plays a camera's day from any moment, without a reload at segment boundaries: the chosen
+ * speed stays. 1-4× set playbackRate; 8-60× step through the keyframe view (a picture per key
+ * frame, trick play) at footage ÷ speed. A gap in the footage is jumped; the label and
+ * `onTime` give the wall clock of what is shown.
  */
 export class Player {
-  readonly video = h("video", { controls: true, playsinline: true, preload: "metadata", muted: true });
+  readonly video = h("video", { controls: true, playsinline: true, muted: true });
   readonly label = h("p.now", { "aria-live": "polite" }, "Click the timeline to play.");
-  readonly el = h("section.player", {}, this.video, this.label);
-  private segments: Recording[] = [];
-  private index = -1;
+  private readonly speedButtons = SPEEDS.map((s) =>
+    h("button.speed", { type: "button", "data-speed": s, "aria-pressed": String(s === 1) }, `${s}×`),
+  );
+  readonly el = h(
+    "section.player",
+    {},
+    this.video,
+    h("div.controls", { role: "group", "aria-label": "speed" }, ...this.speedButtons),
+    this.label,
+  );
+  private feed?: Feed;
+  private speed = 1;
+  /** Trick play's playhead (media seconds) and its timer. */
+  private trick?: { m: number; last: number; timer: ReturnType<typeof setInterval> };
+  /** Where playAt was asked and when: for the first frame's delay. */
+  private asked?: number;
   onTime: (t: number) => void = () => {};
-  /** Called with the segments of each hour loaded (the timeline shows their motion minute by minute). */
-  onSegments: (segments: Recording[]) => void = () => {};
+  /** Called with the moment shown, at most every ADDRESS_MS (the address bar follows it). */
+  onShown: (t: number) => void = () => {};
+  private lastShown = 0;
 
   constructor(
     private readonly camera: string,
     private readonly day: { start: number; end: number },
   ) {
     this.video.muted = true; // autoplay works everywhere when muted; the controls unmute
-    this.video.addEventListener("ended", () => void this.next());
-    this.video.addEventListener("timeupdate", () => {
-      const seg = this.segments[this.index];
-      if (!seg) return;
-      const t = seg.start_time + this.video.currentTime;
-      this.label.textContent = `${this.camera} · ${clock(t)}`;
-      this.onTime(t);
-    });
+    for (const b of this.speedButtons)
+      b.addEventListener("click", () => void this.setSpeed(Number(b.dataset.speed)));
+    this.video.addEventListener("timeupdate", () => this.shown());
+    this.video.addEventListener("waiting", () => this.jumpGap());
+    this.video.addEventListener("ended", () => (this.label.textContent = "End of the day's footage."));
   }
 
+  /** The wall clock of what is shown now, if anything is. */
+  now(): number | undefined {
+    return this.feed?.wallAt(this.trick?.m ?? this.video.currentTime);
+  }
+
+  get currentSpeed(): number {
+    return this.speed;
+  }
+
+  /** Plays from wall-clock `t` (the first footage after it, if none is at `t`). */
   async playAt(t: number): Promise<void> {
-    const from = Math.max(this.day.start, t);
-    this.segments = await this.hourFrom(from);
-    const i = this.segments.findIndex((s) => s.end_time > t);
-    if (i < 0) return void (this.label.textContent = "No footage after that moment on this day.");
-    this.load(i, Math.max(0, t - this.segments[i]!.start_time));
+    this.asked = performance.now();
+    this.stopTrick();
+    this.feed?.close();
+    const trick = this.speed >= TRICK_FROM;
+    const feed = new Feed(this.video, this.camera, this.day, trick, {
+      speed: () => this.speed,
+      position: () => this.trick?.m ?? this.video.currentTime,
+    });
+    this.feed = feed;
+    feed.onBreak = (wall) => void this.playAt(wall);
+    feed.onError = (message) => (this.label.textContent = `Playback stopped: ${message}`);
+    this.video.defaultPlaybackRate = trick ? 1 : this.speed; // a new source resets the rate to this
+    this.video.dataset.view = trick ? "keys" : "all";
+    let m: number | undefined;
+    try {
+      m = await feed.open(t);
+    } catch (e) {
+      if (feed === this.feed) this.label.textContent = `Playback failed: ${(e as Error).message}`;
+      return;
+    }
+    if (feed !== this.feed) return; // asked again meanwhile
+    if (m === undefined) return void (this.label.textContent = "No footage after that moment on this day.");
+    this.video.currentTime = m;
+    this.video.requestVideoFrameCallback?.(() => {
+      if (this.asked !== undefined)
+        this.video.dataset.firstFrameMs = String(Math.round(performance.now() - this.asked));
+    });
+    if (trick) this.startTrick(m);
+    else {
+      this.video.playbackRate = this.speed;
+      await this.video.play().catch(() => {});
+    }
   }
 
-  /** The segments from `t` to the end of its hour (or, with none there, of the next hours that have some). */
-  private async hourFrom(t: number): Promise<Recording[]> {
-    for (let from = t; from < this.day.end; from = Math.floor(from / 3600) * 3600 + 3600) {
-      const until = Math.min(this.day.end, Math.floor(from / 3600) * 3600 + 3600);
-      const found = (await api.recordings(this.camera, from, until)).filter((s) => s.end_time > from);
-      if (found.length) {
-        this.onSegments(found);
-        return found;
+  /** Shows wall-clock `t` at once if its footage is in the buffer (scrubbing); true if it was. */
+  showAt(t: number): boolean {
+    const m = this.feed?.bufferedAt(t);
+    if (m === undefined) return false;
+    if (this.trick) this.trick.m = m;
+    else this.video.currentTime = m;
+    return true;
+  }
+
+  async setSpeed(speed: number): Promise<void> {
+    const was = this.speed;
+    this.speed = speed;
+    for (const b of this.speedButtons)
+      b.setAttribute("aria-pressed", String(Number(b.dataset.speed) === speed));
+    const at = this.now();
+    // Crossing between every frame and the keyframe view changes the footage fed: on from here.
+    if (at !== undefined && was >= TRICK_FROM !== speed >= TRICK_FROM) return this.playAt(at);
+    if (speed < TRICK_FROM) {
+      this.video.defaultPlaybackRate = speed;
+      this.video.playbackRate = speed;
+    }
+    this.shown();
+  }
+
+  toggle(): void {
+    if (this.trick) this.stopTrick();
+    else if (this.speed >= TRICK_FROM && this.feed) this.startTrick(this.video.currentTime);
+    else if (this.video.paused) void this.video.play().catch(() => {});
+    else this.video.pause();
+  }
+
+  private startTrick(m: number): void {
+    this.video.pause();
+    const trick = { m, last: performance.now(), timer: setInterval(() => this.step(), TRICK_TICK_MS) };
+    this.trick = trick;
+  }
+
+  private stopTrick(): void {
+    if (this.trick) clearInterval(this.trick.timer);
+    this.trick = undefined;
+  }
+
+  /** Trick play: the playhead moves speed × the time passed, over the footage (gaps skipped). */
+  private step(): void {
+    const trick = this.trick;
+    const feed = this.feed;
+    if (!trick || !feed) return;
+    const now = performance.now();
+    let m = trick.m + (this.speed * (now - trick.last)) / 1000;
+    trick.last = now;
+    const gap = feed.gapAfter(m);
+    if (gap) m = feed.toMedia(gap);
+    const b = this.video.buffered;
+    const end = b.length ? b.end(b.length - 1) : 0;
+    if (m >= end - 0.05) {
+      m = Math.max(trick.m, end - 0.05); // the feed has not caught up: wait here
+      if (feed.complete) {
+        this.stopTrick();
+        this.label.textContent = "End of the day's footage.";
+        return;
       }
     }
-    return [];
+    trick.m = m;
+    if (!this.video.seeking) this.video.currentTime = m;
+    this.shown();
   }
 
-  private async next(): Promise<void> {
-    if (this.index + 1 < this.segments.length) return this.load(this.index + 1, 0);
-    const last = this.segments[this.index];
-    const more = last
-      ? (await this.hourFrom(last.end_time)).filter((s) => s.start_time >= last.start_time + 0.001)
-      : [];
-    if (!more.length) return void (this.label.textContent = "End of the day's footage.");
-    this.segments = more;
-    this.load(0, 0);
+  /** A gap in the footage reached: on to the footage after it. */
+  private jumpGap(): void {
+    const next = !this.trick && this.feed?.gapAfter(this.video.currentTime);
+    if (next) this.video.currentTime = this.feed!.toMedia(next) + 0.001;
   }
 
-  private load(i: number, offset: number): void {
-    const seg = this.segments[i]!;
-    this.index = i;
-    this.video.dataset.recording = seg.id;
-    this.video.src = api.fileUrl(seg.id);
-    this.video.addEventListener(
-      "loadedmetadata",
-      () => {
-        if (offset > 0) this.video.currentTime = offset;
-        void this.video.play().catch(() => {});
-      },
-      { once: true },
-    );
+  private shown(): void {
+    const t = this.now();
+    if (t === undefined) return;
+    this.label.textContent = `${this.camera} · ${clock(t)} · ${this.speed}×${this.speed >= TRICK_FROM ? " (key frames)" : ""}`;
+    this.onTime(t);
+    if (performance.now() - this.lastShown >= ADDRESS_MS) {
+      this.lastShown = performance.now();
+      this.onShown(t);
+    }
+    if (!this.trick) this.jumpGap();
   }
 }

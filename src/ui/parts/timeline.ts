@@ -1,160 +1,359 @@
 import { h } from "../dom.ts";
-import { type Bucket, type CamEvent } from "../api.ts";
-import {
-  BUCKET_SECONDS,
-  bucketSpans,
-  clock,
-  fraction,
-  hourMarks,
-  localDay,
-  motionPerMinute,
-} from "../time.ts";
+import { api, type Bucket, type CamEvent, type Recording } from "../api.ts";
+import { BUCKET_SECONDS, bucketSpans, clock, motionPerMinute, span } from "../time.ts";
+import { type View, clampView, followView, place, ticks, zoomView } from "../timeline-view.ts";
 import type { Player } from "./player.ts";
+import { PreviewPopup } from "./preview.ts";
 
-// The day bar: recorded spans, motion, events; click to play, drag to select.
-/** The day as a bar: recorded spans, motion, events; click to play, drag to select. */
+// The timeline: a day down to a minute — recorded spans, motion, events; click, drag, zoom.
+
+/** Views this short or shorter show each segment and motion per minute (read for the view). */
+const DETAIL_SPAN_S = 3 * 3600;
+/** A pointer that moved less than this (px) clicked. */
+const CLICK_PX = 4;
+const ZOOM_STEP = 2;
+
+/**
+ * The day as a bar that zooms from the whole day to a minute (wheel, pinch, the buttons, + and
+ * -) and pans. A click plays from that moment; a drag scrubs (the picture under the pointer
+ * shows, the player follows where its footage is loaded, and plays from where it is let go);
+ * a drag with Shift selects a span to export. The whole day comes from the quarter-hour
+ * rollups; a view of three hours or less reads its segments for detail.
+ */
 export class Timeline {
   readonly el: HTMLElement;
   private readonly track = h("div.track", {});
+  private readonly marks = h("div.marks", {});
   private readonly playhead = h("div.playhead", { hidden: true });
-  private readonly selection = h("div.selection", { hidden: true });
+  private readonly selectionEl = h("div.selection", { hidden: true });
+  private readonly tickBar = h("div.ticks", { "aria-hidden": "true" });
+  private readonly range = h("span.range", {});
+  private readonly preview: PreviewPopup;
+  private view: View;
+  /** The recorded spans drawn (from the rollups, or the view's segments). */
+  private spans: View[] = [];
   private cursor: number;
+  private played?: number;
+  private selection?: View;
+  private detail?: { view: View; segments: Recording[] };
+  private detailTimer?: ReturnType<typeof setTimeout>;
+  /** The user moved the view lately: playback does not pull it along for a while. */
+  private heldUntil = 0;
   onSelect: (start: number, end: number) => void = () => {};
 
   constructor(
-    private readonly day: { start: number; end: number },
-    buckets: Bucket[],
-    events: CamEvent[],
-    player: Player,
+    private readonly camera: string,
+    private readonly day: View,
+    private readonly buckets: Bucket[],
+    private readonly events: CamEvent[],
+    private readonly player: Player,
   ) {
-    const at = (t: number) => `${(fraction(day, t) * 100).toFixed(3)}%`;
-    const width = (a: number, b: number) => `${((fraction(day, b) - fraction(day, a)) * 100).toFixed(3)}%`;
-    this.at = at;
-    this.width = width;
-    for (const s of bucketSpans(buckets)) {
-      this.track.append(
-        h("div.span", {
-          style: `left:${at(s.start)};width:${width(s.start, s.end)}`,
-          "data-start": s.start,
-          "data-end": s.end,
-          title: `${clock(s.start)}–${clock(s.end)}`,
-        }),
-      );
-    }
-    // Motion per quarter hour (the rollups), taller and darker where more moved; the hour being
-    // played shows it minute by minute once its segments are loaded.
-    const peak = Math.max(0, ...buckets.map((b) => b.motion));
-    for (const b of buckets) {
-      if (b.motion > 0)
-        this.track.append(this.motionMark("quarter", b.bucket, BUCKET_SECONDS, b.motion / peak));
-    }
-    player.onSegments = (segments) => {
-      for (const old of this.track.querySelectorAll(".motion.minute")) old.remove();
-      for (const m of motionPerMinute(segments))
-        this.track.append(this.motionMark("minute", m.minute, 60, m.intensity));
+    this.view = { ...day };
+    this.cursor = buckets.find((b) => b.segments > 0)?.bucket ?? day.start;
+    this.preview = new PreviewPopup(camera);
+    this.track.append(this.marks, this.selectionEl, this.playhead, this.preview.el);
+    const button = (label: string, name: string, act: () => void) => {
+      const b = h("button.zoom", { type: "button", "aria-label": name, title: name }, label);
+      b.addEventListener("click", act);
+      return b;
     };
-    for (const e of events) {
-      const end = e.end_time ?? Math.min(day.end, Date.now() / 1000);
-      this.track.append(
-        h(
-          `div.event${e.retain_indefinitely ? ".kept" : ""}`,
-          {
-            style: `left:${at(e.start_time)};width:max(3px,${width(e.start_time, end)})`,
-            title: `${e.label} ${clock(e.start_time)}${e.retain_indefinitely ? " ★ kept forever" : ""}`,
-            "data-event": e.id,
-          },
-          h("span", {}, `${e.label}${e.retain_indefinitely ? " ★" : ""}`),
+    this.el = h(
+      "section.timeline",
+      {},
+      h(
+        "div.zoombar",
+        {},
+        button("−", "zoom out", () => this.zoom(ZOOM_STEP, this.focus())),
+        button("+", "zoom in", () => this.zoom(1 / ZOOM_STEP, this.focus())),
+        button("Day", "whole day", () => this.setView(day)),
+        this.range,
+      ),
+      h(
+        "div.slider",
+        {
+          tabindex: 0,
+          role: "slider",
+          "aria-label": "timeline: arrows move, + and - zoom, Enter plays",
+          "aria-valuemin": day.start,
+          "aria-valuemax": day.end,
+        },
+        this.track,
+        this.tickBar,
+      ),
+    );
+    player.onTime = (t) => this.showPlayhead(t);
+    this.listen();
+    this.render();
+  }
+
+  /** The view shown now (for tests and the address bar). */
+  get shown(): View {
+    return { ...this.view };
+  }
+
+  setView(view: View): void {
+    this.view = clampView(view, this.day);
+    this.render();
+  }
+
+  zoom(factor: number, at: number): void {
+    this.heldUntil = Date.now() + 5000;
+    this.setView(zoomView(this.view, this.day, factor, at));
+  }
+
+  showSelection(start: number, end: number): void {
+    this.selection = { start, end };
+    const a = Math.max(start, this.view.start);
+    const b = Math.min(end, this.view.end);
+    if (b > a) this.place(this.selectionEl, a, b);
+    else this.selectionEl.hidden = true;
+  }
+
+  /** Where zooming centres: the playhead if shown, else the keyboard cursor. */
+  private focus(): number {
+    const t = this.played ?? this.cursor;
+    return t >= this.view.start && t <= this.view.end ? t : (this.view.start + this.view.end) / 2;
+  }
+
+  private showPlayhead(t: number): void {
+    this.played = t;
+    if (Date.now() > this.heldUntil) {
+      const moved = followView(this.view, this.day, t);
+      if (moved !== this.view) return this.setView(moved);
+    }
+    this.drawPlayhead();
+  }
+
+  /** The playhead: what plays (or was scrubbed to), else the keyboard's cursor while focused. */
+  private drawPlayhead(): void {
+    const t = this.played ?? (this.focused ? this.cursor : undefined);
+    const x = t === undefined ? -1 : place(this.view, t);
+    this.playhead.hidden = x < 0 || x > 1;
+    this.playhead.style.left = `${(x * 100).toFixed(3)}%`;
+    const slider = this.el.querySelector(".slider")!;
+    const value = t ?? this.cursor;
+    slider.setAttribute("aria-valuenow", String(Math.round(value)));
+    slider.setAttribute("aria-valuetext", clock(value));
+  }
+
+  private focused = false;
+
+  private place(el: HTMLElement, start: number, end: number): void {
+    el.hidden = false;
+    el.style.left = `${(place(this.view, start) * 100).toFixed(3)}%`;
+    el.style.width = `max(1px, ${((place(this.view, end) - place(this.view, start)) * 100).toFixed(3)}%)`;
+  }
+
+  /** Draws what lies in the view (only that: a day zoomed to a minute draws a handful of marks). */
+  private render(): void {
+    const v = this.view;
+    const inView = (a: number, b: number) => b > v.start && a < v.end;
+    const mark = (
+      spec: string,
+      a: number,
+      b: number,
+      attrs: Record<string, string | number>,
+      ...kids: Node[]
+    ) => {
+      const el = h(spec as "div", attrs, ...kids);
+      this.place(el, Math.max(a, v.start - 1), Math.min(b, v.end + 1));
+      return el;
+    };
+    const out: HTMLElement[] = [];
+    const detail = this.detail && this.detail.view.start <= v.start && this.detail.view.end >= v.end;
+    const spans = detail ? segmentSpans(this.detail!.segments) : bucketSpans(this.buckets);
+    this.spans = spans;
+    for (const s of spans)
+      if (inView(s.start, s.end))
+        out.push(
+          mark("div.span", s.start, s.end, {
+            "data-start": s.start,
+            "data-end": s.end,
+            title: `${clock(s.start)}–${clock(s.end)}`,
+          }),
+        );
+    if (detail) {
+      for (const m of motionPerMinute(this.detail!.segments))
+        if (inView(m.minute, m.minute + 60))
+          out.push(this.motionMark("minute", m.minute, 60, m.intensity, mark));
+    } else {
+      const peak = Math.max(0, ...this.buckets.map((b) => b.motion));
+      for (const b of this.buckets)
+        if (b.motion > 0 && inView(b.bucket, b.bucket + BUCKET_SECONDS))
+          out.push(this.motionMark("quarter", b.bucket, BUCKET_SECONDS, b.motion / peak, mark));
+    }
+    const now = Date.now() / 1000;
+    for (const e of this.events) {
+      const end = e.end_time ?? Math.min(this.day.end, now);
+      if (!inView(e.start_time, end)) continue;
+      const kept = e.retain_indefinitely;
+      out.push(
+        mark(
+          `div.event${kept ? ".kept" : ""}`,
+          e.start_time,
+          Math.max(end, e.start_time + (v.end - v.start) / 400),
+          { title: `${e.label} ${clock(e.start_time)}${kept ? " ★ kept forever" : ""}`, "data-event": e.id },
+          h("span", {}, `${e.label}${kept ? " ★" : ""}`),
         ),
       );
     }
-    const ticks = h(
-      "div.ticks",
-      { "aria-hidden": "true" },
-      ...hourMarks(localDay(day.start)).map((m) => h("span", { style: `left:${at(m.t)}` }, m.label)),
+    this.marks.replaceChildren(...out);
+    this.tickBar.replaceChildren(
+      ...ticks(v).map((m) => h("span", { style: `left:${(place(v, m.t) * 100).toFixed(3)}%` }, m.label)),
     );
-    this.track.append(this.selection, this.playhead);
-    this.cursor = buckets[0]?.bucket ?? day.start;
-    this.el = h(
-      "section.timeline",
-      {
-        tabindex: 0,
-        role: "slider",
-        "aria-label": "timeline: arrows move, Enter plays",
-        "aria-valuemin": day.start,
-        "aria-valuemax": day.end,
-        "aria-valuenow": this.cursor,
-        "aria-valuetext": clock(this.cursor),
-      },
-      this.track,
-      ticks,
-    );
-    player.onTime = (t) => this.showPlayhead(t);
-    this.listen(player);
+    const whole = v.start <= this.day.start && v.end >= this.day.end;
+    this.range.textContent = whole
+      ? "the whole day"
+      : `${clock(v.start)}–${clock(v.end)} (${span(v.end - v.start)})`;
+    this.el.dataset.viewStart = String(v.start);
+    this.el.dataset.viewEnd = String(v.end);
+    if (this.selection) this.showSelection(this.selection.start, this.selection.end);
+    this.drawPlayhead();
+    this.wantDetail();
   }
-
-  private readonly at: (t: number) => string;
-  private readonly width: (a: number, b: number) => string;
 
   private motionMark(
     kind: "quarter" | "minute",
     start: number,
     seconds: number,
     intensity: number,
+    mark: (spec: string, a: number, b: number, attrs: Record<string, string | number>) => HTMLElement,
   ): HTMLElement {
-    return h(`div.motion.${kind}`, {
-      style: `left:${this.at(start)};width:max(1px,${this.width(start, start + seconds)});opacity:${(0.3 + 0.7 * intensity).toFixed(2)};height:${(5 + 15 * intensity).toFixed(1)}%`,
+    const el = mark(`div.motion.${kind}`, start, start + seconds, {
       [`data-${kind}`]: start,
       title: `motion ${clock(start)}`,
     });
+    el.style.opacity = (0.3 + 0.7 * intensity).toFixed(2);
+    el.style.height = `${(5 + 15 * intensity).toFixed(1)}%`;
+    return el;
   }
 
-  private timeAt(clientX: number): number {
+  /** A short view reads its segments (once for it and some around it, so panning reads little). */
+  private wantDetail(): void {
+    const v = this.view;
+    const span = v.end - v.start;
+    if (span > DETAIL_SPAN_S) return;
+    if (this.detail && this.detail.view.start <= v.start && this.detail.view.end >= v.end) return;
+    clearTimeout(this.detailTimer);
+    this.detailTimer = setTimeout(async () => {
+      const wide = {
+        start: Math.max(this.day.start, v.start - span),
+        end: Math.min(this.day.end, v.end + span),
+      };
+      const segments = await api.recordings(this.camera, wide.start, wide.end, 20_000).catch(() => undefined);
+      if (!segments) return;
+      this.detail = { view: wide, segments };
+      this.render();
+    }, 150);
+  }
+
+  private timeAt(clientX: number): { t: number; x: number } {
     const r = this.track.getBoundingClientRect();
-    return this.day.start + ((clientX - r.left) / r.width) * (this.day.end - this.day.start);
+    const x = (clientX - r.left) / r.width;
+    return { t: this.view.start + Math.min(1, Math.max(0, x)) * (this.view.end - this.view.start), x };
   }
 
-  private showPlayhead(t: number): void {
-    this.playhead.hidden = false;
-    this.playhead.style.left = `${(fraction(this.day, t) * 100).toFixed(3)}%`;
-    this.el.setAttribute("aria-valuenow", String(Math.round(t)));
-    this.el.setAttribute("aria-valuetext", clock(t));
-  }
-
-  showSelection(start: number, end: number): void {
-    this.selection.hidden = false;
-    this.selection.style.left = `${(fraction(this.day, start) * 100).toFixed(3)}%`;
-    this.selection.style.width = `${((fraction(this.day, end) - fraction(this.day, start)) * 100).toFixed(3)}%`;
-  }
-
-  private listen(player: Player): void {
-    let down: { x: number; t: number } | undefined;
+  private listen(): void {
+    const pointers = new Map<number, number>();
+    let down: { x: number; t: number; select: boolean; moved: boolean } | undefined;
+    let pinch: { distance: number } | undefined;
     this.track.addEventListener("pointerdown", (e) => {
-      down = { x: e.clientX, t: this.timeAt(e.clientX) };
+      pointers.set(e.pointerId, e.clientX);
       this.track.setPointerCapture(e.pointerId);
+      if (pointers.size === 2) {
+        const [a, b] = [...pointers.values()];
+        pinch = { distance: Math.abs(a! - b!) || 1 };
+        down = undefined;
+        return;
+      }
+      down = { x: e.clientX, t: this.timeAt(e.clientX).t, select: e.shiftKey, moved: false };
     });
     this.track.addEventListener("pointermove", (e) => {
-      if (down && Math.abs(e.clientX - down.x) > 4) {
-        const t = this.timeAt(e.clientX);
-        this.showSelection(Math.min(down.t, t), Math.max(down.t, t));
+      const at = this.timeAt(e.clientX);
+      if (pointers.has(e.pointerId)) pointers.set(e.pointerId, e.clientX);
+      if (pinch && pointers.size === 2) {
+        const [a, b] = [...pointers.values()];
+        const distance = Math.abs(a! - b!) || 1;
+        this.zoom(pinch.distance / distance, this.timeAt((a! + b!) / 2).t);
+        pinch.distance = distance;
+        return;
+      }
+      // A picture only where footage is (the time alone elsewhere).
+      this.preview.show(
+        at.t,
+        at.x,
+        this.spans.some((s) => s.start <= at.t && at.t < s.end),
+      );
+      if (!down || (!down.moved && Math.abs(e.clientX - down.x) <= CLICK_PX)) return;
+      down.moved = true;
+      if (down.select) this.showSelection(Math.min(down.t, at.t), Math.max(down.t, at.t));
+      else {
+        // Scrubbing: the playhead follows the pointer; the picture follows where it is loaded.
+        this.played = at.t;
+        this.heldUntil = Date.now() + 5000;
+        this.drawPlayhead();
+        this.player.showAt(at.t);
       }
     });
-    this.track.addEventListener("pointerup", (e) => {
+    const up = (e: PointerEvent) => {
+      pointers.delete(e.pointerId);
+      if (pinch) {
+        if (pointers.size < 2) pinch = undefined;
+        return;
+      }
       if (!down) return;
-      const t = this.timeAt(e.clientX);
-      if (Math.abs(e.clientX - down.x) <= 4) void player.playAt(t);
-      else this.onSelect(Math.min(down.t, t), Math.max(down.t, t));
+      const t = this.timeAt(e.clientX).t;
+      const d = down;
       down = undefined;
-    });
-    this.el.addEventListener("keydown", (e) => {
-      const by = { ArrowLeft: -60, ArrowRight: 60, PageUp: -3600, PageDown: 3600 }[e.key];
+      if (e.type === "pointercancel") return;
+      if (d.select && d.moved) this.onSelect(Math.min(d.t, t), Math.max(d.t, t));
+      else if (!d.moved || !this.player.showAt(t)) void this.player.playAt(t);
+    };
+    this.track.addEventListener("pointerup", up);
+    this.track.addEventListener("pointercancel", up);
+    this.track.addEventListener("pointerleave", () => this.preview.hide());
+    this.track.addEventListener(
+      "wheel",
+      (e) => {
+        e.preventDefault();
+        const by = e.deltaY || e.deltaX;
+        if (by) this.zoom(by > 0 ? 1.25 : 0.8, this.timeAt(e.clientX).t);
+      },
+      { passive: false },
+    );
+    const slider = this.el.querySelector<HTMLElement>(".slider")!;
+    slider.addEventListener("focus", () => ((this.focused = true), this.drawPlayhead()));
+    slider.addEventListener("blur", () => (this.focused = false));
+    slider.addEventListener("keydown", (e) => {
+      const span = this.view.end - this.view.start;
+      const by = { ArrowLeft: -span / 60, ArrowRight: span / 60, PageUp: -span / 4, PageDown: span / 4 }[
+        e.key
+      ];
       if (by) {
-        this.cursor = Math.min(this.day.end, Math.max(this.day.start, this.cursor + by));
-        this.showPlayhead(this.cursor);
-        e.preventDefault();
-      } else if (e.key === "Enter" || e.key === " ") {
-        void player.playAt(this.cursor);
-        e.preventDefault();
-      }
+        this.cursor = Math.min(
+          this.day.end,
+          Math.max(this.day.start, (this.played ?? this.cursor) + Math.sign(by) * Math.max(1, Math.abs(by))),
+        );
+        this.played = undefined;
+        this.heldUntil = Date.now() + 5000;
+        this.setView(followView(this.view, this.day, this.cursor));
+      } else if (e.key === "+" || e.key === "=") this.zoom(1 / ZOOM_STEP, this.focus());
+      else if (e.key === "-") this.zoom(ZOOM_STEP, this.focus());
+      else if (e.key === "Enter") void this.player.playAt(this.cursor);
+      else return;
+      e.preventDefault();
+      e.stopPropagation();
     });
   }
+}
+
+/** Recorded spans from segments: touching ones (within a second) merged. */
+function segmentSpans(segments: readonly Recording[]): View[] {
+  const out: View[] = [];
+  for (const s of segments) {
+    const last = out.at(-1);
+    if (last && s.start_time - last.end <= 1) last.end = Math.max(last.end, s.end_time);
+    else out.push({ start: s.start_time, end: s.end_time });
+  }
+  return out;
 }
