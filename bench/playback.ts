@@ -156,6 +156,18 @@ for (const label of ["cold", "warm"]) {
   console.log(
     `ffmpeg concat copy of the same: ${ffCpu.toFixed(0)} ms CPU, ${(performance.now() - f).toFixed(0)} ms wall → ${(nativeCpu / ffCpu).toFixed(3)}× (target ≤ 0.05×)`,
   );
+  // The floor: the same hour's files as they are (Bun's sendfile), one curl taking them all.
+  const files = Array.from(
+    { length: N },
+    (_, i) => `url = "${app.url}/api/recordings/${t0 + i * 10}-bench0/file"\noutput = "/dev/null"\n`,
+  ).join("");
+  await Bun.write(join(dir, "curl.txt"), files);
+  const r = cpuMs();
+  const raw = Bun.spawn(["curl", "-s", "-H", `Authorization: Bearer ${TOKEN}`, "-K", join(dir, "curl.txt")]);
+  await raw.exited;
+  console.log(
+    `the same hour's files served raw (sendfile), the floor of any export over a socket: camkeep ${(cpuMs() - r).toFixed(0)} ms CPU → ${((cpuMs() - r) / ffCpu).toFixed(3)}× ffmpeg's copy`,
+  );
 }
 
 // (2) A fragment against the raw file, the same in-process client, warm.

@@ -1,4 +1,5 @@
 import { mkdir, open, readFile, rename, rmdir, stat, unlink } from "node:fs/promises";
+import { fileRange } from "../storage/file-range.ts";
 import { dirname, join, resolve } from "node:path";
 import type { Db } from "../db/open.ts";
 import { tempPathFor } from "../storage/layout.ts";
@@ -124,9 +125,7 @@ export class FolderTier implements TierTarget {
   }
 
   async stream(key: string, start: number, end: number): Promise<ReadableStream<Uint8Array>> {
-    return Bun.file(await this.pathOf(key))
-      .slice(start, end)
-      .stream();
+    return fileRange(await this.pathOf(key), start, end);
   }
 
   /** Removes a file (one already gone is no error), then the folders it leaves empty. */

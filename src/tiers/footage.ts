@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { fileRange } from "../storage/file-range.ts";
 import { fileSource, Mp4Error, type ByteSource } from "../media/mp4/source.ts";
 import { resolve, sep } from "node:path";
 import type { Recording } from "../db/schema.ts";
@@ -44,7 +45,7 @@ export class Footage {
       if (!path) return undefined;
       return {
         open: () => fileSource(path),
-        stream: (start, end) => Bun.file(path).slice(start, end).stream(),
+        stream: (start, end) => fileRange(path, start, end),
       };
     }
     const at = this.inTier(row);

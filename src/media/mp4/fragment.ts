@@ -1,5 +1,5 @@
 import type { Track } from "./tracks.ts";
-import { box, fullBox, i32, u32, u64 } from "./write.ts";
+import { BoxWriter } from "./write.ts";
 
 // One stored segment as a fragment of fragmented MP4: a moof made from its sample tables, then
 // its media bytes as they are in the file (docs/design.md#footage-back).
@@ -87,49 +87,42 @@ export function planFragment(
     8 + 16 + 20 + r.reduce((m, run) => m + 20 + 16 * run.items.length, 0);
   const moofSize = 8 + 16 + runs.reduce((n, r) => n + (r.length ? trafSize(r) : 0), 0);
 
-  const trafs = tracks.flatMap((t, k) => {
+  // Written in place into one buffer: a fragment has hundreds of samples, four fields each.
+  const head = new Uint8Array(moofSize + mdatHeader);
+  const out = new BoxWriter(head);
+  out.box(moofSize, "moof");
+  out.fullBox(16, "mfhd", 0, 0);
+  out.u32(opts.sequence);
+  tracks.forEach((t, k) => {
     const p = picked[k]!;
-    if (!p.samples.length) return [];
+    if (!p.samples.length) return;
     const s = t.samples;
     const base = Math.round(opts.startSeconds * t.timescale) + t.presentationShift;
-    const truns = runs[k]!.map((run) => {
-      const entries = run.items.flatMap((n) => {
-        const i = p.samples[n]!;
-        return [
-          u32(p.durations[n]!),
-          u32(s.size[i]!),
-          u32(s.sync[i] ? SYNC_FLAGS : OTHER_FLAGS),
-          i32(s.cto[i]!),
-        ];
-      });
-      return fullBox(
-        "trun",
-        1,
-        TRUN_FLAGS,
-        u32(run.items.length),
-        i32(moofSize + mdatHeader + run.first),
-        ...entries,
-      );
-    });
+    out.box(trafSize(runs[k]!), "traf");
+    out.fullBox(16, "tfhd", 0, DEFAULT_BASE_IS_MOOF);
+    out.u32(t.id);
     // Decode times are counted from the first sample used: its own dts starts the fragment.
-    const firstDts = s.dts[p.samples[0]!]!;
-    return [
-      box(
-        "traf",
-        fullBox("tfhd", 0, DEFAULT_BASE_IS_MOOF, u32(t.id)),
-        fullBox("tfdt", 1, 0, u64(base + firstDts)),
-        ...truns,
-      ),
-    ];
+    out.fullBox(20, "tfdt", 1, 0);
+    out.u64(base + s.dts[p.samples[0]!]!);
+    for (const run of runs[k]!) {
+      out.fullBox(20 + 16 * run.items.length, "trun", 1, TRUN_FLAGS);
+      out.u32(run.items.length);
+      out.i32(moofSize + mdatHeader + run.first);
+      for (const n of run.items) {
+        const i = p.samples[n]!;
+        out.u32(p.durations[n]!);
+        out.u32(s.size[i]!);
+        out.u32(s.sync[i] ? SYNC_FLAGS : OTHER_FLAGS);
+        out.i32(s.cto[i]!);
+      }
+    }
   });
-  const moof = box("moof", fullBox("mfhd", 0, 0, u32(opts.sequence)), ...trafs);
-  if (moof.length !== moofSize) throw new Error(`moof is ${moof.length} bytes, planned ${moofSize}`);
-  const header = mdatHeader === 8 ? box("mdat") : box("mdat", u64(payload + 16));
-  if (mdatHeader === 8) new DataView(header.buffer).setUint32(0, payload + 8);
-  else new DataView(header.buffer).setUint32(0, 1); // size 1: the 64-bit size follows the type
-  const head = new Uint8Array(moof.length + header.length);
-  head.set(moof);
-  head.set(header, moof.length);
+  if (out.at !== moofSize) throw new Error(`moof is ${out.at} bytes, planned ${moofSize}`);
+  if (mdatHeader === 8) out.box(payload + 8, "mdat");
+  else {
+    out.box(1, "mdat"); // size 1: the 64-bit size follows the type
+    out.u64(payload + 16);
+  }
   return {
     head,
     ranges,
