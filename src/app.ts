@@ -26,6 +26,7 @@ import type { StoreFaults } from "./storage/store.ts";
 import { VERSION } from "./version.ts";
 import { PlaybackMedia } from "./playback/media.ts";
 import { Previews } from "./playback/previews.ts";
+import { OnvifWatch, type WatchTimings } from "./onvif/watch.ts";
 import { Footage } from "./tiers/footage.ts";
 import { openTiers } from "./tiers/open.ts";
 import { copyOnInsert } from "./tiers/target.ts";
@@ -46,6 +47,7 @@ export interface App {
   health: HealthMonitor;
   cleanup: Cleanup;
   mqtt?: MqttBridge;
+  onvif: OnvifWatch;
   tiers: TierWorker;
   /** Preview pictures (how many ffmpeg runs they took). */
   previews: Previews;
@@ -62,6 +64,8 @@ export interface StartOptions {
   /** Fault injection for the crash tests (never set by `camkeep run`). */
   faults?: StoreFaults;
   transferFaults?: TransferFaults;
+  /** Shorter ONVIF waits (tests). */
+  onvif?: WatchTimings;
 }
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
@@ -131,6 +135,7 @@ async function startLocked(config: Config, opts: StartOptions, lock: KeeperLock)
   const recording = (camera: string) =>
     recorders.isRunning(camera) || Date.now() / 1000 - (lastRecordingStart(db, camera) ?? 0) < 300;
   const mqtt = config.mqtt ? new MqttBridge({ config, db, activity, totals, health, recording }) : undefined;
+  const onvif = new OnvifWatch(Object.values(config.cameras), { db, activity }, opts.onvif);
   const server = serveApi(
     {
       config,
@@ -146,6 +151,7 @@ async function startLocked(config: Config, opts: StartOptions, lock: KeeperLock)
       startedAtMs,
       loginGuard: new LoginGuard(),
       mqtt,
+      onvif,
       footage,
       playback,
       previews,
@@ -172,6 +178,7 @@ async function startLocked(config: Config, opts: StartOptions, lock: KeeperLock)
   health.refresh(); // no longer "starting"
   maintainer.start();
   mqtt?.start();
+  onvif.start();
   cleanup.start();
   tiers.start();
   const cameras = Object.keys(config.cameras);
@@ -188,6 +195,7 @@ async function startLocked(config: Config, opts: StartOptions, lock: KeeperLock)
     health,
     cleanup,
     mqtt,
+    onvif,
     tiers,
     previews,
     eventLoop,
@@ -196,6 +204,7 @@ async function startLocked(config: Config, opts: StartOptions, lock: KeeperLock)
     url,
     async stop() {
       await mqtt?.stop();
+      await onvif.stop();
       health.stop();
       await server.stop(true);
       await recorders.stop(); // SIGINT first: their last segments close as valid files

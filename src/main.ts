@@ -12,8 +12,11 @@ import { logger } from "./log/log.ts";
 import { BUILD, VERSION } from "./version.ts";
 import { listSessions, revokeAllSessions, revokeSession } from "./db/sessions.ts";
 import { redact } from "./log/redact.ts";
+import { probeArgs, probeCamera } from "./onvif/probe.ts";
+import { OnvifError } from "./onvif/soap.ts";
+import { readSecretFile } from "./config/secret-file.ts";
 
-// The command line: run, expire, check-config, sessions, version.
+// The command line: run, expire, check-config, sessions, onvif, version.
 
 const USAGE = `camkeep ${VERSION} — keeps camera recordings
 
@@ -26,6 +29,10 @@ Usage:
   camkeep check-config FILE       validate FILE and print the effective configuration
   camkeep sessions [--config FILE] [revoke ID|revoke-all]
                                   list the page's login sessions, or end one or all
+  camkeep onvif --host HOST [--port 80] [--user U --password-file F] [--watch SECONDS]
+                                  ask an ONVIF camera what camkeep needs to know of it:
+                                  maker, clock, profiles and stream addresses, event
+                                  topics, and (--watch) the events it sends meanwhile
   camkeep version                 print the version
 `;
 
@@ -123,10 +130,30 @@ function withoutSecrets(c: Omit<Config, "source">) {
     cameras: Object.fromEntries(
       Object.entries(c.cameras).map(([name, cam]) => [
         name,
-        { ...cam, recorder: cam.recorder && { ...cam.recorder, input: redact(cam.recorder.input) } },
+        {
+          ...cam,
+          recorder: cam.recorder && { ...cam.recorder, input: redact(cam.recorder.input) },
+          onvif: cam.onvif && {
+            ...cam.onvif,
+            password: cam.onvif.password === undefined ? undefined : "***",
+          },
+        },
       ]),
     ),
   };
+}
+
+/** `camkeep onvif`: a camera's facts, from the camera (docs/onvif.md). */
+async function onvif(args: string[]): Promise<number> {
+  try {
+    const { target, watch } = probeArgs(args, (path) => readSecretFile(path, log));
+    await probeCamera(target, watch, (line) => process.stdout.write(`${line}\n`));
+    return 0;
+  } catch (e) {
+    if (!(e instanceof OnvifError)) throw e;
+    process.stderr.write(`camkeep onvif: ${e.message}\n`);
+    return 1;
+  }
 }
 
 /** `camkeep sessions`: list the page's sessions, or revoke one (by the id the list shows) or all. */
@@ -169,6 +196,8 @@ async function main(argv: string[]): Promise<number> {
         return await expireOnce(args);
       case "sessions":
         return sessions(args);
+      case "onvif":
+        return await onvif(args);
       case "check-config": {
         if (!args[0]) throw new ConfigError("command line", ["check-config needs a file name"]);
         const { source, ...effective } = loadConfigFile(args[0]);

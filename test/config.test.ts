@@ -41,6 +41,7 @@ describe("configuration (docs/configuration.md)", () => {
       max_cache_segments: 5,
       cache_timezone: "UTC",
       max_latency: 60,
+      max_event_length: 600,
       shape: "0.12",
       continuous: [{ days: 0, mode: "all", recheck: false }],
       events: [

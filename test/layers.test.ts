@@ -18,7 +18,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["playback"],
   ["motion"],
   ["keeper"],
-  ["recorder"],
+  ["recorder", "onvif"],
   ["cleanup"],
   ["health"],
   ["api"],

@@ -10,6 +10,7 @@ import type { ActivityStore } from "../keeper/activity.ts";
 import type { LoginGuard } from "./login-guard.ts";
 import type { MaintainerStats } from "../keeper/stats.ts";
 import type { Recorders } from "../recorder/supervisor.ts";
+import type { OnvifWatch } from "../onvif/watch.ts";
 import type { PlaybackMedia } from "../playback/media.ts";
 import type { Previews } from "../playback/previews.ts";
 import type { Footage } from "../tiers/footage.ts";
@@ -39,6 +40,8 @@ export interface ApiDeps {
   tiers: TierWorker;
   /** The event loop's lag and the watchdog that sees it. */
   eventLoop: { status(): EventLoopStatus };
+  /** The cameras' own events over ONVIF (docs/onvif.md). */
+  onvif: OnvifWatch;
   /** Present when MQTT is configured: its state for status and metrics. */
   mqtt?: { state: MqttStatus };
 }

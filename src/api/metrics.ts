@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { OnvifStatus } from "../onvif/watch.ts";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { lastRecordingStart } from "../db/recordings.ts";
 import type { HealthSnapshot } from "../health/monitor.ts";
@@ -201,6 +202,45 @@ function recorderMetrics(r: Registry, { recorders }: ApiDeps): void {
   );
 }
 
+/** The cameras' own events (docs/onvif.md). */
+function onvifMetrics(r: Registry, { onvif }: ApiDeps): void {
+  const per = (kind: Kind, name: string, help: string, value: (s: OnvifStatus) => number) =>
+    series(r, kind, name, help, ["camera"], () =>
+      onvif.all().map(([camera, s]) => [{ camera }, value(s)] as const),
+    );
+  per(
+    "gauge",
+    "camkeep_onvif_subscribed",
+    "1 while camkeep hears the camera's events (its subscription is live)",
+    (s) => (s.state === "live" ? 1 : 0),
+  );
+  per(
+    "counter",
+    "camkeep_onvif_messages_total",
+    "Event messages received from the camera",
+    (s) => s.messages,
+  );
+  per(
+    "counter",
+    "camkeep_onvif_errors_total",
+    "Failed attempts to hear the camera's events",
+    (s) => s.errors,
+  );
+  series(
+    r,
+    "counter",
+    "camkeep_onvif_heard_total",
+    "States turned on (and pulses) heard from the camera, by meaning",
+    ["camera", "meaning"],
+    () =>
+      onvif
+        .all()
+        .flatMap(([camera, s]) =>
+          Object.entries(s.heard).map(([meaning, n]) => [{ camera, meaning }, n] as const),
+        ),
+  );
+}
+
 /** Storage, health, the event loop and the API's guard. */
 function healthMetrics(r: Registry, deps: ApiDeps, health: () => HealthSnapshot): void {
   single(
@@ -361,6 +401,7 @@ export function metricsRegistry(deps: ApiDeps, health: () => HealthSnapshot): Re
   const registry = new Registry();
   keeperMetrics(registry, deps);
   recorderMetrics(registry, deps);
+  onvifMetrics(registry, deps);
   healthMetrics(registry, deps, health);
   cleanupMetrics(registry, deps);
   if (deps.config.storage.tiers.length) tierMetrics(registry, deps);

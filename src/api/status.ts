@@ -9,7 +9,7 @@ export function knownCameras({ config, totals }: ApiDeps): string[] {
 }
 
 export function statusRoutes(deps: ApiDeps) {
-  const { config, db, stats, totals, health, cleanup, recorders, startedAtMs } = deps;
+  const { config, db, stats, totals, health, cleanup, recorders, onvif, startedAtMs } = deps;
   return new Hono().get("/", (c) => {
     const now = Date.now() / 1000;
     const cameras = Object.fromEntries(
@@ -23,6 +23,7 @@ export function statusRoutes(deps: ApiDeps) {
             configured: name in config.cameras,
             recording: config.cameras[name]?.record.enabled ?? false,
             recorder: recorders.status(name) ?? null,
+            onvif: onvif.status(name) ?? null,
             last_segment_start: last ?? null,
             last_segment_age_s: last === undefined ? null : Math.round(now - last),
             cache_backlog: s.backlog,

@@ -30,24 +30,43 @@ export function resolveConfig(c: ParsedConfig, source: string, baseDir: string):
   const recordingsDir = inData(c.recordings_dir, "recordings");
   const tiers = resolveTiers(c.storage.tiers, baseDir, recordingsDir);
   problems.push(...tiers.problems);
+  for (const [name, cam] of Object.entries(c.cameras)) {
+    const o = cam?.onvif;
+    if (o?.stream && cam?.input !== undefined)
+      problems.push(`cameras.${name}: give either input or onvif.stream (the camera's own stream), not both`);
+    if (o && o.password !== undefined && o.password_file !== undefined)
+      problems.push(`cameras.${name}.onvif: give either password or password_file, not both`);
+  }
   if (problems.length) throw new ConfigError(source, problems);
 
   const cameras: Record<string, CameraConfig> = {};
   for (const [name, cam] of Object.entries(c.cameras)) {
     const own = cam ?? { segment_time: 10, input_args: [], output_args: [] };
+    const onvif = own.onvif && {
+      host: own.onvif.host,
+      port: own.onvif.port,
+      user: own.onvif.user,
+      password: own.onvif.password,
+      passwordFile: own.onvif.password_file && resolve(baseDir, own.onvif.password_file),
+      events: own.onvif.events,
+      stream: own.onvif.stream,
+    };
+    const stream = onvif?.stream;
     cameras[name] = {
       name,
       recorder:
-        own.input === undefined
+        own.input === undefined && !stream
           ? undefined
           : {
-              input: own.input,
+              input: own.input ?? "",
+              onvif: onvif && stream ? { ...onvif, stream } : undefined,
               segmentTime: own.segment_time,
               inputArgs: own.input_args,
               outputArgs: own.output_args,
             },
       record: mergeRecord(c.record, own.record ?? {}),
       motion: mergeMotion(c.motion, own.motion ?? {}),
+      onvif,
     };
   }
   return {
@@ -99,6 +118,7 @@ function mergeRecord(global: RecordConfig, own: CameraOverrides): CameraRecord {
     max_cache_segments: own.max_cache_segments ?? global.max_cache_segments,
     cache_timezone: own.cache_timezone ?? global.cache_timezone,
     max_latency: own.events?.max_latency ?? global.events?.max_latency ?? 60,
+    max_event_length: own.events?.max_length ?? global.events?.max_length ?? 600,
     max_size: sizeInBytes(own.max_size ?? global.max_size),
     ...effectiveRetention(global, own),
   };

@@ -62,6 +62,8 @@ const retentionKeys = {
       pre_capture: v.optional(seconds(0, 3600)),
       post_capture: v.optional(seconds(0, 3600)),
       max_latency: v.optional(seconds(0, 3600)),
+      /** camkeep's own: an event whose camera never says it ended ends after this (ONVIF states). */
+      max_length: v.optional(seconds(1, 86_400)),
       /** 0.12: labels whose events keep footage (all when absent). */
       objects: v.optional(labels),
       /** 0.12: an event keeps footage only once it entered one of these zones. */
@@ -173,6 +175,18 @@ const CameraSchema = v.strictObject({
   output_args: v.optional(ffmpegArgs, []),
   record: v.optional(CameraRecordSchema, {}),
   motion: v.optional(CameraMotionSchema, {}),
+  /** The camera's own events over ONVIF, and optionally its stream's address (docs/onvif.md). */
+  onvif: v.optional(
+    v.strictObject({
+      host: v.pipe(v.string(), v.minLength(1), v.maxLength(255)),
+      port: v.optional(wholeNumber(1, 65_535), 80),
+      user: v.optional(v.pipe(v.string(), v.maxLength(255))),
+      password: v.optional(v.pipe(v.string(), v.maxLength(255))),
+      password_file: v.optional(v.pipe(v.string(), v.minLength(1))),
+      events: v.optional(v.boolean(), true),
+      stream: v.optional(v.picklist(["main", "sub"], 'must be "main" or "sub"')),
+    }),
+  ),
 });
 
 /** "auto", a size such as "20GB" / "500 MiB" / a byte count, or a share such as "10%". */

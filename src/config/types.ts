@@ -18,6 +18,22 @@ export interface CameraRecord extends Retention {
   max_latency: number;
   /** record.max_size in bytes: the camera's quota; undefined for none. */
   max_size?: number;
+  /** Seconds after which an event its camera never ends is ended (record.events.max_length). */
+  max_event_length: number;
+}
+
+/** A camera's ONVIF connection (docs/onvif.md). */
+export interface OnvifConfig {
+  host: string;
+  port: number;
+  user?: string;
+  /** Given inline; otherwise read from passwordFile when the camera is first asked. */
+  password?: string;
+  passwordFile?: string;
+  /** Subscribe to its events. */
+  events: boolean;
+  /** Record this profile's stream (when the camera has no `input`). */
+  stream?: "main" | "sub";
 }
 
 export interface CameraConfig {
@@ -26,6 +42,7 @@ export interface CameraConfig {
   recorder?: RecorderConfig;
   record: CameraRecord;
   motion: CameraMotion;
+  onvif?: OnvifConfig;
 }
 
 /** A camera's effective motion settings (docs/motion.md), its mask parsed. */
@@ -34,7 +51,10 @@ export interface CameraMotion extends Omit<MotionConfig, "mask"> {
 }
 
 export interface RecorderConfig {
+  /** What ffmpeg reads; empty when it is asked of the camera (`onvif`). */
   input: string;
+  /** The camera's own stream, asked over ONVIF at each start (docs/onvif.md). */
+  onvif?: OnvifConfig & { stream: "main" | "sub" };
   segmentTime: number;
   inputArgs: string[];
   outputArgs: string[];

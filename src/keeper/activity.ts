@@ -105,6 +105,18 @@ export class ActivityStore {
     return true;
   }
 
+  /**
+   * Frames already reduced, from a source that hears the camera live (its own ONVIF events):
+   * queued like a detector's, so they move the camera's watermark — a second heard with
+   * nothing in it is "no motion", not "unknown".
+   */
+  hear(camera: string, frames: ActivityFrame[]): boolean {
+    if (this.queued + frames.length > this.limits.maxFrames * 4) return false;
+    this.queue.push({ camera, frames });
+    this.queued += frames.length;
+    return true;
+  }
+
   /** Move queued frames into the per-camera buffers, keeping each sorted by time. */
   drain(): void {
     for (const { camera, frames } of this.queue) {

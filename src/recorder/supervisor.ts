@@ -5,6 +5,7 @@ import type { Config, RecorderConfig } from "../config/load.ts";
 import { logger } from "../log/log.ts";
 import { parseSegmentName } from "../keeper/segment-name.ts";
 import { redact } from "../log/redact.ts";
+import { streamAddress } from "../onvif/stream.ts";
 import { recorderArgs, watchdogSeconds } from "./args.ts";
 
 // Recorders: one ffmpeg per camera with an input, restarted with backoff, watched for stalls.
@@ -13,6 +14,8 @@ const log = logger("recorder");
 
 export const BACKOFF_MIN_MS = 1_000;
 export const BACKOFF_MAX_MS = 60_000;
+/** Runs of a camera's ONVIF stream address before it is asked again. */
+const ASK_AGAIN_AFTER = 3;
 /** A recorder that ran this long was healthy: its next restart starts from the shortest backoff. */
 export const HEALTHY_RUN_MS = 60_000;
 /** How long ffmpeg gets after SIGINT to close its last segment before it is killed. */
@@ -53,6 +56,8 @@ export class Recorder {
   private watchdog?: ReturnType<typeof setInterval>;
   private readonly watchdogMs: number;
   private readonly s: RecorderStatus;
+  private streamInput?: string;
+  private runsSinceAsked = 0;
 
   constructor(
     readonly camera: string,
@@ -64,7 +69,7 @@ export class Recorder {
     this.s = {
       camera,
       state: "stopped",
-      input: redact(rec.input),
+      input: rec.onvif ? `(the camera's ${rec.onvif.stream} stream, asked over ONVIF)` : redact(rec.input),
       pid: null,
       restarts: 0,
       stalls: 0,
@@ -106,7 +111,12 @@ export class Recorder {
 
   private async run(): Promise<void> {
     while (!this.stopping) {
-      const argv = recorderArgs(this.camera, this.rec, this.cacheDir, this.opts.ffmpeg);
+      const input = await this.input();
+      if (input === undefined) {
+        await this.backoff();
+        continue;
+      }
+      const argv = recorderArgs(this.camera, { ...this.rec, input }, this.cacheDir, this.opts.ffmpeg);
       this.startedAt = Date.now();
       this.firstStartedAt ||= this.startedAt;
       this.reapStray(argv.at(-1)!);
@@ -145,6 +155,30 @@ export class Recorder {
       await this.backoff();
     }
     this.s.state = "stopped";
+  }
+
+  /**
+   * What ffmpeg reads: the configured input, or the camera's own stream address, asked over
+   * ONVIF at the first start and again after ASK_AGAIN_AFTER failed runs (a camera's address
+   * may change with a firmware update or a new profile). Undefined when it cannot be asked now.
+   */
+  private async input(): Promise<string | undefined> {
+    const o = this.rec.onvif;
+    if (!o) return this.rec.input;
+    if (this.streamInput !== undefined && this.runsSinceAsked < ASK_AGAIN_AFTER) {
+      this.runsSinceAsked++;
+      return this.streamInput;
+    }
+    try {
+      this.streamInput = await streamAddress(o);
+      this.runsSinceAsked = 1;
+      this.s.input = redact(this.streamInput);
+      return this.streamInput;
+    } catch (e) {
+      this.s.lastMessage = `ONVIF: ${redact((e as Error).message)}`;
+      log.warn(`${this.camera}: cannot ask the camera for its ${o.stream} stream: ${this.s.lastMessage}`);
+      return this.streamInput; // the last address known, if any
+    }
   }
 
   private pidFile(): string {

@@ -5,6 +5,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { startApp, type App } from "../../src/app.ts";
 import { events as eventsTable, recordings } from "../../src/db/schema.ts";
 import { motionPerMinute } from "../../src/ui/time.ts";
+import { TestCamera } from "../fixtures/onvif-camera.ts";
 import { ROOT, configIn, ffprobeDuration, putSegment, segmentName, tempDir, until } from "../helpers.ts";
 
 /**
@@ -18,6 +19,7 @@ const SEGMENTS = 14; // 2 s each: a continuous run across 13 boundaries
 const DRIVE = [T0, T0 + 2, T0 + 4, T0 + 12, T0 + 14];
 let app: App;
 let browser: Browser;
+let porchCamera: TestCamera;
 let page: Page;
 const problems: string[] = [];
 
@@ -37,6 +39,7 @@ function local(t: number, form: "day" | "input"): string {
 }
 
 beforeAll(async () => {
+  porchCamera = new TestCamera({ user: "admin", password: "secret" }); // its own events, over ONVIF
   const dir = tempDir();
   const config = configIn(
     dir,
@@ -46,6 +49,8 @@ cameras:
   front-door: {}
   back_yard: {}
   drive: {}
+  porch:
+    onvif: { host: 127.0.0.1, port: ${porchCamera.port}, user: admin, password: secret }
 storage:
   tiers: [{ name: backup, path: ${dir}/backup, copy: true }]
 `,
@@ -103,6 +108,7 @@ storage:
 afterAll(async () => {
   await browser?.close();
   await app?.stop();
+  porchCamera?.stop();
 });
 
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -133,6 +139,7 @@ describe("the page", () => {
       ["back_yard", "no recent footage"],
       ["drive", "recording"],
       ["front-door", "recording"],
+      ["porch", "no recent footage"],
     ]);
     expect(await page.textContent("[data-health]")).toBe("healthy");
     expect(await page.textContent(".storage")).toContain("free");
@@ -143,8 +150,12 @@ describe("the page", () => {
       15_000,
       "the stored segments to be copied to the backup tier",
     );
+    await until(() => app.onvif.status("porch")?.state === "live", 10_000, "the porch camera's events");
     await page.reload();
     await page.waitForSelector('.tiers li[data-tier="backup"]');
+    expect(await page.textContent('li[data-camera="porch"] [data-onvif="live"]')).toStartWith(
+      "the camera's own events heard",
+    );
     expect(await page.textContent('.tiers li[data-tier="backup"]')).toMatch(
       /^backup \(copy of everything\): 0 waiting · [\d.]+ [KM]B sent since start$/,
     );

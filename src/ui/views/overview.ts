@@ -92,6 +92,15 @@ export function renderOverview(status: Status): void {
         {},
         `last segment ${age(c.last_segment_age_s)} · ${c.hours_kept.toFixed(1)} h, ${bytes(c.bytes_kept)} kept${c.quota_bytes === null ? "" : ` of ${bytes(c.quota_bytes)}`}`,
       ),
+      c.onvif
+        ? h(
+            `p.onvif${c.onvif.state === "live" ? "" : ".warn"}`,
+            { "data-onvif": c.onvif.state },
+            c.onvif.state === "live"
+              ? `the camera's own events heard${c.onvif.last_message_at === null ? "" : ` (last ${age(Math.round(Date.now() / 1000 - c.onvif.last_message_at))})`}`
+              : `the camera's own events not heard: ${c.onvif.reason ?? "connecting"} — its footage is kept unjudged`,
+          )
+        : null,
       c.quota_held_over_bytes > 0
         ? h(
             "p.warn",
