@@ -225,7 +225,7 @@ describe("recorders camkeep runs (docs/recorders.md)", () => {
     for (const text of [status, metrics]) expect(text).not.toContain("hunter2secret");
   });
 
-  test("a recorder left running by a killed camkeep is ended before a new one starts", async () => {
+  test("a recorder left running by a killed camkeep is ended (SIGINT: its last segment valid) before a new one starts", async () => {
     const dir = tempDir();
     const cache = join(dir, "cache");
     mkdirSync(cache, { recursive: true });
@@ -242,9 +242,27 @@ describe("recorders camkeep runs (docs/recorders.md)", () => {
     const orphan = first.status().pid!;
     // camkeep "killed": its Recorder object is gone, ffmpeg (own session) lives on.
     const second = new Recorder("synth", rec, cache);
+    const newest = () =>
+      readdirSync(cache)
+        .filter((f) => f.endsWith(".mp4"))
+        .sort()
+        .at(-1) ?? "";
+    let lastOfOrphan = newest();
+    const watching = setInterval(() => {
+      if (running(orphan))
+        lastOfOrphan =
+          readdirSync(cache)
+            .filter((f) => f.endsWith(".mp4"))
+            .sort()
+            .at(-1) ?? "";
+    }, 20);
     second.start();
     children.push({ kill: () => void second.stop(0) });
-    await until(() => !running(orphan), 5_000, "the orphan ended");
+    await until(() => !running(orphan), 12_000, "the orphan ended");
+    clearInterval(watching);
+    // Ended as stopping ends one (SIGINT): the segment it was writing closed as a valid file.
+    expect(lastOfOrphan).not.toBe("");
+    expect(await ffprobeDuration(join(cache, lastOfOrphan))).toBeGreaterThan(0);
     await until(
       () => second.status().pid !== null && second.status().pid !== orphan,
       20_000,

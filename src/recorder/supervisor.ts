@@ -7,6 +7,7 @@ import { parseSegmentName } from "../keeper/segment-name.ts";
 import { redact } from "../log/redact.ts";
 import { streamAddress } from "../onvif/stream.ts";
 import { recorderArgs, watchdogSeconds } from "./args.ts";
+import { problemOf } from "./problem.ts";
 
 // Recorders: one ffmpeg per camera with an input, restarted with backoff, watched for stalls.
 
@@ -33,7 +34,16 @@ export interface RecorderStatus {
   /** No new segment written for longer than the watchdog allows, right now. */
   stalled: boolean;
   lastExit: { code: number | null; signal: string | null; at: number } | null;
+  /** ffmpeg's last line (credentials hidden). */
   lastMessage: string | null;
+  /** Its ffmpeg runs and has written a segment since it started: the camera answers. */
+  connected: boolean;
+  /** Since when it is stalled (epoch s), while it is. */
+  stalledSince: number | null;
+  /** Restarts (after exits and stalls) in the last hour. */
+  restartsLastHour: number;
+  /** What is wrong, in plain words, from ffmpeg's last error that meant something (docs/recorders.md); null once it records again. */
+  problem: string | null;
 }
 
 export interface RecorderOptions {
@@ -57,6 +67,8 @@ export class Recorder {
   private readonly watchdogMs: number;
   private readonly s: RecorderStatus;
   private streamInput?: string;
+  /** When it restarted, for the last hour's count (bounded: at most one a second). */
+  private readonly restartTimes: number[] = [];
   private runsSinceAsked = 0;
 
   constructor(
@@ -76,6 +88,10 @@ export class Recorder {
       stalled: false,
       lastExit: null,
       lastMessage: null,
+      connected: false,
+      stalledSince: null,
+      restartsLastHour: 0,
+      problem: null,
     };
   }
 
@@ -106,7 +122,11 @@ export class Recorder {
   }
 
   status(): RecorderStatus {
-    return { ...this.s };
+    const hourAgo = Date.now() - 3_600_000;
+    while (this.restartTimes.length && this.restartTimes[0]! < hourAgo) this.restartTimes.shift();
+    const connected = this.s.state === "recording" && this.newestWrite() >= this.startedAt;
+    if (connected) this.s.problem = null;
+    return { ...this.s, connected, restartsLastHour: this.restartTimes.length };
   }
 
   private async run(): Promise<void> {
@@ -119,7 +139,7 @@ export class Recorder {
       const argv = recorderArgs(this.camera, { ...this.rec, input }, this.cacheDir, this.opts.ffmpeg);
       this.startedAt = Date.now();
       this.firstStartedAt ||= this.startedAt;
-      this.reapStray(argv.at(-1)!);
+      await this.reapStray(argv.at(-1)!);
       try {
         // Its own session: a Ctrl-C or a signal to camkeep's process group does not reach it,
         // so it gets exactly one SIGINT from stop() and closes its last segment properly
@@ -152,6 +172,7 @@ export class Recorder {
         `${this.camera}: ffmpeg exited (${signal ?? `code ${code}`}); restarting in ${this.nextDelayMs() / 1000} s`,
       );
       this.s.restarts++;
+      this.restartTimes.push(Date.now());
       await this.backoff();
     }
     this.s.state = "stopped";
@@ -187,22 +208,24 @@ export class Recorder {
 
   /**
    * A recorder of ours left running by a camkeep that was killed outright (its own session
-   * keeps it alive) would write this camera's segments twice: end it before starting anew.
+   * keeps it alive) would write this camera's segments twice: end it before starting anew —
+   * as stopping ends one, SIGINT first, so the segment it is writing closes as a valid file
+   * (and is stored), SIGKILL only if it does not end in time.
    */
-  private reapStray(output: string): void {
+  private async reapStray(output: string): Promise<void> {
     const file = this.pidFile();
     mkdirSync(join(file, ".."), { recursive: true });
     if (!existsSync(file)) return;
     const pid = Number(readFileSync(file, "utf8"));
-    let cmdline = "";
-    try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    } catch {
-      /* gone */
-    }
-    if (pid > 0 && cmdline.includes(output)) {
+    if (pid > 0 && alive(pid) && cmdline(pid).includes(output)) {
       log.warn(`${this.camera}: ending a recorder left running by an earlier camkeep (pid ${pid})`);
-      process.kill(pid, "SIGKILL");
+      process.kill(pid, "SIGINT");
+      const deadline = Date.now() + STOP_TIMEOUT_MS;
+      while (alive(pid) && Date.now() < deadline) await Bun.sleep(100);
+      if (alive(pid)) {
+        log.warn(`${this.camera}: the earlier recorder (pid ${pid}) did not end on SIGINT; killed`);
+        process.kill(pid, "SIGKILL");
+      }
     }
     rmSync(file, { force: true });
   }
@@ -236,6 +259,7 @@ export class Recorder {
   private say(line: string): void {
     if (!line.trim()) return;
     this.s.lastMessage = redact(line.trim()).slice(0, 500);
+    this.s.problem = problemOf(line) ?? this.s.problem;
     log.warn(`${this.camera}: ffmpeg: ${this.s.lastMessage}`);
   }
 
@@ -249,6 +273,9 @@ export class Recorder {
     const now = Date.now();
     const newest = this.newestWrite();
     this.s.stalled = now - Math.max(newest, this.firstStartedAt) > this.watchdogMs;
+    this.s.stalledSince = this.s.stalled
+      ? (this.s.stalledSince ?? Math.max(newest, this.firstStartedAt) / 1000)
+      : null;
     const idleThisRun = now - Math.max(newest, this.startedAt);
     if (this.s.state !== "recording" || idleThisRun <= this.watchdogMs) return;
     this.s.stalls++;
@@ -303,5 +330,23 @@ export class Recorders {
 
   stalledCount(): number {
     return this.all().filter((s) => s.stalled).length;
+  }
+}
+
+/** Is the process there and not a zombie (from /proc/<pid>/stat's state field)? */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return "";
   }
 }
