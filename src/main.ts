@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 import { startApp } from "./app.ts";
 import { formatExpiry, runExpiry } from "./cleanup/expire.ts";
+import { enforceQuotas, formatQuotas } from "./cleanup/quotas.ts";
 import { openDb } from "./db/open.ts";
 import { newestRecordingStart, recordingCount } from "./db/recordings.ts";
 import { ArchiveTotals } from "./db/totals.ts";
@@ -24,8 +25,8 @@ Usage:
   camkeep run [--config FILE]     run the keeper (CAMKEEP_CONFIG names the file too;
                                   with neither, built-in defaults under ./data)
   camkeep expire [--config FILE] [--dry-run]
-                                  run one expiry pass now; --dry-run prints what would
-                                  be deleted, and by which rule, without deleting
+                                  run one expiry pass and the quotas now; --dry-run prints
+                                  what would be deleted, and by which rule, without deleting
   camkeep check-config FILE       validate FILE and print the effective configuration
   camkeep sessions [--config FILE] [revoke ID|revoke-all]
                                   list the page's login sessions, or end one or all
@@ -99,14 +100,11 @@ async function expireOnce(args: string[]): Promise<number> {
       log.error(`not expiring: ${clock.reason}`);
       return 1;
     }
-    const report = await runExpiry({
-      config,
-      db,
-      totals: ArchiveTotals.load(db),
-      now: Date.now() / 1000,
-      dryRun,
-    });
+    const totals = ArchiveTotals.load(db);
+    const report = await runExpiry({ config, db, totals, now: Date.now() / 1000, dryRun });
     process.stdout.write(formatExpiry(report));
+    // Then the quotas, as the running keeper applies them (after expiry: what it freed counts).
+    process.stdout.write(formatQuotas(await enforceQuotas(config, db, totals, { dryRun }), dryRun));
     return 0;
   } finally {
     db.$client.close(true);

@@ -9,7 +9,7 @@ import { openDb, type Db } from "../src/db/open.ts";
 import { ArchiveTotals } from "../src/db/totals.ts";
 import { reconcileStorage } from "../src/storage/reconcile.ts";
 import { ffmpegEngine } from "../src/media/ffmpeg.ts";
-import { configIn, rollupsAndTruth, storedSegment, tempDir } from "./helpers.ts";
+import { ROOT, configIn, keepers, rollupsAndTruth, storedSegment, tempDir, until } from "./helpers.ts";
 
 /** Per-camera quotas (record.max_size, docs/tiers.md). */
 const row = (i: number, hold: Hold, segment_size = 100) => ({ i, hold, segment_size });
@@ -65,6 +65,7 @@ describe("the quota rule (pure)", () => {
 });
 
 describe("quotas on real files", () => {
+  const keeper = keepers();
   const dbs: Db[] = [];
   afterEach(() => {
     for (const db of dbs.splice(0)) db.$client.close(true);
@@ -126,5 +127,83 @@ describe("quotas on real files", () => {
     expect(again).toMatchObject({ deleted: 1, heldOver: size * 2 });
     const { rollups, truth } = rollupsAndTruth(db);
     expect(rollups).toEqual(truth);
+  });
+
+  test("camkeep expire applies the quotas; --dry-run lists what each would delete, by rule, and deletes nothing", async () => {
+    const dir = tempDir();
+    const yaml = (quota: number) =>
+      `data_dir: ${dir}\nrecord: { retain: { days: 30 }, events: { pre_capture: 0, post_capture: 0 } }\ncameras:\n  cam: { record: { max_size: ${quota} } }\n  other: {}\n`;
+    const config = configIn(dir, yaml(1).replace(`data_dir: ${dir}\n`, ""));
+    const db = openDb(config.database);
+    dbs.push(db);
+    await reconcileStorage(db, ffmpegEngine(), config.recordingsDir);
+    const T = Math.floor(Date.now() / 1000) - 3600;
+    const paths: string[] = [];
+    for (let i = 0; i < 6; i++)
+      paths.push(await storedSegment(db, config.recordingsDir, "cam", T + i * 10, { copy: true }));
+    insertEvent(db, {
+      id: "e1",
+      camera: "cam",
+      label: "person",
+      start_time: T + 1,
+      end_time: T + 1.5,
+      has_clip: true,
+      retain_indefinitely: false,
+      severity: null,
+      zones: [],
+    }); // holds #0
+    const size = Bun.file(paths[0]!).size;
+    const file = `${dir}/camkeep.yml`;
+    const expire = async (...args: string[]) => {
+      const p = Bun.spawn(
+        [`${ROOT}/node_modules/.bin/bun`, `${ROOT}/src/main.ts`, "expire", "--config", file, ...args],
+        {
+          stdout: "pipe",
+          stderr: "pipe",
+        },
+      );
+      const [out, code] = await Promise.all([new Response(p.stdout).text(), p.exited]);
+      return { out, code };
+    };
+    // Room for one: the five free ones would go, then the event's.
+    await Bun.write(file, yaml(Math.floor(size * 0.5)));
+    const dry = await expire("--dry-run");
+    expect(dry.code).toBe(0);
+    expect(dry.out).toContain("cam: would delete 5 recordings — over its quota of");
+    expect(dry.out).toContain("(record.max_size), its oldest footage no event holds");
+    expect(dry.out).toContain("cam: would delete 1 recordings — over its quota of");
+    expect(dry.out).toContain("its oldest event footage");
+    expect(dry.out).not.toContain("other:");
+    expect(paths.every(existsSync)).toBe(true); // nothing deleted
+    // Room for four: the two oldest free ones go, for real.
+    await Bun.write(file, yaml(size * 4));
+    const real = await expire();
+    expect(real.out).toContain("cam: deleted 2 recordings — over its quota of");
+    expect(paths.map(existsSync)).toEqual([true, false, false, true, true, true]);
+    expect((await expire("--dry-run")).out).toContain(
+      "quotas (record.max_size): every camera is within its quota",
+    );
+  }, 30_000);
+
+  test("a keeper checks the quotas right after it starts, not a minute later", async () => {
+    const dir = tempDir();
+    const config = configIn(dir, "record: { retain: { days: 30 } }\ncameras:\n  cam: {}\n");
+    const db = openDb(config.database);
+    await reconcileStorage(db, ffmpegEngine(), config.recordingsDir);
+    const T = Math.floor(Date.now() / 1000) - 3600;
+    const paths: string[] = [];
+    for (let i = 0; i < 4; i++)
+      paths.push(await storedSegment(db, config.recordingsDir, "cam", T + i * 10, { copy: true }));
+    db.$client.close(true);
+    const size = Bun.file(paths[0]!).size;
+    const app = await keeper.start(
+      configIn(
+        dir,
+        `api: { listen: 127.0.0.1:0 }\nrecord: { retain: { days: 30 }, max_size: ${size * 2} }\ncameras:\n  cam: {}\n`,
+      ),
+    );
+    await until(() => app.cleanup.lastQuotas.has("cam"), 5000, "the quota applied at start");
+    expect(paths.map(existsSync)).toEqual([false, false, true, true]);
+    expect(app.cleanup.lastQuotas.get("cam")).toMatchObject({ deleted: 2 });
   });
 });

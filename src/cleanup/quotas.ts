@@ -17,8 +17,11 @@ const PAGE = 2_000;
 export interface QuotaReport {
   camera: string;
   quota: number;
+  /** Recordings deleted (or, in a dry run, that would be). */
   deleted: number;
   freedBytes: number;
+  /** Of those, how many by each rule: footage no event holds, footage events hold. */
+  byHold: { none: number; event: number };
   /** Bytes still over the quota because events retained indefinitely hold them. */
   heldOver: number;
 }
@@ -29,16 +32,30 @@ export interface QuotaReport {
  * event retained indefinitely stays and is reported. Pages of rows, one transaction each,
  * with the event loop free between them.
  */
-export async function enforceQuotas(config: Config, db: Db, totals: ArchiveTotals): Promise<QuotaReport[]> {
+export async function enforceQuotas(
+  config: Config,
+  db: Db,
+  totals: ArchiveTotals,
+  opts: { dryRun?: boolean } = {},
+): Promise<QuotaReport[]> {
   const reports: QuotaReport[] = [];
   const pageOf = cameraRecordingsPager(db);
   for (const [camera, { record: cam }] of Object.entries(config.cameras)) {
     const quota = cam.max_size;
     if (quota === undefined || totals.camera(camera).bytes <= quota) continue;
-    const report: QuotaReport = { camera, quota, deleted: 0, freedBytes: 0, heldOver: 0 };
+    const report: QuotaReport = {
+      camera,
+      quota,
+      deleted: 0,
+      freedBytes: 0,
+      byHold: { none: 0, event: 0 },
+      heldOver: 0,
+    };
     const touched = new Set<string>();
+    // A dry run deletes nothing: what it would free is counted off the camera's bytes instead.
+    const over = () => totals.camera(camera).bytes - report.freedBytes * (opts.dryRun ? 1 : 0) - quota;
     for (const hold of ["none", "event"] as const) {
-      for (let after = -Infinity; totals.camera(camera).bytes > quota; ) {
+      for (let after = -Infinity; over() > 0; ) {
         const done = db.$client
           .transaction(() => {
             const page = pageOf(camera, after, Infinity, PAGE);
@@ -52,12 +69,15 @@ export async function enforceQuotas(config: Config, db: Db, totals: ArchiveTotal
               widestPadding(cam.events),
             );
             const judged = page.map((row) => ({ ...row, hold: holdOf(row, events, cam) }));
-            const doomed = pickForQuota(judged, totals.camera(camera).bytes - quota, hold);
-            const result = deleteRecordingsAndFiles(totals, doomed, touched, {
-              deleteRows: (gone) => deleteCameraRuns(db, camera, judged, new Set(gone)),
-            });
+            const doomed = pickForQuota(judged, over(), hold);
+            const result = opts.dryRun
+              ? { rows: doomed.length, freedBytes: doomed.reduce((n, r) => n + r.segment_size, 0) }
+              : deleteRecordingsAndFiles(totals, doomed, touched, {
+                  deleteRows: (gone) => deleteCameraRuns(db, camera, judged, new Set(gone)),
+                });
             report.deleted += result.rows;
             report.freedBytes += result.freedBytes;
+            report.byHold[hold] += result.rows;
             return false;
           })
           .immediate();
@@ -66,7 +86,9 @@ export async function enforceQuotas(config: Config, db: Db, totals: ArchiveTotal
       }
     }
     removeEmptyFolders(config.recordingsDir, touched);
-    report.heldOver = Math.max(0, totals.camera(camera).bytes - quota);
+    report.heldOver = Math.max(0, over());
+    reports.push(report);
+    if (opts.dryRun) continue;
     if (report.deleted)
       log.warn(
         `${camera}: over its quota of ${quota} bytes: deleted its ${report.deleted} oldest recordings`,
@@ -75,7 +97,26 @@ export async function enforceQuotas(config: Config, db: Db, totals: ArchiveTotal
       log.warn(
         `${camera}: still ${report.heldOver} bytes over its quota, held by events retained indefinitely`,
       );
-    reports.push(report);
   }
   return reports;
+}
+
+/** A quota run's report for people: per camera and rule, never one line per recording. */
+export function formatQuotas(reports: readonly QuotaReport[], dryRun: boolean): string {
+  const verb = dryRun ? "would delete" : "deleted";
+  const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+  const lines = reports.length ? [] : ["quotas (record.max_size): every camera is within its quota"];
+  for (const r of reports) {
+    const rule = `over its quota of ${mb(r.quota)} (record.max_size)`;
+    if (r.byHold.none)
+      lines.push(
+        `${r.camera}: ${verb} ${r.byHold.none} recordings — ${rule}, its oldest footage no event holds`,
+      );
+    if (r.byHold.event)
+      lines.push(`${r.camera}: ${verb} ${r.byHold.event} recordings — ${rule}, its oldest event footage`);
+    if (r.deleted) lines.push(`${r.camera}: ${dryRun ? "would free" : "freed"} ${mb(r.freedBytes)}`);
+    if (r.heldOver)
+      lines.push(`${r.camera}: ${mb(r.heldOver)} would stay over its quota, held by events kept forever`);
+  }
+  return `${lines.join("\n")}\n`;
 }

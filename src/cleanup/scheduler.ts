@@ -86,6 +86,7 @@ export class Cleanup {
   };
   lastExpiry?: ExpiryReport;
   lastDisk?: DiskReport;
+  private startup?: Promise<unknown>;
   /** The last quota run's report per camera that was over its quota. */
   lastQuotas = new Map<string, QuotaReport>();
   private jobs: Cron[] = [];
@@ -110,6 +111,11 @@ export class Cleanup {
       const startAt = new Date(Date.now() + Math.min(when.everySeconds, 60) * 1000);
       return new Cron("* * * * * *", { ...options, interval: when.everySeconds, startAt }, run);
     };
+    // The quotas at once too, not only a minute later: a camera over its quota (a lowered
+    // record.max_size) does not keep eating the disk while the box settles.
+    this.startup = this.enforceQuotasNow().catch((e) =>
+      log.error(`quotas failed: ${(e as Error).stack ?? e}`),
+    );
     this.jobs = [
       job("expiry", () => this.expireNow()),
       job("disk", async () => {
@@ -122,6 +128,7 @@ export class Cleanup {
 
   /** Stops scheduling; waits for a run in progress to finish. */
   async stop(): Promise<void> {
+    await this.startup;
     for (const job of this.jobs) job.stop();
     while (this.jobs.some((j) => j.isBusy())) await Bun.sleep(20);
     this.jobs = [];
