@@ -11,8 +11,8 @@ set -eu
 cd "$(dirname "$0")/.."
 # curl: a real slow HTTP client (export tests); systemd: systemd-analyze (unit tests);
 # chromium: the browser the page is tested in (driven by playwright-core); mosquitto: the MQTT broker the MQTT tests start;
-# GStreamer's RTSP server (and python3-gi to run it): a real camera for the recorder tests
-sh scripts/ensure-deps.sh curl systemd chromium mosquitto \
+# prometheus: its promtool checks contrib/prometheus; GStreamer's RTSP server (and python3-gi to run it): a real camera for the recorder tests
+sh scripts/ensure-deps.sh curl systemd chromium mosquitto prometheus \
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT

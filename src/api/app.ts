@@ -43,7 +43,9 @@ export function createApi(
     guard: deps.loginGuard,
   };
   const auth = bearerAuth(authDeps);
+  const metrics = metricsRoutes(deps);
   const app = new Hono()
+    .use(metrics.timer)
     .use(async (c, next) => {
       noteJob(`api: ${c.req.method} ${c.req.path}`); // what the watchdog names if this request holds the loop
       await next();
@@ -72,7 +74,7 @@ export function createApi(
     .use("/api/activity", tooLarge(LIMIT.activity))
     .use("/api/events/*", tooLarge(LIMIT.other))
     .use("/api/events", tooLarge(LIMIT.other))
-    .route("/metrics", metricsRoutes(deps))
+    .route("/metrics", metrics.routes)
     .route("/api/status", statusRoutes(deps))
     .route("/api/sessions", sessionListRoutes(deps))
     .route("/api/events", eventRoutes(deps))

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { OnvifStatus } from "../onvif/watch.ts";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { lastRecordingStart } from "../db/recordings.ts";
@@ -15,6 +15,12 @@ import { knownCameras } from "./status.ts";
 /** One series' values at a scrape: label values and a number each (undefined: left out). */
 type Rows = Iterable<readonly [Record<string, string>, number | undefined]>;
 type Kind = "gauge" | "counter";
+
+/** A bounded route name: the pattern Hono matched ("/api/recordings/:id/file"), or "unmatched". */
+function routePath(c: Context): string {
+  const p = c.req.routePath;
+  return !p || p === "/*" || p.endsWith("*") ? (c.res.status === 404 ? "unmatched" : p || "unmatched") : p;
+}
 
 /** Adds a gauge or counter to `registry` whose values `rows` gives at each scrape. */
 function series(
@@ -284,9 +290,23 @@ function healthMetrics(r: Registry, deps: ApiDeps, health: () => HealthSnapshot)
 }
 
 /** Expiry, disk protection and the other cleanup jobs. */
-function cleanupMetrics(r: Registry, { cleanup }: ApiDeps): void {
+function cleanupMetrics(r: Registry, { cleanup, startedAtMs }: ApiDeps): void {
   const c = cleanup.counters;
   single(r, "counter", "camkeep_expiry_runs_total", "Expiry runs completed", () => c.expiryRuns);
+  single(
+    r,
+    "gauge",
+    "camkeep_expiry_last_run_timestamp_seconds",
+    "When the last expiry run began, or camkeep started before its first (epoch seconds)",
+    () => cleanup.lastExpiry?.startedAt ?? startedAtMs / 1000,
+  );
+  single(
+    r,
+    "gauge",
+    "camkeep_expiry_interval_seconds",
+    "Seconds between expiry runs as scheduled (record.expire_interval, or between the next two runs of expire_at)",
+    () => cleanup.expiryIntervalSeconds(),
+  );
   single(
     r,
     "counter",
@@ -410,12 +430,39 @@ export function metricsRegistry(deps: ApiDeps, health: () => HealthSnapshot): Re
   return registry;
 }
 
+/**
+ * The API's own latency: a histogram per route pattern (so its series are as many as the
+ * routes, whatever is asked), method and status class, observed by `requestTimer`.
+ */
+function requestMetrics(r: Registry) {
+  const h = new Histogram({
+    name: "camkeep_http_request_duration_seconds",
+    help: "Time to answer API requests (to the first byte of the body), by route, method and status class",
+    labelNames: ["route", "method", "status"],
+    buckets: [0.005, 0.025, 0.1, 0.25, 1, 2.5, 10],
+    registers: [r],
+  });
+  return (route: string, method: string, status: number, seconds: number) =>
+    h.observe({ route, method, status: `${Math.floor(status / 100)}xx` }, seconds);
+}
+
+/**
+ * `/metrics`, and the middleware that times every request into them (by the route pattern
+ * matched, never the path asked).
+ */
 export function metricsRoutes(deps: ApiDeps) {
   // The health checks run once per scrape; every metric that needs them reads this one.
   let current: HealthSnapshot | undefined;
   const registry = metricsRegistry(deps, () => (current ??= deps.health.snapshot()));
-  return new Hono().get("/", async (c) => {
+  const observe = requestMetrics(registry);
+  const timer: MiddlewareHandler = async (c, next) => {
+    const started = performance.now();
+    await next();
+    observe(routePath(c), c.req.method, c.res.status, (performance.now() - started) / 1000);
+  };
+  const routes = new Hono().get("/", async (c) => {
     current = undefined;
     return c.body(await registry.metrics(), 200, { "content-type": registry.contentType });
   });
+  return { routes, timer };
 }

@@ -126,6 +126,14 @@ export class Cleanup {
     ];
   }
 
+  /** Seconds between expiry runs as scheduled: the interval, or between the cron's next two runs. */
+  expiryIntervalSeconds(): number {
+    const when = (this.deps.schedules ?? defaultSchedules(this.deps.config)).expiry;
+    if (!("cron" in when)) return when.everySeconds;
+    const [a, b] = new Cron(when.cron, { paused: true }).nextRuns(2);
+    return a && b ? (b.getTime() - a.getTime()) / 1000 : 0;
+  }
+
   /** Stops scheduling; waits for a run in progress to finish. */
   async stop(): Promise<void> {
     await this.startup;
