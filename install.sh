@@ -4,8 +4,9 @@
 #   sudo sh install.sh [--binary PATH] [--cache-size SIZE] [--no-start] [--root DIR]
 #   sudo sh install.sh --uninstall [--purge] [--root DIR]
 #
-#   --binary PATH     install this binary (default: dist/camkeep-linux-<arch> beside this
-#                     script, built first when run from a source checkout)
+#   --binary PATH     install this binary, or its .xz form (default: dist/camkeep-linux-<arch>
+#                     beside this script, built first when run from a source checkout); with a
+#                     SHA256SUMS beside it, its checksum is checked first
 #   --cache-size SIZE size of the tmpfs holding the segment cache (default 256M; "disk" keeps
 #                     the cache on disk, e.g. when RAM is short)
 #   --no-start        install and enable, but do not (re)start the service
@@ -77,8 +78,33 @@ uninstall() {
   fi
 }
 
+# A release file as given: checked against SHA256SUMS when one lies beside it, and
+# uncompressed when it is the .xz form (into a temporary file, removed on exit).
+release_binary() {
+  f=$1
+  sums="$(dirname "$f")/SHA256SUMS"
+  if [ -f "$sums" ]; then
+    name=$(basename "$f")
+    line=$(grep " [* ]\{0,1\}$name\$" "$sums" | head -n 1) || true
+    [ -n "$line" ] || die "$sums does not list $name: not installing a file it cannot check"
+    (cd "$(dirname "$f")" && echo "$line" | sha256sum -c --status -) || die "$name does not match its checksum in $sums: download it again"
+    say "checked $name against $sums" >&2
+  else
+    say "no SHA256SUMS beside $f: its checksum is not checked" >&2
+  fi
+  case "$f" in
+    *.xz)
+      command -v xz >/dev/null 2>&1 || die "xz is needed to unpack $f (Debian: apt-get install xz-utils)"
+      UNPACKED=$(mktemp)
+      xz -dc "$f" > "$UNPACKED" || die "$f is not a valid .xz file"
+      chmod 0755 "$UNPACKED"
+      echo "$UNPACKED" ;;
+    *) echo "$f" ;;
+  esac
+}
+
 pick_binary() {
-  [ -n "$BINARY" ] && { [ -f "$BINARY" ] || die "no binary at $BINARY"; echo "$BINARY"; return; }
+  [ -n "$BINARY" ] && { [ -f "$BINARY" ] || die "no binary at $BINARY"; release_binary "$BINARY"; return; }
   a=$(arch)
   [ -f "$HERE/dist/camkeep-linux-$a" ] && { echo "$HERE/dist/camkeep-linux-$a"; return; }
   [ -f "$HERE/src/main.ts" ] || die "no dist/camkeep-linux-$a here: pass --binary PATH"
@@ -242,6 +268,7 @@ install_camkeep() {
   IDS=$(ensure_user)
   mkdir -p "$(dirname "$BIN")" "$ETC"
   cp "$src" "$BIN.new" && chmod 0755 "$BIN.new" && mv "$BIN.new" "$BIN"
+  case "$BINARY" in *.xz) rm -f "$src" ;; esac # the unpacked copy
   install -d -m 0750 -o "${IDS%:*}" -g "${IDS#*:}" "$DATA" "$CACHE"
   chmod 0755 "$ETC"
   write_config

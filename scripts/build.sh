@@ -3,7 +3,9 @@
 #   dist/camkeep-linux-x64           current x86-64 CPUs
 #   dist/camkeep-linux-x64-baseline  older x86-64 CPUs without AVX2 (many NAS boxes)
 #   dist/camkeep-linux-arm64         Raspberry Pi OS 64-bit and other arm64 Linux
-# plus dist/SHA256SUMS. Bun fetches each target's runtime from the npm registry itself.
+# each also xz-compressed (dist/camkeep-linux-*.xz: ~41 MB of the ~113 MB, which is mostly
+# Bun's runtime), plus dist/SHA256SUMS of all of them. Bun fetches each target's runtime from
+# the npm registry itself.
 # Usage: scripts/build.sh [TARGET…]   (default: all three; TARGET as in the names above, e.g. linux-arm64)
 set -eu
 cd "$(dirname "$0")/.."
@@ -22,6 +24,11 @@ for target in $targets; do
     --define "process.env.CAMKEEP_TARGET=\"$target\"" \
     --outfile "$out" >/dev/null
   echo "built $out ($version, $commit)"
+done
+for target in $targets; do
+  out="dist/camkeep-$target"
+  xz -T0 -6 -k -f "$out"
+  echo "compressed $out.xz ($(($(stat -c %s "$out.xz") / 1048576)) MB of $(($(stat -c %s "$out") / 1048576)) MB)"
 done
 (cd dist && sha256sum camkeep-linux-* > SHA256SUMS)
 echo "wrote dist/SHA256SUMS"

@@ -135,6 +135,37 @@ describe.skipIf(!asRoot)("install.sh --root", () => {
     expect(readFileSync(join(root, "etc/passwd"), "utf8")).not.toContain("camkeep:");
   });
 
+  test("the .xz release form installs once it matches the SHA256SUMS beside it; a mismatch is refused", () => {
+    const release = tempDir();
+    const xz = join(release, "camkeep-linux-x64.xz");
+    const packed = Bun.spawnSync(["xz", "-0", "-T0", "-c", BINARY], { stdout: Bun.file(xz) });
+    expect(packed.exitCode).toBe(0);
+    const sums = Bun.spawnSync(["sha256sum", "camkeep-linux-x64.xz"], { cwd: release }).stdout.toString();
+    writeFileSync(join(release, "SHA256SUMS"), sums);
+    const run = (root: string) =>
+      Bun.spawnSync(["sh", join(ROOT, "install.sh"), "--root", root, "--binary", xz, "--no-start"], {
+        stderr: "pipe",
+      });
+    const root = tempDir();
+    const ok = run(root);
+    expect(ok.exitCode).toBe(0);
+    expect(ok.stderr.toString()).toContain("camkeep: checked camkeep-linux-x64.xz against");
+    const hash = (p: string) => new Bun.CryptoHasher("sha256").update(readFileSync(p)).digest("hex");
+    expect(hash(join(root, "usr/local/bin/camkeep"))).toBe(hash(BINARY)); // unpacked, as built
+    expect(mode(join(root, "usr/local/bin/camkeep"))).toBe(0o755);
+    // One byte changed: refused, nothing installed.
+    appendFileSync(xz, "x");
+    const bad = run(tempDir());
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr.toString()).toContain("camkeep-linux-x64.xz does not match its checksum");
+    // Without SHA256SUMS beside it: installed, saying it was not checked (a broken .xz is still refused).
+    Bun.spawnSync(["rm", join(release, "SHA256SUMS")]);
+    const unchecked = run(tempDir());
+    expect(unchecked.stderr.toString()).toContain("its checksum is not checked");
+    expect(unchecked.stderr.toString()).toContain("is not a valid .xz file");
+    expect(unchecked.exitCode).toBe(1);
+  }, 120_000);
+
   test("bad options are refused clearly", () => {
     const p = Bun.spawnSync(["sh", join(ROOT, "install.sh"), "--root", tempDir(), "--cache-size", "lots"], {
       stderr: "pipe",

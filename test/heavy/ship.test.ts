@@ -23,13 +23,29 @@ beforeAll(() => {
   if (build.exitCode !== 0) throw new Error(`build failed: ${build.stderr}`);
 }, 600_000);
 
-test("SHA256SUMS matches the binaries", () => {
+test("SHA256SUMS matches the binaries and their .xz forms, which unpack to them", () => {
   const check = Bun.spawnSync(["sha256sum", "-c", "SHA256SUMS"], { cwd: DIST });
   expect(check.stdout.toString().trim().split("\n").sort()).toEqual([
+    "camkeep-linux-arm64.xz: OK",
     "camkeep-linux-arm64: OK",
+    "camkeep-linux-x64-baseline.xz: OK",
     "camkeep-linux-x64-baseline: OK",
+    "camkeep-linux-x64.xz: OK",
     "camkeep-linux-x64: OK",
   ]);
+  for (const target of ["linux-x64", "linux-x64-baseline", "linux-arm64"]) {
+    const unpacked = Bun.spawnSync(["sh", "-c", `xz -dc camkeep-${target}.xz | cmp - camkeep-${target}`], {
+      cwd: DIST,
+    });
+    expect(unpacked.exitCode).toBe(0);
+    const [packed, raw] = [`camkeep-${target}.xz`, `camkeep-${target}`].map(
+      (f) => Bun.file(join(DIST, f)).size,
+    );
+    console.log(
+      `camkeep-${target}: ${(raw! / 2 ** 20).toFixed(0)} MB, ${(packed! / 2 ** 20).toFixed(0)} MB as .xz`,
+    );
+    expect(packed!).toBeLessThan(raw! * 0.5);
+  }
 });
 
 /** Starts `run` and waits for the log line naming the API's URL. */
