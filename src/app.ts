@@ -66,6 +66,8 @@ export interface StartOptions {
   transferFaults?: TransferFaults;
   /** Shorter ONVIF waits (tests). */
   onvif?: WatchTimings;
+  /** A shorter quiet minute for Home Assistant's motion entities (tests). */
+  motionQuietSeconds?: number;
 }
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
@@ -134,7 +136,18 @@ async function startLocked(config: Config, opts: StartOptions, lock: KeeperLock)
   // Serve first: health answers "starting" while reconcile walks a large archive.
   const recording = (camera: string) =>
     recorders.isRunning(camera) || Date.now() / 1000 - (lastRecordingStart(db, camera) ?? 0) < 300;
-  const mqtt = config.mqtt ? new MqttBridge({ config, db, activity, totals, health, recording }) : undefined;
+  const mqtt = config.mqtt
+    ? new MqttBridge({
+        config,
+        db,
+        activity,
+        totals,
+        health,
+        recording,
+        footage,
+        motionQuietSeconds: opts.motionQuietSeconds,
+      })
+    : undefined;
   const onvif = new OnvifWatch(Object.values(config.cameras), { db, activity }, opts.onvif);
   const server = serveApi(
     {

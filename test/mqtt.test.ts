@@ -243,3 +243,141 @@ describe("MQTT out: availability, state, Home Assistant discovery (docs/mqtt.md)
     await until(() => available === "offline", 15_000, "the will");
   }, 40_000);
 });
+
+describe("Home Assistant entities per camera (docs/mqtt.md)", () => {
+  const yamlFor = (cameras: string[]) =>
+    `api: { listen: 127.0.0.1:0 }\nmqtt: { host: 127.0.0.1, port: ${PORT}, client_id: camkeep-ents, topic_prefix: haents }\nrecord: { scan_interval: 1, commit_interval: 0, retain: { days: 1 }, events: { max_latency: 0, pre_capture: 0 } }\ncameras:\n${cameras.map((c) => `  ${c}: {}\n`).join("")}`;
+
+  test("motion follows a moving scene, the still is a JPEG, events fire, the button keeps the last 10 minutes; configs as HA documents them", async () => {
+    const c = await testClient();
+    const seen: { topic: string; payload: Buffer; at: number }[] = [];
+    c.on("message", (topic, payload) => seen.push({ topic, payload, at: Date.now() / 1000 }));
+    await c.subscribeAsync(["homeassistant/+/camkeep-ents/+/config", "haents/#"], { qos: 1 });
+    const app = await keeper.start(configIn(tempDir(), yamlFor(["door", "yard"])), {
+      motionQuietSeconds: 15,
+    });
+    await until(() => app.mqtt!.state.connected, 10_000, "camkeep to connect");
+    const config = (component: string, object: string) => {
+      const m = seen.findLast((x) => x.topic === `homeassistant/${component}/camkeep-ents/${object}/config`);
+      return m && JSON.parse(m.payload.toString());
+    };
+    await until(
+      () => config("button", "door_keep_last_10_minutes") !== undefined,
+      5000,
+      "the discovery configs",
+    );
+    expect(config("binary_sensor", "door_motion")).toMatchObject({
+      unique_id: "camkeep-ents_door_motion",
+      state_topic: "haents/door/motion",
+      device_class: "motion",
+      availability: [{ topic: "haents/available" }],
+      device: { identifiers: ["camkeep_camkeep-ents"] },
+    });
+    expect(config("image", "door_still")).toMatchObject({
+      image_topic: "haents/door/still",
+      content_type: "image/jpeg",
+    });
+    expect(config("event", "door_event")).toMatchObject({ state_topic: "haents/door/event" });
+    expect(config("event", "door_event").event_types).toEqual(["animal", "car", "motion", "person"]);
+    expect(config("button", "door_keep_last_10_minutes")).toMatchObject({
+      command_topic: "haents/door/keep_last_10_minutes",
+      payload_press: "PRESS",
+    });
+    const last = (topic: string) => seen.findLast((x) => x.topic === topic)?.payload.toString();
+    await until(() => last("haents/door/motion") === "OFF", 10_000, "motion off while nothing moved");
+    // A moving scene: camkeep's own motion judgement of a stored segment turns motion on, a quiet spell off.
+    const t = Math.floor(Date.now() / 1000) - 3;
+    await putSegment(app.config.cacheDir, segmentName("door", t), 2, (t + 2) * 1000);
+    await until(() => last("haents/door/motion") === "ON", 20_000, "motion on");
+    const onAt = seen.findLast((x) => x.topic === "haents/door/motion")!.at;
+    await until(() => last("haents/door/motion") === "OFF", 30_000, "motion off after the quiet spell");
+    // Off once the scene was quiet for the quiet spell (15 s here, a minute normally), counted from its last motion.
+    const offAt = seen.findLast((x) => x.topic === "haents/door/motion")!.at;
+    expect(offAt).toBeGreaterThan(onAt);
+    expect(offAt).toBeGreaterThanOrEqual(t + 15);
+    // The still: the stored segment's picture, a JPEG that decodes.
+    await until(() => seen.some((x) => x.topic === "haents/door/still"), 15_000, "the still");
+    const jpeg = join(tempDir(), "still.jpg");
+    writeFileSync(jpeg, seen.find((x) => x.topic === "haents/door/still")!.payload);
+    const probe = Bun.spawn(
+      ["ffprobe", "-v", "error", "-show_entries", "stream=codec_name,height", "-of", "csv=p=0", jpeg],
+      {
+        stdout: "pipe",
+      },
+    );
+    expect((await new Response(probe.stdout).text()).trim()).toBe("mjpeg,360");
+    // A second segment within the minute: no second still.
+    await putSegment(app.config.cacheDir, segmentName("door", t + 2), 2, (t + 4) * 1000);
+    await Bun.sleep(6000);
+    expect(seen.filter((x) => x.topic === "haents/door/still").length).toBe(1);
+    // An event: announced once, with its type, severity and id; a new label widens the event types.
+    await c.publishAsync(
+      "frigate/events",
+      event("bike-1", { label: "bicycle", start_time: Date.now() / 1000 }),
+      { qos: 1 },
+    );
+    await until(() => seen.some((x) => x.topic === "haents/door/event"), 10_000, "the event");
+    expect(JSON.parse(last("haents/door/event")!)).toMatchObject({
+      event_type: "bicycle",
+      event_id: "bike-1",
+      severity: "alert",
+    });
+    await until(
+      () => config("event", "door_event").event_types.includes("bicycle"),
+      10_000,
+      "the new label offered",
+    );
+    await Bun.sleep(5500);
+    expect(seen.filter((x) => x.topic === "haents/door/event").length).toBe(1);
+    // The button: the last 10 minutes kept forever.
+    await c.publishAsync("haents/door/keep_last_10_minutes", "PRESS", { qos: 1 });
+    await until(
+      () =>
+        (app.db.$client.query("SELECT count(*) AS n FROM events WHERE label = 'kept'").get() as { n: number })
+          .n === 1,
+      5000,
+      "the kept event",
+    );
+    const kept = app.db.$client.query("SELECT * FROM events WHERE label = 'kept'").get() as {
+      camera: string;
+      start_time: number;
+      end_time: number;
+      retain_indefinitely: number;
+    };
+    expect(kept).toMatchObject({ camera: "door", retain_indefinitely: 1 });
+    expect(kept.end_time - kept.start_time).toBe(600);
+    expect(Math.abs(kept.end_time - Date.now() / 1000)).toBeLessThan(10);
+  }, 90_000);
+
+  test("a camera removed from the configuration has its entities removed; unique ids stay the same across restarts", async () => {
+    const dir = tempDir();
+    const c = await testClient();
+    const seen: { topic: string; payload: string }[] = [];
+    c.on("message", (topic, payload) => seen.push({ topic, payload: payload.toString() }));
+    await c.subscribeAsync("homeassistant/+/camkeep-ents/+/config", { qos: 1 });
+    const first = await keeper.start(configIn(dir, yamlFor(["door", "yard"])));
+    await until(
+      () => seen.some((x) => x.topic.includes("/yard_keep_last_10_minutes/")),
+      5000,
+      "yard's entities",
+    );
+    const ids = (camera: string) =>
+      new Set(
+        seen
+          .filter((x) => x.topic.includes(`/${camera}_`) && x.payload)
+          .map((x) => JSON.parse(x.payload).unique_id),
+      );
+    const doorIds = ids("door");
+    await keeper.stop(first);
+    seen.length = 0;
+    const second = await keeper.start(configIn(dir, yamlFor(["door"])));
+    await until(
+      () => seen.filter((x) => x.topic.includes("/yard_") && x.payload === "").length >= 7,
+      5000,
+      "yard's entities removed",
+    );
+    expect(seen.filter((x) => x.topic.includes("/yard_") && x.payload !== "")).toEqual([]);
+    expect(ids("door")).toEqual(doorIds);
+    await keeper.stop(second);
+  }, 30_000);
+});

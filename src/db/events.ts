@@ -82,6 +82,27 @@ export interface EventFilter {
   limit: number;
 }
 
+/** A camera's events that started after `after`, oldest first (index events_camera_start). */
+export function eventsStartedAfter(db: Db, camera: string, after: number, limit: number): Event[] {
+  return db
+    .select()
+    .from(events)
+    .where(and(eq(events.camera, camera), gte(events.start_time, after)))
+    .orderBy(asc(events.start_time))
+    .limit(limit)
+    .all();
+}
+
+/** The labels a camera's events have had. */
+export function labelsOf(db: Db, camera: string): string[] {
+  return db
+    .selectDistinct({ label: events.label })
+    .from(events)
+    .where(eq(events.camera, camera))
+    .all()
+    .map((r) => r.label);
+}
+
 /** Events overlapping [after, before], oldest first. */
 export function listEvents(db: Db, f: EventFilter): Event[] {
   const where: SQL[] = [];

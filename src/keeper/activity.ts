@@ -151,6 +151,13 @@ export class ActivityStore {
     return this.buffers.get(camera) ?? [];
   }
 
+  /** The time of the camera's newest buffered frame with motion, if one is at or after `since` (read from the newest back). */
+  lastMotionSince(camera: string, since: number): number | undefined {
+    const buf = this.buffers.get(camera) ?? [];
+    for (let i = buf.length - 1; i >= 0 && buf[i]!.t >= since; i--) if (buf[i]!.motion > 0) return buf[i]!.t;
+    return undefined;
+  }
+
   /** Newest frame_time ever reported for the camera, if any. */
   newestFrameTime(camera: string): number | undefined {
     return this.newest.get(camera);

@@ -9,6 +9,8 @@ import type { ArchiveTotals } from "../db/totals.ts";
 import type { HealthMonitor } from "../health/monitor.ts";
 import { logger } from "../log/log.ts";
 import type { ActivityStore } from "../keeper/activity.ts";
+import type { Footage } from "../tiers/footage.ts";
+import { HomeAssistantEntities } from "./home-assistant.ts";
 import { MAX_PAYLOAD, parseMessage } from "./messages.ts";
 
 // camkeep on MQTT: the reference NVR's events in, state and Home Assistant discovery out.
@@ -28,6 +30,10 @@ export interface MqttDeps {
   health: HealthMonitor;
   /** Whether a camera records now (its recorder runs, or its footage is fresh). */
   recording: (camera: string) => boolean;
+  /** Where stored footage is read from (the cameras' stills). */
+  footage: Footage;
+  /** Seconds motion stays on after its last frame (tests shorten the quiet minute). */
+  motionQuietSeconds?: number;
 }
 
 /** What status and metrics say of MQTT. */
@@ -45,9 +51,12 @@ export class MqttBridge {
   private lastState = new Map<string, { json: string; at: number }>();
   private readonly motionOn = new Map<string, number>();
   private readonly prefix: string;
+  private readonly ha?: HomeAssistantEntities;
 
   constructor(private readonly deps: MqttDeps) {
     this.prefix = deps.config.mqtt!.topic_prefix;
+    if (deps.config.mqtt!.homeassistant.discovery_prefix)
+      this.ha = new HomeAssistantEntities(deps, this.prefix, deps.motionQuietSeconds);
   }
 
   start(): void {
@@ -74,7 +83,7 @@ export class MqttBridge {
       const fp = m.frigate.topic_prefix;
       const topics = [
         ...(fp ? [`${fp}/events`, `${fp}/reviews`, `${fp}/+/motion`] : []),
-        ...(m.homeassistant.discovery_prefix ? ["homeassistant/status"] : []),
+        ...(this.ha ? ["homeassistant/status", ...this.ha.commandTopics()] : []),
       ];
       if (topics.length) client.subscribe(topics, { qos: 1 });
       this.discovery();
@@ -95,6 +104,7 @@ export class MqttBridge {
     this.timer = setInterval(() => {
       this.publishState();
       this.extendMotion();
+      this.entities();
     }, CHECK_MS);
   }
 
@@ -123,6 +133,7 @@ export class MqttBridge {
       if (payload.toString() === "online") this.discovery();
       return;
     }
+    if (this.ha?.command(topic, payload.toString().trim())) return;
     const fp = m.frigate.topic_prefix;
     if (!fp) return;
     if (topic === `${fp}/events` || topic === `${fp}/reviews`)
@@ -178,6 +189,16 @@ export class MqttBridge {
     this.deps.activity.addAnalysed(camera, frames);
   }
 
+  /** Home Assistant's per-camera entities: motion, stills, events (checked every 5 s). */
+  private entities(): void {
+    const client = this.client;
+    if (!this.ha || !client?.connected) return;
+    this.ha.tick(
+      (topic, payload, retain) => client.publish(topic, payload, { qos: 1, retain }),
+      () => this.discovery(),
+    );
+  }
+
   /** Retained JSON per camera and for storage, when it changed (checked every 5 s), at most every 30 s a topic (at once after connecting). */
   private publishState(): void {
     const client = this.client;
@@ -207,76 +228,14 @@ export class MqttBridge {
     });
   }
 
-  /** Home Assistant discovery: camkeep as one device with its sensors (docs/mqtt.md). */
+  /** Home Assistant discovery (docs/mqtt.md): every entity's config, and removed cameras' entities cleared. */
   private discovery(): void {
-    const dp = this.deps.config.mqtt!.homeassistant.discovery_prefix;
     const client = this.client;
-    if (!dp || !client?.connected) return;
-    const node = this.deps.config.mqtt!.client_id;
-    const device = {
-      identifiers: [`camkeep_${node}`],
-      name: "camkeep",
-      manufacturer: "camkeep",
-      model: "recording keeper",
-    };
-    const availability = [{ topic: `${this.prefix}/available` }];
-    const config = (component: string, object: string, body: object) =>
-      client.publish(
-        `${dp}/${component}/${node}/${object}/config`,
-        JSON.stringify({
-          ...body,
-          unique_id: `${node}_${object}`,
-          object_id: `${node}_${object}`,
-          device,
-          availability,
-        }),
-        { qos: 1, retain: true },
-      );
-    const storage = `${this.prefix}/storage/state`;
-    config("sensor", "storage_free", {
-      name: "Storage free",
-      state_topic: storage,
-      value_template: "{{ value_json.free_bytes }}",
-      unit_of_measurement: "B",
-      device_class: "data_size",
-      state_class: "measurement",
-    });
-    config("sensor", "footage_kept", {
-      name: "Footage kept",
-      state_topic: storage,
-      value_template: "{{ value_json.kept_bytes }}",
-      unit_of_measurement: "B",
-      device_class: "data_size",
-      state_class: "measurement",
-    });
-    config("binary_sensor", "health", {
-      name: "Health",
-      state_topic: storage,
-      value_template: "{{ 'OFF' if value_json.healthy else 'ON' }}",
-      device_class: "problem",
-    });
-    for (const camera of Object.keys(this.deps.config.cameras)) {
-      const state = `${this.prefix}/${camera}/state`;
-      config("binary_sensor", `${camera}_recording`, {
-        name: `${camera} recording`,
-        state_topic: state,
-        value_template: "{{ 'ON' if value_json.recording else 'OFF' }}",
-        device_class: "running",
-      });
-      config("sensor", `${camera}_last_segment_age`, {
-        name: `${camera} last segment age`,
-        state_topic: state,
-        value_template: "{{ value_json.last_segment_age_s }}",
-        unit_of_measurement: "s",
-        device_class: "duration",
-      });
-      config("sensor", `${camera}_hours_kept`, {
-        name: `${camera} hours kept`,
-        state_topic: state,
-        value_template: "{{ value_json.hours_kept }}",
-        unit_of_measurement: "h",
-        state_class: "measurement",
-      });
-    }
+    if (!this.ha || !client?.connected) return;
+    const configs = this.ha.configs();
+    for (const [topic, config] of configs)
+      client.publish(topic, JSON.stringify(config), { qos: 1, retain: true });
+    for (const topic of this.ha.stale(configs.map(([t]) => t)))
+      client.publish(topic, "", { qos: 1, retain: true });
   }
 }
