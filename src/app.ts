@@ -74,21 +74,29 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   setLogLevel(config.log.level);
   // Before anything is touched: a second keeper on this archive stops here, having changed nothing.
   const lock = KeeperLock.acquire(config);
+  // Then the watchdog: a start-up that never yields (a reconcile, a migration) is seen too.
+  const eventLoop = new LoopWatch(config.health.max_stall, join(config.dataDir, "watchdog-stall.json"));
   try {
-    return await startLocked(config, opts, lock);
+    await eventLoop.start();
+    return await startLocked(config, opts, lock, eventLoop);
   } catch (e) {
+    // A failed start leaves nothing behind: not the lock, not a watchdog that would end the
+    // process later (a test run, or a command that goes on).
+    eventLoop.stop();
     lock.release();
     throw e;
   }
 }
 
-async function startLocked(config: Config, opts: StartOptions, lock: KeeperLock): Promise<App> {
+async function startLocked(
+  config: Config,
+  opts: StartOptions,
+  lock: KeeperLock,
+  eventLoop: LoopWatch,
+): Promise<App> {
   const media = mediaEngine(config);
   const startedAtMs = Date.now();
   const token = resolveToken(config);
-  // First: a start-up that never yields (a reconcile, a migration) is seen too.
-  const eventLoop = new LoopWatch(config.health.max_stall, join(config.dataDir, "watchdog-stall.json"));
-  await eventLoop.start();
   const db = openDb(config.database);
   const storage = new StorageGate(db, media, config.recordingsDir, undefined, copyOnInsert(config));
   const totals = new ArchiveTotals();

@@ -54,6 +54,24 @@ describe("the event loop's lag", () => {
 });
 
 describe("a loop held past health.max_stall", () => {
+  test("a stopped keeper's watchdog stands down at once: a process that goes on and blocks is not ended", async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "camkeep.yml"),
+      `api: { listen: 127.0.0.1:${freePort()}, token: ${TOKEN} }\nhealth: { max_stall: 5 }\ncameras:\n  cam: {}\n`,
+    );
+    const p = Bun.spawn(
+      [BUN, join(ROOT, "test/fixtures/stalling-keeper.ts"), join(dir, "camkeep.yml"), "0", "stopped", "8"],
+      {
+        cwd: dir,
+        stderr: "pipe",
+      },
+    );
+    const [code, err] = await Promise.all([p.exited, new Response(p.stderr).text()]);
+    expect(err).not.toContain("[watchdog] the event loop has not run");
+    expect(code).toBe(0);
+  }, 30_000);
+
   test("ends the process with status 70, naming the job; restarted, the keeper stores what the cache held", async () => {
     const dir = tempDir();
     const port = freePort();

@@ -40,6 +40,12 @@ export interface WatchOrders {
   exitStatus: number;
   /** Where the thread writes what it saw before ending the process, for the next start to report. */
   stallFile: string;
+  /**
+   * Set to 1 when this keeper stops: the thread stands down at once. (Terminating a worker
+   * needs the main loop to run; a stopped keeper whose process then blocks — a test's
+   * synchronous build — must not be ended by its old watchdog.)
+   */
+  stopped: SharedArrayBuffer;
 }
 
 /** What the watchdog thread wrote before it ended the previous run. */
@@ -73,6 +79,7 @@ export class LoopWatch {
   private recent: { atMs: number; lagS: number }[] = [];
   private longest = { s: 0, at: null as number | null };
   private stalls = 0;
+  private readonly stopped = new Int32Array(new SharedArrayBuffer(4));
   readonly previousStall: StallRecord | null;
 
   constructor(
@@ -88,8 +95,12 @@ export class LoopWatch {
     }
   }
 
+  /** Watches started and not stopped in this process (a test run checks that none are left). */
+  static running = 0;
+
   /** Starts the heartbeat and the thread; resolves once the thread answered (or said nothing in 5 s). */
   async start(): Promise<void> {
+    LoopWatch.running++;
     jobTimes[0] = this.lastBeatMs = nowMs();
     this.timer = setInterval(() => this.beat(), BEAT_MS);
     this.timer.unref();
@@ -110,6 +121,7 @@ export class LoopWatch {
       maxStallMs: this.maxStallS * 1000,
       exitStatus: STALL_EXIT_STATUS,
       stallFile: this.stallFile,
+      stopped: this.stopped.buffer as SharedArrayBuffer,
     };
     thread.postMessage(orders);
     this.watched = await ready;
@@ -118,7 +130,10 @@ export class LoopWatch {
   }
 
   stop(): void {
+    if (this.timer) LoopWatch.running--;
     clearInterval(this.timer);
+    this.timer = undefined;
+    Atomics.store(this.stopped, 0, 1);
     this.thread?.terminate();
     this.thread = undefined;
     this.watched = false;

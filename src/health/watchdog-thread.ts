@@ -20,11 +20,13 @@ function endProcess(status: number): never {
 }
 
 self.onmessage = (event: MessageEvent<WatchOrders>) => {
-  const { shared, labelAt, maxStallMs, exitStatus, stallFile } = event.data;
+  const { shared, labelAt, maxStallMs, exitStatus, stallFile, stopped } = event.data;
   const times = new Float64Array(shared, 0, 3);
   const label = new Uint8Array(shared, labelAt, shared.byteLength - labelAt);
+  const standDown = new Int32Array(stopped);
   self.postMessage("ready");
-  setInterval(() => {
+  const timer = setInterval(() => {
+    if (Atomics.load(standDown, 0) === 1) return clearInterval(timer); // its keeper stopped
     const now = nowMs();
     const stalledMs = now - times[0]!;
     if (stalledMs < maxStallMs) return;

@@ -13,14 +13,20 @@ const TOKEN = "ship-test-token-0123456789";
 const SYSROOT = join(ROOT, "node_modules/.cache/arm64-sysroot");
 // Prepared while the tests are collected, so that the arm64 tests are marked skipped (not
 // passed) where an arm64 libc cannot be had (it needs root and apt).
-const sysroot = Bun.spawnSync(["sh", join(ROOT, "scripts/arm64-sysroot.sh"), SYSROOT], { stderr: "pipe" });
-const qemu = sysroot.exitCode === 0 ? ["qemu-aarch64-static", "-L", SYSROOT] : undefined;
-if (!qemu)
-  console.warn(`arm64 under qemu is skipped: could not prepare it (${sysroot.stderr.toString().trim()})`);
+// (Long commands run asynchronously: a keeper of an earlier test file in this process has a
+// watchdog that would end a process whose event loop a synchronous build held for minutes.)
+const run = async (cmd: string[]) => {
+  const p = Bun.spawn(cmd, { stdout: "ignore", stderr: "pipe" });
+  const [err, code] = await Promise.all([new Response(p.stderr).text(), p.exited]);
+  return { code, err };
+};
+const sysroot = await run(["sh", join(ROOT, "scripts/arm64-sysroot.sh"), SYSROOT]);
+const qemu = sysroot.code === 0 ? ["qemu-aarch64-static", "-L", SYSROOT] : undefined;
+if (!qemu) console.warn(`arm64 under qemu is skipped: could not prepare it (${sysroot.err.trim()})`);
 
-beforeAll(() => {
-  const build = Bun.spawnSync(["sh", join(ROOT, "scripts/build.sh")], { stderr: "pipe" });
-  if (build.exitCode !== 0) throw new Error(`build failed: ${build.stderr}`);
+beforeAll(async () => {
+  const build = await run(["sh", join(ROOT, "scripts/build.sh")]);
+  if (build.code !== 0) throw new Error(`build failed: ${build.err}`);
 }, 600_000);
 
 test("SHA256SUMS matches the binaries and their .xz forms, which unpack to them", () => {

@@ -165,11 +165,21 @@ storage:
       keeper = again;
       for (const end = performance.now() + 20_000; !(await answer(1000)); )
         if (performance.now() > end) throw new Error("camkeep did not start again");
+      // It checks the quota as it starts (a segment of the last minute may have put a camera over
+      // it): what it deleted then is no longer a recording to play.
+      await Bun.sleep(3000);
+      const reopened = new Database(join(dir, "data/camkeep.db"), { readonly: true });
+      const kept = new Set(
+        (reopened.query("SELECT id FROM recordings").all() as { id: string }[]).map((r) => r.id),
+      );
+      reopened.close();
+      const playable = rows.filter((r) => kept.has(r.id));
+      expect(rows.length - playable.length).toBeLessThan(rows.length / 4);
       // Every segment was recorded from one source, so every stored copy (index at the front) is
       // the same bytes: any copy truncated, damaged or missing shows as another digest or status.
       const played: Record<string, number> = {};
       let sample: Uint8Array | undefined;
-      for (const r of rows) {
+      for (const r of playable) {
         const res = await fetch(`${base}/api/recordings/${r.id}/file`, {
           headers: { authorization: `Bearer ${TOKEN}` },
         });
@@ -178,7 +188,7 @@ storage:
         const what = res.status === 200 ? md5Hex(body) : `${r.tier ?? "local"}: ${res.status}`;
         played[what] = (played[what] ?? 0) + 1;
       }
-      expect(Object.values(played)).toEqual([rows.length]);
+      expect(Object.values(played)).toEqual([playable.length]);
       writeFileSync(join(dir, "sample.mp4"), sample!);
       expect(await ffprobeDuration(join(dir, "sample.mp4"))).toBeCloseTo(SEGMENT_S, 0);
       again.kill("SIGTERM");
