@@ -40,6 +40,27 @@ const baseline = Bun.spawnSync([
 ]);
 const { n: gone, ms: baselineMs } = JSON.parse(baseline.stdout.toString()) as { n: number; ms: number };
 console.log(`baseline: raw DELETE of ${gone.toLocaleString()} rows: ${(baselineMs / 1000).toFixed(2)} s`);
+// The floor of an expiry that removes footage: the rows' paths read, the rows deleted, each
+// file unlinked (absent here, as in the run below) — the bare DELETE plus what no expiry can skip.
+copyFileSync(dbPath, join(dir, "floor.db"));
+const floorRun = Bun.spawnSync([
+  process.execPath,
+  "-e",
+  `
+  const { Database } = require("bun:sqlite");
+  const { unlinkSync } = require("node:fs");
+  const db = new Database(${JSON.stringify(join(dir, "floor.db"))});
+  const t = performance.now();
+  const paths = db.query("SELECT path FROM recordings WHERE end_time < ?").values(${cutoff});
+  db.run("DELETE FROM recordings WHERE end_time < ?", [${cutoff}]);
+  for (const [p] of paths) { try { unlinkSync(p); } catch {} }
+  console.log(JSON.stringify({ ms: performance.now() - t }));
+`,
+]);
+const { ms: floorMs } = JSON.parse(floorRun.stdout.toString()) as { ms: number };
+console.log(
+  `floor: the same rows' paths read, the DELETE, every file unlinked: ${(floorMs / 1000).toFixed(2)} s (${(floorMs / baselineMs).toFixed(2)}× the raw DELETE)`,
+);
 
 const config = parseConfig(
   `data_dir: ${dir}\nrecord: { retain: { days: 7 }, events: { retain: { default: 7, mode: motion } } }\ncameras: { ${archive.cameras.map((c) => `${c}: {}`).join(", ")} }\n`,
@@ -84,7 +105,7 @@ console.log(
   `camkeep expiry: ${deleted.toLocaleString()} recordings, ${report.eventsExpired.toLocaleString()} events expired`,
 );
 console.log(
-  `  wall ${(wallMs / 1000).toFixed(2)} s (${(wallMs / baselineMs).toFixed(1)}× the raw DELETE), CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`,
+  `  wall ${(wallMs / 1000).toFixed(2)} s (${(wallMs / baselineMs).toFixed(1)}× the raw DELETE, ${(wallMs / floorMs).toFixed(2)}× the floor), CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`,
 );
 console.log(
   `  peak RSS ${mb(hwm)} (whole process; ${mb(rssBefore)} before the run); at the end ${mb(kb("RssAnon"))} private + ${mb(kb("RssFile"))} file-backed (the runtime's own code pages)`,

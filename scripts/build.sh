@@ -24,10 +24,13 @@ for target in $targets; do
     --define "process.env.CAMKEEP_TARGET=\"$target\"" \
     --outfile "$out" >/dev/null
   echo "built $out ($version, $commit)"
+  # Compressed beside the next target's build (one thread each: the build uses about one core).
+  xz -T1 -6 -k -f "$out" &
 done
+wait
 for target in $targets; do
   out="dist/camkeep-$target"
-  xz -T0 -6 -k -f "$out"
+  [ -s "$out.xz" ] || { echo "build.sh: $out.xz was not written" >&2; exit 1; }
   echo "compressed $out.xz ($(($(stat -c %s "$out.xz") / 1048576)) MB of $(($(stat -c %s "$out") / 1048576)) MB)"
 done
 (cd dist && sha256sum camkeep-linux-* > SHA256SUMS)
