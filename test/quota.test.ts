@@ -89,28 +89,8 @@ describe("quotas on real files", () => {
     for (let i = 0; i < 8; i++)
       paths.push(await storedSegment(db, config.recordingsDir, "cam", T + i * 10, { copy: true }));
     const others = [await storedSegment(db, config.recordingsDir, "other", T, { copy: true })];
-    insertEvent(db, {
-      id: "e1",
-      camera: "cam",
-      label: "person",
-      start_time: T + 1,
-      end_time: T + 1.5,
-      has_clip: true,
-      retain_indefinitely: false,
-      severity: null,
-      zones: [],
-    }); // holds #0
-    insertEvent(db, {
-      id: "e2",
-      camera: "cam",
-      label: "person",
-      start_time: T + 11,
-      end_time: T + 31.5,
-      has_clip: true,
-      retain_indefinitely: true,
-      severity: null,
-      zones: [],
-    }); // holds #1–#3 forever
+    personEvent(db, "e1", T + 1, T + 1.5); // holds #0
+    personEvent(db, "e2", T + 11, T + 31.5, true); // holds #1–#3 forever
     const totals = ArchiveTotals.load(db);
     const [report] = await enforceQuotas(config, db, totals);
     // 8 over a quota of 4: the free ones (#4–#7) go first; that is enough.
@@ -141,17 +121,7 @@ describe("quotas on real files", () => {
     const paths: string[] = [];
     for (let i = 0; i < 6; i++)
       paths.push(await storedSegment(db, config.recordingsDir, "cam", T + i * 10, { copy: true }));
-    insertEvent(db, {
-      id: "e1",
-      camera: "cam",
-      label: "person",
-      start_time: T + 1,
-      end_time: T + 1.5,
-      has_clip: true,
-      retain_indefinitely: false,
-      severity: null,
-      zones: [],
-    }); // holds #0
+    personEvent(db, "e1", T + 1, T + 1.5); // holds #0
     const size = Bun.file(paths[0]!).size;
     const file = `${dir}/camkeep.yml`;
     const expire = async (...args: string[]) => {
@@ -207,3 +177,18 @@ describe("quotas on real files", () => {
     expect(app.cleanup.lastQuotas.get("cam")).toMatchObject({ deleted: 2 });
   });
 });
+
+/** A person event of camera "cam" (kept forever with `indefinite`). */
+function personEvent(db: Db, id: string, start_time: number, end_time: number, indefinite = false): void {
+  insertEvent(db, {
+    id,
+    camera: "cam",
+    label: "person",
+    start_time,
+    end_time,
+    has_clip: true,
+    retain_indefinitely: indefinite,
+    severity: null,
+    zones: [],
+  });
+}

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { alive } from "../src/os/process.ts";
 import { Database } from "bun:sqlite";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -249,7 +250,7 @@ describe("recorders camkeep runs (docs/recorders.md)", () => {
         .at(-1) ?? "";
     let lastOfOrphan = newest();
     const watching = setInterval(() => {
-      if (running(orphan))
+      if (alive(orphan))
         lastOfOrphan =
           readdirSync(cache)
             .filter((f) => f.endsWith(".mp4"))
@@ -258,7 +259,7 @@ describe("recorders camkeep runs (docs/recorders.md)", () => {
     }, 20);
     second.start();
     children.push({ kill: () => void second.stop(0) });
-    await until(() => !running(orphan), 12_000, "the orphan ended");
+    await until(() => !alive(orphan), 12_000, "the orphan ended");
     clearInterval(watching);
     // Ended as stopping ends one (SIGINT): the segment it was writing closed as a valid file.
     expect(lastOfOrphan).not.toBe("");
@@ -270,13 +271,3 @@ describe("recorders camkeep runs (docs/recorders.md)", () => {
     );
   });
 });
-
-/** Is the process alive (not gone, not a zombie awaiting its parent)? From /proc/<pid>/stat's state field. */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}

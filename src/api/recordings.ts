@@ -23,9 +23,7 @@ export function cameraRecordingRoutes({ db }: ApiDeps) {
         vValidator("query", RangeQuery, onInvalid),
         (c) => {
           const { camera } = c.req.valid("param");
-          const { after = 0, before = Number.MAX_SAFE_INTEGER, limit = 10_000 } = c.req.valid("query");
-          if (before < after)
-            return apiError(c, 400, "invalid request", { before: "must not be before after" });
+          const { after, before, limit = 10_000 } = c.req.valid("query");
           return c.json(recordingsBetween(db, camera, after, before, limit).map(publicRecording));
         },
       )
@@ -45,9 +43,7 @@ export function cameraRecordingRoutes({ db }: ApiDeps) {
         vValidator("query", RangeQuery, onInvalid),
         (c) => {
           const { camera } = c.req.valid("param");
-          const { after = 0, before = Number.MAX_SAFE_INTEGER } = c.req.valid("query");
-          if (before < after)
-            return apiError(c, 400, "invalid request", { before: "must not be before after" });
+          const { after, before } = c.req.valid("query");
           return c.json(bucketsBetween(db, camera, after, before));
         },
       )

@@ -28,19 +28,26 @@ const Label = v.pipe(v.string(), v.minLength(1), v.maxLength(100));
 
 export const CameraParam = v.object({ camera: CameraName });
 
-export const RangeQuery = v.object({
-  after: v.optional(epochQuery),
-  before: v.optional(epochQuery),
-  limit: v.optional(
-    v.pipe(
-      v.string(),
-      v.regex(/^\d+$/, "must be a whole number"),
-      v.transform(Number),
-      v.minValue(1),
-      v.maxValue(100_000),
+/** A span of time, its open ends all time; one that runs backwards is refused, naming `before`. */
+export const RangeQuery = v.pipe(
+  v.object({
+    after: v.optional(epochQuery, "0"),
+    before: v.optional(epochQuery, String(MAX_TIME)),
+    limit: v.optional(
+      v.pipe(
+        v.string(),
+        v.regex(/^\d+$/, "must be a whole number"),
+        v.transform(Number),
+        v.minValue(1),
+        v.maxValue(100_000),
+      ),
     ),
+  }),
+  v.forward(
+    v.check((q) => q.before >= q.after, "must not be before after"),
+    ["before"],
   ),
-});
+);
 
 export const SummaryQuery = v.object({
   timezone: v.optional(

@@ -8,6 +8,7 @@ import { redact } from "../log/redact.ts";
 import { streamAddress } from "../onvif/stream.ts";
 import { recorderArgs, watchdogSeconds } from "./args.ts";
 import { problemOf } from "./problem.ts";
+import { alive } from "../os/process.ts";
 
 // Recorders: one ffmpeg per camera with an input, restarted with backoff, watched for stalls.
 
@@ -330,16 +331,6 @@ export class Recorders {
 
   stalledCount(): number {
     return this.all().filter((s) => s.stalled).length;
-  }
-}
-
-/** Is the process there and not a zombie (from /proc/<pid>/stat's state field)? */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
   }
 }
 
