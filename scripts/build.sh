@@ -7,6 +7,7 @@
 # Bun's runtime), plus dist/SHA256SUMS of all of them. Bun fetches each target's runtime from
 # the npm registry itself.
 # Usage: scripts/build.sh [TARGET…]   (default: all three; TARGET as in the names above, e.g. linux-arm64)
+#        CAMKEEP_XZ=0 scripts/build.sh …  the binaries only, no .xz (a test that only runs one)
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/ensure-deps.sh
@@ -25,10 +26,11 @@ for target in $targets; do
     --outfile "$out" >/dev/null
   echo "built $out ($version, $commit)"
   # Compressed beside the next target's build (one thread each: the build uses about one core).
-  xz -T1 -6 -k -f "$out" &
+  if [ "${CAMKEEP_XZ:-1}" = 0 ]; then rm -f "$out.xz"; else xz -T1 -6 -k -f "$out" & fi
 done
 wait
 for target in $targets; do
+  [ "${CAMKEEP_XZ:-1}" = 0 ] && break
   out="dist/camkeep-$target"
   [ -s "$out.xz" ] || { echo "build.sh: $out.xz was not written" >&2; exit 1; }
   echo "compressed $out.xz ($(($(stat -c %s "$out.xz") / 1048576)) MB of $(($(stat -c %s "$out") / 1048576)) MB)"

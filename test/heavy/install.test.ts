@@ -28,6 +28,7 @@ beforeAll(async () => {
     const b = Bun.spawn(["sh", join(ROOT, "scripts/build.sh"), "linux-x64"], {
       stdout: "ignore",
       stderr: "inherit",
+      env: { ...process.env, CAMKEEP_XZ: "0" },
     });
     if ((await b.exited) !== 0) throw new Error("build failed");
   }
