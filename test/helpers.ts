@@ -81,6 +81,26 @@ export function segmentName(camera: string, startSec: number): string {
   return `${camera}-${d.slice(0, 19).replace(/[-:T]/g, "")}.mp4`;
 }
 
+/** ffprobe's values of the video stream's `fields` (e.g. "width,height") in a file, as one csv line. Asynchronous: safe beside an in-process keeper. */
+export async function videoStreamFields(path: string, fields: string): Promise<string> {
+  const p = Bun.spawn(
+    [
+      "ffprobe",
+      "-v",
+      "error",
+      "-select_streams",
+      "v",
+      "-show_entries",
+      `stream=${fields}`,
+      "-of",
+      "csv=p=0",
+      path,
+    ],
+    { stdout: "pipe" },
+  );
+  return (await new Response(p.stdout).text()).trim();
+}
+
 export async function ffprobeDuration(path: string): Promise<number> {
   const p = Bun.spawnSync([
     "ffprobe",

@@ -14,6 +14,7 @@ import {
   startS3,
   tempDir,
   until,
+  videoStreamFields,
   type S3Server,
 } from "./helpers.ts";
 
@@ -409,22 +410,9 @@ describe("what the page reads", () => {
     const mime = mimeOf(init);
     expect(mime).toMatch(/^video\/mp4; codecs="avc1\.[0-9a-f]{6},mp4a\.40\.2"$/);
     // avc1.PPCCLL: the profile and level ffprobe reads in the stored segment.
-    const [profile, level] = (
-      await run([
-        "ffprobe",
-        "-v",
-        "error",
-        "-select_streams",
-        "v",
-        "-show_entries",
-        "stream=profile,level",
-        "-of",
-        "csv=p=0",
-        recordingRows(app.db)[0]!.path,
-      ])
-    ).out
-      .trim()
-      .split(",");
+    const [profile, level] = (await videoStreamFields(recordingRows(app.db)[0]!.path, "profile,level")).split(
+      ",",
+    );
     const avc = /avc1\.(\w\w)\w\w(\w\w)/.exec(mime)!;
     expect({ High: "64", Main: "4d", "Constrained Baseline": "42", Baseline: "42" }[profile!]).toBe(avc[1]);
     expect(Number.parseInt(avc[2]!, 16)).toBe(Number(level));

@@ -122,6 +122,10 @@ export class Recorder {
     return this.s.state === "recording";
   }
 
+  isStalled(): boolean {
+    return this.s.stalled;
+  }
+
   status(): RecorderStatus {
     const hourAgo = Date.now() - 3_600_000;
     while (this.restartTimes.length && this.restartTimes[0]! < hourAgo) this.restartTimes.shift();
@@ -329,8 +333,9 @@ export class Recorders {
     return [...this.byCamera.values()].map((r) => r.status());
   }
 
+  /** For the health checks, on their timer: from the watchdog's own flag, without reading the cache. */
   stalledCount(): number {
-    return this.all().filter((s) => s.stalled).length;
+    return [...this.byCamera.values()].filter((r) => r.isStalled()).length;
   }
 }
 

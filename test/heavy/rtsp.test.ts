@@ -2,7 +2,16 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import type { App } from "../../src/app.ts";
-import { ROOT, configIn, freePort, keepers, recordingRows, tempDir, until } from "../helpers.ts";
+import {
+  ROOT,
+  configIn,
+  freePort,
+  keepers,
+  recordingRows,
+  tempDir,
+  until,
+  videoStreamFields,
+} from "../helpers.ts";
 
 /**
  * camkeep's own recorder against a real RTSP camera: Debian's GStreamer RTSP server
@@ -115,27 +124,8 @@ describe("a real RTSP camera", () => {
     await until(() => stored(app) >= 2, 30_000, "the first segments stored");
     server.kill("SIGKILL");
     server = await rtspCamera(port, "480x270");
-    const sizes = async () =>
-      Promise.all(
-        recordingRows(app.db).map(async (r) => {
-          const p = Bun.spawn(
-            [
-              "ffprobe",
-              "-v",
-              "error",
-              "-select_streams",
-              "v",
-              "-show_entries",
-              "stream=width,height",
-              "-of",
-              "csv=p=0",
-              r.path,
-            ],
-            { stdout: "pipe" },
-          );
-          return (await new Response(p.stdout).text()).trim();
-        }),
-      );
+    const sizes = () =>
+      Promise.all(recordingRows(app.db).map((r) => videoStreamFields(r.path, "width,height")));
     await until(
       async () => (await sizes()).filter((s) => s === "480,270").length >= 2,
       60_000,
