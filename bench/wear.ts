@@ -14,7 +14,6 @@ import { join } from "node:path";
 import { parseConfig } from "../src/config/load.ts";
 import { openDb } from "../src/db/open.ts";
 import { insertRecording } from "../src/db/recordings.ts";
-import { ArchiveTotals } from "../src/db/totals.ts";
 import { newId } from "../src/domain/id.ts";
 import { setLogLevel } from "../src/log/log.ts";
 import { nativeEngine } from "../src/media/native.ts";
@@ -71,7 +70,6 @@ async function keeper(cameras: number, commitInterval: number, copyTier = false)
     db,
     media,
     activity: new ActivityStore(),
-    totals: new ArchiveTotals(),
     storage,
     nowMs: () => clock.now,
   });

@@ -99,9 +99,9 @@ async function startLocked(
   const token = resolveToken(config);
   const db = openDb(config.database);
   const storage = new StorageGate(db, media, config.recordingsDir, undefined, copyOnInsert(config));
-  const totals = new ArchiveTotals();
+  const totals = new ArchiveTotals(db);
   const targets = openTiers(config.storage.tiers, db);
-  const tiers = new TierWorker({ config, db, totals, targets, faults: opts.transferFaults });
+  const tiers = new TierWorker({ config, db, targets, faults: opts.transferFaults });
   const footage = new Footage(config.recordingsDir, targets);
   const playback = new PlaybackMedia(footage);
   const previews = new Previews(footage);
@@ -113,7 +113,6 @@ async function startLocked(
     db,
     media,
     activity,
-    totals,
     storage,
     recordingNow: (camera) => recorders.isRunning(camera),
     faults: opts.faults,
@@ -135,7 +134,6 @@ async function startLocked(
   const cleanup = new Cleanup({
     config,
     db,
-    totals,
     storageProblem: () => storage.problem(),
     clock,
     space: () => health.storageSpace(),
@@ -186,7 +184,6 @@ async function startLocked(
   health.start();
   try {
     await storage.reconcile();
-    totals.reload(db);
   } catch (e) {
     // Recorders run in their own session: stop them, or they would outlive a failed start.
     health.stop();

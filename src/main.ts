@@ -4,7 +4,6 @@ import { formatExpiry, runExpiry } from "./cleanup/expire.ts";
 import { enforceQuotas, formatQuotas } from "./cleanup/quotas.ts";
 import { openDb } from "./db/open.ts";
 import { newestRecordingStart, recordingCount } from "./db/recordings.ts";
-import { ArchiveTotals } from "./db/totals.ts";
 import { ClockWatch } from "./time/clock.ts";
 import { ffmpegEngine } from "./media/ffmpeg.ts";
 import { StorageGate } from "./storage/gate.ts";
@@ -100,11 +99,10 @@ async function expireOnce(args: string[]): Promise<number> {
       log.error(`not expiring: ${clock.reason}`);
       return 1;
     }
-    const totals = ArchiveTotals.load(db);
-    const report = await runExpiry({ config, db, totals, now: Date.now() / 1000, dryRun });
+    const report = await runExpiry({ config, db, now: Date.now() / 1000, dryRun });
     process.stdout.write(formatExpiry(report));
     // Then the quotas, as the running keeper applies them (after expiry: what it freed counts).
-    process.stdout.write(formatQuotas(await enforceQuotas(config, db, totals, { dryRun }), dryRun));
+    process.stdout.write(formatQuotas(await enforceQuotas(config, db, { dryRun }), dryRun));
     return 0;
   } finally {
     db.$client.close(true);

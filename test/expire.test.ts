@@ -52,14 +52,13 @@ async function rig(yaml: string, opts: RigOptions = {}): Promise<Rig> {
   return arm({ dir, config, db, gate, opts } as Rig);
 }
 
-/** (Re)builds the archive totals and the cleanup from what the database holds now, as a start would. */
+/** (Re)builds the cleanup from what the database holds now, as a start would. */
 function arm(r: Rig): Rig {
   const { config, db, gate, opts } = r;
-  r.totals = ArchiveTotals.load(db);
+  r.totals = new ArchiveTotals(db);
   r.cleanup = new Cleanup({
     config,
     db,
-    totals: r.totals,
     storageProblem: () => gate.problem(),
     clock: opts.clock ?? SANE,
     space: () => ({ ...volumeSpace(config.recordingsDir), bandwidth: 0, minFree: opts.minFree?.() ?? 0 }),
@@ -282,7 +281,7 @@ describe("deletes survive a power cut (docs/design.md#crash-safety)", () => {
         rowsLeft: r.db.select().from(recordings).all().length,
         filesLeft: made.filter(existsSync).length,
       });
-    const result = deleteRecordingsAndFiles(r.totals, candidates, new Set(), {
+    const result = deleteRecordingsAndFiles(candidates, new Set(), {
       flush,
       deleteRows: (gone) => deleteRecordingsByRowid(r.db, gone),
     });
@@ -325,7 +324,6 @@ describe("schedules from the configuration", () => {
     const cleanup = new Cleanup({
       config: r.config,
       db: r.db,
-      totals: ArchiveTotals.load(r.db),
       storageProblem: () => undefined,
       clock: SANE,
       space: () => ({ total: 1, free: 1, bandwidth: 0, minFree: 0 }),

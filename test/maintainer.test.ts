@@ -20,7 +20,6 @@ import { openDb, type Db } from "../src/db/open.ts";
 import { events, recordings } from "../src/db/schema.ts";
 import type { MediaEngine } from "../src/media/engine.ts";
 import { ffmpegEngine } from "../src/media/ffmpeg.ts";
-import { ArchiveTotals } from "../src/db/totals.ts";
 import { ActivityStore } from "../src/keeper/activity.ts";
 import { Maintainer } from "../src/keeper/maintainer.ts";
 import { storagePath } from "../src/storage/layout.ts";
@@ -72,7 +71,6 @@ function rig(yaml: string, opts: { ffmpeg?: string; media?: MediaEngine } = {}):
     db,
     media,
     activity,
-    totals: new ArchiveTotals(),
     storage,
     nowMs: () => clock.now,
   });
@@ -275,7 +273,6 @@ describe("storage mounted late (a NAS share after boot)", () => {
       db: r.db,
       media: ffmpegEngine(),
       activity: r.activity,
-      totals: new ArchiveTotals(),
       storage: gate,
       nowMs: () => r.clock.now,
     });
@@ -462,7 +459,6 @@ describe("files the maintainer must not touch (docs/recorders.md)", () => {
       db,
       media: ffmpegEngine(),
       activity: new ActivityStore(),
-      totals: new ArchiveTotals(),
       storage,
       nowMs: () => Date.now() + later,
     });

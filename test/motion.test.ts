@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { ConfigError, parseConfig, type CameraMotion } from "../src/config/load.ts";
 import { openDb, type Db } from "../src/db/open.ts";
 import { recordings } from "../src/db/schema.ts";
-import { ArchiveTotals } from "../src/db/totals.ts";
 import { nativeEngine } from "../src/media/native.ts";
 import { ffmpegEngine } from "../src/media/ffmpeg.ts";
 import { MotionAnalyser } from "../src/motion/analyser.ts";
@@ -294,7 +293,6 @@ describe("a box with no detector keeps what moved (end to end)", () => {
       db,
       media,
       activity: new ActivityStore(),
-      totals: new ArchiveTotals(),
       storage,
       nowMs: () => now * 1000,
       motion,

@@ -9,7 +9,19 @@ import { openDb, type Db } from "../src/db/open.ts";
 import { ArchiveTotals } from "../src/db/totals.ts";
 import { reconcileStorage } from "../src/storage/reconcile.ts";
 import { ffmpegEngine } from "../src/media/ffmpeg.ts";
-import { ROOT, configIn, keepers, rollupsAndTruth, storedSegment, tempDir, until } from "./helpers.ts";
+import {
+  BUN,
+  ROOT,
+  configIn,
+  keepers,
+  putSegment,
+  recordingRows,
+  rollupsAndTruth,
+  segmentName,
+  storedSegment,
+  tempDir,
+  until,
+} from "./helpers.ts";
 
 /** Per-camera quotas (record.max_size, docs/tiers.md). */
 const row = (i: number, hold: Hold, segment_size = 100) => ({ i, hold, segment_size });
@@ -91,8 +103,7 @@ describe("quotas on real files", () => {
     const others = [await storedSegment(db, config.recordingsDir, "other", T, { copy: true })];
     personEvent(db, "e1", T + 1, T + 1.5); // holds #0
     personEvent(db, "e2", T + 11, T + 31.5, true); // holds #1–#3 forever
-    const totals = ArchiveTotals.load(db);
-    const [report] = await enforceQuotas(config, db, totals);
+    const [report] = await enforceQuotas(config, db);
     // 8 over a quota of 4: the free ones (#4–#7) go first; that is enough.
     expect(paths.map(existsSync)).toEqual([true, true, true, true, false, false, false, false]);
     expect(report).toMatchObject({ camera: "cam", deleted: 4, heldOver: 0 });
@@ -102,7 +113,7 @@ describe("quotas on real files", () => {
       dir,
       `record: { retain: { days: 30 }, events: { pre_capture: 0, post_capture: 0 } }\ncameras:\n  cam: { record: { max_size: ${size} } }\n  other: {}\n`,
     );
-    const [again] = await enforceQuotas(tighter, db, totals);
+    const [again] = await enforceQuotas(tighter, db);
     expect(paths.slice(0, 4).map(existsSync)).toEqual([false, true, true, true]);
     expect(again).toMatchObject({ deleted: 1, heldOver: size * 2 });
     const { rollups, truth } = rollupsAndTruth(db);
@@ -176,6 +187,48 @@ describe("quotas on real files", () => {
     expect(paths.map(existsSync)).toEqual([false, false, true, true]);
     expect(app.cleanup.lastQuotas.get("cam")).toMatchObject({ deleted: 2 });
   });
+});
+
+describe("quotas beside another process", () => {
+  const keeper = keepers();
+  test("camkeep expire beside a running keeper: the keeper's next quota run counts what is really stored, and deletes nothing more", async () => {
+    const dir = tempDir();
+    const now = Math.floor(Date.now() / 1000);
+    const config = configIn(dir, "cameras:\n  cam: {}\n");
+    const db = openDb(config.database);
+    await reconcileStorage(db, ffmpegEngine(), config.recordingsDir);
+    const old = await storedSegment(db, config.recordingsDir, "cam", now - 2 * 86_400, { copy: true });
+    for (let i = 0; i < 4; i++)
+      await storedSegment(db, config.recordingsDir, "cam", now - 3600 + i * 10, { copy: true });
+    db.$client.close(true);
+    const size = Bun.file(old).size;
+    // Five stored, room for five and a half: within the quota. A day's retention: one has expired.
+    const yaml = `data_dir: ${dir}\napi: { listen: 127.0.0.1:0 }\nrecord: { scan_interval: 1, commit_interval: 0, retain: { days: 1 }, max_size: ${Math.floor(size * 5.5)}, events: { max_latency: 0, pre_capture: 0, post_capture: 0 } }\ncameras:\n  cam: {}\n`;
+    await Bun.write(`${dir}/camkeep.yml`, yaml);
+    const app = await keeper.start(parseConfig(yaml, `${dir}/camkeep.yml`));
+    await app.cleanup.enforceQuotasNow();
+    expect(recordingRows(app.db)).toHaveLength(5);
+
+    // The operator expires by hand beside the keeper (docs/retention.md: safe).
+    const expire = Bun.spawn([BUN, `${ROOT}/src/main.ts`, "expire", "--config", `${dir}/camkeep.yml`], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(await expire.exited).toBe(0);
+    expect(existsSync(old)).toBe(false);
+    expect(recordingRows(app.db)).toHaveLength(4);
+
+    // The keeper stores one more: five again, still within the quota.
+    await putSegment(config.cacheDir, segmentName("cam", now - 600), 2, (now - 598) * 1000);
+    await until(() => recordingRows(app.db).length === 5, 15_000, "the new segment stored");
+    const stored = recordingRows(app.db).reduce((n, r) => n + r.segment_size, 0);
+    expect(stored).toBeLessThanOrEqual(size * 5.5);
+    expect(new ArchiveTotals(app.db).camera("cam")).toMatchObject({ segments: 5, bytes: stored });
+
+    await app.cleanup.enforceQuotasNow();
+    expect(recordingRows(app.db)).toHaveLength(5);
+    expect(app.cleanup.lastQuotas.get("cam")?.deleted ?? 0).toBe(0);
+  }, 60_000);
 });
 
 /** A person event of camera "cam" (kept forever with `indefinite`). */

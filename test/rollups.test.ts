@@ -10,7 +10,6 @@ import {
   oldestRecordingsPage,
 } from "../src/db/recordings.ts";
 import { openDb, type Db } from "../src/db/open.ts";
-import { ArchiveTotals } from "../src/db/totals.ts";
 import { newId } from "../src/domain/id.ts";
 import { ffmpegEngine } from "../src/media/ffmpeg.ts";
 import { reconcileStorage } from "../src/storage/reconcile.ts";
@@ -96,7 +95,7 @@ describe("rollups (issue 18)", () => {
     expect((await reconcileStorage(db, ffmpegEngine(), config.recordingsDir)).ok).toBe(true);
     let { rollups, truth } = rollupsAndTruth(db);
     expect(rollups).toEqual(truth);
-    await runExpiry({ config, db, totals: ArchiveTotals.load(db), now });
+    await runExpiry({ config, db, now });
     ({ rollups, truth } = rollupsAndTruth(db));
     expect(rollups).toEqual(truth);
     expect((truth as { segments: number }[]).reduce((n, b) => n + b.segments, 0)).toBe(6); // 6 expired, one re-indexed, one row removed

@@ -6,7 +6,6 @@ import { join } from "node:path";
 import { startApp, type App } from "../src/app.ts";
 import { protectDisk } from "../src/cleanup/disk.ts";
 import { ConfigError } from "../src/config/load.ts";
-import { ArchiveTotals } from "../src/db/totals.ts";
 import type { Db } from "../src/db/open.ts";
 import { dueMoves, retryDelay } from "../src/domain/tiers.ts";
 import { copyOnInsert, md5Hex } from "../src/tiers/target.ts";
@@ -677,14 +676,11 @@ describe("tiers with a real folder and a real S3 server (docs/tiers.md)", () => 
     const lostKey = lost.path.slice(app.config.recordingsDir.length + 1);
     unlinkSync(join(dir, "backup", lostKey));
     let calls = 0;
-    const totals = new ArchiveTotals();
-    totals.reload(app.db);
     const confirmCopy = (c: { id: string; path: string; tier: string; key: string }) =>
       app.tiers.confirmCopy(c);
     const report = await protectDisk({
       config: app.config,
       db: app.db,
-      totals,
       free: () => (calls++ === 0 ? 0 : 100),
       threshold: 100,
       confirmCopy,
@@ -698,7 +694,6 @@ describe("tiers with a real folder and a real S3 server (docs/tiers.md)", () => 
       await protectDisk({
         config: app.config,
         db: app.db,
-        totals,
         free: () => (calls++ === 0 ? 0 : 100),
         threshold: 100,
         confirmCopy,
@@ -716,12 +711,10 @@ describe("tiers with a real folder and a real S3 server (docs/tiers.md)", () => 
     // lives in a tier would free nothing here.
     const local = await storedSegment(app.db, app.config.recordingsDir, "cam", now - 60, { copy: true }); // newer than those in the tier
     app.db.$client.run("DELETE FROM transfers"); // its copy never made: nothing to fall back on
-    totals.reload(app.db);
     calls = 0;
     const second = await protectDisk({
       config: app.config,
       db: app.db,
-      totals,
       free: () => (calls++ === 0 ? 0 : 100),
       threshold: 100,
       confirmCopy,

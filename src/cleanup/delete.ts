@@ -1,7 +1,6 @@
 import { lstatSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Recording } from "../db/schema.ts";
-import type { ArchiveTotals } from "../db/totals.ts";
 import { logger } from "../log/log.ts";
 import { fsyncDir } from "../storage/durable.ts";
 
@@ -35,7 +34,6 @@ export interface DeleteOptions<T> {
  * in tiers are left to the tier worker by the database itself (the discards trigger).
  */
 export function deleteRecordingsAndFiles<T extends StoredFile>(
-  totals: ArchiveTotals,
   rows: readonly T[],
   touched: Set<string>,
   opts: DeleteOptions<T>,
@@ -46,7 +44,6 @@ export function deleteRecordingsAndFiles<T extends StoredFile>(
   for (const r of rows) {
     if (r.tier !== null) {
       gone.push(r);
-      totals.remove(r.camera, r.segment_size, r.duration);
       continue;
     }
     // A file already gone is no error (no exception either: expiry meets millions of these;
@@ -64,7 +61,6 @@ export function deleteRecordingsAndFiles<T extends StoredFile>(
     }
     gone.push(r);
     touched.add(dirname(r.path));
-    totals.remove(r.camera, r.segment_size, r.duration);
   }
   for (const dir of folders) (opts.flush ?? fsyncDir)(dir);
   opts.deleteRows(gone);

@@ -2,7 +2,6 @@ import type { Config } from "../config/load.ts";
 import { indefiniteEvents } from "../db/events.ts";
 import type { Db } from "../db/open.ts";
 import { deleteRecordingsByRowid, oldestRecordingsPage, type ExpiryCandidate } from "../db/recordings.ts";
-import type { ArchiveTotals } from "../db/totals.ts";
 import { logger } from "../log/log.ts";
 import { eventCovers } from "../domain/event.ts";
 import { widestPadding } from "../domain/retain.ts";
@@ -51,7 +50,6 @@ export interface DiskReport {
 export interface DiskDeps {
   config: Config;
   db: Db;
-  totals: ArchiveTotals;
   /** Free bytes on the storage volume, measured now. */
   free: () => number;
   threshold: number;
@@ -70,7 +68,7 @@ export interface DiskDeps {
  * really given back count.
  */
 export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
-  const { config, db, totals, threshold } = deps;
+  const { config, db, threshold } = deps;
   const freeBefore = deps.free();
   if (freeBefore >= threshold) return null;
   log.error(
@@ -121,7 +119,7 @@ export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
         ? () => false
         : protectedBy(config, indefiniteEvents(db, page[0]!.start_time - 3600, last.end_time + 3600));
       const doomed = pickForSpace(page, threshold - report.freeAfter, keep);
-      const result = deleteRecordingsAndFiles(totals, doomed, touched, {
+      const result = deleteRecordingsAndFiles(doomed, touched, {
         deleteRows: (gone) => deleteRecordingsByRowid(db, gone),
       });
       report.deleted += result.rows;

@@ -11,7 +11,7 @@ import {
   oldestRecordingStart,
   type ExpiryPageRow,
 } from "../db/recordings.ts";
-import type { ArchiveTotals } from "../db/totals.ts";
+import { ArchiveTotals } from "../db/totals.ts";
 import { logger } from "../log/log.ts";
 import { MAX_SEGMENT_SECONDS } from "../domain/segment.ts";
 import { parseStoragePath } from "../storage/layout.ts";
@@ -49,7 +49,6 @@ export interface ExpiryReport {
 export interface ExpiryDeps {
   config: Config;
   db: Db;
-  totals: ArchiveTotals;
   now: number; // epoch s
   dryRun?: boolean;
 }
@@ -61,7 +60,7 @@ export interface ExpiryDeps {
  * Batches yield to the event loop between them so the maintainer and the API keep running.
  */
 export async function runExpiry(deps: ExpiryDeps): Promise<ExpiryReport> {
-  const { config, db, totals, now } = deps;
+  const { config, db, now } = deps;
   const dryRun = deps.dryRun ?? false;
   const t0 = performance.now();
   const report: ExpiryReport = {
@@ -103,7 +102,7 @@ export async function runExpiry(deps: ExpiryDeps): Promise<ExpiryReport> {
     }
   }
 
-  const jobs = [...new Set([...Object.keys(config.cameras), ...totals.cameras()])].map(
+  const jobs = [...new Set([...Object.keys(config.cameras), ...new ArchiveTotals(db).cameras()])].map(
     (camera): CameraExpiry => {
       const cam = config.cameras[camera]?.record;
       // The same rule the event update above applied, so that a dry run, which changed no event, agrees.
@@ -207,7 +206,7 @@ function judgeAndDelete(
   report: ExpiryReport,
   touched: Set<string>,
 ) {
-  const { db, totals } = deps;
+  const { db } = deps;
   const { camera, policy } = job;
   const events = eventsNear(
     db,
@@ -225,7 +224,7 @@ function judgeAndDelete(
     doomed.push(row);
   }
   if (!deps.dryRun)
-    deleteRecordingsAndFiles(totals, doomed, touched, {
+    deleteRecordingsAndFiles(doomed, touched, {
       deleteRows: (gone) => deleteCameraRuns(db, camera, page, new Set(gone)),
     });
 }

@@ -2,7 +2,7 @@ import type { Config } from "../config/load.ts";
 import { eventsNear } from "../db/events.ts";
 import type { Db } from "../db/open.ts";
 import { cameraRecordingsPager, deleteCameraRuns } from "../db/recordings.ts";
-import type { ArchiveTotals } from "../db/totals.ts";
+import { ArchiveTotals } from "../db/totals.ts";
 import { widestPadding } from "../domain/retain.ts";
 import { logger } from "../log/log.ts";
 import { removeEmptyFolders } from "../storage/remove.ts";
@@ -35,10 +35,11 @@ export interface QuotaReport {
 export async function enforceQuotas(
   config: Config,
   db: Db,
-  totals: ArchiveTotals,
   opts: { dryRun?: boolean } = {},
 ): Promise<QuotaReport[]> {
   const reports: QuotaReport[] = [];
+  // Read at every step, never remembered: another process may have deleted rows since.
+  const totals = new ArchiveTotals(db);
   const pageOf = cameraRecordingsPager(db);
   for (const [camera, { record: cam }] of Object.entries(config.cameras)) {
     const quota = cam.max_size;
@@ -72,7 +73,7 @@ export async function enforceQuotas(
             const doomed = pickForQuota(judged, over(), hold);
             const result = opts.dryRun
               ? { rows: doomed.length, freedBytes: doomed.reduce((n, r) => n + r.segment_size, 0) }
-              : deleteRecordingsAndFiles(totals, doomed, touched, {
+              : deleteRecordingsAndFiles(doomed, touched, {
                   deleteRows: (gone) => deleteCameraRuns(db, camera, judged, new Set(gone)),
                 });
             report.deleted += result.rows;

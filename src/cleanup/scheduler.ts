@@ -1,7 +1,6 @@
 import { Cron } from "croner";
 import type { Config } from "../config/load.ts";
 import type { Db } from "../db/open.ts";
-import type { ArchiveTotals } from "../db/totals.ts";
 import type { ClockVerdict } from "../time/clock.ts";
 import type { StorageSpace } from "../storage/space.ts";
 import { noteJob } from "../log/current-job.ts";
@@ -20,7 +19,6 @@ const log = logger("cleanup");
 export interface CleanupDeps {
   config: Config;
   db: Db;
-  totals: ArchiveTotals;
   /** Why nothing may be deleted now (storage unmounted, reconcile refused), or undefined. */
   storageProblem: () => string | undefined;
   clock: () => ClockVerdict;
@@ -160,7 +158,6 @@ export class Cleanup {
     const report = await runExpiry({
       config: this.deps.config,
       db: this.deps.db,
-      totals: this.deps.totals,
       now: this.nowMs() / 1000,
     });
     this.lastExpiry = report;
@@ -185,7 +182,6 @@ export class Cleanup {
     const report = await protectDisk({
       config: this.deps.config,
       db: this.deps.db,
-      totals: this.deps.totals,
       threshold: space.minFree,
       free: () => volumeSpace(this.deps.config.recordingsDir).free,
       confirmCopy: this.deps.confirmCopy,
@@ -203,7 +199,7 @@ export class Cleanup {
   async enforceQuotasNow(): Promise<QuotaReport[] | undefined> {
     const problem = this.deps.storageProblem();
     if (problem) return void this.skip("storage", problem, "quotas");
-    const reports = await enforceQuotas(this.deps.config, this.deps.db, this.deps.totals);
+    const reports = await enforceQuotas(this.deps.config, this.deps.db);
     for (const r of reports) {
       this.lastQuotas.set(r.camera, r);
       this.counters.quotaDeleted += r.deleted;

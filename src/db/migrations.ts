@@ -10,6 +10,7 @@ import m0006 from "../../drizzle/0006_event_severity_zones.sql" with { type: "te
 import m0007 from "../../drizzle/0007_recording_buckets.sql" with { type: "text" };
 import m0008 from "../../drizzle/0008_tiers.sql" with { type: "text" };
 import m0009 from "../../drizzle/0009_one_move.sql" with { type: "text" };
+import m0010 from "../../drizzle/0010_camera_totals.sql" with { type: "text" };
 
 /**
  * drizzle-kit's migrations, embedded so a compiled binary run from any folder can create and
@@ -28,6 +29,7 @@ const SQL: Record<string, string> = {
   "0007_recording_buckets": m0007,
   "0008_tiers": m0008,
   "0009_one_move": m0009,
+  "0010_camera_totals": m0010,
 };
 
 export interface MigrationMeta {

@@ -1,8 +1,8 @@
 import type { Db } from "./open.ts";
 
 /**
- * The per-camera quarter-hour rollups of recordings and events (table recording_buckets).
- * Every function that inserts or deletes recordings calls applyToRollups() in the same
+ * The per-camera quarter-hour rollups of recordings and events (table recording_buckets), and
+ * each camera's totals (table camera_totals). Every function that inserts or deletes recordings calls applyToRollups() in the same
  * transaction, and every insert or delete of an event countEvent(), so the rollups are exact
  * whatever crashes: a transaction lands whole or not at all.
  */
@@ -63,6 +63,33 @@ export function applyToRollups(db: Db, rows: readonly RollupRow[], sign: 1 | -1)
       sign * g.objects,
     );
     if (sign < 0) emptied.run(g.camera, g.bucket);
+  }
+  applyToTotals(db, groups, sign);
+}
+
+/** The same sums per camera (table camera_totals); a camera left with no footage goes. */
+function applyToTotals(
+  db: Db,
+  groups: readonly { camera: string; segments: number; ms: number; bytes: number }[],
+  sign: 1 | -1,
+): void {
+  const byCamera = new Map<string, { segments: number; ms: number; bytes: number }>();
+  for (const g of groups) {
+    const t = byCamera.get(g.camera) ?? { segments: 0, ms: 0, bytes: 0 };
+    t.segments += g.segments;
+    t.ms += g.ms;
+    t.bytes += g.bytes;
+    byCamera.set(g.camera, t);
+  }
+  const upsert = db.$client.query(
+    `INSERT INTO camera_totals (camera, segments, duration_ms, bytes) VALUES (?, ?, ?, ?)
+     ON CONFLICT (camera) DO UPDATE SET segments = segments + excluded.segments,
+       duration_ms = duration_ms + excluded.duration_ms, bytes = bytes + excluded.bytes`,
+  );
+  const emptied = db.$client.query("DELETE FROM camera_totals WHERE camera = ? AND segments <= 0");
+  for (const [camera, t] of byCamera) {
+    upsert.run(camera, sign * t.segments, sign * t.ms, sign * t.bytes);
+    if (sign < 0) emptied.run(camera);
   }
 }
 

@@ -128,6 +128,19 @@ export const recordingBuckets = sqliteTable(
 );
 
 /**
+ * What each camera's footage adds up to (all tiers), kept in the same transaction as every insert
+ * and delete of recordings (db/rollups.ts), so a decision that deletes (quotas) reads what the
+ * database holds, whoever changed it: a `camkeep expire` beside the keeper included
+ * (docs/design.md#crash-safety). A camera with no footage has no row.
+ */
+export const cameraTotals = sqliteTable("camera_totals", {
+  camera: text("camera").primaryKey(),
+  segments: integer("segments").notNull(),
+  duration_ms: integer("duration_ms").notNull(),
+  bytes: integer("bytes").notNull(),
+});
+
+/**
  * Verified copies of recordings in tiers other than the one their row points at (docs/tiers.md):
  * each was confirmed complete by its content (the store's MD5, or read back) before this row
  * was written, so it may stand in for the local file (disk protection) and must go when the

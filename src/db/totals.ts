@@ -1,8 +1,6 @@
-import { count, sum } from "drizzle-orm";
 import type { Db } from "./open.ts";
-import { recordings } from "./schema.ts";
 
-// Per-camera totals of what is kept (segments, bytes, seconds), kept in memory.
+// Per-camera totals of what is kept (segments, bytes, seconds), read from the database.
 
 export interface CameraTotals {
   segments: number;
@@ -10,63 +8,37 @@ export interface CameraTotals {
   seconds: number;
 }
 
+const NONE: CameraTotals = { segments: 0, bytes: 0, seconds: 0 };
+
 /**
- * What the archive holds per camera, summed once at start and then kept up to date by every
- * store and delete, so status and metrics never scan the archive.
+ * What the archive holds per camera: table camera_totals, which every insert and delete of
+ * recordings keeps exact in its own transaction (db/rollups.ts). Read at each use — one row a
+ * camera, so status and metrics never scan the archive — and never remembered: a decision that
+ * deletes must see rows another process (`camkeep expire`) deleted a moment ago.
  */
 export class ArchiveTotals {
-  private readonly byCamera = new Map<string, CameraTotals>();
-
-  static load(db: Db): ArchiveTotals {
-    const t = new ArchiveTotals();
-    t.reload(db);
-    return t;
-  }
-
-  /** Sums the archive again (after a reconcile changed rows behind our back). */
-  reload(db: Db): void {
-    this.byCamera.clear();
-    const rows = db
-      .select({
-        camera: recordings.camera,
-        segments: count(),
-        bytes: sum(recordings.segment_size),
-        seconds: sum(recordings.duration),
-      })
-      .from(recordings)
-      .groupBy(recordings.camera)
-      .all();
-    for (const r of rows)
-      this.byCamera.set(r.camera, {
-        segments: r.segments,
-        bytes: Number(r.bytes ?? 0),
-        seconds: Number(r.seconds ?? 0),
-      });
-  }
-
-  add(camera: string, bytes: number, seconds: number, segments = 1): void {
-    const t = this.byCamera.get(camera) ?? { segments: 0, bytes: 0, seconds: 0 };
-    t.segments += segments;
-    t.bytes += bytes;
-    t.seconds += seconds;
-    this.byCamera.set(camera, t);
-  }
-
-  remove(camera: string, bytes: number, seconds: number, segments = 1): void {
-    this.add(camera, -bytes, -seconds, -segments);
-  }
+  constructor(private readonly db: Db) {}
 
   camera(name: string): CameraTotals {
-    return this.byCamera.get(name) ?? { segments: 0, bytes: 0, seconds: 0 };
+    const row = this.db.$client
+      .query<{ segments: number; bytes: number; ms: number }, [string]>(
+        "SELECT segments, bytes, duration_ms AS ms FROM camera_totals WHERE camera = ?",
+      )
+      .get(name);
+    return row ? { segments: row.segments, bytes: row.bytes, seconds: row.ms / 1000 } : NONE;
   }
 
   cameras(): string[] {
-    return [...this.byCamera.keys()];
+    return this.db.$client
+      .query<{ camera: string }, []>("SELECT camera FROM camera_totals ORDER BY camera")
+      .all()
+      .map((r) => r.camera);
   }
 
   get bytes(): number {
-    let b = 0;
-    for (const t of this.byCamera.values()) b += t.bytes;
-    return b;
+    return (
+      this.db.$client.query<{ b: number | null }, []>("SELECT sum(bytes) AS b FROM camera_totals").get()?.b ??
+      0
+    );
   }
 }

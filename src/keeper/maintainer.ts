@@ -2,7 +2,6 @@ import { mkdirSync, realpathSync } from "node:fs";
 import type { Config } from "../config/load.ts";
 import { eventsNear, type HoldingEvent } from "../db/events.ts";
 import type { Db } from "../db/open.ts";
-import type { ArchiveTotals } from "../db/totals.ts";
 import { noteJob } from "../log/current-job.ts";
 import { logger } from "../log/log.ts";
 import type { MediaEngine } from "../media/engine.ts";
@@ -34,7 +33,6 @@ export interface MaintainerDeps {
   db: Db;
   media: MediaEngine;
   activity: ActivityStore;
-  totals: ArchiveTotals;
   storage: StorageGate;
   /** Whether camkeep's own recorder for a camera is running now. */
   recordingNow?: (camera: string) => boolean;
@@ -153,7 +151,7 @@ export class Maintainer {
     this.forgetGone(scan.byCamera);
     this.protectCacheVolume(scan.byCamera);
 
-    if (await this.deps.storage.retryIfMounted()) this.deps.totals.reload(this.deps.db);
+    await this.deps.storage.retryIfMounted();
     const storageProblem = this.deps.storage.problem();
     // Said when it changes, not every pass: an unmounted disk can last days.
     if (storageProblem && this.stats.storageAvailable)

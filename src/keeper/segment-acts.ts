@@ -1,7 +1,6 @@
 import { unlinkSync } from "node:fs";
 import type { Config } from "../config/load.ts";
 import type { Db } from "../db/open.ts";
-import type { ArchiveTotals } from "../db/totals.ts";
 import { MAX_SEGMENT_SECONDS } from "../domain/segment.ts";
 import { logger } from "../log/log.ts";
 import type { MediaEngine, Probe } from "../media/engine.ts";
@@ -29,7 +28,6 @@ export interface SegmentActsDeps {
   db: Db;
   media: MediaEngine;
   activity: ActivityStore;
-  totals: ArchiveTotals;
   stats: MaintainerStats;
   memo: SegmentMemo;
   cacheVolume: CacheVolumeGuard;
@@ -144,7 +142,6 @@ export class SegmentActs {
     const duration = placed.req.duration;
     this.forget(file);
     stats.stored++;
-    this.deps.totals.add(file.camera, placed.bytes, duration);
     stats.bytesStored += placed.bytes;
     stats.secondsStored += duration;
     stats.lastStoredStart = file.start;

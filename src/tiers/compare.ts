@@ -1,6 +1,5 @@
 import type { Db } from "../db/open.ts";
 import { dropLostTierRows, forgetCopy, tierEntriesAfter, type TierEntry } from "../db/tiers.ts";
-import type { ArchiveTotals } from "../db/totals.ts";
 import { logger } from "../log/log.ts";
 import type { TierTarget } from "./target.ts";
 
@@ -16,7 +15,7 @@ const log = logger("tiers");
  * of them (the wrong share mounted?).
  */
 export async function compareTierWithIndex(
-  deps: { db: Db; totals?: ArchiveTotals; nowS: () => number; stopped: () => boolean },
+  deps: { db: Db; nowS: () => number; stopped: () => boolean },
   name: string,
   target: TierTarget,
 ): Promise<void> {
@@ -51,7 +50,6 @@ export async function compareTierWithIndex(
     name,
     lost.filter((e) => e.kind === "row"),
   );
-  for (const r of gone) deps.totals?.remove(r.camera, r.segment_size, r.duration);
   const copies = lost.filter((e) => e.kind === "copy");
   for (const c of copies) forgetCopy(db, c.id, name, c.key, deps.nowS());
   log.warn(

@@ -25,7 +25,6 @@ import {
   type Discard,
   type Transfer,
 } from "../db/tiers.ts";
-import type { ArchiveTotals } from "../db/totals.ts";
 import { dueMoves, moveStillDue, retryDelay } from "../domain/tiers.ts";
 import { noteJob } from "../log/current-job.ts";
 import { logger } from "../log/log.ts";
@@ -59,8 +58,6 @@ const DISCARD_WAIT_S = 5;
 export interface TierWorkerDeps {
   config: Config;
   db: Db;
-  /** The keeper's per-camera totals, told of rows removed because their tier lost the file. */
-  totals?: ArchiveTotals;
   targets: Map<string, TierTarget>;
   faults?: TransferFaults;
   nowS?: () => number;
@@ -111,7 +108,6 @@ export class TierWorker {
     void (async () => {
       const deps = {
         db: this.deps.db,
-        totals: this.deps.totals,
         nowS: this.nowS,
         stopped: () => this.stopped,
       };
