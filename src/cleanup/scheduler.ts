@@ -88,10 +88,12 @@ export class Cleanup {
   /** The last quota run's report per camera that was over its quota. */
   lastQuotas = new Map<string, QuotaReport>();
   private jobs: Cron[] = [];
+  private stopped = false;
 
   constructor(private readonly deps: CleanupDeps) {}
 
   start(): void {
+    if (this.stopped) return; // nothing starts after stop()
     const schedules = this.deps.schedules ?? defaultSchedules(this.deps.config);
     const job = (name: JobName, fn: () => unknown) => {
       const when = schedules[name];
@@ -134,6 +136,7 @@ export class Cleanup {
 
   /** Stops scheduling; waits for a run in progress to finish. */
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.startup;
     for (const job of this.jobs) job.stop();
     while (this.jobs.some((j) => j.isBusy())) await Bun.sleep(20);

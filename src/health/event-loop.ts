@@ -75,6 +75,8 @@ export class LoopWatch {
   private timer?: Timer;
   private thread?: Worker;
   private watched = false;
+  /** Ends start()'s wait for the thread's answer (stop() during start). */
+  private answered?: (ok: boolean) => void;
   private lastBeatMs = nowMs();
   private recent: { atMs: number; lagS: number }[] = [];
   private longest = { s: 0, at: null as number | null };
@@ -107,13 +109,15 @@ export class LoopWatch {
     // smol: it holds a few numbers; ref false: it never keeps a stopping keeper alive.
     const thread = new Worker(THREAD_URL, { smol: true, ref: false });
     this.thread = thread;
+    let patience: Timer | undefined;
     const ready = new Promise<boolean>((resolve) => {
+      this.answered = resolve;
       thread.onmessage = () => resolve(true);
       thread.onerror = (e) => {
         log.error(`the watchdog thread failed: ${e.message}`);
         resolve(false);
       };
-      setTimeout(() => resolve(false), 5_000).unref();
+      patience = setTimeout(() => resolve(false), 5_000);
     });
     const orders: WatchOrders = {
       shared: jobBuffer,
@@ -124,7 +128,11 @@ export class LoopWatch {
       stopped: this.stopped.buffer as SharedArrayBuffer,
     };
     thread.postMessage(orders);
-    this.watched = await ready;
+    const watched = await ready;
+    clearTimeout(patience);
+    this.answered = undefined;
+    if (this.thread !== thread) return; // stopped meanwhile
+    this.watched = watched;
     if (!this.watched)
       log.error("the watchdog thread did not start: a stalled event loop will not be noticed");
   }
@@ -137,6 +145,7 @@ export class LoopWatch {
     this.thread?.terminate();
     this.thread = undefined;
     this.watched = false;
+    this.answered?.(false);
   }
 
   private beat(): void {

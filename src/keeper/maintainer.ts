@@ -19,6 +19,7 @@ import { SegmentActs } from "./segment-acts.ts";
 import { SegmentMemo } from "./segment-memo.ts";
 import { MaintainerStats } from "./stats.ts";
 import { StoreBatch } from "./store-batch.ts";
+import { sleep } from "../time/sleep.ts";
 import type { MotionAnalyser } from "../motion/analyser.ts";
 
 // The keeper's loop and its pass over the cache: every segment decided, in order.
@@ -60,8 +61,8 @@ export class Maintainer {
   private readonly batch: StoreBatch;
   private readonly acts: SegmentActs;
   private readonly cacheVolume: CacheVolumeGuard;
-  private stopping = false;
-  private wake?: () => void;
+  /** Aborted by stop(): the wait between passes ends at once, and no loop starts after it. */
+  private readonly life = new AbortController();
   private loop?: Promise<void>;
 
   constructor(private readonly deps: MaintainerDeps) {
@@ -88,6 +89,7 @@ export class Maintainer {
 
   /** Starts passes every scan_interval seconds, less the time the last pass took. */
   start(): void {
+    if (this.stopping) return;
     this.loop ??= this.runLoop();
   }
 
@@ -97,8 +99,7 @@ export class Maintainer {
    * loses nothing (docs/design.md#crash-safety). Call it after the recorders have stopped.
    */
   async stop(): Promise<void> {
-    this.stopping = true;
-    this.wake?.();
+    this.life.abort();
     await this.loop;
     try {
       const left = await this.pass({ stopping: true });
@@ -109,6 +110,10 @@ export class Maintainer {
     } catch (e) {
       log.error(`storing the cache at stop failed: ${(e as Error).stack ?? e}`);
     }
+  }
+
+  private get stopping(): boolean {
+    return this.life.signal.aborted;
   }
 
   private async runLoop(): Promise<void> {
@@ -122,11 +127,7 @@ export class Maintainer {
         log.error(`pass failed: ${(e as Error).stack ?? e}`);
       }
       const wait = Math.max(0, interval - (performance.now() - started));
-      if (!this.stopping)
-        await new Promise<void>((r) => {
-          this.wake = r;
-          setTimeout(r, wait);
-        });
+      await sleep(wait, this.life.signal);
     }
   }
 

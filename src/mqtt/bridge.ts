@@ -48,6 +48,8 @@ export class MqttBridge {
   readonly state: MqttStatus = { connected: false, since: Date.now() / 1000, received: 0, rejected: {} };
   private client?: MqttClient;
   private timer?: Timer;
+  /** Set by stop(): the client then never connects again, and nothing more is published. */
+  private stopped = false;
   private lastState = new Map<string, { json: string; at: number }>();
   private readonly motionOn = new Map<string, number>();
   private readonly prefix: string;
@@ -60,6 +62,7 @@ export class MqttBridge {
   }
 
   start(): void {
+    if (this.stopped || this.client) return;
     const m = this.deps.config.mqtt!;
     const password = m.password_file ? readSecretFile(m.password_file, log) : m.password;
     const client = mqtt.connect({
@@ -75,6 +78,8 @@ export class MqttBridge {
     });
     this.client = client;
     client.on("connect", () => {
+      // A connection that was under way when stop() came: leave at once, say nothing.
+      if (this.stopped) return void client.end(true);
       this.state.connected = true;
       this.state.since = Date.now() / 1000;
       client.options.reconnectPeriod = 1000;
@@ -91,7 +96,7 @@ export class MqttBridge {
       this.publishState();
     });
     client.on("close", () => {
-      if (this.state.connected) log.warn(`disconnected from ${m.host}:${m.port}; retrying`);
+      if (this.state.connected && !this.stopped) log.warn(`disconnected from ${m.host}:${m.port}; retrying`);
       if (this.state.connected) this.state.since = Date.now() / 1000;
       this.state.connected = false;
     });
@@ -108,16 +113,32 @@ export class MqttBridge {
     }, CHECK_MS);
   }
 
-  /** Says "offline" and leaves (a clean stop; the will covers the rest). */
+  /**
+   * Says "offline" and leaves (a clean stop; the will covers the rest). Nothing reconnects
+   * afterwards: a client left reconnecting with the same client id would throw the next keeper
+   * off the broker every second.
+   */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     const client = this.client;
     if (!client) return;
-    if (client.connected)
-      await client
-        .publishAsync(`${this.prefix}/available`, "offline", { qos: 1, retain: true })
-        .catch(() => {});
-    await client.endAsync().catch(() => {});
+    client.options.reconnectPeriod = 0; // the client schedules no reconnect from now on
+    let acked = false;
+    if (client.connected) {
+      let patience: Timer | undefined;
+      acked = await Promise.race([
+        client
+          .publishAsync(`${this.prefix}/available`, "offline", { qos: 1, retain: true })
+          .then(() => true)
+          .catch(() => false),
+        new Promise<false>((r) => (patience = setTimeout(() => r(false), 2_000))),
+      ]);
+      clearTimeout(patience);
+    }
+    // Unacknowledged: a clean end would wait for the broker forever; the will says "offline".
+    await client.endAsync(!acked).catch(() => {});
+    this.state.connected = false;
   }
 
   private reject(reason: string, topic: string): void {

@@ -9,6 +9,7 @@ import { expire, type EyesAct, forget, hear, newEyes, tick } from "./eyes.ts";
 import { OnvifError } from "./soap.ts";
 import { onvifPassword } from "./stream.ts";
 import { PullPoint } from "./subscription.ts";
+import { sleep } from "../time/sleep.ts";
 import { MEANINGS, type Meaning, readNotifications } from "./topics.ts";
 
 // Listening to each camera's own events (docs/onvif.md): one subscription loop per camera.
@@ -83,6 +84,7 @@ class CameraWatch {
   }
 
   start(): void {
+    if (this.stop.signal.aborted) return; // nothing starts after end()
     this.done = this.loop();
     // Each second heard is a frame: "nothing" is an answer while the subscription lives.
     this.timer = setInterval(() => this.second(), 1000);
@@ -212,12 +214,6 @@ class CameraWatch {
     }
   }
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-  });
 
 /** Every camera's ONVIF events (those with `onvif.events`), for status, metrics and the page. */
 export class OnvifWatch {

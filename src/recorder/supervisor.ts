@@ -9,6 +9,7 @@ import { streamAddress } from "../onvif/stream.ts";
 import { recorderArgs, watchdogSeconds } from "./args.ts";
 import { problemOf } from "./problem.ts";
 import { alive } from "../os/process.ts";
+import { sleep } from "../time/sleep.ts";
 
 // Recorders: one ffmpeg per camera with an input, restarted with backoff, watched for stalls.
 
@@ -58,11 +59,11 @@ export interface RecorderOptions {
 /** One camera's ffmpeg, kept running: restarted with exponential backoff, watched for stalls. */
 export class Recorder {
   private child?: Subprocess<"ignore", "ignore", "pipe">;
-  private stopping = false;
+  /** Aborted by stop(): every wait of the run loop ends at once, and nothing starts after it. */
+  private readonly life = new AbortController();
   private backoffMs = BACKOFF_MIN_MS;
   private startedAt = 0;
   private firstStartedAt = 0;
-  private wake?: () => void;
   private loop?: Promise<void>;
   private watchdog?: ReturnType<typeof setInterval>;
   private readonly watchdogMs: number;
@@ -97,6 +98,7 @@ export class Recorder {
   }
 
   start(): void {
+    if (this.stopping) return;
     mkdirSync(this.cacheDir, { recursive: true });
     this.loop ??= this.run();
     this.watchdog ??= setInterval(() => this.checkStall(), Math.min(10_000, this.watchdogMs / 4));
@@ -104,9 +106,8 @@ export class Recorder {
 
   /** SIGINT so ffmpeg closes its last segment as a valid file; SIGKILL if it does not in time. */
   async stop(timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
-    this.stopping = true;
+    this.life.abort();
     clearInterval(this.watchdog);
-    this.wake?.();
     const child = this.child;
     if (child && child.exitCode === null && !child.killed) {
       child.kill("SIGINT");
@@ -115,6 +116,10 @@ export class Recorder {
       clearTimeout(timer);
     }
     await this.loop;
+  }
+
+  private get stopping(): boolean {
+    return this.life.signal.aborted;
   }
 
   /** True while its ffmpeg runs: the camera's newest segment is then being written. */
@@ -137,6 +142,7 @@ export class Recorder {
   private async run(): Promise<void> {
     while (!this.stopping) {
       const input = await this.input();
+      if (this.stopping) break;
       if (input === undefined) {
         await this.backoff();
         continue;
@@ -145,6 +151,8 @@ export class Recorder {
       this.startedAt = Date.now();
       this.firstStartedAt ||= this.startedAt;
       await this.reapStray(argv.at(-1)!);
+      // stop() may have come during either wait: it found no child to signal, so none may start.
+      if (this.stopping) break;
       try {
         // Its own session: a Ctrl-C or a signal to camkeep's process group does not reach it,
         // so it gets exactly one SIGINT from stop() and closes its last segment properly
@@ -196,11 +204,12 @@ export class Recorder {
       return this.streamInput;
     }
     try {
-      this.streamInput = await streamAddress(o);
+      this.streamInput = await streamAddress(o, this.life.signal);
       this.runsSinceAsked = 1;
       this.s.input = redact(this.streamInput);
       return this.streamInput;
     } catch (e) {
+      if (this.stopping) return undefined;
       this.s.lastMessage = `ONVIF: ${redact((e as Error).message)}`;
       log.warn(`${this.camera}: cannot ask the camera for its ${o.stream} stream: ${this.s.lastMessage}`);
       return this.streamInput; // the last address known, if any
@@ -226,7 +235,9 @@ export class Recorder {
       log.warn(`${this.camera}: ending a recorder left running by an earlier camkeep (pid ${pid})`);
       process.kill(pid, "SIGINT");
       const deadline = Date.now() + STOP_TIMEOUT_MS;
-      while (alive(pid) && Date.now() < deadline) await Bun.sleep(100);
+      while (alive(pid) && Date.now() < deadline && !this.stopping) await sleep(100, this.life.signal);
+      // Stopped meanwhile: it has its SIGINT; its pid file stays for the next start to finish the job.
+      if (this.stopping) return;
       if (alive(pid)) {
         log.warn(`${this.camera}: the earlier recorder (pid ${pid}) did not end on SIGINT; killed`);
         process.kill(pid, "SIGKILL");
@@ -243,10 +254,7 @@ export class Recorder {
     const delay = this.nextDelayMs();
     this.backoffMs = Math.min(delay * 2, BACKOFF_MAX_MS);
     this.s.state = "waiting to restart";
-    await new Promise<void>((r) => {
-      this.wake = r;
-      setTimeout(r, delay);
-    });
+    await sleep(delay, this.life.signal);
   }
 
   /** ffmpeg's stderr, line by line, into the log with the camera's name and no credentials. */

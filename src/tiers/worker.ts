@@ -77,6 +77,8 @@ export class TierWorker {
   private ticking = false;
   private again = false;
   private stopped = false;
+  /** The start-up comparison of folder tiers with the index (stop() waits for it). */
+  private comparing?: Promise<void>;
   /** When due moves were last queued, and tiers probed (epoch s). */
   private queuedAt = -Infinity;
   private probedAt = -Infinity;
@@ -102,17 +104,20 @@ export class TierWorker {
   }
 
   start(): void {
-    if (!this.lanes.size) return;
+    if (!this.lanes.size || this.stopped) return;
     this.timer = setInterval(() => void this.tick(), TICK_MS);
     void this.tick();
-    void (async () => {
-      const deps = {
-        db: this.deps.db,
-        nowS: this.nowS,
-        stopped: () => this.stopped,
-      };
-      for (const lane of this.lanes.values()) await compareTierWithIndex(deps, lane.name, lane.target);
-    })();
+    this.comparing = this.compareWithIndex().catch((e) =>
+      log.error(`comparing the tiers with the index failed: ${(e as Error).stack ?? e}`),
+    );
+  }
+
+  private async compareWithIndex(): Promise<void> {
+    const deps = { db: this.deps.db, nowS: this.nowS, stopped: () => this.stopped };
+    for (const lane of this.lanes.values()) {
+      if (this.stopped) return;
+      await compareTierWithIndex(deps, lane.name, lane.target);
+    }
   }
 
   /**
@@ -127,7 +132,12 @@ export class TierWorker {
       ...l.transfers.values(),
       ...l.removals.values(),
     ]);
-    await Promise.race([Promise.allSettled(inFlight), Bun.sleep(5_000)]);
+    let patience: Timer | undefined;
+    await Promise.race([
+      Promise.allSettled([...inFlight, this.comparing]),
+      new Promise((r) => (patience = setTimeout(r, 5_000))),
+    ]);
+    clearTimeout(patience);
     await this.commitVerified();
   }
 
