@@ -4,6 +4,7 @@ import { join } from "node:path";
 import mqtt from "mqtt";
 import type { App } from "../src/app.ts";
 import { eventById } from "../src/db/events.ts";
+import { TakeoverWatch } from "../src/mqtt/takeover.ts";
 import { readdirSync } from "node:fs";
 import {
   keepers,
@@ -380,4 +381,114 @@ describe("Home Assistant entities per camera (docs/mqtt.md)", () => {
     expect(ids("door")).toEqual(doorIds);
     await keeper.stop(second);
   }, 30_000);
+});
+
+describe("two boxes on one broker (docs/mqtt.md#two-boxes-one-broker)", () => {
+  const box = (dir: string, ids = "") =>
+    keeper.start(
+      configIn(
+        dir,
+        `api: { listen: 127.0.0.1:0 }\nmqtt: { host: 127.0.0.1, port: ${PORT}${ids} }\ncameras:\n  door: {}\n`,
+      ),
+    );
+  const connectedFor = async (apps: App[], ms: number) => {
+    let drops = 0;
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      drops += apps.filter((a) => !a.mqtt!.state.connected).length;
+      await Bun.sleep(100);
+    }
+    return drops;
+  };
+
+  test("a new install's defaults are its own: two boxes stay connected side by side, with their own entities, and keep their ids across restarts", async () => {
+    const [dirA, dirB] = [tempDir(), tempDir()];
+    let a = await box(dirA);
+    const b = await box(dirB);
+    await until(() => a.mqtt!.state.connected && b.mqtt!.state.connected, 10_000, "both boxes to connect");
+    const [idA, idB] = [a.mqtt!.identity, b.mqtt!.identity];
+    expect(idA.clientId).toMatch(/^camkeep-[0-9a-f]{6}$/);
+    expect(idA.clientId).not.toBe(idB.clientId);
+    expect(idA.topicPrefix).not.toBe(idB.topicPrefix);
+    expect(idA.chosen).toBe("this box");
+    expect(await connectedFor([a, b], 3_000)).toBe(0); // nobody thrown off
+    // Their entities do not overwrite each other: each box's discovery topics name its own node.
+    const seen = new Map<string, string>();
+    const c = await testClient();
+    c.on("message", (topic, payload) => {
+      if (payload.length) seen.set(topic, JSON.parse(payload.toString()).unique_id);
+    });
+    await c.subscribeAsync("homeassistant/#");
+    await until(
+      () => seen.size > 0 && [...seen.keys()].some((t) => t.includes(idB.clientId)),
+      5_000,
+      "discovery of both",
+    );
+    const uniqueIds = [...seen.values()];
+    expect(new Set(uniqueIds).size).toBe(uniqueIds.length);
+    expect(uniqueIds.some((u) => u.startsWith(`${idA.clientId}_`))).toBe(true);
+    expect(uniqueIds.some((u) => u.startsWith(`${idB.clientId}_`))).toBe(true);
+    // A restart keeps the box's own ids (its entities must not change).
+    await keeper.stop(a);
+    a = await box(dirA);
+    expect(a.mqtt!.identity).toEqual(idA);
+    const status = await (
+      await fetch(`${a.url}/api/status`, { headers: { authorization: `Bearer ${a.token}` } })
+    ).json();
+    expect(status.mqtt).toMatchObject({
+      client_id: idA.clientId,
+      topic_prefix: idA.topicPrefix,
+      problem: null,
+    });
+  }, 60_000);
+
+  test("an install that announced before keeps the names it announced with", async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "mqtt-discovery.json"),
+      JSON.stringify(["homeassistant/binary_sensor/camkeep/camkeep_door_motion/config"]),
+    );
+    const app = await box(dir);
+    expect(app.mqtt!.identity).toEqual({
+      clientId: "camkeep",
+      topicPrefix: "camkeep",
+      chosen: "kept from before",
+    });
+  });
+
+  test("two boxes configured with the same client id are told so, plainly, in their logs and status", async () => {
+    const a = await box(tempDir(), ", client_id: garage, topic_prefix: garage");
+    await until(() => a.mqtt!.state.connected, 10_000, "the first box to connect");
+    const b = await box(tempDir(), ", client_id: garage, topic_prefix: house");
+    await until(
+      () => a.mqtt!.state.problem !== null || b.mqtt!.state.problem !== null,
+      30_000,
+      "the clash to be noticed",
+    );
+    const problem = (a.mqtt!.state.problem ?? b.mqtt!.state.problem)!;
+    expect(problem).toContain('another client uses the client id "garage"');
+    expect(problem).toContain("mqtt.client_id");
+  }, 60_000);
+});
+
+describe("a client id taken over (pure)", () => {
+  test("three connections ended within seconds of being made, in two minutes, are another client with the id; a lasting one clears it", () => {
+    const w = new TakeoverWatch("garage");
+    w.closed(2, 100);
+    w.closed(1, 102);
+    expect(w.problem).toBeNull();
+    w.closed(30, 103); // a connection that lasted: not a takeover
+    expect(w.problem).toBeNull();
+    w.closed(1, 104);
+    expect(w.problem).toContain('"garage"');
+    w.lasted(30);
+    expect(w.problem).not.toBeNull();
+    w.lasted(60);
+    expect(w.problem).toBeNull();
+    // Spread over more than two minutes: a broker restarting now and then, not a clash.
+    w.closed(1, 1000);
+    w.closed(1, 1100);
+    w.closed(1, 1200);
+    expect(w.problem).toBeNull();
+  });
 });

@@ -52,4 +52,9 @@ export interface MqttStatus {
   since: number; // epoch s
   received: number;
   rejected: Record<string, number>;
+  /** The client id and topic prefix in use (configured, or this box's own). */
+  clientId: string;
+  topicPrefix: string;
+  /** What is wrong with the connection, in plain words (another client with the same id), or null. */
+  problem: string | null;
 }

@@ -98,6 +98,9 @@ export function statusRoutes(deps: ApiDeps) {
             since: deps.mqtt.state.since,
             received: deps.mqtt.state.received,
             rejected: deps.mqtt.state.rejected,
+            client_id: deps.mqtt.state.clientId,
+            topic_prefix: deps.mqtt.state.topicPrefix,
+            problem: deps.mqtt.state.problem,
           }
         : null,
       event_loop: deps.eventLoop.status(),

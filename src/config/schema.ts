@@ -308,13 +308,12 @@ export const ConfigSchema = v.strictObject({
       user: v.optional(v.string()),
       password: v.optional(v.string()),
       password_file: v.optional(v.pipe(v.string(), v.minLength(1))),
+      /** Absent: this box's own, chosen at its first start (mqtt/identity.ts). */
       client_id: v.optional(
         v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1–64 letters, digits, '_' or '-'")),
-        "camkeep",
       ),
       topic_prefix: v.optional(
         v.pipe(v.string(), v.regex(/^[A-Za-z0-9_/-]{1,64}$/, "must be a topic without wildcards")),
-        "camkeep",
       ),
       frigate: v.optional(
         v.strictObject({

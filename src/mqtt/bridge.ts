@@ -11,6 +11,8 @@ import { logger } from "../log/log.ts";
 import type { ActivityStore } from "../keeper/activity.ts";
 import type { Footage } from "../tiers/footage.ts";
 import { HomeAssistantEntities } from "./home-assistant.ts";
+import { type MqttIdentity, mqttIdentity } from "./identity.ts";
+import { TakeoverWatch } from "./takeover.ts";
 import { MAX_PAYLOAD, parseMessage } from "./messages.ts";
 
 // camkeep on MQTT: the reference NVR's events in, state and Home Assistant discovery out.
@@ -45,20 +47,34 @@ export interface MqttDeps {
  * down. A broker that is down or goes away stops nothing else: camkeep retries with backoff.
  */
 export class MqttBridge {
-  readonly state: MqttStatus = { connected: false, since: Date.now() / 1000, received: 0, rejected: {} };
+  readonly state: MqttStatus;
   private client?: MqttClient;
   private timer?: Timer;
+  private readonly takeovers: TakeoverWatch;
   /** Set by stop(): the client then never connects again, and nothing more is published. */
   private stopped = false;
   private lastState = new Map<string, { json: string; at: number }>();
   private readonly motionOn = new Map<string, number>();
   private readonly prefix: string;
+  /** Its client id and topic prefix: configured, or this box's own. */
+  readonly identity: MqttIdentity;
   private readonly ha?: HomeAssistantEntities;
 
   constructor(private readonly deps: MqttDeps) {
-    this.prefix = deps.config.mqtt!.topic_prefix;
+    this.identity = mqttIdentity(deps.config.mqtt!, deps.config.dataDir);
+    this.prefix = this.identity.topicPrefix;
+    this.state = {
+      connected: false,
+      since: Date.now() / 1000,
+      received: 0,
+      rejected: {},
+      clientId: this.identity.clientId,
+      topicPrefix: this.prefix,
+      problem: null,
+    };
+    this.takeovers = new TakeoverWatch(this.identity.clientId);
     if (deps.config.mqtt!.homeassistant.discovery_prefix)
-      this.ha = new HomeAssistantEntities(deps, this.prefix, deps.motionQuietSeconds);
+      this.ha = new HomeAssistantEntities(deps, this.prefix, this.identity.clientId, deps.motionQuietSeconds);
   }
 
   start(): void {
@@ -70,7 +86,7 @@ export class MqttBridge {
       port: m.port,
       username: m.user,
       password,
-      clientId: m.client_id,
+      clientId: this.identity.clientId,
       clean: false, // a persistent session: QoS 1 messages wait at the broker while camkeep is away
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
@@ -96,7 +112,12 @@ export class MqttBridge {
       this.publishState();
     });
     client.on("close", () => {
-      if (this.state.connected && !this.stopped) log.warn(`disconnected from ${m.host}:${m.port}; retrying`);
+      if (this.state.connected && !this.stopped) {
+        log.warn(`disconnected from ${m.host}:${m.port}; retrying`);
+        const now = Date.now() / 1000;
+        this.takeovers.closed(now - this.state.since, now);
+        this.noteProblem();
+      }
       if (this.state.connected) this.state.since = Date.now() / 1000;
       this.state.connected = false;
     });
@@ -107,6 +128,8 @@ export class MqttBridge {
     client.on("error", (e) => log.debug(`broker: ${e.message}`)); // said once as "disconnected" above; never the password
     client.on("message", (topic, payload) => this.receive(topic, payload));
     this.timer = setInterval(() => {
+      if (this.state.connected) this.takeovers.lasted(Date.now() / 1000 - this.state.since);
+      this.noteProblem();
       this.publishState();
       this.extendMotion();
       this.entities();
@@ -139,6 +162,13 @@ export class MqttBridge {
     // Unacknowledged: a clean end would wait for the broker forever; the will says "offline".
     await client.endAsync(!acked).catch(() => {});
     this.state.connected = false;
+  }
+
+  /** Said once when it appears; shown in status while it lasts. */
+  private noteProblem(): void {
+    const problem = this.takeovers.problem;
+    if (problem && !this.state.problem) log.error(problem);
+    this.state.problem = problem;
   }
 
   private reject(reason: string, topic: string): void {

@@ -53,12 +53,10 @@ export class HomeAssistantEntities {
   constructor(
     private readonly deps: HomeAssistantDeps,
     private readonly prefix: string,
+    /** This box's client id: the entities' node and unique ids. */
+    private readonly node: string,
     private readonly quietSeconds = MOTION_QUIET_S,
   ) {}
-
-  private get node(): string {
-    return this.deps.config.mqtt!.client_id;
-  }
 
   /** The command topics camkeep listens on (the buttons). */
   commandTopics(): string[] {
