@@ -101,7 +101,13 @@ async function startLocked(
   const storage = new StorageGate(db, media, config.recordingsDir, undefined, copyOnInsert(config));
   const totals = new ArchiveTotals(db);
   const targets = openTiers(config.storage.tiers, db);
-  const tiers = new TierWorker({ config, db, targets, faults: opts.transferFaults });
+  const tiers = new TierWorker({
+    config,
+    db,
+    targets,
+    faults: opts.transferFaults,
+    storageProblem: () => storage.problem(),
+  });
   const footage = new Footage(config.recordingsDir, targets);
   const playback = new PlaybackMedia(footage);
   const previews = new Previews(footage);

@@ -1,7 +1,16 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { S3Client } from "bun";
 import { Database } from "bun:sqlite";
-import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { VOLUME_MARKER } from "../src/storage/volume.ts";
 import { join } from "node:path";
 import { startApp, type App } from "../src/app.ts";
 import { protectDisk } from "../src/cleanup/disk.ts";
@@ -528,6 +537,25 @@ describe("tiers with a real folder and a real S3 server (docs/tiers.md)", () => 
     ]);
     db.close();
     for (const p of paths) expect(existsSync(p)).toBe(false);
+  }, 60_000);
+
+  test("a move whose storage disk went away before its source was removed leaves the file to the next start's reconcile (the gate is asked)", async () => {
+    const dir = tempDir();
+    const marker = join(dir, "recordings", VOLUME_MARKER);
+    let app = await start(dir, `    - { name: nas, path: ${dir}/nas, after: 1h }`, async (step) => {
+      // The disk unmounted between the commit and the source's removal.
+      if (step === "after-commit" && existsSync(marker)) renameSync(marker, `${marker}.away`);
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const path = await storedSegment(app.db, app.config.recordingsDir, "cam", now - 2 * HOUR, { copy: true });
+    await until(() => rows(app)[0]?.tier === "nas", 15_000, "the move to commit");
+    await Bun.sleep(500);
+    expect(existsSync(path)).toBe(true); // not deleted through a gate that says no
+    renameSync(`${marker}.away`, marker);
+    await keeper.stop(app);
+    app = await start(dir, `    - { name: nas, path: ${dir}/nas, after: 1h }`);
+    expect(existsSync(path)).toBe(false); // reconcile: already moved to a tier, removed
+    expect(rows(app).map((r) => r.tier)).toEqual(["nas"]);
   }, 60_000);
 
   test("a share that hangs (its marker never answers) is a problem of its tier; storing and the API go on", async () => {

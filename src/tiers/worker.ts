@@ -60,6 +60,11 @@ export interface TierWorkerDeps {
   db: Db;
   targets: Map<string, TierTarget>;
   faults?: TransferFaults;
+  /**
+   * Why local storage may not be touched now (unmounted, another disk in its place), or
+   * undefined: the StorageGate's answer. Absent: always touchable (tests of the worker alone).
+   */
+  storageProblem?: () => string | undefined;
   nowS?: () => number;
 }
 
@@ -309,7 +314,14 @@ export class TierWorker {
       }
       await faults?.("after-commit", v.t);
       try {
-        if (localLeft) removeLocalFile(localLeft, this.deps.config.recordingsDir);
+        // The gate first, as every deletion asks it (docs/design.md#crash-safety): the path of a
+        // moved segment on a disk swapped in meanwhile is someone else's footage.
+        const problem = localLeft && this.deps.storageProblem?.();
+        if (problem)
+          log.warn(
+            `not removing ${localLeft}, moved to tier ${v.t.tier}: ${problem}; the next start's reconcile removes it`,
+          );
+        else if (localLeft) removeLocalFile(localLeft, this.deps.config.recordingsDir);
       } catch (e) {
         // The row points at the tier already; the next start's reconcile removes the file.
         log.warn(`cannot remove ${localLeft}, moved to tier ${v.t.tier}: ${(e as Error).message}`);
