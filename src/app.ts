@@ -120,6 +120,7 @@ async function startLocked(
     media,
     activity,
     storage,
+    storingHalted: () => cleanup.storingHalted,
     recordingNow: (camera) => recorders.isRunning(camera),
     faults: opts.faults,
     motion,
@@ -136,6 +137,7 @@ async function startLocked(
     startedAtMs,
     stalledCameras: () => recorders.stalledCount(),
     tiers: () => tiers.healthStates(),
+    storingHalted: () => cleanup.storingHalted,
   });
   const cleanup = new Cleanup({
     config,
@@ -157,6 +159,7 @@ async function startLocked(
         health,
         recording,
         footage,
+        storingHalted: () => cleanup.storingHalted !== null,
         motionQuietSeconds: opts.motionQuietSeconds,
       })
     : undefined;

@@ -52,6 +52,7 @@ test("every rule says what is wrong and what to do", async () => {
     "CamkeepMotionAnalysisLagging",
     "CamkeepNoSegmentStored",
     "CamkeepStorageUnderFloor",
+    "CamkeepStoringStopped",
     "CamkeepTierFailing",
     "CamkeepUnhealthy",
   ]);

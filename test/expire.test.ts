@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, rmSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { deleteRecordingsAndFiles } from "../src/cleanup/delete.ts";
+import { protectDisk } from "../src/cleanup/disk.ts";
 import { Cleanup, defaultSchedules } from "../src/cleanup/scheduler.ts";
 import type { Config } from "../src/config/load.ts";
 import { openDb, type Db } from "../src/db/open.ts";
@@ -13,7 +14,20 @@ import { StorageGate } from "../src/storage/gate.ts";
 import { storagePath } from "../src/storage/layout.ts";
 import { volumeSpace } from "../src/storage/space.ts";
 import { VOLUME_MARKER } from "../src/storage/volume.ts";
-import { BUN, ROOT, canMountTmpfs, configIn, segmentFile, storedSegment, tempDir, until } from "./helpers.ts";
+import {
+  BUN,
+  ROOT,
+  canMountTmpfs,
+  configIn,
+  keepers,
+  putSegment,
+  recordingRows,
+  segmentFile,
+  segmentName,
+  storedSegment,
+  tempDir,
+  until,
+} from "./helpers.ts";
 
 const DAY = 86_400;
 const NOW = Math.floor(Date.now() / 1000);
@@ -378,7 +392,7 @@ describe("disk protection on a real, small file system (docs/retention.md)", () 
         threshold = volumeSpace(r.config.recordingsDir).free + 10 * size;
         const report = await r.cleanup.protectDiskNow();
         expect(report).toBeDefined();
-        expect(report!.tookProtected).toBe(false);
+        expect(report!.onlyKeptForeverLeft).toBe(false);
         expect(volumeSpace(r.config.recordingsDir).free).toBeGreaterThanOrEqual(threshold);
         expect(report!.freedBytes).toBe(report!.freeAfter - report!.freeBefore);
         const left = starts(r.db);
@@ -394,6 +408,131 @@ describe("disk protection on a real, small file system (docs/retention.md)", () 
         Bun.spawnSync(["umount", mnt]);
       }
     },
+  );
+});
+
+describe("disk protection's order (docs/retention.md)", () => {
+  /** A volume of `capacity` bytes holding exactly the local recordings' files. */
+  const volume = (db: Db, capacity: number) => () =>
+    capacity -
+    (
+      db.$client
+        .query("SELECT coalesce(sum(segment_size), 0) AS b FROM recordings WHERE tier IS NULL")
+        .get() as { b: number }
+    ).b;
+
+  test("footage no event holds goes first, newer or not; then event footage, oldest first; footage kept forever never — and then it says so", async () => {
+    const r = await rig(
+      "record: { retain: { days: 30 }, events: { pre_capture: 0, post_capture: 0, retain: { default: 30 } } }\ncameras:\n  cam: {}\n",
+    );
+    const T = NOW - 3 * DAY;
+    const start = (i: number) => T + i * 10;
+    for (let i = 0; i < 8; i++)
+      await storedSegment(r.db, r.config.recordingsDir, "cam", start(i), { copy: true });
+    const size = r.db.select().from(recordings).all()[0]!.segment_size;
+    // #0–#1 held by an event, #2–#3 kept forever, #4–#7 newer footage no event holds.
+    r.db
+      .insert(events)
+      .values({ id: "e", camera: "cam", label: "person", start_time: start(0), end_time: start(1) + 1 })
+      .run();
+    r.db
+      .insert(events)
+      .values({
+        id: "k",
+        camera: "cam",
+        label: "kept",
+        start_time: start(2),
+        end_time: start(3) + 1,
+        retain_indefinitely: true,
+      })
+      .run();
+    const capacity = 10 * size;
+    const free = volume(r.db, capacity);
+    // Room for 5 more wanted (2 free): 3 must go — the oldest three no event holds, though newer.
+    const first = await protectDisk({ config: r.config, db: r.db, threshold: 5 * size, free });
+    expect(first).toMatchObject({ deleted: 3, byHold: { none: 3, event: 0 }, onlyKeptForeverLeft: false });
+    expect(starts(r.db)).toEqual([0, 1, 2, 3, 7].map(start));
+    // Room for 8 wanted: the last free one, then event footage, oldest first; what is kept forever stays.
+    const second = await protectDisk({ config: r.config, db: r.db, threshold: 8 * size, free });
+    expect(second).toMatchObject({ deleted: 3, byHold: { none: 1, event: 2 }, onlyKeptForeverLeft: false });
+    expect(starts(r.db)).toEqual([2, 3].map(start));
+    // More than that: nothing else may go. It says so, and deletes nothing.
+    const third = await protectDisk({ config: r.config, db: r.db, threshold: 9 * size, free });
+    expect(third).toMatchObject({ deleted: 0, onlyKeptForeverLeft: true });
+    expect(starts(r.db)).toEqual([2, 3].map(start));
+  });
+});
+
+describe("when only footage kept forever is left (docs/retention.md)", () => {
+  const keeper = keepers();
+  test.skipIf(!canMountTmpfs())(
+    "storing stops, loudly (health, status, metrics); new segments wait in the cache; room again resumes",
+    async () => {
+      const mnt = tempDir("camkeep-tmpfs-");
+      expect(Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt]).exitCode).toBe(0);
+      try {
+        const dir = tempDir();
+        const yaml = (minFree: string) =>
+          `recordings_dir: ${mnt}\napi: { listen: 127.0.0.1:0 }\nstorage: { min_free: ${minFree} }\nrecord: { scan_interval: 1, commit_interval: 0, retain: { days: 30 }, events: { max_latency: 0, pre_capture: 0, post_capture: 0 } }\ncameras:\n  cam: {}\n`;
+        let app = await keeper.start(configIn(dir, yaml("1")));
+        // The volume filled with footage kept forever.
+        const T = NOW - DAY;
+        let n = 0;
+        while (volumeSpace(mnt).free > 1 << 20)
+          await storedSegment(app.db, mnt, "cam", T + 10 * n++, { copy: true });
+        app.db
+          .insert(events)
+          .values({
+            id: "k",
+            camera: "cam",
+            label: "kept",
+            start_time: T,
+            end_time: T + 10 * n,
+            retain_indefinitely: true,
+          })
+          .run();
+        await keeper.stop(app);
+        app = await keeper.start(configIn(dir, yaml(String(volumeSpace(mnt).free + (1 << 20)))));
+        const report = await app.cleanup.protectDiskNow();
+        expect(report).toMatchObject({ deleted: 0, onlyKeptForeverLeft: true });
+        expect(recordingRows(app.db)).toHaveLength(n); // nothing kept forever deleted
+
+        const auth = { authorization: `Bearer ${app.token}` };
+        app.health.refresh(); // (its timer would within seconds)
+        const health = await fetch(`${app.url}/healthz`);
+        expect(health.status).toBe(503);
+        expect(JSON.stringify(await health.json())).toContain("storing stopped");
+        const status = await (await fetch(`${app.url}/api/status`, { headers: auth })).json();
+        expect(status.storage.storing_halted).toContain("kept forever");
+        expect(await (await fetch(`${app.url}/metrics`, { headers: auth })).text()).toContain(
+          "camkeep_storing_halted 1",
+        );
+        // A new segment waits in the cache.
+        const waiting = await putSegment(
+          app.config.cacheDir,
+          segmentName("cam", NOW - 120),
+          2,
+          (NOW - 118) * 1000,
+        );
+        const passes = app.maintainer.stats.passes;
+        await until(() => app.maintainer.stats.passes >= passes + 3, 10_000, "three passes");
+        expect(existsSync(waiting)).toBe(true);
+        expect(recordingRows(app.db)).toHaveLength(n);
+
+        // The operator releases the kept footage: the next check makes room, and storing resumes.
+        app.db.$client.run("UPDATE events SET retain_indefinitely = 0");
+        const freed = await app.cleanup.protectDiskNow();
+        expect(freed).toMatchObject({ onlyKeptForeverLeft: false, byHold: { none: 0 } });
+        expect(freed!.byHold.event).toBeGreaterThan(0);
+        expect(app.cleanup.storingHalted).toBeNull();
+        await until(() => !existsSync(waiting), 10_000, "the waiting segment to be stored");
+        app.health.refresh();
+        expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+      } finally {
+        Bun.spawnSync(["umount", "-l", mnt]);
+      }
+    },
+    60_000,
   );
 });
 

@@ -16,11 +16,17 @@ const OK: HealthInputs = {
   clock: { sane: true },
   stalledCameras: 0,
   tiers: [],
+  storingHalted: null,
 };
 
 describe("health reasons (docs/api.md)", () => {
   test("all well: no reasons", () => {
     expect(healthReasons(OK)).toEqual([]);
+  });
+  test("storing stopped because only footage kept forever is left", () => {
+    expect(healthReasons({ ...OK, storingHalted: "only footage kept forever is left" })).toEqual([
+      "storing stopped: only footage kept forever is left",
+    ]);
   });
   test("a maintainer pass later than 3 scan intervals", () => {
     expect(healthReasons({ ...OK, lastPassEndMs: 1_000_000 - 15_000 })).toEqual([]);

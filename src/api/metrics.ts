@@ -323,6 +323,13 @@ function cleanupMetrics(r: Registry, { cleanup, startedAtMs }: ApiDeps): void {
   );
   single(
     r,
+    "gauge",
+    "camkeep_storing_halted",
+    "1 while new footage is not stored: storage is under storage.min_free and all footage left is kept forever",
+    () => (cleanup.storingHalted ? 1 : 0),
+  );
+  single(
+    r,
     "counter",
     "camkeep_disk_protection_freed_bytes_total",
     "Bytes freed by disk protection",

@@ -65,6 +65,7 @@ export function statusRoutes(deps: ApiDeps) {
         min_free_bytes: space.minFree,
         bandwidth_bytes_per_s: Math.round(space.bandwidth),
         available: stats.storageAvailable,
+        storing_halted: cleanup.storingHalted,
       },
       maintainer: {
         passes: stats.passes,
@@ -89,6 +90,7 @@ export function statusRoutes(deps: ApiDeps) {
             deleted: cleanup.counters.diskDeleted,
             freed_bytes: cleanup.counters.diskFreedBytes,
             last_free_after: cleanup.lastDisk.freeAfter,
+            last_by_rule: cleanup.lastDisk.byHold,
           }
         : null,
       tiers: deps.tiers.status(),

@@ -1,15 +1,15 @@
 import type { Config } from "../config/load.ts";
-import { indefiniteEvents } from "../db/events.ts";
+import { eventsNear } from "../db/events.ts";
 import type { Db } from "../db/open.ts";
 import { deleteRecordingsByRowid, oldestRecordingsPage, type ExpiryCandidate } from "../db/recordings.ts";
 import { logger } from "../log/log.ts";
-import { eventCovers } from "../domain/event.ts";
 import { widestPadding } from "../domain/retain.ts";
 import { localWithCopies, repointToCopy } from "../db/tiers.ts";
 import { removeEmptyFolders, removeLocalFile } from "../storage/remove.ts";
 import { deleteRecordingsAndFiles } from "./delete.ts";
+import { type Hold, holdOf } from "./quota-verdict.ts";
 
-// Disk protection: the oldest footage goes while free space is under storage.min_free.
+// Disk protection: footage goes, least valuable and oldest first, while free space is under storage.min_free.
 
 const log = logger("disk");
 
@@ -42,8 +42,13 @@ export interface DiskReport {
   deleted: number;
   /** Local files given up for their verified copy in a tier (no footage lost), before anything was deleted. */
   repointed: number;
-  /** True when even the oldest recordings retained indefinitely had to go. */
-  tookProtected: boolean;
+  /** Of those deleted, how many by each rule: footage no event holds, then event footage. */
+  byHold: { none: number; event: number };
+  /**
+   * Still under the threshold with nothing left that may go: what remains is kept forever (an
+   * event retained indefinitely). Storing must stop rather than delete it (docs/retention.md).
+   */
+  onlyKeptForeverLeft: boolean;
   freeAfter: number;
 }
 
@@ -62,10 +67,10 @@ export interface DiskDeps {
 }
 
 /**
- * Disk protection (docs/retention.md): while free space is under the threshold, delete the oldest
- * recordings, skipping those overlapping an event retained indefinitely; only if that is not
- * enough, the oldest of all. Free space is measured again after every batch, so only bytes
- * really given back count.
+ * Disk protection (docs/retention.md): while free space is under the threshold, local files with a
+ * verified copy in a tier give way to it; then the oldest footage no event holds goes; then the
+ * oldest event footage; footage kept forever never. Free space is measured again after every
+ * batch, so only bytes really given back count.
  */
 export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
   const { config, db, threshold } = deps;
@@ -80,7 +85,8 @@ export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
     freedBytes: 0,
     deleted: 0,
     repointed: 0,
-    tookProtected: false,
+    byHold: { none: 0, event: 0 },
+    onlyKeptForeverLeft: false,
     freeAfter: freeBefore,
   };
   const touched = new Set<string>();
@@ -104,30 +110,27 @@ export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
   if (report.repointed)
     log.warn(`left ${report.repointed} local recordings to their verified copies in tiers`);
 
-  for (const spareNothing of [false, true]) {
-    if (spareNothing) {
-      if (report.freeAfter >= threshold) break;
-      report.tookProtected = true;
-      log.error("deleting recordings retained indefinitely: nothing else is left to free space with");
-    }
+  // Then the oldest footage no event holds, over every camera; only if that is not enough, the
+  // oldest event footage; never footage kept forever (the order of quotas).
+  for (const hold of ["none", "event"] as const) {
     for (let after = { start: -Infinity, id: "" }; report.freeAfter < threshold; ) {
       const page = oldestRecordingsPage(db, after, PAGE);
       if (!page.length) break;
       const last = page.at(-1)!;
       after = { start: last.start_time, id: last.id };
-      const keep = spareNothing
-        ? () => false
-        : protectedBy(config, indefiniteEvents(db, page[0]!.start_time - 3600, last.end_time + 3600));
-      const doomed = pickForSpace(page, threshold - report.freeAfter, keep);
+      const holds = holdsOf(config, db, page);
+      const doomed = pickForSpace(page, threshold - report.freeAfter, (row) => holds.get(row) !== hold);
       const result = deleteRecordingsAndFiles(doomed, touched, {
         deleteRows: (gone) => deleteRecordingsByRowid(db, gone),
       });
       report.deleted += result.rows;
+      report.byHold[hold] += result.rows;
       report.freedBytes += result.freedBytes;
       report.freeAfter = deps.free();
       await Bun.sleep(0);
     }
   }
+  report.onlyKeptForeverLeft = report.freeAfter < threshold;
   removeEmptyFolders(config.recordingsDir, touched);
   const level = report.freeAfter >= threshold ? "warn" : "error";
   log[level](
@@ -136,9 +139,21 @@ export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
   return report;
 }
 
-function protectedBy(config: Config, events: ReturnType<typeof indefiniteEvents>) {
-  return (row: ExpiryCandidate) => {
-    const pad = widestPadding(config.cameras[row.camera]?.record.events ?? []);
-    return events.some((e) => e.camera === row.camera && eventCovers(e, row.start_time, row.end_time, pad));
-  };
+/** What holds each row of a page (all cameras): the events near it, judged as a quota judges them. */
+function holdsOf(config: Config, db: Db, page: readonly ExpiryCandidate[]): Map<ExpiryCandidate, Hold> {
+  const holds = new Map<ExpiryCandidate, Hold>();
+  for (const camera of new Set(page.map((r) => r.camera))) {
+    const rows = page.filter((r) => r.camera === camera);
+    // A camera no longer configured: its events still hold its footage, by the global rules.
+    const cam = config.cameras[camera]?.record ?? config.defaults;
+    const events = eventsNear(
+      db,
+      camera,
+      rows[0]!.start_time,
+      rows.at(-1)!.end_time,
+      widestPadding(cam.events),
+    );
+    for (const row of rows) holds.set(row, holdOf(row, events, cam));
+  }
+  return holds;
 }

@@ -84,6 +84,12 @@ export class Cleanup {
   };
   lastExpiry?: ExpiryReport;
   lastDisk?: DiskReport;
+  /**
+   * Why storing new footage has stopped, or null: the disk is under storage.min_free and all
+   * that is left is kept forever, which disk protection never deletes (docs/retention.md).
+   * Cleared by the first disk check that finds room again.
+   */
+  storingHalted: string | null = null;
   private startup?: Promise<unknown>;
   /** The last quota run's report per camera that was over its quota. */
   lastQuotas = new Map<string, QuotaReport>();
@@ -177,7 +183,11 @@ export class Cleanup {
     const problem = this.deps.storageProblem();
     if (problem) return void this.skip("storage", problem, "disk protection");
     const space = this.deps.space();
-    if (space.free >= space.minFree) return undefined;
+    if (space.free >= space.minFree) {
+      if (this.storingHalted) log.warn("storage has room again: storing new footage resumes");
+      this.storingHalted = null;
+      return undefined;
+    }
     // With a clock not to be trusted, act only when the disk is really filling (half the margin gone).
     const clock = this.deps.clock();
     if (!clock.sane && space.free >= space.minFree / 2)
@@ -189,6 +199,17 @@ export class Cleanup {
       free: () => volumeSpace(this.deps.config.recordingsDir).free,
       confirmCopy: this.deps.confirmCopy,
     });
+    if (report?.onlyKeptForeverLeft) {
+      if (!this.storingHalted)
+        log.error(
+          "STORING STOPPED: storage is under storage.min_free and all footage left is kept forever; new segments wait in the cache (and are lost if it fills). Free space, move footage to a tier, or release kept footage",
+        );
+      this.storingHalted =
+        "storage is under storage.min_free and all footage left is kept forever: new footage is not stored";
+    } else if (report && this.storingHalted) {
+      log.warn("storage has room again: storing new footage resumes");
+      this.storingHalted = null;
+    }
     if (report) {
       this.lastDisk = report;
       this.counters.diskRuns++;

@@ -21,6 +21,8 @@ export interface HealthInputs {
   stalledCameras: number;
   /** Each storage tier: for how long its transfers have failed (null: working) and whether footage waits for it. */
   tiers: { failingForS: number | null; backlog: boolean }[];
+  /** Why storing new footage has stopped (only footage kept forever left on a full disk), or null. */
+  storingHalted: string | null;
 }
 
 /** A tier failing this long with footage waiting for it is a tier down, not a blip. */
@@ -44,6 +46,7 @@ export function healthReasons(h: HealthInputs): string[] {
     reasons.push("storage does not match the index: start-up reconcile changed nothing");
   if (h.storagePresent && h.freeBytes < h.minFreeBytes)
     reasons.push("disk almost full: free space below storage.min_free");
+  if (h.storingHalted) reasons.push(`storing stopped: ${h.storingHalted}`);
   if (!h.clock.sane) reasons.push(h.clock.reason ?? "clock not sane");
   if (h.stalledCameras > 0)
     reasons.push(`${h.stalledCameras} camera(s) stalled: no new segment from the recorder`);

@@ -43,6 +43,8 @@ export class HealthMonitor {
       startedAtMs: number;
       stalledCameras: () => number;
       nowMs?: () => number;
+      /** Why storing new footage has stopped (cleanup), or null. */
+      storingHalted?: () => string | null;
       /** The storage tiers' state (none: no tiers). */
       tiers?: () => HealthInputs["tiers"];
     },
@@ -102,6 +104,7 @@ export class HealthMonitor {
       clock: this.deps.clock(),
       stalledCameras: this.deps.stalledCameras(),
       tiers: this.deps.tiers?.() ?? [],
+      storingHalted: this.deps.storingHalted?.() ?? null,
     };
   }
 

@@ -35,6 +35,8 @@ export interface MaintainerDeps {
   media: MediaEngine;
   activity: ActivityStore;
   storage: StorageGate;
+  /** Why storing must wait though storage is there (cleanup: only footage kept forever is left), or null. */
+  storingHalted?: () => string | null;
   /** Whether camkeep's own recorder for a camera is running now. */
   recordingNow?: (camera: string) => boolean;
   /** Wall clock in epoch ms (tests pass their own). */
@@ -153,7 +155,7 @@ export class Maintainer {
     this.protectCacheVolume(scan.byCamera);
 
     await this.deps.storage.retryIfMounted();
-    const storageProblem = this.deps.storage.problem();
+    const storageProblem = this.deps.storage.problem() ?? this.deps.storingHalted?.() ?? undefined;
     // Said when it changes, not every pass: an unmounted disk can last days.
     if (storageProblem && this.stats.storageAvailable)
       log.error(`${storageProblem}: keeping segments in the cache until it is back`);

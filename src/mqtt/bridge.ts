@@ -34,6 +34,8 @@ export interface MqttDeps {
   recording: (camera: string) => boolean;
   /** Where stored footage is read from (the cameras' stills). */
   footage: Footage;
+  /** Whether storing new footage has stopped (only footage kept forever left on a full disk). */
+  storingHalted?: () => boolean;
   /** Seconds motion stays on after its last frame (tests shorten the quiet minute). */
   motionQuietSeconds?: number;
 }
@@ -276,6 +278,7 @@ export class MqttBridge {
       free_bytes: snapshot.space.free,
       kept_bytes: totals.bytes,
       healthy: snapshot.reasons.length === 0,
+      storing_halted: this.deps.storingHalted?.() ?? false,
     });
   }
 
