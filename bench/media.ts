@@ -99,7 +99,8 @@ const results = [
   await measure("copy: JS read/write 1 MB", async (src, dst) => {
     const [i, o] = [await open(src, "r"), await open(dst, "w")];
     const buf = new Uint8Array(1 << 20);
-    for (let n; (n = (await i.read(buf, 0, buf.length)).bytesRead); ) await o.write(buf.subarray(0, n));
+    for (let n: number; (n = (await i.read(buf, 0, buf.length)).bytesRead); )
+      await o.write(buf.subarray(0, n));
     await i.close();
     await o.close();
   }),

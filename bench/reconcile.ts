@@ -44,7 +44,10 @@ raw.transaction(() => {
     const at = start + Math.floor(i / CAMERAS) * 10;
     const path = storagePath(root, camera, at);
     const folder = path.slice(0, path.lastIndexOf("/"));
-    if (!made.has(folder)) mkdirSync(folder, { recursive: true }), made.add(folder);
+    if (!made.has(folder)) {
+      mkdirSync(folder, { recursive: true });
+      made.add(folder);
+    }
     closeSync(openSync(path, "w"));
     insert.run(`${at}-${camera.padEnd(6, "x")}`, camera, path, at, at + 10);
   }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bun
-import { startApp } from "./app.ts";
+import { type App, startApp } from "./app.ts";
 import { formatExpiry, runExpiry } from "./cleanup/expire.ts";
 import { enforceQuotas, formatQuotas } from "./cleanup/quotas.ts";
 import { openDb } from "./db/open.ts";
@@ -66,7 +66,7 @@ async function run(args: string[]): Promise<number> {
     process.once("SIGTERM", () => shutdown("SIGTERM"));
     process.once("SIGINT", () => shutdown("SIGINT"));
   });
-  let app;
+  let app: App;
   try {
     app = await startApp(config);
   } catch (e) {

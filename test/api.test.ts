@@ -29,7 +29,10 @@ const call = (path: string, init: RequestInit & { token?: string | null } = {}) 
   return fetch(`${app.url}${path}`, { ...init, headers });
 };
 /** The JSON of an answer, typed loosely: tests inspect it freely. */
-const answer = async (res: Response | Promise<Response>): Promise<any> => (await res).json();
+const answer = async (
+  res: Response | Promise<Response>,
+): // biome-ignore lint/suspicious/noExplicitAny: the tests read whatever JSON each route answers
+Promise<any> => (await res).json();
 const json = (path: string, method: string, body: unknown) =>
   call(path, {
     method,

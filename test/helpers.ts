@@ -318,9 +318,10 @@ export async function startS3(bucket = "camkeep"): Promise<S3Server> {
 export async function logged(fn: () => Promise<unknown>): Promise<string> {
   const write = process.stderr.write.bind(process.stderr);
   let text = "";
-  process.stderr.write = ((chunk: string | Uint8Array) => (
-    (text += String(chunk)), true
-  )) as typeof process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    text += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
   try {
     await fn();
   } finally {

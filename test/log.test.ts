@@ -21,7 +21,7 @@ describe("logs", () => {
   test("piped: one timestamped line per event, no colour codes", () => {
     const lines = run({});
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z INFO  \[t\] multi \| line$/);
+    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z INFO {2}\[t\] multi \| line$/);
     expect(lines.join("")).not.toContain("\x1b[");
   });
   test("CAMKEEP_LOG_LEVEL sets the starting level", () => {

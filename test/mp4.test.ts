@@ -105,7 +105,7 @@ async function nearFourGiB(src: string, out: string): Promise<string> {
   const delta = newMdatStart - mdat.box.start;
   const moov = layout.moovBytes.slice();
   for (const t of offsetTables(moov))
-    t.offsets.forEach((o, i) => new DataView(moov.buffer).setUint32(t.at + i * 4, o + delta));
+    for (const [i, o] of t.offsets.entries()) new DataView(moov.buffer).setUint32(t.at + i * 4, o + delta);
   const fd = openSync(out, "w");
   writeSync(fd, bytes.subarray(ftyp.start, ftyp.size), 0, ftyp.size, 0);
   const free = new Uint8Array(16);

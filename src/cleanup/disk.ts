@@ -94,7 +94,7 @@ export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
   // Footage with a verified copy elsewhere loses nothing by leaving this disk: it goes first,
   // its row pointed at the copy before its file is removed (docs/tiers.md).
   for (
-    let after = { start: -Infinity, id: "" }, page;
+    let after = { start: -Infinity, id: "" }, page: ReturnType<typeof localWithCopies>;
     report.freeAfter < threshold && (page = localWithCopies(db, after, 200)).length;
   ) {
     const last = page.at(-1)!;

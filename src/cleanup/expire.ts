@@ -1,4 +1,4 @@
-import { readdirSync, unlinkSync } from "node:fs";
+import { type Dirent, readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/load.ts";
 import { eventCameras, eventsNear, expireEvents, type HoldingEvent } from "../db/events.ts";
@@ -168,7 +168,7 @@ async function expireRecordings(
     for (const job of jobs) {
       const before = Math.min(windowEnd, job.policy.scanBefore); // only segments starting before the cutoff can end before it
       for (
-        let page;
+        let page: ExpiryPageRow[];
         job.after < before && (page = pageOf(job.camera, job.after, before, EXPIRY_BATCH)).length;
       ) {
         judgeAndDelete(deps, job, page, report, touched);
@@ -244,7 +244,7 @@ function removeLeftovers({ config, db, now, dryRun }: ExpiryDeps, touched: Set<s
     .replace("T", "/");
   let removed = 0;
   const visit = (dir: string, rel: string) => {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = readdirSync(dir, { withFileTypes: true });
     } catch {

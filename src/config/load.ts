@@ -9,7 +9,6 @@ import { parseYaml } from "./yaml.ts";
 // Loading a configuration: read, parse, validate (schema.ts), resolve (resolve.ts).
 export {
   ConfigError,
-  type CameraConfig,
   type CameraMotion,
   type CameraRecord,
   type Config,

@@ -161,24 +161,3 @@ export function eventCameras(db: Db): string[] {
     .all()
     .map((r) => r.camera);
 }
-
-/** Events retained indefinitely that may overlap [from, to], any camera. */
-export function indefiniteEvents(db: Db, from: number, to: number) {
-  return db
-    .select({
-      camera: events.camera,
-      start_time: events.start_time,
-      end_time: events.end_time,
-      has_clip: events.has_clip,
-      retain_indefinitely: events.retain_indefinitely,
-    })
-    .from(events)
-    .where(
-      and(
-        eq(events.retain_indefinitely, true),
-        lte(events.start_time, to),
-        or(isNull(events.end_time), gte(events.end_time, from)),
-      ),
-    )
-    .all();
-}

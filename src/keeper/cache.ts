@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readlinkSync } from "node:fs";
+import { lstatSync, readdirSync, readlinkSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { parseSegmentName, segmentStartMs } from "./segment-name.ts";
 
@@ -30,7 +30,7 @@ export function scanCache(cacheDir: string, zoneOf: (camera: string) => string):
     const parsed = parseSegmentName(name);
     if (parsed.kind === "clip") continue;
     const path = join(cacheDir, name);
-    let st;
+    let st: Stats;
     try {
       st = lstatSync(path);
     } catch {

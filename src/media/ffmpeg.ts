@@ -25,7 +25,7 @@ export function ffmpegEngine(opts: FfmpegOptions = {}): MediaEngine {
   const copyTimeoutMs = opts.copyTimeoutMs ?? 120_000;
   return {
     async probeDuration(path): Promise<Probe> {
-      let r;
+      let r: Awaited<ReturnType<typeof run>>;
       try {
         r = await run(
           [

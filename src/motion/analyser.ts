@@ -38,7 +38,7 @@ export class MotionAnalyser {
 
   /** Analyses one segment of `camera` starting at `start` (epoch seconds). Never throws for the file's sake. */
   async analyse(camera: string, path: string, start: number, settings: CameraMotion): Promise<Analysis> {
-    let src;
+    let src: Awaited<ReturnType<typeof fileSource>>;
     try {
       src = await fileSource(path);
     } catch (e) {

@@ -181,7 +181,7 @@ export class MqttBridge {
   private receive(topic: string, payload: Buffer): void {
     this.state.received++;
     const m = this.deps.config.mqtt!;
-    if (payload.length > MAX_PAYLOAD) return this.reject("too large", topic);
+    if (payload.length > MAX_PAYLOAD) return void this.reject("too large", topic);
     if (topic === "homeassistant/status") {
       if (payload.toString() === "online") this.discovery();
       return;
@@ -190,18 +190,18 @@ export class MqttBridge {
     const fp = m.frigate.topic_prefix;
     if (!fp) return;
     if (topic === `${fp}/events` || topic === `${fp}/reviews`)
-      return this.event(topic, payload, topic === `${fp}/reviews`);
+      return void this.event(topic, payload, topic === `${fp}/reviews`);
     const motion = new RegExp(`^${fp}/([a-zA-Z0-9_-]+)/motion$`).exec(topic);
     if (motion) this.motion(motion[1]!, payload.toString().trim(), topic);
   }
 
   private event(topic: string, payload: Buffer, review: boolean): void {
     const parsed = parseMessage(payload, review);
-    if (!parsed.ok) return this.reject(parsed.reason, topic);
+    if (!parsed.ok) return void this.reject(parsed.reason, topic);
     const e = parsed.event;
-    if (!this.deps.config.cameras[e.camera]) return this.reject("unknown camera", topic);
+    if (!this.deps.config.cameras[e.camera]) return void this.reject("unknown camera", topic);
     const known = eventById(this.deps.db, e.id);
-    if (known && known.camera !== e.camera) return this.reject("id of another camera's event", topic);
+    if (known && known.camera !== e.camera) return void this.reject("id of another camera's event", topic);
     if (known) {
       updateEvent(this.deps.db, e.id, {
         end_time: e.end_time,
@@ -217,7 +217,7 @@ export class MqttBridge {
 
   /** ON/OFF spans count as motion: a frame a second while the camera says ON. */
   private motion(camera: string, payload: string, topic: string): void {
-    if (!this.deps.config.cameras[camera]) return this.reject("unknown camera", topic);
+    if (!this.deps.config.cameras[camera]) return void this.reject("unknown camera", topic);
     const now = Date.now() / 1000;
     if (payload === "ON") {
       if (!this.motionOn.has(camera)) this.motionOn.set(camera, now);

@@ -111,7 +111,10 @@ export async function offeredTopics(client: OnvifClient, signal?: AbortSignal): 
   const out: string[] = [];
   const walk = (node: Xml, path: string[]) => {
     if (!node || typeof node !== "object") return;
-    if (Array.isArray(node)) return node.forEach((n) => walk(n, path)); // a topic named twice in the set
+    if (Array.isArray(node)) {
+      for (const n of node) walk(n, path); // a topic named twice in the set
+      return;
+    }
     for (const [k, v] of Object.entries(node)) {
       if (k.startsWith("@") || k === "#text" || k === "MessageDescription") continue;
       const below = v as Xml;

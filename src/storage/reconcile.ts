@@ -100,7 +100,7 @@ export async function reconcileStorage(
   // Rows in folders that no longer exist at all: one bounded-memory pass over the path index.
   if (matched + missing.length < rows) {
     for (
-      let after = "", page;
+      let after = "", page: ReturnType<typeof recordingPathsAfter>;
       (page = recordingPathsAfter(db, after, 10_000)).length;
       after = page.at(-1)!.path
     ) {

@@ -24,7 +24,7 @@ export async function compareTierWithIndex(
   const lost: TierEntry[] = [];
   let checked = 0;
   for (
-    let after = "", page;
+    let after = "", page: TierEntry[];
     !deps.stopped() && (page = tierEntriesAfter(db, name, after, 500)).length;
     after = page.at(-1)!.key
   ) {

@@ -40,7 +40,7 @@ import { copyToTier, type TransferFaults } from "./transfer.ts";
 
 export type { TierCounters } from "./lane.ts";
 export type { TierStatus } from "./status.ts";
-export type { TransferFaults, TransferStep } from "./transfer.ts";
+export type { TransferFaults } from "./transfer.ts";
 
 const log = logger("tiers");
 

@@ -19,10 +19,6 @@ export type Bucket = InferResponseType<
   (typeof client.api.cameras)[":camera"]["recordings"]["buckets"]["$get"],
   200
 >[number];
-export type MotionPeriod = InferResponseType<
-  (typeof client.api.cameras)[":camera"]["motion"]["$get"],
-  200
->[number];
 export type CamEvent = InferResponseType<typeof client.api.events.$get, 200>[number];
 
 export class Unauthorized extends Error {}

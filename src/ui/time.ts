@@ -16,19 +16,6 @@ export function dayBounds(day: string): { start: number; end: number } {
   return { start: new Date(y, m - 1, d).getTime() / 1000, end: new Date(y, m - 1, d + 1).getTime() / 1000 };
 }
 
-/** The day's hour marks: one per real hour, so 23 or 25 on DST days (a repeated hour appears twice). */
-export function hourMarks(day: string): { t: number; label: string }[] {
-  const { start, end } = dayBounds(day);
-  const marks: { t: number; label: string }[] = [];
-  for (let t = start; t < end; t += 3600) marks.push({ t, label: pad(new Date(t * 1000).getHours()) });
-  return marks;
-}
-
-/** Position of `t` across the day, 0–1. */
-export function fraction(day: { start: number; end: number }, t: number): number {
-  return Math.min(1, Math.max(0, (t - day.start) / (day.end - day.start)));
-}
-
 /** Recorded spans from the quarter-hour rollups: quarter hours with footage, adjacent ones merged. */
 export function bucketSpans(
   buckets: readonly { bucket: number; segments: number }[],

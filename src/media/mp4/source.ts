@@ -18,6 +18,7 @@ export class Mp4Error extends Error {
   }
 }
 
+/** Bytes in memory as a source. @internal (the tests and the fuzzer read made-up files with it) */
 export function bufferSource(bytes: Uint8Array): ByteSource {
   return {
     size: bytes.length,

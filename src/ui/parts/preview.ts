@@ -25,8 +25,14 @@ export class PreviewPopup {
       this.loading = false;
       if (this.wanted !== undefined && this.wanted !== this.shownT) this.load(this.wanted);
     };
-    this.img.addEventListener("load", () => ((this.img.style.visibility = "visible"), done()));
-    this.img.addEventListener("error", () => ((this.img.style.visibility = "hidden"), done()));
+    this.img.addEventListener("load", () => {
+      this.img.style.visibility = "visible";
+      done();
+    });
+    this.img.addEventListener("error", () => {
+      this.img.style.visibility = "hidden";
+      done();
+    });
   }
 
   /** Shows moment `t` at `x` (0–1 across the track), with its picture if `footage` is there. */

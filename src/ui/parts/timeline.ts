@@ -119,7 +119,10 @@ export class Timeline {
     this.played = t;
     if (Date.now() > this.heldUntil) {
       const moved = followView(this.view, this.day, t);
-      if (moved !== this.view) return this.setView(moved);
+      if (moved !== this.view) {
+        this.setView(moved);
+        return;
+      }
     }
     this.drawPlayhead();
   }
@@ -322,7 +325,10 @@ export class Timeline {
       { passive: false },
     );
     const slider = this.el.querySelector<HTMLElement>(".slider")!;
-    slider.addEventListener("focus", () => ((this.focused = true), this.drawPlayhead()));
+    slider.addEventListener("focus", () => {
+      this.focused = true;
+      this.drawPlayhead();
+    });
     slider.addEventListener("blur", () => (this.focused = false));
     slider.addEventListener("keydown", (e) => {
       const span = this.view.end - this.view.start;

@@ -25,8 +25,14 @@ export interface FeedPlayer {
 
 const once = (target: EventTarget, type: string) =>
   new Promise<void>((resolve, reject) => {
-    const ok = () => (target.removeEventListener("error", fail), resolve());
-    const fail = () => (target.removeEventListener(type, ok), reject(new Error(`${type} failed`)));
+    const ok = () => {
+      target.removeEventListener("error", fail);
+      resolve();
+    };
+    const fail = () => {
+      target.removeEventListener(type, ok);
+      reject(new Error(`${type} failed`));
+    };
     target.addEventListener(type, ok, { once: true });
     target.addEventListener("error", fail, { once: true });
   });
@@ -260,7 +266,7 @@ export class Feed {
 
   private async evict(pos: number, keep = BEHIND_S): Promise<void> {
     const b = this.buffer;
-    if (!b || !b.buffered.length || b.buffered.start(0) >= pos - keep - 5) return;
+    if (!b?.buffered.length || b.buffered.start(0) >= pos - keep - 5) return;
     b.remove(0, Math.max(0, pos - keep));
     await once(b, "updateend");
   }

@@ -57,9 +57,3 @@ export function fragmentAtMedia(fragments: readonly Fragment[], m: number): numb
   }
   return found;
 }
-
-/** The wall clock at media time `m`: the start of the fragment showing it, plus how far in. */
-export function wallAt(fragments: readonly Fragment[], m: number): number | undefined {
-  const f = fragments[fragmentAtMedia(fragments, m)];
-  return f && f.start + Math.min(f.duration, m - f.at);
-}
