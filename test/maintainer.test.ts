@@ -22,6 +22,7 @@ import type { MediaEngine } from "../src/media/engine.ts";
 import { ffmpegEngine } from "../src/media/ffmpeg.ts";
 import { ActivityStore } from "../src/keeper/activity.ts";
 import { Maintainer } from "../src/keeper/maintainer.ts";
+import { joinedStart } from "../src/keeper/segment-join.ts";
 import { storagePath } from "../src/storage/layout.ts";
 import { StorageGate } from "../src/storage/gate.ts";
 import { claimVolume, VOLUME_MARKER } from "../src/storage/volume.ts";
@@ -89,6 +90,30 @@ const statfsFree = (dir: string) => {
 };
 const cacheFiles = (r: Rig) => readdirSync(r.config.cacheDir).sort();
 const rows = (r: Rig) => r.db.select().from(recordings).orderBy(recordings.start_time).all();
+
+describe("a recorder run's segments join exactly (docs/design.md#the-life-of-a-segment)", () => {
+  test("where the one before ended, when that falls in the name's second; a real gap stays a gap (pure)", () => {
+    expect(joinedStart(100, undefined)).toBe(100);
+    expect(joinedStart(100, 100.4)).toBe(100.4); // the true start, 0.4 s after the named second
+    expect(joinedStart(100, 99.9)).toBe(99.9); // the recorder's clock a little behind
+    expect(joinedStart(100, 101.2)).toBe(101.2);
+    expect(joinedStart(100, 101.3)).toBe(100); // over a second apart: a break
+    expect(joinedStart(100, 99.7)).toBe(100); // overlapping by more than the margin: not one run
+    expect(joinedStart(100, 90)).toBe(100); // a gap
+  });
+
+  test("2.4 s segments named by whole seconds are stored touching, each where the last ended", async () => {
+    const r = rig(`${INSTANT}cameras:\n  cam: {}\n`);
+    const T = NOW - 100;
+    // True starts T+0.5, T+2.9, T+5.3, T+7.7: named T, T+2, T+5, T+7. Then a break.
+    for (const named of [0, 2, 5, 7, 20]) await put(r, "cam", T + named, 2.4);
+    await r.maintainer.pass();
+    const stored = rows(r).map((row) => [row.start_time, row.duration]);
+    for (const [i, at] of [0, 2.4, 4.8, 7.2, 20].entries()) expect(stored[i]![0]! - T).toBeCloseTo(at, 5);
+    for (let i = 1; i < 4; i++) expect(stored[i]![0]).toBe(stored[i - 1]![0]! + stored[i - 1]![1]!);
+    expect(stored[4]![0]).toBe(T + 20);
+  });
+});
 
 describe("storing kept segments (docs/storage.md)", () => {
   test("a kept segment is stored moov-first in its UTC folder, indexed, and removed from the cache", async () => {

@@ -89,13 +89,17 @@ describe("recorder command line", () => {
 });
 
 describe("recorders camkeep runs (docs/recorders.md)", () => {
-  test("a synthetic source is recorded into segments that the maintainer stores", async () => {
+  test("a synthetic source is recorded into segments that the maintainer stores, each starting where the last ended", async () => {
     const dir = tempDir();
     const app = await keeper.start(
-      configIn(dir, `${QUICK}cameras:\n  synth:\n    segment_time: 1\n    ${LAVFI}\n`),
+      configIn(dir, `${QUICK}cameras:\n  synth:\n    segment_time: 2\n    ${LAVFI}\n`),
     );
-    await until(() => rows(app).length >= 2, 20_000, "two stored segments");
-    for (const r of rows(app)) expect(await ffprobeDuration(r.path)).toBeGreaterThan(0.5);
+    await until(() => rows(app).length >= 3, 30_000, "three stored segments");
+    const stored = rows(app);
+    for (const r of stored) expect(await ffprobeDuration(r.path)).toBeGreaterThan(1.5);
+    // One recorder run: the segments join exactly, whatever second their names carry.
+    for (let i = 1; i < stored.length; i++)
+      expect(stored[i]!.start_time).toBe(stored[i - 1]!.start_time + stored[i - 1]!.duration);
     expect(app.recorders.status("synth")).toMatchObject({ state: "recording", restarts: 0, stalled: false });
   });
 

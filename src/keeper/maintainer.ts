@@ -20,6 +20,7 @@ import { SegmentMemo } from "./segment-memo.ts";
 import { MaintainerStats } from "./stats.ts";
 import { StoreBatch } from "./store-batch.ts";
 import { sleep } from "../time/sleep.ts";
+import { SegmentJoins } from "./segment-join.ts";
 import type { MotionAnalyser } from "../motion/analyser.ts";
 
 // The keeper's loop and its pass over the cache: every segment decided, in order.
@@ -58,6 +59,7 @@ export class Maintainer {
   private readonly nowMs: () => number;
   private readonly cacheDir: string;
   private readonly memo = new SegmentMemo();
+  private readonly joins: SegmentJoins;
   private reportedInvalid = new Set<string>();
   /** Placed in storage, not yet indexed (store-batch.ts). */
   private readonly batch: StoreBatch;
@@ -69,6 +71,7 @@ export class Maintainer {
 
   constructor(private readonly deps: MaintainerDeps) {
     this.cfg = deps.config;
+    this.joins = new SegmentJoins(deps.db);
     this.batch = new StoreBatch({
       db: deps.db,
       copyTo: copyOnInsert(deps.config),
@@ -214,13 +217,16 @@ export class Maintainer {
    * A segment to store is placed in storage and added to the batch, indexed at its next commit.
    */
   private async handle(
-    file: CacheFile,
+    named: CacheFile,
     queue: readonly CacheFile[],
     events: Map<string, HoldingEvent[]>,
     at: { now: number; stopping: boolean },
   ): Promise<Verdict["action"] | "blocked"> {
-    const cam = this.cfg.cameras[file.camera]?.record;
-    const probe = cam?.enabled ? await this.memo.probe(file, this.deps.media) : NOT_PROBED;
+    const cam = this.cfg.cameras[named.camera]?.record;
+    const probe = cam?.enabled ? await this.memo.probe(named, this.deps.media) : NOT_PROBED;
+    // Its true start, from the media of the segment before it (segment-join.ts), once probed.
+    const file =
+      probe.kind === "ok" ? { ...named, start: this.joins.startOf(named.camera, named.start) } : named;
     if (probe.kind === "ok") await this.acts.analyseMotion(file, probe.duration, at.now);
     let camEvents: HoldingEvent[] = [];
     if (cam?.enabled) {
@@ -259,11 +265,13 @@ export class Maintainer {
         return "retry"; // a failed probe says nothing of the segments after it
       case "drop":
         this.acts.drop(file, verdict.reason, probe);
+        if (probe.kind === "ok") this.joins.ended(file.camera, file.start + probe.duration);
         return "drop";
       case "store": {
         if (!this.stats.storageAvailable) return "blocked";
         const placed = await this.acts.place(file, verdict);
         if (placed) this.batch.add({ file, placed, verdict, atMs: at.now * 1000 });
+        if (placed !== undefined) this.joins.ended(file.camera, verdict.end);
         return placed === undefined ? "blocked" : "store";
       }
     }
