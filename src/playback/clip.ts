@@ -1,6 +1,7 @@
 import type { Recording } from "../db/schema.ts";
 import { planFragment, windowStart, type FragmentPlan } from "../media/mp4/fragment.ts";
 import { initSegment } from "../media/mp4/init.ts";
+import type { Track } from "../media/mp4/tracks.ts";
 import type { FootageBytes } from "../tiers/footage.ts";
 import type { PlaybackMedia, SegmentMedia } from "./media.ts";
 import { partLength, type Part } from "./parts.ts";
@@ -38,7 +39,11 @@ export async function planClip(
   const tracks = segments[0]!.media.tracks;
   const video = tracks.findIndex((t) => t.handler === "vide");
   const fragments: { plan: FragmentPlan; bytes: FootageBytes }[] = [];
-  let clock = 0; // seconds on the export's clock where the next fragment's first frame is shown
+  // The clock starts late by the video's largest composition offset (its B-frame delay): a
+  // fragment's first frame is decoded that long before it is shown, and decode times are
+  // unsigned. The edit list moves by as much, so the export still shows `start` at 0.
+  const lead = decodeLead(tracks);
+  let clock = lead; // seconds on the export's clock where the next fragment's first frame is shown
   let startAt = 0;
   for (const [n, { row, media, bytes }] of segments.entries()) {
     const from = n === 0 ? Math.max(0, start - row.start_time) : undefined;
@@ -50,6 +55,7 @@ export async function planClip(
       sequence: n + 1,
       startSeconds: clock - first,
       window: { from: first, to },
+      follow: fragments.at(-1)?.plan.ends,
     });
     fragments.push({ plan, bytes });
     // (the ticks used start at the key frame: they are what this fragment adds to the clock)
@@ -57,7 +63,7 @@ export async function planClip(
   }
 
   // No sidx: one indexing the video alone misleads demuxers about the audio (ffmpeg's does).
-  const parts: Part[] = [{ bytes: initSegment(tracks, { startAt }) }];
+  const parts: Part[] = [{ bytes: initSegment(tracks, { startAt: startAt + lead }) }];
   for (const { plan, bytes } of fragments) {
     parts.push({ bytes: plan.head });
     for (const [a, b] of plan.ranges) parts.push({ footage: bytes, start: a, end: b });
@@ -68,4 +74,16 @@ export async function planClip(
     .digest("hex")
     .slice(0, 32);
   return { parts, size, etag: `"${etag}"` };
+}
+
+/** How long before it is shown a video frame may be decoded (seconds): the largest composition offset. */
+function decodeLead(tracks: readonly Track[]): number {
+  let lead = 0;
+  for (const t of tracks) {
+    if (t.handler !== "vide") continue;
+    let most = 0;
+    for (let i = 0; i < t.samples.count; i++) most = Math.max(most, t.samples.cto[i]!);
+    lead = Math.max(lead, most / t.timescale);
+  }
+  return lead;
 }

@@ -12,6 +12,8 @@ export interface FragmentPlan {
   size: number;
   /** Each track's samples used, their durations summed (ticks of the track's timescale). */
   ticks: number[];
+  /** Where each track's samples end on the fragment's clock (ticks): what the next fragment may `follow`. */
+  ends: number[];
 }
 
 /** sample_flags: a sync sample depends on no other; any other does, and is not a sync sample. */
@@ -34,11 +36,37 @@ interface Picked {
  */
 export function planFragment(
   tracks: readonly Track[],
-  opts: { sequence: number; startSeconds: number; keyframesOnly?: boolean; window?: SampleWindow },
+  opts: {
+    sequence: number;
+    startSeconds: number;
+    keyframesOnly?: boolean;
+    window?: SampleWindow;
+    /**
+     * Where the previous fragment's samples of each track ended (ticks, its `ends`). A track
+     * other than video then continues from there: samples lying mostly before it are left out
+     * and a start within half a sample of it is moved onto it, so that audio, whose segments
+     * run a little longer than their video, neither overlaps nor leaves holes (docs/design.md#footage-back).
+     */
+    follow?: readonly number[];
+  },
 ): FragmentPlan {
   const picked = tracks.map((t) =>
     pick(t, opts.keyframesOnly ?? false, opts.window && windowStart(tracks, opts.window), opts.window?.to),
   );
+  // Decode times are counted from the first sample used: its own dts starts the fragment.
+  const decodeStarts = tracks.map((t, k) => {
+    const p = picked[k]!;
+    let start =
+      Math.round(opts.startSeconds * t.timescale) + t.presentationShift + (t.samples.dts[p.samples[0]!] ?? 0);
+    const after = opts.follow?.[k];
+    if (after === undefined || t.handler === "vide") return start;
+    while (p.samples.length > 1 && start + p.durations[0]! / 2 <= after) {
+      start += p.durations[0]!;
+      p.samples.shift();
+      p.durations.shift();
+    }
+    return p.durations.length && Math.abs(start - after) < p.durations[0]! / 2 ? after : start;
+  });
   // The media bytes used, as ranges of the file: contiguous samples (of any track) form one.
   const used = picked.flatMap((p, k) =>
     p.samples.map((i) => [tracks[k]!.samples.offset[i]!, tracks[k]!.samples.size[i]!] as const),
@@ -97,13 +125,11 @@ export function planFragment(
     const p = picked[k]!;
     if (!p.samples.length) return;
     const s = t.samples;
-    const base = Math.round(opts.startSeconds * t.timescale) + t.presentationShift;
     out.box(trafSize(runs[k]!), "traf");
     out.fullBox(16, "tfhd", 0, DEFAULT_BASE_IS_MOOF);
     out.u32(t.id);
-    // Decode times are counted from the first sample used: its own dts starts the fragment.
     out.fullBox(20, "tfdt", 1, 0);
-    out.u64(base + s.dts[p.samples[0]!]!);
+    out.u64(decodeStarts[k]!);
     for (const run of runs[k]!) {
       out.fullBox(20 + 16 * run.items.length, "trun", 1, TRUN_FLAGS);
       out.u32(run.items.length);
@@ -123,11 +149,13 @@ export function planFragment(
     out.box(1, "mdat"); // size 1: the 64-bit size follows the type
     out.u64(payload + 16);
   }
+  const ticks = picked.map((p) => p.durations.reduce((n, d) => n + d, 0));
   return {
     head,
     ranges,
     size: head.length + payload,
-    ticks: picked.map((p) => p.durations.reduce((n, d) => n + d, 0)),
+    ticks,
+    ends: ticks.map((n, k) => decodeStarts[k]! + n),
   };
 }
 
