@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { copyFileSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, parseConfig, type CameraMotion } from "../src/config/load.ts";
 import { openDb, type Db } from "../src/db/open.ts";
@@ -59,6 +59,21 @@ const moving = (bg: string, box = PERSON, x = "20+t*25", y = "80") =>
   `color=gray:s=320x180:r=10,${bg},noise=alls=${bg === DARK ? 30 : 8}:allf=t[bg];${box}[b];[bg][b]overlay=x='${x}':y=${y}[out]`;
 const still = (bg: string, extra = "") =>
   `color=gray:s=320x180:r=10,${bg},noise=alls=${bg === DARK ? 30 : 8}:allf=t${extra}[out]`;
+
+/** A scene whose every NAL unit's payload is wrong, its length and header intact: well-formed, undecodable. */
+function undecodable(): string {
+  const bytes = readFileSync(scene("day-move", moving(BG)));
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  const mdat = Buffer.from(bytes).indexOf("mdat") - 4;
+  for (let p = mdat + 8, end = mdat + view.getUint32(mdat); p + 4 <= end; ) {
+    const len = view.getUint32(p);
+    for (let i = p + 4 + 1; i < Math.min(end, p + 4 + len); i++) bytes[i] = bytes[i]! ^ 0x5a;
+    p += 4 + len;
+  }
+  const path = join(SCENES, "unreadable.mp4");
+  writeFileSync(path, bytes);
+  return path;
+}
 
 const SETTINGS: CameraMotion = {
   enabled: true,
@@ -216,6 +231,31 @@ describe("hostile segments (docs/motion.md)", () => {
   }, 60_000);
 });
 
+describe("a stream the decoder cannot read (docs/motion.md)", () => {
+  test("two failures in a row rest the camera's motion (no time-out per segment), longer each time; a good segment ends the rest", async () => {
+    let now = 1_000_000;
+    const a = new MotionAnalyser(() => now, 1_500);
+    analysers.push(a);
+    const good = scene("day-move", moving(BG));
+    const bad = undecodable();
+    const first = await a.analyse("cam", bad, T, SETTINGS);
+    expect(first).toMatchObject({ ok: false });
+    expect(first.ok || first.resting).toBeFalsy(); // one bad segment: the next is tried
+    const second = await a.analyse("cam", bad, T + 10, SETTINGS);
+    expect(second.ok ? "" : second.reason).toContain("motion rests 60 s");
+    const t0 = performance.now();
+    const third = await a.analyse("cam", bad, T + 20, SETTINGS);
+    expect(performance.now() - t0).toBeLessThan(100); // not tried: no time-out waited
+    expect(third).toMatchObject({ ok: false, resting: true });
+    now += 61_000;
+    const fourth = await a.analyse("cam", bad, T + 30, SETTINGS); // tried again, failed again: a longer rest
+    expect(fourth.ok ? "" : fourth.reason).toContain("motion rests 120 s");
+    now += 121_000;
+    expect((await a.analyse("cam", good, T + 40, SETTINGS)).ok).toBe(true);
+    expect((await a.analyse("cam", good, T + 50, SETTINGS)).ok).toBe(true); // the rest is over
+  }, 60_000);
+});
+
 describe("motion settings (docs/motion.md)", () => {
   const problems = (yaml: string) => {
     try {
@@ -336,5 +376,34 @@ describe("a box with no detector keeps what moved (end to end)", () => {
       unjudgedKept: 1,
       dropped: { not_retained: 3 },
     });
+  }, 60_000);
+
+  test("at stop, a decoder that cannot read the stream does not hold up storing what is left", async () => {
+    const dir = tempDir();
+    const config = configIn(
+      dir,
+      "record: { commit_interval: 0, retain: { days: 1, mode: motion }, events: { max_latency: 600 } }\ncameras:\n  yard: {}\n",
+    );
+    const db = openDb(config.database);
+    dbs.push(db);
+    const media = nativeEngine(ffmpegEngine());
+    const storage = new StorageGate(db, media, config.recordingsDir);
+    await storage.reconcile();
+    const motion = new MotionAnalyser(); // a decoder gets 10 s per segment
+    analysers.push(motion);
+    const maintainer = new Maintainer({ config, db, media, activity: new ActivityStore(), storage, motion });
+    mkdirSync(config.cacheDir, { recursive: true });
+    const now = Math.floor(Date.now() / 1000);
+    const bad = undecodable();
+    for (const start of [now - 60, now - 50, now - 40]) {
+      const to = join(config.cacheDir, segmentName("yard", start));
+      copyFileSync(bad, to);
+      utimesSync(to, start + 10, start + 10);
+    }
+    const t0 = performance.now();
+    await maintainer.stop();
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    expect(db.select().from(recordings).all()).toHaveLength(3); // stored unjudged, none left
+    expect(readdirSync(config.cacheDir).filter((f) => f.endsWith(".mp4"))).toEqual([]);
   }, 60_000);
 });

@@ -40,6 +40,7 @@ export function statusRoutes(deps: ApiDeps) {
               failures: s.motionFailures,
               lag_s: s.motionLagS === undefined ? null : Math.round(s.motionLagS * 10) / 10,
               sparse_keyframes: s.motionSparse,
+              problem: s.motionProblem,
             },
             quarantined: s.quarantined,
             segments_kept: kept.segments,

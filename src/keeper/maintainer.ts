@@ -227,7 +227,9 @@ export class Maintainer {
     // Its true start, from the media of the segment before it (segment-join.ts), once probed.
     const file =
       probe.kind === "ok" ? { ...named, start: this.joins.startOf(named.camera, named.start) } : named;
-    if (probe.kind === "ok") await this.acts.analyseMotion(file, probe.duration, at.now);
+    // Not at stop: a decoder that hangs must not hold up storing what is left (a tmpfs cache is
+    // lost at the reboot that may follow); those segments are kept by the fail-safe instead.
+    if (probe.kind === "ok" && !at.stopping) await this.acts.analyseMotion(file, probe.duration, at.now);
     let camEvents: HoldingEvent[] = [];
     if (cam?.enabled) {
       const last = queue.at(-1) ?? file;

@@ -59,9 +59,14 @@ export class SegmentActs {
     const stats = this.deps.stats.camera(file.camera);
     if (!result.ok) {
       stats.motionFailures++;
-      log.warn(`${file.name}: motion not analysed (${result.reason}); judged without it`);
+      stats.motionProblem = result.reason;
+      // Said once when a rest begins, not for every segment of it.
+      (result.resting ? log.debug : log.warn)(
+        `${file.name}: motion not analysed (${result.reason}); judged without it`,
+      );
       return;
     }
+    stats.motionProblem = null;
     this.deps.activity.addAnalysed(file.camera, result.frames);
     stats.motionFrames += result.frames.length;
     stats.motionLagS = Math.max(0, now - (file.start + duration));

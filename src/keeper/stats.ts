@@ -19,6 +19,8 @@ export interface CameraStats {
   motionLagS?: number;
   /** The camera's key frames are too far apart for short motion. */
   motionSparse: boolean;
+  /** Why the last segment's motion was not analysed (its footage judged without it), or null once one is. */
+  motionProblem: string | null;
   /** Segments that could have been decided but were not at the end of the last pass. */
   backlog: number;
   lastStoredStart?: number;
@@ -55,6 +57,7 @@ export class MaintainerStats {
         motionFrames: 0,
         motionFailures: 0,
         motionSparse: false,
+        motionProblem: null,
         backlog: 0,
       };
       this.cameras.set(name, s);

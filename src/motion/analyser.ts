@@ -11,7 +11,11 @@ import { MotionDetector } from "./detector.ts";
 /** A segment's analysis: one frame per analysed picture, with its motion (objects: none). */
 export type Analysis =
   | { ok: true; frames: ActivityFrame[]; boxes: number[][][]; sparse: boolean }
-  | { ok: false; reason: string };
+  | {
+      ok: false;
+      reason: string /** Not tried: the camera's decoder failed lately and rests. */;
+      resting?: boolean;
+    };
 
 /** Denser key frames than this (all-intra streams) are thinned: motion needs about one picture a second. */
 const MIN_SPACING_S = 0.5;
@@ -20,11 +24,26 @@ const GAP_S = 60;
 /** Key frames further apart than this can miss short motion: said in the analysis. */
 export const SPARSE_KEYFRAMES_S = 2.5;
 
+/** After two decoder failures in a row a camera's motion rests this long, doubling with each more, up to an hour. */
+const REST_MIN_MS = 60_000;
+const REST_MAX_MS = 3_600_000;
+
 interface CameraState {
   key: string;
   decoder: KeyframeDecoder;
   detector: MotionDetector;
   lastEnd: number;
+}
+
+/**
+ * A camera whose decoder failed: its segments are not analysed until `until` (epoch ms), so a
+ * stream the decoder cannot read costs one time-out per rest, not one per segment (each would
+ * hold the keeper's pass); its footage is judged without motion meanwhile (the fail-safe).
+ */
+interface Rest {
+  until: number;
+  failures: number;
+  reason: string;
 }
 
 /**
@@ -35,9 +54,23 @@ interface CameraState {
  */
 export class MotionAnalyser {
   private readonly cameras = new Map<string, CameraState>();
+  private readonly resting = new Map<string, Rest>();
+
+  constructor(
+    private readonly nowMs: () => number = Date.now,
+    /** How long a decoder may take to give a segment's pictures. */
+    private readonly decodeTimeoutMs = 10_000,
+  ) {}
 
   /** Analyses one segment of `camera` starting at `start` (epoch seconds). Never throws for the file's sake. */
   async analyse(camera: string, path: string, start: number, settings: CameraMotion): Promise<Analysis> {
+    const rest = this.resting.get(camera);
+    if (rest && this.nowMs() < rest.until)
+      return {
+        ok: false,
+        resting: true,
+        reason: `${rest.reason}; not analysed until ${new Date(rest.until).toISOString()}`,
+      };
     let src: Awaited<ReturnType<typeof fileSource>>;
     try {
       src = await fileSource(path);
@@ -57,8 +90,8 @@ export class MotionAnalyser {
           concat(track.parameterSets, sampleToAnnexB(await src.read(k.offset, k.size), track.nalLengthSize)),
         );
       const pictures = await state.decoder.decode(units);
-      if (!pictures)
-        return { ok: false, reason: `the ${track.codec} decoder could not decode its key frames` };
+      if (!pictures) return this.rest(camera, `the ${track.codec} decoder could not decode its key frames`);
+      this.resting.delete(camera);
       const frames: ActivityFrame[] = [];
       const boxes: number[][][] = [];
       pictures.forEach((picture, i) => {
@@ -80,6 +113,21 @@ export class MotionAnalyser {
     }
   }
 
+  private rest(camera: string, reason: string): Analysis {
+    const failures = (this.resting.get(camera)?.failures ?? 0) + 1;
+    // One bad segment is the segment's fault: the next is tried. Two in a row are the stream's.
+    if (failures < 2) {
+      this.resting.set(camera, { until: 0, failures, reason });
+      return { ok: false, reason };
+    }
+    const ms = Math.min(REST_MAX_MS, REST_MIN_MS * 2 ** (failures - 2));
+    this.resting.set(camera, { until: this.nowMs() + ms, failures, reason });
+    return {
+      ok: false,
+      reason: `${reason}; motion rests ${Math.round(ms / 1000)} s (its footage is judged without it)`,
+    };
+  }
+
   /** Stops every decoder. */
   close(): void {
     for (const s of this.cameras.values()) s.decoder.close();
@@ -97,7 +145,7 @@ export class MotionAnalyser {
       const mask = settings.mask.length ? rasterise(settings.mask, width, height) : undefined;
       state = {
         key,
-        decoder: new KeyframeDecoder(track.codec, width, height),
+        decoder: new KeyframeDecoder(track.codec, width, height, this.decodeTimeoutMs),
         detector: new MotionDetector(width, height, settings, mask),
         lastEnd: -Infinity,
       };
