@@ -158,6 +158,15 @@ describe("health and auth", () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('<div id="app">');
   });
+  test("the page links its icon, which answers (no /favicon.ico 404 on every load)", async () => {
+    const html = await (await fetch(`${app.url}/`)).text();
+    const href = /<link rel="icon" type="image\/svg\+xml" href="([^"]+)"/.exec(html)?.[1];
+    expect(href).toBeDefined();
+    const res = await fetch(new URL(href!, `${app.url}/`));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toStartWith("image/svg+xml");
+    expect(await res.text()).toStartWith("<svg");
+  });
   test("unknown routes are JSON 404s", async () => {
     const res = await call("/api/nothing");
     expect(res.status).toBe(404);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, readdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startApp, type App } from "../../src/app.ts";
@@ -49,6 +49,7 @@ cameras:
   front-door: {}
   back_yard: {}
   drive: {}
+  attic: {}
   porch:
     onvif: { host: 127.0.0.1, port: ${porchCamera.port}, user: admin, password: secret }
 storage:
@@ -60,6 +61,31 @@ storage:
     await putSegment(config.cacheDir, segmentName("front-door", T0 + i * 2), 2, (T0 + i * 2 + 2) * 1000);
   // Another camera's footage with a gap of 6 s in it (its recorder was down).
   for (const at of DRIVE) await putSegment(config.cacheDir, segmentName("drive", at), 2, (at + 2) * 1000);
+  // An H.265 camera: Chromium's Media Source has no H.265.
+  const hevc = join(dir, "hevc.mp4");
+  const made = Bun.spawnSync([
+    "ffmpeg",
+    "-v",
+    "error",
+    "-y",
+    "-f",
+    "lavfi",
+    "-i",
+    "testsrc2=size=320x240:rate=10:duration=2",
+    "-c:v",
+    "libx265",
+    "-x265-params",
+    "log-level=error:keyint=10",
+    "-tag:v",
+    "hvc1",
+    hevc,
+  ]);
+  expect(made.exitCode).toBe(0);
+  for (const at of [T0, T0 + 2]) {
+    const to = join(config.cacheDir, segmentName("attic", at));
+    copyFileSync(hevc, to);
+    utimesSync(to, at + 2, at + 2);
+  }
   await until(
     () => readdirSync(config.cacheDir).length === 0,
     10_000,
@@ -136,6 +162,7 @@ describe("the page", () => {
       els.map((e) => [e.getAttribute("data-camera"), e.querySelector(".badge")?.textContent]),
     );
     expect(cameras).toEqual([
+      ["attic", "recording"],
       ["back_yard", "no recent footage"],
       ["drive", "recording"],
       ["front-door", "recording"],
@@ -143,7 +170,7 @@ describe("the page", () => {
     ]);
     expect(await page.textContent("[data-health]")).toBe("healthy");
     expect(await page.textContent(".storage")).toContain("free");
-    const stored = SEGMENTS + DRIVE.length;
+    const stored = SEGMENTS + DRIVE.length + 2; // and the attic's two
     // The copy tier (docs/tiers.md): every segment the keeper stored was copied; the page says so.
     await until(
       () => (app.db.$client.query("SELECT count(*) AS n FROM copies").get() as { n: number }).n === stored,
@@ -396,6 +423,19 @@ describe("the page", () => {
     await near(T0 + 8);
     await page.click('[data-step="motion-1"]');
     await near(T0);
+  });
+
+  test("H.265 footage, which this browser cannot play, is said so plainly instead of an empty player", async () => {
+    await page.goto(`${app.url}/#/camera/attic/${new Date((T0 + 1) * 1000).toISOString().slice(0, 19)}Z`);
+    await page.waitForFunction(
+      () => document.querySelector("p.now")?.textContent?.includes("H.265"),
+      undefined,
+      {
+        timeout: 15_000,
+      },
+    );
+    expect(await page.textContent("p.now")).toContain("this browser cannot play H.265 (HEVC) footage");
+    await shot("h265-said");
   });
 
   test("a gap in the footage is jumped: playing on to the footage after it, at the speed chosen", async () => {

@@ -223,6 +223,11 @@ export class Feed {
       const init = this.inits.get(f.init) ?? (await this.bytes(f.init));
       this.inits.set(f.init, init);
       const mime = mimeOf(init);
+      // Said plainly, not an empty player: Chromium has no H.265 in Media Source.
+      if (!(this.source.constructor as typeof MediaSource).isTypeSupported(mime))
+        throw new Error(
+          `this browser cannot play ${mime.includes("hvc1") ? "H.265 (HEVC)" : "this camera's"} footage (${mime}). Firefox and Safari play H.265; any browser can download it as an export`,
+        );
       if (!this.buffer) {
         this.buffer = this.source.addSourceBuffer(mime);
         this.buffer.mode = "segments";
