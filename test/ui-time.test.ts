@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { motionPeriods } from "../src/playback/motion-periods.ts";
 import { cameraLink, readCameraLink } from "../src/ui/links.ts";
 import { moments, stepMoment } from "../src/ui/review.ts";
+import { nextBufferedStart } from "../src/ui/playback/gaps.ts";
 import { bucketSpans, dayBounds, localDay, motionPerMinute } from "../src/ui/time.ts";
 import { MIN_SPAN_S, clampView, followView, place, ticks, zoomView } from "../src/ui/timeline-view.ts";
 
@@ -152,5 +153,28 @@ describe("links, moments, motion periods", () => {
       { start: 100, end: 110, peak: 3 }, // 70 s after: a new one
     ]);
     expect(motionPeriods([s(0, 5), s(100, 5)], 100)).toEqual([{ start: 0, end: 110, peak: 5 }]);
+  });
+});
+
+describe("holes in the buffer (pure)", () => {
+  const ranges: [number, number][] = [
+    [0, 10],
+    [16, 30],
+    [30.4, 40],
+  ];
+  test("a playhead well inside a range plays on", () => {
+    expect(nextBufferedStart(ranges, 5)).toBeUndefined();
+    expect(nextBufferedStart(ranges, 35)).toBeUndefined();
+  });
+  test("stopped short of a gap's edge (Chromium halts early), or in it: on to the next range", () => {
+    expect(nextBufferedStart(ranges, 9.918)).toBe(16); // the page waited for .934; the browser sat at .918
+    expect(nextBufferedStart(ranges, 10)).toBe(16);
+    expect(nextBufferedStart(ranges, 12)).toBe(16);
+    expect(nextBufferedStart(ranges, 29.9)).toBe(30.4); // a hole the browser made (WebKit)
+  });
+  test("while playing, only at the very edge; at the end of the last range, nowhere to go", () => {
+    expect(nextBufferedStart(ranges, 9.918, 0.05)).toBeUndefined();
+    expect(nextBufferedStart(ranges, 9.97, 0.05)).toBe(16);
+    expect(nextBufferedStart(ranges, 39.9)).toBeUndefined();
   });
 });

@@ -458,6 +458,29 @@ describe("the page", () => {
     await page.waitForSelector(".timeline .span");
   });
 
+  test("a playhead left in a hole of the buffer (as browsers halt at a gap) goes on by itself from the buffered ranges", async () => {
+    await page.goto(`${app.url}/#/camera/drive/${new Date((T0 + 1) * 1000).toISOString().slice(0, 19)}Z`);
+    await page.waitForFunction(
+      () => {
+        const v = document.querySelector("video")!;
+        return v.currentTime > 0 && v.buffered.length === 2;
+      },
+      undefined,
+      { timeout: 15_000 },
+    );
+    // Into the hole, as if the browser had stopped there: the page must find its way out.
+    const after = await page.$eval("video", (v) => {
+      const video = v as HTMLVideoElement;
+      video.currentTime = video.buffered.end(0) + 2;
+      return video.buffered.start(1);
+    });
+    await page.waitForFunction((to) => document.querySelector("video")!.currentTime > to, after, {
+      timeout: 5_000,
+    });
+    await page.goto(`${app.url}/#/camera/front-door/${local(T0, "day")}`);
+    await page.waitForSelector(".timeline .span");
+  });
+
   test("an export typed as a range downloads an MP4 that ffprobe reads", async () => {
     await page.fill("#clip-start", local(T0 + 1, "input"));
     await page.fill("#clip-end", local(T0 + 7, "input"));

@@ -1,11 +1,14 @@
 import { h } from "../dom.ts";
 import { Feed } from "../playback/feed.ts";
+import { nextBufferedStart, rangesOf } from "../playback/gaps.ts";
 import { clock } from "../time.ts";
 
 // The player: one <video> fed through Media Source, at any speed, across segments, hours and gaps.
 
 /** Speeds offered. Up to 4× the <video> plays every frame; above, the keyframe view is stepped through. */
 export const SPEEDS = [1, 2, 4, 8, 16, 32, 60] as const;
+/** A playhead standing still this long while playing is stuck (a hole, a stalled pipeline). */
+const STALL_MS = 1_500;
 const TRICK_FROM = 8;
 /** How often the moment shown is told to onShown. */
 const ADDRESS_MS = 2000;
@@ -41,6 +44,7 @@ export class Player {
   /** Called with the moment shown, at most every ADDRESS_MS (the address bar follows it). */
   onShown: (t: number) => void = () => {};
   private lastShown = 0;
+  private stallWatch?: ReturnType<typeof setInterval>;
 
   constructor(
     private readonly camera: string,
@@ -66,6 +70,7 @@ export class Player {
   /** Plays from wall-clock `t` (the first footage after it, if none is at `t`). */
   async playAt(t: number): Promise<void> {
     this.asked = performance.now();
+    this.watchStalls();
     this.stopTrick();
     this.feed?.close();
     const trick = this.speed >= TRICK_FROM;
@@ -166,10 +171,46 @@ export class Player {
     this.shown();
   }
 
-  /** A gap in the footage reached: on to the footage after it. */
-  private jumpGap(): void {
-    const next = !this.trick && this.feed?.gapAfter(this.video.currentTime);
-    if (next) this.video.currentTime = this.feed!.toMedia(next) + 0.001;
+  /**
+   * At a hole in the buffer (a gap in the footage, or one the browser made): on to the footage
+   * after it, where the buffered ranges say it goes on — or, before it is buffered, where the
+   * playlist says. True when it jumped.
+   */
+  private jumpGap(near?: number): boolean {
+    if (this.trick || !this.feed) return false;
+    const t = this.video.currentTime;
+    const next = nextBufferedStart(rangesOf(this.video.buffered), t, near);
+    const listed = this.feed.gapAfter(t);
+    const to = next ?? (listed && this.feed.toMedia(listed));
+    if (to === undefined) return false;
+    this.video.currentTime = to + 0.001;
+    return true;
+  }
+
+  /**
+   * The stall watch: while playing, a playhead that has not moved for STALL_MS is at a hole
+   * (jumped) or in a stalled pipeline (nudged by a seek where it is). It ends itself once the
+   * video has left the page.
+   */
+  private watchStalls(): void {
+    if (this.stallWatch) return;
+    let last = { m: Number.NaN, at: performance.now() };
+    this.stallWatch = setInterval(() => {
+      const v = this.video;
+      if (!v.isConnected) {
+        clearInterval(this.stallWatch);
+        this.stallWatch = undefined;
+        return;
+      }
+      const now = performance.now();
+      if (v.paused || v.seeking || this.trick || v.currentTime !== last.m) {
+        last = { m: v.currentTime, at: now };
+        return;
+      }
+      if (now - last.at < STALL_MS) return;
+      last.at = now;
+      if (!this.jumpGap()) v.currentTime = v.currentTime + 0.001;
+    }, 250);
   }
 
   private shown(): void {
@@ -181,6 +222,7 @@ export class Player {
       this.lastShown = performance.now();
       this.onShown(t);
     }
-    if (!this.trick) this.jumpGap();
+    // While it plays, only at the very edge: a frame or two before a gap may still be shown.
+    if (!this.trick) this.jumpGap(0.05);
   }
 }
