@@ -2,8 +2,8 @@
 # Runs the tests, installing what they lack first, and ends with the line "N passed, N failed"
 # (bun test prints its own summary without one).
 #   sh scripts/test.sh           everything (npm test); the soak (test/heavy/soak-*) and the real
-#                                RTSP camera tests (test/heavy/rtsp*) run beside the rest, each in
-#                                its own process, since they mostly wait (ten and four minutes)
+#                                RTSP camera and WebKit tests (test/heavy/rtsp*, webkit*) run beside the
+#                                rest, each in its own process, since they mostly wait (ten and four minutes)
 #   sh scripts/test.sh unit      the fast set: no build, install, browser or long runs (npm run test:unit)
 #   sh scripts/test.sh heavy     the heavy set alone: test/heavy/ (npm run test:heavy)
 #   sh scripts/test.sh ARGS…     bun test with those arguments (e.g. a file name filter)
@@ -11,9 +11,11 @@ set -eu
 cd "$(dirname "$0")/.."
 # curl: a real slow HTTP client (export tests); systemd: systemd-analyze (unit tests);
 # chromium: the browser the page is tested in (driven by playwright-core); mosquitto: the MQTT broker the MQTT tests start;
-# prometheus: its promtool checks contrib/prometheus; GStreamer's RTSP server (and python3-gi to run it): a real camera for the recorder tests
+# prometheus: its promtool checks contrib/prometheus; GStreamer's RTSP server (and python3-gi to run it): a real camera for the recorder tests;
+# WebKitGTK's WebDriver and MiniBrowser under Xvfb, with GStreamer's decoders: the page in Safari's engine
 sh scripts/ensure-deps.sh curl systemd chromium mosquitto prometheus \
-  python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
+  python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly \
+  webkit2gtk-driver xvfb gstreamer1.0-libav gstreamer1.0-plugins-bad
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 bun_test() { node_modules/.bin/bun test --timeout 120000 "$@"; }
@@ -24,9 +26,10 @@ case "${1:-all}" in
   all)
     bun_test test/heavy/soak- > "$logs/soak" 2>&1 &
     soak=$!
-    bun_test test/heavy/rtsp > "$logs/rtsp" 2>&1 &
+    bun_test test/heavy/rtsp test/heavy/webkit > "$logs/rtsp" 2>&1 &
     rtsp=$!
-    set -- --path-ignore-patterns 'test/heavy/soak-*' --path-ignore-patterns 'test/heavy/rtsp*' ;;
+    set -- --path-ignore-patterns 'test/heavy/soak-*' --path-ignore-patterns 'test/heavy/rtsp*' \
+      --path-ignore-patterns 'test/heavy/webkit*' ;;
   unit) set -- --path-ignore-patterns 'test/heavy/**' ;;
   heavy) set -- test/heavy ;;
 esac

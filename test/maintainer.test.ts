@@ -101,6 +101,18 @@ describe("a recorder run's segments join exactly (docs/design.md#the-life-of-a-s
     expect(joinedStart(100, 99.7)).toBe(100); // overlapping by more than the margin: not one run
     expect(joinedStart(100, 90)).toBe(100); // a gap
   });
+  test("the first of a recorder run: its last write less its duration, within its name's second (pure)", () => {
+    expect(joinedStart(100, undefined, { at: 104.66, duration: 4 })).toBeCloseTo(100.66, 6);
+    expect(joinedStart(100, 90, { at: 104.66, duration: 4 })).toBeCloseTo(100.66, 6); // after a break
+    expect(joinedStart(100, undefined, { at: 103.5, duration: 4 })).toBe(100); // never before its name
+    expect(joinedStart(100, undefined, { at: 200, duration: 4 })).toBe(100.999); // touched later: within its second
+    expect(joinedStart(100, 100.4, { at: 104.5, duration: 4 })).toBe(100.4); // joined: the previous end rules
+  });
+  test("a recorder restarted within the same second is not joined: its first segment closed too late (pure)", () => {
+    // The last run ended at 99.9; a 1 s backoff later the next opened at 100.95, named 100.
+    expect(joinedStart(100, 99.9, { at: 104.95, duration: 4 })).toBeCloseTo(100.95, 6);
+    expect(joinedStart(100, 100.9, { at: 104.95, duration: 4 })).toBe(100.9); // continuous: closed when it should
+  });
 
   test("2.4 s segments named by whole seconds are stored touching, each where the last ended", async () => {
     const r = rig(`${INSTANT}cameras:\n  cam: {}\n`);

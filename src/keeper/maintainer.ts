@@ -226,7 +226,15 @@ export class Maintainer {
     const probe = cam?.enabled ? await this.memo.probe(named, this.deps.media) : NOT_PROBED;
     // Its true start, from the media of the segment before it (segment-join.ts), once probed.
     const file =
-      probe.kind === "ok" ? { ...named, start: this.joins.startOf(named.camera, named.start) } : named;
+      probe.kind === "ok"
+        ? {
+            ...named,
+            start: this.joins.startOf(named.camera, named.start, {
+              at: named.mtimeMs / 1000,
+              duration: probe.duration,
+            }),
+          }
+        : named;
     // Not at stop: a decoder that hangs must not hold up storing what is left (a tmpfs cache is
     // lost at the reboot that may follow); those segments are kept by the fail-safe instead.
     if (probe.kind === "ok" && !at.stopping) await this.acts.analyseMotion(file, probe.duration, at.now);

@@ -13,12 +13,28 @@ import { newestRecording } from "../db/recordings.ts";
  */
 export const JOIN_EARLY_S = 0.25;
 export const JOIN_LATE_S = 1.25;
+/** How far a segment's last write less its duration may lie from the previous end, and still join. */
+export const JOIN_CLOSED_S = 0.75;
 
-/** The start of a segment named `nameStart`, given where the camera's previous segment ended (if known). Pure. */
-export function joinedStart(nameStart: number, previousEnd: number | undefined): number {
-  if (previousEnd === undefined) return nameStart;
-  const d = previousEnd - nameStart;
-  return d >= -JOIN_EARLY_S && d < JOIN_LATE_S ? previousEnd : nameStart;
+/**
+ * The start of a segment named `nameStart` that plays `duration` seconds and was closed at
+ * `closedAt` (its last write, epoch s), given where the camera's previous segment ended. Pure.
+ * Joined to the previous one when it can be; else the first of a recorder run: its last write
+ * less its duration, kept within its name's second — the wall clock its recorder names the
+ * next segments by, so they join it.
+ */
+export function joinedStart(
+  nameStart: number,
+  previousEnd: number | undefined,
+  closed?: { at: number; duration: number },
+): number {
+  const d = previousEnd === undefined ? Number.NaN : previousEnd - nameStart;
+  // Its own last write must agree: a recorder restarted within a second of the previous end (a
+  // 1 s backoff) names its first segment in the same second, but that segment closed too late.
+  const agrees = !closed || Math.abs(closed.at - closed.duration - previousEnd!) < JOIN_CLOSED_S;
+  if (d >= -JOIN_EARLY_S && d < JOIN_LATE_S && agrees) return previousEnd!;
+  if (!closed) return nameStart;
+  return Math.min(nameStart + 0.999, Math.max(nameStart, closed.at - closed.duration));
 }
 
 /**
@@ -31,12 +47,12 @@ export class SegmentJoins {
 
   constructor(private readonly db: Db) {}
 
-  startOf(camera: string, nameStart: number): number {
+  startOf(camera: string, nameStart: number, closed: { at: number; duration: number }): number {
     if (!this.lastEnd.has(camera)) {
       const r = newestRecording(this.db, camera);
       this.lastEnd.set(camera, r && r.start_time + r.duration);
     }
-    return joinedStart(nameStart, this.lastEnd.get(camera));
+    return joinedStart(nameStart, this.lastEnd.get(camera), closed);
   }
 
   ended(camera: string, end: number): void {
