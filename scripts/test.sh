@@ -11,11 +11,14 @@ set -eu
 cd "$(dirname "$0")/.."
 # curl: a real slow HTTP client (export tests); systemd: systemd-analyze (unit tests);
 # chromium: the browser the page is tested in (driven by playwright-core); mosquitto: the MQTT broker the MQTT tests start;
-# prometheus: its promtool checks contrib/prometheus; GStreamer's RTSP server (and python3-gi to run it): a real camera for the recorder tests;
-# WebKitGTK's WebDriver and MiniBrowser under Xvfb, with GStreamer's decoders: the page in Safari's engine
+# prometheus: its promtool checks contrib/prometheus; GStreamer's RTSP server (and python3-gi to run it): a real camera for the recorder tests
 sh scripts/ensure-deps.sh curl systemd chromium mosquitto prometheus \
-  python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly \
-  webkit2gtk-driver xvfb gstreamer1.0-libav gstreamer1.0-plugins-bad
+  python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
+# The page in WebKitGTK, Safari's engine, only when asked (CAMKEEP_WEBKIT=1): its driver hangs now and
+# then on a busy 2-core machine, and a test that passes only when the machine is idle is not one for CI.
+if [ -n "${CAMKEEP_WEBKIT:-}" ]; then
+  sh scripts/ensure-deps.sh webkit2gtk-driver xvfb gstreamer1.0-libav gstreamer1.0-plugins-bad
+fi
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 bun_test() { node_modules/.bin/bun test --timeout 120000 "$@"; }

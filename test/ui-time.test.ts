@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { motionPeriods } from "../src/playback/motion-periods.ts";
 import { cameraLink, readCameraLink } from "../src/ui/links.ts";
 import { moments, stepMoment } from "../src/ui/review.ts";
-import { nextBufferedStart } from "../src/ui/playback/gaps.ts";
+import { nextBufferedStart, seekableAt } from "../src/ui/playback/gaps.ts";
 import { bucketSpans, dayBounds, localDay, motionPerMinute } from "../src/ui/time.ts";
 import { MIN_SPAN_S, clampView, followView, place, ticks, zoomView } from "../src/ui/timeline-view.ts";
 
@@ -176,5 +176,21 @@ describe("holes in the buffer (pure)", () => {
     expect(nextBufferedStart(ranges, 9.918, 0.05)).toBeUndefined();
     expect(nextBufferedStart(ranges, 9.97, 0.05)).toBe(16);
     expect(nextBufferedStart(ranges, 39.9)).toBeUndefined();
+  });
+});
+
+describe("trick play's seeks (pure)", () => {
+  test("inside a range: where asked; between key frames WebKit buffered as a frame each: the key frame before", () => {
+    const merged: [number, number][] = [[0, 60]]; // Chromium: the keyframe view as one range
+    expect(seekableAt(merged, 12.34)).toBe(12.34);
+    const keys: [number, number][] = [
+      [0, 0.07],
+      [1, 1.07],
+      [2, 2.07],
+    ]; // WebKit: each key frame a frame long
+    expect(seekableAt(keys, 1.5)).toBe(1);
+    expect(seekableAt(keys, 2.03)).toBe(2.03);
+    expect(seekableAt(keys, 9)).toBe(2);
+    expect(seekableAt([], 5)).toBe(5);
   });
 });

@@ -1,6 +1,6 @@
 import { h } from "../dom.ts";
 import { Feed } from "../playback/feed.ts";
-import { nextBufferedStart, rangesOf } from "../playback/gaps.ts";
+import { nextBufferedStart, rangesOf, seekableAt } from "../playback/gaps.ts";
 import { clock } from "../time.ts";
 
 // The player: one <video> fed through Media Source, at any speed, across segments, hours and gaps.
@@ -9,6 +9,8 @@ import { clock } from "../time.ts";
 export const SPEEDS = [1, 2, 4, 8, 16, 32, 60] as const;
 /** A playhead standing still this long while playing is stuck (a hole, a stalled pipeline). */
 const STALL_MS = 1_500;
+/** A trick-play seek still not done after this is replaced by the next. */
+const SEEK_PATIENCE_MS = 1_000;
 const TRICK_FROM = 8;
 /** How often the moment shown is told to onShown. */
 const ADDRESS_MS = 2000;
@@ -37,7 +39,7 @@ export class Player {
   private feed?: Feed;
   private speed = 1;
   /** Trick play's playhead (media seconds) and its timer. */
-  private trick?: { m: number; last: number; timer: ReturnType<typeof setInterval> };
+  private trick?: { m: number; last: number; seekAt: number; timer: ReturnType<typeof setInterval> };
   /** Where playAt was asked and when: for the first frame's delay. */
   private asked?: number;
   onTime: (t: number) => void = () => {};
@@ -137,7 +139,12 @@ export class Player {
 
   private startTrick(m: number): void {
     this.video.pause();
-    const trick = { m, last: performance.now(), timer: setInterval(() => this.step(), TRICK_TICK_MS) };
+    const trick = {
+      m,
+      last: performance.now(),
+      seekAt: 0,
+      timer: setInterval(() => this.step(), TRICK_TICK_MS),
+    };
     this.trick = trick;
   }
 
@@ -167,7 +174,11 @@ export class Player {
       }
     }
     trick.m = m;
-    if (!this.video.seeking) this.video.currentTime = m;
+    // On a key frame the browser holds; and a seek that never completes is given up for the next.
+    if (!this.video.seeking || now - trick.seekAt > SEEK_PATIENCE_MS) {
+      this.video.currentTime = seekableAt(rangesOf(b), m);
+      trick.seekAt = now;
+    }
     this.shown();
   }
 

@@ -19,6 +19,19 @@ export function nextBufferedStart(
   return ranges.find(([a]) => a > t + 0.001)?.[0];
 }
 
+/**
+ * Where to seek to show media time `m` in the keyframe view: `m` inside a buffered range, else
+ * the start of the last range before it — its key frame. WebKit buffers each key frame for a
+ * frame's time only (the stream's frame rate, not the sample's duration), and a seek between
+ * two of them would never complete.
+ */
+export function seekableAt(ranges: readonly [number, number][], m: number): number {
+  if (ranges.some(([a, b]) => m >= a && m < b)) return m;
+  let at = m;
+  for (const [a] of ranges) if (a <= m) at = a;
+  return at;
+}
+
 /** A TimeRanges as pairs. */
 export function rangesOf(r: TimeRanges): [number, number][] {
   return Array.from({ length: r.length }, (_, i) => [r.start(i), r.end(i)] as [number, number]);
