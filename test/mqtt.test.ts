@@ -246,8 +246,8 @@ describe("MQTT out: availability, state, Home Assistant discovery (docs/mqtt.md)
 });
 
 describe("Home Assistant entities per camera (docs/mqtt.md)", () => {
-  const yamlFor = (cameras: string[]) =>
-    `api: { listen: 127.0.0.1:0 }\nmqtt: { host: 127.0.0.1, port: ${PORT}, client_id: camkeep-ents, topic_prefix: haents }\nrecord: { scan_interval: 1, commit_interval: 0, retain: { days: 1 }, events: { max_latency: 0, pre_capture: 0 } }\ncameras:\n${cameras.map((c) => `  ${c}: {}\n`).join("")}`;
+  const yamlFor = (cameras: string[], clientId = "camkeep-ents") =>
+    `api: { listen: 127.0.0.1:0 }\nmqtt: { host: 127.0.0.1, port: ${PORT}, client_id: ${clientId}, topic_prefix: haents }\nrecord: { scan_interval: 1, commit_interval: 0, retain: { days: 1 }, events: { max_latency: 0, pre_capture: 0 } }\ncameras:\n${cameras.map((c) => `  ${c}: {}\n`).join("")}`;
 
   test("motion follows a moving scene, the still is a JPEG, events fire, the button keeps the last 10 minutes; configs as HA documents them", async () => {
     const c = await testClient();
@@ -355,8 +355,9 @@ describe("Home Assistant entities per camera (docs/mqtt.md)", () => {
     const c = await testClient();
     const seen: { topic: string; payload: string }[] = [];
     c.on("message", (topic, payload) => seen.push({ topic, payload: payload.toString() }));
-    await c.subscribeAsync("homeassistant/+/camkeep-ents/+/config", { qos: 1 });
-    const first = await keeper.start(configIn(dir, yamlFor(["door", "yard"])));
+    // Its own client id: a keeper of another test with the same one would throw it off the broker.
+    await c.subscribeAsync("homeassistant/+/camkeep-gone/+/config", { qos: 1 });
+    const first = await keeper.start(configIn(dir, yamlFor(["door", "yard"], "camkeep-gone")));
     await until(
       () => seen.some((x) => x.topic.includes("/yard_keep_last_10_minutes/")),
       5000,
@@ -371,7 +372,7 @@ describe("Home Assistant entities per camera (docs/mqtt.md)", () => {
     const doorIds = ids("door");
     await keeper.stop(first);
     seen.length = 0;
-    const second = await keeper.start(configIn(dir, yamlFor(["door"])));
+    const second = await keeper.start(configIn(dir, yamlFor(["door"], "camkeep-gone")));
     await until(
       () => seen.filter((x) => x.topic.includes("/yard_") && x.payload === "").length >= 7,
       5000,
