@@ -105,7 +105,8 @@ describe("a recorder run's segments join exactly (docs/design.md#the-life-of-a-s
     expect(joinedStart(100, undefined, { at: 104.66, duration: 4 })).toBeCloseTo(100.66, 6);
     expect(joinedStart(100, 90, { at: 104.66, duration: 4 })).toBeCloseTo(100.66, 6); // after a break
     expect(joinedStart(100, undefined, { at: 103.5, duration: 4 })).toBe(100); // never before its name
-    expect(joinedStart(100, undefined, { at: 200, duration: 4 })).toBe(100.999); // touched later: within its second
+    expect(joinedStart(100, undefined, { at: 200, duration: 4 })).toBe(100); // written much later: it says nothing
+    expect(joinedStart(100, 100.4, { at: 200, duration: 4 })).toBe(100.4); // nor stops a join
     expect(joinedStart(100, 100.4, { at: 104.5, duration: 4 })).toBe(100.4); // joined: the previous end rules
   });
   test("a recorder restarted within the same second is not joined: its first segment closed too late (pure)", () => {

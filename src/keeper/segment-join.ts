@@ -18,7 +18,7 @@ export const JOIN_CLOSED_S = 0.75;
 
 /**
  * The start of a segment named `nameStart` that plays `duration` seconds and was closed at
- * `closedAt` (its last write, epoch s), given where the camera's previous segment ended. Pure.
+ * `closed.at` (its last write, epoch s), given where the camera's previous segment ended. Pure.
  * Joined to the previous one when it can be; else the first of a recorder run: its last write
  * less its duration, kept within its name's second — the wall clock its recorder names the
  * next segments by, so they join it.
@@ -28,13 +28,17 @@ export function joinedStart(
   previousEnd: number | undefined,
   closed?: { at: number; duration: number },
 ): number {
+  // Its last write says when it started only if it was closed about when it should have been:
+  // a file copied into the cache later (or remade) says nothing.
+  const fromClose = closed && closed.at - closed.duration;
+  const plausible =
+    fromClose !== undefined && fromClose >= nameStart - JOIN_EARLY_S && fromClose < nameStart + JOIN_LATE_S;
   const d = previousEnd === undefined ? Number.NaN : previousEnd - nameStart;
-  // Its own last write must agree: a recorder restarted within a second of the previous end (a
+  // And where it is, it must agree: a recorder restarted within a second of the previous end (a
   // 1 s backoff) names its first segment in the same second, but that segment closed too late.
-  const agrees = !closed || Math.abs(closed.at - closed.duration - previousEnd!) < JOIN_CLOSED_S;
+  const agrees = !plausible || Math.abs(fromClose - previousEnd!) < JOIN_CLOSED_S;
   if (d >= -JOIN_EARLY_S && d < JOIN_LATE_S && agrees) return previousEnd!;
-  if (!closed) return nameStart;
-  return Math.min(nameStart + 0.999, Math.max(nameStart, closed.at - closed.duration));
+  return plausible ? Math.min(nameStart + 0.999, Math.max(nameStart, fromClose)) : nameStart;
 }
 
 /**
