@@ -12,8 +12,8 @@ cd "$(dirname "$0")/.."
 # curl: a real slow HTTP client (export tests); systemd: systemd-analyze (unit tests);
 # chromium: the browser the page is tested in (driven by playwright-core); mosquitto: the MQTT broker the MQTT tests start;
 # prometheus: its promtool checks contrib/prometheus; GStreamer's RTSP server (and python3-gi to run it): a real camera for the recorder tests
-# mpv: a player nobody here wrote, over playlists and exports
-sh scripts/ensure-deps.sh curl systemd chromium mosquitto prometheus mpv \
+# mpv: a player nobody here wrote, over playlists and exports; firefox-esr: the page in Firefox (puppeteer-core over WebDriver BiDi)
+sh scripts/ensure-deps.sh curl systemd chromium firefox-esr mosquitto prometheus mpv \
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
 # The page in WebKitGTK, Safari's engine, only when asked (CAMKEEP_WEBKIT=1): its driver hangs now and
 # then on a busy 2-core machine, and a test that passes only when the machine is idle is not one for CI.
