@@ -68,10 +68,12 @@ storage:
     - { name: offsite, after: ${0.4 * SOAK_S}s, s3: { endpoint: "${s3.endpoint}", bucket: camkeep, prefix: soak/, access_key_id: S3RVER, secret_access_key: S3RVER } }
 `,
       );
+      // Its log into a file: a pipe nobody reads fills (64 KiB) and then blocks the keeper's writes.
+      const logFile = join(dir, "keeper.log");
       keeper = Bun.spawn([BUN, join(ROOT, "src/main.ts"), "run", "--config", join(dir, "camkeep.yml")], {
         cwd: dir,
         stdout: "ignore",
-        stderr: "pipe",
+        stderr: Bun.file(logFile),
       });
       const base = `http://127.0.0.1:${port}`;
       const answer = (ms: number) =>
@@ -114,6 +116,7 @@ storage:
         await Bun.sleep(Math.max(0, 1000 - (performance.now() - tick)));
       }
       if (s3Down) await s3.restart();
+      if (unanswered.length) console.error((await Bun.file(logFile).text()).slice(-4000)); // what it said
       expect({ unanswered_at_s: unanswered }).toEqual({ unanswered_at_s: [] });
 
       // Stopped the way systemd stops it: what is in the cache is stored, verified copies counted.
