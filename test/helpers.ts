@@ -58,6 +58,31 @@ export async function segmentFile(seconds = 2, opts: { audio?: boolean } = {}): 
   return path;
 }
 
+/**
+ * A segment as a camera's recorder writes it: H.264 with B-frames (or H.265), a key frame a
+ * second, AAC audio, moov at the end, at `path`. `n` tints the picture and tunes the tone, so
+ * that each segment's packets are its own (a segment out of order would show).
+ */
+export function cameraSegment(
+  path: string,
+  opts: { size?: string; seconds?: number; n?: number; hevc?: boolean; audio?: boolean } = {},
+): void {
+  const { size = "320x240", seconds = 2, n = 0, hevc = false, audio = !hevc } = opts;
+  const video = hevc
+    ? ["-c:v", "libx265", "-x265-params", "log-level=error:keyint=10", "-tag:v", "hvc1"]
+    : ["-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-g", "10", "-pix_fmt", "yuv420p"];
+  const tone = audio
+    ? ["-f", "lavfi", "-i", `sine=frequency=${300 + n * 50}:sample_rate=48000:duration=${seconds}`]
+    : [];
+  const p = Bun.spawnSync([
+    ...["ffmpeg", "-v", "error", "-y", "-f", "lavfi"],
+    ...["-i", `testsrc2=size=${size}:rate=10:duration=${seconds},hue=h=${n * 40}`, ...tone, ...video],
+    ...(audio ? ["-c:a", "aac", "-b:a", "48k"] : []),
+    path,
+  ]);
+  if (p.exitCode !== 0) throw new Error(`ffmpeg could not make a camera segment: ${p.stderr}`);
+}
+
 /** Puts a real segment into `cacheDir` under the name a recorder would give it. */
 export async function putSegment(
   cacheDir: string,

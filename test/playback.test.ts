@@ -6,6 +6,7 @@ import { planRuns } from "../src/playback/runs.ts";
 import { mimeOf } from "../src/ui/playback/codecs.ts";
 import { fragmentAtMedia, fragmentAtWall, readPlaylist } from "../src/ui/playback/playlist.ts";
 import {
+  cameraSegment,
   configIn,
   keepers,
   logged,
@@ -41,43 +42,6 @@ const PLAN = [
   { start: T0 + 22, size: "480x270" },
   { start: T0 + 24, size: "480x270" },
 ];
-
-/**
- * A recorder's segment: H.264 with B-frames, a key frame a second, AAC audio; moov at the end.
- * Each is tinted its own way, so that its packets are its own (a segment out of order would show).
- */
-function recordSegment(path: string, size: string, n: number): void {
-  const p = Bun.spawnSync([
-    "ffmpeg",
-    "-v",
-    "error",
-    "-y",
-    "-f",
-    "lavfi",
-    "-i",
-    `testsrc2=size=${size}:rate=10:duration=${SEG},hue=h=${n * 40}`,
-    "-f",
-    "lavfi",
-    "-i",
-    `sine=frequency=${300 + n * 50}:sample_rate=48000:duration=${SEG}`,
-    "-c:v",
-    "libx264",
-    "-preset",
-    "ultrafast",
-    "-bf",
-    "2",
-    "-g",
-    "10",
-    "-pix_fmt",
-    "yuv420p",
-    "-c:a",
-    "aac",
-    "-b:a",
-    "48k",
-    path,
-  ]);
-  if (p.exitCode !== 0) throw new Error(`ffmpeg: ${p.stderr}`);
-}
 
 let app: App;
 let dir: string;
@@ -115,7 +79,7 @@ beforeAll(async () => {
   );
   mkdirSync(app.config.cacheDir, { recursive: true });
   for (const [n, s] of PLAN.entries())
-    recordSegment(join(app.config.cacheDir, segmentName("gate", s.start)), s.size, n);
+    cameraSegment(join(app.config.cacheDir, segmentName("gate", s.start)), { size: s.size, seconds: SEG, n });
   await until(() => recordingRows(app.db).length === PLAN.length, 30_000, "the keeper to store the segments");
 }, 60_000);
 
@@ -405,7 +369,11 @@ describe("HLS of stored footage", () => {
     );
     mkdirSync(other.config.cacheDir, { recursive: true });
     for (const [n, s] of PLAN.slice(0, 3).entries())
-      recordSegment(join(other.config.cacheDir, segmentName("gate", s.start)), s.size, n);
+      cameraSegment(join(other.config.cacheDir, segmentName("gate", s.start)), {
+        size: s.size,
+        seconds: SEG,
+        n,
+      });
     await until(() => recordingRows(other.db).length === 3, 30_000, "the keeper to store the segments");
     await Bun.write(recordingRows(other.db)[1]!.path, "no longer an MP4"); // damaged on the disk since
     const said = await logged(async () => {
@@ -430,7 +398,11 @@ describe("HLS of stored footage", () => {
     );
     mkdirSync(s3app.config.cacheDir, { recursive: true });
     for (const [n, s] of PLAN.slice(0, 3).entries())
-      recordSegment(join(s3app.config.cacheDir, segmentName("gate", s.start)), s.size, n);
+      cameraSegment(join(s3app.config.cacheDir, segmentName("gate", s.start)), {
+        size: s.size,
+        seconds: SEG,
+        n,
+      });
     await until(
       () => recordingRows(s3app.db).filter((r) => r.tier === "offsite").length === 3,
       40_000,

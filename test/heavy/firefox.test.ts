@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import type { App } from "../../src/app.ts";
-import { configIn, keepers, recordingRows, segmentName, tempDir, until } from "../helpers.ts";
+import { cameraSegment, configIn, keepers, recordingRows, segmentName, tempDir, until } from "../helpers.ts";
 
 /**
  * The page in Firefox ESR (Debian's firefox-esr, driven over WebDriver BiDi by puppeteer-core),
@@ -24,38 +24,7 @@ beforeAll(async () => {
     ),
   );
   mkdirSync(app.config.cacheDir, { recursive: true });
-  for (const start of STARTS) {
-    const made = Bun.spawnSync([
-      "ffmpeg",
-      "-v",
-      "error",
-      "-y",
-      "-f",
-      "lavfi",
-      "-i",
-      "testsrc2=size=320x240:rate=10:duration=2",
-      "-f",
-      "lavfi",
-      "-i",
-      "sine=frequency=440:sample_rate=48000:duration=2",
-      "-c:v",
-      "libx264",
-      "-preset",
-      "ultrafast",
-      "-bf",
-      "2",
-      "-g",
-      "10",
-      "-pix_fmt",
-      "yuv420p",
-      "-c:a",
-      "aac",
-      "-b:a",
-      "48k",
-      join(app.config.cacheDir, segmentName("gate", start)),
-    ]);
-    expect(made.exitCode).toBe(0);
-  }
+  for (const start of STARTS) cameraSegment(join(app.config.cacheDir, segmentName("gate", start)));
   await until(() => recordingRows(app.db).length === STARTS.length, 30_000, "the segments stored");
   browser = await puppeteer.launch({
     browser: "firefox",

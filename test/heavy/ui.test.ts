@@ -6,7 +6,16 @@ import { startApp, type App } from "../../src/app.ts";
 import { events as eventsTable, recordings } from "../../src/db/schema.ts";
 import { motionPerMinute } from "../../src/ui/time.ts";
 import { TestCamera } from "../fixtures/onvif-camera.ts";
-import { ROOT, configIn, ffprobeDuration, putSegment, segmentName, tempDir, until } from "../helpers.ts";
+import {
+  ROOT,
+  cameraSegment,
+  configIn,
+  ffprobeDuration,
+  putSegment,
+  segmentName,
+  tempDir,
+  until,
+} from "../helpers.ts";
 
 /**
  * The page in a real browser (Debian's chromium, driven by playwright-core) against a real
@@ -63,24 +72,7 @@ storage:
   for (const at of DRIVE) await putSegment(config.cacheDir, segmentName("drive", at), 2, (at + 2) * 1000);
   // An H.265 camera: Chromium's Media Source has no H.265.
   const hevc = join(dir, "hevc.mp4");
-  const made = Bun.spawnSync([
-    "ffmpeg",
-    "-v",
-    "error",
-    "-y",
-    "-f",
-    "lavfi",
-    "-i",
-    "testsrc2=size=320x240:rate=10:duration=2",
-    "-c:v",
-    "libx265",
-    "-x265-params",
-    "log-level=error:keyint=10",
-    "-tag:v",
-    "hvc1",
-    hevc,
-  ]);
-  expect(made.exitCode).toBe(0);
+  cameraSegment(hevc, { hevc: true });
   for (const at of [T0, T0 + 2]) {
     const to = join(config.cacheDir, segmentName("attic", at));
     copyFileSync(hevc, to);
