@@ -84,8 +84,8 @@ async function webkit(): Promise<{ run<T>(script: string): Promise<T>; go(url: s
   };
 }
 
-// Only when asked (CAMKEEP_WEBKIT=1 npm test): see scripts/test.sh.
-describe.skipIf(!process.env.CAMKEEP_WEBKIT)("the page in WebKit (docs/page.md)", () => {
+// Only when asked (CAMKEEP_BROWSERS=1 npm test): see scripts/test.sh.
+describe.skipIf(!process.env.CAMKEEP_BROWSERS)("the page in WebKit (docs/page.md)", () => {
   let app: App;
   test("footage of a recorder restarted mid-way: its runs join exactly, and the page plays through the restart without freezing", async () => {
     app = await keeper.start(
