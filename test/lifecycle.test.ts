@@ -83,10 +83,10 @@ describe("the watcher of leftovers", () => {
     const child = Bun.spawn(["sleep", "30"]);
     const worker = new Worker(URL.createObjectURL(new Blob(["postMessage(1)"])));
     await new Promise((r) => (worker.onmessage = r));
+    await until(() => watch.left().workerThreads > 0, 5_000, "the worker thread seen");
     const left = watch.left();
     expect(left.timers).toHaveLength(1);
     expect(left.children).toEqual([child.pid]);
-    expect(left.workerThreads).toBeGreaterThan(0);
     clearTimeout(timer);
     child.kill();
     await child.exited;

@@ -476,7 +476,7 @@ describe("the page", () => {
   test("an export typed as a range downloads an MP4 that ffprobe reads", async () => {
     await page.fill("#clip-start", local(T0 + 1, "input"));
     await page.fill("#clip-end", local(T0 + 7, "input"));
-    expect(await page.getAttribute("#clip-download", "aria-disabled")).toBe("false");
+    await page.waitForSelector('#clip-download[aria-disabled="false"]', { timeout: 5_000 });
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#clip-download")]);
     const file = join(tempDir(), "clip.mp4");
     await download.saveAs(file);
