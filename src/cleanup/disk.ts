@@ -1,13 +1,11 @@
 import type { Config } from "../config/load.ts";
-import { eventsNear } from "../db/events.ts";
 import type { Db } from "../db/open.ts";
-import { deleteRecordingsByRowid, oldestRecordingsPage, type ExpiryCandidate } from "../db/recordings.ts";
+import { deleteRecordingsByRowid, oldestRecordingsPage } from "../db/recordings.ts";
 import { logger } from "../log/log.ts";
-import { widestPadding } from "../domain/retain.ts";
 import { localWithCopies, repointToCopy } from "../db/tiers.ts";
 import { removeEmptyFolders, removeLocalFile } from "../storage/remove.ts";
 import { deleteRecordingsAndFiles } from "./delete.ts";
-import { type Hold, holdOf } from "./quota-verdict.ts";
+import { judgeHolds } from "./holds.ts";
 
 // Disk protection: footage goes, least valuable and oldest first, while free space is under storage.min_free.
 
@@ -118,8 +116,8 @@ export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
       if (!page.length) break;
       const last = page.at(-1)!;
       after = { start: last.start_time, id: last.id };
-      const holds = holdsOf(config, db, page);
-      const doomed = pickForSpace(page, threshold - report.freeAfter, (row) => holds.get(row) !== hold);
+      const judged = judgeHolds(config, db, page);
+      const doomed = pickForSpace(judged, threshold - report.freeAfter, (row) => row.hold !== hold);
       const result = deleteRecordingsAndFiles(doomed, touched, {
         deleteRows: (gone) => deleteRecordingsByRowid(db, gone),
       });
@@ -137,23 +135,4 @@ export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
     `deleted ${report.deleted} recordings, freeing ${report.freedBytes} bytes; ${report.freeAfter} bytes free now${report.freeAfter < threshold ? " — still under the threshold" : ""}`,
   );
   return report;
-}
-
-/** What holds each row of a page (all cameras): the events near it, judged as a quota judges them. */
-function holdsOf(config: Config, db: Db, page: readonly ExpiryCandidate[]): Map<ExpiryCandidate, Hold> {
-  const holds = new Map<ExpiryCandidate, Hold>();
-  for (const camera of new Set(page.map((r) => r.camera))) {
-    const rows = page.filter((r) => r.camera === camera);
-    // A camera no longer configured: its events still hold its footage, by the global rules.
-    const cam = config.cameras[camera]?.record ?? config.defaults;
-    const events = eventsNear(
-      db,
-      camera,
-      rows[0]!.start_time,
-      rows.at(-1)!.end_time,
-      widestPadding(cam.events),
-    );
-    for (const row of rows) holds.set(row, holdOf(row, events, cam));
-  }
-  return holds;
 }

@@ -1,13 +1,12 @@
 import type { Config } from "../config/load.ts";
-import { eventsNear } from "../db/events.ts";
 import type { Db } from "../db/open.ts";
 import { cameraRecordingsPager, deleteCameraRuns } from "../db/recordings.ts";
 import { ArchiveTotals } from "../db/totals.ts";
-import { widestPadding } from "../domain/retain.ts";
 import { logger } from "../log/log.ts";
 import { removeEmptyFolders } from "../storage/remove.ts";
 import { deleteRecordingsAndFiles } from "./delete.ts";
-import { holdOf, pickForQuota } from "./quota-verdict.ts";
+import { judgeHolds } from "./holds.ts";
+import { pickForQuota } from "./quota-verdict.ts";
 
 // A quota run: each camera over record.max_size loses its oldest footage, by the quota rule.
 
@@ -62,14 +61,7 @@ export async function enforceQuotas(
             const page = pageOf(camera, after, Infinity, PAGE);
             if (!page.length) return true;
             after = page.at(-1)!.start_time;
-            const events = eventsNear(
-              db,
-              camera,
-              page[0]!.start_time,
-              page.at(-1)!.end_time,
-              widestPadding(cam.events),
-            );
-            const judged = page.map((row) => ({ ...row, hold: holdOf(row, events, cam) }));
+            const judged = judgeHolds(config, db, page);
             const doomed = pickForQuota(judged, over(), hold);
             const result = opts.dryRun
               ? { rows: doomed.length, freedBytes: doomed.reduce((n, r) => n + r.segment_size, 0) }
