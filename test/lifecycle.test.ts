@@ -81,7 +81,11 @@ describe("the watcher of leftovers", () => {
     const watch = watchResources();
     const timer = setTimeout(() => {}, 60_000);
     const child = Bun.spawn(["sleep", "30"]);
-    const worker = new Worker(URL.createObjectURL(new Blob(["postMessage(1)"])));
+    // (kept alive until terminated: a worker whose script ends exits by itself, and on a busy
+    // machine it was gone before the first look)
+    const worker = new Worker(
+      URL.createObjectURL(new Blob(["postMessage(1); setInterval(() => {}, 60_000)"])),
+    );
     await new Promise((r) => (worker.onmessage = r));
     await until(() => watch.left().workerThreads > 0, 5_000, "the worker thread seen");
     const left = watch.left();
