@@ -28,6 +28,8 @@ import { PlaybackMedia } from "./playback/media.ts";
 import { Previews } from "./playback/previews.ts";
 import { OnvifWatch, type WatchTimings } from "./onvif/watch.ts";
 import { Footage } from "./tiers/footage.ts";
+import { identitySource } from "./evidence/identity.ts";
+import { HashBackfill } from "./evidence/backfill.ts";
 import { openTiers } from "./tiers/open.ts";
 import { copyOnInsert } from "./tiers/target.ts";
 import { TierWorker, type TransferFaults } from "./tiers/worker.ts";
@@ -97,6 +99,7 @@ async function startLocked(
   const media = mediaEngine(config);
   const startedAtMs = Date.now();
   const token = resolveToken(config);
+  const identity = identitySource(config); // (a key file there but wrong ends the start here)
   const db = openDb(config.database);
   const storage = new StorageGate(db, media, config.recordingsDir, undefined, copyOnInsert(config));
   const totals = new ArchiveTotals(db);
@@ -109,6 +112,7 @@ async function startLocked(
     storageProblem: () => storage.problem(),
   });
   const footage = new Footage(config.recordingsDir, targets);
+  const hashing = new HashBackfill(db, footage, config.evidence.hashRate);
   const playback = new PlaybackMedia(footage);
   const previews = new Previews(footage);
   const activity = new ActivityStore();
@@ -185,6 +189,8 @@ async function startLocked(
       previews,
       tiers,
       eventLoop,
+      identity,
+      hashing,
     },
     page,
   );
@@ -208,6 +214,7 @@ async function startLocked(
   onvif.start();
   cleanup.start();
   tiers.start();
+  hashing.start();
   const cameras = Object.keys(config.cameras);
   log.info(
     `camkeep ${VERSION} running (config: ${config.source}); API ${url} (token in ${config.api.token ? "the config" : config.api.tokenFile}); cache ${config.cacheDir}, storage ${config.recordingsDir}; cameras: ${cameras.length ? cameras.join(", ") : "none configured"}`,
@@ -237,6 +244,7 @@ async function startLocked(
       await recorders.stop(); // SIGINT first: their last segments close as valid files
       await cleanup.stop();
       await tiers.stop();
+      await hashing.stop();
       await maintainer.stop();
       motion.close();
       db.$client.close(true);

@@ -15,8 +15,9 @@ import { redact } from "./log/redact.ts";
 import { probeArgs, probeCamera } from "./onvif/probe.ts";
 import { OnvifError } from "./onvif/soap.ts";
 import { readSecretFile } from "./config/secret-file.ts";
+import { verifyExport } from "./evidence/verify.ts";
 
-// The command line: run, expire, check-config, sessions, onvif, version.
+// The command line: run, expire, check-config, sessions, onvif, verify, version.
 
 const USAGE = `camkeep ${VERSION} — keeps camera recordings
 
@@ -33,6 +34,8 @@ Usage:
                                   ask an ONVIF camera what camkeep needs to know of it:
                                   maker, clock, profiles and stream addresses, event
                                   topics, and (--watch) the events it sends meanwhile
+  camkeep verify FILE             check a signed export offline: its signature, who signed
+                                  it (the certificate's SHA-256) and what it says of itself
   camkeep version                 print the version
 `;
 
@@ -152,6 +155,27 @@ async function onvif(args: string[]): Promise<number> {
   }
 }
 
+/** `camkeep verify FILE`: a signed export's signature checked offline (docs/evidence.md). */
+async function verify(args: string[]): Promise<number> {
+  if (!args[0]) throw new ConfigError("command line", ["verify needs a file name"]);
+  let check: Awaited<ReturnType<typeof verifyExport>>;
+  try {
+    check = await verifyExport(args[0]);
+  } catch (e) {
+    process.stderr.write(`camkeep verify: ${args[0]}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const out = [
+    `${args[0]}: ${check.valid ? "signature valid: unaltered since it was signed" : "SIGNATURE INVALID: the file was altered after it was signed"}`,
+    `signed by:   ${check.subject}`,
+    `certificate: SHA-256 ${check.fingerprint} (compare with the box's: GET /api/evidence/certificate)`,
+    `span:        ${new Date(check.start * 1000).toISOString()} for ${check.duration.toFixed(3)} s`,
+    `says:        ${check.information}`,
+  ];
+  (check.valid ? process.stdout : process.stderr).write(`${out.join("\n")}\n`);
+  return check.valid ? 0 : 1;
+}
+
 /** `camkeep sessions`: list the page's sessions, or revoke one (by the id the list shows) or all. */
 function sessions(args: string[]): number {
   const config = loadFor(args);
@@ -194,6 +218,8 @@ async function main(argv: string[]): Promise<number> {
         return sessions(args);
       case "onvif":
         return await onvif(args);
+      case "verify":
+        return await verify(args);
       case "check-config": {
         if (!args[0]) throw new ConfigError("command line", ["check-config needs a file name"]);
         const { source, ...effective } = loadConfigFile(args[0]);

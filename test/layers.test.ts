@@ -16,6 +16,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["storage"],
   ["tiers"],
   ["playback"],
+  ["evidence"],
   ["motion"],
   ["keeper"],
   ["recorder", "onvif"],

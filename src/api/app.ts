@@ -8,6 +8,7 @@ import { bearerAuth, sessionCookieName, sessionRoutes } from "./auth.ts";
 import { allowedHosts, hostCheck, noStore, securityHeaders } from "./guards.ts";
 import { sessionListRoutes } from "./sessions.ts";
 import { clipRoutes } from "./clip.ts";
+import { evidenceRoutes } from "./evidence.ts";
 import type { ApiDeps } from "./deps.ts";
 import { apiError } from "./errors.ts";
 import { eventRoutes } from "./events.ts";
@@ -81,6 +82,7 @@ export function createApi(
     .route("/api/activity", activityRoutes(deps))
     .route("/api/cameras", cameraRecordingRoutes(deps))
     .route("/api/cameras", clipRoutes(deps))
+    .route("/api/evidence", evidenceRoutes(deps))
     .route("/api/cameras", stillRoutes(deps))
     .route("/api/cameras", reviewRoutes(deps))
     .route("/api/recordings", recordingFileRoutes(deps))

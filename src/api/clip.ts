@@ -8,6 +8,8 @@ import { partsStream } from "../playback/parts.ts";
 import { CONCAT_INPUT, concatList } from "../tiers/footage.ts";
 import type { ApiDeps } from "./deps.ts";
 import { apiError, onInvalid } from "./errors.ts";
+import { clientAddress } from "./auth.ts";
+import { signClip } from "../evidence/signed-clip.ts";
 import { CameraParam, ClipQuery } from "./schemas.ts";
 
 // Clip export: one MP4 of a span, built from the index at once (playback/clip.ts), or cut by ffmpeg
@@ -25,7 +27,7 @@ export const MAX_CLIP_SECONDS = 24 * 3600;
  * segments are trimmed with inpoint/outpoint (at keyframes: the cut may start a little early).
  * When the client goes away, ffmpeg is killed.
  */
-export function clipRoutes({ db, config, footage, playback }: ApiDeps) {
+export function clipRoutes({ db, config, footage, playback, identity }: ApiDeps) {
   // Each export is an ffmpeg (tens of MB): api.max_exports at once, the rest told to wait.
   let running = 0;
   const stallMs = config.api.exportStallTimeout * 1000;
@@ -35,7 +37,7 @@ export function clipRoutes({ db, config, footage, playback }: ApiDeps) {
     vValidator("query", ClipQuery, onInvalid),
     async (c) => {
       const { camera } = c.req.valid("param");
-      const { start, end } = c.req.valid("query");
+      const { start, end, signed, note } = c.req.valid("query");
       if (end <= start) return apiError(c, 400, "invalid request", { end: "must be after start" });
       if (end - start > MAX_CLIP_SECONDS)
         return apiError(c, 400, "invalid request", {
@@ -48,7 +50,25 @@ export function clipRoutes({ db, config, footage, playback }: ApiDeps) {
       // media.engine: ffmpeg means ffmpeg for everything, exports too.
       const native =
         config.media.engine === "ffmpeg" ? undefined : await planClip(rows, start, end, playback);
-      if (native) return answerClip(c.req.raw, native, name);
+      if (native && signed === "1") {
+        const clip = signClip(db, await identity(), native, {
+          camera,
+          start,
+          end,
+          exportedBy: `admin from ${clientAddress(c)}`,
+          note: note ?? "",
+        });
+        return answerClip(c.req.raw, clip, name.replace(/\.mp4$/, "-signed.mp4"));
+      }
+      if (native)
+        return answerClip(c.req.raw, { ...native, stream: (a, b) => partsStream(native.parts, a, b) }, name);
+      if (signed === "1" && rows.length)
+        return apiError(c, 422, "cannot sign this span", {
+          signed:
+            config.media.engine === "ffmpeg"
+              ? "signed exports need media.engine: native"
+              : "the span changes codec configuration: export it in parts, each signed",
+        });
       // Parts in tiers are read where they are: a folder tier's file, a bucket's presigned URL.
       const parts = rows.flatMap((r) => {
         const source = r.end_time > start ? footage.source(r) : undefined;
@@ -144,7 +164,11 @@ export function clipRoutes({ db, config, footage, playback }: ApiDeps) {
  * The native export answered as a file is: its length known, Range (206, 416), an ETag (304 on
  * If-None-Match); a HEAD reads no media (the body is a stream nobody pulls).
  */
-function answerClip(req: Request, plan: ClipPlan, name: string): Response {
+function answerClip(
+  req: Request,
+  plan: Pick<ClipPlan, "size" | "etag"> & { stream(from?: number, to?: number): ReadableStream<Uint8Array> },
+  name: string,
+): Response {
   const headers: Record<string, string> = {
     "content-type": "video/mp4",
     "content-disposition": `attachment; filename="${name}"`,
@@ -155,7 +179,7 @@ function answerClip(req: Request, plan: ClipPlan, name: string): Response {
   if (req.headers.get("if-none-match") === plan.etag) return new Response(null, { status: 304, headers });
   const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.get("range") ?? "");
   if (!range)
-    return new Response(partsStream(plan.parts), {
+    return new Response(plan.stream(), {
       headers: { ...headers, "content-length": String(plan.size) },
     });
   const [from, to] = range[1]
@@ -168,7 +192,7 @@ function answerClip(req: Request, plan: ClipPlan, name: string): Response {
     });
   }
   const last = Math.min(to, plan.size);
-  return new Response(partsStream(plan.parts, from, last), {
+  return new Response(plan.stream(from, last), {
     status: 206,
     headers: {
       ...headers,

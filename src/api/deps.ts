@@ -13,6 +13,7 @@ import type { Recorders } from "../recorder/supervisor.ts";
 import type { OnvifWatch } from "../onvif/watch.ts";
 import type { PlaybackMedia } from "../playback/media.ts";
 import type { Previews } from "../playback/previews.ts";
+import type { IdentitySource } from "../evidence/identity.ts";
 import type { Footage } from "../tiers/footage.ts";
 import type { TierWorker } from "../tiers/worker.ts";
 
@@ -44,6 +45,10 @@ export interface ApiDeps {
   onvif: OnvifWatch;
   /** Present when MQTT is configured: its state for status and metrics. */
   mqtt?: { state: MqttStatus };
+  /** The box's signing key and certificate (docs/evidence.md), made when first needed. */
+  identity: IdentitySource;
+  /** Older footage being hashed in the background: how many segments are left. */
+  hashing: { left(): number };
 }
 
 /** What status and metrics show of the MQTT connection (kept here: MQTT builds on the API's schemas). */

@@ -66,7 +66,14 @@ export const SummaryQuery = v.object({
   ),
 });
 
-export const ClipQuery = v.object({ start: epochQuery, end: epochQuery });
+export const ClipQuery = v.object({
+  start: epochQuery,
+  end: epochQuery,
+  /** 1: signed in the ONVIF Export File Format (docs/evidence.md). */
+  signed: v.optional(v.picklist(["0", "1"], 'must be "1" (signed) or "0"')),
+  /** Written into a signed export (who asked, and why). */
+  note: v.optional(v.pipe(v.string(), v.maxLength(500, "must be at most 500 characters"))),
+});
 
 export const EventsQuery = v.object({
   camera: v.optional(CameraName),

@@ -95,6 +95,7 @@ export function statusRoutes(deps: ApiDeps) {
           }
         : null,
       tiers: deps.tiers.status(),
+      evidence: { unhashed: deps.hashing.left() },
       mqtt: deps.mqtt
         ? {
             state: deps.mqtt.state.connected ? "connected" : "disconnected",

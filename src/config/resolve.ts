@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { parsePolygon, type Polygon } from "../domain/geometry.ts";
 import { effectiveRetention, shapeOf } from "./retention.ts";
 import type { MotionConfig, ParsedConfig, RecordConfig } from "./schema.ts";
-import { parseMinFree, type MinFree } from "./size.ts";
+import { parseMinFree, parseSize, type MinFree } from "./size.ts";
 import { resolveTiers } from "./tiers.ts";
 import {
   ConfigError,
@@ -37,6 +37,11 @@ export function resolveConfig(c: ParsedConfig, source: string, baseDir: string):
     if (o && o.password !== undefined && o.password_file !== undefined)
       problems.push(`cameras.${name}.onvif: give either password or password_file, not both`);
   }
+  const ev = c.evidence;
+  if ((ev.key_file === undefined) !== (ev.cert_file === undefined))
+    problems.push(
+      "evidence: give both key_file and cert_file (your own key and its certificate), or neither",
+    );
   if (problems.length) throw new ConfigError(source, problems);
 
   const cameras: Record<string, CameraConfig> = {};
@@ -88,6 +93,12 @@ export function resolveConfig(c: ParsedConfig, source: string, baseDir: string):
     storage: { minFree, tiers: tiers.tiers },
     health: c.health,
     media: c.media,
+    evidence: {
+      keyFile: inData(ev.key_file, "evidence/box-key.pem"),
+      certFile: inData(ev.cert_file, "evidence/box-cert.pem"),
+      own: ev.key_file !== undefined,
+      hashRate: parseSize(ev.hash_rate),
+    },
     record: c.record,
     mqtt: c.mqtt && {
       ...c.mqtt,

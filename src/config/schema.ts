@@ -298,6 +298,17 @@ export const ConfigSchema = v.strictObject({
     }),
     {},
   ),
+  /** Hashes, signatures and the box's identity (docs/evidence.md). */
+  evidence: v.optional(
+    v.strictObject({
+      /** The operator's own signing key (PEM) and its certificate (PEM, e.g. from their CA); both or neither. */
+      key_file: v.optional(v.pipe(v.string(), v.minLength(1))),
+      cert_file: v.optional(v.pipe(v.string(), v.minLength(1))),
+      /** Bytes per second at most that hashing footage stored before hashing existed reads. */
+      hash_rate: v.optional(Size, "8MB"),
+    }),
+    {},
+  ),
   record: v.optional(RecordSchema, {}),
   motion: v.optional(MotionSchema, {}),
   /** MQTT (docs/mqtt.md): absent, no MQTT. */

@@ -29,3 +29,10 @@ export function parseMinFree(value: string | number): MinFree {
   }
   return { kind: "bytes", bytes: Math.round(amount * (UNITS[unit] ?? 1)) };
 }
+
+/** A size that the schema has already checked to be bytes or "200GB"-like (no "auto", no "%"). */
+export function parseSize(value: string | number): number {
+  const size = parseMinFree(value);
+  if (size.kind !== "bytes") throw new Error(`"${value}" is not a size`);
+  return size.bytes;
+}

@@ -1,6 +1,6 @@
 import { resolve, sep } from "node:path";
 import type { ParsedConfig } from "./schema.ts";
-import { parseMinFree } from "./size.ts";
+import { parseSize } from "./size.ts";
 
 // Storage tiers in the configuration: their targets, ages and roles, checked and resolved.
 
@@ -97,8 +97,7 @@ export function resolveTiers(
         secretAccessKeyFile: s.secret_access_key_file && resolve(baseDir, s.secret_access_key_file),
       };
     }
-    const maxRate =
-      t.max_rate === undefined ? undefined : (parseMinFree(t.max_rate) as { bytes: number }).bytes;
+    const maxRate = t.max_rate === undefined ? undefined : parseSize(t.max_rate);
     if (target) tiers.push({ name: t.name, after, copy, maxRate, concurrency: t.concurrency, target });
   });
   return { tiers, problems };

@@ -80,6 +80,15 @@ export interface Config {
   storage: { minFree: MinFree; tiers: TierConfig[] };
   health: ParsedConfig["health"];
   media: ParsedConfig["media"];
+  evidence: {
+    /** The signing key (PEM, mode 0600) and its certificate (PEM): made at first start unless `own`. */
+    keyFile: string;
+    certFile: string;
+    /** The operator's own key and certificate (evidence.key_file, cert_file): never made or replaced. */
+    own: boolean;
+    /** Bytes per second the background hashing of older footage reads at most. */
+    hashRate: number;
+  };
   record: RecordConfig;
   mqtt?: ParsedConfig["mqtt"];
   /** The global record block's effective settings: what cameras no longer configured are kept by. */

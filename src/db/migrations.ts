@@ -11,6 +11,7 @@ import m0007 from "../../drizzle/0007_recording_buckets.sql" with { type: "text"
 import m0008 from "../../drizzle/0008_tiers.sql" with { type: "text" };
 import m0009 from "../../drizzle/0009_one_move.sql" with { type: "text" };
 import m0010 from "../../drizzle/0010_camera_totals.sql" with { type: "text" };
+import m0011 from "../../drizzle/0011_evidence.sql" with { type: "text" };
 
 /**
  * drizzle-kit's migrations, embedded so a compiled binary run from any folder can create and
@@ -30,6 +31,7 @@ const SQL: Record<string, string> = {
   "0008_tiers": m0008,
   "0009_one_move": m0009,
   "0010_camera_totals": m0010,
+  "0011_evidence": m0011,
 };
 
 export interface MigrationMeta {

@@ -1,5 +1,14 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import {
+  blob,
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
 
 /**
  * One row per stored segment. Invariant (docs/design.md#crash-safety): a row exists only for a complete copy where
@@ -36,6 +45,12 @@ export const recordings = sqliteTable(
      * footage no tier ever saw pays nothing for tiers.
      */
     tiered: integer("tiered", { mode: "boolean" }).notNull().default(false),
+    /**
+     * SHA-256 of the file's bytes as stored (hex), computed in the pass that wrote it
+     * (docs/evidence.md). Null only for footage stored before hashing existed, until the
+     * background hashing reaches it.
+     */
+    sha256: text("sha256"),
   },
   (t) => [
     // Covers the per-hour summary (duration, motion, objects) so it never reads the table.
@@ -45,6 +60,8 @@ export const recordings = sqliteTable(
     // (a few seeks per tier) the oldest and newest footage. One index, not one by start and
     // another by tier: every index costs each delete of expiry and each stored segment a write.
     index("recordings_tier_start").on(t.tier, t.start_time),
+    // What the background hashing has left: empty once it is done, so it costs nothing after.
+    index("recordings_unhashed").on(t.start_time).where(sql`${t.sha256} IS NULL`),
   ],
 );
 
@@ -209,3 +226,15 @@ export const discards = sqliteTable(
     index("discards_tier_next_try").on(t.tier, t.next_try_at),
   ],
 );
+
+/**
+ * Signed exports given out (docs/evidence.md#signed-exports): the moment each was first asked
+ * for and, once it was computed, its signature, so that the same URL gives the same bytes (an
+ * RSASSA-PSS signature is randomised; the export time is part of what is signed).
+ */
+export const signedExports = sqliteTable("signed_exports", {
+  /** SHA-256 of the export's content and of who asked, with which note. */
+  id: text("id").primaryKey(),
+  exported_at: real("exported_at").notNull(),
+  signature: blob("signature", { mode: "buffer" }),
+});

@@ -8,8 +8,9 @@ export interface MediaEngine {
   /**
    * Write a copy of `src` with the index (moov) in front and the media copied without
    * re-encoding, to `dst` (a temporary name: the caller flushes and renames). Throws on failure.
+   * Answers the SHA-256 (hex) of the bytes written (docs/evidence.md).
    */
-  faststartCopy(src: string, dst: string): Promise<void>;
+  faststartCopy(src: string, dst: string): Promise<string>;
 }
 
 /**

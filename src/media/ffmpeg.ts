@@ -1,3 +1,4 @@
+import { sha256OfFile } from "./hash.ts";
 import type { MediaEngine, Probe } from "./engine.ts";
 import { run } from "./spawn.ts";
 
@@ -85,6 +86,9 @@ export function ffmpegEngine(opts: FfmpegOptions = {}): MediaEngine {
             : `ffmpeg exited ${r.code}: ${r.stderr.trim()}`,
         );
       }
+      // ffmpeg wrote the file: hashing it is a second read, on this path only (the native
+      // copy hashes as it writes).
+      return sha256OfFile(dst);
     },
   };
 }

@@ -59,16 +59,16 @@ export function nativeEngine(fallback: MediaEngine): MediaEngine & { counters: M
     async faststartCopy(from, to) {
       const src = await fileSource(from);
       try {
-        await writeFaststart(src, await inspect(from, src), to);
+        const sha256 = await writeFaststart(src, await inspect(from, src), to);
         counters.nativeCopies++;
-        return;
+        return sha256;
       } catch (e) {
         declined(from, e);
       } finally {
         await src.close();
       }
       counters.fallbackCopies++;
-      await fallback.faststartCopy(from, to);
+      return fallback.faststartCopy(from, to);
     },
   };
 }

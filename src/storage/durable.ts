@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync } from "node:fs";
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
 /** Flush a file's data to the disk. */
@@ -20,4 +20,14 @@ export function mkdirDurable(dir: string): void {
   if (first === undefined) return;
   const stop = dirname(first);
   for (let d = dir; d !== stop; d = dirname(d)) fsyncDir(dirname(d));
+}
+
+/** A small file written whole or not at all: a temporary name with `mode`, flushed, renamed, its folder flushed. */
+export function writeFileDurable(path: string, text: string, mode: number): void {
+  const temp = `${path}.tmp`;
+  writeFileSync(temp, text, { mode });
+  chmodSync(temp, mode); // (the umask may have taken bits away, or left a temp of an earlier try)
+  fsyncPath(temp);
+  renameSync(temp, path);
+  fsyncDir(dirname(path));
 }

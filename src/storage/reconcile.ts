@@ -1,3 +1,4 @@
+import { sha256OfFile } from "../media/hash.ts";
 import { existsSync, statSync, unlinkSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -161,6 +162,8 @@ export async function reconcileStorage(
         objects: 0,
         segment_size: statSync(path).size,
         unjudged: true,
+        // Hashed as found: it was stored before a crash kept its row from being written.
+        sha256: await sha256OfFile(path),
       },
       copyTo,
     );

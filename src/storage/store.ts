@@ -37,6 +37,8 @@ export interface Placed {
   req: StoreRequest;
   path: string;
   bytes: number;
+  /** SHA-256 (hex) of the stored bytes, computed while they were written (docs/evidence.md). */
+  sha256: string;
 }
 
 export type PlaceOutcome =
@@ -79,8 +81,9 @@ export async function placeSegment(
   const dir = dirname(path);
   mkdirDurable(dir);
   const temp = tempPathFor(path);
+  let sha256: string;
   try {
-    await media.faststartCopy(req.cachePath, temp);
+    sha256 = await media.faststartCopy(req.cachePath, temp);
     fsyncPath(temp);
   } catch (e) {
     try {
@@ -94,7 +97,7 @@ export async function placeSegment(
   renameSync(temp, path);
   fsyncDir(dir);
   faults?.("after-rename");
-  return { kind: "placed", placed: { req, path, bytes: statSync(path).size } };
+  return { kind: "placed", placed: { req, path, bytes: statSync(path).size, sha256 } };
 }
 
 /**
@@ -130,7 +133,7 @@ export function indexPlaced(
   if (!placed.length) return;
   insertRecordings(
     db,
-    placed.map(({ req, path, bytes }) => ({
+    placed.map(({ req, path, bytes, sha256 }) => ({
       id: newId(req.start),
       camera: req.camera,
       path,
@@ -141,6 +144,7 @@ export function indexPlaced(
       objects: req.objects,
       segment_size: bytes,
       unjudged: req.unjudged,
+      sha256,
     })),
     copyTo,
   );

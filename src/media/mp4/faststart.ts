@@ -23,12 +23,13 @@ type Part = { bytes: Uint8Array } | { from: number; length: number } | { padding
  * offset shifted to where its mdat now lies, then the rest in their order. stco tables become
  * co64 (in every track) when an offset would pass 2^32. A file already moov-first is copied
  * unchanged. The body of top-level padding (free, skip) is not copied: it is zeros, or a hole.
+ * Answers the SHA-256 (hex) of what it wrote, hashed as it writes (no second read).
  */
 export async function writeFaststart(
   src: ByteSource & { fd: number; path: string },
   layout: Mp4Layout,
   dst: string,
-): Promise<void> {
+): Promise<string> {
   if (layout.moovFirst) return writeParts(src, [{ from: 0, length: src.size }], dst);
   const firstMdat = layout.mdats[0]!.box.start;
   const rest = layout.boxes.filter((b) => b !== layout.moov);
@@ -55,28 +56,37 @@ function boxParts(box: Box): Part[] {
  * Writes the parts in order at explicit positions, with plain synchronous reads and writes
  * through one buffer (the cheapest way here: no thread hand-offs), yielding to the event loop
  * every few MB so a long file never stalls the API. Padding is written as zeros when small,
- * and left as a hole when large (never in a recorder's segment).
+ * and left as a hole when large (never in a recorder's segment). Every byte is hashed as it is
+ * written (a hole as the zeros it reads as).
  */
 async function writeParts(
   src: ByteSource & { fd: number; path: string },
   parts: Part[],
   dst: string,
-): Promise<void> {
+): Promise<string> {
   const padding = parts.reduce((n, p) => n + ("padding" in p ? p.padding : 0), 0);
   const sparse = padding > MAX_WRITTEN_PADDING;
   const input = src.fd;
   const out = openSync(dst, "w");
   const buf = buffer;
+  const hash = new Bun.CryptoHasher("sha256");
   let at = 0;
   try {
     for (const p of parts) {
-      if ("bytes" in p) writeSync(out, p.bytes, 0, p.bytes.length, at);
-      else if ("padding" in p && !sparse) writeSync(out, new Uint8Array(p.padding), 0, p.padding, at);
-      else if ("from" in p) {
+      if ("bytes" in p) {
+        writeSync(out, p.bytes, 0, p.bytes.length, at);
+        hash.update(p.bytes);
+      } else if ("padding" in p) {
+        const zeros = new Uint8Array(Math.min(p.padding, COPY_CHUNK));
+        if (!sparse) writeSync(out, zeros, 0, p.padding, at);
+        for (let left = p.padding; left > 0; left -= zeros.length)
+          hash.update(zeros.subarray(0, Math.min(left, zeros.length)));
+      } else {
         for (let done = 0; done < p.length; ) {
           const n = readSync(input, buf, 0, Math.min(buf.length, p.length - done), p.from + done);
           if (n === 0) throw new Error("the file shrank while being copied");
           writeSync(out, buf, 0, n, at + done);
+          hash.update(buf.subarray(0, n));
           done += n;
           if (done % YIELD_EVERY === 0) await Bun.sleep(0);
         }
@@ -87,6 +97,7 @@ async function writeParts(
   } finally {
     closeSync(out);
   }
+  return hash.digest("hex");
 }
 
 /** How far each box after the moov's new place moves: box start → new start. */

@@ -1,0 +1,221 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { App } from "../src/app.ts";
+import { HashBackfill } from "../src/evidence/backfill.ts";
+import { Footage } from "../src/tiers/footage.ts";
+import { oeffTrailer, readOeff } from "../src/media/mp4/oeff.ts";
+import {
+  BUN,
+  cameraSegment,
+  configIn,
+  keepers,
+  ROOT,
+  recordingRows,
+  segmentName,
+  tempDir,
+  until,
+} from "./helpers.ts";
+
+/**
+ * Evidence (docs/evidence.md): real segments stored by a real keeper are hashed as stored; a
+ * signed export verifies with camkeep, and with the openssl procedure of the docs run as written;
+ * one flipped byte anywhere fails both; Range slices equal the whole.
+ */
+const keeper = keepers();
+const T0 = Math.floor(Date.now() / 1000) - 3600;
+let app: App;
+let dir: string;
+const headers = () => ({ authorization: `Bearer ${app.token}` });
+
+async function run(args: string[], cwd?: string) {
+  const p = Bun.spawn(args, { stdout: "pipe", stderr: "pipe", cwd });
+  const [out, err, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
+  return { code, out, err };
+}
+
+/** The docs' openssl procedure, as written there, run on `file`. */
+async function opensslProcedure(file: string) {
+  const doc = readFileSync(join(ROOT, "docs/evidence.md"), "utf8");
+  const section = doc.slice(doc.indexOf("### With openssl and coreutils only"));
+  const script = /```sh\n([\s\S]*?)```/.exec(section)![1]!;
+  const work = tempDir();
+  writeFileSync(join(work, "check.sh"), script.replace(/^f=clip\.mp4$/m, `f=${JSON.stringify(file)}`));
+  return run(["sh", "check.sh"], work);
+}
+
+const signedUrl = (start: number, end: number, note = "case 42") =>
+  `${app.url}/api/cameras/gate/clip.mp4?start=${start}&end=${end}&signed=1&note=${encodeURIComponent(note)}`;
+
+beforeAll(async () => {
+  dir = tempDir();
+  app = await keeper.start(
+    configIn(
+      dir,
+      "api: { listen: 127.0.0.1:0 }\nrecord: { retain: { days: 1 }, commit_interval: 0, scan_interval: 1 }\nmotion: { enabled: false }\ncameras:\n  gate: {}\n",
+    ),
+  );
+  mkdirSync(app.config.cacheDir, { recursive: true });
+  for (let n = 0; n < 4; n++)
+    cameraSegment(join(app.config.cacheDir, segmentName("gate", T0 + 2 * n)), { seconds: 2, n, audio: true });
+  await until(() => recordingRows(app.db).length === 4, 30_000, "the keeper to store the segments");
+}, 60_000);
+
+describe("hashes at store", () => {
+  test("every stored segment's row holds the SHA-256 of its file as stored", () => {
+    const rows = recordingRows(app.db);
+    for (const r of rows) {
+      expect(r.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(r.sha256).toBe(createHash("sha256").update(readFileSync(r.path)).digest("hex"));
+    }
+  });
+});
+
+describe("hashing footage stored before hashing existed", () => {
+  test("fills the missing hashes at no more than its rate, the right ones; stop() cuts it short", async () => {
+    const rows = recordingRows(app.db);
+    const truth = new Map(rows.map((r) => [r.id, r.sha256]));
+    app.db.$client.run("UPDATE recordings SET sha256 = NULL");
+    const bytes = rows.reduce((n, r) => n + r.segment_size, 0);
+    // Cut short: stopped at once, it leaves what it had not done.
+    const stopped = new HashBackfill(app.db, new Footage(app.config.recordingsDir, new Map()), bytes / 10);
+    stopped.start();
+    const t = performance.now();
+    await stopped.stop();
+    expect(performance.now() - t).toBeLessThan(1000);
+    expect(stopped.left()).toBeGreaterThan(0);
+    // At a rate of the whole in 2 s, the whole takes at least that.
+    const backfill = new HashBackfill(app.db, new Footage(app.config.recordingsDir, new Map()), bytes / 2);
+    const started = performance.now();
+    backfill.start();
+    await until(() => backfill.left() === 0, 30_000, "every segment hashed");
+    expect(performance.now() - started).toBeGreaterThan(1500);
+    await backfill.stop();
+    for (const r of recordingRows(app.db)) expect(r.sha256).toBe(truth.get(r.id)!);
+    const status = await (await fetch(`${app.url}/api/status`, { headers: headers() })).json();
+    expect(status.evidence).toEqual({ unhashed: 0 });
+  });
+});
+
+describe("the OEFF signature box (pure)", () => {
+  test("reads back what it wrote; the signature is the box's last bytes", () => {
+    const fields = {
+      fragmentId: new Uint8Array(16).fill(7),
+      start: 1_800_000_000.25,
+      duration: 30,
+      userInformation: '{"note":"ünïcode"}',
+      certificateDer: new Uint8Array([0x30, 0x82, 1, 2, 3]),
+      signatureLength: 256,
+    };
+    const { bytes, signatureAt } = oeffTrailer(fields);
+    expect(bytes.length - signatureAt).toBe(256);
+    const read = readOeff(bytes, 1000);
+    expect(read.signatureAt).toBe(1000 + signatureAt);
+    expect(read.userInformation).toBe(fields.userInformation);
+    expect(read.start).toBeCloseTo(fields.start, 6);
+    expect(read.duration).toBe(30);
+    expect(read.schemeVersion).toBe("1.0");
+    expect([...read.certificateDer]).toEqual([...fields.certificateDer]);
+  });
+});
+
+describe("signed exports (docs/evidence.md)", () => {
+  let file: string;
+  let whole: Uint8Array;
+  beforeAll(async () => {
+    const res = await fetch(signedUrl(T0 + 1, T0 + 7), { headers: headers() });
+    expect(res.status).toBe(200);
+    whole = new Uint8Array(await res.arrayBuffer());
+    // (a plain GET's length: Bun sends streamed bodies chunked, docs/evidence.md; HEAD and Range carry it)
+    const head = await fetch(signedUrl(T0 + 1, T0 + 7), { method: "HEAD", headers: headers() });
+    expect(head.headers.get("content-length")).toBe(String(whole.length));
+    expect(head.headers.get("etag")).toBe(res.headers.get("etag"));
+    file = join(tempDir(), "signed.mp4");
+    writeFileSync(file, whole);
+  });
+
+  test("camkeep verify says valid, names the box, and shows what the export says of itself", async () => {
+    const r = await run([BUN, join(ROOT, "src/main.ts"), "verify", file]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("signature valid");
+    expect(r.out).toContain("camkeep on");
+    expect(r.out).toContain('"camera":"gate"');
+    expect(r.out).toContain('"note":"case 42"');
+  });
+
+  test("the openssl procedure of the docs says Verified OK, and the certificate is the one the API publishes", async () => {
+    const r = await opensslProcedure(file);
+    expect(r.out).toContain("Verified OK");
+    expect(r.code).toBe(0);
+    const cert = await fetch(`${app.url}/api/evidence/certificate`, { headers: headers() });
+    const fingerprint = cert.headers.get("x-certificate-sha256")!;
+    expect(fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    expect(r.out).toContain(fingerprint);
+    const key = join(app.config.dataDir, "evidence/box-key.pem");
+    expect(statSync(key).mode & 0o777).toBe(0o600);
+    expect(await cert.text()).not.toContain("PRIVATE");
+  });
+
+  test("one flipped byte anywhere — media, index, signature box — fails both checks", async () => {
+    const places = [100, Math.floor(whole.length / 2), whole.length - 300, whole.length - 1];
+    for (const at of places) {
+      const bad = whole.slice();
+      bad[at]! ^= 0x01;
+      const path = join(tempDir(), "flipped.mp4");
+      writeFileSync(path, bad);
+      const ours = await run([BUN, join(ROOT, "src/main.ts"), "verify", path]);
+      expect(ours.code).toBe(1);
+      const theirs = await opensslProcedure(path);
+      expect(theirs.out).not.toContain("Verified OK");
+    }
+  });
+
+  test("plays as the clip it signs: ffprobe reads it, ffmpeg decodes it without an error", async () => {
+    const r = await run(["ffmpeg", "-v", "error", "-i", file, "-f", "null", "-"]);
+    expect(r.code).toBe(0);
+    expect(r.err.trim()).toBe("");
+  });
+
+  test("the same URL gives the same bytes; Range slices (also one reaching into the signature first) equal the whole", async () => {
+    // A fresh export (another note): its first request is a Range at the end.
+    const url = signedUrl(T0 + 1, T0 + 7, "ranges first");
+    const tail = await fetch(url, { headers: { ...headers(), range: "bytes=-100" } });
+    expect(tail.status).toBe(206);
+    const tailBytes = new Uint8Array(await tail.arrayBuffer());
+    const full = new Uint8Array(await (await fetch(url, { headers: headers() })).arrayBuffer());
+    expect([...tailBytes]).toEqual([...full.subarray(full.length - 100)]);
+    const again = new Uint8Array(await (await fetch(url, { headers: headers() })).arrayBuffer());
+    expect(Buffer.compare(again, full)).toBe(0);
+    const cuts = [0, 777, Math.floor(full.length / 3), full.length - 260, full.length];
+    const pieces: Uint8Array[] = [];
+    for (let i = 0; i + 1 < cuts.length; i++) {
+      const res = await fetch(url, {
+        headers: { ...headers(), range: `bytes=${cuts[i]}-${cuts[i + 1]! - 1}` },
+      });
+      expect(res.status).toBe(206);
+      expect(res.headers.get("content-range")).toBe(`bytes ${cuts[i]}-${cuts[i + 1]! - 1}/${full.length}`);
+      pieces.push(new Uint8Array(await res.arrayBuffer()));
+    }
+    expect(Buffer.compare(Buffer.concat(pieces), full)).toBe(0);
+    // and the original export kept its bytes across requests too
+    const first = new Uint8Array(
+      await (await fetch(signedUrl(T0 + 1, T0 + 7), { headers: headers() })).arrayBuffer(),
+    );
+    expect(Buffer.compare(first, whole)).toBe(0);
+  });
+
+  test("the box's key is made once: a restarted keeper signs with the same certificate", async () => {
+    const before = readFileSync(join(app.config.dataDir, "evidence/box-cert.pem"), "utf8");
+    expect(existsSync(join(app.config.dataDir, "evidence/box-key.pem"))).toBe(true);
+    await keeper.stop(app);
+    app = await keeper.start(app.config);
+    const res = await fetch(`${app.url}/api/evidence/certificate`, { headers: headers() });
+    expect((await res.text()).trim()).toBe(before.trim());
+  });
+});
