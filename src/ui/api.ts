@@ -90,11 +90,16 @@ export const api = {
     path(
       client.api.cameras[":camera"]["still.jpg"].$url({ param: { camera }, query: { v: String(newest) } }),
     ),
-  clipUrl: (camera: string, start: number, end: number) =>
+  /** `signed`: in the ONVIF Export File Format, signed by the box (docs/evidence.md). */
+  clipUrl: (camera: string, start: number, end: number, signed = false) =>
     path(
       client.api.cameras[":camera"]["clip.mp4"].$url({
         param: { camera },
-        query: { start: String(Math.floor(start)), end: String(Math.ceil(end)) },
+        query: {
+          start: String(Math.floor(start)),
+          end: String(Math.ceil(end)),
+          ...(signed ? { signed: "1" as const } : {}),
+        },
       }),
     ),
 };

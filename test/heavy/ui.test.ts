@@ -7,6 +7,7 @@ import { events as eventsTable, recordings } from "../../src/db/schema.ts";
 import { motionPerMinute } from "../../src/ui/time.ts";
 import { TestCamera } from "../fixtures/onvif-camera.ts";
 import {
+  BUN,
   ROOT,
   cameraSegment,
   configIn,
@@ -481,6 +482,21 @@ describe("the page", () => {
     const file = join(tempDir(), "clip.mp4");
     await download.saveAs(file);
     expect(Math.abs((await ffprobeDuration(file)) - 6)).toBeLessThanOrEqual(2);
+  });
+
+  test("a signed export: the box ticked, the download is signed and camkeep verify says it is unaltered", async () => {
+    await page.check("#clip-signed");
+    await page.waitForSelector('#clip-download[href*="signed=1"]', { timeout: 5_000 });
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#clip-download")]);
+    const file = join(tempDir(), "signed.mp4");
+    await download.saveAs(file);
+    const verify = Bun.spawn([BUN, join(ROOT, "src/main.ts"), "verify", file], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(await new Response(verify.stdout).text()).toContain("signature valid");
+    expect(await verify.exited).toBe(0);
+    await page.uncheck("#clip-signed");
   });
 
   test("an event can be marked to keep forever", async () => {

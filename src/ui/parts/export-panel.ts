@@ -16,20 +16,22 @@ export function exportPanel(
     { id: "clip-download", download: true, "aria-disabled": "true" },
     "Download clip",
   );
+  const signed = h("input", { id: "clip-signed", type: "checkbox" });
   const note = h("p.help", {}, "Drag across the timeline, or type the times.");
   const update = () => {
     const a = fromInput(start.value);
     const b = fromInput(end.value);
     const ok = Number.isFinite(a) && Number.isFinite(b) && b > a;
     link.setAttribute("aria-disabled", String(!ok));
-    if (ok) link.href = api.clipUrl(camera, a, b);
+    if (ok) link.href = api.clipUrl(camera, a, b, signed.checked);
     else link.removeAttribute("href");
     note.textContent = ok
-      ? `${Math.round(b - a)} s, cut at keyframes, without re-encoding.`
+      ? `${Math.round(b - a)} s, cut at keyframes, without re-encoding${signed.checked ? "; signed by this box (check it with camkeep verify)" : ""}.`
       : "Drag across the timeline, or type the times.";
   };
   start.addEventListener("input", update);
   end.addEventListener("input", update);
+  signed.addEventListener("change", update);
   timeline.onSelect = (a, b) => {
     start.value = toInput(Math.max(day.start, a));
     end.value = toInput(Math.min(day.end, b));
@@ -47,6 +49,12 @@ export function exportPanel(
       start,
       h("label", { for: "clip-end" }, "to"),
       end,
+      signed,
+      h(
+        "label",
+        { for: "clip-signed", title: "ONVIF Export File Format: anyone can check it is unaltered" },
+        "signed",
+      ),
     ),
     link,
     note,
