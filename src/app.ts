@@ -1,6 +1,5 @@
-import type { Server } from "bun";
 import { join } from "node:path";
-import { serveApi } from "./api/server.ts";
+import { type ApiServer, serveApi } from "./api/server.ts";
 import page from "./ui/index.html";
 import { resolveToken } from "./api/token.ts";
 import type { Config } from "./config/load.ts";
@@ -54,7 +53,7 @@ export interface App {
   /** Preview pictures (how many ffmpeg runs they took). */
   previews: Previews;
   eventLoop: LoopWatch;
-  server: Server<undefined>;
+  server: ApiServer;
   token: string;
   /** The API's base URL, e.g. http://127.0.0.1:5050 */
   url: string;
@@ -168,7 +167,7 @@ async function startLocked(
       })
     : undefined;
   const onvif = new OnvifWatch(Object.values(config.cameras), { db, activity }, opts.onvif);
-  const server = serveApi(
+  const server = await serveApi(
     {
       config,
       db,
@@ -203,7 +202,7 @@ async function startLocked(
     // Recorders run in their own session: stop them, or they would outlive a failed start.
     health.stop();
     await recorders.stop();
-    await server.stop(true);
+    await server.stop();
     db.$client.close(true);
     eventLoop.stop();
     throw e;
@@ -240,7 +239,7 @@ async function startLocked(
       await mqtt?.stop();
       await onvif.stop();
       health.stop();
-      await server.stop(true);
+      await server.stop();
       await recorders.stop(); // SIGINT first: their last segments close as valid files
       await cleanup.stop();
       await tiers.stop();

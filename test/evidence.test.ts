@@ -131,7 +131,7 @@ describe("signed exports (docs/evidence.md)", () => {
     const res = await fetch(signedUrl(T0 + 1, T0 + 7), { headers: headers() });
     expect(res.status).toBe(200);
     whole = new Uint8Array(await res.arrayBuffer());
-    // (a plain GET's length: Bun sends streamed bodies chunked, docs/evidence.md; HEAD and Range carry it)
+    expect(res.headers.get("content-length")).toBe(String(whole.length));
     const head = await fetch(signedUrl(T0 + 1, T0 + 7), { method: "HEAD", headers: headers() });
     expect(head.headers.get("content-length")).toBe(String(whole.length));
     expect(head.headers.get("etag")).toBe(res.headers.get("etag"));

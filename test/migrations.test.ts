@@ -136,6 +136,7 @@ describe("database migrations", () => {
       { name: "recording_buckets" },
       { name: "recordings" },
       { name: "sessions" },
+      { name: "signed_exports" },
       { name: "transfers" },
     ]);
     db.close();

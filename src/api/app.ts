@@ -29,11 +29,12 @@ const LIMIT = { activity: 8 << 20, other: 64 << 10 };
 /**
  * The HTTP API (docs/api.md). Every route but /healthz needs the bearer token. One chain, so that
  * the app's type carries every route: the page's client is typed from it (CamkeepApi).
- * `page` answers "/" (the page's HTML, which Bun bundles), here so it gets the headers too.
+ * `page` answers the page's files ("/" its HTML; its scripts, styles and icon, which Bun bundles),
+ * here so they get the headers too; undefined for a name it does not have.
  */
 export function createApi(
   deps: ApiDeps,
-  page: () => Promise<Response> = async () => new Response("no page", { status: 404 }),
+  page: (path: string) => Promise<Response | undefined> = async () => undefined,
 ) {
   const tooLarge = (max: number) =>
     bodyLimit({ maxSize: max, onError: (c) => apiError(c, 413, `request body larger than ${max} bytes`) });
@@ -61,10 +62,20 @@ export function createApi(
     // Everything else answers only to names it knows (DNS rebinding); /healthz names nothing.
     .use(hostCheck(allowedHosts(deps.config.api.host, deps.config.api.allowedHosts)))
     .get("/", async (c) => {
-      const res = await page();
-      return c.body(await res.arrayBuffer(), res.status as 200, {
+      const res = await page("/");
+      if (!res) return apiError(c, 404, "no page");
+      return c.body(await res.arrayBuffer(), 200, {
         "content-type": res.headers.get("content-type") ?? "text/html;charset=utf-8",
         "cache-control": "no-cache",
+      });
+    })
+    // The page's scripts, styles and icon: named by their content, so cached for good.
+    .get("/:file{[A-Za-z0-9_-]+\\.(?:js|css|svg)}", async (c) => {
+      const res = await page(c.req.path);
+      if (!res) return apiError(c, 404, "not found");
+      return c.body(await res.arrayBuffer(), 200, {
+        "content-type": res.headers.get("content-type") ?? "application/octet-stream",
+        "cache-control": "public, max-age=31536000, immutable",
       });
     })
     // Before the auth middleware: the page logs in with the token to get its cookie.

@@ -3,7 +3,8 @@ import { Hono } from "hono";
 import { recordingsBetween } from "../db/recordings.ts";
 import { logger } from "../log/log.ts";
 import { redact } from "../log/redact.ts";
-import { planClip, type ClipPlan } from "../playback/clip.ts";
+import { planClip } from "../playback/clip.ts";
+import { rangedResponse, type Ranged } from "../storage/ranged.ts";
 import { partsStream } from "../playback/parts.ts";
 import { CONCAT_INPUT, concatList } from "../tiers/footage.ts";
 import type { ApiDeps } from "./deps.ts";
@@ -61,7 +62,11 @@ export function clipRoutes({ db, config, footage, playback, identity }: ApiDeps)
         return answerClip(c.req.raw, clip, name.replace(/\.mp4$/, "-signed.mp4"));
       }
       if (native)
-        return answerClip(c.req.raw, { ...native, stream: (a, b) => partsStream(native.parts, a, b) }, name);
+        return answerClip(
+          c.req.raw,
+          { size: native.size, etag: native.etag, stream: (a, b) => partsStream(native.parts, a, b) },
+          name,
+        );
       if (signed === "1" && rows.length)
         return apiError(c, 422, "cannot sign this span", {
           signed:
@@ -160,44 +165,11 @@ export function clipRoutes({ db, config, footage, playback, identity }: ApiDeps)
   );
 }
 
-/**
- * The native export answered as a file is: its length known, Range (206, 416), an ETag (304 on
- * If-None-Match); a HEAD reads no media (the body is a stream nobody pulls).
- */
-function answerClip(
-  req: Request,
-  plan: Pick<ClipPlan, "size" | "etag"> & { stream(from?: number, to?: number): ReadableStream<Uint8Array> },
-  name: string,
-): Response {
-  const headers: Record<string, string> = {
+/** An export answered as a file is: its length up front, Range, an ETag (storage/ranged.ts). */
+function answerClip(req: Request, body: Ranged, name: string): Response {
+  return rangedResponse(req, body, {
     "content-type": "video/mp4",
     "content-disposition": `attachment; filename="${name}"`,
-    "accept-ranges": "bytes",
-    etag: plan.etag,
     "cache-control": "no-store",
-  };
-  if (req.headers.get("if-none-match") === plan.etag) return new Response(null, { status: 304, headers });
-  const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.get("range") ?? "");
-  if (!range)
-    return new Response(plan.stream(), {
-      headers: { ...headers, "content-length": String(plan.size) },
-    });
-  const [from, to] = range[1]
-    ? [Number(range[1]), range[2] ? Number(range[2]) + 1 : plan.size]
-    : [plan.size - Number(range[2]), plan.size];
-  if (!(from >= 0 && from < Math.min(to, plan.size + 1) && from < plan.size)) {
-    return new Response(null, {
-      status: 416,
-      headers: { ...headers, "content-range": `bytes */${plan.size}` },
-    });
-  }
-  const last = Math.min(to, plan.size);
-  return new Response(plan.stream(from, last), {
-    status: 206,
-    headers: {
-      ...headers,
-      "content-range": `bytes ${from}-${last - 1}/${plan.size}`,
-      "content-length": String(last - from),
-    },
   });
 }

@@ -1,46 +1,79 @@
+import { getRequestListener } from "@hono/node-server";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { createApi } from "./app.ts";
 import type { ApiDeps } from "./deps.ts";
 
+/** The API's listener, started: its port (api.listen's, or the one given for port 0), and its end. */
+export interface ApiServer {
+  port: number;
+  /** Stops listening and ends every connection, exports under way too. */
+  stop(): Promise<void>;
+}
+
 /**
- * Serves the page (`page`: the bundle Bun makes of src/ui, inside the compiled binary too) and the API on
- * config.api.listen (port 0: any free port, for tests).
+ * Serves the page (`page`: the bundle Bun makes of src/ui, inside the compiled binary too) and the
+ * API on config.api.listen (port 0: any free port, for tests).
  *
- * Bun serves an HTML bundle without letting us add headers, so the bundle lives under a path
- * made at random each start, and "/" fetches it from there once and answers it through Hono,
- * with the security headers and the Host check of every other answer. Its scripts and styles
- * are still served by Bun, from their own paths.
+ * The API is served through node:http (with Hono's adapter), not Bun.serve: Bun.serve drops the
+ * Content-Length of every streamed body and sends it chunked (oven-sh/bun#10507), and an export's
+ * download must show its size. Only Bun.serve serves an HTML bundle, so the bundle is served by a
+ * private Bun.serve on loopback, and the page's files are read from it once and answered through
+ * Hono, with the security headers and the Host check of every other answer.
  */
-export function serveApi(deps: ApiDeps, page: Bun.HTMLBundle) {
+export async function serveApi(deps: ApiDeps, page: Bun.HTMLBundle): Promise<ApiServer> {
   const { host, port } = deps.config.api;
-  const hidden = `/page-${Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString("hex")}`;
-  let server: ReturnType<typeof Bun.serve> | undefined;
-  let html: Promise<{ body: ArrayBuffer; type: string }> | undefined;
-  const app = createApi(deps, async () => {
-    html ??= fetch(new URL(hidden, server!.url)).then(async (r) => {
-      if (!r.ok) throw new Error(`the page's bundle answered ${r.status}`);
-      return {
-        body: await r.arrayBuffer(),
-        type: r.headers.get("content-type") ?? "text/html;charset=utf-8",
-      };
-    });
-    const { body, type } = await html.catch((e) => {
-      html = undefined; // asked again next time
-      throw e;
-    });
-    return new Response(body, { headers: { "content-type": type } });
+  const bundle = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    routes: { "/": page },
+    fetch: () => new Response(null, { status: 404 }),
+    development: false,
   });
+  const files = new Map<string, Promise<Response | undefined>>();
+  const pageFile = async (path: string): Promise<Response | undefined> => {
+    let file = files.get(path);
+    if (!file) {
+      file = fetch(new URL(path, bundle.url)).then(async (r) => {
+        if (r.status === 404) return undefined;
+        if (!r.ok) throw new Error(`the page's bundle answered ${r.status} for ${path}`);
+        return new Response(await r.arrayBuffer(), {
+          headers: { "content-type": r.headers.get("content-type")! },
+        });
+      });
+      files.set(path, file);
+      // Only what exists is kept (a made-up name asked for costs no memory); a failure is asked again.
+      file.then(
+        (r) => r ?? files.delete(path),
+        () => files.delete(path),
+      );
+    }
+    return (await file)?.clone();
+  };
+  // (overrideGlobalObjects false: the adapter would swap the global Request and Response for
+  // lighter ones, which Bun.serve — the bundle's, the tests' fixtures — refuses as answers)
+  const server = createServer(
+    getRequestListener(createApi(deps, pageFile).fetch, { overrideGlobalObjects: false }),
+  );
   try {
-    server = Bun.serve({
-      hostname: host,
-      port,
-      routes: { [hidden]: page },
-      fetch: app.fetch,
-      development: false,
-      reusePort: false, // a second keeper on the port is refused, never given half the requests
-      idleTimeout: 120, // exports of long ranges stream for a while
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
-    return server;
   } catch (e) {
+    bundle.stop(true);
     throw new Error(`cannot listen on ${host}:${port} (api.listen): ${(e as Error).message}`);
   }
+  return {
+    port: (server.address() as AddressInfo).port,
+    async stop() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      await bundle.stop(true);
+    },
+  };
 }

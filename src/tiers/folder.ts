@@ -1,3 +1,4 @@
+import { fileResponse } from "../storage/ranged.ts";
 import { mkdir, open, readFile, rename, rmdir, stat, unlink } from "node:fs/promises";
 import { fileRange } from "../storage/file-range.ts";
 import { dirname, join, resolve } from "node:path";
@@ -157,10 +158,10 @@ export class FolderTier implements TierTarget {
     );
   }
 
-  async respond(key: string): Promise<Response> {
-    const file = Bun.file(await this.pathOf(key));
-    if (!(await file.exists())) return new Response(null, { status: 404 });
-    return new Response(file); // Bun answers Range (206/416) itself
+  async respond(key: string, req: Request): Promise<Response> {
+    const path = await this.pathOf(key);
+    if (!(await Bun.file(path).exists())) return new Response(null, { status: 404 });
+    return fileResponse(path, req, {});
   }
 
   source(key: string): string {

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { fileRange } from "../storage/file-range.ts";
+import { fileResponse } from "../storage/ranged.ts";
 import { fileSource, Mp4Error, type ByteSource } from "../media/mp4/source.ts";
 import { resolve, sep } from "node:path";
 import type { Recording } from "../db/schema.ts";
@@ -69,10 +70,7 @@ export class Footage {
     if (row.tier === null) {
       const path = insideStorage(this.recordingsDir, row.path);
       if (!path) return undefined;
-      // Bun answers Range (206/416) itself for a file body. The explicit length survives Hono's
-      // HEAD handling, which answers HEAD with the GET response minus its body.
-      const file = Bun.file(path);
-      return new Response(file, { headers: { "content-length": String(file.size) } });
+      return fileResponse(path, req, {});
     }
     const at = this.inTier(row);
     if (!at || at.target.problem()) return undefined;
