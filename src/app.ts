@@ -29,6 +29,7 @@ import { OnvifWatch, type WatchTimings } from "./onvif/watch.ts";
 import { Footage } from "./tiers/footage.ts";
 import { identitySource } from "./evidence/identity.ts";
 import { HashBackfill } from "./evidence/backfill.ts";
+import { Sealer } from "./evidence/sealer.ts";
 import { openTiers } from "./tiers/open.ts";
 import { copyOnInsert } from "./tiers/target.ts";
 import { TierWorker, type TransferFaults } from "./tiers/worker.ts";
@@ -50,6 +51,8 @@ export interface App {
   mqtt?: MqttBridge;
   onvif: OnvifWatch;
   tiers: TierWorker;
+  /** Seals camera-hours as they can no longer change (docs/evidence.md). */
+  sealer: Sealer;
   /** Preview pictures (how many ffmpeg runs they took). */
   previews: Previews;
   eventLoop: LoopWatch;
@@ -112,6 +115,7 @@ async function startLocked(
   });
   const footage = new Footage(config.recordingsDir, targets);
   const hashing = new HashBackfill(db, footage, config.evidence.hashRate);
+  const sealer = new Sealer({ db, config, identity, hashingLeft: () => hashing.left() });
   const playback = new PlaybackMedia(footage);
   const previews = new Previews(footage);
   const activity = new ActivityStore();
@@ -190,6 +194,7 @@ async function startLocked(
       eventLoop,
       identity,
       hashing,
+      sealer,
     },
     page,
   );
@@ -214,6 +219,7 @@ async function startLocked(
   cleanup.start();
   tiers.start();
   hashing.start();
+  sealer.start();
   const cameras = Object.keys(config.cameras);
   log.info(
     `camkeep ${VERSION} running (config: ${config.source}); API ${url} (token in ${config.api.token ? "the config" : config.api.tokenFile}); cache ${config.cacheDir}, storage ${config.recordingsDir}; cameras: ${cameras.length ? cameras.join(", ") : "none configured"}`,
@@ -230,6 +236,7 @@ async function startLocked(
     mqtt,
     onvif,
     tiers,
+    sealer,
     previews,
     eventLoop,
     server,
@@ -244,6 +251,7 @@ async function startLocked(
       await cleanup.stop();
       await tiers.stop();
       await hashing.stop();
+      await sealer.stop();
       await maintainer.stop();
       motion.close();
       db.$client.close(true);

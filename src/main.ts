@@ -16,6 +16,10 @@ import { probeArgs, probeCamera } from "./onvif/probe.ts";
 import { OnvifError } from "./onvif/soap.ts";
 import { readSecretFile } from "./config/secret-file.ts";
 import { verifyExport } from "./evidence/verify.ts";
+import { checkSeals } from "./evidence/check.ts";
+import { identitySource } from "./evidence/identity.ts";
+import { camerasWithFootage } from "./db/seals.ts";
+import { existsSync } from "node:fs";
 
 // The command line: run, expire, check-config, sessions, onvif, verify, version.
 
@@ -36,6 +40,9 @@ Usage:
                                   topics, and (--watch) the events it sends meanwhile
   camkeep verify FILE             check a signed export offline: its signature, who signed
                                   it (the certificate's SHA-256) and what it says of itself
+  camkeep verify --seals [--config FILE]
+                                  check every camera's chain of sealed hours, and that each
+                                  segment sealed is stored as sealed or was deleted by a rule
   camkeep version                 print the version
 `;
 
@@ -157,6 +164,7 @@ async function onvif(args: string[]): Promise<number> {
 
 /** `camkeep verify FILE`: a signed export's signature checked offline (docs/evidence.md). */
 async function verify(args: string[]): Promise<number> {
+  if (args.includes("--seals")) return verifySeals(args);
   if (!args[0]) throw new ConfigError("command line", ["verify needs a file name"]);
   let check: Awaited<ReturnType<typeof verifyExport>>;
   try {
@@ -174,6 +182,36 @@ async function verify(args: string[]): Promise<number> {
   ];
   (check.valid ? process.stdout : process.stderr).write(`${out.join("\n")}\n`);
   return check.valid ? 0 : 1;
+}
+
+/** `camkeep verify --seals`: the chains of sealed hours and what they list (docs/evidence.md). */
+async function verifySeals(args: string[]): Promise<number> {
+  const config = loadFor(args);
+  if (!existsSync(config.evidence.keyFile) && !config.evidence.own) {
+    process.stdout.write("this box has no signing key yet: nothing has been sealed\n");
+    return 0;
+  }
+  const box = await identitySource(config)();
+  const db = openDb(config.database);
+  try {
+    const reports = checkSeals(
+      db,
+      [...new Set([...Object.keys(config.cameras), ...camerasWithFootage(db)])],
+      box,
+    );
+    let bad = 0;
+    for (const r of reports) {
+      const deleted = Object.entries(r.deleted).map(([rule, n]) => `${n} deleted by ${rule}`);
+      process.stdout.write(
+        `${r.camera}: ${r.seals} seals, ${r.listed} segments sealed: ${[`${r.stored} stored as sealed`, ...deleted, `${r.altered} altered`, `${r.missing} missing`].join(", ")}\n`,
+      );
+      for (const line of [...r.problems, ...r.examples]) process.stdout.write(`  ${line}\n`);
+      bad += r.problems.length + r.altered + r.missing;
+    }
+    return bad ? 1 : 0;
+  } finally {
+    db.$client.close(true);
+  }
 }
 
 /** `camkeep sessions`: list the page's sessions, or revoke one (by the id the list shows) or all. */

@@ -54,12 +54,10 @@ const signedUrl = (start: number, end: number, note = "case 42") =>
 
 beforeAll(async () => {
   dir = tempDir();
-  app = await keeper.start(
-    configIn(
-      dir,
-      "api: { listen: 127.0.0.1:0 }\nrecord: { retain: { days: 1 }, commit_interval: 0, scan_interval: 1 }\nmotion: { enabled: false }\ncameras:\n  gate: {}\n",
-    ),
-  );
+  const yaml =
+    "api: { listen: 127.0.0.1:0 }\nrecord: { retain: { days: 1 }, commit_interval: 0, scan_interval: 1 }\nmotion: { enabled: false }\ncameras:\n  gate: {}\n";
+  app = await keeper.start(configIn(dir, yaml));
+  writeFileSync(app.config.source, `data_dir: ${dir}\n${yaml}`); // for the commands run beside it
   mkdirSync(app.config.cacheDir, { recursive: true });
   for (let n = 0; n < 4; n++)
     cameraSegment(join(app.config.cacheDir, segmentName("gate", T0 + 2 * n)), { seconds: 2, n, audio: true });
@@ -98,7 +96,7 @@ describe("hashing footage stored before hashing existed", () => {
     await backfill.stop();
     for (const r of recordingRows(app.db)) expect(r.sha256).toBe(truth.get(r.id)!);
     const status = await (await fetch(`${app.url}/api/status`, { headers: headers() })).json();
-    expect(status.evidence).toEqual({ unhashed: 0 });
+    expect(status.evidence).toMatchObject({ unhashed: 0 });
   });
 });
 
@@ -217,5 +215,96 @@ describe("signed exports (docs/evidence.md)", () => {
     app = await keeper.start(app.config);
     const res = await fetch(`${app.url}/api/evidence/certificate`, { headers: headers() });
     expect((await res.text()).trim()).toBe(before.trim());
+  });
+});
+
+describe("sealed hours (docs/evidence.md#sealed-hours)", () => {
+  const HOUR = 3600;
+  const hourOf = (t: number) => Math.floor(t / HOUR) * HOUR;
+  const verifySeals = () =>
+    run([BUN, join(ROOT, "src/main.ts"), "verify", "--seals", "--config", app.config.source]);
+  const seals = () =>
+    app.db.$client.query("SELECT camera, hour, kind, body, hash FROM seals ORDER BY id").all() as {
+      camera: string;
+      hour: number;
+      kind: string;
+      body: string;
+      hash: string;
+    }[];
+
+  test("an hour that can no longer change is sealed: its segments listed with their hashes, chained, signed; the check says so", async () => {
+    const rows = recordingRows(app.db);
+    await app.sealer.pass(hourOf(T0) + 2 * HOUR);
+    const made = seals().filter((s) => s.hour === hourOf(T0));
+    expect(made).toHaveLength(1);
+    const body = JSON.parse(made[0]!.body);
+    expect(body.kind).toBe("hour");
+    expect(body.segments).toEqual(
+      rows
+        .filter((r) => hourOf(r.start_time) === hourOf(T0))
+        .map((r) => [r.start_time, r.end_time, r.segment_size, r.sha256]),
+    );
+    // The hours after it follow, each naming the one before; an hour not yet over is not sealed.
+    const all = seals();
+    for (let i = 1; i < all.length; i++) expect(JSON.parse(all[i]!.body).previous).toBe(all[i - 1]!.hash);
+    expect(Math.max(...all.map((s) => s.hour))).toBeLessThan(hourOf(T0) + 2 * HOUR - HOUR);
+    const r = await verifySeals();
+    expect(r.out).toContain(
+      `gate: ${all.length} seals, ${rows.length} segments sealed: ${rows.length} stored as sealed`,
+    );
+    expect(r.code).toBe(0);
+  });
+
+  test("a segment stored late into a sealed hour makes an amendment, chained after", async () => {
+    const late = hourOf(T0) + 1800 + 7; // (within the sealed hour, apart from the others)
+    cameraSegment(join(app.config.cacheDir, segmentName("gate", late)), { seconds: 2, n: 9 });
+    await until(
+      () => recordingRows(app.db).some((r) => Math.abs(r.start_time - late) < 1.5),
+      30_000,
+      "the late segment stored",
+    );
+    await app.sealer.pass(hourOf(T0) + 2 * HOUR);
+    const last = seals().at(-1)!;
+    expect(last.kind).toBe("amendment");
+    expect(JSON.parse(last.body).segments).toHaveLength(1);
+    expect(JSON.parse(last.body).previous).toBe(seals().at(-2)!.hash);
+    const r = await verifySeals();
+    expect(r.code).toBe(0);
+  });
+
+  test("footage a rule deleted stays listed, and is said to be deleted by that rule; footage gone otherwise is missing", async () => {
+    const { deleteRecordingsAndFiles } = await import("../src/cleanup/delete.ts");
+    const { deleteRecordingsByRowid } = await import("../src/db/recordings.ts");
+    const rows = app.db.$client
+      .query("SELECT rowid, * FROM recordings ORDER BY start_time")
+      .all() as (ReturnType<typeof recordingRows>[number] & { rowid: number })[];
+    deleteRecordingsAndFiles([rows[0]!], new Set(), {
+      rule: "expiry",
+      db: app.db,
+      deleteRows: (gone) => deleteRecordingsByRowid(app.db, gone),
+    });
+    let r = await verifySeals();
+    expect(r.out).toContain("1 deleted by expiry");
+    expect(r.out).toContain("0 missing");
+    expect(r.code).toBe(0);
+    app.db.$client.run("DELETE FROM recordings WHERE id = ?", [rows[1]!.id]); // behind every rule's back
+    r = await verifySeals();
+    expect(r.out).toContain("1 missing");
+    expect(r.code).toBe(1);
+  });
+
+  test("an edited seal, or an edited hash in the index, is found", async () => {
+    const victim = seals()[0]!;
+    const edited = victim.body.replace(/"made_at":"[^"]+"/, '"made_at":"2020-01-01T00:00:00.000Z"');
+    app.db.$client.run("UPDATE seals SET body = ? WHERE hash = ?", [edited, victim.hash]);
+    let r = await verifySeals();
+    expect(r.out).toContain("its hash is not its body's");
+    expect(r.code).toBe(1);
+    app.db.$client.run("UPDATE seals SET body = ? WHERE hash = ?", [victim.body, victim.hash]);
+    const row = recordingRows(app.db)[0]!;
+    app.db.$client.run("UPDATE recordings SET sha256 = ? WHERE id = ?", ["0".repeat(64), row.id]);
+    r = await verifySeals();
+    expect(r.out).toContain("1 altered");
+    expect(r.code).toBe(1);
   });
 });

@@ -296,6 +296,8 @@ describe("deletes survive a power cut (docs/design.md#crash-safety)", () => {
         filesLeft: made.filter(existsSync).length,
       });
     const result = deleteRecordingsAndFiles(candidates, new Set(), {
+      rule: "expiry",
+      db: r.db,
       flush,
       deleteRows: (gone) => deleteRecordingsByRowid(r.db, gone),
     });

@@ -49,6 +49,8 @@ export interface ApiDeps {
   identity: IdentitySource;
   /** Older footage being hashed in the background: how many segments are left. */
   hashing: { left(): number };
+  /** Seals made since start. */
+  sealer: { made: number };
 }
 
 /** What status and metrics show of the MQTT connection (kept here: MQTT builds on the API's schemas). */

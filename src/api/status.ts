@@ -95,7 +95,7 @@ export function statusRoutes(deps: ApiDeps) {
           }
         : null,
       tiers: deps.tiers.status(),
-      evidence: { unhashed: deps.hashing.left() },
+      evidence: { unhashed: deps.hashing.left(), seals_made: deps.sealer.made },
       mqtt: deps.mqtt
         ? {
             state: deps.mqtt.state.connected ? "connected" : "disconnected",

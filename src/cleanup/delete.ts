@@ -1,6 +1,8 @@
 import { lstatSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
+import type { Db } from "../db/open.ts";
 import type { Recording } from "../db/schema.ts";
+import { noteRuleDeletions } from "../db/seals.ts";
 import { logger } from "../log/log.ts";
 import { fsyncDir } from "../storage/durable.ts";
 
@@ -15,9 +17,15 @@ export interface DeleteResult {
 }
 
 /** What deleting a recording needs to know of it. */
-export type StoredFile = Pick<Recording, "camera" | "path" | "tier" | "segment_size" | "duration">;
+export type StoredFile = Pick<
+  Recording,
+  "camera" | "path" | "tier" | "segment_size" | "duration" | "start_time"
+>;
 
 export interface DeleteOptions<T> {
+  /** The rule deleting them, noted per camera (what a check of the seals says of them: docs/evidence.md). */
+  rule: "expiry" | "quota" | "disk protection";
+  db: Db;
   /** Deletes the rows of the files that are gone (by rowid, or by ranges of start times). */
   deleteRows: (gone: readonly T[]) => void;
   /** The folder flush (tests watch it). */
@@ -64,5 +72,6 @@ export function deleteRecordingsAndFiles<T extends StoredFile>(
   }
   for (const dir of folders) (opts.flush ?? fsyncDir)(dir);
   opts.deleteRows(gone);
+  noteRuleDeletions(opts.db, opts.rule, gone, Date.now() / 1000);
   return { rows: gone.length, freedBytes };
 }

@@ -119,6 +119,8 @@ export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
       const judged = judgeHolds(config, db, page);
       const doomed = pickForSpace(judged, threshold - report.freeAfter, (row) => row.hold !== hold);
       const result = deleteRecordingsAndFiles(doomed, touched, {
+        rule: "disk protection",
+        db,
         deleteRows: (gone) => deleteRecordingsByRowid(db, gone),
       });
       report.deleted += result.rows;

@@ -225,6 +225,8 @@ function judgeAndDelete(
   }
   if (!deps.dryRun)
     deleteRecordingsAndFiles(doomed, touched, {
+      rule: "expiry",
+      db,
       deleteRows: (gone) => deleteCameraRuns(db, camera, page, new Set(gone)),
     });
 }

@@ -66,6 +66,8 @@ export async function enforceQuotas(
             const result = opts.dryRun
               ? { rows: doomed.length, freedBytes: doomed.reduce((n, r) => n + r.segment_size, 0) }
               : deleteRecordingsAndFiles(doomed, touched, {
+                  rule: "quota",
+                  db,
                   deleteRows: (gone) => deleteCameraRuns(db, camera, judged, new Set(gone)),
                 });
             report.deleted += result.rows;

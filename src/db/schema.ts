@@ -238,3 +238,55 @@ export const signedExports = sqliteTable("signed_exports", {
   exported_at: real("exported_at").notNull(),
   signature: blob("signature", { mode: "buffer" }),
 });
+
+/**
+ * Sealed camera-hours (docs/evidence.md#sealed-hours): each lists its segments (start, end,
+ * size, hash), chains to the camera's previous seal by hash and is signed by the box. A segment
+ * stored late into a sealed hour makes an amendment, chained after. Never deleted: footage
+ * deleted by a rule stays listed in its seal.
+ */
+export const seals = sqliteTable(
+  "seals",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    camera: text("camera").notNull(),
+    /** The hour's start, UTC epoch seconds. */
+    hour: integer("hour").notNull(),
+    kind: text("kind", { enum: ["hour", "amendment"] }).notNull(),
+    /** What is signed: canonical JSON (evidence/seal.ts). */
+    body: text("body").notNull(),
+    /** SHA-256 (hex) of the body: what the camera's next seal names as its previous. */
+    hash: text("hash").notNull(),
+    signature: blob("signature", { mode: "buffer" }).notNull(),
+  },
+  (t) => [index("seals_camera_hour").on(t.camera, t.hour)],
+);
+
+/** Per camera: where its seals have reached (hours before `sealed_until` are sealed) and its chain's last hash. */
+export const sealHeads = sqliteTable("seal_heads", {
+  camera: text("camera").primaryKey(),
+  sealed_until: integer("sealed_until").notNull(),
+  last_hash: text("last_hash").notNull(),
+});
+
+/**
+ * Segments stored into an hour already sealed, waiting for their amendment. Filled by a trigger
+ * on every insert of recordings (docs/design.md#crash-safety), so no way of storing skips it.
+ */
+export const lateSegments = sqliteTable("late_segments", {
+  recording_id: text("recording_id").primaryKey(),
+});
+
+/** Footage deleted by a rule, per camera and run: what a check of the seals says of a segment no longer there. */
+export const ruleDeletions = sqliteTable(
+  "rule_deletions",
+  {
+    camera: text("camera").notNull(),
+    first_start: real("first_start").notNull(),
+    last_start: real("last_start").notNull(),
+    segments: integer("segments").notNull(),
+    rule: text("rule").notNull(),
+    at: real("at").notNull(),
+  },
+  (t) => [index("rule_deletions_camera_start").on(t.camera, t.first_start)],
+);

@@ -21,6 +21,7 @@ x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 /** A signing key and its certificate; the private key never leaves this object but to sign. */
 export interface BoxIdentity {
   key: KeyObject;
+  publicKey: KeyObject;
   certificatePem: string;
   certificateDer: Uint8Array;
   /** SHA-256 of the certificate (DER), as openssl prints it: "AB:CD:…". */
@@ -95,6 +96,7 @@ function readIdentity(keyFile: string, certFile: string): BoxIdentity {
   const der = new Uint8Array(cert.raw);
   return {
     key,
+    publicKey: cert.publicKey,
     certificatePem: cert.toString(),
     certificateDer: der,
     fingerprint: cert.fingerprint256,

@@ -1,0 +1,81 @@
+import type { Db } from "../db/open.ts";
+import { deletedByRule, sealsAfter, type SealedSegment, storedAt } from "../db/seals.ts";
+import type { BoxIdentity } from "./identity.ts";
+import { checkChain, type SealBody } from "./seal.ts";
+
+// `camkeep verify --seals`: every camera's chain of seals checked, and every segment a seal lists
+// looked for in the index (docs/evidence.md#checking-the-seals).
+
+export interface CameraSeals {
+  camera: string;
+  seals: number;
+  /** Chain and signature problems, in words. */
+  problems: string[];
+  /** Segments the seals list, and of those: stored as sealed, deleted by a rule (by rule), altered, missing. */
+  listed: number;
+  stored: number;
+  deleted: Record<string, number>;
+  altered: number;
+  missing: number;
+  /** The first few altered or missing segments, named. */
+  examples: string[];
+}
+
+const PAGE = 200;
+/** At most this many segments named per kind of finding (the counts are whole). */
+const NAMED = 20;
+
+/** Checks the seals of `cameras` against the box's certificate and the index. */
+export function checkSeals(db: Db, cameras: readonly string[], identity: BoxIdentity): CameraSeals[] {
+  return cameras.map((camera) => {
+    const report: CameraSeals = {
+      camera,
+      seals: 0,
+      problems: [],
+      listed: 0,
+      stored: 0,
+      deleted: {},
+      altered: 0,
+      missing: 0,
+      examples: [],
+    };
+    let before: string | null = null;
+    for (let after = 0; ; ) {
+      const page = sealsAfter(db, camera, after, PAGE);
+      if (!page.length) break;
+      after = page.at(-1)!.id;
+      report.problems.push(...checkChain(page, identity.publicKey, before));
+      before = page.at(-1)!.hash;
+      report.seals += page.length;
+      for (const seal of page) {
+        const body = JSON.parse(seal.body) as SealBody;
+        if (body.certificate_sha256 !== identity.fingerprint)
+          report.problems.push(
+            `a seal of ${body.hour} was signed by another certificate (SHA-256 ${body.certificate_sha256})`,
+          );
+        for (const segment of body.segments) look(db, camera, segment, report);
+      }
+    }
+    return report;
+  });
+}
+
+function look(db: Db, camera: string, [start, , size, sha256]: SealedSegment, report: CameraSeals): void {
+  report.listed++;
+  const at = new Date(start * 1000).toISOString();
+  const row = storedAt(db, camera, start);
+  if (row) {
+    if (row.segment_size === size && (sha256 === null || row.sha256 === sha256)) report.stored++;
+    else {
+      report.altered++;
+      if (report.examples.length < NAMED) report.examples.push(`${at}: stored now is not what was sealed`);
+    }
+    return;
+  }
+  const rule = deletedByRule(db, camera, start);
+  if (rule) report.deleted[rule.rule] = (report.deleted[rule.rule] ?? 0) + 1;
+  else {
+    report.missing++;
+    if (report.examples.length < NAMED) report.examples.push(`${at}: sealed, gone, and no rule deleted it`);
+  }
+}
