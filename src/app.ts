@@ -30,6 +30,7 @@ import { Footage } from "./tiers/footage.ts";
 import { identitySource } from "./evidence/identity.ts";
 import { HashBackfill } from "./evidence/backfill.ts";
 import { Sealer } from "./evidence/sealer.ts";
+import { Scrub } from "./evidence/scrub.ts";
 import { openTiers } from "./tiers/open.ts";
 import { copyOnInsert } from "./tiers/target.ts";
 import { TierWorker, type TransferFaults } from "./tiers/worker.ts";
@@ -53,6 +54,8 @@ export interface App {
   tiers: TierWorker;
   /** Seals camera-hours as they can no longer change (docs/evidence.md). */
   sealer: Sealer;
+  /** Hashes stored footage again on a schedule (docs/evidence.md). */
+  scrub: Scrub;
   /** Preview pictures (how many ffmpeg runs they took). */
   previews: Previews;
   eventLoop: LoopWatch;
@@ -116,6 +119,7 @@ async function startLocked(
   const footage = new Footage(config.recordingsDir, targets);
   const hashing = new HashBackfill(db, footage, config.evidence.hashRate);
   const sealer = new Sealer({ db, config, identity, hashingLeft: () => hashing.left() });
+  const scrub = new Scrub({ config, db, tiers: targets, storageProblem: () => storage.problem() });
   const playback = new PlaybackMedia(footage);
   const previews = new Previews(footage);
   const activity = new ActivityStore();
@@ -145,6 +149,7 @@ async function startLocked(
     stalledCameras: () => recorders.stalledCount(),
     tiers: () => tiers.healthStates(),
     storingHalted: () => cleanup.storingHalted,
+    damagedFootage: () => scrub.total.quarantined,
   });
   const cleanup = new Cleanup({
     config,
@@ -195,6 +200,7 @@ async function startLocked(
       identity,
       hashing,
       sealer,
+      scrub,
     },
     page,
   );
@@ -220,6 +226,7 @@ async function startLocked(
   tiers.start();
   hashing.start();
   sealer.start();
+  scrub.start();
   const cameras = Object.keys(config.cameras);
   log.info(
     `camkeep ${VERSION} running (config: ${config.source}); API ${url} (token in ${config.api.token ? "the config" : config.api.tokenFile}); cache ${config.cacheDir}, storage ${config.recordingsDir}; cameras: ${cameras.length ? cameras.join(", ") : "none configured"}`,
@@ -237,6 +244,7 @@ async function startLocked(
     onvif,
     tiers,
     sealer,
+    scrub,
     previews,
     eventLoop,
     server,
@@ -252,6 +260,7 @@ async function startLocked(
       await tiers.stop();
       await hashing.stop();
       await sealer.stop();
+      await scrub.stop();
       await maintainer.stop();
       motion.close();
       db.$client.close(true);

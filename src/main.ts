@@ -16,7 +16,7 @@ import { probeArgs, probeCamera } from "./onvif/probe.ts";
 import { OnvifError } from "./onvif/soap.ts";
 import { readSecretFile } from "./config/secret-file.ts";
 import { verifyExport } from "./evidence/verify.ts";
-import { checkSeals } from "./evidence/check.ts";
+import { checkArchive, checkSeals } from "./evidence/check.ts";
 import { identitySource } from "./evidence/identity.ts";
 import { camerasWithFootage } from "./db/seals.ts";
 import { existsSync } from "node:fs";
@@ -43,6 +43,9 @@ Usage:
   camkeep verify --seals [--config FILE]
                                   check every camera's chain of sealed hours, and that each
                                   segment sealed is stored as sealed or was deleted by a rule
+  camkeep verify --archive [--config FILE]
+                                  hash every stored file again against the index (read-only;
+                                  the keeper's weekly scrub also repairs from tier copies)
   camkeep version                 print the version
 `;
 
@@ -165,6 +168,7 @@ async function onvif(args: string[]): Promise<number> {
 /** `camkeep verify FILE`: a signed export's signature checked offline (docs/evidence.md). */
 async function verify(args: string[]): Promise<number> {
   if (args.includes("--seals")) return verifySeals(args);
+  if (args.includes("--archive")) return verifyArchive(args);
   if (!args[0]) throw new ConfigError("command line", ["verify needs a file name"]);
   let check: Awaited<ReturnType<typeof verifyExport>>;
   try {
@@ -209,6 +213,21 @@ async function verifySeals(args: string[]): Promise<number> {
       bad += r.problems.length + r.altered + r.missing;
     }
     return bad ? 1 : 0;
+  } finally {
+    db.$client.close(true);
+  }
+}
+
+/** `camkeep verify --archive`: every stored file hashed again, nothing changed (docs/evidence.md). */
+async function verifyArchive(args: string[]): Promise<number> {
+  const db = openDb(loadFor(args).database);
+  try {
+    const r = await checkArchive(db);
+    process.stdout.write(
+      `${r.checked} stored segments (${(r.bytes / 1e6).toFixed(0)} MB) hashed again: ${r.damaged.length ? `${r.damaged.length} DAMAGED` : "all match the hashes taken when they were stored"}\n`,
+    );
+    for (const d of r.damaged) process.stdout.write(`  ${d}\n`);
+    return r.damaged.length ? 1 : 0;
   } finally {
     db.$client.close(true);
   }

@@ -308,3 +308,69 @@ describe("sealed hours (docs/evidence.md#sealed-hours)", () => {
     expect(r.code).toBe(1);
   });
 });
+
+describe("the scrub (docs/evidence.md#the-scrub)", () => {
+  const scrubKeeper = keepers();
+  let box: App;
+  let nas: string;
+  const flip = (path: string, at = 2000) => {
+    const bytes = readFileSync(path);
+    bytes[at]! ^= 0x10;
+    writeFileSync(path, bytes);
+  };
+  const verifyArchive = () =>
+    run([BUN, join(ROOT, "src/main.ts"), "verify", "--archive", "--config", box.config.source]);
+
+  beforeAll(async () => {
+    const d = tempDir();
+    nas = join(d, "nas");
+    mkdirSync(nas);
+    const yaml = `api: { listen: 127.0.0.1:0 }\nstorage: { tiers: [ { name: nas, path: ${nas}, copy: true } ] }\nrecord: { retain: { days: 1 }, commit_interval: 0, scan_interval: 1 }\nmotion: { enabled: false }\ncameras:\n  yard: {}\n`;
+    box = await scrubKeeper.start(configIn(d, yaml));
+    writeFileSync(box.config.source, `data_dir: ${d}\n${yaml}`);
+    mkdirSync(box.config.cacheDir, { recursive: true });
+    for (let n = 0; n < 3; n++)
+      cameraSegment(join(box.config.cacheDir, segmentName("yard", T0 + 2 * n)), { seconds: 2, n });
+    await until(
+      () => (box.db.$client.query("SELECT count(*) AS n FROM copies").get() as { n: number }).n === 3,
+      60_000,
+      "the segments stored and copied to the NAS",
+    );
+  }, 90_000);
+
+  test("a flipped byte in a stored segment: verify --archive names it; the scrub restores it from the tier copy whose hash matches", async () => {
+    const [row] = recordingRows(box.db);
+    flip(row!.path);
+    const found = await verifyArchive();
+    expect(found.code).toBe(1);
+    expect(found.out).toContain("1 DAMAGED");
+    expect(found.out).toContain(row!.path);
+    const report = await box.scrub.run(Number.POSITIVE_INFINITY);
+    expect(report).toMatchObject({ checked: 3, mismatches: 1, repaired: 1, quarantined: 0 });
+    expect(createHash("sha256").update(readFileSync(row!.path)).digest("hex")).toBe(row!.sha256!);
+    expect((await verifyArchive()).code).toBe(0);
+  });
+
+  test("with no good copy anywhere, it is quarantined (never kept as good): its row goes, noted as the scrub's, health says so", async () => {
+    const rows = recordingRows(box.db);
+    const victim = rows[1]!;
+    flip(victim.path);
+    // The NAS copy damaged too: no good copy left.
+    const key = victim.path.slice(box.config.recordingsDir.length + 1);
+    flip(join(nas, key));
+    const report = await box.scrub.run(Number.POSITIVE_INFINITY);
+    expect(report).toMatchObject({ mismatches: 1, repaired: 0, quarantined: 1 });
+    expect(recordingRows(box.db).map((r) => r.id)).not.toContain(victim.id);
+    expect(existsSync(join(box.config.dataDir, "quarantine", victim.path.split("/").at(-1)!))).toBe(true);
+    box.health.refresh();
+    const health = await fetch(`${box.url}/healthz`);
+    expect(health.status).toBe(503);
+    expect(JSON.stringify(await health.json())).toContain("damaged and quarantined");
+    const metrics = await (
+      await fetch(`${box.url}/metrics`, { headers: { authorization: `Bearer ${box.token}` } })
+    ).text();
+    expect(metrics).toMatch(/camkeep_scrub_quarantined_total 1\b/);
+    const { deletedByRule } = await import("../src/db/seals.ts");
+    expect(deletedByRule(box.db, "yard", victim.start_time)?.rule).toBe("scrub (damaged, quarantined)");
+  });
+});

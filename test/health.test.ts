@@ -17,6 +17,7 @@ const OK: HealthInputs = {
   stalledCameras: 0,
   tiers: [],
   storingHalted: null,
+  damagedFootage: 0,
 };
 
 describe("health reasons (docs/api.md)", () => {

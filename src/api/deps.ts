@@ -14,6 +14,7 @@ import type { OnvifWatch } from "../onvif/watch.ts";
 import type { PlaybackMedia } from "../playback/media.ts";
 import type { Previews } from "../playback/previews.ts";
 import type { IdentitySource } from "../evidence/identity.ts";
+import type { ScrubReport } from "../evidence/scrub.ts";
 import type { Footage } from "../tiers/footage.ts";
 import type { TierWorker } from "../tiers/worker.ts";
 
@@ -51,6 +52,8 @@ export interface ApiDeps {
   hashing: { left(): number };
   /** Seals made since start. */
   sealer: { made: number };
+  /** The scrub: what it found since start (docs/evidence.md#the-scrub). */
+  scrub: { total: ScrubReport; lastRunEnded?: number };
 }
 
 /** What status and metrics show of the MQTT connection (kept here: MQTT builds on the API's schemas). */

@@ -290,7 +290,7 @@ function healthMetrics(r: Registry, deps: ApiDeps, health: () => HealthSnapshot)
 }
 
 /** Expiry, disk protection and the other cleanup jobs. */
-function cleanupMetrics(r: Registry, { cleanup, startedAtMs }: ApiDeps): void {
+function cleanupMetrics(r: Registry, { cleanup, startedAtMs, scrub }: ApiDeps): void {
   const c = cleanup.counters;
   single(r, "counter", "camkeep_expiry_runs_total", "Expiry runs completed", () => c.expiryRuns);
   single(
@@ -327,6 +327,20 @@ function cleanupMetrics(r: Registry, { cleanup, startedAtMs }: ApiDeps): void {
     "camkeep_storing_halted",
     "1 while new footage is not stored: storage is under storage.min_free and all footage left is kept forever",
     () => (cleanup.storingHalted ? 1 : 0),
+  );
+  single(
+    r,
+    "counter",
+    "camkeep_scrub_damaged_total",
+    "Stored segments the scrub found not matching their hash (bit rot or tampering), repaired or not",
+    () => scrub.total.mismatches,
+  );
+  single(
+    r,
+    "counter",
+    "camkeep_scrub_quarantined_total",
+    "Damaged segments no tier held a good copy of: quarantined, their rows removed",
+    () => scrub.total.quarantined,
   );
   single(
     r,

@@ -95,7 +95,18 @@ export function statusRoutes(deps: ApiDeps) {
           }
         : null,
       tiers: deps.tiers.status(),
-      evidence: { unhashed: deps.hashing.left(), seals_made: deps.sealer.made },
+      evidence: {
+        unhashed: deps.hashing.left(),
+        seals_made: deps.sealer.made,
+        scrub: {
+          last_run_ended: deps.scrub.lastRunEnded ?? null,
+          checked: deps.scrub.total.checked,
+          damaged: deps.scrub.total.mismatches,
+          repaired: deps.scrub.total.repaired,
+          quarantined: deps.scrub.total.quarantined,
+          found: deps.scrub.total.found,
+        },
+      },
       mqtt: deps.mqtt
         ? {
             state: deps.mqtt.state.connected ? "connected" : "disconnected",

@@ -98,6 +98,8 @@ export function resolveConfig(c: ParsedConfig, source: string, baseDir: string):
       certFile: inData(ev.cert_file, "evidence/box-cert.pem"),
       own: ev.key_file !== undefined,
       hashRate: parseSize(ev.hash_rate),
+      scrubAt: ev.scrub_at,
+      scrubRate: parseSize(ev.scrub_rate),
     },
     record: c.record,
     mqtt: c.mqtt && {

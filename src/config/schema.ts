@@ -306,6 +306,10 @@ export const ConfigSchema = v.strictObject({
       cert_file: v.optional(v.pipe(v.string(), v.minLength(1))),
       /** Bytes per second at most that hashing footage stored before hashing existed reads. */
       hash_rate: v.optional(Size, "8MB"),
+      /** When the scrub hashes stored footage again (cron, local time): weekly, Sunday 03:00. */
+      scrub_at: v.optional(cronPattern, "0 3 * * 0"),
+      /** Bytes per second at most that the scrub reads. */
+      scrub_rate: v.optional(Size, "4MB"),
     }),
     {},
   ),

@@ -88,6 +88,9 @@ export interface Config {
     own: boolean;
     /** Bytes per second the background hashing of older footage reads at most. */
     hashRate: number;
+    /** When the scrub runs (cron, local time) and the bytes per second it reads at most. */
+    scrubAt: string;
+    scrubRate: number;
   };
   record: RecordConfig;
   mqtt?: ParsedConfig["mqtt"];

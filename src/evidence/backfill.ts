@@ -1,8 +1,8 @@
 import { setRecordingHash, unhashedCount, unhashedRecordings } from "../db/evidence.ts";
 import type { Db } from "../db/open.ts";
 import { logger } from "../log/log.ts";
-import { sleep } from "../time/sleep.ts";
 import type { Footage } from "../tiers/footage.ts";
+import { hashAtRate } from "./rated-hash.ts";
 
 // Hashing footage stored before hashing existed (docs/evidence.md#hashes-at-store): once, in the
 // background, oldest first, at a bounded rate wherever the footage lives.
@@ -51,7 +51,8 @@ export class HashBackfill {
         after = row.start_time;
         if (signal.aborted) break;
         const bytes = await this.footage.bytes(row);
-        const sha256 = bytes && (await this.hash(await bytes.stream(0, row.segment_size), signal));
+        const sha256 =
+          bytes && (await hashAtRate(await bytes.stream(0, row.segment_size), this.rate, signal));
         if (sha256) {
           setRecordingHash(this.db, row.id, sha256);
           hashed++;
@@ -62,24 +63,5 @@ export class HashBackfill {
       log.info(
         `hashed ${hashed} segments stored before hashing existed${unreachable ? `; ${unreachable} could not be read (tried again at the next start)` : ""}`,
       );
-  }
-
-  /** SHA-256 of a stream read at most `rate` bytes a second; undefined when stopped or unreadable. */
-  private async hash(stream: ReadableStream<Uint8Array>, signal: AbortSignal): Promise<string | undefined> {
-    const hash = new Bun.CryptoHasher("sha256");
-    const reader = stream.getReader();
-    try {
-      for (;;) {
-        const r = await reader.read();
-        if (r.done) return hash.digest("hex");
-        hash.update(r.value);
-        await sleep((r.value.length / this.rate) * 1000, signal);
-        if (signal.aborted) return undefined;
-      }
-    } catch {
-      return undefined;
-    } finally {
-      await reader.cancel().catch(() => {});
-    }
   }
 }

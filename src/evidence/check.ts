@@ -1,10 +1,12 @@
 import type { Db } from "../db/open.ts";
+import { localHashedAfter } from "../db/scrub.ts";
+import { sha256OfFile } from "../media/hash.ts";
 import { deletedByRule, sealsAfter, type SealedSegment, storedAt } from "../db/seals.ts";
 import type { BoxIdentity } from "./identity.ts";
 import { checkChain, type SealBody } from "./seal.ts";
 
 // `camkeep verify --seals`: every camera's chain of seals checked, and every segment a seal lists
-// looked for in the index (docs/evidence.md#checking-the-seals).
+// looked for in the index; `--archive`: every stored file hashed again (docs/evidence.md).
 
 export interface CameraSeals {
   camera: string;
@@ -77,5 +79,33 @@ function look(db: Db, camera: string, [start, , size, sha256]: SealedSegment, re
   else {
     report.missing++;
     if (report.examples.length < NAMED) report.examples.push(`${at}: sealed, gone, and no rule deleted it`);
+  }
+}
+
+/** What `verify --archive` found: stored files hashed again against the index (nothing changed). */
+export interface ArchiveCheck {
+  checked: number;
+  bytes: number;
+  /** Files whose bytes are not the ones hashed when stored (or that cannot be read), named. */
+  damaged: string[];
+}
+
+/** Every local stored file with a hash, hashed again (read-only: the keeper's scrub repairs). */
+export async function checkArchive(db: Db): Promise<ArchiveCheck> {
+  const result: ArchiveCheck = { checked: 0, bytes: 0, damaged: [] };
+  let [after, afterId] = [-1e12, ""];
+  for (;;) {
+    const rows = localHashedAfter(db, after, afterId, 256);
+    if (!rows.length) return result;
+    for (const row of rows) {
+      [after, afterId] = [row.start_time, row.id];
+      const actual = await sha256OfFile(row.path).catch(() => "unreadable");
+      result.checked++;
+      result.bytes += row.segment_size;
+      if (actual !== row.sha256)
+        result.damaged.push(
+          `${row.camera} ${new Date(row.start_time * 1000).toISOString()}: ${row.path} (${actual === "unreadable" ? "unreadable" : "its bytes are not those stored"})`,
+        );
+    }
   }
 }

@@ -23,6 +23,8 @@ export interface HealthInputs {
   tiers: { failingForS: number | null; backlog: boolean }[];
   /** Why storing new footage has stopped (only footage kept forever left on a full disk), or null. */
   storingHalted: string | null;
+  /** Stored segments the scrub found damaged since start and could not restore (docs/evidence.md). */
+  damagedFootage: number;
 }
 
 /** A tier failing this long with footage waiting for it is a tier down, not a blip. */
@@ -47,6 +49,10 @@ export function healthReasons(h: HealthInputs): string[] {
   if (h.storagePresent && h.freeBytes < h.minFreeBytes)
     reasons.push("disk almost full: free space below storage.min_free");
   if (h.storingHalted) reasons.push(`storing stopped: ${h.storingHalted}`);
+  if (h.damagedFootage > 0)
+    reasons.push(
+      `${h.damagedFootage} stored segment(s) damaged and quarantined by the scrub (no good copy in a tier): see the log`,
+    );
   if (!h.clock.sane) reasons.push(h.clock.reason ?? "clock not sane");
   if (h.stalledCameras > 0)
     reasons.push(`${h.stalledCameras} camera(s) stalled: no new segment from the recorder`);

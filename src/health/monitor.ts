@@ -45,6 +45,8 @@ export class HealthMonitor {
       nowMs?: () => number;
       /** Why storing new footage has stopped (cleanup), or null. */
       storingHalted?: () => string | null;
+      /** Segments the scrub quarantined since start. */
+      damagedFootage?: () => number;
       /** The storage tiers' state (none: no tiers). */
       tiers?: () => HealthInputs["tiers"];
     },
@@ -105,6 +107,7 @@ export class HealthMonitor {
       stalledCameras: this.deps.stalledCameras(),
       tiers: this.deps.tiers?.() ?? [],
       storingHalted: this.deps.storingHalted?.() ?? null,
+      damagedFootage: this.deps.damagedFootage?.() ?? 0,
     };
   }
 
