@@ -9,6 +9,7 @@ import { allowedHosts, hostCheck, noStore, securityHeaders } from "./guards.ts";
 import { sessionListRoutes } from "./sessions.ts";
 import { clipRoutes } from "./clip.ts";
 import { evidenceRoutes } from "./evidence.ts";
+import { caseRoutes } from "./cases.ts";
 import type { ApiDeps } from "./deps.ts";
 import { apiError } from "./errors.ts";
 import { eventRoutes } from "./events.ts";
@@ -86,6 +87,8 @@ export function createApi(
     .use("/api/activity", tooLarge(LIMIT.activity))
     .use("/api/events/*", tooLarge(LIMIT.other))
     .use("/api/events", tooLarge(LIMIT.other))
+    .use("/api/cases/*", tooLarge(LIMIT.other))
+    .use("/api/cases", tooLarge(LIMIT.other))
     .route("/metrics", metrics.routes)
     .route("/api/status", statusRoutes(deps))
     .route("/api/sessions", sessionListRoutes(deps))
@@ -94,6 +97,7 @@ export function createApi(
     .route("/api/cameras", cameraRecordingRoutes(deps))
     .route("/api/cameras", clipRoutes(deps))
     .route("/api/evidence", evidenceRoutes(deps))
+    .route("/api/cases", caseRoutes(deps))
     .route("/api/cameras", stillRoutes(deps))
     .route("/api/cameras", reviewRoutes(deps))
     .route("/api/recordings", recordingFileRoutes(deps))

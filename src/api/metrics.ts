@@ -325,7 +325,7 @@ function cleanupMetrics(r: Registry, { cleanup, startedAtMs, scrub }: ApiDeps): 
     r,
     "gauge",
     "camkeep_storing_halted",
-    "1 while new footage is not stored: storage is under storage.min_free and all footage left is kept forever",
+    "1 while new footage is not stored: storage is under storage.min_free and all footage left is kept forever or in an open case",
     () => (cleanup.storingHalted ? 1 : 0),
   );
   single(

@@ -161,3 +161,34 @@ export const ActivityReport = v.strictObject({
     v.maxLength(10_000),
   ),
 });
+
+/** A span of one camera's footage in a case (at most 24 h, as an export). */
+const CaseSpanBody = v.pipe(
+  v.strictObject({ camera: CameraName, start: EpochSeconds, end: EpochSeconds }),
+  v.forward(
+    v.check(
+      (s) => s.end > s.start && s.end - s.start <= 24 * 3600,
+      "must be after start, at most 24 h later",
+    ),
+    ["end"],
+  ),
+);
+const CaseText = (max: number) => v.pipe(v.string(), v.maxLength(max, `must be at most ${max} characters`));
+
+export const NewCaseBody = v.strictObject({
+  title: v.pipe(CaseText(200), v.minLength(1, "must not be empty")),
+  note: v.optional(CaseText(5000), ""),
+  spans: v.pipe(v.array(CaseSpanBody), v.minLength(1, "a case holds at least one span"), v.maxLength(100)),
+});
+
+export const CaseChangeBody = v.strictObject({
+  title: v.optional(v.pipe(CaseText(200), v.minLength(1, "must not be empty"))),
+  note: v.optional(CaseText(5000)),
+  add_spans: v.optional(v.pipe(v.array(CaseSpanBody), v.maxLength(100))),
+  remove_spans: v.optional(v.array(v.pipe(v.number(), v.integer()))),
+  closed: v.optional(v.boolean()),
+});
+
+export const CaseParam = v.object({
+  id: v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/, "must be a case id (16 hex digits)")),
+});

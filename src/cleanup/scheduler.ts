@@ -202,10 +202,10 @@ export class Cleanup {
     if (report?.onlyKeptForeverLeft) {
       if (!this.storingHalted)
         log.error(
-          "STORING STOPPED: storage is under storage.min_free and all footage left is kept forever; new segments wait in the cache (and are lost if it fills). Free space, move footage to a tier, or release kept footage",
+          "STORING STOPPED: storage is under storage.min_free and all footage left is kept forever or in an open case; new segments wait in the cache (and are lost if it fills). Free space, move footage to a tier, or release kept footage or close a case",
         );
       this.storingHalted =
-        "storage is under storage.min_free and all footage left is kept forever: new footage is not stored";
+        "storage is under storage.min_free and all footage left is kept forever or in an open case: new footage is not stored";
     } else if (report && this.storingHalted) {
       log.warn("storage has room again: storing new footage resumes");
       this.storingHalted = null;

@@ -7,7 +7,9 @@ import { events, type Event } from "./schema.ts";
 
 /**
  * A camera's events with a clip that may hold some of [from, to] once padded by pre/post:
- * what the maintainer judges cache segments by, and what expiry judges stored ones by.
+ * what the maintainer judges cache segments by, and what expiry, quotas and disk protection
+ * judge stored ones by. The spans of open cases come with them as events kept forever (label
+ * "case"): so no rule that deletes footage can miss a case (docs/evidence.md#cases).
  */
 export function eventsNear(
   db: Db,
@@ -30,7 +32,10 @@ export function eventsNear(
       [string, number, number]
     >(
       `SELECT label, start_time, end_time, retain_indefinitely, severity, zones FROM events
-       WHERE camera = ? AND has_clip = 1 AND start_time <= ? AND (end_time IS NULL OR end_time >= ?)`,
+       WHERE camera = ?1 AND has_clip = 1 AND start_time <= ?2 AND (end_time IS NULL OR end_time >= ?3)
+       UNION ALL
+       SELECT 'case', s.start_time, s.end_time, 1, NULL, '[]' FROM case_spans s JOIN cases c ON c.id = s.case_id
+       WHERE s.camera = ?1 AND s.start_time <= ?2 AND s.end_time >= ?3 AND c.closed_at IS NULL`,
     )
     .all(camera, to + pad.pre_capture, from - pad.post_capture)
     .map((e) => ({

@@ -13,6 +13,7 @@ import m0009 from "../../drizzle/0009_one_move.sql" with { type: "text" };
 import m0010 from "../../drizzle/0010_camera_totals.sql" with { type: "text" };
 import m0011 from "../../drizzle/0011_evidence.sql" with { type: "text" };
 import m0012 from "../../drizzle/0012_seals.sql" with { type: "text" };
+import m0013 from "../../drizzle/0013_cases.sql" with { type: "text" };
 
 /**
  * drizzle-kit's migrations, embedded so a compiled binary run from any folder can create and
@@ -34,6 +35,7 @@ const SQL: Record<string, string> = {
   "0010_camera_totals": m0010,
   "0011_evidence": m0011,
   "0012_seals": m0012,
+  "0013_cases": m0013,
 };
 
 export interface MigrationMeta {

@@ -290,3 +290,32 @@ export const ruleDeletions = sqliteTable(
   },
   (t) => [index("rule_deletions_camera_start").on(t.camera, t.first_start)],
 );
+
+/**
+ * Cases (docs/evidence.md#cases): spans of footage on one or more cameras, with a note, that no
+ * rule deletes while the case is open (db/events.ts holds them like events kept forever).
+ */
+export const cases = sqliteTable("cases", {
+  id: text("id").primaryKey(),
+  title: text("title").notNull(),
+  note: text("note").notNull(),
+  created_at: real("created_at").notNull(),
+  updated_at: real("updated_at").notNull(),
+  /** Set when the case is closed: its footage is then left to the rules again. */
+  closed_at: real("closed_at"),
+});
+
+export const caseSpans = sqliteTable(
+  "case_spans",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    case_id: text("case_id").notNull(),
+    camera: text("camera").notNull(),
+    start_time: real("start_time").notNull(),
+    end_time: real("end_time").notNull(),
+  },
+  (t) => [
+    index("case_spans_camera_start").on(t.camera, t.start_time),
+    index("case_spans_case").on(t.case_id),
+  ],
+);

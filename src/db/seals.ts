@@ -181,3 +181,12 @@ export function deletedByRule(
       .get(camera, start, start) ?? undefined
   );
 }
+
+/** A camera's seals of the hours from `from` up to `to` (epoch seconds), hours and amendments, in order. */
+export function sealsBetween(db: Db, camera: string, from: number, to: number): StoredSeal[] {
+  return db.$client
+    .query<StoredSeal, [string, number, number]>(
+      "SELECT camera, hour, body, hash, signature FROM seals WHERE camera = ? AND hour >= ? AND hour < ? ORDER BY id",
+    )
+    .all(camera, Math.floor(from / 3600) * 3600, to);
+}
