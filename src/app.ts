@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ApiServer, serveApi } from "./api/server.ts";
 import page from "./ui/index.html";
@@ -31,6 +32,7 @@ import { identitySource } from "./evidence/identity.ts";
 import { HashBackfill } from "./evidence/backfill.ts";
 import { Sealer } from "./evidence/sealer.ts";
 import { Scrub } from "./evidence/scrub.ts";
+import { AuditLog } from "./evidence/audit-log.ts";
 import { openTiers } from "./tiers/open.ts";
 import { copyOnInsert } from "./tiers/target.ts";
 import { TierWorker, type TransferFaults } from "./tiers/worker.ts";
@@ -56,6 +58,8 @@ export interface App {
   sealer: Sealer;
   /** Hashes stored footage again on a schedule (docs/evidence.md). */
   scrub: Scrub;
+  /** The audit log's writer (docs/evidence.md). */
+  audit: AuditLog;
   /** Preview pictures (how many ffmpeg runs they took). */
   previews: Previews;
   eventLoop: LoopWatch;
@@ -118,6 +122,13 @@ async function startLocked(
   });
   const footage = new Footage(config.recordingsDir, targets);
   const hashing = new HashBackfill(db, footage, config.evidence.hashRate);
+  const audit = new AuditLog(db);
+  audit.record({
+    actor: "camkeep",
+    address: "",
+    action: "configuration loaded",
+    detail: configRecord(config),
+  });
   const sealer = new Sealer({ db, config, identity, hashingLeft: () => hashing.left() });
   const scrub = new Scrub({ config, db, tiers: targets, storageProblem: () => storage.problem() });
   const playback = new PlaybackMedia(footage);
@@ -201,6 +212,7 @@ async function startLocked(
       hashing,
       sealer,
       scrub,
+      audit,
     },
     page,
   );
@@ -214,6 +226,7 @@ async function startLocked(
     health.stop();
     await recorders.stop();
     await server.stop();
+    audit.stop();
     db.$client.close(true);
     eventLoop.stop();
     throw e;
@@ -245,6 +258,7 @@ async function startLocked(
     tiers,
     sealer,
     scrub,
+    audit,
     previews,
     eventLoop,
     server,
@@ -261,6 +275,7 @@ async function startLocked(
       await hashing.stop();
       await sealer.stop();
       await scrub.stop();
+      audit.stop();
       await maintainer.stop();
       motion.close();
       db.$client.close(true);
@@ -269,4 +284,15 @@ async function startLocked(
       log.info("stopped");
     },
   };
+}
+
+/** The configuration as the audit log records its loading: where from, and its SHA-256 (the file's bytes). */
+function configRecord(config: Config): Record<string, unknown> {
+  let sha256: string | null = null;
+  try {
+    sha256 = new Bun.CryptoHasher("sha256").update(readFileSync(config.source)).digest("hex");
+  } catch {
+    // built-in defaults (no file), or a file gone since it was read
+  }
+  return { source: config.source, sha256 };
 }

@@ -17,6 +17,7 @@ import { OnvifError } from "./onvif/soap.ts";
 import { readSecretFile } from "./config/secret-file.ts";
 import { verifyExport } from "./evidence/verify.ts";
 import { checkArchive, checkSeals } from "./evidence/check.ts";
+import { verifyAudit } from "./db/audit.ts";
 import { identitySource } from "./evidence/identity.ts";
 import { camerasWithFootage } from "./db/seals.ts";
 import { existsSync } from "node:fs";
@@ -46,6 +47,9 @@ Usage:
   camkeep verify --archive [--config FILE]
                                   hash every stored file again against the index (read-only;
                                   the keeper's weekly scrub also repairs from tier copies)
+  camkeep audit verify [--config FILE]
+                                  check the audit log's chain: no entry changed, removed or
+                                  put in afterwards
   camkeep version                 print the version
 `;
 
@@ -233,6 +237,22 @@ async function verifyArchive(args: string[]): Promise<number> {
   }
 }
 
+/** `camkeep audit verify`: the audit log's chain checked (docs/evidence.md#the-audit-log). */
+function auditVerify(args: string[]): number {
+  if (args[0] !== "verify") throw new ConfigError("command line", ["audit takes: verify [--config FILE]"]);
+  const db = openDb(loadFor(args).database);
+  try {
+    const { entries, problems } = verifyAudit(db);
+    process.stdout.write(
+      `${entries} audit entries: ${problems.length ? `${problems.length} PROBLEMS` : "the chain holds (none changed, removed or put in)"}\n`,
+    );
+    for (const p of problems.slice(0, 50)) process.stdout.write(`  ${p}\n`);
+    return problems.length ? 1 : 0;
+  } finally {
+    db.$client.close(true);
+  }
+}
+
 /** `camkeep sessions`: list the page's sessions, or revoke one (by the id the list shows) or all. */
 function sessions(args: string[]): number {
   const config = loadFor(args);
@@ -277,6 +297,8 @@ async function main(argv: string[]): Promise<number> {
         return await onvif(args);
       case "verify":
         return await verify(args);
+      case "audit":
+        return auditVerify(args);
       case "check-config": {
         if (!args[0]) throw new ConfigError("command line", ["check-config needs a file name"]);
         const { source, ...effective } = loadConfigFile(args[0]);

@@ -42,12 +42,10 @@ async function run(args: string[], cwd?: string) {
 
 beforeAll(async () => {
   const dir = tempDir();
-  app = await keeper.start(
-    configIn(
-      dir,
-      "api: { listen: 127.0.0.1:0 }\nrecord: { retain: { days: 1 }, events: { pre_capture: 0, post_capture: 0 }, commit_interval: 0, scan_interval: 1 }\nmotion: { enabled: false }\ncameras:\n  door: {}\n  yard: {}\n",
-    ),
-  );
+  const yaml =
+    "api: { listen: 127.0.0.1:0 }\nrecord: { retain: { days: 1 }, events: { pre_capture: 0, post_capture: 0 }, commit_interval: 0, scan_interval: 1 }\nmotion: { enabled: false }\ncameras:\n  door: {}\n  yard: {}\n";
+  app = await keeper.start(configIn(dir, yaml));
+  writeFileSync(app.config.source, `data_dir: ${dir}\n${yaml}`); // for the commands run beside it
   mkdirSync(app.config.cacheDir, { recursive: true });
   for (const camera of ["door", "yard"])
     for (let n = 0; n < 6; n++)
@@ -206,5 +204,66 @@ describe("a case exported as one file", () => {
       dir,
     );
     expect(tampered.out).not.toContain("Verified OK");
+  });
+});
+
+describe("the audit log (docs/evidence.md#the-audit-log)", () => {
+  const auditVerify = () =>
+    run([BUN, join(ROOT, "src/main.ts"), "audit", "verify", "--config", app.config.source]);
+
+  test("holds what happened: the configuration loaded, the case made, changed and exported, the quota's deletions, exports and views", async () => {
+    await api(`/api/cameras/door/vod.m3u8?start=${T0}&end=${T0 + 10}`);
+    await api(`/api/cameras/door/clip.mp4?start=${T0}&end=${T0 + 4}&signed=1&note=for%20the%20insurer`);
+    await api("/api/login", { method: "POST", body: JSON.stringify({ token: "not the token at all" }) });
+    const entries = (await (await api("/api/audit")).json()) as {
+      action: string;
+      actor: string;
+      detail: string;
+    }[];
+    const actions = entries.map((e) => e.action);
+    expect(actions[0]).toBe("configuration loaded");
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        "case created",
+        "case changed",
+        "case exported",
+        "deleted by rule",
+        "footage viewed",
+        "signed export",
+        "failed login",
+      ]),
+    );
+    const deleted = entries.find((e) => e.action === "deleted by rule")!;
+    expect(deleted.actor).toBe("camkeep");
+    expect(JSON.parse(deleted.detail).rule).toBe("quota");
+    const exported = entries.find((e) => e.action === "signed export")!;
+    expect(JSON.parse(exported.detail)).toMatchObject({ camera: "door", note: "for the insurer" });
+    const r = await auditVerify();
+    expect(r.out).toContain("the chain holds");
+    expect(r.code).toBe(0);
+  });
+
+  test("an edited entry, or one taken out, is found by camkeep audit verify", async () => {
+    app.audit.flush();
+    const { id, detail } = app.db.$client
+      .query("SELECT id, detail FROM audit WHERE action = 'signed export'")
+      .get() as {
+      id: number;
+      detail: string;
+    };
+    app.db.$client.run("UPDATE audit SET detail = ? WHERE id = ?", [
+      detail.replace("insurer", "neighbour"),
+      id,
+    ]);
+    let r = await auditVerify();
+    expect(r.out).toContain(`entry ${id}`);
+    expect(r.out).toContain("changed after it was written");
+    expect(r.code).toBe(1);
+    app.db.$client.run("UPDATE audit SET detail = ? WHERE id = ?", [detail, id]);
+    expect((await auditVerify()).code).toBe(0);
+    app.db.$client.run("DELETE FROM audit WHERE id = ?", [id]);
+    r = await auditVerify();
+    expect(r.out).toContain("missing");
+    expect(r.code).toBe(1);
   });
 });

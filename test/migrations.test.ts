@@ -127,16 +127,24 @@ describe("database migrations", () => {
     const tables = db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
     expect(tables).toEqual([
       { name: "__drizzle_migrations" },
+      { name: "audit" },
       { name: "camera_totals" },
+      { name: "case_spans" },
+      { name: "cases" },
       { name: "copies" },
       { name: "discards" },
       { name: "events" },
       { name: "health_probe" },
+      { name: "late_segments" },
       { name: "meta" },
       { name: "recording_buckets" },
       { name: "recordings" },
+      { name: "rule_deletions" },
+      { name: "seal_heads" },
+      { name: "seals" },
       { name: "sessions" },
       { name: "signed_exports" },
+      { name: "sqlite_sequence" },
       { name: "transfers" },
     ]);
     db.close();

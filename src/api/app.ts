@@ -10,6 +10,7 @@ import { sessionListRoutes } from "./sessions.ts";
 import { clipRoutes } from "./clip.ts";
 import { evidenceRoutes } from "./evidence.ts";
 import { caseRoutes } from "./cases.ts";
+import { auditRequests, auditRoutes } from "./audit.ts";
 import type { ApiDeps } from "./deps.ts";
 import { apiError } from "./errors.ts";
 import { eventRoutes } from "./events.ts";
@@ -54,6 +55,7 @@ export function createApi(
       await next();
     })
     .use(securityHeaders())
+    .use("/api/*", auditRequests(deps))
     .get("/healthz", (c) => {
       const { reasons } = deps.health.snapshot();
       return reasons.length
@@ -98,6 +100,7 @@ export function createApi(
     .route("/api/cameras", clipRoutes(deps))
     .route("/api/evidence", evidenceRoutes(deps))
     .route("/api/cases", caseRoutes(deps))
+    .route("/api/audit", auditRoutes(deps))
     .route("/api/cameras", stillRoutes(deps))
     .route("/api/cameras", reviewRoutes(deps))
     .route("/api/recordings", recordingFileRoutes(deps))

@@ -14,7 +14,8 @@ export function caseRoutes({
   config,
   playback,
   identity,
-}: Pick<ApiDeps, "db" | "config" | "playback" | "identity">) {
+  audit,
+}: Pick<ApiDeps, "db" | "config" | "playback" | "identity" | "audit">) {
   const unknownCameras = (spans: readonly { camera: string }[] = []) =>
     [...new Set(spans.map((s) => s.camera))].filter((c) => !config.cameras[c]);
   return new Hono()
@@ -35,6 +36,13 @@ export function caseRoutes({
     .get("/:id/export.tar", vValidator("param", CaseParam, onInvalid), async (c) => {
       const found = caseById(db, c.req.valid("param").id);
       if (!found) return apiError(c, 404, "no such case");
+      audit.record({
+        actor: "admin",
+        address: clientAddress(c),
+        action: "case exported",
+        detail: { case: found.id },
+      });
+      audit.flush(); // the export's own entry is in the file
       const tar = await exportCase(
         { db, playback, identity: await identity() },
         found,

@@ -15,6 +15,7 @@ import type { PlaybackMedia } from "../playback/media.ts";
 import type { Previews } from "../playback/previews.ts";
 import type { IdentitySource } from "../evidence/identity.ts";
 import type { ScrubReport } from "../evidence/scrub.ts";
+import type { AuditLog } from "../evidence/audit-log.ts";
 import type { Footage } from "../tiers/footage.ts";
 import type { TierWorker } from "../tiers/worker.ts";
 
@@ -52,6 +53,8 @@ export interface ApiDeps {
   hashing: { left(): number };
   /** Seals made since start. */
   sealer: { made: number };
+  /** The audit log (docs/evidence.md#the-audit-log). */
+  audit: AuditLog;
   /** The scrub: what it found since start (docs/evidence.md#the-scrub). */
   scrub: { total: ScrubReport; lastRunEnded?: number };
 }

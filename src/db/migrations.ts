@@ -14,6 +14,7 @@ import m0010 from "../../drizzle/0010_camera_totals.sql" with { type: "text" };
 import m0011 from "../../drizzle/0011_evidence.sql" with { type: "text" };
 import m0012 from "../../drizzle/0012_seals.sql" with { type: "text" };
 import m0013 from "../../drizzle/0013_cases.sql" with { type: "text" };
+import m0014 from "../../drizzle/0014_audit.sql" with { type: "text" };
 
 /**
  * drizzle-kit's migrations, embedded so a compiled binary run from any folder can create and
@@ -36,6 +37,7 @@ const SQL: Record<string, string> = {
   "0011_evidence": m0011,
   "0012_seals": m0012,
   "0013_cases": m0013,
+  "0014_audit": m0014,
 };
 
 export interface MigrationMeta {

@@ -319,3 +319,22 @@ export const caseSpans = sqliteTable(
     index("case_spans_case").on(t.case_id),
   ],
 );
+
+/**
+ * The audit log (docs/evidence.md#the-audit-log): append-only, each entry chained to the one
+ * before by hash (db/audit.ts is its only writer). Never updated, never deleted.
+ */
+export const audit = sqliteTable("audit", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  at: real("at").notNull(),
+  /** Who: "admin" (the API token or the page's session), "camkeep" (the box itself). */
+  actor: text("actor").notNull(),
+  /** From where: the client's address, or "" for the box itself. */
+  address: text("address").notNull(),
+  action: text("action").notNull(),
+  /** What exactly: JSON. */
+  detail: text("detail").notNull(),
+  /** SHA-256 (hex) of the entry before it ("" for the first) and of this one. */
+  previous: text("previous").notNull(),
+  hash: text("hash").notNull(),
+});

@@ -1,3 +1,4 @@
+import { appendAudit } from "./audit.ts";
 import type { Db } from "./open.ts";
 
 // Seals in the index (docs/evidence.md#sealed-hours): the chain per camera, its head, the
@@ -165,6 +166,28 @@ export function noteRuleDeletions(
       "INSERT INTO rule_deletions (camera, first_start, last_start, segments, rule, at) VALUES (?, ?, ?, ?, ?, ?)",
       [camera, c.first, c.last, c.n, rule, at],
     );
+  if (byCamera.size)
+    appendAudit(db, [
+      {
+        at,
+        actor: "camkeep",
+        address: "",
+        action: "deleted by rule",
+        detail: {
+          rule,
+          cameras: Object.fromEntries(
+            [...byCamera].map(([camera, c]) => [
+              camera,
+              {
+                segments: c.n,
+                first: new Date(c.first * 1000).toISOString(),
+                last: new Date(c.last * 1000).toISOString(),
+              },
+            ]),
+          ),
+        },
+      },
+    ]);
 }
 
 /** The rule that deleted a camera's segment starting at `start`, and when; undefined if none did. */

@@ -1,4 +1,5 @@
 import { constants, sign } from "node:crypto";
+import { auditAbout } from "../db/audit.ts";
 import type { Case } from "../db/cases.ts";
 import type { Db } from "../db/open.ts";
 import { recordingsBetween } from "../db/recordings.ts";
@@ -11,7 +12,7 @@ import { TAR_END, tarEntryLength, tarHeader, tarPadding } from "./tar.ts";
 
 // A case as one file (docs/evidence.md#cases): a tar, streamed, its length known, holding each
 // span as a signed clip, a signed manifest (the clips and their hashes, the seals that cover
-// them, the case), the box's certificate and how to check it all.
+// them, the case), the case's audit entries, the box's certificate and how to check it all.
 
 export interface CaseExport {
   name: string;
@@ -108,6 +109,11 @@ export async function exportCase(
   let manifest: Uint8Array | undefined;
   const manifestBytes = () => (manifest ??= new TextEncoder().encode(manifestText()));
   const certificate = new TextEncoder().encode(identity.certificatePem);
+  const auditLines = new TextEncoder().encode(
+    auditAbout(db, "case", c.id)
+      .map((e) => `${JSON.stringify(e)}\n`)
+      .join(""),
+  );
   const howTo = new TextEncoder().encode(verifyText(c.id, identity.fingerprint));
   entries.push(
     { name: `${dir}/manifest.json`, size: manifestSize, bytes: manifestBytes },
@@ -122,6 +128,7 @@ export async function exportCase(
         }),
     },
     { name: `${dir}/certificate.pem`, size: certificate.length, bytes: () => certificate },
+    { name: `${dir}/audit.jsonl`, size: auditLines.length, bytes: () => auditLines },
     { name: `${dir}/VERIFY.txt`, size: howTo.length, bytes: () => howTo },
   );
   const size = entries.reduce((n, e) => n + tarEntryLength(e.size), 0) + TAR_END.length;
@@ -185,5 +192,7 @@ Ask the box's owner to confirm that fingerprint (GET /api/evidence/certificate o
 3. The clips are the ones listed: sha256sum *.mp4, and compare with "clips" in manifest.json.
 4. The seals in manifest.json were made when the footage was recorded (each hour, chained and
    signed by the same box): each lists the segments of its hour with their SHA-256.
+5. audit.jsonl: the box's audit entries about this case (made, changed, exported), each with
+   the hash of the entry before it in the box's whole log.
 `;
 }
