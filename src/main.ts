@@ -16,6 +16,10 @@ import { probeArgs, probeCamera } from "./onvif/probe.ts";
 import { OnvifError } from "./onvif/soap.ts";
 import { readSecretFile } from "./config/secret-file.ts";
 import { verifyExport } from "./evidence/verify.ts";
+import { checkRecorded } from "./evidence/recorded.ts";
+import { Footage } from "./tiers/footage.ts";
+import { openTiers } from "./tiers/open.ts";
+import { PlaybackMedia } from "./playback/media.ts";
 import { checkArchive, checkSeals } from "./evidence/check.ts";
 import { verifyAudit } from "./db/audit.ts";
 import { identitySource } from "./evidence/identity.ts";
@@ -39,8 +43,11 @@ Usage:
                                   ask an ONVIF camera what camkeep needs to know of it:
                                   maker, clock, profiles and stream addresses, event
                                   topics, and (--watch) the events it sends meanwhile
-  camkeep verify FILE             check a signed export offline: its signature, who signed
-                                  it (the certificate's SHA-256) and what it says of itself
+  camkeep verify FILE [--seals [--config FILE]]
+                                  check a signed export offline: its signature, who signed
+                                  it (the certificate's SHA-256) and what it says of itself;
+                                  --seals (on the box): that its frames are those of the
+                                  segments sealed when they were recorded
   camkeep verify --seals [--config FILE]
                                   check every camera's chain of sealed hours, and that each
                                   segment sealed is stored as sealed or was deleted by a rule
@@ -171,7 +178,7 @@ async function onvif(args: string[]): Promise<number> {
 
 /** `camkeep verify FILE`: a signed export's signature checked offline (docs/evidence.md). */
 async function verify(args: string[]): Promise<number> {
-  if (args.includes("--seals")) return verifySeals(args);
+  if (args.includes("--seals") && (!args[0] || args[0].startsWith("--"))) return verifySeals(args);
   if (args.includes("--archive")) return verifyArchive(args);
   if (!args[0]) throw new ConfigError("command line", ["verify needs a file name"]);
   let check: Awaited<ReturnType<typeof verifyExport>>;
@@ -188,6 +195,22 @@ async function verify(args: string[]): Promise<number> {
     `span:        ${new Date(check.start * 1000).toISOString()} for ${check.duration.toFixed(3)} s`,
     `says:        ${check.information}`,
   ];
+  if (check.valid && args.includes("--seals")) {
+    const config = loadFor(args);
+    const db = openDb(config.database);
+    try {
+      const footage = new Footage(config.recordingsDir, openTiers(config.storage.tiers, db));
+      const recorded = await checkRecorded(
+        { db, footage, playback: new PlaybackMedia(footage) },
+        args[0],
+        check,
+      );
+      out.push(...recorded.lines.map((l) => `seals:       ${l}`));
+      check.valid = recorded.holds;
+    } finally {
+      db.$client.close(true);
+    }
+  }
   (check.valid ? process.stdout : process.stderr).write(`${out.join("\n")}\n`);
   return check.valid ? 0 : 1;
 }

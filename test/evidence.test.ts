@@ -255,6 +255,27 @@ describe("sealed hours (docs/evidence.md#sealed-hours)", () => {
     expect(r.code).toBe(0);
   });
 
+  test("a signed clip's frames are shown to be those sealed at recording time (verify FILE --seals); a damaged stored segment is found", async () => {
+    const res = await fetch(signedUrl(T0 + 1, T0 + 7, "sealed"), { headers: headers() });
+    const file = join(tempDir(), "clip.mp4");
+    writeFileSync(file, new Uint8Array(await res.arrayBuffer()));
+    const check = () =>
+      run([BUN, join(ROOT, "src/main.ts"), "verify", file, "--seals", "--config", app.config.source]);
+    let r = await check();
+    expect(r.out).toContain("recorded by camera gate between");
+    expect(r.out).toContain("unaltered: its frames are those of 4 stored segments");
+    expect(r.code).toBe(0);
+    const stored = recordingRows(app.db)[1]!.path;
+    const original = readFileSync(stored);
+    const damaged = Buffer.from(original);
+    damaged[damaged.length - 100]! ^= 0x01;
+    writeFileSync(stored, damaged);
+    r = await check();
+    expect(r.err).toContain("its bytes are not those hashed when it was stored");
+    expect(r.code).toBe(1);
+    writeFileSync(stored, original);
+  });
+
   test("a segment stored late into a sealed hour makes an amendment, chained after", async () => {
     const late = hourOf(T0) + 1800 + 7; // (within the sealed hour, apart from the others)
     cameraSegment(join(app.config.cacheDir, segmentName("gate", late)), { seconds: 2, n: 9 });
