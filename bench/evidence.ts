@@ -9,17 +9,16 @@
  *   (3) sealing: the hours of those segments (360 segments an hour at 10 s), ms per seal.
  *   node_modules/.bin/bun bench/evidence.ts [MINUTES=60]
  */
-import { linkSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { startApp } from "../src/app.ts";
 import { parseConfig } from "../src/config/load.ts";
-import { insertRecording } from "../src/db/recordings.ts";
+import { indexLinkedFootage } from "./fixture.ts";
 import { sha256OfFile } from "../src/media/hash.ts";
 import { inspectMp4 } from "../src/media/mp4/inspect.ts";
 import { writeFaststart } from "../src/media/mp4/faststart.ts";
 import { fileSource } from "../src/media/mp4/source.ts";
-import { storagePath } from "../src/storage/layout.ts";
 
 const MINUTES = Number(process.argv[2] ?? 60);
 const N = MINUTES * 6;
@@ -82,32 +81,13 @@ const config = () =>
   );
 await (await startApp(config())).stop();
 const segment = join(dir, "stored.mp4");
-const { openDb } = await import("../src/db/open.ts");
-const db = openDb(join(dir, "data/camkeep.db"));
 const t0 = Math.floor(Date.now() / 1000 / 3600) * 3600 - 2 * 3600;
 const segmentHash = await sha256OfFile(segment);
-db.$client.transaction(() => {
-  for (let i = 0; i < N; i++) {
-    const start = t0 + i * 10;
-    const path = storagePath(join(dir, "data/recordings"), "cam", start);
-    mkdirSync(dirname(path), { recursive: true });
-    linkSync(segment, path);
-    insertRecording(db, {
-      id: `${start}-bench0`,
-      camera: "cam",
-      path,
-      start_time: start,
-      end_time: start + 10,
-      duration: 10,
-      motion: 0,
-      objects: 0,
-      segment_size: statSync(segment).size,
-      unjudged: false,
-      sha256: segmentHash,
-    });
-  }
-})();
-db.$client.close(true);
+indexLinkedFootage(join(dir, "data/camkeep.db"), join(dir, "data/recordings"), segment, {
+  t0,
+  count: N,
+  sha256: segmentHash,
+});
 const app = await startApp(config());
 const span = `start=${t0}&end=${t0 + N * 10}`;
 /** camkeep's CPU (this process) while curl, another process, downloads `url` into `out`. */

@@ -1,5 +1,9 @@
 import { Database } from "bun:sqlite";
+import { linkSync, mkdirSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { openDb } from "../src/db/open.ts";
+import { insertRecording } from "../src/db/recordings.ts";
+import { storagePath } from "../src/storage/layout.ts";
 
 /**
  * A database the size of a busy box: `cameras` × `days` of 10 s segments (8 × 30 = 2.07 M rows),
@@ -66,3 +70,40 @@ if (import.meta.main)
   process.stdout.write(
     JSON.stringify(buildArchive(process.argv[2]!, { days: Number(process.argv[3] ?? 30) })),
   );
+
+/**
+ * Footage of camera "cam" indexed beside a stopped keeper: `count` 10 s segments from `t0`, each
+ * a hard link of `segment` (cheap) at its layout path under `recordingsDir`, with `sha256` as
+ * their hash when given.
+ */
+export function indexLinkedFootage(
+  database: string,
+  recordingsDir: string,
+  segment: string,
+  opts: { t0: number; count: number; sha256?: string },
+): void {
+  const db = openDb(database);
+  const size = statSync(segment).size;
+  db.$client.transaction(() => {
+    for (let i = 0; i < opts.count; i++) {
+      const start = opts.t0 + i * 10;
+      const path = storagePath(recordingsDir, "cam", start);
+      mkdirSync(dirname(path), { recursive: true });
+      linkSync(segment, path);
+      insertRecording(db, {
+        id: `${start}-bench0`,
+        camera: "cam",
+        path,
+        start_time: start,
+        end_time: start + 10,
+        duration: 10,
+        motion: 0,
+        objects: 0,
+        segment_size: size,
+        unjudged: false,
+        sha256: opts.sha256,
+      });
+    }
+  })();
+  db.$client.close(true);
+}

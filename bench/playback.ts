@@ -9,13 +9,13 @@
  * Targets: TTFB ≤ 100 ms, CPU ≤ 0.05× the ffmpeg copy; fragment ≤ 2× a raw file; RSS ≤ +20 MB.
  *   node_modules/.bin/bun bench/playback.ts [MINUTES=60]
  */
-import { linkSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { startApp } from "../src/app.ts";
 import { parseConfig } from "../src/config/load.ts";
-import { insertRecording } from "../src/db/recordings.ts";
 import { storagePath } from "../src/storage/layout.ts";
+import { indexLinkedFootage } from "./fixture.ts";
 
 const MINUTES = Number(process.argv[2] ?? 60);
 const N = MINUTES * 6;
@@ -60,30 +60,8 @@ const config = () =>
   );
 // First start: the database and the volume marker; then an hour of footage indexed beside it.
 await (await startApp(config())).stop();
-const { openDb } = await import("../src/db/open.ts");
-const db = openDb(join(dir, "data/camkeep.db"));
 const t0 = Math.floor(Date.now() / 1000 / 3600) * 3600 - 2 * 3600;
-db.$client.transaction(() => {
-  for (let i = 0; i < N; i++) {
-    const start = t0 + i * 10;
-    const path = storagePath(join(dir, "data/recordings"), "cam", start);
-    mkdirSync(dirname(path), { recursive: true });
-    linkSync(segment, path);
-    insertRecording(db, {
-      id: `${start}-bench0`,
-      camera: "cam",
-      path,
-      start_time: start,
-      end_time: start + 10,
-      duration: 10,
-      motion: 0,
-      objects: 0,
-      segment_size: size,
-      unjudged: false,
-    });
-  }
-})();
-db.$client.close(true);
+indexLinkedFootage(join(dir, "data/camkeep.db"), join(dir, "data/recordings"), segment, { t0, count: N });
 const app = await startApp(config());
 const auth = { authorization: `Bearer ${TOKEN}` };
 const cpuMs = () => {

@@ -15,6 +15,7 @@ import {
   recordingRows,
   segmentName,
   tempDir,
+  runTool,
   until,
 } from "./helpers.ts";
 
@@ -29,16 +30,6 @@ let app: App;
 const headers = () => ({ authorization: `Bearer ${app.token}`, "content-type": "application/json" });
 const api = (path: string, init: RequestInit = {}) =>
   fetch(`${app.url}${path}`, { ...init, headers: headers() });
-
-async function run(args: string[], cwd?: string) {
-  const p = Bun.spawn(args, { stdout: "pipe", stderr: "pipe", cwd });
-  const [out, err, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
-  return { code, out, err };
-}
 
 beforeAll(async () => {
   const dir = tempDir();
@@ -131,6 +122,24 @@ describe("footage in an open case is never deleted", () => {
   });
 });
 
+/** The manifest's signature checked as VERIFY.txt says, with openssl. */
+const checkManifest = (dir: string) =>
+  runTool(
+    [
+      ...["openssl", "dgst", "-sha256", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:20"],
+      ...[
+        "-sigopt",
+        "rsa_mgf1_md:sha256",
+        "-verify",
+        "public.pem",
+        "-signature",
+        "manifest.sig",
+        "manifest.json",
+      ],
+    ],
+    dir,
+  );
+
 describe("a case exported as one file", () => {
   test("a tar of known length: each span a signed clip that verifies, a manifest whose signature openssl accepts and whose hashes are the clips'", async () => {
     const res = await api(`/api/cases/${caseId}/export.tar`);
@@ -139,7 +148,7 @@ describe("a case exported as one file", () => {
     expect(res.headers.get("content-length")).toBe(String(bytes.length));
     const work = tempDir();
     writeFileSync(join(work, "case.tar"), bytes);
-    const untar = await run(["tar", "-xf", "case.tar"], work);
+    const untar = await runTool(["tar", "-xf", "case.tar"], work);
     expect(untar.err).toBe("");
     const dir = join(work, `case-${caseId}`);
     const files = readdirSync(dir).sort();
@@ -149,7 +158,7 @@ describe("a case exported as one file", () => {
     );
     const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
     for (const clip of manifest.clips) {
-      const verify = await run([BUN, join(ROOT, "src/main.ts"), "verify", join(dir, clip.file)]);
+      const verify = await runTool([BUN, join(ROOT, "src/main.ts"), "verify", join(dir, clip.file)]);
       expect(verify.code).toBe(0);
       expect(
         createHash("sha256")
@@ -159,57 +168,21 @@ describe("a case exported as one file", () => {
     }
     expect(manifest.case.note).toBe("reported to the police, ref 2026-1234");
     // The manifest's signature, as VERIFY.txt says to check it.
-    await run(["sh", "-c", "openssl x509 -in certificate.pem -noout -pubkey > public.pem"], dir);
-    const check = await run(
-      [
-        "openssl",
-        "dgst",
-        "-sha256",
-        "-sigopt",
-        "rsa_padding_mode:pss",
-        "-sigopt",
-        "rsa_pss_saltlen:20",
-        "-sigopt",
-        "rsa_mgf1_md:sha256",
-        "-verify",
-        "public.pem",
-        "-signature",
-        "manifest.sig",
-        "manifest.json",
-      ],
-      dir,
-    );
+    await runTool(["sh", "-c", "openssl x509 -in certificate.pem -noout -pubkey > public.pem"], dir);
+    const check = await checkManifest(dir);
     expect(check.out).toContain("Verified OK");
     writeFileSync(
       join(dir, "manifest.json"),
       readFileSync(join(dir, "manifest.json"), "utf8").replace("ref 2026-1234", "ref 2026-9999"),
     );
-    const tampered = await run(
-      [
-        "openssl",
-        "dgst",
-        "-sha256",
-        "-sigopt",
-        "rsa_padding_mode:pss",
-        "-sigopt",
-        "rsa_pss_saltlen:20",
-        "-sigopt",
-        "rsa_mgf1_md:sha256",
-        "-verify",
-        "public.pem",
-        "-signature",
-        "manifest.sig",
-        "manifest.json",
-      ],
-      dir,
-    );
+    const tampered = await checkManifest(dir);
     expect(tampered.out).not.toContain("Verified OK");
   });
 });
 
 describe("the audit log (docs/evidence.md#the-audit-log)", () => {
   const auditVerify = () =>
-    run([BUN, join(ROOT, "src/main.ts"), "audit", "verify", "--config", app.config.source]);
+    runTool([BUN, join(ROOT, "src/main.ts"), "audit", "verify", "--config", app.config.source]);
 
   test("holds what happened: the configuration loaded, the case made, changed and exported, the quota's deletions, exports and views", async () => {
     await api(`/api/cameras/door/vod.m3u8?start=${T0}&end=${T0 + 10}`);

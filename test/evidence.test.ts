@@ -12,6 +12,7 @@ import {
   configIn,
   keepers,
   ROOT,
+  runTool,
   recordingRows,
   segmentName,
   tempDir,
@@ -29,16 +30,6 @@ let app: App;
 let dir: string;
 const headers = () => ({ authorization: `Bearer ${app.token}` });
 
-async function run(args: string[], cwd?: string) {
-  const p = Bun.spawn(args, { stdout: "pipe", stderr: "pipe", cwd });
-  const [out, err, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
-  return { code, out, err };
-}
-
 /** The docs' openssl procedure, as written there, run on `file`. */
 async function opensslProcedure(file: string) {
   const doc = readFileSync(join(ROOT, "docs/evidence.md"), "utf8");
@@ -46,7 +37,7 @@ async function opensslProcedure(file: string) {
   const script = /```sh\n([\s\S]*?)```/.exec(section)![1]!;
   const work = tempDir();
   writeFileSync(join(work, "check.sh"), script.replace(/^f=clip\.mp4$/m, `f=${JSON.stringify(file)}`));
-  return run(["sh", "check.sh"], work);
+  return runTool(["sh", "check.sh"], work);
 }
 
 const signedUrl = (start: number, end: number, note = "case 42") =>
@@ -138,7 +129,7 @@ describe("signed exports (docs/evidence.md)", () => {
   });
 
   test("camkeep verify says valid, names the box, and shows what the export says of itself", async () => {
-    const r = await run([BUN, join(ROOT, "src/main.ts"), "verify", file]);
+    const r = await runTool([BUN, join(ROOT, "src/main.ts"), "verify", file]);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect(r.out).toContain("signature valid");
@@ -167,7 +158,7 @@ describe("signed exports (docs/evidence.md)", () => {
       bad[at]! ^= 0x01;
       const path = join(tempDir(), "flipped.mp4");
       writeFileSync(path, bad);
-      const ours = await run([BUN, join(ROOT, "src/main.ts"), "verify", path]);
+      const ours = await runTool([BUN, join(ROOT, "src/main.ts"), "verify", path]);
       expect(ours.code).toBe(1);
       const theirs = await opensslProcedure(path);
       expect(theirs.out).not.toContain("Verified OK");
@@ -175,7 +166,7 @@ describe("signed exports (docs/evidence.md)", () => {
   });
 
   test("plays as the clip it signs: ffprobe reads it, ffmpeg decodes it without an error", async () => {
-    const r = await run(["ffmpeg", "-v", "error", "-i", file, "-f", "null", "-"]);
+    const r = await runTool(["ffmpeg", "-v", "error", "-i", file, "-f", "null", "-"]);
     expect(r.code).toBe(0);
     expect(r.err.trim()).toBe("");
   });
@@ -222,7 +213,7 @@ describe("sealed hours (docs/evidence.md#sealed-hours)", () => {
   const HOUR = 3600;
   const hourOf = (t: number) => Math.floor(t / HOUR) * HOUR;
   const verifySeals = () =>
-    run([BUN, join(ROOT, "src/main.ts"), "verify", "--seals", "--config", app.config.source]);
+    runTool([BUN, join(ROOT, "src/main.ts"), "verify", "--seals", "--config", app.config.source]);
   const seals = () =>
     app.db.$client.query("SELECT camera, hour, kind, body, hash FROM seals ORDER BY id").all() as {
       camera: string;
@@ -260,7 +251,7 @@ describe("sealed hours (docs/evidence.md#sealed-hours)", () => {
     const file = join(tempDir(), "clip.mp4");
     writeFileSync(file, new Uint8Array(await res.arrayBuffer()));
     const check = () =>
-      run([BUN, join(ROOT, "src/main.ts"), "verify", file, "--seals", "--config", app.config.source]);
+      runTool([BUN, join(ROOT, "src/main.ts"), "verify", file, "--seals", "--config", app.config.source]);
     let r = await check();
     expect(r.out).toContain("recorded by camera gate between");
     expect(r.out).toContain("unaltered: its frames are those of 4 stored segments");
@@ -340,7 +331,7 @@ describe("the scrub (docs/evidence.md#the-scrub)", () => {
     writeFileSync(path, bytes);
   };
   const verifyArchive = () =>
-    run([BUN, join(ROOT, "src/main.ts"), "verify", "--archive", "--config", box.config.source]);
+    runTool([BUN, join(ROOT, "src/main.ts"), "verify", "--archive", "--config", box.config.source]);
 
   beforeAll(async () => {
     const d = tempDir();

@@ -385,3 +385,17 @@ export function recordingRows(db: import("../src/db/open.ts").Db) {
     .query("SELECT * FROM recordings ORDER BY start_time")
     .all() as import("../src/db/schema.ts").Recording[];
 }
+
+/** A command run to its end (asynchronously: a keeper in this process answers it meanwhile). */
+export async function runTool(
+  args: string[],
+  cwd?: string,
+): Promise<{ code: number; out: string; err: string }> {
+  const p = Bun.spawn(args, { stdout: "pipe", stderr: "pipe", cwd });
+  const [out, err, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
+  return { code, out, err };
+}

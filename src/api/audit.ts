@@ -6,6 +6,7 @@ import { auditAfter } from "../db/audit.ts";
 import { clientAddress } from "./auth.ts";
 import type { ApiDeps } from "./deps.ts";
 import { onInvalid } from "./errors.ts";
+import { limitQuery } from "./schemas.ts";
 
 // What the audit log hears from the API (docs/evidence.md#the-audit-log): logins, footage
 // viewed, exports, cases, keeps — recorded once the answer is known, from one place.
@@ -62,16 +63,7 @@ export function auditRequests({ audit }: Pick<ApiDeps, "audit">): MiddlewareHand
 
 const AuditQuery = v.object({
   after: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be an entry id"), v.transform(Number)), "0"),
-  limit: v.optional(
-    v.pipe(
-      v.string(),
-      v.regex(/^\d+$/, "must be a whole number"),
-      v.transform(Number),
-      v.minValue(1),
-      v.maxValue(10_000),
-    ),
-    "1000",
-  ),
+  limit: v.optional(limitQuery(10_000), "1000"),
 });
 
 /** GET /api/audit: the entries after `after`, oldest first, each with its hashes. */

@@ -28,20 +28,22 @@ const Label = v.pipe(v.string(), v.minLength(1), v.maxLength(100));
 
 export const CameraParam = v.object({ camera: CameraName });
 
+/** How many to answer at most: a whole number from 1 to `max`. */
+export const limitQuery = (max: number) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^\d+$/, "must be a whole number"),
+    v.transform(Number),
+    v.minValue(1),
+    v.maxValue(max),
+  );
+
 /** A span of time, its open ends all time; one that runs backwards is refused, naming `before`. */
 export const RangeQuery = v.pipe(
   v.object({
     after: v.optional(epochQuery, "0"),
     before: v.optional(epochQuery, String(MAX_TIME)),
-    limit: v.optional(
-      v.pipe(
-        v.string(),
-        v.regex(/^\d+$/, "must be a whole number"),
-        v.transform(Number),
-        v.minValue(1),
-        v.maxValue(100_000),
-      ),
-    ),
+    limit: v.optional(limitQuery(100_000)),
   }),
   v.forward(
     v.check((q) => q.before >= q.after, "must not be before after"),

@@ -33,6 +33,15 @@ export interface ScrubReport {
   found: string[];
 }
 
+const emptyReport = (): ScrubReport => ({
+  checked: 0,
+  bytes: 0,
+  mismatches: 0,
+  repaired: 0,
+  quarantined: 0,
+  found: [],
+});
+
 export interface ScrubDeps {
   config: Pick<Config, "evidence" | "dataDir">;
   db: Db;
@@ -46,14 +55,7 @@ export class Scrub {
   private job?: Cron;
   private running?: Promise<ScrubReport | undefined>;
   /** Since start: every run's findings added up, and the last run's end (epoch seconds). */
-  readonly total: ScrubReport = {
-    checked: 0,
-    bytes: 0,
-    mismatches: 0,
-    repaired: 0,
-    quarantined: 0,
-    found: [],
-  };
+  readonly total: ScrubReport = emptyReport();
   lastRunEnded?: number;
 
   constructor(private readonly deps: ScrubDeps) {}
@@ -80,14 +82,7 @@ export class Scrub {
   private async scrub(rate: number): Promise<ScrubReport | undefined> {
     const { db } = this.deps;
     const signal = this.abort.signal;
-    const report: ScrubReport = {
-      checked: 0,
-      bytes: 0,
-      mismatches: 0,
-      repaired: 0,
-      quarantined: 0,
-      found: [],
-    };
+    const report = emptyReport();
     let [after, afterId] = JSON.parse(getMeta(db, CURSOR) ?? '[-1e12, ""]') as [number, string];
     for (;;) {
       const rows = localHashedAfter(db, after, afterId, BATCH);
