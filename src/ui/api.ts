@@ -20,6 +20,7 @@ export type Bucket = InferResponseType<
   200
 >[number];
 export type CamEvent = InferResponseType<typeof client.api.events.$get, 200>[number];
+export type Case = InferResponseType<typeof client.api.cases.$get, 200>[number];
 
 export class Unauthorized extends Error {}
 
@@ -82,6 +83,12 @@ export const api = {
     ),
   events: (camera: string, after: number, before: number) =>
     call(client.api.events.$get({ query: { camera, after: String(after), before: String(before) } })),
+  cases: () => call(client.api.cases.$get()),
+  /** A new case holding one span. */
+  openCase: (title: string, span: { camera: string; start: number; end: number }) =>
+    call(client.api.cases.$post({ json: { title, spans: [span] } })),
+  addToCase: (id: string, span: { camera: string; start: number; end: number }) =>
+    call(client.api.cases[":id"].$patch({ param: { id }, json: { add_spans: [span] } })),
   keepForever: (id: string, keep: boolean) =>
     call(client.api.events[":id"].$patch({ param: { id }, json: { retain_indefinitely: keep } })),
   fileUrl: (id: string) => path(client.api.recordings[":id"].file.$url({ param: { id } })),

@@ -499,6 +499,39 @@ describe("the page", () => {
     await page.uncheck("#clip-signed");
   });
 
+  test("the span selected is kept in a new case, then in the same case again; the API lists it", async () => {
+    await page.fill("#case-title", "Fence damage");
+    await page.click("#case-add");
+    await page.waitForFunction(
+      () => document.querySelector("#case-said")?.textContent?.includes("Kept in case"),
+      undefined,
+      {
+        timeout: 5_000,
+      },
+    );
+    const list = async () =>
+      (await (
+        await fetch(`${app.url}/api/cases`, { headers: { authorization: `Bearer ${app.token}` } })
+      ).json()) as {
+        id: string;
+        title: string;
+        spans: { camera: string }[];
+      }[];
+    const [made] = await list();
+    expect(made!.title).toBe("Fence damage");
+    expect(made!.spans.map((s) => s.camera)).toEqual(["front-door"]);
+    await page.selectOption("#case-choice", made!.id);
+    await page.click("#case-add");
+    await page.waitForFunction(
+      () => document.querySelector("#case-said")?.textContent?.includes("2 spans"),
+      undefined,
+      {
+        timeout: 5_000,
+      },
+    );
+    expect((await list())[0]!.spans).toHaveLength(2);
+  });
+
   test("an event can be marked to keep forever", async () => {
     await page.click("[data-keep=person-1]");
     await page.waitForSelector("[data-keep=person-1][aria-pressed=true]");

@@ -18,6 +18,11 @@ export function exportPanel(
   );
   const signed = h("input", { id: "clip-signed", type: "checkbox" });
   const note = h("p.help", {}, "Drag across the timeline, or type the times.");
+  const cases = casePicker(camera, () => {
+    const a = fromInput(start.value);
+    const b = fromInput(end.value);
+    return Number.isFinite(a) && Number.isFinite(b) && b > a ? { camera, start: a, end: b } : undefined;
+  });
   const update = () => {
     const a = fromInput(start.value);
     const b = fromInput(end.value);
@@ -58,5 +63,63 @@ export function exportPanel(
     ),
     link,
     note,
+    cases,
+  );
+}
+
+/**
+ * Keeping the span selected in a case (docs/evidence.md#cases): a new one, or one already open
+ * (spans of other cameras are added from their own pages). What a case holds, no rule deletes.
+ */
+function casePicker(camera: string, span: () => { camera: string; start: number; end: number } | undefined) {
+  const choice = h(
+    "select",
+    { id: "case-choice", "aria-label": "case" },
+    h("option", { value: "" }, "a new case"),
+  );
+  const title = h("input", {
+    id: "case-title",
+    type: "text",
+    placeholder: "title of the new case",
+    maxlength: 200,
+  });
+  const add = h("button", { id: "case-add", type: "button" }, "Keep in case");
+  const said = h("p.help", { id: "case-said", role: "status" });
+  const load = async () => {
+    const open = (await api.cases()).filter((c) => c.closed_at === null);
+    choice.replaceChildren(
+      h("option", { value: "" }, "a new case"),
+      ...open.map((c) => h("option", { value: c.id }, c.title)),
+    );
+  };
+  choice.addEventListener("change", () => {
+    title.hidden = choice.value !== "";
+  });
+  add.addEventListener("click", async () => {
+    const s = span();
+    if (!s) return void (said.textContent = "Choose the span first.");
+    if (!choice.value && !title.value.trim()) return void (said.textContent = "Give the new case a title.");
+    try {
+      const c = choice.value
+        ? await api.addToCase(choice.value, s)
+        : await api.openCase(title.value.trim(), s);
+      said.textContent = `Kept in case “${c.title}” (${c.spans.length} span${c.spans.length > 1 ? "s" : ""}): no rule deletes it while the case is open.`;
+      title.value = "";
+      await load();
+      choice.value = c.id;
+      title.hidden = true;
+    } catch (e) {
+      said.textContent = `Not kept: ${(e as Error).message}`;
+    }
+  });
+  void load().catch(() => {});
+  return h(
+    "div.case",
+    { "data-camera": camera },
+    h("label", { for: "case-choice" }, "Keep this span in"),
+    choice,
+    title,
+    add,
+    said,
   );
 }
