@@ -49,6 +49,7 @@ test("every rule says what is wrong and what to do", async () => {
     "CamkeepCameraStalled",
     "CamkeepDown",
     "CamkeepExpiryNotRunning",
+    "CamkeepFootageDamaged",
     "CamkeepMotionAnalysisLagging",
     "CamkeepNoSegmentStored",
     "CamkeepStorageUnderFloor",

@@ -153,7 +153,9 @@ describe("the discards trigger costs nothing where no tier is used", () => {
   test("it exists while tiers are configured or anything is in one, and not otherwise", async () => {
     const dir = tempDir();
     const trigger = (db: Db) =>
-      db.$client.query("SELECT name FROM sqlite_master WHERE type = 'trigger'").all();
+      db.$client
+        .query("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name = 'recordings_discard_tiers'")
+        .all();
     const plain = await startApp(configIn(dir, "api: { listen: 127.0.0.1:0 }\n"));
     expect(trigger(plain.db)).toEqual([]);
     await plain.stop();
