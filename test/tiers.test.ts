@@ -693,6 +693,54 @@ describe("tiers with a real folder and a real S3 server (docs/tiers.md)", () => 
     expect(performance.now() - t0).toBeGreaterThanOrEqual(((2 * size) / 20_000) * 1000 * 0.9);
   }, 60_000);
 
+  test("events first (docs/tiers.md#events-first): an alert's footage is copied ahead of the continuous footage queued before it", async () => {
+    const dir = tempDir();
+    const app = await start(
+      dir,
+      `    - { name: offsite, path: ${dir}/offsite, copy: true, max_rate: 20kB, concurrency: 1 }`,
+    );
+    const copyTo = copyOnInsert(app.config);
+    const now = Math.floor(Date.now() / 1000);
+    // Continuous footage queued first: at 20 kB/s, many seconds of it.
+    const continuous: string[] = [];
+    for (let i = 0; i < 12; i++)
+      continuous.push(
+        await storedSegment(app.db, app.config.recordingsDir, "cam", now - HOUR + i * 2, {
+          copy: true,
+          copyTo,
+          motion: 0,
+          objects: 0,
+        }),
+      );
+    const backlog = continuous.reduce((n, p) => n + Bun.file(p).size, 0);
+    expect(backlog / 20_000).toBeGreaterThan(8); // seconds of continuous footage ahead of it, in arrival order
+    const res = await fetch(`${app.url}/api/events`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${app.token}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        camera: "cam",
+        label: "person",
+        start_time: now - 600,
+        end_time: now - 590,
+        severity: "alert",
+      }),
+    });
+    expect(res.status).toBe(201);
+    await storedSegment(app.db, app.config.recordingsDir, "cam", now - 598, {
+      copy: true,
+      copyTo,
+      motion: 0,
+      objects: 0,
+    });
+    const alert = rows(app).find((r) => r.start_time === now - 598)!;
+    const copied = (id: string) =>
+      !!app.db.$client.query("SELECT 1 FROM copies WHERE recording_id = ?").get(id);
+    await until(() => copied(alert.id), 30_000, "the alert's copy");
+    // When it arrived, most of the continuous footage queued before it was still waiting.
+    const continuousCopied = rows(app).filter((r) => r.id !== alert.id && copied(r.id)).length;
+    expect(continuousCopied).toBeLessThan(6);
+  }, 60_000);
+
   test("a copy tier added later copies the footage already kept; disk protection then first gives up local files that have a verified copy: rows point at the copies, no footage is deleted", async () => {
     const dir = tempDir();
     // Footage stored before the copy tier was configured is copied too, once it is.

@@ -3,7 +3,7 @@ import { MAX_SEGMENT_SECONDS } from "../domain/segment.ts";
 import type { Db } from "./open.ts";
 import { applyToRollups, type RollupRow } from "./rollups.ts";
 import { recordings, type NewRecording, type Recording } from "./schema.ts";
-import { queueTransfers, type CopyOnInsert } from "./tiers.ts";
+import { copyPriority, queueTransfers, type CopyOnInsert } from "./tiers.ts";
 
 // Queries of the recordings table: insert, list, find, bandwidth.
 
@@ -33,9 +33,16 @@ export function insertRecordings(db: Db, rows: readonly NewRecording[], copyTo?:
       const now = Date.now() / 1000;
       queueTransfers(
         db,
-        rows.flatMap((r) =>
-          copyTo.tiers.map((tier) => ({ id: r.id, tier, key: copyTo.key(r.path), kind: "copy" as const })),
-        ),
+        rows.flatMap((r) => {
+          const priority = copyPriority(db, r);
+          return copyTo.tiers.map((tier) => ({
+            id: r.id,
+            tier,
+            key: copyTo.key(r.path),
+            kind: "copy" as const,
+            priority,
+          }));
+        }),
         now,
         true,
       );

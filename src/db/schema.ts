@@ -196,10 +196,16 @@ export const transfers = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     next_try_at: real("next_try_at").notNull(),
     last_error: text("last_error"),
+    /**
+     * What goes first (docs/tiers.md#events-first): 0 footage of an alert, 1 of a detection,
+     * 2 with motion, 3 the rest (continuous footage, and every move).
+     */
+    priority: integer("priority").notNull().default(3),
   },
   (t) => [
     primaryKey({ columns: [t.recording_id, t.tier] }),
-    index("transfers_tier_next_try").on(t.tier, t.next_try_at), // each tier's work that is due
+    // each tier's work that is due, events first
+    index("transfers_tier_priority_next_try").on(t.tier, t.priority, t.next_try_at),
     index("transfers_tier_queued").on(t.tier, t.queued_at), // each tier's queue length and oldest item
     // A recording has one move queued at most: two at once (to the NAS and to S3) moved it back
     // and forth and left a discard beside a move to the same key (docs/design.md#tiers).

@@ -83,18 +83,18 @@ export interface Discard {
  */
 export function queueTransfers(
   db: Db,
-  items: readonly { id: string; tier: string; key: string; kind: "move" | "copy" }[],
+  items: readonly { id: string; tier: string; key: string; kind: "move" | "copy"; priority?: number }[],
   now: number,
   marked = false,
 ): void {
   // A second move of a recording is ignored (transfers_one_move), like a second transfer to a tier.
   const insert = db.$client.query(
-    "INSERT OR IGNORE INTO transfers (recording_id, tier, key, kind, queued_at, next_try_at) VALUES (?, ?, ?, ?, ?, ?)",
+    "INSERT OR IGNORE INTO transfers (recording_id, tier, key, kind, queued_at, next_try_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?)",
   );
   const undiscard = db.$client.query("DELETE FROM discards WHERE tier = ? AND key = ?");
   const mark = db.$client.query("UPDATE recordings SET tiered = 1 WHERE id = ? AND NOT tiered");
   for (const t of items) {
-    if (!insert.run(t.id, t.tier, t.key, t.kind, now, now).changes) continue;
+    if (!insert.run(t.id, t.tier, t.key, t.kind, now, now, t.priority ?? CONTINUOUS).changes) continue;
     undiscard.run(t.tier, t.key);
     if (!marked) mark.run(t.id);
   }
@@ -155,9 +155,38 @@ export function pendingTransfers(db: Db, tier: string): number {
     .n;
 }
 
+/** The priority of footage no event or motion speaks for (and of every move): last. */
+const CONTINUOUS = 3;
+
 /**
- * A tier's transfers whose time has come, soonest first (per tier: a tier that is down holds up
- * no other), but for the keys in `busy` (in flight, or verified and waiting for their commit).
+ * What a copy of a segment waits behind (docs/tiers.md#events-first): footage of an alert goes
+ * first (0), then of a detection (1), then footage with motion (2), then the rest (3). A review
+ * item without a severity counts as an alert, as everywhere. Read when it is queued, as it is
+ * stored: the events that kept it are known by then.
+ */
+export function copyPriority(
+  db: Db,
+  row: { camera: string; start_time: number; end_time: number; motion: number; objects: number },
+): number {
+  const severities = db.$client
+    // Two reads along the (camera, end_time) index: events ended since the segment began, and
+    // those still going; never every event of the camera.
+    .query<{ severity: string | null }, [string, number, number]>(
+      `SELECT severity FROM events INDEXED BY events_camera_end WHERE camera = ?1 AND end_time >= ?2 AND start_time <= ?3 AND has_clip
+       UNION ALL SELECT severity FROM events INDEXED BY events_camera_end
+       WHERE camera = ?1 AND end_time IS NULL AND start_time <= ?3 AND has_clip`,
+    )
+    .all(row.camera, row.start_time, row.end_time)
+    .map((e) => e.severity ?? "alert");
+  if (severities.includes("alert")) return 0;
+  if (severities.includes("detection")) return 1;
+  return row.motion > 0 || row.objects > 0 ? 2 : CONTINUOUS;
+}
+
+/**
+ * A tier's transfers whose time has come, events first, then soonest first (per tier: a tier
+ * that is down holds up no other), but for the keys in `busy` (in flight, or verified and
+ * waiting for their commit).
  */
 export function readyTransfers(
   db: Db,
@@ -169,7 +198,7 @@ export function readyTransfers(
   return db.$client
     .query<Transfer, [string, number, string, number]>(
       `SELECT recording_id, tier, key, kind, queued_at, attempts FROM transfers WHERE tier = ? AND next_try_at <= ?
-     AND key NOT IN (SELECT value FROM json_each(?)) ORDER BY next_try_at LIMIT ?`,
+     AND key NOT IN (SELECT value FROM json_each(?)) ORDER BY priority, next_try_at LIMIT ?`,
     )
     .all(tier, now, JSON.stringify(busy), limit);
 }

@@ -20,7 +20,6 @@ export type Bucket = InferResponseType<
   200
 >[number];
 export type CamEvent = InferResponseType<typeof client.api.events.$get, 200>[number];
-export type Case = InferResponseType<typeof client.api.cases.$get, 200>[number];
 
 export class Unauthorized extends Error {}
 
