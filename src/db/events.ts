@@ -4,6 +4,7 @@ import type { RuleEvent, Severity } from "../domain/retain.ts";
 import type { Db } from "./open.ts";
 import { countEvent } from "./rollups.ts";
 import { events, type Event } from "./schema.ts";
+import { raiseCopyPriority } from "./tiers.ts";
 
 /**
  * A camera's events with a clip that may hold some of [from, to] once padded by pre/post:
@@ -58,7 +59,10 @@ export function insertEvent(db: Db, e: Event): boolean {
   return db.$client.transaction(() => {
     const created =
       db.insert(events).values(e).onConflictDoNothing().returning({ id: events.id }).get() !== undefined;
-    if (created) countEvent(db, e.camera, e.start_time, 1);
+    if (created) {
+      countEvent(db, e.camera, e.start_time, 1);
+      raiseCopyPriority(db, e);
+    }
     return created;
   })();
 }

@@ -184,6 +184,29 @@ export function copyPriority(
 }
 
 /**
+ * An event heard after footage it covers was queued for copying moves those copies up to its
+ * place (an alert's first): the thief does not wait for the event to end. Segments are looked
+ * for from an hour before the event's start (none is longer), along the camera's start index.
+ */
+export function raiseCopyPriority(
+  db: Db,
+  e: {
+    camera: string;
+    start_time: number;
+    end_time: number | null;
+    severity: string | null;
+    has_clip: boolean;
+  },
+): void {
+  if (!e.has_clip) return;
+  db.$client.run(
+    `UPDATE transfers SET priority = ?1 WHERE kind = 'copy' AND priority > ?1 AND recording_id IN
+     (SELECT id FROM recordings WHERE camera = ?2 AND start_time >= ?3 - 3600 AND start_time <= ?4 AND end_time >= ?3)`,
+    [e.severity === "detection" ? 1 : 0, e.camera, e.start_time, e.end_time ?? Number.MAX_VALUE],
+  );
+}
+
+/**
  * A tier's transfers whose time has come, events first, then soonest first (per tier: a tier
  * that is down holds up no other), but for the keys in `busy` (in flight, or verified and
  * waiting for their commit).
