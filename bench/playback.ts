@@ -134,7 +134,7 @@ for (const label of ["cold", "warm"]) {
   console.log(
     `ffmpeg concat copy of the same: ${ffCpu.toFixed(0)} ms CPU, ${(performance.now() - f).toFixed(0)} ms wall → ${(nativeCpu / ffCpu).toFixed(3)}× (target ≤ 0.05×)`,
   );
-  // The floor: the same hour's files as they are (Bun's sendfile), one curl taking them all.
+  // The floor: the same hour's files as they are (no MP4 work), one curl taking them all.
   const files = Array.from(
     { length: N },
     (_, i) => `url = "${app.url}/api/recordings/${t0 + i * 10}-bench0/file"\noutput = "/dev/null"\n`,
@@ -144,7 +144,7 @@ for (const label of ["cold", "warm"]) {
   const raw = Bun.spawn(["curl", "-s", "-H", `Authorization: Bearer ${TOKEN}`, "-K", join(dir, "curl.txt")]);
   await raw.exited;
   console.log(
-    `the same hour's files served raw (sendfile), the floor of any export over a socket: camkeep ${(cpuMs() - r).toFixed(0)} ms CPU → ${((cpuMs() - r) / ffCpu).toFixed(3)}× ffmpeg's copy`,
+    `the same hour's files served raw, the floor of any export over a socket: camkeep ${(cpuMs() - r).toFixed(0)} ms CPU → ${((cpuMs() - r) / ffCpu).toFixed(3)}× ffmpeg's copy`,
   );
 }
 
