@@ -1,5 +1,6 @@
 import { Cron } from "croner";
 import { renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import type { Config } from "../config/load.ts";
 import { getMeta, setMeta } from "../db/meta.ts";
 import type { Db } from "../db/open.ts";
@@ -136,7 +137,7 @@ export class Scrub {
       writeFileSync(temp, bytes);
       fsyncPath(temp);
       renameSync(temp, row.path);
-      fsyncDir(row.path.slice(0, row.path.lastIndexOf("/")));
+      fsyncDir(dirname(row.path));
       report.repaired++;
       log.warn(
         `scrub: ${what} was damaged (SHA-256 ${actual ?? "unreadable"}); restored from tier ${copy.tier}`,

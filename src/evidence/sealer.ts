@@ -68,6 +68,9 @@ export class Sealer {
     const { db, config } = this.deps;
     const configured = Object.keys(config.cameras);
     const cameras = [...new Set([...configured, ...camerasWithFootage(db)])];
+    // Asked once a pass: a count over what is still unhashed, which is large while an upgraded
+    // archive is being hashed.
+    const hashing = this.deps.hashingLeft() > 0;
     for (const camera of cameras) {
       const latency = (config.cameras[camera]?.record ?? config.defaults).max_latency;
       const due = Math.floor((now - config.record.commit_interval - latency - MARGIN) / HOUR) * HOUR;
@@ -76,7 +79,7 @@ export class Sealer {
       if (first === undefined) continue;
       let hour = Math.floor(first / HOUR) * HOUR;
       for (let n = 0; hour < due && n < HOURS_PER_PASS; n++, hour += HOUR) {
-        if (this.deps.hashingLeft() > 0 && unhashedBetween(db, camera, hour, hour + HOUR)) break;
+        if (hashing && unhashedBetween(db, camera, hour, hour + HOUR)) break;
         await this.seal(camera, hour, "hour", sealedSegmentsBetween(db, camera, hour, hour + HOUR), []);
       }
     }
@@ -84,7 +87,9 @@ export class Sealer {
     const byHour = new Map<string, LateSegment[]>();
     for (const s of late) {
       const key = `${s.camera}\n${Math.floor(s.start_time / HOUR) * HOUR}`;
-      byHour.set(key, [...(byHour.get(key) ?? []), s]);
+      const rows = byHour.get(key);
+      if (rows) rows.push(s);
+      else byHour.set(key, [s]);
     }
     for (const [key, rows] of byHour) {
       const [camera, hour] = key.split("\n") as [string, string];
