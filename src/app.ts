@@ -34,6 +34,7 @@ import { Sealer } from "./evidence/sealer.ts";
 import { Scrub } from "./evidence/scrub.ts";
 import { AuditLog } from "./evidence/audit-log.ts";
 import { openTiers } from "./tiers/open.ts";
+import { ArchiveWriter } from "./archive/writer.ts";
 import { copyOnInsert } from "./tiers/target.ts";
 import { TierWorker, type TransferFaults } from "./tiers/worker.ts";
 
@@ -54,6 +55,8 @@ export interface App {
   mqtt?: MqttBridge;
   onvif: OnvifWatch;
   tiers: TierWorker;
+  /** Keeps every bucket tier a complete archive by itself (docs/archive.md). */
+  archive: ArchiveWriter;
   /** Seals camera-hours as they can no longer change (docs/evidence.md). */
   sealer: Sealer;
   /** Hashes stored footage again on a schedule (docs/evidence.md). */
@@ -120,6 +123,7 @@ async function startLocked(
     faults: opts.transferFaults,
     storageProblem: () => storage.problem(),
   });
+  const archive = new ArchiveWriter({ config, db, targets, identity });
   const footage = new Footage(config.recordingsDir, targets);
   const hashing = new HashBackfill(db, footage, config.evidence.hashRate);
   const audit = new AuditLog(db);
@@ -207,6 +211,7 @@ async function startLocked(
       playback,
       previews,
       tiers,
+      archive,
       eventLoop,
       identity,
       hashing,
@@ -237,6 +242,7 @@ async function startLocked(
   onvif.start();
   cleanup.start();
   tiers.start();
+  archive.start();
   hashing.start();
   sealer.start();
   scrub.start();
@@ -256,6 +262,7 @@ async function startLocked(
     mqtt,
     onvif,
     tiers,
+    archive,
     sealer,
     scrub,
     audit,
@@ -272,6 +279,7 @@ async function startLocked(
       await recorders.stop(); // SIGINT first: their last segments close as valid files
       await cleanup.stop();
       await tiers.stop();
+      await archive.stop();
       await hashing.stop();
       await sealer.stop();
       await scrub.stop();

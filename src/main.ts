@@ -23,10 +23,15 @@ import { PlaybackMedia } from "./playback/media.ts";
 import { checkArchive, checkSeals } from "./evidence/check.ts";
 import { verifyAudit } from "./db/audit.ts";
 import { identitySource } from "./evidence/identity.ts";
+import { knownKeys, restoredCertificates } from "./evidence/certificates.ts";
 import { camerasWithFootage } from "./db/seals.ts";
 import { existsSync } from "node:fs";
+import { KeeperLock } from "./storage/keeper-lock.ts";
+import { S3Tier } from "./tiers/s3.ts";
+import { RestoreRefused, restoreArchive } from "./archive/restore.ts";
+import { restoreLines } from "./archive/report.ts";
 
-// The command line: run, expire, check-config, sessions, onvif, verify, version.
+// The command line: run, expire, check-config, sessions, onvif, verify, restore, audit, version.
 
 const USAGE = `camkeep ${VERSION} — keeps camera recordings
 
@@ -54,6 +59,12 @@ Usage:
   camkeep verify --archive [--config FILE]
                                   hash every stored file again against the index (read-only;
                                   the keeper's weekly scrub also repairs from tier copies)
+  camkeep restore --from TIER [--prefix P] [--force] [--config FILE]
+                                  rebuild the index on a new box from the archive a bucket
+                                  tier holds (docs/archive.md): recordings (played from the
+                                  bucket), events, cases, seals — then check the seals and say
+                                  what could not be verified; --prefix reads another site's
+                                  prefix; --force adds to a database that holds footage
   camkeep audit verify [--config FILE]
                                   check the audit log's chain: no entry changed, removed or
                                   put in afterwards
@@ -218,17 +229,19 @@ async function verify(args: string[]): Promise<number> {
 /** `camkeep verify --seals`: the chains of sealed hours and what they list (docs/evidence.md). */
 async function verifySeals(args: string[]): Promise<number> {
   const config = loadFor(args);
-  if (!existsSync(config.evidence.keyFile) && !config.evidence.own) {
+  const db = openDb(config.database);
+  const hasKey = existsSync(config.evidence.keyFile) || config.evidence.own;
+  if (!hasKey && !restoredCertificates(db).length) {
+    db.$client.close(true);
     process.stdout.write("this box has no signing key yet: nothing has been sealed\n");
     return 0;
   }
-  const box = await identitySource(config)();
-  const db = openDb(config.database);
+  const box = hasKey ? await identitySource(config)() : undefined;
   try {
     const reports = checkSeals(
       db,
       [...new Set([...Object.keys(config.cameras), ...camerasWithFootage(db)])],
-      box,
+      knownKeys(db, box),
     );
     let bad = 0;
     for (const r of reports) {
@@ -257,6 +270,53 @@ async function verifyArchive(args: string[]): Promise<number> {
     return r.damaged.length ? 1 : 0;
   } finally {
     db.$client.close(true);
+  }
+}
+
+/** `camkeep restore --from TIER`: the index rebuilt from a bucket's archive (docs/archive.md#restore). */
+async function restore(args: string[]): Promise<number> {
+  const config = loadFor(args);
+  const option = (name: string) => {
+    const at = args.indexOf(name);
+    if (at < 0) return undefined;
+    if (!args[at + 1] || args[at + 1]!.startsWith("--"))
+      throw new ConfigError("command line", [`${name} needs a value`]);
+    return args[at + 1];
+  };
+  const name = option("--from");
+  const prefix = option("--prefix");
+  if (!name) throw new ConfigError("command line", ["restore needs --from TIER (a bucket tier of the configuration)"]);
+  const tier = config.storage.tiers.find((t) => t.name === name);
+  if (tier?.target.kind !== "s3")
+    throw new ConfigError("command line", [
+      `--from ${name}: ${tier ? "a folder tier; restore reads a bucket (s3) tier" : `no tier "${name}" in ${config.source}`}`,
+    ]);
+  // No keeper may run on this archive meanwhile (it would write beside the restore).
+  const lock = KeeperLock.acquire(config);
+  const db = openDb(config.database);
+  try {
+    const target = prefix === undefined ? tier.target : { ...tier.target, prefix };
+    const store = openTiers([{ ...tier, target }], db).get(name)!;
+    if (!(store instanceof S3Tier)) throw new Error(store.problem());
+    const report = await restoreArchive(db, store, {
+      force: args.includes("--force"),
+      now: Date.now() / 1000,
+      progress: (line) => process.stdout.write(`${line}\n`),
+    });
+    const lines = restoreLines(report);
+    process.stdout.write(`${lines.join("\n")}\n`);
+    if (prefix !== undefined && prefix !== tier.target.prefix)
+      process.stdout.write(
+        `the restored footage is read through tier ${name}: set its prefix to "${prefix}" in ${config.source} before starting\n`,
+      );
+    return lines.some((l) => l.startsWith("  ")) ? 1 : 0;
+  } catch (e) {
+    if (!(e instanceof RestoreRefused)) throw e;
+    process.stderr.write(`camkeep restore: ${e.message}\n`);
+    return 1;
+  } finally {
+    db.$client.close(true);
+    lock.release();
   }
 }
 
@@ -322,6 +382,8 @@ async function main(argv: string[]): Promise<number> {
         return await verify(args);
       case "audit":
         return auditVerify(args);
+      case "restore":
+        return await restore(args);
       case "check-config": {
         if (!args[0]) throw new ConfigError("command line", ["check-config needs a file name"]);
         const { source, ...effective } = loadConfigFile(args[0]);

@@ -17,6 +17,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["tiers"],
   ["playback"],
   ["evidence"],
+  ["archive"],
   ["motion"],
   ["keeper"],
   ["recorder", "onvif"],

@@ -127,6 +127,7 @@ describe("database migrations", () => {
     const tables = db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
     expect(tables).toEqual([
       { name: "__drizzle_migrations" },
+      { name: "archive_dirty" },
       { name: "audit" },
       { name: "camera_totals" },
       { name: "case_spans" },

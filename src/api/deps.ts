@@ -15,6 +15,7 @@ import type { PlaybackMedia } from "../playback/media.ts";
 import type { Previews } from "../playback/previews.ts";
 import type { IdentitySource } from "../evidence/identity.ts";
 import type { ScrubReport } from "../evidence/scrub.ts";
+import type { ArchiveStatus } from "../archive/writer.ts";
 import type { AuditLog } from "../evidence/audit-log.ts";
 import type { Footage } from "../tiers/footage.ts";
 import type { TierWorker } from "../tiers/worker.ts";
@@ -43,6 +44,8 @@ export interface ApiDeps {
   tiers: TierWorker;
   /** The event loop's lag and the watchdog that sees it. */
   eventLoop: { status(): EventLoopStatus };
+  /** The bucket's archive (docs/archive.md): what its writer has done and has left. */
+  archive: { status(): ArchiveStatus };
   /** The cameras' own events over ONVIF (docs/onvif.md). */
   onvif: OnvifWatch;
   /** Present when MQTT is configured: its state for status and metrics. */

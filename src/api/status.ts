@@ -95,6 +95,7 @@ export function statusRoutes(deps: ApiDeps) {
           }
         : null,
       tiers: deps.tiers.status(),
+      archive: deps.archive.status(),
       evidence: {
         unhashed: deps.hashing.left(),
         seals_made: deps.sealer.made,

@@ -95,3 +95,14 @@ export function changeCase(
     db.$client.run("UPDATE cases SET updated_at = ? WHERE id = ?", [now, id]);
   })();
 }
+
+/** Puts a case back as it was (restore from the bucket's archive): its id, times and spans kept; one already there is left. */
+export function restoreCase(db: Db, c: Case): void {
+  db.$client.transaction(() => {
+    const added = db.$client.run(
+      "INSERT OR IGNORE INTO cases (id, title, note, created_at, updated_at, closed_at) VALUES (?, ?, ?, ?, ?, ?)",
+      [c.id, c.title, c.note, c.created_at, c.updated_at, c.closed_at],
+    );
+    if (added.changes) addSpans(db, c.id, c.spans);
+  })();
+}

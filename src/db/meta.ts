@@ -11,3 +11,13 @@ export function getMeta(db: Db, key: string): string | undefined {
 export function setMeta(db: Db, key: string, value: string): void {
   db.insert(meta).values({ key, value }).onConflictDoUpdate({ target: meta.key, set: { value } }).run();
 }
+
+/** Every value whose key begins with `prefix`, as [key, value]. */
+export function metaWithPrefix(db: Db, prefix: string): [string, string][] {
+  return db.$client
+    .query<{ key: string; value: string }, [string, string]>(
+      "SELECT key, value FROM meta WHERE key >= ? AND key < ? ORDER BY key",
+    )
+    .all(prefix, `${prefix}\uffff`)
+    .map((r) => [r.key, r.value]);
+}

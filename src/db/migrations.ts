@@ -16,6 +16,7 @@ import m0012 from "../../drizzle/0012_seals.sql" with { type: "text" };
 import m0013 from "../../drizzle/0013_cases.sql" with { type: "text" };
 import m0014 from "../../drizzle/0014_audit.sql" with { type: "text" };
 import m0015 from "../../drizzle/0015_events_first.sql" with { type: "text" };
+import m0016 from "../../drizzle/0016_archive.sql" with { type: "text" };
 
 /**
  * drizzle-kit's migrations, embedded so a compiled binary run from any folder can create and
@@ -40,6 +41,7 @@ const SQL: Record<string, string> = {
   "0013_cases": m0013,
   "0014_audit": m0014,
   "0015_events_first": m0015,
+  "0016_archive": m0016,
 };
 
 export interface MigrationMeta {

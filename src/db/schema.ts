@@ -344,3 +344,23 @@ export const audit = sqliteTable("audit", {
   previous: text("previous").notNull(),
   hash: text("hash").notNull(),
 });
+
+/**
+ * What the bucket's archive (docs/archive.md) must write again: a camera-hour's manifest
+ * (`hour`, period = the hour's start), a camera-day's events (`events`, period = the day's
+ * start), the cases (`cases`). Marked by triggers wherever the index changes (a copy made or
+ * forgotten, a row repointed or deleted, a seal, an event, a case), so no writer skips it;
+ * `changes` counts marks, so a mark made while the manifest was being written is not lost.
+ */
+export const archiveDirty = sqliteTable(
+  "archive_dirty",
+  {
+    kind: text("kind", { enum: ["hour", "events", "cases"] }).notNull(),
+    camera: text("camera").notNull(),
+    period: integer("period").notNull(),
+    /** When first marked (epoch s): an hour's manifest waits a little, so a busy hour is written once a while. */
+    since: real("since").notNull(),
+    changes: integer("changes").notNull().default(1),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.camera, t.period] })],
+);

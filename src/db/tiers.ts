@@ -23,7 +23,8 @@ import { applyToRollups, type RollupRow } from "./rollups.ts";
 /**
  * Deleting a recording leaves its objects in tiers to the tier worker, in the same transaction
  * whichever way it is deleted (expiry's ranges, quotas, disk protection, reconcile): its
- * copies, the target of a transfer still queued, and the tier copy its row points at.
+ * copies, the target of a transfer still queued, and the tier copy its row points at; and its
+ * hour's manifest in the bucket's archive is marked to be written again (docs/archive.md).
  */
 const DISCARD_TRIGGER = `CREATE TRIGGER IF NOT EXISTS recordings_discard_tiers AFTER DELETE ON recordings
 WHEN OLD.tiered OR OLD.tier IS NOT NULL
@@ -34,6 +35,9 @@ BEGIN
     UNION ALL SELECT OLD.tier, OLD.path, (julianday('now') - 2440587.5) * 86400.0, 0 WHERE OLD.tier IS NOT NULL;
   DELETE FROM copies WHERE recording_id = OLD.id;
   DELETE FROM transfers WHERE recording_id = OLD.id;
+  INSERT INTO archive_dirty (kind, camera, period, since)
+    VALUES ('hour', OLD.camera, CAST(OLD.start_time / 3600 AS INTEGER) * 3600, (julianday('now') - 2440587.5) * 86400.0)
+    ON CONFLICT (kind, camera, period) DO UPDATE SET changes = changes + 1;
 END`;
 
 /**

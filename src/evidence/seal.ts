@@ -1,4 +1,5 @@
 import { constants, createHash, type KeyObject, sign, verify } from "node:crypto";
+import type { KeyFor } from "./certificates.ts";
 import type { SealedSegment, StoredSeal } from "../db/seals.ts";
 
 // A seal (docs/evidence.md#sealed-hours): what one camera-hour held when it could no longer
@@ -36,14 +37,11 @@ export function signSeal(text: string, key: KeyObject): Buffer {
 
 /**
  * What a check of seals in a camera's chain found wrong, in words (empty when every one holds):
- * each seal's hash and signature, and that it names the one before it (`before`: the hash the
- * first must name; null for a camera's very first seal).
+ * each seal's hash, and its signature by the certificate it names (`keyFor`: the keys this box
+ * knows), and that it names the one before it (`before`: the hash the first must name; null for
+ * a camera's very first seal).
  */
-export function checkChain(
-  seals: readonly StoredSeal[],
-  publicKey: KeyObject,
-  before: string | null,
-): string[] {
+export function checkChain(seals: readonly StoredSeal[], keyFor: KeyFor, before: string | null): string[] {
   const problems: string[] = [];
   let previous = before;
   for (const s of seals) {
@@ -55,8 +53,11 @@ export function checkChain(
       problems.push(`${where}: its body is not JSON`);
     }
     if (sealHash(s.body) !== s.hash) problems.push(`${where}: its hash is not its body's (altered)`);
-    if (!verify("sha256", Buffer.from(s.body), { key: publicKey, ...PSS }, s.signature))
-      problems.push(`${where}: its signature does not hold (altered, or not signed by this box)`);
+    const key = body && keyFor(body.certificate_sha256);
+    if (body && !key)
+      problems.push(`${where}: signed by a certificate this box does not know (SHA-256 ${body.certificate_sha256})`);
+    else if (!key || !verify("sha256", Buffer.from(s.body), { key, ...PSS }, s.signature))
+      problems.push(`${where}: its signature does not hold (altered, or not signed by the certificate it names)`);
     if (body && body.previous !== previous)
       problems.push(`${where}: it does not name the seal before it (the chain is broken)`);
     previous = s.hash;

@@ -84,10 +84,10 @@ export class S3Tier implements TierTarget {
     );
   }
 
-  async put(key: string, bytes: Uint8Array, md5: () => string): Promise<void> {
+  async put(key: string, bytes: Uint8Array, md5: () => string, type = "video/mp4"): Promise<void> {
     const headers = {
       "content-md5": Buffer.from(md5(), "hex").toString("base64"),
-      "content-type": "video/mp4",
+      "content-type": type,
     };
     const res = await this.request(
       key,
@@ -136,6 +136,41 @@ export class S3Tier implements TierTarget {
       throw new Error(`tier ${this.name}: the store ignored a Range request for ${this.s.prefix}${key}`);
     }
     return res.body!;
+  }
+
+  /** Writes a JSON document (the bucket's archive, docs/archive.md), its MD5 checked by the store. */
+  async putDocument(key: string, text: string): Promise<void> {
+    const bytes = new TextEncoder().encode(text);
+    await this.put(key, bytes, () => md5Hex(bytes), "application/json");
+  }
+
+  /** A document's text, or undefined when there is none at `key`. */
+  async getDocument(key: string): Promise<string | undefined> {
+    const res = await this.request(key, "GET");
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    return await res.text();
+  }
+
+  /** The keys under `prefix` (after the tier's own prefix), in key order, a page of up to 1,000 at a time. */
+  async *list(prefix: string): AsyncGenerator<{ key: string; etag: string }[]> {
+    const full = this.s.prefix + prefix;
+    for (let token: string | undefined; ; ) {
+      let page: Awaited<ReturnType<S3Client["list"]>>;
+      try {
+        page = await this.client.list({ prefix: full, maxKeys: 1000, continuationToken: token });
+      } catch (e) {
+        throw new Error(`tier ${this.name}: cannot list ${full}: ${(e as Error).message}`);
+      }
+      yield (page.contents ?? []).map((o) => ({
+        key: o.key.slice(this.s.prefix.length),
+        etag: (o.eTag ?? "").replace(/"/g, ""),
+      }));
+      if (!page.isTruncated || !page.nextContinuationToken) return;
+      token = page.nextContinuationToken;
+    }
   }
 
   async remove(key: string): Promise<void> {
