@@ -35,6 +35,9 @@ import { Scrub } from "./evidence/scrub.ts";
 import { AuditLog } from "./evidence/audit-log.ts";
 import { openTiers } from "./tiers/open.ts";
 import { ArchiveWriter } from "./archive/writer.ts";
+import { SiteSync } from "./archive/sites.ts";
+import { SiteTier } from "./archive/site-tier.ts";
+import { S3Tier } from "./tiers/s3.ts";
 import { copyOnInsert } from "./tiers/target.ts";
 import { TierWorker, type TransferFaults } from "./tiers/worker.ts";
 
@@ -57,6 +60,8 @@ export interface App {
   tiers: TierWorker;
   /** Keeps every bucket tier a complete archive by itself (docs/archive.md). */
   archive: ArchiveWriter;
+  /** In viewer mode: the sites followed (docs/archive.md#viewer-mode). */
+  sites?: SiteSync;
   /** Seals camera-hours as they can no longer change (docs/evidence.md). */
   sealer: Sealer;
   /** Hashes stored footage again on a schedule (docs/evidence.md). */
@@ -116,6 +121,12 @@ async function startLocked(
   const storage = new StorageGate(db, media, config.recordingsDir, undefined, copyOnInsert(config));
   const totals = new ArchiveTotals(db);
   const targets = openTiers(config.storage.tiers, db);
+  // Viewer mode (docs/archive.md#viewer-mode): each site a bucket read under its own name.
+  const sites = (config.viewer?.sites ?? []).map((s) => openTiers([s.tier], db).get(s.name)!);
+  for (const site of sites) targets.set(site.name, new SiteTier(site.name, site));
+  const siteSync = config.viewer
+    ? new SiteSync({ db, sites: sites.filter((s) => s instanceof S3Tier), refreshS: config.viewer.refresh })
+    : undefined;
   const tiers = new TierWorker({
     config,
     db,
@@ -212,6 +223,7 @@ async function startLocked(
       previews,
       tiers,
       archive,
+      viewer: siteSync && { sites: () => siteSync.sites() },
       eventLoop,
       identity,
       hashing,
@@ -237,15 +249,21 @@ async function startLocked(
     throw e;
   }
   health.refresh(); // no longer "starting"
-  maintainer.start();
-  mqtt?.start();
-  onvif.start();
-  cleanup.start();
-  tiers.start();
-  archive.start();
-  hashing.start();
-  sealer.start();
-  scrub.start();
+  if (siteSync) {
+    // A viewer keeps nothing: it follows its sites, and the rest stays still.
+    await siteSync.refresh();
+    siteSync.start();
+  } else {
+    maintainer.start();
+    mqtt?.start();
+    onvif.start();
+    cleanup.start();
+    tiers.start();
+    archive.start();
+    hashing.start();
+    sealer.start();
+    scrub.start();
+  }
   const cameras = Object.keys(config.cameras);
   log.info(
     `camkeep ${VERSION} running (config: ${config.source}); API ${url} (token in ${config.api.token ? "the config" : config.api.tokenFile}); cache ${config.cacheDir}, storage ${config.recordingsDir}; cameras: ${cameras.length ? cameras.join(", ") : "none configured"}`,
@@ -263,6 +281,7 @@ async function startLocked(
     onvif,
     tiers,
     archive,
+    sites: siteSync,
     sealer,
     scrub,
     audit,
@@ -272,6 +291,7 @@ async function startLocked(
     token,
     url,
     async stop() {
+      await siteSync?.stop();
       await mqtt?.stop();
       await onvif.stop();
       health.stop();

@@ -313,3 +313,92 @@ describe("the stolen box", () => {
     expect(manifest.deleted).toMatchObject([{ segments: 5, rule: expect.stringContaining("") }]);
   }, 90_000);
 });
+
+describe("restore meets a bucket that is not as it should be", () => {
+  const put = (key: string, text: string) => bucket().write(`site-x/${key}`, text);
+  test("documents it cannot read or understand are named, the rest restored; nothing there at all is refused", async () => {
+    const dir = tempDir("camkeep-restore-bad-");
+    const file = join(dir, "camkeep.yml");
+    writeFileSync(file, boxYaml(dir, 0).replace(`prefix: ${PREFIX}`, "prefix: site-x/"));
+    const restore = () => runTool([BUN, join(ROOT, "src/main.ts"), "restore", "--from", "offsite", "--config", file]);
+    const none = await restore();
+    expect(none.code).toBe(1);
+    expect(none.err).toContain("holds no camkeep archive there (no camkeep-archive/v1/box.json)");
+    // One good hour (the stolen box's, by its own name), one garbled, one from a newer camkeep.
+    await put("camkeep-archive/v1/box.json", (await object("camkeep-archive/v1/box.json"))!);
+    const good = `camkeep-archive/v1/hours/yard/${new Date(T0 * 1000).toISOString().slice(0, 13)}.json`;
+    await put(good, (await object(good))!);
+    await put("camkeep-archive/v1/hours/door/2026-01-01T00.json", '{"format":"camkeep-archive","version":1,"kind":"hour","segm');
+    await put("camkeep-archive/v1/hours/door/2026-01-01T01.json", '{"format":"camkeep-archive","version":2,"kind":"hour"}');
+    const r = await restore();
+    expect(r.out).toContain("camkeep-archive/v1/hours/door/2026-01-01T00.json: not JSON");
+    expect(r.out).toContain("camkeep-archive/v1/hours/door/2026-01-01T01.json: archive format version 2, this camkeep reads version 1");
+    expect(r.out).toContain("restored 3 segments in 1 camera-hours"); // the yard's three kept by its event
+    expect(r.code).toBe(1);
+    // A folder tier is no bucket.
+    const folder = await runTool([BUN, join(ROOT, "src/main.ts"), "restore", "--from", "nowhere", "--config", file]);
+    expect(folder.err).toContain('--from nowhere: no tier "nowhere"');
+  }, 60_000);
+});
+
+describe("viewer mode", () => {
+  test("two sites' prefixes of a bucket, followed read-only: both sites' cameras shown as groups, and they play", async () => {
+    // A second site: site-a's archive and footage as another box would have written them under site-b/.
+    const b = bucket();
+    for (let after: string | undefined; ; ) {
+      const page = await b.list({ prefix: PREFIX, startAfter: after });
+      for (const o of page.contents ?? [])
+        await b.write(`site-b/${o.key.slice(PREFIX.length)}`, await b.file(o.key).arrayBuffer());
+      if (!page.isTruncated) break;
+      after = page.contents!.at(-1)!.key;
+    }
+    const dir = tempDir("camkeep-viewer-");
+    const yaml = `${boxYaml(dir, 0).replace(/cameras:\n  door: \{\}\n  yard: \{\}\n/, "")}viewer:
+  sites:
+    - { name: home, tier: offsite }
+    - { name: shop, tier: offsite, prefix: site-b/ }
+`;
+    writeFileSync(join(dir, "camkeep.yml"), yaml);
+    const viewer = await keeper.start(loadConfigFile(join(dir, "camkeep.yml")));
+    const status = await (await call(viewer.url, "/api/status")).json();
+    expect(status.viewer.sites.map((s: { name: string; problem: string | null }) => [s.name, s.problem])).toEqual([
+      ["home", null],
+      ["shop", null],
+    ]);
+    const cameras = Object.entries(status.cameras as Record<string, { site: string; segments_kept: number }>)
+      .map(([name, c]) => [name, c.site, c.segments_kept])
+      .sort();
+    expect(cameras).toEqual([
+      ["home-yard", "home", 3],
+      ["shop-yard", "shop", 3],
+    ]);
+    // Each site's footage plays from its own prefix: the same bytes, read through each.
+    for (const camera of ["home-yard", "shop-yard"]) {
+      const rows = await (await call(viewer.url, `/api/cameras/${camera}/recordings`)).json();
+      expect(rows).toHaveLength(3);
+      const file = await call(viewer.url, `/api/recordings/${rows[0].id}/file`);
+      expect(file.status).toBe(200);
+      const stored = recordingRows(viewer.db).find((r) => r.id === rows[0].id)!;
+      expect(createHash("sha256").update(new Uint8Array(await file.arrayBuffer())).digest("hex")).toBe(stored.sha256!);
+      const clip = await call(viewer.url, `/api/cameras/${camera}/clip.mp4?start=${T0}&end=${T0 + 10}`);
+      expect(clip.status).toBe(200);
+      expect((await clip.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    }
+    const events = await (await call(viewer.url, "/api/events?camera=shop-yard&limit=10")).json();
+    expect(events).toMatchObject([{ id: expect.stringMatching(/^shop\./), camera: "shop-yard", label: "car" }]);
+    // Read-only.
+    const refused = await call(viewer.url, "/api/events", {
+      method: "POST",
+      body: JSON.stringify({ camera: "home-yard", label: "x", start_time: T0 }),
+    });
+    expect(refused.status).toBe(403);
+    // The next look follows what changed: an hour gone from the shop's bucket leaves the viewer.
+    await b.delete(`site-b/camkeep-archive/v1/hours/yard/${new Date(T0 * 1000).toISOString().slice(0, 13)}.json`);
+    await viewer.sites!.refresh(); // (the minute's look, now)
+    expect(await (await call(viewer.url, "/api/cameras/shop-yard/recordings")).json()).toEqual([]);
+    expect(await (await call(viewer.url, "/api/cameras/home-yard/recordings")).json()).toHaveLength(3);
+    // …and a viewer deletes nothing in a bucket.
+    expect(await b.file(`site-b/${recordingRows(viewer.db)[0]!.path.replace("home-yard", "yard")}`).exists()).toBe(true);
+  }, 60_000);
+});
+

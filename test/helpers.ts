@@ -303,6 +303,8 @@ export async function startS3(bucket = "camkeep"): Promise<S3Server> {
     const proc = Bun.spawn(
       [
         "node",
+        // s3rver's continuation tokens (a listing of over 1,000 keys) use DES, which OpenSSL 3 keeps apart
+        "--openssl-legacy-provider",
         join(ROOT, "node_modules/s3rver/bin/s3rver.js"),
         "-d",
         dir,

@@ -5,7 +5,7 @@ import { noteJob } from "../log/current-job.ts";
 import { logger } from "../log/log.ts";
 import { activityRoutes } from "./activity.ts";
 import { bearerAuth, sessionCookieName, sessionRoutes } from "./auth.ts";
-import { allowedHosts, hostCheck, noStore, securityHeaders } from "./guards.ts";
+import { allowedHosts, hostCheck, noStore, readOnly, securityHeaders } from "./guards.ts";
 import { sessionListRoutes } from "./sessions.ts";
 import { clipRoutes } from "./clip.ts";
 import { evidenceRoutes } from "./evidence.ts";
@@ -85,7 +85,7 @@ export function createApi(
     .use("/api/login", tooLarge(LIMIT.other))
     .route("/api", sessionRoutes(authDeps))
     .use("/metrics", auth, noStore())
-    .use("/api/*", auth, noStore())
+    .use("/api/*", auth, noStore(), readOnly(deps.viewer !== undefined))
     .use("/api/activity", tooLarge(LIMIT.activity))
     .use("/api/events/*", tooLarge(LIMIT.other))
     .use("/api/events", tooLarge(LIMIT.other))

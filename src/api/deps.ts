@@ -16,6 +16,7 @@ import type { Previews } from "../playback/previews.ts";
 import type { IdentitySource } from "../evidence/identity.ts";
 import type { ScrubReport } from "../evidence/scrub.ts";
 import type { ArchiveStatus } from "../archive/writer.ts";
+import type { SiteStatus } from "../archive/sites.ts";
 import type { AuditLog } from "../evidence/audit-log.ts";
 import type { Footage } from "../tiers/footage.ts";
 import type { TierWorker } from "../tiers/worker.ts";
@@ -44,6 +45,8 @@ export interface ApiDeps {
   tiers: TierWorker;
   /** The event loop's lag and the watchdog that sees it. */
   eventLoop: { status(): EventLoopStatus };
+  /** Present in viewer mode (docs/archive.md#viewer-mode): the sites followed, and how each is. */
+  viewer?: { sites(): SiteStatus[] };
   /** The bucket's archive (docs/archive.md): what its writer has done and has left. */
   archive: { status(): ArchiveStatus };
   /** The cameras' own events over ONVIF (docs/onvif.md). */

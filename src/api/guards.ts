@@ -76,3 +76,12 @@ export const hostCheck =
       );
     await next();
   };
+
+/** A viewer (docs/archive.md#viewer-mode) changes nothing: only reads (and logging out) pass. */
+export function readOnly(viewing: boolean): MiddlewareHandler {
+  return async (c, next) => {
+    if (viewing && !["GET", "HEAD"].includes(c.req.method) && c.req.path !== "/api/logout")
+      return apiError(c, 403, "this camkeep is a viewer: it shows its sites' footage and changes nothing");
+    await next();
+  };
+}

@@ -112,7 +112,8 @@ export const EventChanges = v.strictObject({
 });
 
 export const EventIdParam = v.object({ id: EventId });
-const RecordingId = v.pipe(v.string(), v.regex(/^[0-9.]+-[a-z0-9]{6}$/, "is not a recording id"));
+/** `<start>-<6 chars>`; in viewer mode prefixed by the site, `<site>.` (docs/archive.md#viewer-mode). */
+const RecordingId = v.pipe(v.string(), v.regex(/^([A-Za-z0-9_]+\.)?[0-9.]+-[a-z0-9]{6}$/, "is not a recording id"));
 export const RecordingIdParam = v.object({ id: RecordingId });
 
 /** The keyframe view (trick play), or the whole footage. */
@@ -192,5 +193,6 @@ export const CaseChangeBody = v.strictObject({
 });
 
 export const CaseParam = v.object({
-  id: v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/, "must be a case id (16 hex digits)")),
+  // (in viewer mode prefixed by the site, `<site>.`: docs/archive.md#viewer-mode)
+  id: v.pipe(v.string(), v.regex(/^([A-Za-z0-9_]+\.)?[0-9a-f]{16}$/, "must be a case id (16 hex digits)")),
 });

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { lastRecordingStart } from "../db/recordings.ts";
 import { VERSION } from "../version.ts";
+import { siteOf } from "../archive/sites.ts";
 import type { ApiDeps } from "./deps.ts";
 
 /** Every camera worth reporting: configured ones, and removed ones that still have footage. */
@@ -21,6 +22,8 @@ export function statusRoutes(deps: ApiDeps) {
           name,
           {
             configured: name in config.cameras,
+            /** In viewer mode, the site the camera is of (its group on the page). */
+            site: deps.viewer ? (siteOf(name) ?? null) : null,
             recording: config.cameras[name]?.record.enabled ?? false,
             recorder: recorders.status(name) ?? null,
             onvif: onvif.status(name) ?? null,
@@ -96,6 +99,7 @@ export function statusRoutes(deps: ApiDeps) {
         : null,
       tiers: deps.tiers.status(),
       archive: deps.archive.status(),
+      viewer: deps.viewer ? { sites: deps.viewer.sites() } : null,
       evidence: {
         unhashed: deps.hashing.left(),
         seals_made: deps.sealer.made,

@@ -11,6 +11,7 @@ import { knownKeys, rememberCertificate } from "../evidence/certificates.ts";
 import { type CameraSeals, checkSeals } from "../evidence/check.ts";
 import type { S3Tier } from "../tiers/s3.ts";
 import { BOX_KEY, BoxFile, CASES_KEY, CasesFile, EVENTS, EventsDay, HOURS, HourManifest, parseDocument } from "./format.ts";
+import { recordingRowsOf } from "./rows.ts";
 import { givenAll } from "./writer.ts";
 
 // `camkeep restore --from TIER` (docs/archive.md#restore): the index rebuilt from the bucket's
@@ -80,22 +81,7 @@ export async function restoreArchive(
     db.$client.transaction(() => {
       const rows: NewRecording[] = [];
       for (const m of manifests) {
-        for (const s of m.segments)
-          rows.push({
-            id: s.id,
-            camera: m.camera,
-            path: s.key,
-            start_time: s.start,
-            end_time: s.end,
-            duration: s.duration,
-            motion: s.motion,
-            objects: s.objects,
-            segment_size: s.size,
-            unjudged: s.unjudged,
-            tier: store.name,
-            tiered: true,
-            sha256: s.sha256,
-          });
+        rows.push(...recordingRowsOf(m, store.name));
         for (const s of m.seals)
           restoreSeal(db, m.camera, m.hour_s, { ...s, signature: Buffer.from(s.signature, "base64") });
         restoreDeletions(db, m.camera, m.deleted);

@@ -3,7 +3,7 @@ import { parsePolygon, type Polygon } from "../domain/geometry.ts";
 import { effectiveRetention, shapeOf } from "./retention.ts";
 import type { MotionConfig, ParsedConfig, RecordConfig } from "./schema.ts";
 import { parseMinFree, parseSize, type MinFree } from "./size.ts";
-import { resolveTiers } from "./tiers.ts";
+import { resolveTiers, type TierConfig } from "./tiers.ts";
 import {
   ConfigError,
   type CameraConfig,
@@ -42,6 +42,7 @@ export function resolveConfig(c: ParsedConfig, source: string, baseDir: string):
     problems.push(
       "evidence: give both key_file and cert_file (your own key and its certificate), or neither",
     );
+  problems.push(...viewerProblems(c, tiers.tiers));
   if (problems.length) throw new ConfigError(source, problems);
 
   const cameras: Record<string, CameraConfig> = {};
@@ -108,6 +109,14 @@ export function resolveConfig(c: ParsedConfig, source: string, baseDir: string):
     },
     defaults: mergeRecord(c.record, {}),
     cameras,
+    viewer: c.viewer && {
+      refresh: c.viewer.refresh,
+      sites: c.viewer.sites.map((site) => {
+        const tier = tiers.tiers.find((t) => t.name === site.tier)!;
+        const target = tier.target as Extract<TierConfig["target"], { kind: "s3" }>;
+        return { name: site.name, tier: { ...tier, name: site.name, target: { ...target, prefix: site.prefix ?? target.prefix } } };
+      }),
+    },
   };
 }
 
@@ -156,3 +165,23 @@ function shapeProblems(c: ParsedConfig): string[] {
     return typeof shape === "object" ? [shape.problem] : [];
   });
 }
+
+/** What a viewer's sites name that is not there: a bucket tier each, one name each; no recorders beside them. */
+function viewerProblems(c: ParsedConfig, tiers: readonly TierConfig[]): string[] {
+  if (!c.viewer) return [];
+  const problems: string[] = [];
+  const names = new Set<string>();
+  for (const [i, site] of c.viewer.sites.entries()) {
+    const tier = tiers.find((t) => t.name === site.tier);
+    if (!tier) problems.push(`viewer.sites[${i}].tier: no tier "${site.tier}" in storage.tiers`);
+    else if (tier.target.kind !== "s3")
+      problems.push(`viewer.sites[${i}].tier: ${site.tier} is a folder; a site is read from a bucket (s3) tier`);
+    if (names.has(site.name)) problems.push(`viewer.sites[${i}].name: "${site.name}" is given twice`);
+    names.add(site.name);
+  }
+  for (const [name, cam] of Object.entries(c.cameras))
+    if (cam?.input !== undefined || cam?.onvif)
+      problems.push(`cameras.${name}: a viewer records nothing (no input or onvif); its cameras come from the sites`);
+  return problems;
+}
+

@@ -313,6 +313,30 @@ export const ConfigSchema = v.strictObject({
     }),
     {},
   ),
+  /**
+   * Viewer mode (docs/archive.md#viewer-mode): no recorders, cache or expiry; the sites' archives
+   * in buckets served read-only, each site's cameras as a group. Absent: a keeper.
+   */
+  viewer: v.optional(
+    v.strictObject({
+      /** Seconds between looks at the sites' manifests. */
+      refresh: v.optional(seconds(10, 3600), 60),
+      sites: v.pipe(
+        v.array(
+          v.strictObject({
+            name: v.pipe(v.string(), v.regex(/^[a-zA-Z0-9_]+$/, "site names may hold only letters, digits and '_'")),
+            /** A bucket tier of storage.tiers: the store and its keys. */
+            tier: v.pipe(v.string(), v.minLength(1)),
+            /** The site's prefix in that bucket; absent: the tier's own. */
+            prefix: v.optional(
+              v.pipe(v.string(), v.regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or folders ending in "/", such as "site-a/"')),
+            ),
+          }),
+        ),
+        v.minLength(1, "a viewer needs at least one site"),
+      ),
+    }),
+  ),
   record: v.optional(RecordSchema, {}),
   motion: v.optional(MotionSchema, {}),
   /** MQTT (docs/mqtt.md): absent, no MQTT. */

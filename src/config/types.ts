@@ -97,6 +97,8 @@ export interface Config {
   /** The global record block's effective settings: what cameras no longer configured are kept by. */
   defaults: CameraRecord;
   cameras: Record<string, CameraConfig>;
+  /** Viewer mode (docs/archive.md#viewer-mode): each site a bucket tier with its own prefix, named for the site. */
+  viewer?: { refresh: number; sites: { name: string; tier: TierConfig }[] };
 }
 
 /** A configuration that cannot be used, with every problem named by its path. */

@@ -1,5 +1,8 @@
+import { type Case, restoreCase } from "./cases.ts";
+import { deleteEvent, insertEvent } from "./events.ts";
 import type { Db } from "./open.ts";
-import type { Event } from "./schema.ts";
+import { deleteRecordings, insertRecordings } from "./recordings.ts";
+import type { Event, NewRecording } from "./schema.ts";
 
 // What the bucket's archive (docs/archive.md) reads of the index: the marks the triggers leave
 // (drizzle/0016_archive.sql), and what each kind of manifest says.
@@ -182,4 +185,41 @@ export function restoreDeletions(db: Db, camera: string, runs: readonly Archived
          WHERE camera = ?1 AND first_start = ?2 AND last_start = ?3 AND rule = ?5 AND at = ?6)`,
       [camera, d.first, d.last, d.segments, d.rule, d.at],
     );
+}
+
+/**
+ * A viewer's copy of one site's camera-hour made what the site's manifest says now (docs/archive.md#viewer-mode):
+ * its rows replaced, in one transaction. A viewer deletes nothing in a bucket: the discards its
+ * deletions leave are dropped with them.
+ */
+export function replaceSiteHour(db: Db, tier: string, camera: string, hour: number, rows: readonly NewRecording[]): void {
+  db.$client.transaction(() => {
+    const ids = db.$client
+      .query<{ id: string }, [string, number, number]>(
+        "SELECT id FROM recordings WHERE camera = ? AND start_time >= ? AND start_time < ?",
+      )
+      .all(camera, hour, hour + 3600)
+      .map((r) => r.id);
+    deleteRecordings(db, ids);
+    insertRecordings(db, rows);
+    db.$client.run("DELETE FROM discards WHERE tier = ?", [tier]);
+  })();
+}
+
+/** A viewer's copy of one site's camera-day of events made what the site's document says now. */
+export function replaceSiteEvents(db: Db, camera: string, day: number, events: readonly Event[]): void {
+  db.$client.transaction(() => {
+    for (const e of eventsOfDay(db, camera, day)) deleteEvent(db, e.id);
+    for (const e of events) insertEvent(db, e);
+  })();
+}
+
+/** A viewer's copy of one site's cases (ids beginning `<site>.`) made what the site's document says now. */
+export function replaceSiteCases(db: Db, site: string, cases: readonly Case[]): void {
+  db.$client.transaction(() => {
+    const prefix = `${site}.`;
+    db.$client.run("DELETE FROM case_spans WHERE case_id >= ? AND case_id < ?", [prefix, `${prefix}\uffff`]);
+    db.$client.run("DELETE FROM cases WHERE id >= ? AND id < ?", [prefix, `${prefix}\uffff`]);
+    for (const c of cases) restoreCase(db, c);
+  })();
 }

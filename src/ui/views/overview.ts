@@ -110,8 +110,12 @@ export function renderOverview(status: Status): void {
         : null,
     );
   });
-  app.replaceChildren(
-    header(status),
-    h("main", {}, reasons, h("h2", {}, "Cameras"), h("ul.cameras", {}, ...cams), gauge),
-  );
+  // A viewer's cameras in groups, a site each (docs/archive.md#viewer-mode); a keeper's in one.
+  const names = Object.keys(status.cameras);
+  const sites = names.length ? [...new Set(names.map((n) => status.cameras[n]!.site))] : [null];
+  const groups = sites.flatMap((site) => [
+    h("h2", site === null ? {} : { "data-site": site }, site === null ? "Cameras" : `Site ${site}`),
+    h("ul.cameras", {}, ...cams.filter((_, i) => status.cameras[names[i]!]!.site === site)),
+  ]);
+  app.replaceChildren(header(status), h("main", {}, reasons, ...groups, gauge));
 }
