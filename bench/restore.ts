@@ -49,7 +49,12 @@ async function restoreChild(dir: string, endpoint: string): Promise<void> {
   const db = openDb(join(dir, "restored.db"));
   const store = openTiers(config.storage.tiers, db).get("offsite") as S3Tier;
   const t = performance.now();
-  const report = await restoreArchive(db, store, { force: false, now: Date.now() / 1000 });
+  const rss = async () => Number(/VmRSS:\s+(\d+)/.exec(await Bun.file("/proc/self/status").text())![1]) / 1024;
+  const report = await restoreArchive(db, store, {
+    force: false,
+    now: Date.now() / 1000,
+    progress: async (line) => console.error(`  restore: ${line} (RSS ${(await rss()).toFixed(0)} MB)`),
+  });
   const wall = (performance.now() - t) / 1000;
   const hwm = Number(/VmHWM:\s+(\d+)/.exec(await Bun.file("/proc/self/status").text())![1]) / 1024;
   const problems = report.cameras.reduce((n, c) => n + c.problems.length + c.altered + c.missing, 0);
