@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
 import { linkSync, mkdirSync, statSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { openDb } from "../src/db/open.ts";
 import { insertRecording } from "../src/db/recordings.ts";
 import { storagePath } from "../src/storage/layout.ts";
@@ -106,4 +106,35 @@ export function indexLinkedFootage(
     }
   })();
   db.$client.close(true);
+}
+
+/**
+ * A real S3 server (npm's s3rver) on a free loopback port, its data in `dir`, with `bucket` made;
+ * keys S3RVER/S3RVER. (--openssl-legacy-provider: its continuation tokens, past 1,000 keys, use DES.)
+ */
+export async function startS3rver(
+  dir: string,
+  bucket: string,
+): Promise<{ endpoint: string; stop(): Promise<void> }> {
+  const probe = Bun.serve({ port: 0, fetch: () => new Response() });
+  const port = probe.port!;
+  probe.stop(true);
+  const s3rver = join(import.meta.dir, "../node_modules/s3rver/bin/s3rver.js");
+  const args = ["-d", dir, "-a", "127.0.0.1", "-p", String(port), "--configure-bucket", bucket, "-s"];
+  const proc = Bun.spawn(["node", "--openssl-legacy-provider", s3rver, ...args], {
+    stdout: "ignore",
+    stderr: "inherit",
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  for (let i = 0; !(await fetch(endpoint).catch(() => undefined)); i++) {
+    if (i > 150) throw new Error("s3rver did not start");
+    await Bun.sleep(100);
+  }
+  return {
+    endpoint,
+    async stop() {
+      proc.kill();
+      await proc.exited;
+    },
+  };
 }

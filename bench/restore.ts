@@ -23,10 +23,8 @@ import { openDb } from "../src/db/open.ts";
 import { identitySource } from "../src/evidence/identity.ts";
 import { Sealer } from "../src/evidence/sealer.ts";
 import { openTiers } from "../src/tiers/open.ts";
-import { S3Tier } from "../src/tiers/s3.ts";
-import { buildArchive } from "./fixture.ts";
-
-const ROOT = join(import.meta.dir, "..");
+import type { S3Tier } from "../src/tiers/s3.ts";
+import { buildArchive, startS3rver } from "./fixture.ts";
 
 function configFor(dir: string, endpoint: string): Config {
   return parseConfig(
@@ -49,7 +47,8 @@ async function restoreChild(dir: string, endpoint: string): Promise<void> {
   const db = openDb(join(dir, "restored.db"));
   const store = openTiers(config.storage.tiers, db).get("offsite") as S3Tier;
   const t = performance.now();
-  const rss = async () => Number(/VmRSS:\s+(\d+)/.exec(await Bun.file("/proc/self/status").text())![1]) / 1024;
+  const rss = async () =>
+    Number(/VmRSS:\s+(\d+)/.exec(await Bun.file("/proc/self/status").text())![1]) / 1024;
   const report = await restoreArchive(db, store, {
     force: false,
     now: Date.now() / 1000,
@@ -59,7 +58,16 @@ async function restoreChild(dir: string, endpoint: string): Promise<void> {
   const hwm = Number(/VmHWM:\s+(\d+)/.exec(await Bun.file("/proc/self/status").text())![1]) / 1024;
   const problems = report.cameras.reduce((n, c) => n + c.problems.length + c.altered + c.missing, 0);
   process.stdout.write(
-    JSON.stringify({ wall, hwm, segments: report.segments, hours: report.hours, seals: report.seals, events: report.events, problems, unreadable: report.unreadable.length }),
+    JSON.stringify({
+      wall,
+      hwm,
+      segments: report.segments,
+      hours: report.hours,
+      seals: report.seals,
+      events: report.events,
+      problems,
+      unreadable: report.unreadable.length,
+    }),
   );
   db.$client.close(true);
 }
@@ -71,18 +79,9 @@ if (process.argv[2] === "--restore") {
 
 const DAYS = Number(process.argv[2] ?? 30);
 const dir = mkdtempSync(join(tmpdir(), "camkeep-bench-restore-"));
-const port = 20_000 + Math.floor(Math.random() * 20_000);
-const endpoint = `http://127.0.0.1:${port}`;
-const s3rver = Bun.spawn(
-  // (--openssl-legacy-provider: s3rver's continuation tokens, past 1,000 keys, use DES)
-  ["node", "--openssl-legacy-provider", join(ROOT, "node_modules/s3rver/bin/s3rver.js"), "-d", join(dir, "s3"), "-a", "127.0.0.1", "-p", String(port), "--configure-bucket", "camkeep", "-s"],
-  { stdout: "ignore", stderr: "ignore" },
-);
+const s3rver = await startS3rver(join(dir, "s3"), "camkeep");
+const endpoint = s3rver.endpoint;
 try {
-  for (let i = 0; (await fetch(endpoint).catch(() => undefined)) === undefined; i++) {
-    if (i > 150) throw new Error("s3rver did not start");
-    await Bun.sleep(100);
-  }
   const config = configFor(dir, endpoint);
 
   // The box: a month of footage, every segment in the bucket tier with its hash.
@@ -93,7 +92,9 @@ try {
     "UPDATE recordings SET tier = 'offsite', tiered = 1, path = substr(path, 8), sha256 = lower(hex(randomblob(32)))",
   );
   raw.close();
-  console.log(`index: ${built.rows} segments of ${built.cameras.length} cameras over ${DAYS} days (${((performance.now() - t) / 1000).toFixed(1)} s to build)`);
+  console.log(
+    `index: ${built.rows} segments of ${built.cameras.length} cameras over ${DAYS} days (${((performance.now() - t) / 1000).toFixed(1)} s to build)`,
+  );
 
   // Sealed hour by hour, as the sealer does (real RSA-PSS signatures).
   const db = openDb(config.database);
@@ -114,17 +115,27 @@ try {
   while (pendingMarks(db) > 0) await Bun.sleep(200);
   await writer.stop();
   const wrote = (performance.now() - t) / 1000;
-  console.log(`archive written: ${writer.status().written} documents in ${wrote.toFixed(1)} s (${((wrote * 1000) / writer.status().written).toFixed(1)} ms each)`);
+  console.log(
+    `archive written: ${writer.status().written} documents in ${wrote.toFixed(1)} s (${((wrote * 1000) / writer.status().written).toFixed(1)} ms each)`,
+  );
   db.$client.close(true);
 
   // The baseline: listing segment objects (a day of one camera put, listed, and scaled).
-  const client = new S3Client({ endpoint, bucket: "camkeep", accessKeyId: "S3RVER", secretAccessKey: "S3RVER" });
+  const client = new S3Client({
+    endpoint,
+    bucket: "camkeep",
+    accessKeyId: "S3RVER",
+    secretAccessKey: "S3RVER",
+  });
   const DAY = 8_640;
   const body = new Uint8Array(16);
   // (one at a time: s3rver fails concurrent writes into a folder it is making)
   for (let i = 0; i < DAY; i++) {
     const d = new Date((built.start + i * 10) * 1000).toISOString();
-    await client.write(`site-a/${d.slice(0, 10)}/${d.slice(11, 13)}/cam0/${d.slice(14, 16)}.${d.slice(17, 19)}.mp4`, body);
+    await client.write(
+      `site-a/${d.slice(0, 10)}/${d.slice(11, 13)}/cam0/${d.slice(14, 16)}.${d.slice(17, 19)}.mp4`,
+      body,
+    );
   }
   t = performance.now();
   let listed = 0;
@@ -138,7 +149,9 @@ try {
   const scaled = (listSeconds * built.rows) / listed;
 
   // The restore, in its own process.
-  const child = Bun.spawnSync([process.execPath, import.meta.path, "--restore", dir, endpoint], { stderr: "inherit" });
+  const child = Bun.spawnSync([process.execPath, import.meta.path, "--restore", dir, endpoint], {
+    stderr: "inherit",
+  });
   if (child.exitCode !== 0) throw new Error("the restore failed");
   const r = JSON.parse(child.stdout.toString());
   console.log(
@@ -148,7 +161,6 @@ try {
     `baseline: listing ${listed} segment objects took ${listSeconds.toFixed(2)} s; all ${built.rows} would take ≈ ${scaled.toFixed(0)} s — the restore is ${(r.wall / scaled).toFixed(2)}× that, and it reads no segment listing at all`,
   );
 } finally {
-  s3rver.kill();
-  await s3rver.exited;
+  await s3rver.stop();
   rmSync(dir, { recursive: true, force: true });
 }

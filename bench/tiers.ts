@@ -21,6 +21,7 @@ import { indexPlaced, placeSegment, type Placed } from "../src/storage/store.ts"
 import { claimVolume } from "../src/storage/volume.ts";
 import { openTiers } from "../src/tiers/open.ts";
 import { TierWorker } from "../src/tiers/worker.ts";
+import { startS3rver } from "./fixture.ts";
 
 const N = Number(process.argv[2] ?? 150);
 const WARM_UP = 20;
@@ -53,32 +54,7 @@ if (made.exitCode !== 0) throw new Error(made.stderr.toString());
 const size = Bun.file(segment).size;
 console.log(`${N} segments of ${(size / 1e6).toFixed(2)} MB each (+${WARM_UP} warm-up per path)`);
 
-const port = (() => {
-  const s = Bun.serve({ port: 0, fetch: () => new Response() });
-  const p = s.port!;
-  s.stop(true);
-  return p;
-})();
-const s3 = Bun.spawn(
-  [
-    "node",
-    join(import.meta.dir, "../node_modules/s3rver/bin/s3rver.js"),
-    "-d",
-    join(dir, "s3"),
-    "-a",
-    "127.0.0.1",
-    "-p",
-    String(port),
-    "--configure-bucket",
-    "bench",
-    "-s",
-  ],
-  { stdout: "ignore", stderr: "inherit" },
-);
-for (let i = 0; !(await fetch(`http://127.0.0.1:${port}`).catch(() => undefined)); i++) {
-  if (i > 100) throw new Error("s3rver did not start");
-  await Bun.sleep(100);
-}
+const s3 = await startS3rver(join(dir, "s3"), "bench");
 
 const cpuMs = () => {
   const u = process.cpuUsage();
@@ -152,7 +128,7 @@ async function moveAll(config: Config, db: Db, n: number): Promise<{ cpu: number
   return { cpu: (cpuMs() - c0) / n, wall: (performance.now() - t0) / n };
 }
 
-const s3Tier = `    - { name: s3, s3: { endpoint: "http://127.0.0.1:${port}", bucket: bench, access_key_id: S3RVER, secret_access_key: S3RVER }, after: 1d, concurrency: 4 }`;
+const s3Tier = `    - { name: s3, s3: { endpoint: "${s3.endpoint}", bucket: bench, access_key_id: S3RVER, secret_access_key: S3RVER }, after: 1d, concurrency: 4 }`;
 const ROUNDS = 5;
 const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const runs = new Map<string, { cpu: number[]; wall: number[] }>();
@@ -192,5 +168,5 @@ for (const [label, cpu, wall] of rows) {
   );
 }
 console.log("target: CPU per moved segment ≤ 3× the local store path");
-s3.kill();
+await s3.stop();
 rmSync(dir, { recursive: true, force: true });

@@ -285,7 +285,8 @@ async function restore(args: string[]): Promise<number> {
   };
   const name = option("--from");
   const prefix = option("--prefix");
-  if (!name) throw new ConfigError("command line", ["restore needs --from TIER (a bucket tier of the configuration)"]);
+  if (!name)
+    throw new ConfigError("command line", ["restore needs --from TIER (a bucket tier of the configuration)"]);
   const tier = config.storage.tiers.find((t) => t.name === name);
   if (tier?.target.kind !== "s3")
     throw new ConfigError("command line", [

@@ -46,7 +46,12 @@ afterAll(async () => {
 });
 
 const bucket = () =>
-  new S3Client({ endpoint: s3.endpoint, bucket: "camkeep", accessKeyId: "S3RVER", secretAccessKey: "S3RVER" });
+  new S3Client({
+    endpoint: s3.endpoint,
+    bucket: "camkeep",
+    accessKeyId: "S3RVER",
+    secretAccessKey: "S3RVER",
+  });
 /** An object's text, or undefined; asked again when s3rver closed a kept-alive connection under it. */
 const object = async (key: string): Promise<string | undefined> => {
   for (let attempt = 1; ; attempt++) {
@@ -75,6 +80,9 @@ storage:
 `;
 }
 
+/** camkeep's command line, from the source tree. */
+const camkeep = (...args: string[]) => runTool([BUN, join(ROOT, "src/main.ts"), ...args]);
+
 const auth = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
 const call = (base: string, path: string, init: RequestInit = {}) =>
   fetch(`${base}${path}`, { ...init, headers: auth });
@@ -102,7 +110,11 @@ describe("the stolen box", () => {
     });
     try {
       const base = `http://127.0.0.1:${port}`;
-      await until(async () => (await call(base, "/api/status").catch(() => undefined))?.ok === true, 30_000, "the keeper");
+      await until(
+        async () => (await call(base, "/api/status").catch(() => undefined))?.ok === true,
+        30_000,
+        "the keeper",
+      );
       const cache = join(oldDir, "cache");
       mkdirSync(cache, { recursive: true });
       for (const camera of ["door", "yard"])
@@ -110,12 +122,24 @@ describe("the stolen box", () => {
           cameraSegment(join(cache, segmentName(camera, T0 + 2 * n)), { seconds: 2, n, audio: true });
       const alert = await call(base, "/api/events", {
         method: "POST",
-        body: JSON.stringify({ camera: "door", label: "person", start_time: T0 + 1, end_time: T0 + 3, severity: "alert" }),
+        body: JSON.stringify({
+          camera: "door",
+          label: "person",
+          start_time: T0 + 1,
+          end_time: T0 + 3,
+          severity: "alert",
+        }),
       });
       expect(alert.status).toBe(201);
       const kept = await call(base, "/api/events", {
         method: "POST",
-        body: JSON.stringify({ camera: "yard", label: "car", start_time: T0 + 4, end_time: T0 + 6, retain_indefinitely: true }),
+        body: JSON.stringify({
+          camera: "yard",
+          label: "car",
+          start_time: T0 + 4,
+          end_time: T0 + 6,
+          retain_indefinitely: true,
+        }),
       });
       expect(kept.status).toBe(201);
       const made = await call(base, "/api/cases", {
@@ -152,7 +176,9 @@ describe("the stolen box", () => {
       const db = new Database(loadConfigFile(file).database, { readonly: true });
       before = {
         recordings: db
-          .query("SELECT id, camera, start_time, sha256, segment_size FROM recordings ORDER BY start_time, camera")
+          .query(
+            "SELECT id, camera, start_time, sha256, segment_size FROM recordings ORDER BY start_time, camera",
+          )
           .all() as typeof before.recordings,
         events: await (await call(base, "/api/events?limit=100")).json(),
         cases: await (await call(base, "/api/cases")).json(),
@@ -203,7 +229,9 @@ describe("the stolen box", () => {
     const manifest = JSON.parse((await object(manifestKey))!);
     const segment = manifest.segments[0] as { key: string; size: number; sha256: string };
     // head-object: the store's own MD5 of the segment, equal to the MD5 of the bytes camkeep hashed
-    const head = JSON.parse(aws("s3api", "head-object", "--bucket", "camkeep", "--key", PREFIX + segment.key));
+    const head = JSON.parse(
+      aws("s3api", "head-object", "--bucket", "camkeep", "--key", PREFIX + segment.key),
+    );
     expect(head.ContentLength).toBe(segment.size);
     const out = tempDir("camkeep-aws-");
     aws("s3", "cp", `s3://camkeep/${PREFIX}${segment.key}`, join(out, "segment.mp4"));
@@ -241,15 +269,15 @@ describe("the stolen box", () => {
     rmSync(oldDir, { recursive: true, force: true });
     newDir = tempDir("camkeep-new-box-");
     const file = join(newDir, "camkeep.yml");
-    writeFileSync(file, boxYaml(newDir, 0).replace(/listen: 127\.0\.0\.1:0/, "listen: 127.0.0.1:0"));
-    const restored = await runTool([BUN, join(ROOT, "src/main.ts"), "restore", "--from", "offsite", "--config", file]);
+    writeFileSync(file, boxYaml(newDir, 0));
+    const restored = await camkeep("restore", "--from", "offsite", "--config", file);
     expect(restored.err).toBe("");
     // Three hours a camera: the one recorded, and the two since (sealed empty: no holes in the chain).
     expect(restored.out).toContain("restored 10 segments in 6 camera-hours");
     expect(restored.out).toContain("every seal's chain and signature holds");
     expect(restored.code).toBe(0);
     // Again: the database now holds footage, and is not touched.
-    const again = await runTool([BUN, join(ROOT, "src/main.ts"), "restore", "--from", "offsite", "--config", file]);
+    const again = await camkeep("restore", "--from", "offsite", "--config", file);
     expect(again.code).toBe(1);
     expect(again.err).toContain("already holds 10 recordings");
 
@@ -257,7 +285,13 @@ describe("the stolen box", () => {
     const rows = recordingRows(app.db);
     expect(
       rows
-        .map((r) => ({ id: r.id, camera: r.camera, start_time: r.start_time, sha256: r.sha256, segment_size: r.segment_size }))
+        .map((r) => ({
+          id: r.id,
+          camera: r.camera,
+          start_time: r.start_time,
+          sha256: r.sha256,
+          segment_size: r.segment_size,
+        }))
         .sort((a, b) => a.start_time - b.start_time || a.camera.localeCompare(b.camera)),
     ).toEqual(before.recordings);
     expect(rows.every((r) => r.tier === "offsite")).toBe(true);
@@ -267,7 +301,7 @@ describe("the stolen box", () => {
     const totals = await (await call(app.url, "/api/status")).json();
     expect(totals.cameras.door.segments_kept).toBe(5);
     // The seals, checked by the command line against the stolen box's certificate.
-    const seals = await runTool([BUN, join(ROOT, "src/main.ts"), "verify", "--seals", "--config", file]);
+    const seals = await camkeep("verify", "--seals", "--config", file);
     expect(seals.out).toContain("5 segments sealed: 5 stored as sealed, 0 altered, 0 missing");
     expect(seals.code).toBe(0);
   }, 90_000);
@@ -278,19 +312,14 @@ describe("the stolen box", () => {
     expect(file.status).toBe(200);
     const bytes = new Uint8Array(await file.arrayBuffer());
     expect(createHash("sha256").update(bytes).digest("hex")).toBe(row.sha256!);
-    const clip = await call(app.url, `/api/cameras/door/clip.mp4?start=${T0}&end=${T0 + 6}&signed=1&note=restored`);
+    const clip = await call(
+      app.url,
+      `/api/cameras/door/clip.mp4?start=${T0}&end=${T0 + 6}&signed=1&note=restored`,
+    );
     expect(clip.status).toBe(200);
     const out = join(newDir, "export.mp4");
     writeFileSync(out, new Uint8Array(await clip.arrayBuffer()));
-    const verified = await runTool([
-      BUN,
-      join(ROOT, "src/main.ts"),
-      "verify",
-      out,
-      "--seals",
-      "--config",
-      join(newDir, "camkeep.yml"),
-    ]);
+    const verified = await camkeep("verify", out, "--seals", "--config", join(newDir, "camkeep.yml"));
     expect(verified.out).toContain("signature valid");
     expect(verified.out).toContain("sealed");
     expect(verified.code).toBe(0);
@@ -320,7 +349,7 @@ describe("restore meets a bucket that is not as it should be", () => {
     const dir = tempDir("camkeep-restore-bad-");
     const file = join(dir, "camkeep.yml");
     writeFileSync(file, boxYaml(dir, 0).replace(`prefix: ${PREFIX}`, "prefix: site-x/"));
-    const restore = () => runTool([BUN, join(ROOT, "src/main.ts"), "restore", "--from", "offsite", "--config", file]);
+    const restore = () => camkeep("restore", "--from", "offsite", "--config", file);
     const none = await restore();
     expect(none.code).toBe(1);
     expect(none.err).toContain("holds no camkeep archive there (no camkeep-archive/v1/box.json)");
@@ -328,15 +357,23 @@ describe("restore meets a bucket that is not as it should be", () => {
     await put("camkeep-archive/v1/box.json", (await object("camkeep-archive/v1/box.json"))!);
     const good = `camkeep-archive/v1/hours/yard/${new Date(T0 * 1000).toISOString().slice(0, 13)}.json`;
     await put(good, (await object(good))!);
-    await put("camkeep-archive/v1/hours/door/2026-01-01T00.json", '{"format":"camkeep-archive","version":1,"kind":"hour","segm');
-    await put("camkeep-archive/v1/hours/door/2026-01-01T01.json", '{"format":"camkeep-archive","version":2,"kind":"hour"}');
+    await put(
+      "camkeep-archive/v1/hours/door/2026-01-01T00.json",
+      '{"format":"camkeep-archive","version":1,"kind":"hour","segm',
+    );
+    await put(
+      "camkeep-archive/v1/hours/door/2026-01-01T01.json",
+      '{"format":"camkeep-archive","version":2,"kind":"hour"}',
+    );
     const r = await restore();
     expect(r.out).toContain("camkeep-archive/v1/hours/door/2026-01-01T00.json: not JSON");
-    expect(r.out).toContain("camkeep-archive/v1/hours/door/2026-01-01T01.json: archive format version 2, this camkeep reads version 1");
+    expect(r.out).toContain(
+      "camkeep-archive/v1/hours/door/2026-01-01T01.json: archive format version 2, this camkeep reads version 1",
+    );
     expect(r.out).toContain("restored 3 segments in 1 camera-hours"); // the yard's three kept by its event
     expect(r.code).toBe(1);
     // A folder tier is no bucket.
-    const folder = await runTool([BUN, join(ROOT, "src/main.ts"), "restore", "--from", "nowhere", "--config", file]);
+    const folder = await camkeep("restore", "--from", "nowhere", "--config", file);
     expect(folder.err).toContain('--from nowhere: no tier "nowhere"');
   }, 60_000);
 });
@@ -353,7 +390,7 @@ describe("viewer mode", () => {
       after = page.contents!.at(-1)!.key;
     }
     const dir = tempDir("camkeep-viewer-");
-    const yaml = `${boxYaml(dir, 0).replace(/cameras:\n  door: \{\}\n  yard: \{\}\n/, "")}viewer:
+    const yaml = `${boxYaml(dir, 0).replace(/cameras:\n {2}door: \{\}\n {2}yard: \{\}\n/, "")}viewer:
   sites:
     - { name: home, tier: offsite }
     - { name: shop, tier: offsite, prefix: site-b/ }
@@ -361,7 +398,9 @@ describe("viewer mode", () => {
     writeFileSync(join(dir, "camkeep.yml"), yaml);
     const viewer = await keeper.start(loadConfigFile(join(dir, "camkeep.yml")));
     const status = await (await call(viewer.url, "/api/status")).json();
-    expect(status.viewer.sites.map((s: { name: string; problem: string | null }) => [s.name, s.problem])).toEqual([
+    expect(
+      status.viewer.sites.map((s: { name: string; problem: string | null }) => [s.name, s.problem]),
+    ).toEqual([
       ["home", null],
       ["shop", null],
     ]);
@@ -379,13 +418,19 @@ describe("viewer mode", () => {
       const file = await call(viewer.url, `/api/recordings/${rows[0].id}/file`);
       expect(file.status).toBe(200);
       const stored = recordingRows(viewer.db).find((r) => r.id === rows[0].id)!;
-      expect(createHash("sha256").update(new Uint8Array(await file.arrayBuffer())).digest("hex")).toBe(stored.sha256!);
+      expect(
+        createHash("sha256")
+          .update(new Uint8Array(await file.arrayBuffer()))
+          .digest("hex"),
+      ).toBe(stored.sha256!);
       const clip = await call(viewer.url, `/api/cameras/${camera}/clip.mp4?start=${T0}&end=${T0 + 10}`);
       expect(clip.status).toBe(200);
       expect((await clip.arrayBuffer()).byteLength).toBeGreaterThan(1000);
     }
     const events = await (await call(viewer.url, "/api/events?camera=shop-yard&limit=10")).json();
-    expect(events).toMatchObject([{ id: expect.stringMatching(/^shop\./), camera: "shop-yard", label: "car" }]);
+    expect(events).toMatchObject([
+      { id: expect.stringMatching(/^shop\./), camera: "shop-yard", label: "car" },
+    ]);
     // Read-only.
     const refused = await call(viewer.url, "/api/events", {
       method: "POST",
@@ -393,12 +438,15 @@ describe("viewer mode", () => {
     });
     expect(refused.status).toBe(403);
     // The next look follows what changed: an hour gone from the shop's bucket leaves the viewer.
-    await b.delete(`site-b/camkeep-archive/v1/hours/yard/${new Date(T0 * 1000).toISOString().slice(0, 13)}.json`);
+    await b.delete(
+      `site-b/camkeep-archive/v1/hours/yard/${new Date(T0 * 1000).toISOString().slice(0, 13)}.json`,
+    );
     await viewer.sites!.refresh(); // (the minute's look, now)
     expect(await (await call(viewer.url, "/api/cameras/shop-yard/recordings")).json()).toEqual([]);
     expect(await (await call(viewer.url, "/api/cameras/home-yard/recordings")).json()).toHaveLength(3);
     // …and a viewer deletes nothing in a bucket.
-    expect(await b.file(`site-b/${recordingRows(viewer.db)[0]!.path.replace("home-yard", "yard")}`).exists()).toBe(true);
+    expect(
+      await b.file(`site-b/${recordingRows(viewer.db)[0]!.path.replace("home-yard", "yard")}`).exists(),
+    ).toBe(true);
   }, 60_000);
 });
-

@@ -113,7 +113,10 @@ export const EventChanges = v.strictObject({
 
 export const EventIdParam = v.object({ id: EventId });
 /** `<start>-<6 chars>`; in viewer mode prefixed by the site, `<site>.` (docs/archive.md#viewer-mode). */
-const RecordingId = v.pipe(v.string(), v.regex(/^([A-Za-z0-9_]+\.)?[0-9.]+-[a-z0-9]{6}$/, "is not a recording id"));
+const RecordingId = v.pipe(
+  v.string(),
+  v.regex(/^([A-Za-z0-9_]+\.)?[0-9.]+-[a-z0-9]{6}$/, "is not a recording id"),
+);
 export const RecordingIdParam = v.object({ id: RecordingId });
 
 /** The keyframe view (trick play), or the whole footage. */

@@ -125,7 +125,11 @@ export const BoxFile = v.object({
 export type BoxFile = v.InferOutput<typeof BoxFile>;
 
 /** Parses a document of the archive, saying what is wrong (and where) when it is not one. */
-export function parseDocument<S extends v.GenericSchema>(schema: S, key: string, text: string): v.InferOutput<S> {
+export function parseDocument<S extends v.GenericSchema>(
+  schema: S,
+  key: string,
+  text: string,
+): v.InferOutput<S> {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -134,7 +138,9 @@ export function parseDocument<S extends v.GenericSchema>(schema: S, key: string,
   }
   const head = json as { format?: unknown; version?: unknown };
   if (head?.format === FORMAT && head.version !== VERSION)
-    throw new Error(`${key}: archive format version ${String(head.version)}, this camkeep reads version ${VERSION}`);
+    throw new Error(
+      `${key}: archive format version ${String(head.version)}, this camkeep reads version ${VERSION}`,
+    );
   const parsed = v.safeParse(schema, json);
   if (parsed.success) return parsed.output;
   const issue = parsed.issues[0];

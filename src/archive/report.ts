@@ -19,6 +19,8 @@ export function restoreLines(r: RestoreReport): string[] {
   if (r.unreadable.length) lines.push(`could not be read (not restored): ${r.unreadable.length}`);
   for (const u of r.unreadable.slice(0, 50)) lines.push(`  ${u}`);
   if (!r.unreadable.length && r.cameras.every((c) => !c.problems.length && !c.altered && !c.missing))
-    lines.push("every seal's chain and signature holds, and what each lists is restored or was deleted by a rule");
+    lines.push(
+      "every seal's chain and signature holds, and what each lists is restored or was deleted by a rule",
+    );
   return lines;
 }

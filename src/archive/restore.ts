@@ -10,7 +10,17 @@ import { camerasWithFootage } from "../db/seals.ts";
 import { knownKeys, rememberCertificate } from "../evidence/certificates.ts";
 import { type CameraSeals, checkSeals } from "../evidence/check.ts";
 import type { S3Tier } from "../tiers/s3.ts";
-import { BOX_KEY, BoxFile, CASES_KEY, CasesFile, EVENTS, EventsDay, HOURS, HourManifest, parseDocument } from "./format.ts";
+import {
+  BOX_KEY,
+  BoxFile,
+  CASES_KEY,
+  CasesFile,
+  EVENTS,
+  EventsDay,
+  HOURS,
+  HourManifest,
+  parseDocument,
+} from "./format.ts";
 import { recordingRowsOf } from "./rows.ts";
 import { givenAll } from "./writer.ts";
 

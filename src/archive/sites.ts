@@ -19,7 +19,8 @@ const log = logger("viewer");
 export const siteCamera = (site: string, camera: string) => `${site}-${camera}`;
 
 /** The site a viewer's camera belongs to, or undefined (site names hold no '-'). */
-export const siteOf = (camera: string) => (camera.includes("-") ? camera.slice(0, camera.indexOf("-")) : undefined);
+export const siteOf = (camera: string) =>
+  camera.includes("-") ? camera.slice(0, camera.indexOf("-")) : undefined;
 
 export interface SiteStatus {
   name: string;
@@ -34,9 +35,7 @@ export class SiteSync {
   private running?: Promise<void>;
   private readonly status = new Map<string, SiteStatus>();
 
-  constructor(
-    private readonly deps: { db: Db; sites: readonly S3Tier[]; refreshS: number },
-  ) {
+  constructor(private readonly deps: { db: Db; sites: readonly S3Tier[]; refreshS: number }) {
     for (const s of deps.sites)
       this.status.set(s.name, { name: s.name, last_refresh: null, documents: 0, problem: null });
   }
@@ -46,7 +45,11 @@ export class SiteSync {
     this.running = (async () => {
       const signal = this.abort.signal;
       // (the first look is the start's own: refresh() before start())
-      for (await sleep(this.deps.refreshS * 1000, signal); !signal.aborted; await sleep(this.deps.refreshS * 1000, signal))
+      for (
+        await sleep(this.deps.refreshS * 1000, signal);
+        !signal.aborted;
+        await sleep(this.deps.refreshS * 1000, signal)
+      )
         await this.refresh();
     })();
   }
@@ -141,9 +144,11 @@ export class SiteSync {
   private forget(site: string, key: string): void {
     const { db } = this.deps;
     const hour = /^camkeep-archive\/v1\/hours\/([^/]+)\/(\d{4}-\d{2}-\d{2}T\d{2})\.json$/.exec(key);
-    if (hour) return replaceSiteHour(db, site, siteCamera(site, hour[1]!), Date.parse(`${hour[2]}:00:00Z`) / 1000, []);
     const day = /^camkeep-archive\/v1\/events\/([^/]+)\/(\d{4}-\d{2}-\d{2})\.json$/.exec(key);
-    if (day) return replaceSiteEvents(db, siteCamera(site, day[1]!), Date.parse(`${day[2]}T00:00:00Z`) / 1000, []);
-    if (key === CASES_KEY) replaceSiteCases(db, site, []);
+    if (hour)
+      replaceSiteHour(db, site, siteCamera(site, hour[1]!), Date.parse(`${hour[2]}:00:00Z`) / 1000, []);
+    else if (day)
+      replaceSiteEvents(db, siteCamera(site, day[1]!), Date.parse(`${day[2]}T00:00:00Z`) / 1000, []);
+    else if (key === CASES_KEY) replaceSiteCases(db, site, []);
   }
 }

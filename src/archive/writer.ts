@@ -74,7 +74,12 @@ export class ArchiveWriter {
   /** Whether box.json holds this box's own certificate (made with the first seal). */
   private ownCertificateWritten = false;
   private boxWritten = false;
-  private counters = { written: 0, failures: 0, lastError: null as string | null, lastAt: null as number | null };
+  private counters = {
+    written: 0,
+    failures: 0,
+    lastError: null as string | null,
+    lastAt: null as number | null,
+  };
 
   constructor(private readonly deps: ArchiveDeps) {
     this.nowS = deps.nowS ?? (() => Date.now() / 1000);
@@ -87,7 +92,10 @@ export class ArchiveWriter {
     if (this.abort.signal.aborted || this.running) return;
     const { db } = this.deps;
     // No bucket: nothing is owed (a tier added later is given everything then).
-    if (!this.stores.length) return clearAllMarks(db);
+    if (!this.stores.length) {
+      clearAllMarks(db);
+      return;
+    }
     for (const store of this.stores)
       if (getMeta(db, givenAll(store.name)) === undefined) {
         markEverything(db, this.nowS());
@@ -136,7 +144,11 @@ export class ArchiveWriter {
   private async write(m: ArchiveMark): Promise<void> {
     try {
       // A seal goes out after the certificate that checks it (the box's own is made with its first seal).
-      if (m.kind === "hour" && !this.ownCertificateWritten && sealsOfHour(this.deps.db, m.camera, m.period).length)
+      if (
+        m.kind === "hour" &&
+        !this.ownCertificateWritten &&
+        sealsOfHour(this.deps.db, m.camera, m.period).length
+      )
         await this.writeBox();
       await Promise.all(
         this.stores.map(async (store) => {
@@ -154,7 +166,11 @@ export class ArchiveWriter {
   }
 
   private keyOf(m: ArchiveMark): string {
-    return m.kind === "hour" ? hourKey(m.camera, m.period) : m.kind === "events" ? eventsKey(m.camera, m.period) : CASES_KEY;
+    return m.kind === "hour"
+      ? hourKey(m.camera, m.period)
+      : m.kind === "events"
+        ? eventsKey(m.camera, m.period)
+        : CASES_KEY;
   }
 
   /** What `tier` should hold for the mark, or undefined when it should hold nothing there. */

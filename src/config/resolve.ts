@@ -114,7 +114,10 @@ export function resolveConfig(c: ParsedConfig, source: string, baseDir: string):
       sites: c.viewer.sites.map((site) => {
         const tier = tiers.tiers.find((t) => t.name === site.tier)!;
         const target = tier.target as Extract<TierConfig["target"], { kind: "s3" }>;
-        return { name: site.name, tier: { ...tier, name: site.name, target: { ...target, prefix: site.prefix ?? target.prefix } } };
+        return {
+          name: site.name,
+          tier: { ...tier, name: site.name, target: { ...target, prefix: site.prefix ?? target.prefix } },
+        };
       }),
     },
   };
@@ -175,13 +178,16 @@ function viewerProblems(c: ParsedConfig, tiers: readonly TierConfig[]): string[]
     const tier = tiers.find((t) => t.name === site.tier);
     if (!tier) problems.push(`viewer.sites[${i}].tier: no tier "${site.tier}" in storage.tiers`);
     else if (tier.target.kind !== "s3")
-      problems.push(`viewer.sites[${i}].tier: ${site.tier} is a folder; a site is read from a bucket (s3) tier`);
+      problems.push(
+        `viewer.sites[${i}].tier: ${site.tier} is a folder; a site is read from a bucket (s3) tier`,
+      );
     if (names.has(site.name)) problems.push(`viewer.sites[${i}].name: "${site.name}" is given twice`);
     names.add(site.name);
   }
   for (const [name, cam] of Object.entries(c.cameras))
     if (cam?.input !== undefined || cam?.onvif)
-      problems.push(`cameras.${name}: a viewer records nothing (no input or onvif); its cameras come from the sites`);
+      problems.push(
+        `cameras.${name}: a viewer records nothing (no input or onvif); its cameras come from the sites`,
+      );
   return problems;
 }
-

@@ -324,12 +324,21 @@ export const ConfigSchema = v.strictObject({
       sites: v.pipe(
         v.array(
           v.strictObject({
-            name: v.pipe(v.string(), v.regex(/^[a-zA-Z0-9_]+$/, "site names may hold only letters, digits and '_'")),
+            name: v.pipe(
+              v.string(),
+              v.regex(/^[a-zA-Z0-9_]+$/, "site names may hold only letters, digits and '_'"),
+            ),
             /** A bucket tier of storage.tiers: the store and its keys. */
             tier: v.pipe(v.string(), v.minLength(1)),
             /** The site's prefix in that bucket; absent: the tier's own. */
             prefix: v.optional(
-              v.pipe(v.string(), v.regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or folders ending in "/", such as "site-a/"')),
+              v.pipe(
+                v.string(),
+                v.regex(
+                  /^([A-Za-z0-9._-]+\/)*$/,
+                  'must be empty or folders ending in "/", such as "site-a/"',
+                ),
+              ),
             ),
           }),
         ),

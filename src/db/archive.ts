@@ -70,9 +70,10 @@ export function markEverything(db: Db, now: number): void {
        SELECT DISTINCT 'events', camera, CAST(start_time / 86400 AS INTEGER) * 86400, ?1 FROM events WHERE true ${upsert}`,
       [now],
     );
-    db.$client.run(`INSERT INTO archive_dirty (kind, camera, period, since) VALUES ('cases', '', 0, ?) ${upsert}`, [
-      now,
-    ]);
+    db.$client.run(
+      `INSERT INTO archive_dirty (kind, camera, period, since) VALUES ('cases', '', 0, ?) ${upsert}`,
+      [now],
+    );
   })();
 }
 
@@ -144,11 +145,13 @@ export function deletionsBetween(db: Db, camera: string, from: number, to: numbe
 export function eventsOfDay(db: Db, camera: string, day: number): Event[] {
   return db.$client
     .query<
-      Omit<Event, "has_clip" | "retain_indefinitely" | "zones"> & { has_clip: number; retain_indefinitely: number; zones: string },
+      Omit<Event, "has_clip" | "retain_indefinitely" | "zones"> & {
+        has_clip: number;
+        retain_indefinitely: number;
+        zones: string;
+      },
       [string, number, number]
-    >(
-      "SELECT * FROM events WHERE camera = ? AND start_time >= ? AND start_time < ? ORDER BY start_time, id",
-    )
+    >("SELECT * FROM events WHERE camera = ? AND start_time >= ? AND start_time < ? ORDER BY start_time, id")
     .all(camera, day, day + 86_400)
     .map((e) => ({
       ...e,
@@ -192,7 +195,13 @@ export function restoreDeletions(db: Db, camera: string, runs: readonly Archived
  * its rows replaced, in one transaction. A viewer deletes nothing in a bucket: the discards its
  * deletions leave are dropped with them.
  */
-export function replaceSiteHour(db: Db, tier: string, camera: string, hour: number, rows: readonly NewRecording[]): void {
+export function replaceSiteHour(
+  db: Db,
+  tier: string,
+  camera: string,
+  hour: number,
+  rows: readonly NewRecording[],
+): void {
   db.$client.transaction(() => {
     const ids = db.$client
       .query<{ id: string }, [string, number, number]>(

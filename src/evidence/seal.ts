@@ -55,9 +55,13 @@ export function checkChain(seals: readonly StoredSeal[], keyFor: KeyFor, before:
     if (sealHash(s.body) !== s.hash) problems.push(`${where}: its hash is not its body's (altered)`);
     const key = body && keyFor(body.certificate_sha256);
     if (body && !key)
-      problems.push(`${where}: signed by a certificate this box does not know (SHA-256 ${body.certificate_sha256})`);
+      problems.push(
+        `${where}: signed by a certificate this box does not know (SHA-256 ${body.certificate_sha256})`,
+      );
     else if (!key || !verify("sha256", Buffer.from(s.body), { key, ...PSS }, s.signature))
-      problems.push(`${where}: its signature does not hold (altered, or not signed by the certificate it names)`);
+      problems.push(
+        `${where}: its signature does not hold (altered, or not signed by the certificate it names)`,
+      );
     if (body && body.previous !== previous)
       problems.push(`${where}: it does not name the seal before it (the chain is broken)`);
     previous = s.hash;
