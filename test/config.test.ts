@@ -235,6 +235,40 @@ cameras:
     });
     expect(problems("storage: { min_free: 100% }")[0]).toContain("storage.min_free");
   });
+
+  test("viewer mode: each site a bucket tier of storage.tiers, named once, with no recorder beside it", () => {
+    const tiers = `storage:
+  tiers:
+    - { name: nas, path: /mnt/nas, after: 2d }
+    - { name: offsite, s3: { endpoint: "http://s3", bucket: b, prefix: home/, access_key_id: k, secret_access_key: s }, copy: true }
+`;
+    const ok = parseConfig(
+      `${tiers}cameras: {}\nviewer:\n  sites:\n    - { name: home, tier: offsite }\n    - { name: shop, tier: offsite, prefix: shop-1/ }\n`,
+      "/c.yml",
+    );
+    expect(ok.viewer!.refresh).toBe(60);
+    expect(ok.viewer!.sites.map((s) => [s.name, s.tier.name, (s.tier.target as { prefix: string }).prefix])).toEqual([
+      ["home", "home", "home/"],
+      ["shop", "shop", "shop-1/"],
+    ]);
+    expect(
+      problems(
+        `${tiers}cameras:\n  door: { input: rtsp://x/y }\nviewer:\n  sites:\n    - { name: home, tier: nas }\n    - { name: home, tier: gone }\n    - { name: a-b, tier: offsite }\n`,
+      ),
+    ).toEqual([
+      expect.stringContaining("viewer.sites.2.name"),
+    ]);
+    expect(
+      problems(
+        `${tiers}cameras:\n  door: { input: rtsp://x/y }\nviewer:\n  sites:\n    - { name: home, tier: nas }\n    - { name: home, tier: gone }\n`,
+      ),
+    ).toEqual([
+      "viewer.sites[0].tier: nas is a folder; a site is read from a bucket (s3) tier",
+      'viewer.sites[1].tier: no tier "gone" in storage.tiers',
+      'viewer.sites[1].name: "home" is given twice',
+      "cameras.door: a viewer records nothing (no input or onvif); its cameras come from the sites",
+    ]);
+  });
 });
 
 describe("command line", () => {
