@@ -247,7 +247,9 @@ cameras:
       "/c.yml",
     );
     expect(ok.viewer!.refresh).toBe(60);
-    expect(ok.viewer!.sites.map((s) => [s.name, s.tier.name, (s.tier.target as { prefix: string }).prefix])).toEqual([
+    expect(
+      ok.viewer!.sites.map((s) => [s.name, s.tier.name, (s.tier.target as { prefix: string }).prefix]),
+    ).toEqual([
       ["home", "home", "home/"],
       ["shop", "shop", "shop-1/"],
     ]);
@@ -255,9 +257,7 @@ cameras:
       problems(
         `${tiers}cameras:\n  door: { input: rtsp://x/y }\nviewer:\n  sites:\n    - { name: home, tier: nas }\n    - { name: home, tier: gone }\n    - { name: a-b, tier: offsite }\n`,
       ),
-    ).toEqual([
-      expect.stringContaining("viewer.sites.2.name"),
-    ]);
+    ).toEqual([expect.stringContaining("viewer.sites.2.name")]);
     expect(
       problems(
         `${tiers}cameras:\n  door: { input: rtsp://x/y }\nviewer:\n  sites:\n    - { name: home, tier: nas }\n    - { name: home, tier: gone }\n`,

@@ -1,5 +1,5 @@
 import { type Case, restoreCase } from "./cases.ts";
-import { deleteEvent, insertEvent } from "./events.ts";
+import { deleteEvent, eventOfRow, insertEvent, type RawEvent } from "./events.ts";
 import type { Db } from "./open.ts";
 import { deleteRecordings, insertRecordings } from "./recordings.ts";
 import type { Event, NewRecording } from "./schema.ts";
@@ -144,21 +144,11 @@ export function deletionsBetween(db: Db, camera: string, from: number, to: numbe
 /** A camera's events that started in [day, day + 1 d), as stored. */
 export function eventsOfDay(db: Db, camera: string, day: number): Event[] {
   return db.$client
-    .query<
-      Omit<Event, "has_clip" | "retain_indefinitely" | "zones"> & {
-        has_clip: number;
-        retain_indefinitely: number;
-        zones: string;
-      },
-      [string, number, number]
-    >("SELECT * FROM events WHERE camera = ? AND start_time >= ? AND start_time < ? ORDER BY start_time, id")
+    .query<RawEvent, [string, number, number]>(
+      "SELECT * FROM events WHERE camera = ? AND start_time >= ? AND start_time < ? ORDER BY start_time, id",
+    )
     .all(camera, day, day + 86_400)
-    .map((e) => ({
-      ...e,
-      has_clip: e.has_clip === 1,
-      retain_indefinitely: e.retain_indefinitely === 1,
-      zones: JSON.parse(e.zones) as string[],
-    }));
+    .map(eventOfRow);
 }
 
 /** Restores a seal with its place in the chain, and moves its camera's head on (restore only). */

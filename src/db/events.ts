@@ -91,15 +91,35 @@ export interface EventFilter {
   limit: number;
 }
 
-/** A camera's events that started after `after`, oldest first (index events_camera_start). */
-export function eventsStartedAfter(db: Db, camera: string, after: number, limit: number): Event[] {
-  return db
-    .select()
-    .from(events)
-    .where(and(eq(events.camera, camera), gte(events.start_time, after)))
-    .orderBy(asc(events.start_time))
-    .limit(limit)
-    .all();
+/** Events added after the one of rowid `after` (whenever they started), in the order they were added. */
+export function eventsAddedAfter(db: Db, after: number, limit: number): (Event & { rowid: number })[] {
+  return db.$client
+    .query<RawEvent & { rowid: number }, [number, number]>(
+      "SELECT rowid, * FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?",
+    )
+    .all(after, limit)
+    .map(eventOfRow);
+}
+
+/** An event as SQLite gives it raw (flags as 0/1, zones as JSON): as the schema types it. */
+export type RawEvent = Omit<Event, "has_clip" | "retain_indefinitely" | "zones"> & {
+  has_clip: number;
+  retain_indefinitely: number;
+  zones: string;
+};
+
+export function eventOfRow<T extends RawEvent>(e: T): Omit<T, keyof RawEvent> & Event {
+  return {
+    ...e,
+    has_clip: e.has_clip === 1,
+    retain_indefinitely: e.retain_indefinitely === 1,
+    zones: JSON.parse(e.zones) as string[],
+  };
+}
+
+/** The rowid of the event added last (0: none). */
+export function newestEventRowid(db: Db): number {
+  return db.$client.query<{ n: number | null }, []>("SELECT max(rowid) AS n FROM events").get()?.n ?? 0;
 }
 
 /** The labels a camera's events have had. */

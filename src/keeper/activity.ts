@@ -158,6 +158,11 @@ export class ActivityStore {
     return undefined;
   }
 
+  /** The time of the camera's newest buffered frame from any source, camkeep's own analysis included. */
+  newestBufferedTime(camera: string): number | undefined {
+    return this.buffers.get(camera)?.at(-1)?.t;
+  }
+
   /** Newest frame_time ever reported for the camera, if any. */
   newestFrameTime(camera: string): number | undefined {
     return this.newest.get(camera);

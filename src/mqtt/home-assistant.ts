@@ -1,7 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Config } from "../config/load.ts";
-import { eventsStartedAfter, insertEvent, labelsOf } from "../db/events.ts";
+import { eventsAddedAfter, insertEvent, labelsOf, newestEventRowid } from "../db/events.ts";
+import type { Event } from "../db/schema.ts";
 import type { Db } from "../db/open.ts";
 import { newestRecording } from "../db/recordings.ts";
 import { newId } from "../domain/id.ts";
@@ -9,25 +11,31 @@ import type { ActivityStore } from "../keeper/activity.ts";
 import { logger } from "../log/log.ts";
 import { firstPicture } from "../playback/picture.ts";
 import type { Footage } from "../tiers/footage.ts";
+import { VERSION } from "../version.ts";
 
-// camkeep's entities in Home Assistant (MQTT discovery, docs/mqtt.md): one device, its sensors,
-// and per camera its motion, its latest still, its events and a "keep the last 10 minutes" button.
+// camkeep's entities in Home Assistant (MQTT discovery, docs/mqtt.md): the box as a device with its
+// sensors, and a device per camera (linked to the box's) with its motion, its latest still, its
+// events and a "keep the last 10 minutes" button.
 
 const log = logger("mqtt");
 
-/** Motion stays "on" this long after the last frame with motion (a quiet minute turns it off). */
+/** Motion goes "off" once camkeep has judged this long of footage without motion after the last motion (a quiet minute). */
 export const MOTION_QUIET_S = 60;
+/**
+ * …or once the last motion is this much older than the quiet minute by the wall clock: a camera
+ * whose footage stops coming (nothing judged after the motion) does not stay "on" for good.
+ * Well above how late footage is judged (a segment, the commit interval and the decoder: ~55 s).
+ */
+const MOTION_STALE_S = 120;
 /** A camera's still is sent at most this often, and only when newer footage was stored. */
 const STILL_EVERY_MS = 60_000;
 const STILL_HEIGHT = 360;
 /** Stills larger than this are not sent (a broker's default message limit is far above; HA's recorder is not). */
 const MAX_STILL_BYTES = 256 * 1024;
-/** New events are looked for this far back (a camera's own events may start before they are stored). */
-const EVENT_WINDOW_S = 180;
 /** The button keeps this much of the camera's footage, up to now, forever. */
 const KEEP_S = 600;
-/** Labels every camera's event entity offers before any is seen. */
-const DEFAULT_EVENT_TYPES = ["person", "car", "animal", "motion"];
+/** Labels every camera's event entity offers before any is seen ("kept": its button's). */
+const DEFAULT_EVENT_TYPES = ["person", "car", "animal", "motion", "kept"];
 
 export interface HomeAssistantDeps {
   config: Config;
@@ -45,9 +53,11 @@ export type Publish = (topic: string, payload: string | Buffer, retain: boolean)
 export class HomeAssistantEntities {
   private readonly motion = new Map<string, boolean>();
   private readonly still = new Map<string, { recording: string; at: number }>();
-  private readonly announced = new Map<string, number>(); // event id → its start, while in the window
   private readonly labels = new Map<string, Set<string>>();
-  private since = Date.now() / 1000; // events before camkeep started are not news
+  /** Events are announced as they are added (by rowid), whenever they started; those before camkeep started are not news. */
+  private lastEvent: number;
+  /** Events of a label new to their camera wait a tick: its event type reaches Home Assistant first. */
+  private waiting: Event[] = [];
   private making = false;
 
   constructor(
@@ -56,7 +66,9 @@ export class HomeAssistantEntities {
     /** This box's client id: the entities' node and unique ids. */
     private readonly node: string,
     private readonly quietSeconds = MOTION_QUIET_S,
-  ) {}
+  ) {
+    this.lastEvent = newestEventRowid(deps.db);
+  }
 
   /** The command topics camkeep listens on (the buttons). */
   commandTopics(): string[] {
@@ -88,92 +100,131 @@ export class HomeAssistantEntities {
     return true;
   }
 
-  /** Every entity's discovery config: [topic, config]. */
+  /**
+   * Every entity's discovery config: [topic, config]. As Home Assistant's naming guidance asks:
+   * entities named for what they are (`has_entity_name`), their devices named for what they are
+   * (the box, each camera, linked to the box by `via_device`); technical sensors are diagnostic.
+   * Unique ids and object ids never change (entity ids and histories survive upgrades).
+   */
   configs(): [string, object][] {
     const dp = this.deps.config.mqtt!.homeassistant.discovery_prefix;
     if (!dp) return [];
     const node = this.node;
-    const device = {
+    const box = {
       identifiers: [`camkeep_${node}`],
       name: "camkeep",
       manufacturer: "camkeep",
-      model: "recording keeper",
+      model: "Recording keeper",
+      sw_version: VERSION,
+      ...(this.pageUrl() ? { configuration_url: this.pageUrl() } : {}),
     };
     const availability = [{ topic: `${this.prefix}/available` }];
     const out: [string, object][] = [];
-    const config = (component: string, object: string, body: object) =>
+    const config = (component: string, object: string, device: object, body: object) =>
       out.push([
         `${dp}/${component}/${node}/${object}/config`,
-        { ...body, unique_id: `${node}_${object}`, object_id: `${node}_${object}`, device, availability },
+        {
+          ...body,
+          has_entity_name: true,
+          unique_id: `${node}_${object}`,
+          object_id: `${node}_${object}`,
+          device,
+          availability,
+        },
       ]);
     const storage = `${this.prefix}/storage/state`;
-    config("sensor", "storage_free", {
+    const bytes = {
+      unit_of_measurement: "B",
+      device_class: "data_size",
+      state_class: "measurement",
+      suggested_unit_of_measurement: "GB",
+      suggested_display_precision: 1,
+      entity_category: "diagnostic",
+    };
+    config("sensor", "storage_free", box, {
       name: "Storage free",
       state_topic: storage,
       value_template: "{{ value_json.free_bytes }}",
-      unit_of_measurement: "B",
-      device_class: "data_size",
-      state_class: "measurement",
+      ...bytes,
     });
-    config("sensor", "footage_kept", {
+    config("sensor", "footage_kept", box, {
       name: "Footage kept",
       state_topic: storage,
       value_template: "{{ value_json.kept_bytes }}",
-      unit_of_measurement: "B",
-      device_class: "data_size",
-      state_class: "measurement",
+      ...bytes,
     });
-    config("binary_sensor", "health", {
+    config("binary_sensor", "health", box, {
       name: "Health",
       state_topic: storage,
       value_template: "{{ 'OFF' if value_json.healthy else 'ON' }}",
       device_class: "problem",
+      entity_category: "diagnostic",
     });
     for (const camera of Object.keys(this.deps.config.cameras)) {
+      const device = {
+        identifiers: [`camkeep_${node}_${camera}`],
+        name: camera,
+        manufacturer: "camkeep",
+        model: "Camera",
+        via_device: `camkeep_${node}`,
+      };
       const state = `${this.prefix}/${camera}/state`;
-      config("binary_sensor", `${camera}_recording`, {
-        name: `${camera} recording`,
+      config("binary_sensor", `${camera}_recording`, device, {
+        name: "Recording",
         state_topic: state,
         value_template: "{{ 'ON' if value_json.recording else 'OFF' }}",
         device_class: "running",
+        entity_category: "diagnostic",
       });
-      config("sensor", `${camera}_last_segment_age`, {
-        name: `${camera} last segment age`,
+      config("sensor", `${camera}_last_segment_age`, device, {
+        name: "Last segment age",
         state_topic: state,
         value_template: "{{ value_json.last_segment_age_s }}",
         unit_of_measurement: "s",
         device_class: "duration",
+        entity_category: "diagnostic",
       });
-      config("sensor", `${camera}_hours_kept`, {
-        name: `${camera} hours kept`,
+      config("sensor", `${camera}_hours_kept`, device, {
+        name: "Footage kept",
         state_topic: state,
         value_template: "{{ value_json.hours_kept }}",
         unit_of_measurement: "h",
+        device_class: "duration",
         state_class: "measurement",
+        suggested_display_precision: 1,
+        entity_category: "diagnostic",
       });
-      config("binary_sensor", `${camera}_motion`, {
-        name: `${camera} motion`,
+      config("binary_sensor", `${camera}_motion`, device, {
+        name: "Motion",
         state_topic: `${this.prefix}/${camera}/motion`,
         device_class: "motion",
       });
-      config("image", `${camera}_still`, {
-        name: `${camera} latest picture`,
+      config("image", `${camera}_still`, device, {
+        name: "Latest picture",
         image_topic: `${this.prefix}/${camera}/still`,
         content_type: "image/jpeg",
       });
-      config("event", `${camera}_event`, {
-        name: `${camera} event`,
+      config("event", `${camera}_event`, device, {
+        name: "Event",
         state_topic: `${this.prefix}/${camera}/event`,
         event_types: this.eventTypes(camera),
       });
-      config("button", `${camera}_keep_last_10_minutes`, {
-        name: `${camera} keep the last 10 minutes forever`,
+      config("button", `${camera}_keep_last_10_minutes`, device, {
+        name: "Keep last 10 minutes",
         command_topic: this.keepTopic(camera),
         payload_press: "PRESS",
         icon: "mdi:content-save-alert",
       });
     }
     return out;
+  }
+
+  /** The page's address as Home Assistant can reach it, or undefined when camkeep listens on loopback or a port chosen at start. */
+  private pageUrl(): string | undefined {
+    const { host, port } = this.deps.config.api;
+    if (!port || host === "127.0.0.1" || host === "::1" || host === "localhost") return undefined;
+    const name = host === "0.0.0.0" || host === "::" ? hostname() : host.includes(":") ? `[${host}]` : host;
+    return `http://${name}:${port}/`;
   }
 
   private eventTypes(camera: string): string[] {
@@ -203,37 +254,59 @@ export class HomeAssistantEntities {
   /** What changed since the last tick, published: motion, stills, new events. `rediscover` when a new label needs a config. */
   tick(publish: Publish, rediscover: () => void): void {
     const now = Date.now() / 1000;
-    const { config, db, activity } = this.deps;
-    let newLabel = false;
+    const { config, db } = this.deps;
     for (const camera of Object.keys(config.cameras)) {
-      const on = activity.lastMotionSince(camera, now - this.quietSeconds) !== undefined;
+      const on = this.motionOn(camera, now);
       if (this.motion.get(camera) !== on) {
         this.motion.set(camera, on);
         publish(`${this.prefix}/${camera}/motion`, on ? "ON" : "OFF", true);
       }
-      for (const e of eventsStartedAfter(db, camera, Math.max(this.since, now - EVENT_WINDOW_S), 100)) {
-        if (this.announced.has(e.id)) continue;
-        this.announced.set(e.id, e.start_time);
-        const types = this.labels.get(camera);
-        if (types && !types.has(e.label)) {
-          types.add(e.label);
-          newLabel = true;
-        }
-        publish(
-          `${this.prefix}/${camera}/event`,
-          JSON.stringify({
-            event_type: e.label,
-            event_id: e.id,
-            severity: e.severity ?? "alert",
-            start_time: e.start_time,
-          }),
-          false,
-        );
-      }
       this.stillOf(camera, publish);
     }
-    for (const [id, start] of this.announced) if (start < now - EVENT_WINDOW_S) this.announced.delete(id);
+    // Events that waited a tick for their type's config, then those added since the last tick.
+    const ready = this.waiting;
+    this.waiting = [];
+    for (const e of ready) this.announce(e, publish);
+    let newLabel = false;
+    for (const e of eventsAddedAfter(db, this.lastEvent, 100)) {
+      this.lastEvent = e.rowid;
+      if (!config.cameras[e.camera]) continue;
+      const types = this.labels.get(e.camera);
+      if (types && !types.has(e.label)) {
+        types.add(e.label);
+        newLabel = true;
+        this.waiting.push(e);
+      } else if (this.waiting.some((w) => w.camera === e.camera))
+        this.waiting.push(e); // in order
+      else this.announce(e, publish);
+    }
     if (newLabel) rediscover();
+  }
+
+  /**
+   * Motion on while camkeep's judgement of the camera's footage has not gone a quiet minute past
+   * its last motion: the minute is counted on the footage judged (which comes ~a minute late), not
+   * on the wall clock, so a scene that keeps moving stays "on" without a gap between judgements.
+   */
+  private motionOn(camera: string, now: number): boolean {
+    const { activity } = this.deps;
+    const last = activity.lastMotionSince(camera, now - this.quietSeconds - MOTION_STALE_S);
+    if (last === undefined) return false;
+    const judged = activity.newestBufferedTime(camera) ?? last;
+    return judged - last < this.quietSeconds;
+  }
+
+  private announce(e: Event, publish: Publish): void {
+    publish(
+      `${this.prefix}/${e.camera}/event`,
+      JSON.stringify({
+        event_type: e.label,
+        event_id: e.id,
+        severity: e.severity ?? "alert",
+        start_time: e.start_time,
+      }),
+      false,
+    );
   }
 
   /** The newest stored footage's picture, when newer footage was stored and a minute has passed (one ffmpeg at a time). */
