@@ -9,13 +9,11 @@
  */
 import { linkSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { startApp } from "../src/app.ts";
 import { parseConfig } from "../src/config/load.ts";
-import { insertRecording } from "../src/db/recordings.ts";
-import { storagePath } from "../src/storage/layout.ts";
 import { copyOnInsert } from "../src/tiers/target.ts";
-import { startS3rver } from "./fixture.ts";
+import { indexLinkedFootage, startS3rver } from "./fixture.ts";
 
 const ALERTS = Number(process.argv[2] ?? 3);
 const dir = mkdtempSync(join(tmpdir(), "camkeep-bench-events-first-"));
@@ -49,29 +47,11 @@ storage:
 try {
   // The continuous hour, stored and queued as the keeper stores footage (its copies queued at insert).
   const now = Math.floor(Date.now() / 1000);
-  const copyTo = copyOnInsert(app.config);
-  for (let i = 0; i < 360; i++) {
-    const start = now - 2 * 3600 + i * 10;
-    const path = storagePath(app.config.recordingsDir, "cam", start);
-    mkdirSync(dirname(path), { recursive: true });
-    linkSync(segment, path);
-    insertRecording(
-      app.db,
-      {
-        id: `${start}-contin`,
-        camera: "cam",
-        path,
-        start_time: start,
-        end_time: start + 10,
-        duration: 10,
-        motion: 0,
-        objects: 0,
-        segment_size: size,
-        unjudged: false,
-      },
-      copyTo,
-    );
-  }
+  indexLinkedFootage(app.config.database, app.config.recordingsDir, segment, {
+    t0: now - 2 * 3600,
+    count: 360,
+    copyTo: copyOnInsert(app.config),
+  });
   console.log(
     `backlog: 360 continuous segments, ${((360 * size) / 1e6).toFixed(0)} MB at 1 MB/s (${((360 * size) / 1e6 / 60).toFixed(1)} min in arrival order)`,
   );

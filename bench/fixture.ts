@@ -3,6 +3,7 @@ import { linkSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { openDb } from "../src/db/open.ts";
 import { insertRecording } from "../src/db/recordings.ts";
+import type { CopyOnInsert } from "../src/db/tiers.ts";
 import { storagePath } from "../src/storage/layout.ts";
 
 /**
@@ -72,15 +73,15 @@ if (import.meta.main)
   );
 
 /**
- * Footage of camera "cam" indexed beside a stopped keeper: `count` 10 s segments from `t0`, each
- * a hard link of `segment` (cheap) at its layout path under `recordingsDir`, with `sha256` as
- * their hash when given.
+ * Footage of camera "cam" indexed beside a keeper: `count` 10 s segments from `t0`, each a hard
+ * link of `segment` (cheap) at its layout path under `recordingsDir`, with `sha256` as their hash
+ * when given, their copies queued for `copyTo`'s tiers when given.
  */
 export function indexLinkedFootage(
   database: string,
   recordingsDir: string,
   segment: string,
-  opts: { t0: number; count: number; sha256?: string },
+  opts: { t0: number; count: number; sha256?: string; copyTo?: CopyOnInsert },
 ): void {
   const db = openDb(database);
   const size = statSync(segment).size;
@@ -90,19 +91,23 @@ export function indexLinkedFootage(
       const path = storagePath(recordingsDir, "cam", start);
       mkdirSync(dirname(path), { recursive: true });
       linkSync(segment, path);
-      insertRecording(db, {
-        id: `${start}-bench0`,
-        camera: "cam",
-        path,
-        start_time: start,
-        end_time: start + 10,
-        duration: 10,
-        motion: 0,
-        objects: 0,
-        segment_size: size,
-        unjudged: false,
-        sha256: opts.sha256,
-      });
+      insertRecording(
+        db,
+        {
+          id: `${start}-bench0`,
+          camera: "cam",
+          path,
+          start_time: start,
+          end_time: start + 10,
+          duration: 10,
+          motion: 0,
+          objects: 0,
+          segment_size: size,
+          unjudged: false,
+          sha256: opts.sha256,
+        },
+        opts.copyTo,
+      );
     }
   })();
   db.$client.close(true);
