@@ -359,7 +359,13 @@ describe("tiers with a real folder and a real S3 server (docs/tiers.md)", () => 
       20_000,
       "the expired segment's object to be removed from S3",
     );
-    expect((await s3c.list({ prefix: "site-a/" })).contents ?? []).toEqual([]);
+    // No footage left, and the bucket's archive (docs/archive.md) claims none: only the box and the cases remain.
+    const keys = async () => ((await s3c.list({ prefix: "site-a/" })).contents ?? []).map((o) => o.key);
+    await until(async () => (await keys()).length === 2, 20_000, "the expired hour's manifest removed");
+    expect(await keys()).toEqual([
+      "site-a/camkeep-archive/v1/box.json",
+      "site-a/camkeep-archive/v1/cases.json",
+    ]);
   }, 60_000);
 
   test("a corrupted remote copy (hash mismatch) never lets the local copy go; the next attempt moves it", async () => {
