@@ -131,6 +131,27 @@ describe("motion per segment (docs/motion.md)", () => {
     ]);
     expect(after).toBe(0);
   });
+  test("a scene that goes still stops counting as motion within a few pictures, not after the background forgets it (#35)", async () => {
+    // The box moves for 3 s, then stands where it stopped; two more segments of it standing there.
+    const stops = moving(BG, PERSON, "20+min(t,3)*25");
+    const stands = moving(BG, PERSON, "95");
+    const a = new MotionAnalyser();
+    analysers.push(a);
+    const pictures: number[] = [];
+    for (const [i, path] of [
+      scene("stops", stops),
+      scene("stands", stands),
+      scene("stands", stands),
+    ].entries()) {
+      const r = await a.analyse("cam", path, T + i * 10, SETTINGS);
+      if (!r.ok) throw new Error(`not analysed: ${r.reason}`);
+      pictures.push(...r.frames.map((f) => f.motion));
+    }
+    const lastMoving = pictures.findLastIndex((m) => m > 0);
+    expect(lastMoving).toBeGreaterThanOrEqual(2); // it moved (the first pictures)
+    // It stopped at 3 s: at most 8 pictures (seconds) later it is background (it was never, in 27 s, before).
+    expect(lastMoving).toBeLessThanOrEqual(3 + 8);
+  });
   test("a 2 s crossing is found", async () => {
     expect(
       (await motionOf([scene("crossing", moving(BG, PERSON, "if(between(t,4,6),100+(t-4)*60,-100)"))]))[0],

@@ -30,13 +30,20 @@ export interface MotionResult {
 
 /** How fast the background follows the picture (per analysed picture, about one a second). */
 const LEARN = 0.2;
-/** Where motion is, the background follows slower, so a moving object does not smear into it. */
+/**
+ * Where motion is, the background follows slower, so a moving object does not smear into it. But
+ * where the picture is the same as the last one (an object that stopped: a parked car, a box put
+ * down), it follows at the full rate: otherwise what stopped stays "motion" for a minute or more,
+ * until the slow rate has absorbed it (issue 35: a scene still for 30 s was still judged moving).
+ */
 const LEARN_UNDER_MOTION = 0.05;
 /** Noise threshold: this many robust standard deviations of the difference. */
 const NOISE_SIGMAS = 4;
 
 export class MotionDetector {
   private background?: Float32Array;
+  /** The last picture analysed (blurred): what did not change since is no longer moving. */
+  private readonly previous: Float32Array;
   private readonly size: number;
   private readonly blurred: Float32Array;
   private readonly scratch: Float32Array;
@@ -52,6 +59,7 @@ export class MotionDetector {
   ) {
     this.size = width * height;
     this.blurred = new Float32Array(this.size);
+    this.previous = new Float32Array(this.size);
     this.scratch = new Float32Array(this.size);
     this.changed = new Uint8Array(this.size);
     this.opened = new Uint8Array(this.size);
@@ -69,6 +77,7 @@ export class MotionDetector {
     const bg = this.background;
     if (!bg) {
       this.background = Float32Array.from(frame);
+      this.previous.set(frame);
       return { boxes: [], lighting: false };
     }
     const { width, height, size, mask, changed } = this;
@@ -91,6 +100,7 @@ export class MotionDetector {
     }
     if (changedCount > this.settings.lightning_threshold * counted) {
       bg.set(frame); // a new lighting: learn it at once
+      this.previous.set(frame);
       return { boxes: [], lighting: true };
     }
 
@@ -100,8 +110,12 @@ export class MotionDetector {
     dilate(changed, this.opened, width, height);
     const boxes = regions(this.opened, width, height, this.settings.contour_area);
 
-    for (let i = 0; i < size; i++)
-      bg[i] = bg[i]! + (this.opened[i] ? LEARN_UNDER_MOTION : LEARN) * (frame[i]! - bg[i]!);
+    const previous = this.previous;
+    for (let i = 0; i < size; i++) {
+      const moving = this.opened[i] && Math.abs(frame[i]! - previous[i]! - shift) > threshold;
+      bg[i] = bg[i]! + (moving ? LEARN_UNDER_MOTION : LEARN) * (frame[i]! - bg[i]!);
+    }
+    previous.set(frame);
     return { boxes, lighting: false };
   }
 

@@ -102,8 +102,9 @@ export class HomeAssistantEntities {
 
   /**
    * Every entity's discovery config: [topic, config]. As Home Assistant's naming guidance asks:
-   * entities named for what they are (`has_entity_name`), their devices named for what they are
-   * (the box, each camera, linked to the box by `via_device`); technical sensors are diagnostic.
+   * entities named for what they are (HA shows them after their device's name), their devices
+   * named for what they are (the box, each camera, linked to the box by `via_device`); technical
+   * sensors are diagnostic. Only keys HA's MQTT integration documents.
    * Unique ids and object ids never change (entity ids and histories survive upgrades).
    */
   configs(): [string, object][] {
@@ -125,7 +126,6 @@ export class HomeAssistantEntities {
         `${dp}/${component}/${node}/${object}/config`,
         {
           ...body,
-          has_entity_name: true,
           unique_id: `${node}_${object}`,
           object_id: `${node}_${object}`,
           device,
@@ -133,25 +133,25 @@ export class HomeAssistantEntities {
         },
       ]);
     const storage = `${this.prefix}/storage/state`;
-    const bytes = {
-      unit_of_measurement: "B",
+    // In GB (the state stays in bytes for other clients): what a person reads a disk in.
+    const gigabytes = {
+      unit_of_measurement: "GB",
       device_class: "data_size",
       state_class: "measurement",
-      suggested_unit_of_measurement: "GB",
       suggested_display_precision: 1,
       entity_category: "diagnostic",
     };
     config("sensor", "storage_free", box, {
       name: "Storage free",
       state_topic: storage,
-      value_template: "{{ value_json.free_bytes }}",
-      ...bytes,
+      value_template: "{{ (value_json.free_bytes / 1e9) | round(2) }}",
+      ...gigabytes,
     });
     config("sensor", "footage_kept", box, {
       name: "Footage kept",
       state_topic: storage,
-      value_template: "{{ value_json.kept_bytes }}",
-      ...bytes,
+      value_template: "{{ (value_json.kept_bytes / 1e9) | round(2) }}",
+      ...gigabytes,
     });
     config("binary_sensor", "health", box, {
       name: "Health",
