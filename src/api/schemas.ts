@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { CAMERA_NAME } from "../config/schema.ts";
+import { CAMERA_NAME, TimeZone } from "../config/schema.ts";
 import { SEVERITIES } from "../domain/retain.ts";
 
 /** Request shapes. Query values arrive as strings; bodies as JSON. Times are epoch seconds. */
@@ -51,22 +51,7 @@ export const RangeQuery = v.pipe(
   ),
 );
 
-export const SummaryQuery = v.object({
-  timezone: v.optional(
-    v.pipe(
-      v.string(),
-      v.check((zone) => {
-        try {
-          new Intl.DateTimeFormat("en-US", { timeZone: zone });
-          return true;
-        } catch {
-          return false;
-        }
-      }, "must be an IANA time zone such as Europe/Berlin"),
-    ),
-    "UTC",
-  ),
-});
+export const SummaryQuery = v.object({ timezone: v.optional(TimeZone, "UTC") });
 
 export const ClipQuery = v.object({
   start: epochQuery,

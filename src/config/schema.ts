@@ -19,7 +19,8 @@ const days = v.pipe(v.number(), v.minValue(0), v.maxValue(36500));
 
 const RetainMode = v.picklist(RETAIN_MODES);
 
-const timeZone = v.pipe(
+/** An IANA time zone name, as Intl knows them (the API's summary takes one too). */
+export const TimeZone = v.pipe(
   v.string(),
   v.check((zone) => {
     try {
@@ -106,7 +107,7 @@ const RecordSchema = v.strictObject({
    */
   commit_interval: v.optional(seconds(0, 300), 30),
   max_cache_segments: v.optional(wholeNumber(1, 10_000), 5),
-  cache_timezone: v.optional(timeZone, "UTC"),
+  cache_timezone: v.optional(TimeZone, "UTC"),
   expire_interval: v.optional(wholeNumber(1, 10_080), 60),
   /** A cron pattern for expiry instead of the interval, e.g. "15 3 * * *" (03:15 daily, local time). */
   expire_at: v.optional(cronPattern),
@@ -118,7 +119,7 @@ const CameraRecordSchema = v.strictObject({
   enabled: v.optional(v.boolean()),
   max_size: v.optional(Size),
   max_cache_segments: v.optional(wholeNumber(1, 10_000)),
-  cache_timezone: v.optional(timeZone),
+  cache_timezone: v.optional(TimeZone),
   /** Accepted as in the reference (global there); camkeep's expiry schedule is global. */
   expire_interval: v.optional(wholeNumber(1, 10_080)),
   ...retentionKeys,
