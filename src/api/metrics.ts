@@ -44,127 +44,79 @@ function series(
   else new Counter(options);
 }
 
-/** A series without labels. */
-const single = (r: Registry, kind: Kind, name: string, help: string, value: () => number) =>
-  series(r, kind, name, help, [], () => [[{}, value()]]);
+/** A metric as a row of a table: its kind, name and help, and what it reads of an item `S` at a scrape. */
+type Row<S> = readonly [kind: Kind, name: string, help: string, read: (item: S) => number | undefined];
+
+/** A table's metrics: each a series per item `items` gives at a scrape (its labels, and the item read). */
+function table<S>(
+  r: Registry,
+  labelNames: string[],
+  items: () => Iterable<readonly [Record<string, string>, S]>,
+  rows: readonly Row<S>[],
+): void {
+  for (const [kind, name, help, read] of rows)
+    series(r, kind, name, help, labelNames, () =>
+      Array.from(items(), ([labels, item]) => [labels, read(item)] as const),
+    );
+}
+
+/** Series of counts by a label (a reason, a rule, a meaning): one per key of what `counts` gives. */
+function byLabel(
+  r: Registry,
+  name: string,
+  help: string,
+  labelNames: string[],
+  counts: () => Iterable<readonly [Record<string, string>, Record<string, number | undefined>]>,
+): void {
+  const key = labelNames.at(-1)!;
+  series(r, "counter", name, help, labelNames, () =>
+    Array.from(counts()).flatMap(([labels, map]) =>
+      Object.entries(map).map(([k, n]) => [{ ...labels, [key]: k }, n ?? 0] as const),
+    ),
+  );
+}
+
+type CameraStats = ReturnType<ApiDeps["stats"]["camera"]>;
 
 /** What the keeper did with segments, per camera, and what it kept. */
 function keeperMetrics(r: Registry, deps: ApiDeps): void {
   const { stats, totals, db } = deps;
-  const perCamera = (kind: Kind, name: string, help: string, value: (camera: string) => number | undefined) =>
-    series(r, kind, name, help, ["camera"], () =>
-      knownCameras(deps).map((camera) => [{ camera }, value(camera)] as const),
-    );
-  const s = (c: string) => stats.camera(c);
-  perCamera("counter", "camkeep_segments_stored_total", "Segments stored since start", (c) => s(c).stored);
-  perCamera(
-    "counter",
-    "camkeep_segments_corrupt_total",
-    "Corrupt cache segments discarded since start",
-    (c) => s(c).corrupt,
-  );
-  perCamera(
-    "counter",
-    "camkeep_segments_unjudged_total",
-    "Segments kept because no activity was reported for them",
-    (c) => s(c).unjudgedKept,
-  );
-  perCamera(
-    "counter",
-    "camkeep_store_failures_total",
-    "Failed attempts to store a segment",
-    (c) => s(c).storeFailures,
-  );
-  perCamera(
-    "counter",
-    "camkeep_probe_failures_total",
-    "Probes that failed for their own reasons (timeout, tool missing), not the file's",
-    (c) => s(c).probeFailures,
-  );
-  perCamera(
-    "counter",
-    "camkeep_motion_frames_analysed_total",
-    "Pictures analysed for motion from the footage",
-    (c) => s(c).motionFrames,
-  );
-  perCamera(
-    "counter",
-    "camkeep_motion_analysis_failures_total",
-    "Segments whose motion could not be analysed (judged without it)",
-    (c) => s(c).motionFailures,
-  );
-  perCamera(
-    "counter",
-    "camkeep_segments_stored_at_stop_total",
-    "Segments stored unjudged while stopping, before their activity was known",
-    (c) => s(c).storedAtStop,
-  );
-  perCamera(
-    "counter",
-    "camkeep_segments_quarantined_total",
-    "Segments moved aside after repeated store failures",
-    (c) => s(c).quarantined,
-  );
-  series(
+  const cameras = () => knownCameras(deps).map((camera) => [{ camera }, camera] as const);
+  const s = (c: string): CameraStats => stats.camera(c);
+  const lastAge = (c: string) => {
+    const last = lastRecordingStart(db, c);
+    return last === undefined ? undefined : Date.now() / 1000 - last;
+  };
+  // biome-ignore format: a table reads best a metric a line
+  table<string>(r, ["camera"], cameras, [
+    ["counter", "camkeep_segments_stored_total", "Segments stored since start", (c) => s(c).stored],
+    ["counter", "camkeep_segments_corrupt_total", "Corrupt cache segments discarded since start", (c) => s(c).corrupt],
+    ["counter", "camkeep_segments_unjudged_total", "Segments kept because no activity was reported for them", (c) => s(c).unjudgedKept],
+    ["counter", "camkeep_store_failures_total", "Failed attempts to store a segment", (c) => s(c).storeFailures],
+    ["counter", "camkeep_probe_failures_total", "Probes that failed for their own reasons (timeout, tool missing), not the file's", (c) => s(c).probeFailures],
+    ["counter", "camkeep_motion_frames_analysed_total", "Pictures analysed for motion from the footage", (c) => s(c).motionFrames],
+    ["counter", "camkeep_motion_analysis_failures_total", "Segments whose motion could not be analysed (judged without it)", (c) => s(c).motionFailures],
+    ["counter", "camkeep_segments_stored_at_stop_total", "Segments stored unjudged while stopping, before their activity was known", (c) => s(c).storedAtStop],
+    ["counter", "camkeep_segments_quarantined_total", "Segments moved aside after repeated store failures", (c) => s(c).quarantined],
+    ["gauge", "camkeep_motion_analysis_lag_seconds", "Seconds from a segment's end to its motion analysis, last segment", (c) => s(c).motionLagS],
+    ["gauge", "camkeep_cache_backlog_segments", "Segments in the cache that could have been decided but were not", (c) => s(c).backlog],
+    ["gauge", "camkeep_stored_bytes", "Bytes of footage kept in storage", (c) => totals.camera(c).bytes],
+    ["gauge", "camkeep_stored_seconds", "Seconds of footage kept in storage", (c) => totals.camera(c).seconds],
+    ["gauge", "camkeep_last_segment_age_seconds", "Age of the newest stored segment's start", lastAge],
+  ]);
+  byLabel(
     r,
-    "counter",
     "camkeep_segments_dropped_total",
     "Cache segments deleted without storing, by reason",
     ["camera", "reason"],
-    () =>
-      knownCameras(deps).flatMap((camera) =>
-        Object.entries(s(camera).dropped).map(([reason, n]) => [{ camera, reason }, n] as const),
-      ),
+    () => knownCameras(deps).map((camera) => [{ camera }, s(camera).dropped] as const),
   );
-  perCamera(
-    "gauge",
-    "camkeep_motion_analysis_lag_seconds",
-    "Seconds from a segment's end to its motion analysis, last segment",
-    (c) => s(c).motionLagS,
-  );
-  perCamera(
-    "gauge",
-    "camkeep_cache_backlog_segments",
-    "Segments in the cache that could have been decided but were not",
-    (c) => s(c).backlog,
-  );
-  perCamera(
-    "gauge",
-    "camkeep_stored_bytes",
-    "Bytes of footage kept in storage",
-    (c) => totals.camera(c).bytes,
-  );
-  perCamera(
-    "gauge",
-    "camkeep_stored_seconds",
-    "Seconds of footage kept in storage",
-    (c) => totals.camera(c).seconds,
-  );
-  perCamera("gauge", "camkeep_last_segment_age_seconds", "Age of the newest stored segment's start", (c) => {
-    const last = lastRecordingStart(db, c);
-    return last === undefined ? undefined : Date.now() / 1000 - last;
-  });
-  single(
-    r,
-    "counter",
-    "camkeep_invalid_cache_files_total",
-    "Files in the cache that are not segments",
-    () => stats.invalidCacheFiles,
-  );
-  single(
-    r,
-    "counter",
-    "camkeep_segments_unknown_camera_total",
-    "Cache segments of cameras not configured, deleted",
-    () => stats.unknownCameraSegments,
-  );
-  single(
-    r,
-    "counter",
-    "camkeep_activity_ignored_frames_total",
-    "Activity frames for cameras not configured or not recording",
-    () => stats.ignoredActivityFrames,
-  );
+  // biome-ignore format: a table reads best a metric a line
+  table(r, [], () => [[{}, stats]], [
+    ["counter", "camkeep_invalid_cache_files_total", "Files in the cache that are not segments", (x) => x.invalidCacheFiles],
+    ["counter", "camkeep_segments_unknown_camera_total", "Cache segments of cameras not configured, deleted", (x) => x.unknownCameraSegments],
+    ["counter", "camkeep_activity_ignored_frames_total", "Activity frames for cameras not configured or not recording", (x) => x.ignoredActivityFrames],
+  ]);
   const passes = new Histogram({
     name: "camkeep_maintainer_pass_seconds",
     help: "Duration of maintainer passes",
@@ -176,190 +128,73 @@ function keeperMetrics(r: Registry, deps: ApiDeps): void {
 
 /** The recorders camkeep runs. */
 function recorderMetrics(r: Registry, { recorders }: ApiDeps): void {
-  const perRecorder = (
-    kind: Kind,
-    name: string,
-    help: string,
-    value: (s: ReturnType<typeof recorders.all>[number]) => number,
-  ) =>
-    series(r, kind, name, help, ["camera"], () =>
-      recorders.all().map((s) => [{ camera: s.camera }, value(s)] as const),
-    );
-  perRecorder("gauge", "camkeep_recorder_up", "1 while the camera's recorder (ffmpeg) runs", (s) =>
-    s.state === "recording" ? 1 : 0,
-  );
-  perRecorder(
-    "gauge",
-    "camkeep_recorder_stalled",
-    "1 while the camera's recorder wrote no segment for too long",
-    (s) => (s.stalled ? 1 : 0),
-  );
-  perRecorder(
-    "counter",
-    "camkeep_recorder_restarts_total",
-    "Recorder restarts after ffmpeg exited",
-    (s) => s.restarts,
-  );
-  perRecorder(
-    "counter",
-    "camkeep_recorder_stalls_total",
-    "Recorder restarts by the watchdog",
-    (s) => s.stalls,
-  );
+  // biome-ignore format: a table reads best a metric a line
+  table(r, ["camera"], () => recorders.all().map((s) => [{ camera: s.camera }, s] as const), [
+    ["gauge", "camkeep_recorder_up", "1 while the camera's recorder (ffmpeg) runs", (s) => (s.state === "recording" ? 1 : 0)],
+    ["gauge", "camkeep_recorder_stalled", "1 while the camera's recorder wrote no segment for too long", (s) => (s.stalled ? 1 : 0)],
+    ["counter", "camkeep_recorder_restarts_total", "Recorder restarts after ffmpeg exited", (s) => s.restarts],
+    ["counter", "camkeep_recorder_stalls_total", "Recorder restarts by the watchdog", (s) => s.stalls],
+  ]);
 }
 
 /** The cameras' own events (docs/onvif.md). */
 function onvifMetrics(r: Registry, { onvif }: ApiDeps): void {
-  const per = (kind: Kind, name: string, help: string, value: (s: OnvifStatus) => number) =>
-    series(r, kind, name, help, ["camera"], () =>
-      onvif.all().map(([camera, s]) => [{ camera }, value(s)] as const),
-    );
-  per(
-    "gauge",
-    "camkeep_onvif_subscribed",
-    "1 while camkeep hears the camera's events (its subscription is live)",
-    (s) => (s.state === "live" ? 1 : 0),
-  );
-  per(
-    "counter",
-    "camkeep_onvif_messages_total",
-    "Event messages received from the camera",
-    (s) => s.messages,
-  );
-  per(
-    "counter",
-    "camkeep_onvif_errors_total",
-    "Failed attempts to hear the camera's events",
-    (s) => s.errors,
-  );
-  series(
+  const cameras = () => onvif.all().map(([camera, s]) => [{ camera }, s] as const);
+  // biome-ignore format: a table reads best a metric a line
+  table<OnvifStatus>(r, ["camera"], cameras, [
+    ["gauge", "camkeep_onvif_subscribed", "1 while camkeep hears the camera's events (its subscription is live)", (s) => (s.state === "live" ? 1 : 0)],
+    ["counter", "camkeep_onvif_messages_total", "Event messages received from the camera", (s) => s.messages],
+    ["counter", "camkeep_onvif_errors_total", "Failed attempts to hear the camera's events", (s) => s.errors],
+  ]);
+  byLabel(
     r,
-    "counter",
     "camkeep_onvif_heard_total",
     "States turned on (and pulses) heard from the camera, by meaning",
     ["camera", "meaning"],
-    () =>
-      onvif
-        .all()
-        .flatMap(([camera, s]) =>
-          Object.entries(s.heard).map(([meaning, n]) => [{ camera, meaning }, n] as const),
-        ),
+    () => onvif.all().map(([camera, s]) => [{ camera }, s.heard] as const),
   );
 }
 
 /** Storage, health, the event loop and the API's guard. */
 function healthMetrics(r: Registry, deps: ApiDeps, health: () => HealthSnapshot): void {
-  single(
-    r,
-    "gauge",
-    "camkeep_storage_free_bytes",
-    "Free bytes on the storage volume",
-    () => health().space.free,
-  );
-  single(
-    r,
-    "gauge",
-    "camkeep_storage_min_free_bytes",
-    "Free space the storage volume must keep (storage.min_free)",
-    () => health().space.minFree,
-  );
-  single(r, "gauge", "camkeep_healthy", "1 when /healthz reports ok", () =>
-    health().reasons.length ? 0 : 1,
-  );
-  single(
-    r,
-    "gauge",
-    "camkeep_event_loop_lag_seconds",
-    "The largest lag of the event loop's heartbeat in the last minute",
-    () => deps.eventLoop.status().lag_s,
-  );
-  single(
-    r,
-    "counter",
-    "camkeep_event_loop_stalls_total",
-    "Times the event loop was held for a second or more",
-    () => deps.eventLoop.status().stalls,
-  );
-  single(
-    r,
-    "counter",
-    "camkeep_auth_failures_total",
-    "Failed logins and requests with a wrong token or session",
-    () => deps.loginGuard.failures,
-  );
+  // biome-ignore format: a table reads best a metric a line
+  table(r, [], () => [[{}, health()]], [
+    ["gauge", "camkeep_storage_free_bytes", "Free bytes on the storage volume", (h) => h.space.free],
+    ["gauge", "camkeep_storage_min_free_bytes", "Free space the storage volume must keep (storage.min_free)", (h) => h.space.minFree],
+    ["gauge", "camkeep_healthy", "1 when /healthz reports ok", (h) => (h.reasons.length ? 0 : 1)],
+  ]);
+  // biome-ignore format: a table reads best a metric a line
+  table(r, [], () => [[{}, deps.eventLoop.status()]], [
+    ["gauge", "camkeep_event_loop_lag_seconds", "The largest lag of the event loop's heartbeat in the last minute", (l) => l.lag_s],
+    ["counter", "camkeep_event_loop_stalls_total", "Times the event loop was held for a second or more", (l) => l.stalls],
+  ]);
+  // biome-ignore format: a table reads best a metric a line
+  table(r, [], () => [[{}, deps.loginGuard]], [
+    ["counter", "camkeep_auth_failures_total", "Failed logins and requests with a wrong token or session", (g) => g.failures],
+  ]);
 }
 
 /** Expiry, disk protection and the other cleanup jobs. */
 function cleanupMetrics(r: Registry, { cleanup, startedAtMs, scrub }: ApiDeps): void {
   const c = cleanup.counters;
-  single(r, "counter", "camkeep_expiry_runs_total", "Expiry runs completed", () => c.expiryRuns);
-  single(
-    r,
-    "gauge",
-    "camkeep_expiry_last_run_timestamp_seconds",
-    "When the last expiry run began, or camkeep started before its first (epoch seconds)",
-    () => cleanup.lastExpiry?.startedAt ?? startedAtMs / 1000,
-  );
-  single(
-    r,
-    "gauge",
-    "camkeep_expiry_interval_seconds",
-    "Seconds between expiry runs as scheduled (record.expire_interval, or between the next two runs of expire_at)",
-    () => cleanup.expiryIntervalSeconds(),
-  );
-  single(
-    r,
-    "counter",
-    "camkeep_events_expired_total",
-    "Events whose clip retention ended",
-    () => c.eventsExpired,
-  );
-  single(
-    r,
-    "counter",
-    "camkeep_disk_protection_deleted_total",
-    "Recordings deleted to keep storage.min_free free",
-    () => c.diskDeleted,
-  );
-  single(
-    r,
-    "gauge",
-    "camkeep_storing_halted",
-    "1 while new footage is not stored: storage is under storage.min_free and all footage left is kept forever or in an open case",
-    () => (cleanup.storingHalted ? 1 : 0),
-  );
-  single(
-    r,
-    "counter",
-    "camkeep_scrub_damaged_total",
-    "Stored segments the scrub found not matching their hash (bit rot or tampering), repaired or not",
-    () => scrub.total.mismatches,
-  );
-  single(
-    r,
-    "counter",
-    "camkeep_scrub_quarantined_total",
-    "Damaged segments no tier held a good copy of: quarantined, their rows removed",
-    () => scrub.total.quarantined,
-  );
-  single(
-    r,
-    "counter",
-    "camkeep_disk_protection_freed_bytes_total",
-    "Bytes freed by disk protection",
-    () => c.diskFreedBytes,
-  );
-  series(
-    r,
-    "counter",
-    "camkeep_recordings_expired_total",
-    "Recordings deleted by expiry, by rule",
-    ["rule"],
-    () => Object.entries(c.expired).map(([rule, n]) => [{ rule }, n ?? 0] as const),
-  );
-  series(r, "counter", "camkeep_cleanup_skipped_total", "Cleanup runs skipped, by reason", ["reason"], () =>
-    Object.entries(c.skipped).map(([reason, n]) => [{ reason }, n] as const),
-  );
+  // biome-ignore format: a table reads best a metric a line
+  table(r, [], () => [[{}, cleanup]], [
+    ["counter", "camkeep_expiry_runs_total", "Expiry runs completed", () => c.expiryRuns],
+    ["gauge", "camkeep_expiry_last_run_timestamp_seconds", "When the last expiry run began, or camkeep started before its first (epoch seconds)", (x) => x.lastExpiry?.startedAt ?? startedAtMs / 1000],
+    ["gauge", "camkeep_expiry_interval_seconds", "Seconds between expiry runs as scheduled (record.expire_interval, or between the next two runs of expire_at)", (x) => x.expiryIntervalSeconds()],
+    ["counter", "camkeep_events_expired_total", "Events whose clip retention ended", () => c.eventsExpired],
+    ["counter", "camkeep_disk_protection_deleted_total", "Recordings deleted to keep storage.min_free free", () => c.diskDeleted],
+    ["gauge", "camkeep_storing_halted", "1 while new footage is not stored: storage is under storage.min_free and all footage left is kept forever or in an open case", (x) => (x.storingHalted ? 1 : 0)],
+    ["counter", "camkeep_scrub_damaged_total", "Stored segments the scrub found not matching their hash (bit rot or tampering), repaired or not", () => scrub.total.mismatches],
+    ["counter", "camkeep_scrub_quarantined_total", "Damaged segments no tier held a good copy of: quarantined, their rows removed", () => scrub.total.quarantined],
+    ["counter", "camkeep_disk_protection_freed_bytes_total", "Bytes freed by disk protection", () => c.diskFreedBytes],
+  ]);
+  byLabel(r, "camkeep_recordings_expired_total", "Recordings deleted by expiry, by rule", ["rule"], () => [
+    [{}, c.expired],
+  ]);
+  byLabel(r, "camkeep_cleanup_skipped_total", "Cleanup runs skipped, by reason", ["reason"], () => [
+    [{}, c.skipped],
+  ]);
 }
 
 /** The storage tiers: one status read (a few queries per tier) serves every tier metric of a scrape. */
@@ -367,58 +202,29 @@ function tierMetrics(r: Registry, deps: ApiDeps): void {
   let read: { at: number; tiers: TierStatus[] } | undefined;
   const tiers = () => {
     if (!read || Date.now() - read.at > 1_000) read = { at: Date.now(), tiers: deps.tiers.status() };
-    return read.tiers;
+    return read.tiers.map((t) => [{ tier: t.name }, t] as const);
   };
-  const perTier = (kind: Kind, name: string, help: string, value: (t: TierStatus) => number) =>
-    series(r, kind, name, help, ["tier"], () => tiers().map((t) => [{ tier: t.name }, value(t)] as const));
-  perTier("gauge", "camkeep_tier_queue_length", "Transfers waiting for a storage tier", (t) => t.pending);
-  perTier(
-    "gauge",
-    "camkeep_tier_oldest_pending_seconds",
-    "Age of the oldest transfer waiting for a tier (0: none)",
-    (t) => t.oldest_pending_age_s ?? 0,
-  );
-  perTier(
-    "gauge",
-    "camkeep_tier_removals_pending",
-    "Objects in a tier waiting to be removed",
-    (t) => t.discards_pending,
-  );
-  perTier(
-    "counter",
-    "camkeep_tier_bytes_moved_total",
-    "Bytes moved or copied to a tier since start",
-    (t) => t.bytes_moved,
-  );
-  perTier(
-    "counter",
-    "camkeep_tier_segments_moved_total",
-    "Segments moved to a tier since start",
-    (t) => t.moved,
-  );
-  perTier(
-    "counter",
-    "camkeep_tier_segments_copied_total",
-    "Segments copied to a tier since start",
-    (t) => t.copied,
-  );
-  perTier(
-    "counter",
-    "camkeep_tier_failures_total",
-    "Failed transfers and removals in a tier since start",
-    (t) => t.failures,
-  );
+  // biome-ignore format: a table reads best a metric a line
+  table<TierStatus>(r, ["tier"], tiers, [
+    ["gauge", "camkeep_tier_queue_length", "Transfers waiting for a storage tier", (t) => t.pending],
+    ["gauge", "camkeep_tier_oldest_pending_seconds", "Age of the oldest transfer waiting for a tier (0: none)", (t) => t.oldest_pending_age_s ?? 0],
+    ["gauge", "camkeep_tier_removals_pending", "Objects in a tier waiting to be removed", (t) => t.discards_pending],
+    ["counter", "camkeep_tier_bytes_moved_total", "Bytes moved or copied to a tier since start", (t) => t.bytes_moved],
+    ["counter", "camkeep_tier_segments_moved_total", "Segments moved to a tier since start", (t) => t.moved],
+    ["counter", "camkeep_tier_segments_copied_total", "Segments copied to a tier since start", (t) => t.copied],
+    ["counter", "camkeep_tier_failures_total", "Failed transfers and removals in a tier since start", (t) => t.failures],
+  ]);
 }
 
 /** The MQTT connection. */
 function mqttMetrics(r: Registry, mq: NonNullable<ApiDeps["mqtt"]>["state"]): void {
-  single(r, "gauge", "camkeep_mqtt_connected", "1 while connected to the MQTT broker", () =>
-    mq.connected ? 1 : 0,
-  );
-  single(r, "counter", "camkeep_mqtt_messages_total", "MQTT messages received", () => mq.received);
-  series(r, "counter", "camkeep_mqtt_rejected_total", "MQTT messages ignored, by reason", ["reason"], () =>
-    Object.entries(mq.rejected).map(([reason, n]) => [{ reason }, n] as const),
-  );
+  table(r, [], () => [[{}, mq]], [
+    ["gauge", "camkeep_mqtt_connected", "1 while connected to the MQTT broker", (m) => (m.connected ? 1 : 0)],
+    ["counter", "camkeep_mqtt_messages_total", "MQTT messages received", (m) => m.received],
+  ]);
+  byLabel(r, "camkeep_mqtt_rejected_total", "MQTT messages ignored, by reason", ["reason"], () => [
+    [{}, mq.rejected],
+  ]);
 }
 
 /** Which path the media step took. */
