@@ -292,6 +292,9 @@ describe("the stolen box", () => {
     expect(rows.every((r) => r.tier === "offsite")).toBe(true);
     expect(await (await call(app.url, "/api/events?limit=100")).json()).toEqual(before.events);
     expect(await (await call(app.url, "/api/cases")).json()).toEqual(before.cases);
+    // What was restored is what the bucket holds: nothing is owed to it.
+    const metrics = await (await call(app.url, "/metrics")).text();
+    expect(metrics).toContain("camkeep_archive_pending 0");
     // The summary (rollups) counts what was restored.
     const totals = await (await call(app.url, "/api/status")).json();
     expect(totals.cameras.door.segments_kept).toBe(5);
@@ -360,7 +363,10 @@ describe("restore meets a bucket that is not as it should be", () => {
       "camkeep-archive/v1/hours/door/2026-01-01T01.json",
       '{"format":"camkeep-archive","version":2,"kind":"hour"}',
     );
+    // …and the good hour again under another name (a tampered bucket): its segments are there already.
+    await put("camkeep-archive/v1/hours/yard/2027-01-01T02.json", (await object(good))!);
     const r = await restore();
+    expect(r.out).toContain("camkeep-archive/v1/hours/yard/2027-01-01T02.json: cannot be restored");
     expect(r.out).toContain("camkeep-archive/v1/hours/door/2026-01-01T00.json: not JSON");
     expect(r.out).toContain(
       "camkeep-archive/v1/hours/door/2026-01-01T01.json: archive format version 2, this camkeep reads version 1",

@@ -216,6 +216,30 @@ function tierMetrics(r: Registry, deps: ApiDeps): void {
   ]);
 }
 
+/** The bucket's archive (docs/archive.md): documents waiting to be written, and failures. */
+function archiveMetrics(r: Registry, archive: ApiDeps["archive"]): void {
+  table(r, [], () => [[{}, archive.status()]], [
+    [
+      "gauge",
+      "camkeep_archive_pending",
+      "Archive documents waiting to be written to the bucket tiers",
+      (a) => a.pending,
+    ],
+    [
+      "counter",
+      "camkeep_archive_written_total",
+      "Archive documents written to the bucket tiers since start",
+      (a) => a.written,
+    ],
+    [
+      "counter",
+      "camkeep_archive_failures_total",
+      "Failed writes of archive documents since start",
+      (a) => a.failures,
+    ],
+  ]);
+}
+
 /** The MQTT connection. */
 function mqttMetrics(r: Registry, mq: NonNullable<ApiDeps["mqtt"]>["state"]): void {
   table(r, [], () => [[{}, mq]], [
@@ -252,6 +276,7 @@ export function metricsRegistry(deps: ApiDeps, health: () => HealthSnapshot): Re
   healthMetrics(registry, deps, health);
   cleanupMetrics(registry, deps);
   if (deps.config.storage.tiers.length) tierMetrics(registry, deps);
+  if (deps.archive.status().tiers.length) archiveMetrics(registry, deps.archive);
   if (deps.mqtt) mqttMetrics(registry, deps.mqtt.state);
   if (deps.media.counters) mediaMetrics(registry, deps.media.counters);
   return registry;

@@ -87,7 +87,7 @@ export async function restoreArchive(
   }
   say(`archive of ${box.box}, written ${box.written_at}`);
 
-  await eachDocument(store, HOURS, HourManifest, report, (manifests) => {
+  const restoreHours = (manifests: readonly HourManifest[]) =>
     db.$client.transaction(() => {
       const rows: NewRecording[] = [];
       for (const m of manifests) {
@@ -95,19 +95,33 @@ export async function restoreArchive(
         for (const s of m.seals)
           restoreSeal(db, m.camera, m.hour_s, { ...s, signature: Buffer.from(s.signature, "base64") });
         restoreDeletions(db, m.camera, m.deleted);
-        report.seals += m.seals.length;
       }
       const fresh = opts.force ? rows.filter((r) => !recordingExists(db, r.id, r.path)) : rows;
       insertRecordings(db, fresh);
       report.segments += fresh.length;
       report.hours += manifests.length;
+      report.seals += manifests.reduce((n, m) => n + m.seals.length, 0);
     })();
+  await eachDocument(store, HOURS, HourManifest, report, (docs) => {
+    try {
+      restoreHours(docs.map((d) => d.doc));
+    } catch {
+      // One of them contradicts the index (a segment listed twice, in a tampered bucket): each
+      // on its own, and the one that cannot go in is named.
+      for (const { key, doc } of docs) {
+        try {
+          restoreHours([doc]);
+        } catch (e) {
+          report.unreadable.push(`${key}: cannot be restored (${(e as Error).message})`);
+        }
+      }
+    }
   });
   say(`${report.hours} camera-hours: ${report.segments} segments, ${report.seals} seals`);
 
   await eachDocument(store, EVENTS, EventsDay, report, (days) => {
     db.$client.transaction(() => {
-      for (const day of days) for (const e of day.events) if (insertEvent(db, e)) report.events++;
+      for (const { doc } of days) for (const e of doc.events) if (insertEvent(db, e)) report.events++;
     })();
   });
   const casesText = await store.getDocument(CASES_KEY);
@@ -146,7 +160,7 @@ async function eachDocument<S extends v.GenericSchema>(
   prefix: string,
   schema: S,
   report: RestoreReport,
-  take: (docs: v.InferOutput<S>[]) => void,
+  take: (docs: { key: string; doc: v.InferOutput<S> }[]) => void,
 ): Promise<void> {
   for await (const page of store.list(prefix)) {
     for (let i = 0; i < page.length; i += AT_ONCE) {
@@ -154,7 +168,7 @@ async function eachDocument<S extends v.GenericSchema>(
         page.slice(i, i + AT_ONCE).map(async ({ key }) => {
           try {
             const text = await store.getDocument(key);
-            return text === undefined ? undefined : parseDocument(schema, key, text);
+            return text === undefined ? undefined : { key, doc: parseDocument(schema, key, text) };
           } catch (e) {
             report.unreadable.push((e as Error).message);
             return undefined;
