@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { S3Client } from "bun";
 import { Database } from "bun:sqlite";
+import { chromium } from "playwright-core";
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -432,6 +433,28 @@ describe("viewer mode", () => {
     expect(events).toMatchObject([
       { id: expect.stringMatching(/^shop\./), camera: "shop-yard", label: "car" },
     ]);
+    // The page shows each site's cameras as a group (Debian's chromium).
+    const browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu"],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${viewer.url}/#token=${encodeURIComponent(viewer.token)}`);
+      await page.waitForSelector("[data-site=shop]");
+      const groups = await page.$$eval("main h2[data-site]", (hs) =>
+        hs.map((h) => [
+          h.textContent,
+          [...h.nextElementSibling!.querySelectorAll("li")].map((li) => li.dataset.camera),
+        ]),
+      );
+      expect(groups).toEqual([
+        ["Site home", ["home-yard"]],
+        ["Site shop", ["shop-yard"]],
+      ]);
+    } finally {
+      await browser.close();
+    }
     // Read-only.
     const refused = await call(viewer.url, "/api/events", {
       method: "POST",
