@@ -9,6 +9,7 @@ import { KeeperLock } from "./storage/keeper-lock.ts";
 import { ArchiveTotals } from "./db/totals.ts";
 import { LoopWatch } from "./health/event-loop.ts";
 import { HealthMonitor } from "./health/monitor.ts";
+import { Forecaster } from "./health/forecast.ts";
 import { logger, setLogLevel } from "./log/log.ts";
 import { mediaEngine } from "./media/choose.ts";
 import { ActivityStore } from "./keeper/activity.ts";
@@ -177,6 +178,7 @@ async function startLocked(
     storingHalted: () => cleanup.storingHalted,
     damagedFootage: () => scrub.total.quarantined,
   });
+  const forecast = new Forecaster({ db, config, totals, space: () => health.snapshot().space });
   const cleanup = new Cleanup({
     config,
     db,
@@ -198,6 +200,7 @@ async function startLocked(
         recording,
         footage,
         storingHalted: () => cleanup.storingHalted !== null,
+        forecast,
         motionQuietSeconds: opts.motionQuietSeconds,
       })
     : undefined;
@@ -223,6 +226,7 @@ async function startLocked(
       previews,
       tiers,
       archive,
+      forecast,
       viewer: siteSync && { sites: () => siteSync.sites() },
       eventLoop,
       identity,

@@ -452,6 +452,10 @@ describe("viewer mode", () => {
         ["Site home", ["home-yard"]],
         ["Site shop", ["shop-yard"]],
       ]);
+      // Each card draws its footage per day (docs/storage.md#days-left): a bar a day for 30 days.
+      expect(
+        await page.$$eval(".camera svg.daily", (svgs) => svgs.map((s) => s.querySelectorAll("rect").length)),
+      ).toEqual([30, 30]);
     } finally {
       await browser.close();
     }

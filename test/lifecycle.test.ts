@@ -8,6 +8,7 @@ import { openDb, type Db } from "../src/db/open.ts";
 import { ArchiveTotals } from "../src/db/totals.ts";
 import { LoopWatch } from "../src/health/event-loop.ts";
 import { HealthMonitor } from "../src/health/monitor.ts";
+import { Forecaster } from "../src/health/forecast.ts";
 import { ActivityStore } from "../src/keeper/activity.ts";
 import { Maintainer } from "../src/keeper/maintainer.ts";
 import { ffmpegEngine } from "../src/media/ffmpeg.ts";
@@ -171,22 +172,25 @@ describe("start() then stop() at once leaves nothing behind", () => {
         const media = ffmpegEngine();
         const storage = new StorageGate(db, media, config.recordingsDir);
         const maintainer = new Maintainer({ config, db, media, activity: new ActivityStore(), storage });
+        const totals = new ArchiveTotals(db);
+        const health = new HealthMonitor({
+          config,
+          db,
+          stats: maintainer.stats,
+          storage,
+          clock: () => ({ sane: true }),
+          startedAtMs: Date.now(),
+          stalledCameras: () => 0,
+        });
         return new MqttBridge({
           config,
           db,
           activity: new ActivityStore(),
-          totals: new ArchiveTotals(db),
-          health: new HealthMonitor({
-            config,
-            db,
-            stats: maintainer.stats,
-            storage,
-            clock: () => ({ sane: true }),
-            startedAtMs: Date.now(),
-            stalledCameras: () => 0,
-          }),
+          totals,
+          health,
           recording: () => false,
           footage: new Footage(config.recordingsDir, new Map()),
+          forecast: new Forecaster({ db, config, totals, space: () => health.snapshot().space }),
         });
       };
       await startThenStop(bridge, { ports: [port] });

@@ -16,6 +16,7 @@ import type { Previews } from "../playback/previews.ts";
 import type { IdentitySource } from "../evidence/identity.ts";
 import type { ScrubReport } from "../evidence/scrub.ts";
 import type { ArchiveStatus } from "../archive/writer.ts";
+import type { Forecast } from "../health/forecast.ts";
 import type { SiteStatus } from "../archive/sites.ts";
 import type { AuditLog } from "../evidence/audit-log.ts";
 import type { Footage } from "../tiers/footage.ts";
@@ -47,6 +48,8 @@ export interface ApiDeps {
   eventLoop: { status(): EventLoopStatus };
   /** Present in viewer mode (docs/archive.md#viewer-mode): the sites followed, and how each is. */
   viewer?: { sites(): SiteStatus[] };
+  /** Days left (docs/storage.md#days-left): how fast each camera fills storage, and what that leaves. */
+  forecast: { get(): Forecast };
   /** The bucket's archive (docs/archive.md): what its writer has done and has left. */
   archive: { status(): ArchiveStatus };
   /** The cameras' own events over ONVIF (docs/onvif.md). */

@@ -240,6 +240,20 @@ function archiveMetrics(r: Registry, archive: ApiDeps["archive"]): void {
   ]);
 }
 
+/** Days left (docs/storage.md#days-left), by the rate of the last day and of the last week. */
+function forecastMetrics(r: Registry, forecast: ApiDeps["forecast"]): void {
+  const bases = () => {
+    const s = forecast.get().storage;
+    return (["last_day", "last_week"] as const).map((basis) => [{ basis }, { s, basis }] as const);
+  };
+  // biome-ignore format: a table reads best a metric a line
+  table(r, ["basis"], bases, [
+    ["gauge", "camkeep_storage_bytes_per_day", "Bytes a day all cameras store, at the rate of the last day or week", (x) => x.s.bytes_per_day[x.basis] ?? undefined],
+    ["gauge", "camkeep_storage_days_held", "Days of footage the storage holds at that rate (what is kept and free, above the floor)", (x) => x.s.days_held[x.basis] ?? undefined],
+    ["gauge", "camkeep_storage_days_until_full", "Days until free space reaches storage.min_free at that rate, if nothing were deleted", (x) => x.s.days_until_full[x.basis] ?? undefined],
+  ]);
+}
+
 /** The MQTT connection. */
 function mqttMetrics(r: Registry, mq: NonNullable<ApiDeps["mqtt"]>["state"]): void {
   table(r, [], () => [[{}, mq]], [
@@ -275,6 +289,7 @@ export function metricsRegistry(deps: ApiDeps, health: () => HealthSnapshot): Re
   onvifMetrics(registry, deps);
   healthMetrics(registry, deps, health);
   cleanupMetrics(registry, deps);
+  forecastMetrics(registry, deps.forecast);
   if (deps.config.storage.tiers.length) tierMetrics(registry, deps);
   if (deps.archive.status().tiers.length) archiveMetrics(registry, deps.archive);
   if (deps.mqtt) mqttMetrics(registry, deps.mqtt.state);

@@ -13,6 +13,7 @@ export function statusRoutes(deps: ApiDeps) {
   const { config, db, stats, totals, health, cleanup, recorders, onvif, startedAtMs } = deps;
   return new Hono().get("/", (c) => {
     const now = Date.now() / 1000;
+    const forecast = deps.forecast.get();
     const cameras = Object.fromEntries(
       knownCameras(deps).map((name) => {
         const s = stats.camera(name);
@@ -51,6 +52,7 @@ export function statusRoutes(deps: ApiDeps) {
             hours_kept: Math.round((kept.seconds / 3600) * 100) / 100,
             quota_bytes: config.cameras[name]?.record.max_size ?? null,
             quota_held_over_bytes: cleanup.lastQuotas.get(name)?.heldOver ?? 0,
+            forecast: forecast.cameras[name] ?? null,
           },
         ];
       }),
@@ -70,6 +72,7 @@ export function statusRoutes(deps: ApiDeps) {
         bandwidth_bytes_per_s: Math.round(space.bandwidth),
         available: stats.storageAvailable,
         storing_halted: cleanup.storingHalted,
+        forecast: forecast.storage,
       },
       maintainer: {
         passes: stats.passes,

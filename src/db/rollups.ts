@@ -139,3 +139,12 @@ export function countEvent(db: Db, camera: string, start: number, by: 1 | -1): v
       )
       .run(camera, bucket);
 }
+
+/** A camera's stored bytes per quarter hour since `since` (the forecast's input, docs/storage.md#days-left). */
+export function bytesSince(db: Db, camera: string, since: number): { bucket: number; bytes: number }[] {
+  return db.$client
+    .query<{ bucket: number; bytes: number }, [string, number]>(
+      "SELECT bucket, bytes FROM recording_buckets WHERE camera = ? AND bucket >= ? AND segments > 0",
+    )
+    .all(camera, since);
+}

@@ -7,6 +7,7 @@ import type { Db } from "../db/open.ts";
 import { lastRecordingStart } from "../db/recordings.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
 import type { HealthMonitor } from "../health/monitor.ts";
+import type { Forecast } from "../health/forecast.ts";
 import { logger } from "../log/log.ts";
 import type { ActivityStore } from "../keeper/activity.ts";
 import type { Footage } from "../tiers/footage.ts";
@@ -36,6 +37,8 @@ export interface MqttDeps {
   footage: Footage;
   /** Whether storing new footage has stopped (only footage kept forever left on a full disk). */
   storingHalted?: () => boolean;
+  /** Days left (docs/storage.md#days-left): the storage's forecast, as a sensor. */
+  forecast: { get(): Forecast };
   /** Seconds motion stays on after its last frame (tests shorten the quiet minute). */
   motionQuietSeconds?: number;
 }
@@ -279,6 +282,7 @@ export class MqttBridge {
       kept_bytes: totals.bytes,
       healthy: snapshot.reasons.length === 0,
       storing_halted: this.deps.storingHalted?.() ?? false,
+      days_held: this.deps.forecast.get().storage.days_held.last_week,
     });
   }
 

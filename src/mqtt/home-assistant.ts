@@ -153,6 +153,14 @@ export class HomeAssistantEntities {
       value_template: "{{ (value_json.kept_bytes / 1e9) | round(2) }}",
       ...gigabytes,
     });
+    config("sensor", "storage_days_held", box, {
+      name: "Storage days held",
+      state_topic: storage,
+      value_template: "{{ value_json.days_held }}",
+      unit_of_measurement: "d",
+      device_class: "duration",
+      suggested_display_precision: 1,
+    });
     config("binary_sensor", "health", box, {
       name: "Health",
       state_topic: storage,

@@ -38,6 +38,7 @@ export function renderOverview(status: Status): void {
       {},
       `${bytes(used)} used (footage: ${bytes(s.bytes_kept)}) · ${bytes(s.volume_free_bytes)} free · keeps ${bytes(s.min_free_bytes)} free`,
     ),
+    daysHeld(s.forecast),
     status.tiers.length
       ? h(
           "ul.tiers",
@@ -92,6 +93,7 @@ export function renderOverview(status: Status): void {
         {},
         `last segment ${age(c.last_segment_age_s)} · ${c.hours_kept.toFixed(1)} h, ${bytes(c.bytes_kept)} kept${c.quota_bytes === null ? "" : ` of ${bytes(c.quota_bytes)}`}`,
       ),
+      c.forecast ? dailyChart(name, c.forecast.daily) : null,
       c.onvif
         ? h(
             `p.onvif${c.onvif.state === "live" ? "" : ".warn"}`,
@@ -118,4 +120,41 @@ export function renderOverview(status: Status): void {
     h("ul.cameras", {}, ...cams.filter((_, i) => status.cameras[names[i]!]!.site === site)),
   ]);
   app.replaceChildren(header(status), h("main", {}, reasons, ...groups, gauge));
+}
+
+type Forecast = Status["storage"]["forecast"];
+
+/** How many days the storage holds at the measured rate, and how sure that is (docs/storage.md#days-left). */
+function daysHeld(f: Forecast): HTMLElement | null {
+  const days = f.days_held.last_week;
+  if (days === null || f.bytes_per_day.last_week === null) return null;
+  return h(
+    "p.forecast",
+    { "data-days-held": days },
+    `at ${bytes(f.bytes_per_day.last_week)} a day, it holds ${days.toFixed(0)} days of footage` +
+      ` (measured over ${f.history_days.toFixed(1)} day${f.history_days === 1 ? "" : "s"}${f.history_days < 7 ? ": a first guess" : ""})`,
+  );
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+
+/** Bytes stored per day over the last 30 days: a bar a day, drawn (no chart library). */
+function dailyChart(camera: string, daily: { day: string; bytes: number }[]): SVGSVGElement {
+  const max = Math.max(1, ...daily.map((d) => d.bytes));
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("class", "daily");
+  svg.setAttribute("viewBox", `0 0 ${daily.length * 4} 24`);
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", `${camera}: bytes stored a day, the last ${daily.length} days`);
+  for (const [i, d] of daily.entries()) {
+    const bar = document.createElementNS(SVG, "rect");
+    const height = (d.bytes / max) * 24;
+    for (const [k, v] of Object.entries({ x: i * 4, y: 24 - height, width: 3, height }))
+      bar.setAttribute(k, String(v));
+    const title = document.createElementNS(SVG, "title");
+    title.textContent = `${d.day}: ${bytes(d.bytes)}`;
+    bar.append(title);
+    svg.append(bar);
+  }
+  return svg;
 }

@@ -1,0 +1,145 @@
+import { describe, expect, test } from "bun:test";
+import { type BucketBytes, cameraForecast, storageForecast } from "../src/domain/forecast.ts";
+import { configIn, keepers, recordingRows, storedSegment, tempDir } from "./helpers.ts";
+
+/**
+ * Days left (docs/storage.md#days-left), pure: synthetic archives with known rates — steady, a
+ * camera added days ago, a rate that doubled yesterday — and the figures they must give.
+ */
+const DAY = 86_400;
+const GB = 1e9;
+const NOW = 1_796_000_000 - (1_796_000_000 % DAY) + 12 * 3600; // noon, UTC
+
+/** Quarter hours from `from` to NOW, each holding `perDay(t)` / 96 bytes. */
+function archive(from: number, perDay: (t: number) => number): BucketBytes[] {
+  const out: BucketBytes[] = [];
+  for (let t = Math.ceil(from / 900) * 900; t < NOW; t += 900) out.push({ bucket: t, bytes: perDay(t) / 96 });
+  return out;
+}
+const forecast = (
+  buckets: BucketBytes[],
+  firstStart: number,
+  extra: Partial<Parameters<typeof cameraForecast>[0]> = {},
+) =>
+  cameraForecast({
+    buckets,
+    firstStart,
+    keptBytes: 0,
+    retentionDays: null,
+    quotaBytes: undefined,
+    now: NOW,
+    ...extra,
+  });
+
+describe("a camera's rate, and how sure it is", () => {
+  test("a steady camera: the same rate by the day and by the week, on a day and a week of history", () => {
+    const f = forecast(
+      archive(NOW - 30 * DAY, () => 10 * GB),
+      NOW - 30 * DAY,
+    );
+    expect(f.last_day).toEqual({ bytes_per_day: 10 * GB, history_days: 1 });
+    expect(f.last_week).toEqual({ bytes_per_day: 10 * GB, history_days: 7 });
+    expect(f.daily).toHaveLength(30);
+    expect(f.daily.at(-1)).toEqual({ day: new Date(NOW * 1000).toISOString().slice(0, 10), bytes: 5 * GB });
+    expect(f.daily[0]!.bytes).toBe(10 * GB);
+  });
+
+  test("a camera added five days ago: its week rests on five days, and is its real rate", () => {
+    const f = forecast(
+      archive(NOW - 5 * DAY, () => 4 * GB),
+      NOW - 5 * DAY,
+    );
+    expect(f.last_week).toEqual({ bytes_per_day: 4 * GB, history_days: 5 });
+    expect(f.daily.slice(0, 24).every((d) => d.bytes === 0)).toBe(true); // the days before it: nothing
+  });
+
+  test("a rate that doubled yesterday: the day says so, the week moves by a seventh of it", () => {
+    const f = forecast(
+      archive(NOW - 30 * DAY, (t) => (t >= NOW - DAY ? 20 * GB : 10 * GB)),
+      NOW - 30 * DAY,
+    );
+    expect(f.last_day.bytes_per_day).toBe(20 * GB);
+    expect(f.last_week.bytes_per_day).toBe(Math.round((6 * 10 * GB + 20 * GB) / 7));
+  });
+
+  test("under an hour of footage says nothing; no footage says nothing", () => {
+    const f = forecast(
+      archive(NOW - 1800, () => 10 * GB),
+      NOW - 1800,
+    );
+    expect(f.last_day).toEqual({ bytes_per_day: null, history_days: 0 });
+    expect(forecast([], undefined as unknown as number).last_week.bytes_per_day).toBeNull();
+  });
+
+  test("when retention starts to delete, and when the quota is full", () => {
+    const f = forecast(
+      archive(NOW - 3 * DAY, () => 2 * GB),
+      NOW - 3 * DAY,
+      {
+        retentionDays: 7,
+        quotaBytes: 20 * GB,
+        keptBytes: 6 * GB,
+      },
+    );
+    expect(f.retention_bites_in_days).toBe(4);
+    expect(f.quota_days_left).toBe(7); // 14 GB left at 2 GB a day
+    const old = forecast(
+      archive(NOW - 30 * DAY, () => 2 * GB),
+      NOW - 30 * DAY,
+      { retentionDays: 7 },
+    );
+    expect(old.retention_bites_in_days).toBe(0); // it deletes already
+  });
+});
+
+describe("the storage's days", () => {
+  test("days until full and days held, at each rate, resting on the least history of any camera", () => {
+    const steady = forecast(
+      archive(NOW - 30 * DAY, () => 6 * GB),
+      NOW - 30 * DAY,
+    );
+    const added = forecast(
+      archive(NOW - 2 * DAY, () => 4 * GB),
+      NOW - 2 * DAY,
+    );
+    const s = storageForecast({
+      cameras: [steady, added],
+      freeBytes: 110 * GB,
+      minFreeBytes: 10 * GB,
+      keptBytes: 150 * GB,
+    });
+    expect(s.bytes_per_day).toEqual({ last_day: 10 * GB, last_week: 10 * GB });
+    expect(s.days_until_full).toEqual({ last_day: 10, last_week: 10 });
+    expect(s.days_held).toEqual({ last_day: 25, last_week: 25 });
+    expect(s.history_days).toBe(2);
+  });
+
+  test("no footage yet: no rate, no days", () => {
+    const s = storageForecast({ cameras: [], freeBytes: GB, minFreeBytes: 0, keptBytes: 0 });
+    expect(s.days_held).toEqual({ last_day: null, last_week: null });
+  });
+});
+
+describe("days left in a running keeper", () => {
+  const keeper = keepers();
+  test("status, metrics and the storage's state carry the forecast the rollups give", async () => {
+    const app = await keeper.start(
+      configIn(tempDir(), "api: { listen: 127.0.0.1:0 }\ncameras:\n  door: {}\n"),
+    );
+    const now = Math.floor(Date.now() / 1000);
+    for (let i = 0; i < 6; i++)
+      await storedSegment(app.db, app.config.recordingsDir, "door", now - 2 * 3600 + i * 2);
+    const get = async (path: string) =>
+      await fetch(`${app.url}${path}`, { headers: { authorization: `Bearer ${app.token}` } });
+    const status = await (await get("/api/status")).json();
+    const f = status.cameras.door.forecast;
+    const stored = recordingRows(app.db).reduce((n, r) => n + r.segment_size, 0);
+    expect(f.daily).toHaveLength(30);
+    expect(f.daily.reduce((n: number, d: { bytes: number }) => n + d.bytes, 0)).toBe(stored);
+    // Two hours of history: the day's and the week's rate rest on them alike.
+    expect(f.last_week.history_days).toBeCloseTo(f.last_day.history_days, 5);
+    expect(f.last_day.bytes_per_day).toBeGreaterThan(0);
+    expect(status.storage.forecast.days_held.last_week).toBeGreaterThan(0);
+    expect(await (await get("/metrics")).text()).toMatch(/camkeep_storage_days_held\{basis="last_week"\} \d/);
+  });
+});
