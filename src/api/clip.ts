@@ -4,6 +4,7 @@ import { recordingsBetween } from "../db/recordings.ts";
 import { logger } from "../log/log.ts";
 import { redact } from "../log/redact.ts";
 import { planClip } from "../playback/clip.ts";
+import { planTimelapse } from "../playback/timelapse.ts";
 import { rangedResponse, type Ranged } from "../storage/ranged.ts";
 import { partsStream } from "../playback/parts.ts";
 import { CONCAT_INPUT, concatList } from "../tiers/footage.ts";
@@ -11,7 +12,7 @@ import type { ApiDeps } from "./deps.ts";
 import { apiError, onInvalid } from "./errors.ts";
 import { clientAddress } from "./auth.ts";
 import { signClip } from "../evidence/signed-clip.ts";
-import { CameraParam, ClipQuery } from "./schemas.ts";
+import { CameraParam, ClipQuery, TimelapseQuery } from "./schemas.ts";
 
 // Clip export: one MP4 of a span, built from the index at once (playback/clip.ts), or cut by ffmpeg
 // where the native path cannot go (the span changes codec configuration).
@@ -20,6 +21,8 @@ const log = logger("export");
 
 /** Longest export in one request. */
 export const MAX_CLIP_SECONDS = 24 * 3600;
+/** Longest time-lapse in one request (it reads a segment's index per step: a week at 1000× reads a quarter of them). */
+const MAX_TIMELAPSE_SECONDS = 7 * 86_400;
 
 /**
  * One MP4 of [start, end] cut from the stored segments without re-encoding (docs/api.md).
@@ -32,7 +35,32 @@ export function clipRoutes({ db, config, footage, playback, identity }: ApiDeps)
   // Each export is an ffmpeg (tens of MB): api.max_exports at once, the rest told to wait.
   let running = 0;
   const stallMs = config.api.exportStallTimeout * 1000;
-  return new Hono().get(
+  return new Hono()
+    .get(
+      "/:camera/timelapse.mp4",
+      vValidator("param", CameraParam, onInvalid),
+      vValidator("query", TimelapseQuery, onInvalid),
+      async (c) => {
+        const { camera } = c.req.valid("param");
+        const { start, end, speed, duration } = c.req.valid("query");
+        if (end <= start) return apiError(c, 400, "invalid request", { end: "must be after start" });
+        if (end - start > MAX_TIMELAPSE_SECONDS)
+          return apiError(c, 400, "invalid request", {
+            end: `a time-lapse spans at most ${MAX_TIMELAPSE_SECONDS / 86_400} days`,
+          });
+        const rate = Math.min(3600, Math.max(10, speed ?? (end - start) / duration!));
+        const rows = recordingsBetween(db, camera, start, end, 200_000);
+        const plan = await planTimelapse(rows, start, end, rate, playback);
+        if (!plan) return apiError(c, 404, "no key frames of one video configuration in that range");
+        const name = `${camera}-${new Date(start * 1000).toISOString().slice(0, 19).replace(/[-:]/g, "")}Z-timelapse-${Math.round(rate)}x.mp4`;
+        return answerClip(
+          c.req.raw,
+          { size: plan.size, etag: plan.etag, stream: (a, b) => partsStream(plan.parts, a, b) },
+          name,
+        );
+      },
+    )
+    .get(
     "/:camera/clip.mp4",
     vValidator("param", CameraParam, onInvalid),
     vValidator("query", ClipQuery, onInvalid),

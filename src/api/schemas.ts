@@ -62,6 +62,19 @@ export const ClipQuery = v.object({
   note: v.optional(v.pipe(v.string(), v.maxLength(500, "must be at most 500 characters"))),
 });
 
+/** A time-lapse (docs/api.md#time-lapse): the span, and its speed or the result's length. */
+export const TimelapseQuery = v.pipe(
+  v.object({
+    start: epochQuery,
+    end: epochQuery,
+    /** Seconds of the span per second of the result. */
+    speed: v.optional(v.pipe(v.string(), v.transform(Number), v.number(), v.minValue(10), v.maxValue(3600))),
+    /** Or the result's length, in seconds (the speed follows from the span). */
+    duration: v.optional(v.pipe(v.string(), v.transform(Number), v.number(), v.minValue(1), v.maxValue(3600))),
+  }),
+  v.check((q) => (q.speed === undefined) !== (q.duration === undefined), "give either speed (10–3600) or duration"),
+);
+
 export const EventsQuery = v.object({
   camera: v.optional(CameraName),
   label: v.optional(Label),

@@ -96,6 +96,18 @@ export const api = {
     path(
       client.api.cameras[":camera"]["still.jpg"].$url({ param: { camera }, query: { v: String(newest) } }),
     ),
+  /** A time-lapse of the span lasting `duration` seconds (docs/api.md#time-lapse). */
+  timelapseUrl: (camera: string, start: number, end: number, duration: number) =>
+    path(
+      client.api.cameras[":camera"]["timelapse.mp4"].$url({
+        param: { camera },
+        query: {
+          start: String(Math.floor(start)),
+          end: String(Math.ceil(end)),
+          duration: String(Math.round(duration)),
+        },
+      }),
+    ),
   /** `signed`: in the ONVIF Export File Format, signed by the box (docs/evidence.md). */
   clipUrl: (camera: string, start: number, end: number, signed = false) =>
     path(

@@ -48,16 +48,27 @@ export function planFragment(
      * run a little longer than their video, neither overlaps nor leaves holes (docs/design.md#footage-back).
      */
     follow?: readonly number[];
+    /**
+     * The video samples to use and how long each is shown (ticks), chosen by the caller (a
+     * time-lapse's key frames, evenly spaced); other tracks are left out.
+     */
+    chosen?: { samples: number[]; durations: number[] };
   },
 ): FragmentPlan {
+  const none = { samples: [], durations: [] };
   const picked = tracks.map((t) =>
-    pick(t, opts.keyframesOnly ?? false, opts.window && windowStart(tracks, opts.window), opts.window?.to),
+    opts.chosen
+      ? t.handler === "vide"
+        ? { samples: [...opts.chosen.samples], durations: [...opts.chosen.durations] }
+        : none
+      : pick(t, opts.keyframesOnly ?? false, opts.window && windowStart(tracks, opts.window), opts.window?.to),
   );
-  // Decode times are counted from the first sample used: its own dts starts the fragment.
+  // Decode times are counted from the first sample used: its own dts starts the fragment (chosen
+  // samples are shown on a clock of their own, from `startSeconds`).
   const decodeStarts = tracks.map((t, k) => {
     const p = picked[k]!;
-    let start =
-      Math.round(opts.startSeconds * t.timescale) + t.presentationShift + (t.samples.dts[p.samples[0]!] ?? 0);
+    const first = opts.chosen ? 0 : (t.samples.dts[p.samples[0]!] ?? 0);
+    let start = Math.round(opts.startSeconds * t.timescale) + t.presentationShift + first;
     const after = opts.follow?.[k];
     if (after === undefined || t.handler === "vide") return start;
     while (p.samples.length > 1 && start + p.durations[0]! / 2 <= after) {

@@ -17,6 +17,12 @@ export function exportPanel(
     "Download clip",
   );
   const signed = h("input", { id: "clip-signed", type: "checkbox" });
+  // A time-lapse of the span: a minute of result (spans of 10 minutes or more: 10× at least), key frames only.
+  const timelapse = h(
+    "a.button",
+    { id: "timelapse-download", download: true, "aria-disabled": "true" },
+    "Time-lapse",
+  );
   const note = h("p.help", {}, "Drag across the timeline, or type the times.");
   const cases = casePicker(camera, () => {
     const a = fromInput(start.value);
@@ -30,6 +36,10 @@ export function exportPanel(
     link.setAttribute("aria-disabled", String(!ok));
     if (ok) link.href = api.clipUrl(camera, a, b, signed.checked);
     else link.removeAttribute("href");
+    const lapse = ok && b - a >= 600;
+    timelapse.setAttribute("aria-disabled", String(!lapse));
+    if (lapse) timelapse.href = api.timelapseUrl(camera, a, b, 60);
+    else timelapse.removeAttribute("href");
     note.textContent = ok
       ? `${Math.round(b - a)} s, cut at keyframes, without re-encoding${signed.checked ? "; signed by this box (check it with camkeep verify)" : ""}.`
       : "Drag across the timeline, or type the times.";
@@ -62,6 +72,7 @@ export function exportPanel(
       ),
     ),
     link,
+    timelapse,
     note,
     cases,
   );
