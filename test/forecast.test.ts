@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { type BucketBytes, cameraForecast, storageForecast } from "../src/domain/forecast.ts";
+import { join } from "node:path";
+import { openDb } from "../src/db/open.ts";
+import { storedSums } from "../src/db/rollups.ts";
+import { cameraForecast, type StoredSums, storageForecast } from "../src/domain/forecast.ts";
 import { configIn, keepers, recordingRows, storedSegment, tempDir } from "./helpers.ts";
 
 /**
@@ -10,11 +13,24 @@ const DAY = 86_400;
 const GB = 1e9;
 const NOW = 1_796_000_000 - (1_796_000_000 % DAY) + 12 * 3600; // noon, UTC
 
+type BucketBytes = { bucket: number; bytes: number };
+
 /** Quarter hours from `from` to NOW, each holding `perDay(t)` / 96 bytes. */
 function archive(from: number, perDay: (t: number) => number): BucketBytes[] {
   const out: BucketBytes[] = [];
   for (let t = Math.ceil(from / 900) * 900; t < NOW; t += 900) out.push({ bucket: t, bytes: perDay(t) / 96 });
   return out;
+}
+/** The sums the rollups give of quarter hours (what db/rollups.ts's storedSums asks SQLite for). */
+function sumsOf(buckets: BucketBytes[]): StoredSums {
+  const within = (days: number) =>
+    buckets.reduce((n, b) => (b.bucket >= NOW - days * DAY && b.bucket < NOW ? n + b.bytes : n), 0);
+  const days = new Map<number, number>();
+  for (const b of buckets) {
+    const day = Math.floor(b.bucket / DAY) * DAY;
+    days.set(day, (days.get(day) ?? 0) + b.bytes);
+  }
+  return { lastDay: within(1), lastWeek: within(7), days: [...days].map(([day, bytes]) => ({ day, bytes })) };
 }
 const forecast = (
   buckets: BucketBytes[],
@@ -22,7 +38,7 @@ const forecast = (
   extra: Partial<Parameters<typeof cameraForecast>[0]> = {},
 ) =>
   cameraForecast({
-    buckets,
+    sums: sumsOf(buckets),
     firstStart,
     keptBytes: 0,
     retentionDays: null,
@@ -90,6 +106,26 @@ describe("a camera's rate, and how sure it is", () => {
     );
     expect(old.retention_bites_in_days).toBe(0); // it deletes already
   });
+});
+
+test("SQLite sums the rollups as the forecast expects: the last day, the last week, each day of 30", () => {
+  const db = openDb(join(tempDir(), "camkeep.db"));
+  const buckets = archive(NOW - 40 * DAY, (t) => (t >= NOW - DAY ? 20 * GB : 10 * GB)).map((b) => ({
+    ...b,
+    bytes: Math.round(b.bytes),
+  }));
+  const insert = db.$client.prepare(
+    "INSERT INTO recording_buckets (camera, bucket, segments, duration_ms, bytes, motion, objects) VALUES ('door', ?, 1, 1000, ?, 0, 0)",
+  );
+  db.$client.transaction(() => {
+    for (const b of buckets) insert.run(b.bucket, b.bytes);
+  })();
+  const fromSql = storedSums(db, "door", NOW);
+  const all = sumsOf(buckets);
+  const thirty = sumsOf(buckets.filter((b) => b.bucket >= Math.floor(NOW / DAY) * DAY - 29 * DAY));
+  expect([fromSql.lastDay, fromSql.lastWeek]).toEqual([all.lastDay, all.lastWeek]);
+  expect([...fromSql.days].sort((a, b) => a.day - b.day)).toEqual([...thirty.days]);
+  db.$client.close(true);
 });
 
 describe("the storage's days", () => {

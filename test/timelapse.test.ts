@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { chromium } from "playwright-core";
 import {
   cameraSegment,
   configIn,
@@ -98,6 +99,35 @@ describe("time-lapse", () => {
     expect(new Uint8Array(await ranged.arrayBuffer())).toEqual(
       new Uint8Array(await Bun.file(file).slice(100, 200).arrayBuffer()),
     );
+    // It plays in Chromium, start to end: as many frames as it holds, at 25 a second.
+    const browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu"],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${app.url}/#token=${encodeURIComponent(app.token)}`);
+      await page.waitForSelector(".cameras li");
+      const played = await page.evaluate(
+        async (src) => {
+          const video = document.createElement("video");
+          video.muted = true;
+          video.src = src;
+          document.body.append(video);
+          await new Promise((ok, fail) => {
+            video.onended = ok;
+            video.onerror = () => fail(new Error(`media error ${video.error?.code}`));
+            void video.play();
+          });
+          return { duration: video.duration, width: video.videoWidth };
+        },
+        `/api/cameras/yard/timelapse.mp4?start=${T0}&end=${T0 + 60}&speed=50`,
+      );
+      expect(played.duration).toBeCloseTo(packets.length / 25, 1);
+      expect(played.width).toBe(320);
+    } finally {
+      await browser.close();
+    }
     // Bad requests are named.
     const bad = await get(`start=${T0}&end=${T0 + 60}`);
     expect(bad.status).toBe(400);

@@ -8,6 +8,7 @@ import type { Db } from "./open.ts";
  */
 
 import { BUCKET_SECONDS, bucketOf } from "../domain/buckets.ts";
+import type { StoredSums } from "../domain/forecast.ts";
 
 /** What a rollup needs of a recording. */
 export interface RollupRow {
@@ -140,11 +141,23 @@ export function countEvent(db: Db, camera: string, start: number, by: 1 | -1): v
       .run(camera, bucket);
 }
 
-/** A camera's stored bytes per quarter hour since `since` (the forecast's input, docs/storage.md#days-left). */
-export function bytesSince(db: Db, camera: string, since: number): { bucket: number; bytes: number }[] {
-  return db.$client
-    .query<{ bucket: number; bytes: number }, [string, number]>(
-      "SELECT bucket, bytes FROM recording_buckets WHERE camera = ? AND bucket >= ? AND segments > 0",
+/**
+ * What a camera stored, summed from the rollups in SQLite (the forecast's input,
+ * docs/storage.md#days-left): its last day and last week before `now`, and its bytes per UTC day
+ * of the last 30 — a few rows, whatever the archive's size.
+ */
+export function storedSums(db: Db, camera: string, now: number): StoredSums {
+  const windows = db.$client
+    .query<{ day: number | null; week: number | null }, [number, number, string]>(
+      `SELECT sum(CASE WHEN bucket >= ?1 THEN bytes END) AS day, sum(bytes) AS week FROM recording_buckets
+       WHERE camera = ?3 AND bucket >= ?2 AND bucket < ?1 + 86400`,
     )
-    .all(camera, since);
+    .get(now - 86_400, now - 7 * 86_400, camera);
+  const days = db.$client
+    .query<{ day: number; bytes: number }, [string, number]>(
+      `SELECT CAST(bucket / 86400 AS INTEGER) * 86400 AS day, sum(bytes) AS bytes FROM recording_buckets
+       WHERE camera = ? AND bucket >= ? GROUP BY 1`,
+    )
+    .all(camera, Math.floor(now / 86_400) * 86_400 - 29 * 86_400);
+  return { lastDay: windows?.day ?? 0, lastWeek: windows?.week ?? 0, days };
 }

@@ -1,13 +1,15 @@
 // Storage people can plan with (docs/storage.md#days-left): how fast each camera fills storage and
-// how many days that leaves, from the rollups' sums. Pure: (quarter hours, first footage, the
+// how many days that leaves, from the rollups' sums. Pure: (what was stored, first footage, the
 // space, the rules, now) in, figures out; the status, metrics and MQTT read them.
 
 const DAY = 86_400;
 
-/** A camera's stored bytes in one quarter hour (the rollups' bucket and its bytes). */
-export interface BucketBytes {
-  bucket: number;
-  bytes: number;
+/** What a camera stored, summed by the rollups: the last day, the last week, and each UTC day of the last 30. */
+export interface StoredSums {
+  lastDay: number;
+  lastWeek: number;
+  /** Bytes per UTC day (the day's start, epoch s); days with nothing may be left out. */
+  days: readonly { day: number; bytes: number }[];
 }
 
 /**
@@ -32,34 +34,30 @@ export interface CameraForecast {
   quota_days_left: number | null;
 }
 
-/** A camera's forecast at `now` from its quarter hours of the last 30 days (or more: older ones are ignored). */
+/** A camera's forecast at `now` from what it stored (`sums`) and when its footage begins. */
 export function cameraForecast(opts: {
-  buckets: readonly BucketBytes[];
+  sums: StoredSums;
   firstStart: number | undefined;
   keptBytes: number;
   retentionDays: number | null;
   quotaBytes: number | undefined;
   now: number;
 }): CameraForecast {
-  const { buckets, firstStart, now } = opts;
+  const { sums, firstStart, now } = opts;
   const history = firstStart === undefined ? 0 : Math.max(0, now - firstStart) / DAY;
-  const over = (days: number): Rate => {
+  const over = (days: number, bytes: number): Rate => {
     const span = Math.min(days, history);
     if (span < 1 / 24) return { bytes_per_day: null, history_days: round(span) };
-    const bytes = buckets.reduce(
-      (n, b) => (b.bucket >= now - days * DAY && b.bucket < now ? n + b.bytes : n),
-      0,
-    );
     return { bytes_per_day: Math.round(bytes / span), history_days: round(span) };
   };
-  const last_day = over(1);
-  const last_week = over(7);
+  const last_day = over(1, sums.lastDay);
+  const last_week = over(7, sums.lastWeek);
   const rate = preferred(last_day, last_week);
   const { retentionDays, quotaBytes, keptBytes } = opts;
   return {
     last_day,
     last_week,
-    daily: dailyBytes(buckets, now),
+    daily: dailyBytes(sums.days, now),
     retention_days: retentionDays,
     retention_bites_in_days: retentionDays === null ? null : round(Math.max(0, retentionDays - history)),
     quota_days_left:
@@ -107,18 +105,14 @@ export function storageForecast(opts: {
   };
 }
 
-/** Bytes per UTC day over the 30 days before `now`, oldest first. */
-function dailyBytes(buckets: readonly BucketBytes[], now: number): { day: string; bytes: number }[] {
+/** Bytes per UTC day over the 30 days up to `now`'s, oldest first, every day named. */
+function dailyBytes(days: StoredSums["days"], now: number): { day: string; bytes: number }[] {
   const today = Math.floor(now / DAY) * DAY;
-  const days = Array.from({ length: 30 }, (_, i) => ({ start: today - (29 - i) * DAY, bytes: 0 }));
-  for (const b of buckets) {
-    const i = 29 - (today - Math.floor(b.bucket / DAY) * DAY) / DAY;
-    if (i >= 0 && i < 30) days[i]!.bytes += b.bytes;
-  }
-  return days.map((d) => ({
-    day: new Date(d.start * 1000).toISOString().slice(0, 10),
-    bytes: Math.round(d.bytes),
-  }));
+  const bytes = new Map(days.map((d) => [d.day, d.bytes]));
+  return Array.from({ length: 30 }, (_, i) => {
+    const day = today - (29 - i) * DAY;
+    return { day: new Date(day * 1000).toISOString().slice(0, 10), bytes: Math.round(bytes.get(day) ?? 0) };
+  });
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;

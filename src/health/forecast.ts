@@ -1,6 +1,6 @@
 import type { Config } from "../config/load.ts";
 import type { Db } from "../db/open.ts";
-import { bytesSince } from "../db/rollups.ts";
+import { storedSums } from "../db/rollups.ts";
 import { firstRecordingStart } from "../db/seals.ts";
 import type { ArchiveTotals } from "../db/totals.ts";
 import {
@@ -42,7 +42,7 @@ export class Forecaster {
       const record = config.cameras[camera]?.record ?? config.defaults;
       const longest = Math.max(0, ...record.continuous.map((r) => r.days));
       cameras[camera] = cameraForecast({
-        buckets: bytesSince(db, camera, now - 30 * 86_400),
+        sums: storedSums(db, camera, now),
         firstStart: firstRecordingStart(db, camera),
         keptBytes: totals.camera(camera).bytes,
         retentionDays: record.continuous.length ? longest : null,
