@@ -70,9 +70,14 @@ export const TimelapseQuery = v.pipe(
     /** Seconds of the span per second of the result. */
     speed: v.optional(v.pipe(v.string(), v.transform(Number), v.number(), v.minValue(10), v.maxValue(3600))),
     /** Or the result's length, in seconds (the speed follows from the span). */
-    duration: v.optional(v.pipe(v.string(), v.transform(Number), v.number(), v.minValue(1), v.maxValue(3600))),
+    duration: v.optional(
+      v.pipe(v.string(), v.transform(Number), v.number(), v.minValue(1), v.maxValue(3600)),
+    ),
   }),
-  v.check((q) => (q.speed === undefined) !== (q.duration === undefined), "give either speed (10–3600) or duration"),
+  v.check(
+    (q) => (q.speed === undefined) !== (q.duration === undefined),
+    "give either speed (10–3600) or duration",
+  ),
 );
 
 export const EventsQuery = v.object({

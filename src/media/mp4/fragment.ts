@@ -61,7 +61,12 @@ export function planFragment(
       ? t.handler === "vide"
         ? { samples: [...opts.chosen.samples], durations: [...opts.chosen.durations] }
         : none
-      : pick(t, opts.keyframesOnly ?? false, opts.window && windowStart(tracks, opts.window), opts.window?.to),
+      : pick(
+          t,
+          opts.keyframesOnly ?? false,
+          opts.window && windowStart(tracks, opts.window),
+          opts.window?.to,
+        ),
   );
   // Decode times are counted from the first sample used: its own dts starts the fragment (chosen
   // samples are shown on a clock of their own, from `startSeconds`).
