@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { type ApiServer, serveApi } from "./api/server.ts";
 import page from "./ui/index.html";
 import { resolveToken } from "./api/token.ts";
+import { serverTls } from "./api/tls.ts";
 import type { Config } from "./config/load.ts";
 import { openDb, type Db } from "./db/open.ts";
 import { KeeperLock } from "./storage/keeper-lock.ts";
@@ -118,6 +119,7 @@ async function startLocked(
   const startedAtMs = Date.now();
   const token = resolveToken(config);
   const identity = identitySource(config); // (a key file there but wrong ends the start here)
+  const tls = await serverTls(config); // (so does a certificate that is not for its key)
   const db = openDb(config.database);
   const storage = new StorageGate(db, media, config.recordingsDir, undefined, copyOnInsert(config));
   const totals = new ArchiveTotals(db);
@@ -234,10 +236,12 @@ async function startLocked(
       sealer,
       scrub,
       audit,
+      https: tls && { fingerprint: tls.fingerprint, self_signed: tls.selfSigned },
     },
     page,
+    tls,
   );
-  const url = `http://${config.api.host.includes(":") ? `[${config.api.host}]` : config.api.host}:${server.port}`;
+  const url = `${tls ? "https" : "http"}://${config.api.host.includes(":") ? `[${config.api.host}]` : config.api.host}:${server.port}`;
   recorders.start(); // segments wait in the cache meanwhile
   health.start();
   try {

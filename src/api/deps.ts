@@ -48,6 +48,8 @@ export interface ApiDeps {
   eventLoop: { status(): EventLoopStatus };
   /** Present in viewer mode (docs/archive.md#viewer-mode): the sites followed, and how each is. */
   viewer?: { sites(): SiteStatus[] };
+  /** HTTPS in use (docs/security.md#https): the certificate's SHA-256; absent for plain HTTP. */
+  https?: { fingerprint: string; self_signed: boolean };
   /** Days left (docs/storage.md#days-left): how fast each camera fills storage, and what that leaves. */
   forecast: { get(): Forecast };
   /** The bucket's archive (docs/archive.md): what its writer has done and has left. */

@@ -1,5 +1,7 @@
 import { getRequestListener } from "@hono/node-server";
 import { createServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { ServerTls } from "./tls.ts";
 import type { AddressInfo } from "node:net";
 import { createApi } from "./app.ts";
 import type { ApiDeps } from "./deps.ts";
@@ -21,7 +23,7 @@ export interface ApiServer {
  * private Bun.serve on loopback, and the page's files are read from it once and answered through
  * Hono, with the security headers and the Host check of every other answer.
  */
-export async function serveApi(deps: ApiDeps, page: Bun.HTMLBundle): Promise<ApiServer> {
+export async function serveApi(deps: ApiDeps, page: Bun.HTMLBundle, tls?: ServerTls): Promise<ApiServer> {
   const { host, port } = deps.config.api;
   const bundle = Bun.serve({
     hostname: "127.0.0.1",
@@ -52,9 +54,9 @@ export async function serveApi(deps: ApiDeps, page: Bun.HTMLBundle): Promise<Api
   };
   // (overrideGlobalObjects false: the adapter would swap the global Request and Response for
   // lighter ones, which Bun.serve — the bundle's, the tests' fixtures — refuses as answers)
-  const server = createServer(
-    getRequestListener(createApi(deps, pageFile).fetch, { overrideGlobalObjects: false }),
-  );
+  const listener = getRequestListener(createApi(deps, pageFile).fetch, { overrideGlobalObjects: false });
+  // HTTPS when api.tls says so (docs/security.md#https): the same listener, over TLS.
+  const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, listener) : createServer(listener);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

@@ -103,6 +103,7 @@ export function statusRoutes(deps: ApiDeps) {
       tiers: deps.tiers.status(),
       archive: deps.archive.status(),
       viewer: deps.viewer ? { sites: deps.viewer.sites() } : null,
+      https: deps.https ?? null,
       evidence: {
         unhashed: deps.hashing.left(),
         seals_made: deps.sealer.made,

@@ -90,6 +90,20 @@ export function resolveConfig(c: ParsedConfig, source: string, baseDir: string):
       allowedHosts: c.api.allowed_hosts,
       maxExports: c.api.max_exports,
       exportStallTimeout: c.api.export_stall_timeout,
+      tls:
+        c.api.tls === undefined
+          ? undefined
+          : c.api.tls === "self-signed"
+            ? {
+                certFile: inData(undefined, "tls/cert.pem"),
+                keyFile: inData(undefined, "tls/key.pem"),
+                selfSigned: true,
+              }
+            : {
+                certFile: resolve(baseDir, c.api.tls.cert_file),
+                keyFile: resolve(baseDir, c.api.tls.key_file),
+                selfSigned: false,
+              },
     },
     storage: { minFree, tiers: tiers.tiers },
     health: c.health,

@@ -274,6 +274,22 @@ export const ConfigSchema = v.strictObject({
       max_exports: v.optional(wholeNumber(1, 32), 2),
       /** Seconds an export may wait for a client that stopped reading before it is cut. */
       export_stall_timeout: v.optional(seconds(1, 600), 30),
+      /**
+       * HTTPS (docs/security.md#https): "self-signed" (made at first start, its fingerprint logged
+       * and in status), or the operator's certificate and key (PEM). Absent: plain HTTP.
+       */
+      tls: v.optional(
+        v.union(
+          [
+            v.literal("self-signed"),
+            v.strictObject({
+              cert_file: v.pipe(v.string(), v.minLength(1)),
+              key_file: v.pipe(v.string(), v.minLength(1)),
+            }),
+          ],
+          'must be "self-signed" or { cert_file, key_file }',
+        ),
+      ),
     }),
     {},
   ),

@@ -76,6 +76,8 @@ export interface Config {
     allowedHosts: string[];
     maxExports: number;
     exportStallTimeout: number;
+    /** HTTPS: the certificate and key files, made here at first start when `selfSigned`. */
+    tls?: { certFile: string; keyFile: string; selfSigned: boolean };
   };
   storage: { minFree: MinFree; tiers: TierConfig[] };
   health: ParsedConfig["health"];

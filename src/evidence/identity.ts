@@ -1,22 +1,15 @@
-import "reflect-metadata"; // @peculiar/x509's dependency injection needs it, before it loads
-import * as x509 from "@peculiar/x509";
-import { createPrivateKey, createPublicKey, type KeyObject, webcrypto, X509Certificate } from "node:crypto";
-import { chmodSync, existsSync, readFileSync } from "node:fs";
+import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { dirname } from "node:path";
 import type { Config } from "../config/load.ts";
 import { logger } from "../log/log.ts";
-import { mkdirDurable, writeFileDurable } from "../storage/durable.ts";
+import { makeSelfSigned } from "./self-signed.ts";
 
-// The box's identity (docs/evidence.md#the-boxs-identity): the key that signs its exports (and,
-// later, its seals) and the certificate that names it. Made at first start, or the operator's own.
-//
-// node:crypto makes keys but cannot make a certificate; @peculiar/x509 (maintained, WebCrypto
-// based, no native code) builds the self-signed one. An operator who wants one issued by their
-// CA gives evidence.key_file and evidence.cert_file instead.
+// The box's identity (docs/evidence.md#the-boxs-identity): the key that signs its exports and its
+// seals, and the certificate that names it. Made at first need (self-signed.ts), or the operator's
+// own: an operator who wants one issued by their CA gives evidence.key_file and evidence.cert_file.
 
 const log = logger("evidence");
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
 /** A signing key and its certificate; the private key never leaves this object but to sign. */
 export interface BoxIdentity {
@@ -107,34 +100,6 @@ function readIdentity(keyFile: string, certFile: string): BoxIdentity {
 
 /** A new RSA-2048 key (mode 0600) and a self-signed certificate naming this box, valid 30 years. */
 async function makeIdentity(keyFile: string, certFile: string): Promise<void> {
-  const algorithm = {
-    name: "RSASSA-PKCS1-v1_5",
-    hash: "SHA-256",
-    publicExponent: new Uint8Array([1, 0, 1]),
-    modulusLength: 2048,
-  };
-  const keys = await webcrypto.subtle.generateKey(algorithm, true, ["sign", "verify"]);
-  const now = new Date();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: Buffer.from(
-      webcrypto.getRandomValues(new Uint8Array(16)).map((b, i) => (i ? b : b & 0x7f)),
-    ).toString("hex"),
-    name: `CN=camkeep on ${hostname().replace(/[,+"\\<>;=]/g, "-")}, O=camkeep`,
-    notBefore: now,
-    notAfter: new Date(now.getTime() + 30 * 365.25 * 86_400_000),
-    signingAlgorithm: algorithm,
-    keys: keys as unknown as CryptoKeyPair,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-    ],
-  });
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey));
-  const pem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString("base64").replace(/.{64}/g, "$&\n").replace(/\n?$/, "\n")}-----END PRIVATE KEY-----\n`;
-  mkdirDurable(dirname(keyFile));
-  chmodSync(dirname(keyFile), 0o700);
-  writeFileDurable(keyFile, pem, 0o600);
-  mkdirDurable(dirname(certFile));
-  writeFileDurable(certFile, cert.toString("pem"), 0o644);
+  await makeSelfSigned({ keyFile, certFile, name: `camkeep on ${hostname()}`, years: 30, use: "signing" });
   log.info(`made this box's signing key (${keyFile}) and its certificate (${certFile})`);
 }
