@@ -8,6 +8,8 @@ import { openDb, type Db } from "../src/db/open.ts";
 import { ArchiveTotals } from "../src/db/totals.ts";
 import { LoopWatch } from "../src/health/event-loop.ts";
 import { HealthMonitor } from "../src/health/monitor.ts";
+import { ArchiveWriter } from "../src/archive/writer.ts";
+import { identitySource } from "../src/evidence/identity.ts";
 import { Forecaster } from "../src/health/forecast.ts";
 import { ActivityStore } from "../src/keeper/activity.ts";
 import { Maintainer } from "../src/keeper/maintainer.ts";
@@ -21,7 +23,7 @@ import { Footage } from "../src/tiers/footage.ts";
 import { openTiers } from "../src/tiers/open.ts";
 import { TierWorker } from "../src/tiers/worker.ts";
 import { TestCamera } from "./fixtures/onvif-camera.ts";
-import { configIn, freePort, tempDir, until } from "./helpers.ts";
+import { configIn, freePort, startS3, tempDir, until } from "./helpers.ts";
 
 /**
  * One lifecycle for every long-lived part (docs/design.md#stopping): start() then stop() at once
@@ -233,6 +235,23 @@ describe("start() then stop() at once leaves nothing behind", () => {
     );
     const db = database(config);
     await startThenStop(() => new TierWorker({ config, db, targets: openTiers(config.storage.tiers, db) }));
+  });
+
+  test("the archive writer, a bucket's documents under way (s3rver)", async () => {
+    const s3 = await startS3("lifecycle");
+    try {
+      const dir = tempDir();
+      const config = configIn(
+        dir,
+        `cameras:\n  cam: {}\nstorage:\n  tiers:\n    - { name: offsite, s3: { endpoint: "${s3.endpoint}", bucket: lifecycle, access_key_id: S3RVER, secret_access_key: S3RVER }, copy: true }\n`,
+      );
+      const db = database(config);
+      const targets = openTiers(config.storage.tiers, db);
+      // (no count of connections to the store: Bun's fetch keeps its own pool of them)
+      await startThenStop(() => new ArchiveWriter({ config, db, targets, identity: identitySource(config) }));
+    } finally {
+      await s3.kill();
+    }
   });
 
   test("the cleanup scheduler", async () => {

@@ -74,6 +74,9 @@ export class ArchiveWriter {
   /** Whether box.json holds this box's own certificate (made with the first seal). */
   private ownCertificateWritten = false;
   private boxWritten = false;
+  /** Failures in a row, and until when the writer rests after the last (epoch s). */
+  private failing = 0;
+  private restingUntil = 0;
   private counters = {
     written: 0,
     failures: 0,
@@ -116,7 +119,11 @@ export class ArchiveWriter {
   /** Stops after the document being written (an interrupted one is written again at the next start: its mark stays). */
   async stop(): Promise<void> {
     this.abort.abort();
-    await this.running;
+    // Up to 5 s for a document being written (stopping has TimeoutStopSec to keep): one cut off
+    // keeps its mark, and is written at the next start.
+    let patience: Timer | undefined;
+    await Promise.race([this.running, new Promise((r) => (patience = setTimeout(r, 5_000)))]);
+    clearTimeout(patience);
   }
 
   status(): ArchiveStatus {
@@ -130,18 +137,26 @@ export class ArchiveWriter {
     };
   }
 
-  /** One look: box.json when it must change, then what is marked, events and cases first. */
+  /**
+   * One look: box.json when it must change, then what is marked, events and cases first. A store
+   * that fails ends the look, and the next waits (2 s doubling to a minute): a bucket that is down
+   * is not met with every document in turn, each waiting for its time-out.
+   */
   async pass(): Promise<void> {
+    const now = this.nowS();
+    if (now < this.restingUntil) return;
     if (!this.boxWritten) await this.writeBox();
     // An hour's manifest waits record.commit_interval after its first change, as stored segments
     // wait to be indexed: a busy hour is written once an interval, not once a segment.
-    const marks = readyMarks(this.deps.db, this.nowS(), this.deps.config.record.commit_interval, PER_TICK);
-    for (let i = 0; i < marks.length && !this.abort.signal.aborted; i += AT_ONCE)
-      await Promise.all(marks.slice(i, i + AT_ONCE).map((m) => this.write(m)));
+    const marks = readyMarks(this.deps.db, now, this.deps.config.record.commit_interval, PER_TICK);
+    for (let i = 0; i < marks.length && !this.abort.signal.aborted; i += AT_ONCE) {
+      const written = await Promise.all(marks.slice(i, i + AT_ONCE).map((m) => this.write(m)));
+      if (written.includes(false)) return;
+    }
   }
 
-  /** One marked document, to every bucket tier; the mark goes once all have it. */
-  private async write(m: ArchiveMark): Promise<void> {
+  /** One marked document, to every bucket tier; the mark goes once all have it. False when a store failed. */
+  private async write(m: ArchiveMark): Promise<boolean> {
     try {
       // A seal goes out after the certificate that checks it (the box's own is made with its first seal).
       if (
@@ -160,8 +175,11 @@ export class ArchiveWriter {
       clearMark(this.deps.db, m);
       this.counters.written++;
       this.counters.lastAt = this.nowS();
+      this.failing = 0;
+      return true;
     } catch (e) {
       this.failed((e as Error).message);
+      return false;
     }
   }
 
@@ -231,6 +249,8 @@ export class ArchiveWriter {
   }
 
   private failed(message: string): void {
+    this.failing++;
+    this.restingUntil = this.nowS() + Math.min(60, 2 ** this.failing);
     this.counters.failures++;
     if (message !== this.counters.lastError) log.warn(`the bucket's archive: ${message} (tried again)`);
     this.counters.lastError = message;
