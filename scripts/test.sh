@@ -59,6 +59,13 @@ for beside in soak rtsp; do
 done
 set -e
 
+# The names of failed tests again at the end, each with the lines bun printed before it (its error),
+# so a log read from its tail (CI keeps the last part) still says what failed.
+for log in "$logs/main" "$logs/soak" "$logs/rtsp"; do
+  [ -f "$log" ] && grep -q '^(fail)' "$log" || continue
+  echo "--- failed in $(basename "$log"):"
+  grep -B 12 '^(fail)' "$log" | grep -v '^(pass)'
+done
 count() { cat "$logs/main" "$logs/soak" "$logs/rtsp" 2>/dev/null | sed -n "s/^ *\([0-9][0-9]*\) $1\$/\1/p" | awk '{ n += $1 } END { print n + 0 }'; }
 passed=$(count pass)
 failed=$(count fail)
