@@ -30,8 +30,10 @@ import { KeeperLock } from "./storage/keeper-lock.ts";
 import { S3Tier } from "./tiers/s3.ts";
 import { RestoreRefused, restoreArchive } from "./archive/restore.ts";
 import { restoreLines } from "./archive/report.ts";
+import { ArchiveTotals } from "./db/totals.ts";
+import { sharesCommand, UsageError, usersCommand } from "./people/commands.ts";
 
-// The command line: run, expire, check-config, sessions, onvif, verify, restore, audit, version.
+// The command line: run, expire, check-config, sessions, users, shares, onvif, verify, restore, audit, version.
 
 const USAGE = `camkeep ${VERSION} — keeps camera recordings
 
@@ -44,6 +46,13 @@ Usage:
   camkeep check-config FILE       validate FILE and print the effective configuration
   camkeep sessions [--config FILE] [revoke ID|revoke-all]
                                   list the page's login sessions, or end one or all
+  camkeep users [--config FILE] [list | add NAME [--role admin|viewer] [--cameras a,b] |
+                 passwd NAME | set NAME [--role R] [--cameras a,b] | remove NAME]
+                                  the people who log in to the page (a password is read
+                                  from the terminal or the first line of standard input);
+                                  a new password or removal ends the user's sessions
+  camkeep shares [--config FILE] [list | revoke ID]
+                                  the share links made on the page or API, and revoking one
   camkeep onvif --host HOST [--port 80] [--user U --password-file F] [--watch SECONDS]
                                   ask an ONVIF camera what camkeep needs to know of it:
                                   maker, clock, profiles and stream addresses, event
@@ -367,6 +376,24 @@ function sessions(args: string[]): number {
   }
 }
 
+/** `camkeep users …` and `camkeep shares …` (docs/security.md). */
+async function people(command: "users" | "shares", args: string[]): Promise<number> {
+  const config = loadFor(args);
+  const db = openDb(config.database);
+  try {
+    const rest = args.filter((a, i) => a !== "--config" && args[i - 1] !== "--config");
+    if (command === "shares") return sharesCommand(db, rest);
+    const cameras = [...new Set([...Object.keys(config.cameras), ...new ArchiveTotals(db).cameras()])];
+    return await usersCommand(db, rest, cameras);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    return 2;
+  } finally {
+    db.$client.close(true);
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   try {
@@ -377,6 +404,9 @@ async function main(argv: string[]): Promise<number> {
         return await expireOnce(args);
       case "sessions":
         return sessions(args);
+      case "users":
+      case "shares":
+        return await people(command, args);
       case "onvif":
         return await onvif(args);
       case "verify":

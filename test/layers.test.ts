@@ -23,6 +23,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["recorder", "onvif"],
   ["cleanup"],
   ["health"],
+  ["people"],
   ["api"],
   ["mqtt"],
   ["ui"],

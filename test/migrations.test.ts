@@ -144,9 +144,11 @@ describe("database migrations", () => {
       { name: "seal_heads" },
       { name: "seals" },
       { name: "sessions" },
+      { name: "shares" },
       { name: "signed_exports" },
       { name: "sqlite_sequence" },
       { name: "transfers" },
+      { name: "users" },
     ]);
     db.close();
   });

@@ -4,7 +4,11 @@ import { HTTPException } from "hono/http-exception";
 import { noteJob } from "../log/current-job.ts";
 import { logger } from "../log/log.ts";
 import { activityRoutes } from "./activity.ts";
-import { bearerAuth, sessionCookieName, sessionRoutes } from "./auth.ts";
+import { authenticate, sessionCookieName, sessionRoutes } from "./auth.ts";
+import { authorize } from "./access.ts";
+import { cameraListRoutes } from "./cameras.ts";
+import { type Dispatch, publicShareRoutes, SHARE_CSS, shareRoutes } from "./shares.ts";
+import { userRoutes } from "./users.ts";
 import { allowedHosts, hostCheck, noStore, readOnly, securityHeaders } from "./guards.ts";
 import { sessionListRoutes } from "./sessions.ts";
 import { clipRoutes } from "./clip.ts";
@@ -29,7 +33,8 @@ const log = logger("api");
 const LIMIT = { activity: 8 << 20, other: 64 << 10 };
 
 /**
- * The HTTP API (docs/api.md). Every route but /healthz needs the bearer token. One chain, so that
+ * The HTTP API (docs/api.md). Every route but /healthz, the page's files and share links needs the
+ * bearer token or a session, and is held to the roles' rules (api/access.ts). One chain, so that
  * the app's type carries every route: the page's client is typed from it (CamkeepApi).
  * `page` answers the page's files ("/" its HTML; its scripts, styles and icon, which Bun bundles),
  * here so they get the headers too; undefined for a name it does not have.
@@ -46,7 +51,10 @@ export function createApi(
     cookieName: sessionCookieName(deps.config.database),
     guard: deps.loginGuard,
   };
-  const auth = bearerAuth(authDeps);
+  const auth = authenticate(authDeps);
+  const access = authorize(deps);
+  // A share link's requests are answered by this app itself, under the link's grant.
+  const dispatch: Dispatch = (req, env) => app.fetch(req, env);
   const metrics = metricsRoutes(deps);
   const app = new Hono()
     .use(metrics.timer)
@@ -81,21 +89,30 @@ export function createApi(
         "cache-control": "public, max-age=31536000, immutable",
       });
     })
+    // Share links open without an account (docs/security.md#share-links): before the auth middleware.
+    .get("/share.css", (c) => c.body(SHARE_CSS, 200, { "content-type": "text/css; charset=utf-8" }))
+    .route("/share", publicShareRoutes(deps, dispatch))
     // Before the auth middleware: the page logs in with the token to get its cookie.
     .use("/api/login", tooLarge(LIMIT.other))
     .route("/api", sessionRoutes(authDeps))
-    .use("/metrics", auth, noStore())
-    .use("/api/*", auth, noStore(), readOnly(deps.viewer !== undefined))
+    .use("/metrics", auth, access, noStore())
+    .use("/api/*", auth, access, noStore(), readOnly(deps.viewer !== undefined))
     .use("/api/activity", tooLarge(LIMIT.activity))
     .use("/api/events/*", tooLarge(LIMIT.other))
     .use("/api/events", tooLarge(LIMIT.other))
     .use("/api/cases/*", tooLarge(LIMIT.other))
     .use("/api/cases", tooLarge(LIMIT.other))
+    .use("/api/users/*", tooLarge(LIMIT.other))
+    .use("/api/users", tooLarge(LIMIT.other))
+    .use("/api/shares", tooLarge(LIMIT.other))
     .route("/metrics", metrics.routes)
     .route("/api/status", statusRoutes(deps))
     .route("/api/sessions", sessionListRoutes(deps))
     .route("/api/events", eventRoutes(deps))
+    .route("/api/users", userRoutes(deps))
+    .route("/api/shares", shareRoutes(deps))
     .route("/api/activity", activityRoutes(deps))
+    .route("/api/cameras", cameraListRoutes(deps))
     .route("/api/cameras", cameraRecordingRoutes(deps))
     .route("/api/cameras", clipRoutes(deps))
     .route("/api/evidence", evidenceRoutes(deps))

@@ -9,7 +9,8 @@ import { onInvalid } from "./errors.ts";
 import { limitQuery } from "./schemas.ts";
 
 // What the audit log hears from the API (docs/evidence.md#the-audit-log): logins, footage
-// viewed, exports, cases, keeps — recorded once the answer is known, from one place.
+// viewed, exports, cases, keeps, users and share links — recorded once the answer is known, from one
+// place, with who did it (a user's name, the token's admin, or the share link).
 
 type Described = { action: string; detail: Record<string, unknown> } | undefined;
 
@@ -20,8 +21,11 @@ async function describe(c: Context): Promise<Described> {
   const status = c.res.status;
   const q = (name: string) => c.req.query(name);
   const whole = !c.req.header("range") || /^bytes=0-/.test(c.req.header("range")!); // one entry per download, not per Range
-  if (method === "POST" && path === "/api/login")
-    return { action: status < 400 ? "login" : "failed login", detail: {} };
+  if (method === "POST" && path === "/api/login") {
+    const name = ((await c.req.json().catch(() => ({}))) as { name?: unknown }).name;
+    const detail = typeof name === "string" && name ? { name: name.slice(0, 40) } : {};
+    return { action: status < 400 ? "login" : "failed login", detail };
+  }
   if (method === "POST" && path === "/api/logout") return { action: "logout", detail: {} };
   if (status === 401 && c.req.header("authorization")) return { action: "failed login", detail: { path } };
   if (status >= 400) return undefined;
@@ -46,6 +50,28 @@ async function describe(c: Context): Promise<Described> {
   m = /^\/api\/cases\/([0-9a-f]{16})$/.exec(path);
   if (m && method === "PATCH")
     return { action: "case changed", detail: { case: m[1], change: await c.req.json() } };
+  if (method === "POST" && path === "/api/users") {
+    const { password: _, ...user } = (await c.req.json()) as Record<string, unknown>;
+    return { action: "user added", detail: user };
+  }
+  m = /^\/api\/users\/([^/]+)$/.exec(path);
+  if (m && method === "PATCH") {
+    const { password, ...change } = (await c.req.json()) as Record<string, unknown>;
+    return {
+      action: "user changed",
+      detail: { name: m[1], change: password === undefined ? change : { ...change, password: "(new)" } },
+    };
+  }
+  if (m && method === "DELETE") return { action: "user removed", detail: { name: m[1] } };
+  if (method === "POST" && path === "/api/shares") {
+    const { id, camera, start, end, expires_at, max_uses } = (await c.res.clone().json()) as Record<
+      string,
+      unknown
+    >;
+    return { action: "share created", detail: { share: id, camera, start, end, expires_at, max_uses } };
+  }
+  m = /^\/api\/shares\/([0-9a-f]{16})$/.exec(path);
+  if (m && method === "DELETE") return { action: "share revoked", detail: { share: m[1] } };
   m = /^\/api\/events\/([^/]+)$/.exec(path);
   if (m && method === "PATCH")
     return { action: "event changed", detail: { event: m[1], change: await c.req.json() } };
@@ -57,7 +83,8 @@ export function auditRequests({ audit }: Pick<ApiDeps, "audit">): MiddlewareHand
   return async (c, next) => {
     await next();
     const described = await describe(c).catch(() => undefined);
-    if (described) audit.record({ actor: "admin", address: clientAddress(c), ...described });
+    if (described)
+      audit.record({ actor: c.get("who")?.name ?? "unknown", address: clientAddress(c), ...described });
   };
 }
 

@@ -4,12 +4,15 @@ import { Hono } from "hono";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Db } from "../db/open.ts";
-import { createSession, revokeSession, SESSION_DAYS, sessionValid } from "../db/sessions.ts";
+import { createSession, revokeSession, SESSION_DAYS, sessionOwner } from "../db/sessions.ts";
+import { type Role, userByName } from "../db/users.ts";
+import type { ShareGrant, Who } from "../people/access.ts";
 import { logger } from "../log/log.ts";
 import { apiError } from "./errors.ts";
 import type { LoginGuard } from "./login-guard.ts";
 
-// Who may use the API: the bearer token or the page's session, with failed attempts limited.
+// Who a request is (docs/security.md): the bearer token, a page's session (the token's or a user's), or
+// a share link's grant; and logging in, by name and password or with the token, failed attempts limited.
 
 const log = logger("auth");
 
@@ -44,37 +47,65 @@ export function clientAddress(c: Context): string {
 
 const now = () => Date.now() / 1000;
 
-/** Refuses an address that failed too often (429 with Retry-After); undefined when it may try. */
-function tooMany(c: Context, guard: LoginGuard) {
-  const wait = guard.waitFor(clientAddress(c), now());
+/** The token's name in logs and the audit log: whoever holds it is an admin. */
+const TOKEN_ADMIN: Who = { kind: "admin", name: "admin (token)" };
+
+const whoIs = (u: { name: string; role: Role; cameras: string[] }): Who =>
+  u.role === "admin" ? { kind: "admin", name: u.name } : { kind: "viewer", name: u.name, cameras: u.cameras };
+
+/** Refuses an address (or a user) that failed too often (429 with Retry-After); undefined when it may try. */
+function tooMany(c: Context, guard: LoginGuard, user?: string) {
+  const wait = Math.max(
+    guard.waitFor(clientAddress(c), now()),
+    user === undefined ? 0 : guard.waitFor(userKey(user), now()),
+  );
   if (!wait) return undefined;
   c.header("retry-after", String(wait));
-  return apiError(c, 429, `too many failed attempts from this address; try again in ${wait} s`);
+  return apiError(
+    c,
+    429,
+    `too many failed attempts from this address${user === undefined ? "" : " or for this user"}; try again in ${wait} s`,
+  );
 }
 
-function failure(c: Context, guard: LoginGuard, what: string): void {
+/** Failed logins of a user are counted under this key, beside the address's. */
+const userKey = (name: string) => `user:${name}`;
+
+function failure(c: Context, guard: LoginGuard, what: string, user?: string): void {
   const address = clientAddress(c);
   guard.failed(address, now());
-  log.warn(`${what} from ${address} (${c.req.method} ${c.req.path})`); // never the token itself
+  if (user !== undefined) guard.failed(userKey(user), now());
+  log.warn(`${what} from ${address} (${c.req.method} ${c.req.path})`); // never the token or password
 }
 
+/** A share link's grant, handed on by the share routes (api/shares.ts) with the request; never from a client. */
+const shareOf = (c: Context) => (c.env as { share?: ShareGrant } | undefined)?.share;
+
 /**
- * `Authorization: Bearer <token>`, or the page's session cookie (a <video> cannot send a
- * header). The cookie holds a random session id, never the token.
+ * Who the request is: `Authorization: Bearer <token>` (an admin), the page's session cookie (a
+ * <video> cannot send a header; the cookie holds a random session id, never the token), or a
+ * share link's grant. Sets `who` for the access rules (api/access.ts); 401 for anyone else.
  */
-export function bearerAuth({ token, db, cookieName, guard }: AuthDeps): MiddlewareHandler {
+export function authenticate({ token, db, cookieName, guard }: AuthDeps): MiddlewareHandler {
   const expected = digest(token);
   return async (c, next) => {
+    const share = shareOf(c);
+    if (share) {
+      c.set("who", { kind: "share", name: `share ${share.id}`, share });
+      return next();
+    }
     const refused = tooMany(c, guard);
     if (refused) return refused;
     const header = c.req.header("authorization");
     const bearer = header === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
     const session = header === undefined ? getCookie(c, cookieName) : undefined;
-    const ok =
-      bearer !== undefined
-        ? tokenMatches(bearer, expected)
-        : session !== undefined && sessionValid(db, session, now());
-    if (!ok) {
+    let who: Who | undefined;
+    if (bearer !== undefined) who = tokenMatches(bearer, expected) ? TOKEN_ADMIN : undefined;
+    else if (session !== undefined) {
+      const owner = sessionOwner(db, session, now());
+      who = !owner ? undefined : owner.user === null ? TOKEN_ADMIN : whoIs(owner.user);
+    }
+    if (!who) {
       c.header("www-authenticate", 'Bearer realm="camkeep"');
       if (header === undefined && session === undefined)
         return apiError(c, 401, "missing Authorization: Bearer <token> header");
@@ -86,6 +117,7 @@ export function bearerAuth({ token, db, cookieName, guard }: AuthDeps): Middlewa
       );
     }
     guard.succeeded(clientAddress(c));
+    c.set("who", who);
     await next();
   };
 }
@@ -94,20 +126,53 @@ export function bearerAuth({ token, db, cookieName, guard }: AuthDeps): Middlewa
 const overTls = (c: Context) =>
   new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto") === "https";
 
-/** POST /api/login {token} starts a session (cookie); POST /api/logout ends it on the server too. */
+/** Compared against when no such user exists, so that an unknown name takes as long as a wrong password. */
+let decoy: Promise<string> | undefined;
+
+/** Whether `password` is `name`'s (false for an unknown name, after as long a check). */
+async function passwordHolds(db: Db, name: string, password: string): Promise<string | false> {
+  const user = userByName(db, name);
+  decoy ??= Bun.password.hash(crypto.randomUUID(), "argon2id");
+  const ok = await Bun.password.verify(password, user?.password_hash ?? (await decoy), "argon2id");
+  return ok && user ? user.name : false;
+}
+
+/**
+ * POST /api/login {name, password} or {token} starts a session (cookie); POST /api/logout ends it
+ * on the server too. Failures are limited per address and, for a name, per user.
+ */
 export function sessionRoutes({ token, db, cookieName, guard }: AuthDeps) {
   const expected = digest(token);
   return new Hono()
     .post("/login", async (c) => {
-      const refused = tooMany(c, guard);
+      const body = (await c.req.json().catch(() => null)) as {
+        token?: unknown;
+        name?: unknown;
+        password?: unknown;
+      } | null;
+      const byName = typeof body?.name === "string" && body.name !== "";
+      const name = byName ? String(body!.name).toLowerCase() : undefined;
+      const refused = tooMany(c, guard, name);
       if (refused) return refused;
-      const body = (await c.req.json().catch(() => null)) as { token?: unknown } | null;
-      if (typeof body?.token !== "string" || !tokenMatches(body.token, expected)) {
-        failure(c, guard, "failed login");
-        return apiError(c, 401, "wrong token", { token: "does not match" });
+      let user: string | null | false;
+      if (byName)
+        user = typeof body?.password === "string" && (await passwordHolds(db, name!, body.password));
+      else user = typeof body?.token === "string" && tokenMatches(body.token, expected) && null;
+      if (user === false) {
+        failure(
+          c,
+          guard,
+          byName ? `failed login as ${JSON.stringify(name!.slice(0, 40))}` : "failed login",
+          name,
+        );
+        return byName
+          ? apiError(c, 401, "wrong name or password", { password: "does not match" })
+          : apiError(c, 401, "wrong token", { token: "does not match" });
       }
       guard.succeeded(clientAddress(c));
-      const id = createSession(db, clientAddress(c), c.req.header("user-agent") ?? "", now());
+      if (name !== undefined) guard.succeeded(userKey(name));
+      c.set("who", user === null ? TOKEN_ADMIN : whoIs(userByName(db, user)!)); // for the audit log's entry
+      const id = createSession(db, user, clientAddress(c), c.req.header("user-agent") ?? "", now());
       setCookie(c, cookieName, id, {
         httpOnly: true,
         sameSite: "Strict",

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { caseById, changeCase, createCase, listCases } from "../db/cases.ts";
 import { exportCase } from "../evidence/case-export.ts";
 import { clientAddress } from "./auth.ts";
+import { whoOf } from "./access.ts";
 import type { ApiDeps } from "./deps.ts";
 import { apiError, onInvalid } from "./errors.ts";
 import { CaseChangeBody, CaseParam, NewCaseBody } from "./schemas.ts";
@@ -37,7 +38,7 @@ export function caseRoutes({
       const found = caseById(db, c.req.valid("param").id);
       if (!found) return apiError(c, 404, "no such case");
       audit.record({
-        actor: "admin",
+        actor: whoOf(c).name,
         address: clientAddress(c),
         action: "case exported",
         detail: { case: found.id },
@@ -46,7 +47,7 @@ export function caseRoutes({
       const tar = await exportCase(
         { db, playback, identity: await identity() },
         found,
-        `admin from ${clientAddress(c)}`,
+        `${whoOf(c).name} from ${clientAddress(c)}`,
         Date.now() / 1000,
       );
       return new Response(tar.stream(), {

@@ -11,6 +11,7 @@ import { CONCAT_INPUT, concatList } from "../tiers/footage.ts";
 import type { ApiDeps } from "./deps.ts";
 import { apiError, onInvalid } from "./errors.ts";
 import { clientAddress } from "./auth.ts";
+import { whoOf } from "./access.ts";
 import { signClip } from "../evidence/signed-clip.ts";
 import { CameraParam, ClipQuery, TimelapseQuery } from "./schemas.ts";
 
@@ -84,7 +85,7 @@ export function clipRoutes({ db, config, footage, playback, identity }: ApiDeps)
             camera,
             start,
             end,
-            exportedBy: `admin from ${clientAddress(c)}`,
+            exportedBy: `${whoOf(c).name} from ${clientAddress(c)}`,
             note: note ?? "",
           });
           return answerClip(c.req.raw, clip, name.replace(/\.mp4$/, "-signed.mp4"));

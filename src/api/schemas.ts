@@ -1,5 +1,7 @@
 import * as v from "valibot";
 import { CAMERA_NAME, TimeZone } from "../config/schema.ts";
+import { passwordProblem, USER_NAME } from "../people/passwords.ts";
+import { DEFAULT_SHARE_DAYS, MAX_SHARE_DAYS } from "../people/share-links.ts";
 import { SEVERITIES } from "../domain/retain.ts";
 
 /** Request shapes. Query values arrive as strings; bodies as JSON. Times are epoch seconds. */
@@ -202,3 +204,61 @@ export const CaseParam = v.object({
   // (in viewer mode prefixed by the site, `<site>.`: docs/archive.md#viewer-mode)
   id: v.pipe(v.string(), v.regex(/^([A-Za-z0-9_]+\.)?[0-9a-f]{16}$/, "must be a case id (16 hex digits)")),
 });
+
+const UserName = v.pipe(
+  v.string(),
+  v.regex(USER_NAME, "must be 1–32 lower-case letters, digits, '.', '_' or '-'"),
+);
+const Password = v.pipe(
+  v.string(),
+  v.check(
+    (p) => passwordProblem(p) === undefined,
+    (issue) => passwordProblem(String(issue.input))!,
+  ),
+);
+const Role = v.picklist(["admin", "viewer"], "must be admin or viewer");
+const Grants = v.pipe(v.array(CameraName), v.maxLength(1000));
+
+export const UserParam = v.object({ name: UserName });
+export const NewUserBody = v.strictObject({
+  name: UserName,
+  role: Role,
+  password: Password,
+  cameras: v.optional(Grants, []),
+});
+export const UserChangeBody = v.strictObject({
+  role: v.optional(Role),
+  password: v.optional(Password),
+  cameras: v.optional(Grants),
+});
+
+export const ShareIdParam = v.object({
+  id: v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/, "is not a share id")),
+});
+export const NewShareBody = v.pipe(
+  v.strictObject({
+    camera: CameraName,
+    start: EpochSeconds,
+    end: EpochSeconds,
+    kind: v.optional(v.picklist(["clip", "playlist"], "must be clip or playlist"), "clip"),
+    days: v.optional(
+      v.pipe(
+        v.number(),
+        v.minValue(1 / 24, "must be at least an hour (1/24)"),
+        v.maxValue(MAX_SHARE_DAYS, `must be at most ${MAX_SHARE_DAYS}`),
+      ),
+      DEFAULT_SHARE_DAYS,
+    ),
+    uses: v.optional(
+      v.pipe(v.number(), v.integer("must be a whole number"), v.minValue(1), v.maxValue(10_000)),
+    ),
+    note: v.optional(v.pipe(v.string(), v.maxLength(500, "must be at most 500 characters")), ""),
+  }),
+  v.forward(
+    v.check(
+      (s) => s.end > s.start && s.end - s.start <= 24 * 3600,
+      "must be after start, at most 24 h later",
+    ),
+    ["end"],
+  ),
+);

@@ -9,6 +9,8 @@ import type { ApiDeps } from "./deps.ts";
 /** The API's listener, started: its port (api.listen's, or the one given for port 0), and its end. */
 export interface ApiServer {
   port: number;
+  /** Every route the API answers (method and path pattern): what the access tests walk. */
+  routes: { method: string; path: string }[];
   /** Stops listening and ends every connection, exports under way too. */
   stop(): Promise<void>;
 }
@@ -54,7 +56,8 @@ export async function serveApi(deps: ApiDeps, page: Bun.HTMLBundle, tls?: Server
   };
   // (overrideGlobalObjects false: the adapter would swap the global Request and Response for
   // lighter ones, which Bun.serve — the bundle's, the tests' fixtures — refuses as answers)
-  const listener = getRequestListener(createApi(deps, pageFile).fetch, { overrideGlobalObjects: false });
+  const api = createApi(deps, pageFile);
+  const listener = getRequestListener(api.fetch, { overrideGlobalObjects: false });
   // HTTPS when api.tls says so (docs/security.md#https): the same listener, over TLS.
   const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, listener) : createServer(listener);
   try {
@@ -71,6 +74,7 @@ export async function serveApi(deps: ApiDeps, page: Bun.HTMLBundle, tls?: Server
   }
   return {
     port: (server.address() as AddressInfo).port,
+    routes: api.routes.filter((r) => r.method !== "ALL").map(({ method, path }) => ({ method, path })),
     async stop() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -3,59 +3,61 @@ import { lastRecordingStart } from "../db/recordings.ts";
 import { VERSION } from "../version.ts";
 import { siteOf } from "../archive/sites.ts";
 import type { ApiDeps } from "./deps.ts";
+import type { Forecast } from "../health/forecast.ts";
 
 /** Every camera worth reporting: configured ones, and removed ones that still have footage. */
 export function knownCameras({ config, totals }: ApiDeps): string[] {
   return [...new Set([...Object.keys(config.cameras), ...totals.cameras()])].sort();
 }
 
+/** One camera's part of the status: its recorder, what was stored, judged and kept, its forecast. */
+export function cameraStatus(deps: ApiDeps, name: string, now: number, forecast: Forecast) {
+  const { config, db, stats, totals, recorders, onvif, cleanup } = deps;
+  const s = stats.camera(name);
+  const kept = totals.camera(name);
+  const last = lastRecordingStart(db, name);
+  return {
+    configured: name in config.cameras,
+    /** In viewer mode, the site the camera is of (its group on the page). */
+    site: deps.viewer ? (siteOf(name) ?? null) : null,
+    recording: config.cameras[name]?.record.enabled ?? false,
+    recorder: recorders.status(name) ?? null,
+    onvif: onvif.status(name) ?? null,
+    last_segment_start: last ?? null,
+    last_segment_age_s: last === undefined ? null : Math.round(now - last),
+    cache_backlog: s.backlog,
+    stored: s.stored,
+    dropped: s.dropped,
+    corrupt: s.corrupt,
+    unjudged_kept: s.unjudgedKept,
+    store_failures: s.storeFailures,
+    probe_failures: s.probeFailures,
+    stored_at_stop: s.storedAtStop,
+    motion: {
+      judged: config.cameras[name]?.motion.enabled ?? false,
+      frames_analysed: s.motionFrames,
+      failures: s.motionFailures,
+      lag_s: s.motionLagS === undefined ? null : Math.round(s.motionLagS * 10) / 10,
+      sparse_keyframes: s.motionSparse,
+      problem: s.motionProblem,
+    },
+    quarantined: s.quarantined,
+    segments_kept: kept.segments,
+    bytes_kept: kept.bytes,
+    hours_kept: Math.round((kept.seconds / 3600) * 100) / 100,
+    quota_bytes: config.cameras[name]?.record.max_size ?? null,
+    quota_held_over_bytes: cleanup.lastQuotas.get(name)?.heldOver ?? 0,
+    forecast: forecast.cameras[name] ?? null,
+  };
+}
+
 export function statusRoutes(deps: ApiDeps) {
-  const { config, db, stats, totals, health, cleanup, recorders, onvif, startedAtMs } = deps;
+  const { config, stats, totals, health, cleanup, startedAtMs } = deps;
   return new Hono().get("/", (c) => {
     const now = Date.now() / 1000;
     const forecast = deps.forecast.get();
     const cameras = Object.fromEntries(
-      knownCameras(deps).map((name) => {
-        const s = stats.camera(name);
-        const kept = totals.camera(name);
-        const last = lastRecordingStart(db, name);
-        return [
-          name,
-          {
-            configured: name in config.cameras,
-            /** In viewer mode, the site the camera is of (its group on the page). */
-            site: deps.viewer ? (siteOf(name) ?? null) : null,
-            recording: config.cameras[name]?.record.enabled ?? false,
-            recorder: recorders.status(name) ?? null,
-            onvif: onvif.status(name) ?? null,
-            last_segment_start: last ?? null,
-            last_segment_age_s: last === undefined ? null : Math.round(now - last),
-            cache_backlog: s.backlog,
-            stored: s.stored,
-            dropped: s.dropped,
-            corrupt: s.corrupt,
-            unjudged_kept: s.unjudgedKept,
-            store_failures: s.storeFailures,
-            probe_failures: s.probeFailures,
-            stored_at_stop: s.storedAtStop,
-            motion: {
-              judged: config.cameras[name]?.motion.enabled ?? false,
-              frames_analysed: s.motionFrames,
-              failures: s.motionFailures,
-              lag_s: s.motionLagS === undefined ? null : Math.round(s.motionLagS * 10) / 10,
-              sparse_keyframes: s.motionSparse,
-              problem: s.motionProblem,
-            },
-            quarantined: s.quarantined,
-            segments_kept: kept.segments,
-            bytes_kept: kept.bytes,
-            hours_kept: Math.round((kept.seconds / 3600) * 100) / 100,
-            quota_bytes: config.cameras[name]?.record.max_size ?? null,
-            quota_held_over_bytes: cleanup.lastQuotas.get(name)?.heldOver ?? 0,
-            forecast: forecast.cameras[name] ?? null,
-          },
-        ];
-      }),
+      knownCameras(deps).map((name) => [name, cameraStatus(deps, name, now, forecast)]),
     );
     const { space, reasons } = health.snapshot();
     return c.json({

@@ -17,6 +17,7 @@ import m0013 from "../../drizzle/0013_cases.sql" with { type: "text" };
 import m0014 from "../../drizzle/0014_audit.sql" with { type: "text" };
 import m0015 from "../../drizzle/0015_events_first.sql" with { type: "text" };
 import m0016 from "../../drizzle/0016_archive.sql" with { type: "text" };
+import m0017 from "../../drizzle/0017_people.sql" with { type: "text" };
 
 /**
  * drizzle-kit's migrations, embedded so a compiled binary run from any folder can create and
@@ -42,6 +43,7 @@ const SQL: Record<string, string> = {
   "0014_audit": m0014,
   "0015_events_first": m0015,
   "0016_archive": m0016,
+  "0017_people": m0017,
 };
 
 export interface MigrationMeta {

@@ -119,6 +119,46 @@ export const sessions = sqliteTable("sessions", {
   /** Address and browser of the login, for a person to recognise it in a list. */
   client: text("client").notNull(),
   agent: text("agent").notNull(),
+  /** Whose session: a user's name, or null for one begun with the API token (an admin's). */
+  user: text("user"),
+});
+
+/**
+ * The people who use the page and API (docs/security.md#users-and-roles): an `admin` may do
+ * everything; a `viewer` watches and exports the cameras named in `cameras` (JSON list of names).
+ * Only an argon2id hash of each password. A user removed or given a new password loses its
+ * sessions in the same transaction (db/users.ts).
+ */
+export const users = sqliteTable("users", {
+  name: text("name").primaryKey(),
+  role: text("role", { enum: ["admin", "viewer"] }).notNull(),
+  cameras: text("cameras", { mode: "json" }).$type<string[]>().notNull(),
+  password_hash: text("password_hash").notNull(),
+  created_at: real("created_at").notNull(),
+  changed_at: real("changed_at").notNull(),
+});
+
+/**
+ * Share links (docs/security.md#share-links): one camera's span for someone without an account.
+ * The link carries the id and a MAC of this row's terms under the box's share secret; the row
+ * says whether it still holds (expiry, revocation, uses). Never deleted by expiry: the list is
+ * the record of what was shared.
+ */
+export const shares = sqliteTable("shares", {
+  id: text("id").primaryKey(),
+  camera: text("camera").notNull(),
+  start: real("start").notNull(),
+  end: real("end").notNull(),
+  /** What the link opens first: the clip or the span's playlist (both are allowed by it). */
+  kind: text("kind", { enum: ["clip", "playlist"] }).notNull(),
+  note: text("note").notNull(),
+  created_by: text("created_by").notNull(),
+  created_at: real("created_at").notNull(),
+  expires_at: real("expires_at").notNull(),
+  /** Downloads allowed (null: any number until it expires), and made. */
+  max_uses: integer("max_uses"),
+  uses: integer("uses").notNull().default(0),
+  revoked_at: real("revoked_at"),
 });
 
 /**

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { and, eq, gt, like, lte } from "drizzle-orm";
 import type { Db } from "./open.ts";
-import { sessions } from "./schema.ts";
+import { sessions, users } from "./schema.ts";
+import type { Role } from "./users.ts";
 
 /** How long a login lasts. */
 export const SESSION_DAYS = 30;
@@ -10,8 +11,14 @@ export const sessionHash = (id: string) => createHash("sha256").update(id).diges
 /** What lists and revocations call a session: the start of its hash (never the secret itself). */
 export const publicId = (hash: string) => hash.slice(0, 12);
 
-/** A new session; returns its secret id, which only the browser keeps. */
-export function createSession(db: Db, client: string, agent: string, now: number): string {
+/** A new session of `user` (null: begun with the API token); returns its secret id, which only the browser keeps. */
+export function createSession(
+  db: Db,
+  user: string | null,
+  client: string,
+  agent: string,
+  now: number,
+): string {
   const id = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
   db.insert(sessions)
     .values({
@@ -20,20 +27,28 @@ export function createSession(db: Db, client: string, agent: string, now: number
       expires_at: now + SESSION_DAYS * 86_400,
       client,
       agent: agent.slice(0, 200),
+      user,
     })
     .run();
   return id;
 }
 
-/** Whether a cookie's id is a live session (a read by primary key; nothing written). */
-export function sessionValid(db: Db, id: string, now: number): boolean {
-  return (
-    db
-      .select({ h: sessions.id_hash })
-      .from(sessions)
-      .where(and(eq(sessions.id_hash, sessionHash(id)), gt(sessions.expires_at, now)))
-      .get() !== undefined
-  );
+/** Whose a live session is (null user: begun with the token); undefined when it is not live. One read, nothing written. */
+export function sessionOwner(
+  db: Db,
+  id: string,
+  now: number,
+): { user: { name: string; role: Role; cameras: string[] } | null } | undefined {
+  const row = db
+    .select({ user: sessions.user, name: users.name, role: users.role, cameras: users.cameras })
+    .from(sessions)
+    .leftJoin(users, eq(users.name, sessions.user))
+    .where(and(eq(sessions.id_hash, sessionHash(id)), gt(sessions.expires_at, now)))
+    .get();
+  if (!row) return undefined;
+  if (row.user === null) return { user: null };
+  // (A user's removal deletes its sessions; a row left without its user is not a session.)
+  return row.name === null ? undefined : { user: { name: row.name, role: row.role!, cameras: row.cameras! } };
 }
 
 export function listSessions(db: Db, now: number) {

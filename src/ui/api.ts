@@ -10,7 +10,10 @@ import type { CamkeepApi } from "../api/app.ts";
 const client = hc<CamkeepApi>(location.origin, { init: { credentials: "same-origin" } });
 
 export type Status = InferResponseType<typeof client.api.status.$get, 200>;
-export type CameraStatus = Status["cameras"][string];
+/** Who is logged in and the cameras they see (GET /api/cameras): what every view is built from. */
+export type CamerasView = InferResponseType<typeof client.api.cameras.$get, 200>;
+export type CameraStatus = CamerasView["cameras"][string];
+export type Share = InferResponseType<typeof client.api.shares.$get, 200>[number];
 export type Recording = InferResponseType<
   (typeof client.api.cameras)[":camera"]["recordings"]["$get"],
   200
@@ -41,8 +44,15 @@ const path = (url: URL) => `${url.pathname}${url.search}`;
 
 export const api = {
   login: (token: string) => call(client.api.login.$post({ json: { token } })),
+  loginAs: (name: string, password: string) => call(client.api.login.$post({ json: { name, password } })),
   logout: () => call(client.api.logout.$post()),
+  cameras: () => call(client.api.cameras.$get()),
   status: () => call(client.api.status.$get()),
+  shares: () => call(client.api.shares.$get()),
+  /** A share link of the span (docs/security.md#share-links), for `days`, `uses` times at most. */
+  share: (span: { camera: string; start: number; end: number }, days: number, uses?: number) =>
+    call(client.api.shares.$post({ json: { ...span, days, uses } })),
+  revokeShare: (id: string) => call(client.api.shares[":id"].$delete({ param: { id } })),
   days: (camera: string, timezone: string) =>
     call(client.api.cameras[":camera"].recordings.summary.$get({ param: { camera }, query: { timezone } })),
   buckets: (camera: string, after: number, before: number) =>

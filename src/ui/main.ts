@@ -1,6 +1,7 @@
 import { api, Unauthorized } from "./api.ts";
 import { app, h } from "./dom.ts";
 import { readCameraLink } from "./links.ts";
+import { isAdmin, setMe } from "./me.ts";
 import { header } from "./parts/header.ts";
 import { renderCamera } from "./views/camera.ts";
 import { renderLogin } from "./views/login.ts";
@@ -24,10 +25,12 @@ async function route(): Promise<void> {
     }
   }
   try {
-    const status = await api.status();
+    // Who is logged in and their cameras; an admin's page adds the status (storage, tiers, reasons).
+    const view = await api.cameras();
+    setMe(view.me);
     const link = readCameraLink(location.hash);
-    if (link) await renderCamera(status, link.camera, link);
-    else renderOverview(status);
+    if (link) await renderCamera(view, link.camera, link);
+    else renderOverview(view, isAdmin() ? await api.status() : undefined);
   } catch (e) {
     if (e instanceof Unauthorized) return renderLogin();
     app.replaceChildren(

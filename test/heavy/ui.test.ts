@@ -135,7 +135,7 @@ const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.
 describe("the page", () => {
   test("a wrong token is refused at the login form", async () => {
     await page.goto(`${app.url}/`);
-    await page.fill("#token", "not-the-token-at-all");
+    await page.fill("#password", "not-the-token-at-all");
     await page.click("button[type=submit]");
     await page.waitForSelector("text=That token is not right.");
     problems.length = 0; // the refused login's 401 is expected

@@ -2,6 +2,8 @@ import { h } from "../dom.ts";
 import { api } from "../api.ts";
 import { fromInput, toInput } from "../time.ts";
 import type { Timeline } from "./timeline.ts";
+import { isAdmin } from "../me.ts";
+import { sharePicker } from "./share-picker.ts";
 
 // Export of a span as one clip.
 export function exportPanel(
@@ -24,11 +26,14 @@ export function exportPanel(
     "Time-lapse",
   );
   const note = h("p.help", {}, "Drag across the timeline, or type the times.");
-  const cases = casePicker(camera, () => {
+  const chosen = () => {
     const a = fromInput(start.value);
     const b = fromInput(end.value);
     return Number.isFinite(a) && Number.isFinite(b) && b > a ? { camera, start: a, end: b } : undefined;
-  });
+  };
+  // Cases and share links are an admin's (a viewer's requests for them would be refused).
+  const cases = isAdmin() ? casePicker(camera, chosen) : null;
+  const share = isAdmin() ? sharePicker(chosen) : null;
   const update = () => {
     const a = fromInput(start.value);
     const b = fromInput(end.value);
@@ -75,6 +80,7 @@ export function exportPanel(
     timelapse,
     note,
     cases,
+    share,
   );
 }
 

@@ -1,9 +1,10 @@
 import { h, rerender } from "../dom.ts";
-import { api, type Status } from "../api.ts";
+import { api, type CamerasView } from "../api.ts";
+import { myName } from "../me.ts";
 
-// The bar at the top of every view: the name, the health badge, log out.
-export function header(status?: Status): HTMLElement {
-  const healthy = status?.health.status === "ok";
+// The bar at the top of every view: the name, the health badge, who is logged in, log out.
+export function header(view?: CamerasView): HTMLElement {
+  const healthy = view?.health === "ok";
   const logout = h("button.link", { type: "button" }, "Log out");
   logout.addEventListener("click", async () => {
     await api.logout();
@@ -14,13 +15,14 @@ export function header(status?: Status): HTMLElement {
     "header",
     {},
     h("a.brand", { href: "#/" }, "camkeep"),
-    status
+    view
       ? h(
           `span.badge.${healthy ? "good" : "bad"}`,
-          { "data-health": status.health.status },
+          { "data-health": view.health },
           healthy ? "healthy" : "unhealthy",
         )
       : null,
-    status ? logout : null,
+    view ? h("span.me", { "data-me": myName() }, myName()) : null,
+    view ? logout : null,
   );
 }

@@ -3,6 +3,7 @@ import { api, type CamEvent } from "../api.ts";
 import type { Moment } from "../review.ts";
 import { clock, span } from "../time.ts";
 import type { Player } from "./player.ts";
+import { isAdmin } from "../me.ts";
 
 // The day's review list: events and motion periods, a picture each; play one, keep an event forever.
 
@@ -32,7 +33,7 @@ export function reviewList(camera: string, list: Moment[], events: CamEvent[], p
         );
         play.addEventListener("click", () => void player.playAt(m.start));
         const e = m.id ? byId.get(m.id) : undefined;
-        return h("li", { "data-kind": m.kind }, play, e ? keepButton(e) : null);
+        return h("li", { "data-kind": m.kind }, play, e && isAdmin() ? keepButton(e) : null);
       }),
     ),
   );

@@ -1,5 +1,5 @@
 import { h, app, zone } from "../dom.ts";
-import { api, type Status } from "../api.ts";
+import { api, type CamerasView } from "../api.ts";
 import { dayBounds } from "../time.ts";
 import { exportPanel } from "../parts/export-panel.ts";
 import { header } from "../parts/header.ts";
@@ -14,14 +14,14 @@ import { listenKeys } from "./camera-keys.ts";
 export type CameraTarget = { day?: string; at?: number };
 
 // A camera's day: the timeline, the player, stepping between moments, export and the review list.
-export async function renderCamera(status: Status, camera: string, target: CameraTarget): Promise<void> {
+export async function renderCamera(view: CamerasView, camera: string, target: CameraTarget): Promise<void> {
   const days = (await api.days(camera, zone)).map((d) => d.day);
   const wanted = target.day;
   const day = wanted && days.includes(wanted) ? wanted : days.at(-1);
   const back = h("a", { href: "#/" }, "← all cameras");
   if (!day) {
     app.replaceChildren(
-      header(status),
+      header(view),
       h("main", {}, back, h("h1", {}, camera), h("p", {}, "No footage stored yet.")),
     );
     return;
@@ -73,7 +73,7 @@ export async function renderCamera(status: Status, camera: string, target: Camer
   player.onShown = (t) => history.replaceState(null, "", cameraLink(camera, { at: t }));
 
   app.replaceChildren(
-    header(status),
+    header(view),
     h(
       "main",
       {},

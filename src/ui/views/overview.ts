@@ -1,9 +1,11 @@
 import { h, app } from "../dom.ts";
-import { api, type CameraStatus, type Status } from "../api.ts";
+import { api, type CamerasView, type CameraStatus, type Status } from "../api.ts";
+import { shareList } from "../parts/share-list.ts";
 import { age, bytes, span } from "../time.ts";
 import { header } from "../parts/header.ts";
 
-// The overview: each camera with its state, the storage gauge and tiers, the health reasons.
+// The overview: each camera with its state; for an admin, the storage gauge and tiers, the health
+// reasons and the share links.
 export function cameraState(c: CameraStatus): { label: string; tone: string } {
   if (!c.configured) return { label: "removed", tone: "muted" };
   if (!c.recording) return { label: "disabled", tone: "muted" };
@@ -13,11 +15,40 @@ export function cameraState(c: CameraStatus): { label: string; tone: string } {
   return { label: "no recent footage", tone: "warn" };
 }
 
-export function renderOverview(status: Status): void {
+/** The overview of `view`'s cameras; with the status (an admin's), the storage, tiers, reasons and share links too. */
+export function renderOverview(view: CamerasView, status?: Status): void {
+  const cameras = view.cameras;
+  const names = Object.keys(cameras);
+  const cams = names.map((name) => cameraCard(name, cameras[name]!));
+  // A viewer's cameras in groups, a site each (docs/archive.md#viewer-mode); a keeper's in one.
+  const sites = names.length ? [...new Set(names.map((n) => cameras[n]!.site))] : [null];
+  const groups = sites.flatMap((site) => [
+    h("h2", site === null ? {} : { "data-site": site }, site === null ? "Cameras" : `Site ${site}`),
+    h("ul.cameras", {}, ...cams.filter((_, i) => cameras[names[i]!]!.site === site)),
+  ]);
+  const shares = status ? shareList() : null;
+  app.replaceChildren(
+    header(view),
+    h("main", {}, status ? reasons(status) : null, ...groups, status ? storage(status) : null, shares),
+  );
+}
+
+function reasons(status: Status): HTMLElement | null {
+  return status.health.reasons.length
+    ? h(
+        "section.reasons",
+        { role: "alert" },
+        h("h2", {}, "Needs attention"),
+        h("ul", {}, ...status.health.reasons.map((r) => h("li", {}, r))),
+      )
+    : null;
+}
+
+function storage(status: Status): HTMLElement {
   const s = status.storage;
   const used = s.volume_total_bytes - s.volume_free_bytes;
   const pct = (n: number) => `${((n / Math.max(1, s.volume_total_bytes)) * 100).toFixed(1)}%`;
-  const gauge = h(
+  return h(
     "section.storage",
     { "aria-label": "storage" },
     h("h2", {}, "Storage"),
@@ -57,69 +88,54 @@ export function renderOverview(status: Status): void {
         )
       : null,
   );
-  const reasons = status.health.reasons.length
-    ? h(
-        "section.reasons",
-        { role: "alert" },
-        h("h2", {}, "Needs attention"),
-        h("ul", {}, ...status.health.reasons.map((r) => h("li", {}, r))),
-      )
-    : null;
-  const cams = Object.entries(status.cameras).map(([name, c]) => {
-    const state = cameraState(c);
-    // The newest stored footage's picture, made once per new segment at most once a minute.
-    const still =
-      c.last_segment_start === null
-        ? null
-        : h("img.still", {
-            src: api.stillUrl(name, c.last_segment_start),
-            alt: `${name}: latest picture`,
-            loading: "lazy",
-            width: 320,
-            height: 180,
-          });
-    return h(
-      "li.camera",
-      { "data-camera": name },
-      still,
-      h(
-        "a",
-        { href: `#/camera/${encodeURIComponent(name)}` },
-        h("span.name", {}, name),
-        h(`span.badge.${state.tone}`, {}, state.label),
-      ),
-      h(
-        "p",
-        {},
-        `last segment ${age(c.last_segment_age_s)} · ${c.hours_kept.toFixed(1)} h, ${bytes(c.bytes_kept)} kept${c.quota_bytes === null ? "" : ` of ${bytes(c.quota_bytes)}`}`,
-      ),
-      c.forecast ? dailyChart(name, c.forecast.daily) : null,
-      c.onvif
-        ? h(
-            `p.onvif${c.onvif.state === "live" ? "" : ".warn"}`,
-            { "data-onvif": c.onvif.state },
-            c.onvif.state === "live"
-              ? `the camera's own events heard${c.onvif.last_message_at === null ? "" : ` (last ${age(Math.round(Date.now() / 1000 - c.onvif.last_message_at))})`}`
-              : `the camera's own events not heard: ${c.onvif.reason ?? "connecting"} — its footage is kept unjudged`,
-          )
-        : null,
-      c.quota_held_over_bytes > 0
-        ? h(
-            "p.warn",
-            { role: "status" },
-            `${bytes(c.quota_held_over_bytes)} over its quota, kept forever by events`,
-          )
-        : null,
-    );
-  });
-  // A viewer's cameras in groups, a site each (docs/archive.md#viewer-mode); a keeper's in one.
-  const names = Object.keys(status.cameras);
-  const sites = names.length ? [...new Set(names.map((n) => status.cameras[n]!.site))] : [null];
-  const groups = sites.flatMap((site) => [
-    h("h2", site === null ? {} : { "data-site": site }, site === null ? "Cameras" : `Site ${site}`),
-    h("ul.cameras", {}, ...cams.filter((_, i) => status.cameras[names[i]!]!.site === site)),
-  ]);
-  app.replaceChildren(header(status), h("main", {}, reasons, ...groups, gauge));
+}
+
+function cameraCard(name: string, c: CameraStatus): HTMLElement {
+  const state = cameraState(c);
+  // The newest stored footage's picture, made once per new segment at most once a minute.
+  const still =
+    c.last_segment_start === null
+      ? null
+      : h("img.still", {
+          src: api.stillUrl(name, c.last_segment_start),
+          alt: `${name}: latest picture`,
+          loading: "lazy",
+          width: 320,
+          height: 180,
+        });
+  return h(
+    "li.camera",
+    { "data-camera": name },
+    still,
+    h(
+      "a",
+      { href: `#/camera/${encodeURIComponent(name)}` },
+      h("span.name", {}, name),
+      h(`span.badge.${state.tone}`, {}, state.label),
+    ),
+    h(
+      "p",
+      {},
+      `last segment ${age(c.last_segment_age_s)} · ${c.hours_kept.toFixed(1)} h, ${bytes(c.bytes_kept)} kept${c.quota_bytes === null ? "" : ` of ${bytes(c.quota_bytes)}`}`,
+    ),
+    c.forecast ? dailyChart(name, c.forecast.daily) : null,
+    c.onvif
+      ? h(
+          `p.onvif${c.onvif.state === "live" ? "" : ".warn"}`,
+          { "data-onvif": c.onvif.state },
+          c.onvif.state === "live"
+            ? `the camera's own events heard${c.onvif.last_message_at === null ? "" : ` (last ${age(Math.round(Date.now() / 1000 - c.onvif.last_message_at))})`}`
+            : `the camera's own events not heard: ${c.onvif.reason ?? "connecting"} — its footage is kept unjudged`,
+        )
+      : null,
+    c.quota_held_over_bytes > 0
+      ? h(
+          "p.warn",
+          { role: "status" },
+          `${bytes(c.quota_held_over_bytes)} over its quota, kept forever by events`,
+        )
+      : null,
+  );
 }
 
 type Forecast = Status["storage"]["forecast"];
