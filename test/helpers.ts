@@ -127,7 +127,8 @@ export async function videoStreamFields(path: string, fields: string): Promise<s
 }
 
 export async function ffprobeDuration(path: string): Promise<number> {
-  const p = Bun.spawnSync([
+  // (Spawned asynchronously: `path` may be a URL this process's own keeper answers.)
+  const p = await runTool([
     "ffprobe",
     "-v",
     "error",
@@ -137,7 +138,7 @@ export async function ffprobeDuration(path: string): Promise<number> {
     "csv=p=0",
     path,
   ]);
-  return Number(p.stdout.toString().trim());
+  return Number(p.out.trim());
 }
 
 /** Top-level box types of an MP4, in order (headers only: works on a 4 GiB sparse file). */

@@ -97,4 +97,51 @@ describe("HTTPS", () => {
       `api.tls: the certificate ${join(dir, "a.pem")} is not for the key ${join(dir, "b.key")}`,
     );
   }, 60_000);
+
+  test("api.http_redirect: plain HTTP there is sent to HTTPS on the API's port (a name it knows only); without tls it is refused", async () => {
+    const dir = tempDir();
+    const app = await keeper.start(
+      configIn(
+        dir,
+        "api: { listen: 127.0.0.1:0, tls: self-signed, http_redirect: 127.0.0.1:0 }\ncameras: {}\n",
+      ),
+    );
+    const plain = `http://127.0.0.1:${app.server.redirectPort}`;
+    const head = await runTool([
+      "curl",
+      "-sS",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code} %{redirect_url}",
+      `${plain}/api/status?x=1`,
+    ]);
+    expect(head.out).toBe(`308 ${app.url}/api/status?x=1`);
+    const followed = await runTool([
+      "curl",
+      "-sS",
+      "-L",
+      "--cacert",
+      join(dir, "tls/cert.pem"),
+      `${plain}/healthz`,
+    ]);
+    expect(followed.out).toContain('"status":"ok"');
+    const stranger = await runTool([
+      "curl",
+      "-sS",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code}",
+      "-H",
+      "host: evil.example",
+      `${plain}/`,
+    ]);
+    expect(stranger.out).toBe("403");
+    await keeper.stop(app);
+    expect((await runTool(["curl", "-sS", `${plain}/`])).code).not.toBe(0); // stopped with the keeper
+    expect(() => configIn(dir, "api: { listen: 127.0.0.1:0, http_redirect: 127.0.0.1:0 }\n")).toThrow(
+      "api.http_redirect: redirects to HTTPS, so it needs api.tls",
+    );
+  }, 60_000);
 });

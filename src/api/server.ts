@@ -5,10 +5,13 @@ import type { ServerTls } from "./tls.ts";
 import type { AddressInfo } from "node:net";
 import { createApi } from "./app.ts";
 import type { ApiDeps } from "./deps.ts";
+import { allowedHosts } from "./guards.ts";
 
 /** The API's listener, started: its port (api.listen's, or the one given for port 0), and its end. */
 export interface ApiServer {
   port: number;
+  /** Where plain HTTP is redirected to HTTPS (api.http_redirect), if it is. */
+  redirectPort?: number;
   /** Every route the API answers (method and path pattern): what the access tests walk. */
   routes: { method: string; path: string }[];
   /** Stops listening and ends every connection, exports under way too. */
@@ -72,14 +75,50 @@ export async function serveApi(deps: ApiDeps, page: Bun.HTMLBundle, tls?: Server
     bundle.stop(true);
     throw new Error(`cannot listen on ${host}:${port} (api.listen): ${(e as Error).message}`);
   }
+  const tlsPort = (server.address() as AddressInfo).port;
+  const redirect =
+    tls &&
+    deps.config.api.httpRedirect &&
+    (await redirectToHttps(deps, tlsPort).catch(async (e) => {
+      server.close();
+      await bundle.stop(true);
+      throw e;
+    }));
   return {
-    port: (server.address() as AddressInfo).port,
+    port: tlsPort,
+    redirectPort: redirect ? (redirect.address() as AddressInfo).port : undefined,
     routes: api.routes.filter((r) => r.method !== "ALL").map(({ method, path }) => ({ method, path })),
     async stop() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      if (redirect) await new Promise<void>((resolve) => redirect.close(() => resolve()));
       await bundle.stop(true);
     },
   };
+}
+
+/**
+ * With api.tls and api.http_redirect (docs/security.md#https): plain HTTP on that address gets a
+ * permanent redirect to the same path over HTTPS on the API's port — for the names the API answers
+ * to only (never a redirect to a name it does not know).
+ */
+async function redirectToHttps(deps: ApiDeps, tlsPort: number) {
+  const { host, port } = deps.config.api.httpRedirect!;
+  const allowed = allowedHosts(deps.config.api.host, deps.config.api.allowedHosts);
+  const server = createServer((req, res) => {
+    const name = (req.headers.host ?? "").replace(/:\d+$/, "");
+    if (!name || !allowed(name)) {
+      res.writeHead(403, { "content-type": "text/plain" }).end("not a name camkeep answers to\n");
+      return;
+    }
+    res.writeHead(308, { location: `https://${name}:${tlsPort}${req.url ?? "/"}` }).end();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (e) =>
+      reject(new Error(`cannot listen on ${host}:${port} (api.http_redirect): ${e.message}`)),
+    );
+    server.listen(port, host, () => resolve());
+  });
+  return server;
 }

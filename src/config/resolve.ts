@@ -43,6 +43,8 @@ export function resolveConfig(c: ParsedConfig, source: string, baseDir: string):
       "evidence: give both key_file and cert_file (your own key and its certificate), or neither",
     );
   problems.push(...viewerProblems(c, tiers.tiers));
+  if (c.api.http_redirect !== undefined && c.api.tls === undefined)
+    problems.push("api.http_redirect: redirects to HTTPS, so it needs api.tls");
   if (problems.length) throw new ConfigError(source, problems);
 
   const cameras: Record<string, CameraConfig> = {};
@@ -104,6 +106,10 @@ export function resolveConfig(c: ParsedConfig, source: string, baseDir: string):
                 keyFile: resolve(baseDir, c.api.tls.key_file),
                 selfSigned: false,
               },
+      httpRedirect:
+        c.api.http_redirect === undefined
+          ? undefined
+          : (([h, p]) => ({ host: h, port: p }))(splitListen(c.api.http_redirect)),
     },
     storage: { minFree, tiers: tiers.tiers },
     health: c.health,

@@ -290,6 +290,8 @@ export const ConfigSchema = v.strictObject({
           'must be "self-signed" or { cert_file, key_file }',
         ),
       ),
+      /** With tls: also listen here for plain HTTP, answering every request with a redirect to HTTPS. */
+      http_redirect: v.optional(Listen),
     }),
     {},
   ),

@@ -78,6 +78,8 @@ export interface Config {
     exportStallTimeout: number;
     /** HTTPS: the certificate and key files, made here at first start when `selfSigned`. */
     tls?: { certFile: string; keyFile: string; selfSigned: boolean };
+    /** With tls: where plain HTTP is answered with a redirect to HTTPS (absent: plain HTTP gets no answer). */
+    httpRedirect?: { host: string; port: number };
   };
   storage: { minFree: MinFree; tiers: TierConfig[] };
   health: ParsedConfig["health"];
