@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { openDb } from "../src/db/open.ts";
 import { storedSums } from "../src/db/rollups.ts";
-import { cameraForecast, type StoredSums, storageForecast } from "../src/domain/forecast.ts";
+import { cameraForecast, type StoredSums, storageForecast, tierForecasts } from "../src/domain/forecast.ts";
+import type { EventRule, Retention } from "../src/domain/retain.ts";
 import { configIn, keepers, recordingRows, storedSegment, tempDir } from "./helpers.ts";
 
 /**
@@ -32,6 +33,12 @@ function sumsOf(buckets: BucketBytes[]): StoredSums {
   }
   return { lastDay: within(1), lastWeek: within(7), days: [...days].map(([day, bytes]) => ({ day, bytes })) };
 }
+/** A camera's rules: continuous for `days` (none when undefined), and `events`. */
+const keeps = (days?: number, events: EventRule[] = []): Retention => ({
+  shape: "0.15",
+  continuous: days === undefined ? [] : [{ days, mode: "all", recheck: false }],
+  events,
+});
 const forecast = (
   buckets: BucketBytes[],
   firstStart: number,
@@ -41,7 +48,7 @@ const forecast = (
     sums: sumsOf(buckets),
     firstStart,
     keptBytes: 0,
-    retentionDays: null,
+    retention: keeps(),
     quotaBytes: undefined,
     now: NOW,
     ...extra,
@@ -92,7 +99,7 @@ describe("a camera's rate, and how sure it is", () => {
       archive(NOW - 3 * DAY, () => 2 * GB),
       NOW - 3 * DAY,
       {
-        retentionDays: 7,
+        retention: keeps(7),
         quotaBytes: 20 * GB,
         keptBytes: 6 * GB,
       },
@@ -102,9 +109,65 @@ describe("a camera's rate, and how sure it is", () => {
     const old = forecast(
       archive(NOW - 30 * DAY, () => 2 * GB),
       NOW - 30 * DAY,
-      { retentionDays: 7 },
+      { retention: keeps(7) },
     );
     expect(old.retention_bites_in_days).toBe(0); // it deletes already
+  });
+
+  test("each retention rule, continuous and of events (and their labels), says when it starts to delete", () => {
+    const rule = (r: Partial<EventRule>): EventRule => ({
+      pre_capture: 5,
+      post_capture: 5,
+      days: 10,
+      mode: "all",
+      objects: {},
+      zones: [],
+      ...r,
+    });
+    const f = forecast(
+      archive(NOW - 3 * DAY, () => GB),
+      NOW - 3 * DAY,
+      {
+        retention: keeps(2, [
+          rule({ severity: "alert", days: 30, objects: { person: 60 } }),
+          rule({ severity: "detection", days: 10, mode: "motion", labels: ["car"], zones: ["drive"] }),
+        ]),
+      },
+    );
+    expect(f.rules).toEqual([
+      { rule: "continuous", days: 2, bites_in_days: 0 },
+      { rule: "alerts", days: 30, bites_in_days: 27 },
+      { rule: "alerts: person", days: 60, bites_in_days: 57 },
+      { rule: "detections of car in drive (motion)", days: 10, bites_in_days: 7 },
+    ]);
+    expect(f.retention_days).toBe(2);
+  });
+});
+
+describe("a tier's days", () => {
+  test("a copy tier takes every camera; a move tier those that keep footage past its age; a bucket has no end", () => {
+    const cameras = [
+      { rate: 10 * GB, keepsDays: 30 },
+      { rate: 5 * GB, keepsDays: 3 }, // deleted before it would move after a week
+      { rate: null, keepsDays: 30 }, // no rate yet: not guessed
+    ];
+    expect(
+      tierForecasts(
+        [
+          { name: "usb", copy: true, freeBytes: 300 * GB },
+          { name: "nas", copy: false, after: 7 * DAY, freeBytes: 50 * GB },
+          { name: "bucket", copy: true, freeBytes: null },
+        ],
+        cameras,
+      ),
+    ).toEqual([
+      { name: "usb", bytes_per_day: 15 * GB, free_bytes: 300 * GB, days_until_full: 20 },
+      { name: "nas", bytes_per_day: 10 * GB, free_bytes: 50 * GB, days_until_full: 5 },
+      { name: "bucket", bytes_per_day: 15 * GB, free_bytes: null, days_until_full: null },
+    ]);
+    expect(tierForecasts([{ name: "x", copy: true, freeBytes: GB }], [{ rate: null, keepsDays: 1 }])).toEqual(
+      [{ name: "x", bytes_per_day: null, free_bytes: GB, days_until_full: null }],
+    );
   });
 });
 
@@ -159,8 +222,12 @@ describe("the storage's days", () => {
 describe("days left in a running keeper", () => {
   const keeper = keepers();
   test("status, metrics and the storage's state carry the forecast the rollups give", async () => {
+    const dir = tempDir();
     const app = await keeper.start(
-      configIn(tempDir(), "api: { listen: 127.0.0.1:0 }\ncameras:\n  door: {}\n"),
+      configIn(
+        dir,
+        `api: { listen: 127.0.0.1:0 }\nstorage: { tiers: [{ name: usb, copy: true, path: ${join(dir, "usb")} }] }\ncameras:\n  door: {}\n`,
+      ),
     );
     const now = Math.floor(Date.now() / 1000);
     for (let i = 0; i < 6; i++)
@@ -176,6 +243,15 @@ describe("days left in a running keeper", () => {
     expect(f.last_week.history_days).toBeCloseTo(f.last_day.history_days, 5);
     expect(f.last_day.bytes_per_day).toBeGreaterThan(0);
     expect(status.storage.forecast.days_held.last_week).toBeGreaterThan(0);
-    expect(await (await get("/metrics")).text()).toMatch(/camkeep_storage_days_held\{basis="last_week"\} \d/);
+    const metrics = await (await get("/metrics")).text();
+    expect(metrics).toMatch(/camkeep_storage_days_held\{basis="last_week"\} \d/);
+    // The copy tier takes the camera's rate; its folder's volume has room for so many days.
+    const usb = status.tiers.find((t: { name: string }) => t.name === "usb").forecast;
+    expect(usb.bytes_per_day).toBe(f.last_day.bytes_per_day);
+    expect(usb.free_bytes).toBeGreaterThan(0);
+    expect(usb.days_until_full).toBeCloseTo(usb.free_bytes / usb.bytes_per_day, -1);
+    expect(metrics).toMatch(/camkeep_tier_days_until_full\{tier="usb"\} \d/);
+    // The default rules: no continuous days (not listed), events with motion for 10 days, deleting from in 10 days less the history.
+    expect(f.rules).toEqual([{ rule: "events (motion)", days: 10, bites_in_days: 9.9 }]);
   });
 });

@@ -288,6 +288,8 @@ describe("MQTT out: availability, state, Home Assistant discovery (docs/mqtt.md)
       recording: false,
       last_segment_age_s: null,
       hours_kept: 0,
+      bytes_per_day: null, // no footage: no rate said
+      quota_days_left: null,
     });
     expect(state.get("camkeep/storage/state")).toMatchObject({
       healthy: expect.any(Boolean),
@@ -365,6 +367,12 @@ describe("Home Assistant entities per camera (docs/mqtt.md)", () => {
       unit_of_measurement: "h",
       device_class: "duration",
     });
+    expect(config("sensor", "door_stored_per_day")).toMatchObject({
+      name: "Stored per day",
+      unit_of_measurement: "GB/d",
+      state_topic: "haents/door/state",
+    });
+    expect(config("sensor", "door_quota_days_left")).toBeUndefined(); // no quota: no sensor
     expect(config("image", "door_still")).toMatchObject({
       image_topic: "haents/door/still",
       content_type: "image/jpeg",

@@ -102,7 +102,15 @@ export function statusRoutes(deps: ApiDeps) {
             last_by_rule: cleanup.lastDisk.byHold,
           }
         : null,
-      tiers: deps.tiers.status(),
+      tiers: deps.tiers.status().map((t) => {
+        const { name: _, ...days } = forecast.tiers.find((f) => f.name === t.name) ?? {
+          name: t.name,
+          bytes_per_day: null,
+          free_bytes: null,
+          days_until_full: null,
+        };
+        return { ...t, forecast: days };
+      }),
       archive: deps.archive.status(),
       viewer: deps.viewer ? { sites: deps.viewer.sites() } : null,
       https: deps.https ?? null,

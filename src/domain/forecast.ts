@@ -2,6 +2,8 @@
 // how many days that leaves, from the rollups' sums. Pure: (what was stored, first footage, the
 // space, the rules, now) in, figures out; the status, metrics and MQTT read them.
 
+import type { Retention } from "./retain.ts";
+
 const DAY = 86_400;
 
 /** What a camera stored, summed by the rollups: the last day, the last week, and each UTC day of the last 30. */
@@ -30,8 +32,41 @@ export interface CameraForecast {
   /** The camera's longest continuous retention, and in how many days it starts to delete (0: it does now). */
   retention_days: number | null;
   retention_bites_in_days: number | null;
+  /** Each retention rule (continuous, and each event rule and label), and in how many days it starts to delete. */
+  rules: RuleTiming[];
   /** Days until its quota is full at the week's rate (or the day's, with less history); null without a quota. */
   quota_days_left: number | null;
+}
+
+/** A retention rule by what it keeps, how long, and when it starts to delete what it alone kept. */
+export interface RuleTiming {
+  rule: string;
+  days: number;
+  bites_in_days: number;
+}
+
+/**
+ * The camera's rules as a person reads them ("continuous, 7 days", "alerts with person, 30 days"):
+ * each starts deleting once the camera's footage is older than its days — in `days - history`.
+ */
+export function ruleTimings(retention: Retention, historyDays: number): RuleTiming[] {
+  const timing = (rule: string, days: number) => ({
+    rule,
+    days,
+    bites_in_days: round(Math.max(0, days - historyDays)),
+  });
+  const kept = (mode: string) => (mode === "all" ? "" : ` (${mode})`);
+  const rules = [
+    ...retention.continuous.map((r) => timing(`continuous${kept(r.mode)}`, r.days)),
+    ...retention.events.flatMap((r) => {
+      const what = `${r.severity ? `${r.severity}s` : "events"}${r.labels ? ` of ${r.labels.join(", ")}` : ""}${r.zones.length ? ` in ${r.zones.join(", ")}` : ""}`;
+      return [
+        timing(`${what}${kept(r.mode)}`, r.days),
+        ...Object.entries(r.objects).map(([label, days]) => timing(`${what}: ${label}${kept(r.mode)}`, days)),
+      ];
+    }),
+  ];
+  return rules.filter((r) => r.days > 0); // (0 days keeps nothing: not a rule to plan by)
 }
 
 /** A camera's forecast at `now` from what it stored (`sums`) and when its footage begins. */
@@ -39,11 +74,13 @@ export function cameraForecast(opts: {
   sums: StoredSums;
   firstStart: number | undefined;
   keptBytes: number;
-  retentionDays: number | null;
+  retention: Retention;
   quotaBytes: number | undefined;
   now: number;
 }): CameraForecast {
-  const { sums, firstStart, now } = opts;
+  const { sums, firstStart, now, retention } = opts;
+  const continuous = retention.continuous.map((r) => r.days);
+  const retentionDays = continuous.length ? Math.max(...continuous) : null;
   const history = firstStart === undefined ? 0 : Math.max(0, now - firstStart) / DAY;
   const over = (days: number, bytes: number): Rate => {
     const span = Math.min(days, history);
@@ -53,13 +90,14 @@ export function cameraForecast(opts: {
   const last_day = over(1, sums.lastDay);
   const last_week = over(7, sums.lastWeek);
   const rate = preferred(last_day, last_week);
-  const { retentionDays, quotaBytes, keptBytes } = opts;
+  const { quotaBytes, keptBytes } = opts;
   return {
     last_day,
     last_week,
     daily: dailyBytes(sums.days, now),
     retention_days: retentionDays,
     retention_bites_in_days: retentionDays === null ? null : round(Math.max(0, retentionDays - history)),
+    rules: ruleTimings(retention, history),
     quota_days_left:
       quotaBytes === undefined || !rate ? null : round(Math.max(0, quotaBytes - keptBytes) / rate),
   };
@@ -103,6 +141,46 @@ export function storageForecast(opts: {
     days_held: { last_day: days(keptBytes + room, day), last_week: days(keptBytes + room, week) },
     history_days: cameras.length ? Math.min(...cameras.map((c) => c.last_week.history_days)) : 0,
   };
+}
+
+/** A storage tier as the forecast sees it: what it takes, and the room its target has (null: a bucket, no end). */
+export interface TierSpace {
+  name: string;
+  copy: boolean;
+  /** Seconds of age after which footage moves to it (move tiers). */
+  after?: number;
+  freeBytes: number | null;
+}
+
+export interface TierForecast {
+  name: string;
+  /** Bytes a day that reach the tier at the cameras' rates (the week's, as planned by). */
+  bytes_per_day: number | null;
+  /** Its target's free space (a folder's volume); null for a bucket. */
+  free_bytes: number | null;
+  /** Days until that space is used up at that rate, if nothing there were deleted; null for a bucket or without a rate. */
+  days_until_full: number | null;
+}
+
+/**
+ * Each tier's forecast: a copy tier takes every camera's footage; a move tier the footage of the
+ * cameras that keep footage longer than its age (the rest is deleted before it would move).
+ */
+export function tierForecasts(
+  tiers: readonly TierSpace[],
+  cameras: readonly { rate: number | null; keepsDays: number }[],
+): TierForecast[] {
+  return tiers.map((t) => {
+    const reaching = cameras.filter((c) => t.copy || c.keepsDays * DAY > (t.after ?? 0));
+    const rates = reaching.map((c) => c.rate).filter((r): r is number => r !== null);
+    const rate = rates.length ? rates.reduce((a, b) => a + b, 0) : null;
+    return {
+      name: t.name,
+      bytes_per_day: rate,
+      free_bytes: t.freeBytes,
+      days_until_full: t.freeBytes === null || !rate ? null : round(t.freeBytes / rate),
+    };
+  });
 }
 
 /** Bytes per UTC day over the 30 days up to `now`'s, oldest first, every day named. */

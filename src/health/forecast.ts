@@ -6,10 +6,13 @@ import type { ArchiveTotals } from "../db/totals.ts";
 import {
   type CameraForecast,
   cameraForecast,
+  preferred,
   type StorageForecast,
   storageForecast,
+  type TierForecast,
+  tierForecasts,
 } from "../domain/forecast.ts";
-import type { StorageSpace } from "../storage/space.ts";
+import { type StorageSpace, volumeSpace } from "../storage/space.ts";
 
 // Days left (docs/storage.md#days-left): the pure forecast (domain/forecast.ts) fed from the
 // rollups, at most once a minute — status, metrics and MQTT all read the same figures.
@@ -19,6 +22,7 @@ const EVERY_S = 60;
 export interface Forecast {
   storage: StorageForecast;
   cameras: Record<string, CameraForecast>;
+  tiers: TierForecast[];
 }
 
 export class Forecaster {
@@ -27,7 +31,7 @@ export class Forecaster {
   constructor(
     private readonly deps: {
       db: Db;
-      config: Pick<Config, "cameras" | "defaults">;
+      config: Pick<Config, "cameras" | "defaults" | "storage">;
       totals: ArchiveTotals;
       space: () => StorageSpace;
     },
@@ -38,16 +42,21 @@ export class Forecaster {
     if (this.last && now - this.last.at < EVERY_S) return this.last.value;
     const { db, config, totals } = this.deps;
     const cameras: Record<string, CameraForecast> = {};
+    const keeps: { rate: number | null; keepsDays: number }[] = [];
     for (const camera of [...new Set([...Object.keys(config.cameras), ...totals.cameras()])].sort()) {
       const record = config.cameras[camera]?.record ?? config.defaults;
-      const longest = Math.max(0, ...record.continuous.map((r) => r.days));
-      cameras[camera] = cameraForecast({
+      const f = cameraForecast({
         sums: storedSums(db, camera, now),
         firstStart: firstRecordingStart(db, camera),
         keptBytes: totals.camera(camera).bytes,
-        retentionDays: record.continuous.length ? longest : null,
+        retention: record,
         quotaBytes: record.max_size,
         now,
+      });
+      cameras[camera] = f;
+      keeps.push({
+        rate: preferred(f.last_day, f.last_week),
+        keepsDays: Math.max(0, ...f.rules.map((r) => r.days)),
       });
     }
     const space = this.deps.space();
@@ -57,7 +66,25 @@ export class Forecaster {
       minFreeBytes: space.minFree,
       keptBytes: totals.bytes,
     });
-    this.last = { at: now, value: { storage, cameras } };
+    const tiers = tierForecasts(
+      config.storage.tiers.map((t) => ({
+        name: t.name,
+        copy: t.copy,
+        after: t.after,
+        freeBytes: t.target.kind === "folder" ? folderFree(t.target.path) : null,
+      })),
+      keeps,
+    );
+    this.last = { at: now, value: { storage, cameras, tiers } };
     return this.last.value;
+  }
+}
+
+/** A folder tier's free space, or null when its volume cannot be read now (unmounted). */
+function folderFree(path: string): number | null {
+  try {
+    return volumeSpace(path).free;
+  } catch {
+    return null;
   }
 }

@@ -1,4 +1,5 @@
 import type { MqttStatus } from "../api/deps.ts";
+import { preferred } from "../domain/forecast.ts";
 import { readSecretFile } from "../config/secret-file.ts";
 import mqtt, { type MqttClient } from "mqtt";
 import type { Config } from "../config/load.ts";
@@ -268,12 +269,16 @@ export class MqttBridge {
       client.publish(topic, json, { qos: 1, retain: true });
     };
     const { totals, health, db, config } = this.deps;
+    const forecast = this.deps.forecast.get();
     for (const camera of Object.keys(config.cameras)) {
       const last = lastRecordingStart(db, camera);
+      const f = forecast.cameras[camera];
       publish(`${this.prefix}/${camera}/state`, {
         recording: this.deps.recording(camera),
         last_segment_age_s: last === undefined ? null : Math.round(now / 1000 - last),
         hours_kept: Math.round((totals.camera(camera).seconds / 3600) * 100) / 100,
+        bytes_per_day: f ? preferred(f.last_day, f.last_week) : null,
+        quota_days_left: f?.quota_days_left ?? null,
       });
     }
     const snapshot = health.snapshot();
@@ -282,7 +287,7 @@ export class MqttBridge {
       kept_bytes: totals.bytes,
       healthy: snapshot.reasons.length === 0,
       storing_halted: this.deps.storingHalted?.() ?? false,
-      days_held: this.deps.forecast.get().storage.days_held.last_week,
+      days_held: forecast.storage.days_held.last_week,
     });
   }
 

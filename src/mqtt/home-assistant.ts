@@ -202,6 +202,25 @@ export class HomeAssistantEntities {
         suggested_display_precision: 1,
         entity_category: "diagnostic",
       });
+      config("sensor", `${camera}_stored_per_day`, device, {
+        name: "Stored per day",
+        state_topic: state,
+        value_template:
+          "{{ none if value_json.bytes_per_day is none else (value_json.bytes_per_day / 1e9) | round(2) }}",
+        unit_of_measurement: "GB/d",
+        state_class: "measurement",
+        suggested_display_precision: 1,
+        entity_category: "diagnostic",
+      });
+      if (this.deps.config.cameras[camera]!.record.max_size !== undefined)
+        config("sensor", `${camera}_quota_days_left`, device, {
+          name: "Quota full in",
+          state_topic: state,
+          value_template: "{{ value_json.quota_days_left }}",
+          unit_of_measurement: "d",
+          device_class: "duration",
+          suggested_display_precision: 0,
+        });
       config("binary_sensor", `${camera}_motion`, device, {
         name: "Motion",
         state_topic: `${this.prefix}/${camera}/motion`,

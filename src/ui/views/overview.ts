@@ -79,7 +79,10 @@ function storage(status: Status): HTMLElement {
               "li",
               { "data-tier": t.name },
               `${t.name} (${t.role === "copy" ? "copy of everything" : `footage older than ${span(t.after_s ?? 0)}`}): ${t.pending} waiting` +
-                `${t.oldest_pending_age_s === null ? "" : `, the oldest for ${span(t.oldest_pending_age_s)}`} · ${bytes(t.bytes_moved)} sent since start`,
+                `${t.oldest_pending_age_s === null ? "" : `, the oldest for ${span(t.oldest_pending_age_s)}`} · ${bytes(t.bytes_moved)} sent since start` +
+                (t.forecast.days_until_full === null
+                  ? ""
+                  : ` · ${bytes(t.forecast.free_bytes ?? 0)} free, full in ${t.forecast.days_until_full.toFixed(0)} days`),
               t.failing_since !== null || t.problem
                 ? h("p.warn", { role: "status" }, t.problem ?? t.last_error ?? "failing")
                 : null,
@@ -119,6 +122,7 @@ function cameraCard(name: string, c: CameraStatus): HTMLElement {
       `last segment ${age(c.last_segment_age_s)} · ${c.hours_kept.toFixed(1)} h, ${bytes(c.bytes_kept)} kept${c.quota_bytes === null ? "" : ` of ${bytes(c.quota_bytes)}`}`,
     ),
     c.forecast ? dailyChart(name, c.forecast.daily) : null,
+    c.forecast?.rules.length ? retention(c.forecast.rules) : null,
     c.onvif
       ? h(
           `p.onvif${c.onvif.state === "live" ? "" : ".warn"}`,
@@ -149,6 +153,20 @@ function daysHeld(f: Forecast): HTMLElement | null {
     { "data-days-held": days },
     `at ${bytes(f.bytes_per_day.last_week)} a day, it holds ${days.toFixed(0)} days of footage` +
       ` (measured over ${f.history_days.toFixed(1)} day${f.history_days === 1 ? "" : "s"}${f.history_days < 7 ? ": a first guess" : ""})`,
+  );
+}
+
+/** Each retention rule and when it starts deleting (docs/storage.md#days-left). */
+function retention(rules: { rule: string; days: number; bites_in_days: number }[]): HTMLElement {
+  return h(
+    "p.rules",
+    {},
+    rules
+      .map(
+        (r) =>
+          `${r.rule} ${r.days} d (${r.bites_in_days === 0 ? "deleting" : `deletes from in ${r.bites_in_days.toFixed(0)} d`})`,
+      )
+      .join(" · "),
   );
 }
 
