@@ -87,7 +87,7 @@ const playlistUrl = (start = T0, end = T0 + 30, extra = "") =>
   `${app.url}/api/cameras/gate/vod.m3u8?start=${start}&end=${end}${extra}`;
 
 describe("runs (pure)", () => {
-  test("touching segments of one init form a run on one clock; a gap, an overlap or another init starts a new one", () => {
+  test("touching segments of one init form a run on one clock; a gap, an overlap or another init starts a new one; one init is named one way", () => {
     const s = (id: string, start: number, duration: number, init = "a") => ({ id, start, duration, init });
     const runs = planRuns([
       s("1", 100, 2.02),
@@ -107,7 +107,8 @@ describe("runs (pure)", () => {
       [["5", 111.5]], // overlaps 4 by 0.5 s: a new run
       [["6", 113.5]], // another init
     ]);
-    expect(runs.map((r) => r.initFrom)).toEqual(["1", "4", "5", "6"]);
+    // One init, one URL: every run of init "a" names it from the first segment that needs it.
+    expect(runs.map((r) => r.initFrom)).toEqual(["1", "1", "1", "6"]);
   });
 });
 
@@ -427,8 +428,8 @@ describe("what the page reads", () => {
       expect(f.duration).toBeCloseTo(SEG, 1);
       expect(f.uri).toStartWith(`${app.url}/api/recordings/`);
     }
-    // Two inits (the resolution change), asked for by each of the three runs.
-    expect(new Set(fragments.map((f) => f.init)).size).toBe(3);
+    // Two inits (the resolution change), each named by one URL across the three runs (fetched once).
+    expect(new Set(fragments.map((f) => f.init)).size).toBe(2);
     expect(new Set(fragments.map((f) => new URL(f.init).pathname)).size).toBe(2);
     // The media clock follows the wall clock (each run starts at its segment's start).
     expect(fragments[4]!.at).toBe(PLAN[4]!.start);

@@ -19,7 +19,11 @@ export interface RunSegment extends PlayableSegment {
 
 export interface Run {
   init: string;
-  /** A segment of the run, from which its init segment can be made again. */
+  /**
+   * A segment from which the run's init segment can be made again: the first of the segments
+   * planned together that needs it, so every run of one init names it by one URL (a player
+   * fetches it once).
+   */
   initFrom: string;
   segments: RunSegment[];
 }
@@ -32,7 +36,9 @@ export interface Run {
  */
 export function planRuns(segments: readonly PlayableSegment[]): Run[] {
   const runs: Run[] = [];
+  const firstOf = new Map<string, string>();
   for (const s of segments) {
+    if (!firstOf.has(s.init)) firstOf.set(s.init, s.id);
     const run = runs.at(-1);
     const last = run?.segments.at(-1);
     if (
@@ -43,7 +49,7 @@ export function planRuns(segments: readonly PlayableSegment[]): Run[] {
     ) {
       run.segments.push({ ...s, at: last.at + last.duration });
     } else {
-      runs.push({ init: s.init, initFrom: s.id, segments: [{ ...s, at: s.start }] });
+      runs.push({ init: s.init, initFrom: firstOf.get(s.init)!, segments: [{ ...s, at: s.start }] });
     }
   }
   return runs;
