@@ -15,7 +15,7 @@ import { parseConfig } from "../src/config/load.ts";
 import { openDb } from "../src/db/open.ts";
 import { ActivityStore } from "../src/keeper/activity.ts";
 import { setLogLevel } from "../src/log/log.ts";
-import { newEyes, tick } from "../src/onvif/eyes.ts";
+import { newDetections, tick } from "../src/onvif/detections.ts";
 import { readNotifications } from "../src/onvif/topics.ts";
 import { parseAnswer } from "../src/onvif/soap.ts";
 import { OnvifWatch } from "../src/onvif/watch.ts";
@@ -69,11 +69,11 @@ clearInterval(drain);
 child.kill();
 
 // The frame of each second, alone, for the 3,600 - SECONDS seconds the compressed run did not tick.
-const eyes = newEyes();
+const detections = newDetections();
 const store = new ActivityStore();
 const t0 = cpuMs();
 for (let i = 0; i < 36_000; i++) {
-  store.hear("cam", [tick(eyes, 1_800_000_000 + i)]);
+  store.hear("cam", [tick(detections, 1_800_000_000 + i)]);
   if (i % 5 === 0) store.drain();
   if (i % 600 === 0) store.prune("cam", 1_800_000_000 + i - 60, 1_800_000_000 + i);
 }

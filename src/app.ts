@@ -29,7 +29,7 @@ import { VERSION } from "./version.ts";
 import { PlaybackMedia } from "./playback/media.ts";
 import { Previews } from "./playback/previews.ts";
 import { OnvifWatch, type WatchTimings } from "./onvif/watch.ts";
-import { Footage } from "./tiers/footage.ts";
+import { FootageLocator } from "./tiers/footage.ts";
 import { identitySource } from "./evidence/identity.ts";
 import { HashBackfill } from "./evidence/backfill.ts";
 import { Sealer } from "./evidence/sealer.ts";
@@ -138,7 +138,7 @@ async function startLocked(
     storageProblem: () => storage.problem(),
   });
   const archive = new ArchiveWriter({ config, db, targets, identity });
-  const footage = new Footage(config.recordingsDir, targets);
+  const footage = new FootageLocator(config.recordingsDir, targets);
   const hashing = new HashBackfill(db, footage, config.evidence.hashRate);
   const audit = new AuditLog(db);
   audit.record({

@@ -17,7 +17,7 @@ import { OnvifError } from "./onvif/soap.ts";
 import { readSecretFile } from "./config/secret-file.ts";
 import { verifyExport } from "./evidence/verify.ts";
 import { checkRecorded } from "./evidence/recorded.ts";
-import { Footage } from "./tiers/footage.ts";
+import { FootageLocator } from "./tiers/footage.ts";
 import { openTiers } from "./tiers/open.ts";
 import { PlaybackMedia } from "./playback/media.ts";
 import { checkArchive, checkSeals } from "./evidence/check.ts";
@@ -219,7 +219,7 @@ async function verify(args: string[]): Promise<number> {
     const config = loadFor(args);
     const db = openDb(config.database);
     try {
-      const footage = new Footage(config.recordingsDir, openTiers(config.storage.tiers, db));
+      const footage = new FootageLocator(config.recordingsDir, openTiers(config.storage.tiers, db));
       const recorded = await checkRecorded(
         { db, footage, playback: new PlaybackMedia(footage) },
         args[0],

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import { join } from "node:path";
 import type { App } from "../src/app.ts";
 import { HashBackfill } from "../src/evidence/backfill.ts";
-import { Footage } from "../src/tiers/footage.ts";
+import { FootageLocator } from "../src/tiers/footage.ts";
 import { oeffTrailer, readOeff } from "../src/media/mp4/oeff.ts";
 import {
   BUN,
@@ -72,14 +72,22 @@ describe("hashing footage stored before hashing existed", () => {
     app.db.$client.run("UPDATE recordings SET sha256 = NULL");
     const bytes = rows.reduce((n, r) => n + r.segment_size, 0);
     // Cut short: stopped at once, it leaves what it had not done.
-    const stopped = new HashBackfill(app.db, new Footage(app.config.recordingsDir, new Map()), bytes / 10);
+    const stopped = new HashBackfill(
+      app.db,
+      new FootageLocator(app.config.recordingsDir, new Map()),
+      bytes / 10,
+    );
     stopped.start();
     const t = performance.now();
     await stopped.stop();
     expect(performance.now() - t).toBeLessThan(1000);
     expect(stopped.left()).toBeGreaterThan(0);
     // At a rate of the whole in 2 s, the whole takes at least that.
-    const backfill = new HashBackfill(app.db, new Footage(app.config.recordingsDir, new Map()), bytes / 2);
+    const backfill = new HashBackfill(
+      app.db,
+      new FootageLocator(app.config.recordingsDir, new Map()),
+      bytes / 2,
+    );
     const started = performance.now();
     backfill.start();
     await until(() => backfill.left() === 0, 30_000, "every segment hashed");

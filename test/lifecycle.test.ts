@@ -19,7 +19,7 @@ import { OnvifWatch } from "../src/onvif/watch.ts";
 import { Recorders } from "../src/recorder/supervisor.ts";
 import { StorageGate } from "../src/storage/gate.ts";
 import { claimVolume } from "../src/storage/volume.ts";
-import { Footage } from "../src/tiers/footage.ts";
+import { FootageLocator } from "../src/tiers/footage.ts";
 import { openTiers } from "../src/tiers/open.ts";
 import { TierWorker } from "../src/tiers/worker.ts";
 import { TestCamera } from "./fixtures/onvif-camera.ts";
@@ -191,7 +191,7 @@ describe("start() then stop() at once leaves nothing behind", () => {
           totals,
           health,
           recording: () => false,
-          footage: new Footage(config.recordingsDir, new Map()),
+          footage: new FootageLocator(config.recordingsDir, new Map()),
           forecast: new Forecaster({ db, config, totals, space: () => health.snapshot().space }),
         });
       };

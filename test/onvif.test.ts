@@ -7,7 +7,7 @@ import { openDb } from "../src/db/open.ts";
 import { ActivityStore } from "../src/keeper/activity.ts";
 import { parseConfig } from "../src/config/load.ts";
 import { OnvifWatch, type WatchTimings } from "../src/onvif/watch.ts";
-import { normaliseTopic, truth } from "../src/onvif/topics.ts";
+import { normaliseTopic, onvifBoolean } from "../src/onvif/topics.ts";
 import { type Dialect, TestCamera } from "./fixtures/onvif-camera.ts";
 import {
   ROOT,
@@ -85,13 +85,13 @@ describe("topics (pure)", () => {
       "RuleEngine/CellMotionDetector/Motion",
     );
     expect(normaliseTopic("tns1:RuleEngine/PeopleDetector/People/")).toBe("RuleEngine/PeopleDetector/People");
-    expect([truth("true"), truth("1"), truth("False"), truth("0"), truth("maybe")]).toEqual([
-      true,
-      true,
-      false,
-      false,
-      undefined,
-    ]);
+    expect([
+      onvifBoolean("true"),
+      onvifBoolean("1"),
+      onvifBoolean("False"),
+      onvifBoolean("0"),
+      onvifBoolean("maybe"),
+    ]).toEqual([true, true, false, false, undefined]);
   });
 });
 

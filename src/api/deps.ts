@@ -19,7 +19,7 @@ import type { ArchiveStatus } from "../archive/writer.ts";
 import type { Forecast } from "../health/forecast.ts";
 import type { SiteStatus } from "../archive/sites.ts";
 import type { AuditLog } from "../evidence/audit-log.ts";
-import type { Footage } from "../tiers/footage.ts";
+import type { FootageLocator } from "../tiers/footage.ts";
 import type { TierWorker } from "../tiers/worker.ts";
 
 /** What the HTTP API reads and feeds: the running keeper's parts. */
@@ -37,7 +37,7 @@ export interface ApiDeps {
   startedAtMs: number;
   loginGuard: LoginGuard;
   /** Where each recording's footage is read from, whichever tier holds it. */
-  footage: Footage;
+  footage: FootageLocator;
   /** Stored segments' media as playback needs it (tracks, init segments). */
   playback: PlaybackMedia;
   /** Preview pictures of stored segments, made when first asked. */

@@ -63,7 +63,7 @@ export async function restoreArchive(
     throw new RestoreRefused(
       `the database already holds ${held} recordings: restore fills an empty one (a new data folder), or add --force to add what it lacks`,
     );
-  const say = opts.progress ?? (() => {});
+  const progress = opts.progress ?? (() => {});
   const report: RestoreReport = {
     hours: 0,
     segments: 0,
@@ -85,7 +85,7 @@ export async function restoreArchive(
     if (why) report.unreadable.push(`${BOX_KEY}: ${why}`);
     else report.certificates.push(c.sha256);
   }
-  say(`archive of ${box.box}, written ${box.written_at}`);
+  progress(`archive of ${box.box}, written ${box.written_at}`);
 
   const restoreHours = (manifests: readonly HourManifest[]) =>
     db.$client.transaction(() => {
@@ -117,7 +117,7 @@ export async function restoreArchive(
       }
     }
   });
-  say(`${report.hours} camera-hours: ${report.segments} segments, ${report.seals} seals`);
+  progress(`${report.hours} camera-hours: ${report.segments} segments, ${report.seals} seals`);
 
   await eachDocument(store, EVENTS, EventsDay, report, (days) => {
     db.$client.transaction(() => {
@@ -135,7 +135,7 @@ export async function restoreArchive(
       report.unreadable.push((e as Error).message);
     }
   }
-  say(`${report.events} events, ${report.cases} cases`);
+  progress(`${report.events} events, ${report.cases} cases`);
 
   db.$client.transaction(() => {
     restoreSealHeads(db);

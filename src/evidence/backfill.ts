@@ -1,7 +1,7 @@
 import { setRecordingHash, unhashedCount, unhashedRecordings } from "../db/evidence.ts";
 import type { Db } from "../db/open.ts";
 import { logger } from "../log/log.ts";
-import type { Footage } from "../tiers/footage.ts";
+import type { FootageLocator } from "../tiers/footage.ts";
 import { hashAtRate } from "./rated-hash.ts";
 
 // Hashing footage stored before hashing existed (docs/evidence.md#hashes-at-store): once, in the
@@ -16,7 +16,7 @@ export class HashBackfill {
 
   constructor(
     private readonly db: Db,
-    private readonly footage: Footage,
+    private readonly footage: FootageLocator,
     /** Bytes a second read at most. */
     private readonly rate: number,
   ) {}

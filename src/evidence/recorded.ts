@@ -4,7 +4,7 @@ import { sealsBetween } from "../db/seals.ts";
 import { planClip } from "../playback/clip.ts";
 import type { PlaybackMedia } from "../playback/media.ts";
 import { partsStream } from "../playback/parts.ts";
-import type { Footage } from "../tiers/footage.ts";
+import type { FootageLocator } from "../tiers/footage.ts";
 import { hashAtRate } from "./rated-hash.ts";
 import type { SealBody } from "./seal.ts";
 import type { ExportCheck } from "./verify.ts";
@@ -21,7 +21,7 @@ export interface RecordedCheck {
 }
 
 export async function checkRecorded(
-  deps: { db: Db; footage: Footage; playback: PlaybackMedia },
+  deps: { db: Db; footage: FootageLocator; playback: PlaybackMedia },
   path: string,
   signed: ExportCheck,
 ): Promise<RecordedCheck> {

@@ -15,7 +15,7 @@ import type { ActivityStore } from "./activity.ts";
 import { filesOpenUnder, scanCache, settledSegments, type CacheFile } from "./cache.ts";
 import { CacheVolumeGuard } from "./cache-volume.ts";
 import { activityWatermark, decideSegment, NOT_PROBED, type Verdict } from "./segment-verdict.ts";
-import { SegmentActs } from "./segment-acts.ts";
+import { SegmentHandler } from "./segment-handler.ts";
 import { SegmentMemo } from "./segment-memo.ts";
 import { MaintainerStats } from "./stats.ts";
 import { StoreBatch } from "./store-batch.ts";
@@ -63,7 +63,7 @@ export class Maintainer {
   private reportedInvalid = new Set<string>();
   /** Placed in storage, not yet indexed (store-batch.ts). */
   private readonly batch: StoreBatch;
-  private readonly acts: SegmentActs;
+  private readonly handler: SegmentHandler;
   private readonly cacheVolume: CacheVolumeGuard;
   /** Aborted by stop(): the wait between passes ends at once, and no loop starts after it. */
   private readonly life = new AbortController();
@@ -76,7 +76,7 @@ export class Maintainer {
       db: deps.db,
       copyTo: copyOnInsert(deps.config),
       faults: deps.faults,
-      indexed: (p) => this.acts.counted(p),
+      indexed: (p) => this.handler.counted(p),
       failed: (p) => this.stats.camera(p.file.camera).storeFailures++,
     });
     this.nowMs = deps.nowMs ?? Date.now;
@@ -84,7 +84,7 @@ export class Maintainer {
     // /proc reports real paths; compare like with like.
     this.cacheDir = realpathSync(this.cfg.cacheDir);
     this.cacheVolume = new CacheVolumeGuard(this.cacheDir);
-    this.acts = new SegmentActs({
+    this.handler = new SegmentHandler({
       ...deps,
       stats: this.stats,
       memo: this.memo,
@@ -237,7 +237,7 @@ export class Maintainer {
         : named;
     // Not at stop: a decoder that hangs must not hold up storing what is left (a tmpfs cache is
     // lost at the reboot that may follow); those segments are kept by the fail-safe instead.
-    if (probe.kind === "ok" && !at.stopping) await this.acts.analyseMotion(file, probe.duration, at.now);
+    if (probe.kind === "ok" && !at.stopping) await this.handler.analyseMotion(file, probe.duration, at.now);
     let camEvents: HoldingEvent[] = [];
     if (cam?.enabled) {
       const last = queue.at(-1) ?? file;
@@ -271,15 +271,15 @@ export class Maintainer {
       case "wait":
         return "blocked"; // later segments end later: they wait too
       case "retry":
-        this.acts.failed(file, `probing failed: ${verdict.reason}`, (s) => s.probeFailures++);
+        this.handler.failed(file, `probing failed: ${verdict.reason}`, (s) => s.probeFailures++);
         return "retry"; // a failed probe says nothing of the segments after it
       case "drop":
-        this.acts.drop(file, verdict.reason, probe);
+        this.handler.drop(file, verdict.reason, probe);
         if (probe.kind === "ok") this.joins.ended(file.camera, file.start + probe.duration);
         return "drop";
       case "store": {
         if (!this.stats.storageAvailable) return "blocked";
-        const placed = await this.acts.place(file, verdict);
+        const placed = await this.handler.place(file, verdict);
         if (placed) this.batch.add({ file, placed, verdict, atMs: at.now * 1000 });
         if (placed !== undefined) this.joins.ended(file.camera, verdict.end);
         return placed === undefined ? "blocked" : "store";

@@ -11,7 +11,7 @@ import type { HealthMonitor } from "../health/monitor.ts";
 import type { Forecast } from "../health/forecast.ts";
 import { logger } from "../log/log.ts";
 import type { ActivityStore } from "../keeper/activity.ts";
-import type { Footage } from "../tiers/footage.ts";
+import type { FootageLocator } from "../tiers/footage.ts";
 import { HomeAssistantEntities } from "./home-assistant.ts";
 import { type MqttIdentity, mqttIdentity } from "./identity.ts";
 import { TakeoverWatch } from "./takeover.ts";
@@ -35,7 +35,7 @@ export interface MqttDeps {
   /** Whether a camera records now (its recorder runs, or its footage is fresh). */
   recording: (camera: string) => boolean;
   /** Where stored footage is read from (the cameras' stills). */
-  footage: Footage;
+  footage: FootageLocator;
   /** Whether storing new footage has stopped (only footage kept forever left on a full disk). */
   storingHalted?: () => boolean;
   /** Days left (docs/storage.md#days-left): the storage's forecast, as a sensor. */

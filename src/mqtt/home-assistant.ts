@@ -10,7 +10,7 @@ import { newId } from "../domain/id.ts";
 import type { ActivityStore } from "../keeper/activity.ts";
 import { logger } from "../log/log.ts";
 import { firstPicture } from "../playback/picture.ts";
-import type { Footage } from "../tiers/footage.ts";
+import type { FootageLocator } from "../tiers/footage.ts";
 import { VERSION } from "../version.ts";
 
 // camkeep's entities in Home Assistant (MQTT discovery, docs/mqtt.md): the box as a device with its
@@ -41,7 +41,7 @@ export interface HomeAssistantDeps {
   config: Config;
   db: Db;
   activity: ActivityStore;
-  footage: Footage;
+  footage: FootageLocator;
 }
 
 export type Publish = (topic: string, payload: string | Buffer, retain: boolean) => void;
@@ -148,7 +148,7 @@ export class HomeAssistantEntities {
       ...gigabytes,
     });
     config("sensor", "footage_kept", box, {
-      name: "Footage kept",
+      name: "FootageLocator kept",
       state_topic: storage,
       value_template: "{{ (value_json.kept_bytes / 1e9) | round(2) }}",
       ...gigabytes,
@@ -193,7 +193,7 @@ export class HomeAssistantEntities {
         entity_category: "diagnostic",
       });
       config("sensor", `${camera}_hours_kept`, device, {
-        name: "Footage kept",
+        name: "FootageLocator kept",
         state_topic: state,
         value_template: "{{ value_json.hours_kept }}",
         unit_of_measurement: "h",

@@ -37,7 +37,7 @@ export function normaliseTopic(topic: string): string {
 }
 
 /** true/false, 1/0 (and on/off, active/inactive); undefined for anything else. */
-export function truth(value: string | undefined): boolean | undefined {
+export function onvifBoolean(value: string | undefined): boolean | undefined {
   const v = value?.trim().toLowerCase();
   if (v === "true" || v === "1" || v === "on" || v === "active") return true;
   if (v === "false" || v === "0" || v === "off" || v === "inactive") return false;
@@ -126,7 +126,7 @@ export function readNotifications(messages: readonly Xml[]): { heard: Heard[]; i
       const name = Object.keys(data).find((k) => rule.item.test(k));
       if (name === undefined) continue;
       const meaning = typeof rule.meaning === "function" ? rule.meaning(data) : rule.meaning;
-      const value = rule.pulse ? true : truth(data[name]);
+      const value = rule.pulse ? true : onvifBoolean(data[name]);
       if (!meaning || value === undefined) continue;
       found = true;
       heard.push({ meaning, source: `${topic}|${source}`, value, pulse: !!rule.pulse, cameraTime, initial });

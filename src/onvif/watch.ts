@@ -5,7 +5,7 @@ import { newId } from "../domain/id.ts";
 import type { ActivityStore } from "../keeper/activity.ts";
 import { logger } from "../log/log.ts";
 import { OnvifClient } from "./client.ts";
-import { expire, type EyesAct, forget, hear, newEyes, tick } from "./eyes.ts";
+import { expire, type DetectionAct, forget, hear, newDetections, tick } from "./detections.ts";
 import { OnvifError } from "./soap.ts";
 import { onvifPassword } from "./stream.ts";
 import { PullPoint } from "./subscription.ts";
@@ -58,7 +58,7 @@ export interface OnvifStatus {
 class CameraWatch {
   readonly status: OnvifStatus;
   private readonly stop = new AbortController();
-  private readonly eyes = newEyes();
+  private readonly detections = newDetections();
   private sub?: PullPoint;
   private timer?: ReturnType<typeof setInterval>;
   private done?: Promise<void>;
@@ -94,7 +94,7 @@ class CameraWatch {
     clearInterval(this.timer);
     this.stop.abort();
     await this.done;
-    this.apply(forget(this.eyes, Date.now() / 1000));
+    this.apply(forget(this.detections, Date.now() / 1000));
     // Unsubscribe only now: some cameras drop every subscription on it.
     await this.sub?.unsubscribe().catch(() => {});
   }
@@ -165,7 +165,7 @@ class CameraWatch {
       // The camera's time on our clock; a time it cannot mean (1970, the future) is the arrival's.
       const local = h.cameraTime === undefined ? now : client.toLocal(h.cameraTime * 1000) / 1000;
       const at = local > now + 5 || local < now - 3600 ? now : local;
-      const acts = hear(this.eyes, h, at, now, () => `${newId(Math.floor(at))}-onvif`);
+      const acts = hear(this.detections, h, at, now, () => `${newId(Math.floor(at))}-onvif`);
       if (h.value && acts.some((a) => a.kind === "open" || a.kind === "frames"))
         this.status.heard[h.meaning]++;
       this.apply(acts);
@@ -175,14 +175,14 @@ class CameraWatch {
   private second(): void {
     if (this.status.state !== "live") return;
     const now = Date.now() / 1000;
-    this.apply(expire(this.eyes, now, this.camera.record.max_event_length));
-    this.deps.activity.hear(this.camera.name, [tick(this.eyes, now)]);
+    this.apply(expire(this.detections, now, this.camera.record.max_event_length));
+    this.deps.activity.hear(this.camera.name, [tick(this.detections, now)]);
   }
 
   private lost(err: OnvifError): void {
     this.status.errors++;
     this.sub = undefined;
-    this.apply(forget(this.eyes, Date.now() / 1000));
+    this.apply(forget(this.detections, Date.now() / 1000));
     this.set("down", err.message);
     if (!this.said.has("down") || !this.said.has(err.kind)) {
       log.warn(
@@ -193,7 +193,7 @@ class CameraWatch {
     }
   }
 
-  private apply(acts: EyesAct[]): void {
+  private apply(acts: DetectionAct[]): void {
     const { db, activity } = this.deps;
     const camera = this.camera.name;
     for (const a of acts) {

@@ -3,7 +3,7 @@ import { initName, initSegment } from "../media/mp4/init.ts";
 import { inspectMp4 } from "../media/mp4/inspect.ts";
 import { readTracks, type Track } from "../media/mp4/tracks.ts";
 import { logger } from "../log/log.ts";
-import type { Footage, FootageBytes } from "../tiers/footage.ts";
+import type { FootageLocator, FootageBytes } from "../tiers/footage.ts";
 import { Recent } from "./recent.ts";
 
 // What playback needs of a stored segment, read from its moov once and kept for a while.
@@ -44,7 +44,7 @@ export class PlaybackMedia {
   /** What was said once: formats left out, segments that cannot be played. */
   private readonly said = new Set<string>();
 
-  constructor(private readonly footage: Footage) {}
+  constructor(private readonly footage: FootageLocator) {}
 
   /**
    * The segment's tracks and init segments; undefined when its footage cannot be reached or

@@ -5,7 +5,7 @@ import { run } from "../media/spawn.ts";
 
 /**
  * The first key frame of the footage at `source` (a path or a tier's address, as
- * Footage.source gives it), `height` pixels high; undefined when ffmpeg made none.
+ * FootageLocator.source gives it), `height` pixels high; undefined when ffmpeg made none.
  */
 export async function firstPicture(source: string, height: number): Promise<Uint8Array | undefined> {
   const r = await run(

@@ -1,5 +1,5 @@
 import type { Recording } from "../db/schema.ts";
-import type { Footage } from "../tiers/footage.ts";
+import type { FootageLocator } from "../tiers/footage.ts";
 import { firstPicture } from "./picture.ts";
 import { Recent } from "./recent.ts";
 
@@ -30,7 +30,7 @@ export class Previews {
   /** ffmpeg runs made (status: what previews cost). */
   runs = 0;
 
-  constructor(private readonly footage: Footage) {}
+  constructor(private readonly footage: FootageLocator) {}
 
   /** The picture, or undefined when none can be made (footage unreachable, ffmpeg failed, dropped). */
   of(row: Recording): Promise<Uint8Array | undefined> {

@@ -67,7 +67,7 @@ export class Recorder {
   private loop?: Promise<void>;
   private watchdog?: ReturnType<typeof setInterval>;
   private readonly watchdogMs: number;
-  private readonly s: RecorderStatus;
+  private readonly current: RecorderStatus;
   private streamInput?: string;
   /** When it restarted, for the last hour's count (bounded: at most one a second). */
   private readonly restartTimes: number[] = [];
@@ -80,7 +80,7 @@ export class Recorder {
     private readonly opts: RecorderOptions = {},
   ) {
     this.watchdogMs = opts.watchdogMs ?? watchdogSeconds(rec.segmentTime) * 1000;
-    this.s = {
+    this.current = {
       camera,
       state: "stopped",
       input: rec.onvif ? `(the camera's ${rec.onvif.stream} stream, asked over ONVIF)` : redact(rec.input),
@@ -124,19 +124,19 @@ export class Recorder {
 
   /** True while its ffmpeg runs: the camera's newest segment is then being written. */
   isRunning(): boolean {
-    return this.s.state === "recording";
+    return this.current.state === "recording";
   }
 
   isStalled(): boolean {
-    return this.s.stalled;
+    return this.current.stalled;
   }
 
   status(): RecorderStatus {
     const hourAgo = Date.now() - 3_600_000;
     while (this.restartTimes.length && this.restartTimes[0]! < hourAgo) this.restartTimes.shift();
-    const connected = this.s.state === "recording" && this.newestWrite() >= this.startedAt;
-    if (connected) this.s.problem = null;
-    return { ...this.s, connected, restartsLastHour: this.restartTimes.length };
+    const connected = this.current.state === "recording" && this.newestWrite() >= this.startedAt;
+    if (connected) this.current.problem = null;
+    return { ...this.current, connected, restartsLastHour: this.restartTimes.length };
   }
 
   private async run(): Promise<void> {
@@ -166,29 +166,29 @@ export class Recorder {
         });
         writeFileSync(this.pidFile(), String(this.child.pid));
       } catch (e) {
-        this.s.lastMessage = redact((e as Error).message);
-        log.error(`${this.camera}: cannot start ffmpeg: ${this.s.lastMessage}`);
+        this.current.lastMessage = redact((e as Error).message);
+        log.error(`${this.camera}: cannot start ffmpeg: ${this.current.lastMessage}`);
         await this.backoff();
         continue;
       }
-      this.s.state = "recording";
-      this.s.pid = this.child.pid;
-      log.info(`${this.camera}: recording ${this.s.input} (pid ${this.child.pid})`);
+      this.current.state = "recording";
+      this.current.pid = this.child.pid;
+      log.info(`${this.camera}: recording ${this.current.input} (pid ${this.child.pid})`);
       void this.relay(this.child.stderr);
       const code = await this.child.exited;
       const signal = this.child.signalCode === null ? null : String(this.child.signalCode);
-      this.s.lastExit = { code: signal ? null : code, signal, at: Date.now() / 1000 };
-      this.s.pid = null;
+      this.current.lastExit = { code: signal ? null : code, signal, at: Date.now() / 1000 };
+      this.current.pid = null;
       rmSync(this.pidFile(), { force: true });
       if (this.stopping) break;
       log.warn(
         `${this.camera}: ffmpeg exited (${signal ?? `code ${code}`}); restarting in ${this.nextDelayMs() / 1000} s`,
       );
-      this.s.restarts++;
+      this.current.restarts++;
       this.restartTimes.push(Date.now());
       await this.backoff();
     }
-    this.s.state = "stopped";
+    this.current.state = "stopped";
   }
 
   /**
@@ -206,12 +206,14 @@ export class Recorder {
     try {
       this.streamInput = await streamAddress(o, this.life.signal);
       this.runsSinceAsked = 1;
-      this.s.input = redact(this.streamInput);
+      this.current.input = redact(this.streamInput);
       return this.streamInput;
     } catch (e) {
       if (this.stopping) return undefined;
-      this.s.lastMessage = `ONVIF: ${redact((e as Error).message)}`;
-      log.warn(`${this.camera}: cannot ask the camera for its ${o.stream} stream: ${this.s.lastMessage}`);
+      this.current.lastMessage = `ONVIF: ${redact((e as Error).message)}`;
+      log.warn(
+        `${this.camera}: cannot ask the camera for its ${o.stream} stream: ${this.current.lastMessage}`,
+      );
       return this.streamInput; // the last address known, if any
     }
   }
@@ -253,7 +255,7 @@ export class Recorder {
   private async backoff(): Promise<void> {
     const delay = this.nextDelayMs();
     this.backoffMs = Math.min(delay * 2, BACKOFF_MAX_MS);
-    this.s.state = "waiting to restart";
+    this.current.state = "waiting to restart";
     await sleep(delay, this.life.signal);
   }
 
@@ -264,16 +266,16 @@ export class Recorder {
     for await (const bytes of stream) {
       const lines = (pending + decoder.decode(bytes, { stream: true })).split(/\r?\n/);
       pending = lines.pop() ?? "";
-      for (const line of lines) this.say(line);
+      for (const line of lines) this.logFfmpeg(line);
     }
-    this.say(pending);
+    this.logFfmpeg(pending);
   }
 
-  private say(line: string): void {
+  private logFfmpeg(line: string): void {
     if (!line.trim()) return;
-    this.s.lastMessage = redact(line.trim()).slice(0, 500);
-    this.s.problem = problemOf(line) ?? this.s.problem;
-    log.warn(`${this.camera}: ffmpeg: ${this.s.lastMessage}`);
+    this.current.lastMessage = redact(line.trim()).slice(0, 500);
+    this.current.problem = problemOf(line) ?? this.current.problem;
+    log.warn(`${this.camera}: ffmpeg: ${this.current.lastMessage}`);
   }
 
   /**
@@ -285,13 +287,13 @@ export class Recorder {
     if (this.stopping) return;
     const now = Date.now();
     const newest = this.newestWrite();
-    this.s.stalled = now - Math.max(newest, this.firstStartedAt) > this.watchdogMs;
-    this.s.stalledSince = this.s.stalled
-      ? (this.s.stalledSince ?? Math.max(newest, this.firstStartedAt) / 1000)
+    this.current.stalled = now - Math.max(newest, this.firstStartedAt) > this.watchdogMs;
+    this.current.stalledSince = this.current.stalled
+      ? (this.current.stalledSince ?? Math.max(newest, this.firstStartedAt) / 1000)
       : null;
     const idleThisRun = now - Math.max(newest, this.startedAt);
-    if (this.s.state !== "recording" || idleThisRun <= this.watchdogMs) return;
-    this.s.stalls++;
+    if (this.current.state !== "recording" || idleThisRun <= this.watchdogMs) return;
+    this.current.stalls++;
     log.error(
       `${this.camera}: stalled — no new segment for ${Math.round(idleThisRun / 1000)} s; restarting the recorder`,
     );

@@ -15,7 +15,7 @@ const SOURCE_SECONDS = 6 * 3600;
  * storage, a file in a folder tier, an object in a bucket. Paths and keys come from the index,
  * and are still checked to lie inside their store.
  */
-export class Footage {
+export class FootageLocator {
   constructor(
     private readonly recordingsDir: string,
     private readonly tiers: ReadonlyMap<string, TierTarget>,

@@ -1,7 +1,7 @@
 import type { ActivityFrame } from "../domain/activity.ts";
 import type { Heard, Meaning } from "./topics.ts";
 
-// What a camera's own eyes see now, from what it said: states, the events they open and close,
+// What a camera detects now, from what it said: states, the events they open and close,
 // and the activity frames they make. Pure: the caller passes the clock and the ids.
 
 /** Meanings that are objects (active_objects keeps them) and open events. Motion is activity only. */
@@ -19,16 +19,16 @@ interface On {
   event?: string;
 }
 
-export interface EyesState {
+export interface DetectionState {
   on: Map<string, On>;
 }
 
-export type EyesAct =
+export type DetectionAct =
   | { kind: "open"; id: string; label: Meaning; start: number; severity: "alert" | "detection" }
   | { kind: "close"; id: string; end: number }
   | { kind: "frames"; frames: ActivityFrame[] };
 
-export const newEyes = (): EyesState => ({ on: new Map() });
+export const newDetections = (): DetectionState => ({ on: new Map() });
 
 const severityOf = (label: string) => (ALERTS.has(label) ? "alert" : "detection");
 
@@ -41,9 +41,15 @@ function frame(t: number, motion: number, objects: number): ActivityFrame {
  * Applies one thing heard, at `at` (our clock, epoch seconds; the camera's time already
  * corrected), `now` being the time of hearing it.
  */
-export function hear(s: EyesState, h: Heard, at: number, now: number, newId: () => string): EyesAct[] {
+export function hear(
+  s: DetectionState,
+  h: Heard,
+  at: number,
+  now: number,
+  newId: () => string,
+): DetectionAct[] {
   const key = `${h.meaning}|${h.source}`;
-  const acts: EyesAct[] = [];
+  const acts: DetectionAct[] = [];
   const isObject = OBJECTS.has(h.meaning);
   if (h.pulse) {
     const id = newId();
@@ -83,8 +89,8 @@ export function hear(s: EyesState, h: Heard, at: number, now: number, newId: () 
 }
 
 /** States on longer than `maxLength` end there (a camera that never says "off"). */
-export function expire(s: EyesState, now: number, maxLength: number): EyesAct[] {
-  const acts: EyesAct[] = [];
+export function expire(s: DetectionState, now: number, maxLength: number): DetectionAct[] {
+  const acts: DetectionAct[] = [];
   for (const [key, on] of s.on) {
     if (now - on.since < maxLength) continue;
     s.on.delete(key);
@@ -94,8 +100,8 @@ export function expire(s: EyesState, now: number, maxLength: number): EyesAct[] 
 }
 
 /** Everything ends now: the camera can no longer be heard (its states are unknown from here). */
-export function forget(s: EyesState, now: number): EyesAct[] {
-  const acts: EyesAct[] = [];
+export function forget(s: DetectionState, now: number): DetectionAct[] {
+  const acts: DetectionAct[] = [];
   for (const on of s.on.values())
     if (on.event) acts.push({ kind: "close", id: on.event, end: Math.max(on.since, now) });
   s.on.clear();
@@ -103,7 +109,7 @@ export function forget(s: EyesState, now: number): EyesAct[] {
 }
 
 /** The activity frame of this second while the camera is heard: its motion and objects on (0 and 0: "no motion"). */
-export function tick(s: EyesState, t: number): ActivityFrame {
+export function tick(s: DetectionState, t: number): ActivityFrame {
   let motion = 0;
   let objects = 0;
   for (const on of s.on.values()) {

@@ -23,7 +23,7 @@ const log = logger("maintainer");
 export const MAX_ATTEMPTS = 3;
 
 /** What acting on segments needs: the keeper's parts. */
-export interface SegmentActsDeps {
+export interface SegmentHandlerDeps {
   config: Config;
   db: Db;
   media: MediaEngine;
@@ -40,10 +40,10 @@ export interface SegmentActsDeps {
  * it in storage, count it stored, count a failure, set it aside. Each act keeps the segment's
  * memo and the stats right.
  */
-export class SegmentActs {
+export class SegmentHandler {
   private readonly cfg: Config;
 
-  constructor(private readonly deps: SegmentActsDeps) {
+  constructor(private readonly deps: SegmentHandlerDeps) {
     this.cfg = deps.config;
   }
 
