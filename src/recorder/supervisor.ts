@@ -1,17 +1,18 @@
 import type { Subprocess } from "bun";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config, RecorderConfig } from "../config/load.ts";
 import { logger } from "../log/log.ts";
-import { parseSegmentName } from "../keeper/segment-name.ts";
 import { redact } from "../log/redact.ts";
 import { streamAddress } from "../onvif/stream.ts";
 import { recorderArgs, watchdogSeconds } from "./args.ts";
 import { problemOf } from "./problem.ts";
-import { alive } from "../os/process.ts";
+import { StallWatch } from "./stall-watch.ts";
+import { reapStray } from "./stray.ts";
 import { sleep } from "../time/sleep.ts";
 
-// Recorders: one ffmpeg per camera with an input, restarted with backoff, watched for stalls.
+// Recorders: one ffmpeg per camera with an input, restarted with backoff; the watchdog that sees a
+// stall is stall-watch.ts, the ending of a recorder an earlier camkeep left running stray.ts.
 
 const log = logger("recorder");
 
@@ -66,8 +67,9 @@ export class Recorder {
   private firstStartedAt = 0;
   private loop?: Promise<void>;
   private watchdog?: ReturnType<typeof setInterval>;
-  private readonly watchdogMs: number;
-  private readonly current: RecorderStatus;
+  private readonly watch: StallWatch;
+  /** What status() reads; only the run loop, ffmpeg's output and the watchdog's timer write it. */
+  private readonly current: Omit<RecorderStatus, "stalls" | "stalled" | "stalledSince" | "restartsLastHour">;
   private streamInput?: string;
   /** When it restarted, for the last hour's count (bounded: at most one a second). */
   private readonly restartTimes: number[] = [];
@@ -79,20 +81,16 @@ export class Recorder {
     private readonly cacheDir: string,
     private readonly opts: RecorderOptions = {},
   ) {
-    this.watchdogMs = opts.watchdogMs ?? watchdogSeconds(rec.segmentTime) * 1000;
+    this.watch = new StallWatch(camera, cacheDir, opts.watchdogMs ?? watchdogSeconds(rec.segmentTime) * 1000);
     this.current = {
       camera,
       state: "stopped",
       input: rec.onvif ? `(the camera's ${rec.onvif.stream} stream, asked over ONVIF)` : redact(rec.input),
       pid: null,
       restarts: 0,
-      stalls: 0,
-      stalled: false,
       lastExit: null,
       lastMessage: null,
       connected: false,
-      stalledSince: null,
-      restartsLastHour: 0,
       problem: null,
     };
   }
@@ -101,7 +99,7 @@ export class Recorder {
     if (this.stopping) return;
     mkdirSync(this.cacheDir, { recursive: true });
     this.loop ??= this.run();
-    this.watchdog ??= setInterval(() => this.checkStall(), Math.min(10_000, this.watchdogMs / 4));
+    this.watchdog ??= setInterval(() => this.checkStall(), this.watch.everyMs);
   }
 
   /** SIGINT so ffmpeg closes its last segment as a valid file; SIGKILL if it does not in time. */
@@ -128,15 +126,19 @@ export class Recorder {
   }
 
   isStalled(): boolean {
-    return this.current.stalled;
+    return this.watch.stalled;
   }
 
+  /** How the recorder is, as the watchdog last saw it: a read, nothing changed. */
   status(): RecorderStatus {
     const hourAgo = Date.now() - 3_600_000;
-    while (this.restartTimes.length && this.restartTimes[0]! < hourAgo) this.restartTimes.shift();
-    const connected = this.current.state === "recording" && this.newestWrite() >= this.startedAt;
-    if (connected) this.current.problem = null;
-    return { ...this.current, connected, restartsLastHour: this.restartTimes.length };
+    return {
+      ...this.current,
+      stalls: this.watch.stalls,
+      stalled: this.watch.stalled,
+      stalledSince: this.watch.stalledSince,
+      restartsLastHour: this.restartTimes.filter((t) => t >= hourAgo).length,
+    };
   }
 
   private async run(): Promise<void> {
@@ -150,7 +152,7 @@ export class Recorder {
       const argv = recorderArgs(this.camera, { ...this.rec, input }, this.cacheDir, this.opts.ffmpeg);
       this.startedAt = Date.now();
       this.firstStartedAt ||= this.startedAt;
-      await this.reapStray(argv.at(-1)!);
+      await reapStray(this.camera, this.pidFile(), argv.at(-1)!, STOP_TIMEOUT_MS, this.life.signal);
       // stop() may have come during either wait: it found no child to signal, so none may start.
       if (this.stopping) break;
       try {
@@ -185,7 +187,10 @@ export class Recorder {
         `${this.camera}: ffmpeg exited (${signal ?? `code ${code}`}); restarting in ${this.nextDelayMs() / 1000} s`,
       );
       this.current.restarts++;
-      this.restartTimes.push(Date.now());
+      this.current.connected = false;
+      const now = Date.now();
+      this.restartTimes.push(now);
+      while (this.restartTimes[0]! < now - 3_600_000) this.restartTimes.shift();
       await this.backoff();
     }
     this.current.state = "stopped";
@@ -222,32 +227,6 @@ export class Recorder {
     return join(this.opts.runDir ?? join(this.cacheDir, "..", "run"), `recorder-${this.camera}.pid`);
   }
 
-  /**
-   * A recorder of ours left running by a camkeep that was killed outright (its own session
-   * keeps it alive) would write this camera's segments twice: end it before starting anew —
-   * as stopping ends one, SIGINT first, so the segment it is writing closes as a valid file
-   * (and is stored), SIGKILL only if it does not end in time.
-   */
-  private async reapStray(output: string): Promise<void> {
-    const file = this.pidFile();
-    mkdirSync(join(file, ".."), { recursive: true });
-    if (!existsSync(file)) return;
-    const pid = Number(readFileSync(file, "utf8"));
-    if (pid > 0 && alive(pid) && cmdline(pid).includes(output)) {
-      log.warn(`${this.camera}: ending a recorder left running by an earlier camkeep (pid ${pid})`);
-      process.kill(pid, "SIGINT");
-      const deadline = Date.now() + STOP_TIMEOUT_MS;
-      while (alive(pid) && Date.now() < deadline && !this.stopping) await sleep(100, this.life.signal);
-      // Stopped meanwhile: it has its SIGINT; its pid file stays for the next start to finish the job.
-      if (this.stopping) return;
-      if (alive(pid)) {
-        log.warn(`${this.camera}: the earlier recorder (pid ${pid}) did not end on SIGINT; killed`);
-        process.kill(pid, "SIGKILL");
-      }
-    }
-    rmSync(file, { force: true });
-  }
-
   private nextDelayMs(): number {
     return Date.now() - this.startedAt >= HEALTHY_RUN_MS ? BACKOFF_MIN_MS : this.backoffMs;
   }
@@ -279,36 +258,22 @@ export class Recorder {
   }
 
   /**
-   * The watchdog. The camera is stalled while nothing was written for longer than the limit
-   * (counted from the recorder's first start, so a restart does not hide a dead source); the
-   * running ffmpeg is restarted once it has itself had that long without writing.
+   * The watchdog's look (stall-watch.ts), on its timer: the camera answers once its ffmpeg has
+   * written since it started (what was wrong is then over); a running ffmpeg gone too long without
+   * writing is restarted.
    */
   private checkStall(): void {
     if (this.stopping) return;
     const now = Date.now();
-    const newest = this.newestWrite();
-    this.current.stalled = now - Math.max(newest, this.firstStartedAt) > this.watchdogMs;
-    this.current.stalledSince = this.current.stalled
-      ? (this.current.stalledSince ?? Math.max(newest, this.firstStartedAt) / 1000)
-      : null;
-    const idleThisRun = now - Math.max(newest, this.startedAt);
-    if (this.current.state !== "recording" || idleThisRun <= this.watchdogMs) return;
-    this.current.stalls++;
+    const running = this.current.state === "recording";
+    const restart = this.watch.look(now, this.firstStartedAt, this.startedAt, running);
+    this.current.connected = running && this.watch.newest >= this.startedAt;
+    if (this.current.connected) this.current.problem = null;
+    if (!restart) return;
     log.error(
-      `${this.camera}: stalled — no new segment for ${Math.round(idleThisRun / 1000)} s; restarting the recorder`,
+      `${this.camera}: stalled — no new segment for ${Math.round(this.watch.idleMs(now, this.startedAt) / 1000)} s; restarting the recorder`,
     );
     this.child?.kill("SIGKILL");
-  }
-
-  private newestWrite(): number {
-    let newest = 0;
-    for (const name of readdirSync(this.cacheDir)) {
-      const parsed = parseSegmentName(name);
-      if (parsed.kind !== "segment" || parsed.camera !== this.camera) continue;
-      const st = lstatSync(join(this.cacheDir, name), { throwIfNoEntry: false });
-      if (st?.isFile()) newest = Math.max(newest, st.mtimeMs);
-    }
-    return newest;
   }
 }
 
@@ -346,13 +311,5 @@ export class Recorders {
   /** For the health checks, on their timer: from the watchdog's own flag, without reading the cache. */
   stalledCount(): number {
     return [...this.byCamera.values()].filter((r) => r.isStalled()).length;
-  }
-}
-
-function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8");
-  } catch {
-    return "";
   }
 }
