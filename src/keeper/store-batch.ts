@@ -1,5 +1,6 @@
 import type { Db } from "../db/open.ts";
 import type { CopyOnInsert } from "../db/tiers.ts";
+import { CommitBatch } from "../domain/commit-batch.ts";
 import { logger } from "../log/log.ts";
 import { indexPlaced, type Placed, type StoreFaults } from "../storage/store.ts";
 import type { CacheFile } from "./cache.ts";
@@ -8,9 +9,6 @@ import type { Verdict } from "./segment-verdict.ts";
 // Segments placed in storage, indexed together in one transaction.
 
 const log = logger("maintainer");
-
-/** Rows committed in one transaction at most: more than this many placed segments are indexed at once. */
-export const COMMIT_BATCH = 200;
 
 export type StoreVerdict = Extract<Verdict, { action: "store" }>;
 
@@ -23,13 +21,12 @@ export interface PlacedSegment {
 }
 
 /**
- * Segments placed in storage but not yet indexed. They are indexed together, in one transaction,
- * once the oldest has waited record.commit_interval (or many wait, or camkeep stops): one commit
- * for many rows writes far fewer database pages (SD-card wear). Their cache files stay until then
+ * Segments placed in storage but not yet indexed, by cache path: indexed together, in one
+ * transaction, when their CommitBatch is due. Their cache files stay until then
  * (docs/design.md#crash-safety).
  */
 export class StoreBatch {
-  private pending: PlacedSegment[] = [];
+  private readonly pending = new CommitBatch<PlacedSegment>();
 
   constructor(
     private readonly deps: {
@@ -44,27 +41,26 @@ export class StoreBatch {
   ) {}
 
   add(p: PlacedSegment): void {
-    this.pending.push(p);
+    this.pending.add(p.file.path, p, p.atMs / 1000);
   }
 
   /** The cache paths waiting: a pass does not take them up again. */
   paths(): Set<string> {
-    return new Set(this.pending.map((p) => p.file.path));
+    return new Set(this.pending.keys());
   }
 
   get full(): boolean {
-    return this.pending.length >= COMMIT_BATCH;
+    return this.pending.full;
   }
 
   /** Whether the oldest waiting segment has waited `intervalS` (or camkeep stops). */
   due(nowMs: number, intervalS: number, stopping: boolean): boolean {
-    const oldest = this.pending[0];
-    return oldest !== undefined && (stopping || nowMs - oldest.atMs >= intervalS * 1000);
+    return this.pending.due(nowMs / 1000, intervalS, stopping);
   }
 
   /** Indexes what was placed, in one transaction (steps 3–4 of a store). */
   commit(): void {
-    const batch = this.pending.splice(0);
+    const batch = this.pending.take();
     if (!batch.length) return;
     try {
       indexPlaced(

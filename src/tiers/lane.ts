@@ -1,4 +1,5 @@
 import type { TierConfig } from "../config/tiers.ts";
+import { CommitBatch } from "../domain/commit-batch.ts";
 import type { Transfer, TransferSource } from "../db/tiers.ts";
 import { retryDelay } from "../domain/tiers.ts";
 import { logger } from "../log/log.ts";
@@ -55,7 +56,8 @@ export class TierLane {
   /** Transfers and removals under way, by key, and when each ends. */
   readonly transfers = new Map<string, Promise<void>>();
   readonly removals = new Map<string, Promise<void>>();
-  readonly verified = new Map<string, VerifiedCopy>();
+  /** Copies verified, waiting to be counted together (by transfer key). */
+  readonly verified = new CommitBatch<VerifiedCopy>();
   /** What the last probe found wrong (undefined: nothing). */
   probeProblem?: string;
   private pausedUntil = 0;

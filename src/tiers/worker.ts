@@ -50,8 +50,6 @@ const TICK_MS = 2_000;
 const QUEUE_CAP = 200;
 /** How often each tier is asked whether it can be used (TierTarget.probe), besides at start. */
 const PROBE_S = 300;
-/** Verified copies counted together at most: a drained backlog is committed as it goes. */
-const MAX_UNCOMMITTED = 200;
 /** A discard whose object is being written again waits this long before it is looked at again. */
 const DISCARD_WAIT_S = 5;
 
@@ -268,7 +266,7 @@ export class TierWorker {
         faults: this.deps.faults,
         nowS: this.nowS,
       });
-      lane.verified.set(t.key, copy);
+      lane.verified.add(t.key, copy, copy.at);
       lane.succeeded(this.nowS());
       if (this.deps.config.record.commit_interval === 0) await this.commitVerified();
     } catch (e) {
@@ -296,9 +294,7 @@ export class TierWorker {
    * upload again. Sources of moves are removed after the commit.
    */
   private async commitVerified(): Promise<void> {
-    const batch = [...this.lanes.values()].flatMap((lane) =>
-      [...lane.verified.values()].map((v) => ({ lane, v })),
-    );
+    const batch = [...this.lanes.values()].flatMap((lane) => lane.verified.items().map((v) => ({ lane, v })));
     if (!batch.length) return;
     const { db, faults } = this.deps;
     const now = this.nowS();
@@ -330,15 +326,10 @@ export class TierWorker {
     }
   }
 
-  /** Commits the verified copies once the oldest has waited record.commit_interval, or many wait. */
+  /** Commits the verified copies once the oldest of a tier's has waited record.commit_interval, or many wait. */
   private async commitIfDue(now: number): Promise<void> {
-    let oldest = Infinity;
-    let waiting = 0;
-    for (const lane of this.lanes.values()) {
-      waiting += lane.verified.size;
-      for (const v of lane.verified.values()) oldest = Math.min(oldest, v.at);
-    }
-    if (now - oldest >= this.deps.config.record.commit_interval || waiting >= MAX_UNCOMMITTED)
+    const interval = this.deps.config.record.commit_interval;
+    if ([...this.lanes.values()].some((lane) => lane.verified.due(now, interval)))
       await this.commitVerified();
   }
 
