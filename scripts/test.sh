@@ -40,7 +40,7 @@ case "${1:-all}" in
   # the configuration and the API's routes over real databases — no recorder, camera or broker.
   fast) set -- test/expiry-verdict test/segment-verdict test/commit-batch test/segment-name test/activity test/health \
     test/log test/ui-time test/layers test/rollups test/quota test/expire test/reconcile test/config \
-    test/media test/mp4 test/api test/cases test/keeper-lock test/contrib test/tier-contract test/forecast ;;
+    test/media test/mp4 test/api test/cases test/keeper-lock test/contrib test/tier-contract test/forecast test/routes ;;
   heavy) set -- test/heavy ;;
 esac
 

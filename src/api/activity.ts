@@ -5,7 +5,7 @@ import { apiError, onInvalid } from "./errors.ts";
 import { ActivityReport } from "./schemas.ts";
 
 /** Per-frame activity from a detector (docs/retention.md), queued for the maintainer. */
-export function activityRoutes({ config, activity, stats }: ApiDeps) {
+export function activityRoutes({ config, activity, stats }: Pick<ApiDeps, "config" | "activity" | "stats">) {
   return new Hono().post("/", vValidator("json", ActivityReport, onInvalid), (c) => {
     const { camera, frames } = c.req.valid("json");
     if (!config.cameras[camera]?.record.enabled) {

@@ -32,7 +32,13 @@ const MAX_TIMELAPSE_SECONDS = 7 * 86_400;
  * segments are trimmed with inpoint/outpoint (at keyframes: the cut may start a little early).
  * When the client goes away, ffmpeg is killed.
  */
-export function clipRoutes({ db, config, footage, playback, identity }: ApiDeps) {
+export function clipRoutes({
+  db,
+  config,
+  footage,
+  playback,
+  identity,
+}: Pick<ApiDeps, "db" | "config" | "footage" | "playback" | "identity">) {
   // Each export is an ffmpeg (tens of MB): api.max_exports at once, the rest told to wait.
   let running = 0;
   const stallMs = config.api.exportStallTimeout * 1000;

@@ -10,7 +10,7 @@ import { EventChanges, EventIdParam, EventsQuery, NewEvent } from "./schemas.ts"
  * Events from whatever detector the user runs (docs/retention.md). An event for a camera that is not
  * configured is accepted: cameras can be removed while their footage and events remain.
  */
-export function eventRoutes({ db }: ApiDeps) {
+export function eventRoutes({ db }: Pick<ApiDeps, "db">) {
   return new Hono()
     .post("/", vValidator("json", NewEvent, onInvalid), (c) => {
       const body = c.req.valid("json");

@@ -21,7 +21,7 @@ import {
 /** The longest span one playlist covers. */
 const MAX_SPAN_S = 24 * 3600;
 
-export function playbackRoutes({ db, playback }: ApiDeps) {
+export function playbackRoutes({ db, playback }: Pick<ApiDeps, "db" | "playback">) {
   return new Hono()
     .get(
       "/cameras/:camera/vod.m3u8",

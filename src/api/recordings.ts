@@ -14,7 +14,7 @@ export function publicRecording(r: Recording) {
   return { id, camera, start_time, end_time, duration, motion, objects, segment_size, tier };
 }
 
-export function cameraRecordingRoutes({ db }: ApiDeps) {
+export function cameraRecordingRoutes({ db }: Pick<ApiDeps, "db">) {
   return (
     new Hono()
       .get(
@@ -50,7 +50,7 @@ export function cameraRecordingRoutes({ db }: ApiDeps) {
   );
 }
 
-export function recordingFileRoutes({ db, footage }: ApiDeps) {
+export function recordingFileRoutes({ db, footage }: Pick<ApiDeps, "db" | "footage">) {
   return new Hono().get("/:id/file", vValidator("param", RecordingIdParam, onInvalid), async (c) => {
     const row = recordingById(db, c.req.valid("param").id);
     // Wherever it lives (docs/tiers.md): local storage, a folder tier, or streamed from a bucket.

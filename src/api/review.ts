@@ -14,7 +14,7 @@ const MAX_SEGMENTS = 50_000;
 /** A picture is of the moment asked, or of the footage nearest to it within this (seconds). */
 const NEAR_S = 900;
 
-export function reviewRoutes({ db, previews }: ApiDeps) {
+export function reviewRoutes({ db, previews }: Pick<ApiDeps, "db" | "previews">) {
   return new Hono()
     .get(
       "/:camera/motion",

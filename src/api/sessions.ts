@@ -6,7 +6,7 @@ import type { ApiDeps } from "./deps.ts";
 import { apiError, onInvalid } from "./errors.ts";
 
 /** The page's sessions: listed (never their secrets) and revoked one by one. */
-export function sessionListRoutes({ db }: ApiDeps) {
+export function sessionListRoutes({ db }: Pick<ApiDeps, "db">) {
   return new Hono()
     .get("/", (c) => c.json(listSessions(db, Date.now() / 1000)))
     .delete(

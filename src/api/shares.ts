@@ -41,7 +41,7 @@ function described(c: Context, secret: Uint8Array, row: ShareRow) {
 }
 
 /** POST/GET /api/shares, DELETE /api/shares/:id (an admin's). */
-export function shareRoutes(deps: ApiDeps) {
+export function shareRoutes(deps: Pick<ApiDeps, "db" | "config" | "totals">) {
   const { db } = deps;
   return new Hono()
     .get("/", (c) => {
@@ -80,7 +80,7 @@ export type Dispatch = (req: Request, env: object) => Response | Promise<Respons
 const PASSED = ["host", "range", "if-range", "if-none-match", "if-modified-since", "user-agent"];
 
 /** GET /share/<link>/ (the page), /share/<link>/<what the API serves under the grant>. */
-export function publicShareRoutes({ db, audit }: ApiDeps, dispatch: Dispatch) {
+export function publicShareRoutes({ db, audit }: Pick<ApiDeps, "db" | "audit">, dispatch: Dispatch) {
   /** The share a link names if the link is exactly its link; else the request is answered 403. */
   function open(c: Context): ShareRow | Response {
     const link = c.req.param("link") ?? "";

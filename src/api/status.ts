@@ -6,7 +6,7 @@ import type { ApiDeps } from "./deps.ts";
 import type { Forecast } from "../health/forecast.ts";
 
 /** Every camera worth reporting: configured ones, and removed ones that still have footage. */
-export function knownCameras({ config, totals }: ApiDeps): string[] {
+export function knownCameras({ config, totals }: Pick<ApiDeps, "config" | "totals">): string[] {
   return [...new Set([...Object.keys(config.cameras), ...totals.cameras()])].sort();
 }
 

@@ -21,7 +21,7 @@ interface Still {
  * Made by one ffmpeg run when footage newer than the cached picture exists and the cached one
  * is a minute old: polling the page spawns nothing.
  */
-export function stillRoutes({ db, footage }: ApiDeps) {
+export function stillRoutes({ db, footage }: Pick<ApiDeps, "db" | "footage">) {
   const stills = new Map<string, Still>();
   const making = new Map<string, Promise<Still>>();
   const make = async (camera: string, recording: string, source: string): Promise<Still> => {

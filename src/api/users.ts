@@ -10,7 +10,7 @@ import { knownCameras } from "./status.ts";
 // Users (docs/security.md#users-and-roles), an admin's: listed (never their password hashes),
 // added, changed (a new password ends their sessions), removed (their sessions with them).
 
-export function userRoutes(deps: ApiDeps) {
+export function userRoutes(deps: Pick<ApiDeps, "db" | "config" | "totals">) {
   const { db } = deps;
   /** A grant of a camera camkeep does not know is a typing mistake: named, refused. */
   const unknown = (cameras: string[]) => cameras.filter((c) => !knownCameras(deps).includes(c));
