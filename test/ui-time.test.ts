@@ -12,7 +12,10 @@ beforeAll(() => {
   process.env.TZ = "Europe/Berlin";
 });
 afterAll(() => {
-  process.env.TZ = saved;
+  // (Assigning undefined would set the string "undefined": every later test, and the browsers they
+  // start, would run in a zone that does not exist.)
+  if (saved === undefined) delete process.env.TZ;
+  else process.env.TZ = saved;
 });
 
 describe("page time math", () => {

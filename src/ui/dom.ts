@@ -1,7 +1,20 @@
 /** The page's DOM helpers: its root, the viewer's time zone, an element builder, and a re-render. */
 
 export const app = document.getElementById("app")!;
-export const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+export const zone = usableZone(Intl.DateTimeFormat().resolvedOptions().timeZone);
+
+/**
+ * The browser's zone, or UTC when it names none (a machine without a zone reports "Etc/Unknown",
+ * which no date formatting accepts — nor camkeep's API; such a browser's local time is UTC).
+ */
+function usableZone(name: string): string {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return name;
+  } catch {
+    return "UTC";
+  }
+}
 
 /** Builds an element: h("a.card", { href }, child, …). */
 export function h<K extends keyof HTMLElementTagNameMap>(
