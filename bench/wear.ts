@@ -9,6 +9,7 @@
  *   node_modules/.bin/bun bench/wear.ts [passes]
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync } from "node:fs";
+import { SimulatedClocks } from "../src/time/clocks.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../src/config/load.ts";
@@ -64,22 +65,22 @@ async function keeper(cameras: number, commitInterval: number, copyTier = false)
   const media = nativeEngine(ffmpegEngine());
   const storage = new StorageGate(db, media, config.recordingsDir);
   await storage.reconcile();
-  const clock = { now: 1_790_000_000_000 };
+  const clocks = new SimulatedClocks(1_790_000_000);
   const maintainer = new Maintainer({
     config,
     db,
     media,
     activity: new ActivityStore(),
     storage,
-    nowMs: () => clock.now,
+    clocks,
   });
   const worker = new TierWorker({ config, db, targets: openTiers(config.storage.tiers, db) });
   worker.start();
   let segments = 0;
-  const t0 = clock.now / 1000;
+  const t0 = clocks.now();
   const before = writeBytes();
   for (let p = 0; p < PASSES; p++) {
-    clock.now = (t0 + p * 5) * 1000;
+    await clocks.advance((t0 + p * 5 - clocks.now()) * 1000);
     if (p % 2 === 0) {
       // Each camera closed the segment that started 20 s ago (10 s long, idle since).
       const start = t0 + p * 5 - 20;

@@ -38,7 +38,7 @@ case "${1:-all}" in
   unit) set -- --path-ignore-patterns 'test/heavy/**' ;;
   # What a developer runs on every change (docs/development.md): the decisions, the database, MP4,
   # the configuration and the API's routes over real databases — no recorder, camera or broker.
-  fast) set -- test/expiry-verdict test/segment-verdict test/commit-batch test/segment-name test/activity test/health \
+  fast) set -- test/expiry-verdict test/segment-verdict test/commit-batch test/clocks test/segment-name test/activity test/health \
     test/log test/ui-time test/layers test/rollups test/quota test/expire test/reconcile test/config \
     test/media test/mp4 test/api test/cases test/keeper-lock test/contrib test/tier-contract test/forecast test/routes ;;
   heavy) set -- test/heavy ;;

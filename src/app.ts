@@ -19,6 +19,7 @@ import { Recorders, type RecorderOptions } from "./recorder/supervisor.ts";
 import { Cleanup } from "./cleanup/scheduler.ts";
 import { newestRecordingStart } from "./db/recordings.ts";
 import { ClockWatch } from "./time/clock.ts";
+import { realClocks } from "./time/clocks.ts";
 import { StorageGate } from "./storage/gate.ts";
 import { MotionAnalyser } from "./motion/analyser.ts";
 import { LoginGuard } from "./api/login-guard.ts";
@@ -116,7 +117,9 @@ async function startLocked(
   eventLoop: LoopWatch,
 ): Promise<App> {
   const media = mediaEngine(config);
-  const startedAtMs = Date.now();
+  // One set of clocks for every part that reads the time (docs/design.md#time).
+  const clocks = realClocks;
+  const startedAtMs = clocks.now() * 1000;
   const token = resolveToken(config);
   const identity = identitySource(config); // (a key file there but wrong ends the start here)
   const tls = await serverTls(config); // (so does a certificate that is not for its key)
@@ -136,8 +139,9 @@ async function startLocked(
     targets,
     faults: opts.transferFaults,
     storageProblem: () => storage.problem(),
+    clocks,
   });
-  const archive = new ArchiveWriter({ config, db, targets, identity });
+  const archive = new ArchiveWriter({ config, db, targets, identity, clocks });
   const footage = new FootageLocator(config.recordingsDir, targets);
   const hashing = new HashBackfill(db, footage, config.evidence.hashRate);
   const audit = new AuditLog(db);
@@ -153,7 +157,7 @@ async function startLocked(
   const previews = new Previews(footage);
   const activity = new ActivityStore();
   const recorders = new Recorders(config, opts.recorder);
-  const motion = new MotionAnalyser();
+  const motion = new MotionAnalyser(clocks);
   const maintainer = new Maintainer({
     config,
     db,
@@ -164,10 +168,11 @@ async function startLocked(
     recordingNow: (camera) => recorders.isRunning(camera),
     faults: opts.faults,
     motion,
+    clocks,
   });
   // One clock watch for health and cleanup: a step seen by either counts for both.
   const watch = new ClockWatch();
-  const clock = () => watch.check(Date.now() / 1000, performance.now() / 1000, newestRecordingStart(db));
+  const clock = () => watch.check(clocks.now(), clocks.monotonic(), newestRecordingStart(db));
   const health = new HealthMonitor({
     config,
     db,
@@ -179,6 +184,7 @@ async function startLocked(
     tiers: () => tiers.healthStates(),
     storingHalted: () => cleanup.storingHalted,
     damagedFootage: () => scrub.total.quarantined,
+    clocks,
   });
   const forecast = new Forecaster({ db, config, totals, space: () => health.snapshot().space });
   const cleanup = new Cleanup({
@@ -188,6 +194,7 @@ async function startLocked(
     clock,
     space: () => health.storageSpace(),
     confirmCopy: (c) => tiers.confirmCopy(c),
+    clocks,
   });
   // Serve first: health answers "starting" while reconcile walks a large archive.
   const recording = (camera: string) =>

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { SimulatedClocks } from "../src/time/clocks.ts";
 import { existsSync, mkdirSync, readdirSync, rmSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { deleteRecordingsAndFiles } from "../src/cleanup/delete.ts";
@@ -76,7 +77,7 @@ function arm(r: Rig): Rig {
     storageProblem: () => gate.problem(),
     clock: opts.clock ?? SANE,
     space: () => ({ ...volumeSpace(config.recordingsDir), bandwidth: 0, minFree: opts.minFree?.() ?? 0 }),
-    nowMs: () => (opts.now ?? NOW) * 1000,
+    clocks: new SimulatedClocks(opts.now ?? NOW),
     schedules: { expiry: { everySeconds: 1 }, disk: { everySeconds: 1 }, clips: { everySeconds: 1 } },
   });
   cleanups.push(r.cleanup);
@@ -343,7 +344,7 @@ describe("schedules from the configuration", () => {
       storageProblem: () => undefined,
       clock: SANE,
       space: () => ({ total: 1, free: 1, bandwidth: 0, minFree: 0 }),
-      nowMs: () => (NOW + 30 * DAY) * 1000,
+      clocks: new SimulatedClocks(NOW + 30 * DAY),
       schedules: {
         expiry: { cron: "* * * * * *" },
         disk: { cron: "0 0 1 1 *" },

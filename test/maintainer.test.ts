@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { realClocks, SimulatedClocks } from "../src/time/clocks.ts";
 import {
   chmodSync,
   copyFileSync,
@@ -50,7 +51,7 @@ interface Rig {
   db: Db;
   activity: ActivityStore;
   maintainer: Maintainer;
-  clock: { now: number };
+  clocks: SimulatedClocks;
 }
 const open: Db[] = [];
 afterEach(() => {
@@ -64,7 +65,7 @@ function rig(yaml: string, opts: { ffmpeg?: string; media?: MediaEngine } = {}):
   open.push(db);
   claimVolume(db, config.recordingsDir, 0);
   const activity = new ActivityStore();
-  const clock = { now: NOW * 1000 };
+  const clocks = new SimulatedClocks(NOW);
   const media = opts.media ?? ffmpegEngine({ ffmpeg: opts.ffmpeg });
   const storage = new StorageGate(db, media, config.recordingsDir);
   const maintainer = new Maintainer({
@@ -73,9 +74,9 @@ function rig(yaml: string, opts: { ffmpeg?: string; media?: MediaEngine } = {}):
     media,
     activity,
     storage,
-    nowMs: () => clock.now,
+    clocks,
   });
-  return { dir, config, db, activity, maintainer, clock };
+  return { dir, config, db, activity, maintainer, clocks };
 }
 
 /** A closed segment in the cache: named for `start`, last written when it ended. */
@@ -83,7 +84,7 @@ const put = (r: Rig, camera: string, start: number, seconds = 2) =>
   putSegment(r.config.cacheDir, segmentName(camera, start), seconds, (start + seconds) * 1000);
 /** The segment a recorder is writing now: the newest, written to a moment ago. */
 const putLive = (r: Rig, camera: string, start: number) =>
-  putSegment(r.config.cacheDir, segmentName(camera, start), 2, r.clock.now);
+  putSegment(r.config.cacheDir, segmentName(camera, start), 2, r.clocks.now() * 1000);
 const statfsFree = (dir: string) => {
   const s = statfsSync(dir);
   return s.bavail * s.bsize;
@@ -229,10 +230,10 @@ describe("storing kept segments (docs/storage.md)", () => {
     await put(r, "cam", NOW - 28);
     await r.maintainer.pass(); // watermark NOW-30 < end NOW-28 + 5
     expect(rows(r)).toEqual([]);
-    r.clock.now += 3_000; // watermark NOW-27 still < NOW-23
+    await r.clocks.advance(3_000); // watermark NOW-27 still < NOW-23
     await r.maintainer.pass();
     expect(rows(r)).toEqual([]);
-    r.clock.now += 4_000; // watermark NOW-23: decided
+    await r.clocks.advance(4_000); // watermark NOW-23: decided
     await r.maintainer.pass();
     expect(rows(r).map((x) => x.start_time)).toEqual([NOW - 30]);
   });
@@ -312,7 +313,7 @@ describe("storage mounted late (a NAS share after boot)", () => {
       media: ffmpegEngine(),
       activity: r.activity,
       storage: gate,
-      nowMs: () => r.clock.now,
+      clocks: r.clocks,
     });
     await put(r, "cam", NOW - 100);
     await putLive(r, "cam", NOW - 98);
@@ -401,11 +402,11 @@ describe("indexing together (SD-card wear, docs/design.md#crash-safety)", () => 
     expect(rows(r)).toEqual([]); // placed in storage, not yet indexed
     expect(cacheFiles(r)).toContain(segmentName("cam", NOW - 100)); // so the cache copy stays (docs/design.md#crash-safety)
     await put(r, "cam", NOW - 98); // the next segment closes
-    r.clock.now += 10_000;
+    await r.clocks.advance(10_000);
     await putLive(r, "cam", NOW - 96); // being written
     await r.maintainer.pass();
     expect(rows(r)).toEqual([]);
-    r.clock.now += 20_000; // the first has waited 30 s
+    await r.clocks.advance(20_000); // the first has waited 30 s
     await putLive(r, "cam", NOW - 96); // still being written
     await r.maintainer.pass();
     expect(rows(r).map((x) => x.start_time)).toEqual([NOW - 100, NOW - 98]); // both in one commit
@@ -506,7 +507,7 @@ describe("files the maintainer must not touch (docs/recorders.md)", () => {
       media: ffmpegEngine(),
       activity: new ActivityStore(),
       storage,
-      nowMs: () => Date.now() + later,
+      clocks: { ...realClocks, now: () => (Date.now() + later) / 1000 },
     });
     const recorder = Bun.spawn(
       [

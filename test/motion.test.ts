@@ -1,4 +1,5 @@
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { SimulatedClocks } from "../src/time/clocks.ts";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, parseConfig, type CameraMotion } from "../src/config/load.ts";
@@ -254,8 +255,8 @@ describe("hostile segments (docs/motion.md)", () => {
 
 describe("a stream the decoder cannot read (docs/motion.md)", () => {
   test("two failures in a row rest the camera's motion (no time-out per segment), longer each time; a good segment ends the rest", async () => {
-    let now = 1_000_000;
-    const a = new MotionAnalyser(() => now, 1_500);
+    const clocks = new SimulatedClocks(1_000);
+    const a = new MotionAnalyser(clocks, 1_500);
     analysers.push(a);
     const good = scene("day-move", moving(BG));
     const bad = undecodable();
@@ -268,10 +269,10 @@ describe("a stream the decoder cannot read (docs/motion.md)", () => {
     const third = await a.analyse("cam", bad, T + 20, SETTINGS);
     expect(performance.now() - t0).toBeLessThan(100); // not tried: no time-out waited
     expect(third).toMatchObject({ ok: false, resting: true });
-    now += 61_000;
+    await clocks.advance(61_000);
     const fourth = await a.analyse("cam", bad, T + 30, SETTINGS); // tried again, failed again: a longer rest
     expect(fourth.ok ? "" : fourth.reason).toContain("motion rests 120 s");
-    now += 121_000;
+    await clocks.advance(121_000);
     expect((await a.analyse("cam", good, T + 40, SETTINGS)).ok).toBe(true);
     expect((await a.analyse("cam", good, T + 50, SETTINGS)).ok).toBe(true); // the rest is over
   }, 60_000);
@@ -355,7 +356,7 @@ describe("a box with no detector keeps what moved (end to end)", () => {
       media,
       activity: new ActivityStore(),
       storage,
-      nowMs: () => now * 1000,
+      clocks: new SimulatedClocks(now),
       motion,
     });
     mkdirSync(config.cacheDir, { recursive: true });

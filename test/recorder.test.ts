@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { SimulatedClocks } from "../src/time/clocks.ts";
 import { alive } from "../src/os/process.ts";
 import { Database } from "bun:sqlite";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -136,21 +137,38 @@ describe("recorders camkeep runs (docs/recorders.md)", () => {
     await until(() => good.status().pid !== null && good.status().pid !== first, 5_000, "restarted");
     expect(good.status()).toMatchObject({ state: "recording", restarts: 1, lastExit: { signal: "SIGKILL" } });
 
-    // A bad input exits at once: restarts come after 1 s, 2 s, 4 s …
+    // A bad input exits at once: restarts come after 1 s, 2 s, 4 s … — on simulated clocks, so
+    // the test waits no second of them, and sees each wait exactly.
+    const clocks = new SimulatedClocks(Date.now() / 1000);
     const bad = new Recorder(
       "bad",
       { input: join(dir, "missing.mp4"), segmentTime: 1, inputArgs: [], outputArgs: [] },
       cache,
+      { clocks },
     );
     bad.start();
     children.push({ kill: () => void bad.stop(0) });
-    await Bun.sleep(3_600);
-    const afterThree = bad.status().restarts;
-    expect(afterThree).toBeGreaterThanOrEqual(2);
-    expect(afterThree).toBeLessThanOrEqual(3);
+    for (const [restarts, waitMs] of [
+      [1, 1_000],
+      [2, 2_000],
+      [3, 4_000],
+      [4, 8_000],
+    ] as const) {
+      await until(
+        () => bad.status().restarts === restarts && clocks.waiting === 1,
+        10_000,
+        `ffmpeg's exit number ${restarts}`,
+      );
+      expect(bad.status()).toMatchObject({ state: "waiting to restart", pid: null });
+      await clocks.advance(waitMs - 1);
+      expect(bad.status().restarts).toBe(restarts); // not a millisecond early
+      expect(clocks.waiting).toBe(1);
+      await clocks.advance(1);
+    }
     expect(bad.status().lastMessage).toContain("No such file");
-    await Bun.sleep(2_500);
-    expect(bad.status().restarts - afterThree).toBeLessThanOrEqual(1); // the wait has grown to 4 s
+    expect(bad.status().restartsLastHour).toBeGreaterThanOrEqual(4);
+    await clocks.advance(3_600_000); // an hour on: the restarts of the last hour are forgotten
+    expect(bad.status().restartsLastHour).toBeLessThanOrEqual(1);
   });
 
   test("a source that stops sending trips the watchdog, and health says so", async () => {

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { type Clocks, realClocks } from "../time/clocks.ts";
 import { hostname } from "node:os";
 import type { Config } from "../config/load.ts";
 import {
@@ -53,7 +54,8 @@ export interface ArchiveDeps {
   db: Db;
   targets: ReadonlyMap<string, TierTarget>;
   identity: IdentitySource;
-  nowS?: () => number;
+  /** The clocks (docs/design.md#time); real unless a test simulates them. */
+  clocks?: Clocks;
 }
 
 /** What the writer has done since start, for status and metrics. */
@@ -85,7 +87,8 @@ export class ArchiveWriter {
   };
 
   constructor(private readonly deps: ArchiveDeps) {
-    this.nowS = deps.nowS ?? (() => Date.now() / 1000);
+    const clocks = deps.clocks ?? realClocks;
+    this.nowS = () => clocks.now();
     this.stores = deps.config.storage.tiers
       .map((t) => deps.targets.get(t.name))
       .filter((t): t is S3Tier => t instanceof S3Tier);

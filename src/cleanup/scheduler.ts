@@ -1,4 +1,5 @@
 import { Cron } from "croner";
+import { type Clocks, realClocks } from "../time/clocks.ts";
 import type { Config } from "../config/load.ts";
 import type { Db } from "../db/open.ts";
 import type { ClockVerdict } from "../time/clock.ts";
@@ -23,7 +24,8 @@ export interface CleanupDeps {
   storageProblem: () => string | undefined;
   clock: () => ClockVerdict;
   space: () => StorageSpace;
-  nowMs?: () => number;
+  /** The clocks (docs/design.md#time); real unless a test simulates them. */
+  clocks?: Clocks;
   /** Checks a tier's copy before disk protection lets the local file go for it (DiskDeps). */
   confirmCopy?: DiskDeps["confirmCopy"];
   /** When each job runs; default: expiry at record.expire_at or every expire_interval minutes, the rest every minute. */
@@ -150,7 +152,7 @@ export class Cleanup {
   }
 
   private nowMs(): number {
-    return (this.deps.nowMs ?? Date.now)();
+    return (this.deps.clocks ?? realClocks).now() * 1000;
   }
 
   /** kind: a short label for metrics ("storage", "clock"); why: the message for the log. */

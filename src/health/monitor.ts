@@ -1,4 +1,5 @@
 import { existsSync, unlinkSync, writeFileSync } from "node:fs";
+import { type Clocks, realClocks } from "../time/clocks.ts";
 import { join } from "node:path";
 import type { Config } from "../config/load.ts";
 import type { Db } from "../db/open.ts";
@@ -42,7 +43,8 @@ export class HealthMonitor {
       clock: () => ClockVerdict;
       startedAtMs: number;
       stalledCameras: () => number;
-      nowMs?: () => number;
+      /** The clocks (docs/design.md#time); real unless a test simulates them. */
+      clocks?: Clocks;
       /** Why storing new footage has stopped (cleanup), or null. */
       storingHalted?: () => string | null;
       /** Segments the scrub quarantined since start. */
@@ -86,7 +88,7 @@ export class HealthMonitor {
 
   private inputs(space: StorageSpace): HealthInputs {
     const { config, stats, storage, startedAtMs } = this.deps;
-    const nowMs = (this.deps.nowMs ?? Date.now)();
+    const nowMs = (this.deps.clocks ?? realClocks).now() * 1000;
     const root = config.recordingsDir;
     const storagePresent = existsSync(root);
     const writes = this.writeProbes(nowMs, storagePresent);

@@ -1,4 +1,5 @@
 import { mkdirSync, realpathSync } from "node:fs";
+import { type Clocks, realClocks } from "../time/clocks.ts";
 import type { Config } from "../config/load.ts";
 import { eventsNear, type HoldingEvent } from "../db/events.ts";
 import type { Db } from "../db/open.ts";
@@ -41,7 +42,8 @@ export interface MaintainerDeps {
   /** Whether camkeep's own recorder for a camera is running now. */
   recordingNow?: (camera: string) => boolean;
   /** Wall clock in epoch ms (tests pass their own). */
-  nowMs?: () => number;
+  /** The clocks (docs/design.md#time); real unless a test simulates them. */
+  clocks?: Clocks;
   /** Fault injection for the crash tests: called after each step of a store. */
   faults?: StoreFaults;
   /** camkeep's own motion judgement (docs/motion.md); without it only reported activity counts. */
@@ -79,7 +81,8 @@ export class Maintainer {
       indexed: (p) => this.handler.counted(p),
       failed: (p) => this.stats.camera(p.file.camera).storeFailures++,
     });
-    this.nowMs = deps.nowMs ?? Date.now;
+    const clocks = deps.clocks ?? realClocks;
+    this.nowMs = () => clocks.now() * 1000;
     mkdirSync(this.cfg.cacheDir, { recursive: true, mode: 0o750 });
     // /proc reports real paths; compare like with like.
     this.cacheDir = realpathSync(this.cfg.cacheDir);

@@ -1,4 +1,5 @@
 import type { CameraMotion } from "../config/load.ts";
+import { type Clocks, realClocks } from "../time/clocks.ts";
 import type { ActivityFrame } from "../domain/activity.ts";
 import { boxArea } from "../domain/geometry.ts";
 import { inspectMp4 } from "../media/mp4/inspect.ts";
@@ -57,7 +58,7 @@ export class MotionAnalyser {
   private readonly resting = new Map<string, Rest>();
 
   constructor(
-    private readonly nowMs: () => number = Date.now,
+    private readonly clocks: Clocks = realClocks,
     /** How long a decoder may take to give a segment's pictures. */
     private readonly decodeTimeoutMs = 10_000,
   ) {}
@@ -65,7 +66,7 @@ export class MotionAnalyser {
   /** Analyses one segment of `camera` starting at `start` (epoch seconds). Never throws for the file's sake. */
   async analyse(camera: string, path: string, start: number, settings: CameraMotion): Promise<Analysis> {
     const rest = this.resting.get(camera);
-    if (rest && this.nowMs() < rest.until)
+    if (rest && this.clocks.now() * 1000 < rest.until)
       return {
         ok: false,
         resting: true,
@@ -121,7 +122,7 @@ export class MotionAnalyser {
       return { ok: false, reason };
     }
     const ms = Math.min(REST_MAX_MS, REST_MIN_MS * 2 ** (failures - 2));
-    this.resting.set(camera, { until: this.nowMs() + ms, failures, reason });
+    this.resting.set(camera, { until: this.clocks.now() * 1000 + ms, failures, reason });
     return {
       ok: false,
       reason: `${reason}; motion rests ${Math.round(ms / 1000)} s (its footage is judged without it)`,

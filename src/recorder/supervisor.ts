@@ -9,7 +9,7 @@ import { recorderArgs, watchdogSeconds } from "./args.ts";
 import { problemOf } from "./problem.ts";
 import { StallWatch } from "./stall-watch.ts";
 import { reapStray } from "./stray.ts";
-import { sleep } from "../time/sleep.ts";
+import { type Clocks, realClocks } from "../time/clocks.ts";
 
 // Recorders: one ffmpeg per camera with an input, restarted with backoff; the watchdog that sees a
 // stall is stall-watch.ts, the ending of a recorder an earlier camkeep left running stray.ts.
@@ -55,6 +55,8 @@ export interface RecorderOptions {
   runDir?: string;
   /** Override the watchdog limit (tests); default max(120 s, 2 × segment_time + 30 s). */
   watchdogMs?: number;
+  /** The clocks its waits and times are on (docs/design.md#time); real unless a test simulates them. */
+  clocks?: Clocks;
 }
 
 /** One camera's ffmpeg, kept running: restarted with exponential backoff, watched for stalls. */
@@ -74,6 +76,7 @@ export class Recorder {
   /** When it restarted, for the last hour's count (bounded: at most one a second). */
   private readonly restartTimes: number[] = [];
   private runsSinceAsked = 0;
+  private readonly clocks: Clocks;
 
   constructor(
     readonly camera: string,
@@ -81,6 +84,7 @@ export class Recorder {
     private readonly cacheDir: string,
     private readonly opts: RecorderOptions = {},
   ) {
+    this.clocks = opts.clocks ?? realClocks;
     this.watch = new StallWatch(camera, cacheDir, opts.watchdogMs ?? watchdogSeconds(rec.segmentTime) * 1000);
     this.current = {
       camera,
@@ -131,7 +135,7 @@ export class Recorder {
 
   /** How the recorder is, as the watchdog last saw it: a read, nothing changed. */
   status(): RecorderStatus {
-    const hourAgo = Date.now() - 3_600_000;
+    const hourAgo = this.nowMs() - 3_600_000;
     return {
       ...this.current,
       stalls: this.watch.stalls,
@@ -150,7 +154,7 @@ export class Recorder {
         continue;
       }
       const argv = recorderArgs(this.camera, { ...this.rec, input }, this.cacheDir, this.opts.ffmpeg);
-      this.startedAt = Date.now();
+      this.startedAt = this.nowMs();
       this.firstStartedAt ||= this.startedAt;
       await reapStray(this.camera, this.pidFile(), argv.at(-1)!, STOP_TIMEOUT_MS, this.life.signal);
       // stop() may have come during either wait: it found no child to signal, so none may start.
@@ -179,7 +183,7 @@ export class Recorder {
       void this.relay(this.child.stderr);
       const code = await this.child.exited;
       const signal = this.child.signalCode === null ? null : String(this.child.signalCode);
-      this.current.lastExit = { code: signal ? null : code, signal, at: Date.now() / 1000 };
+      this.current.lastExit = { code: signal ? null : code, signal, at: this.nowMs() / 1000 };
       this.current.pid = null;
       rmSync(this.pidFile(), { force: true });
       if (this.stopping) break;
@@ -188,7 +192,7 @@ export class Recorder {
       );
       this.current.restarts++;
       this.current.connected = false;
-      const now = Date.now();
+      const now = this.nowMs();
       this.restartTimes.push(now);
       while (this.restartTimes[0]! < now - 3_600_000) this.restartTimes.shift();
       await this.backoff();
@@ -227,15 +231,19 @@ export class Recorder {
     return join(this.opts.runDir ?? join(this.cacheDir, "..", "run"), `recorder-${this.camera}.pid`);
   }
 
+  private nowMs(): number {
+    return this.clocks.now() * 1000;
+  }
+
   private nextDelayMs(): number {
-    return Date.now() - this.startedAt >= HEALTHY_RUN_MS ? BACKOFF_MIN_MS : this.backoffMs;
+    return this.nowMs() - this.startedAt >= HEALTHY_RUN_MS ? BACKOFF_MIN_MS : this.backoffMs;
   }
 
   private async backoff(): Promise<void> {
     const delay = this.nextDelayMs();
     this.backoffMs = Math.min(delay * 2, BACKOFF_MAX_MS);
     this.current.state = "waiting to restart";
-    await sleep(delay, this.life.signal);
+    await this.clocks.sleep(delay, this.life.signal);
   }
 
   /** ffmpeg's stderr, line by line, into the log with the camera's name and no credentials. */
@@ -264,7 +272,7 @@ export class Recorder {
    */
   private checkStall(): void {
     if (this.stopping) return;
-    const now = Date.now();
+    const now = this.nowMs();
     const running = this.current.state === "recording";
     const restart = this.watch.look(now, this.firstStartedAt, this.startedAt, running);
     this.current.connected = running && this.watch.newest >= this.startedAt;

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { type Clocks, realClocks } from "../time/clocks.ts";
 import type { Config } from "../config/load.ts";
 import { getMeta, setMeta } from "../db/meta.ts";
 import type { Db } from "../db/open.ts";
@@ -63,7 +64,8 @@ export interface TierWorkerDeps {
    * undefined: the StorageGate's answer. Absent: always touchable (tests of the worker alone).
    */
   storageProblem?: () => string | undefined;
-  nowS?: () => number;
+  /** The clocks (docs/design.md#time); real unless a test simulates them. */
+  clocks?: Clocks;
 }
 
 /**
@@ -88,7 +90,8 @@ export class TierWorker {
   private readonly nowS: () => number;
 
   constructor(private readonly deps: TierWorkerDeps) {
-    this.nowS = deps.nowS ?? (() => Date.now() / 1000);
+    const clocks = deps.clocks ?? realClocks;
+    this.nowS = () => clocks.now();
     for (const t of deps.config.storage.tiers)
       this.lanes.set(t.name, new TierLane(t, deps.targets.get(t.name)!));
     // Before any transfer is queued: every row marked tiered must meet the trigger when deleted.
