@@ -12,8 +12,8 @@ cd "$(dirname "$0")/.."
 # curl: a real slow HTTP client (export tests); systemd: systemd-analyze (unit tests);
 # chromium: the browser the page is tested in (driven by playwright-core); mosquitto: the MQTT broker the MQTT tests start;
 # prometheus: its promtool checks contrib/prometheus; GStreamer's RTSP server (and python3-gi to run it): a real camera for the recorder tests
-# mpv: a player nobody here wrote, over playlists and exports; awscli, s3cmd: S3 clients nobody here wrote, reading the bucket back
-sh scripts/ensure-deps.sh curl systemd chromium mosquitto prometheus mpv awscli s3cmd \
+# mpv, VLC: players nobody here wrote, over playlists, exports and share links; awscli, s3cmd: S3 clients nobody here wrote, reading the bucket back
+sh scripts/ensure-deps.sh curl systemd chromium mosquitto prometheus mpv vlc-bin vlc-plugin-base awscli s3cmd \
   python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
 # The page in Firefox ESR and in WebKitGTK (Safari's engine) only when asked (CAMKEEP_BROWSERS=1): on
 # a busy 2-core machine WebKit's driver hangs now and then and Firefox falls behind, and a test that

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, writeFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 import type { App } from "../src/app.ts";
 import {
@@ -342,7 +342,7 @@ describe("share links", () => {
     return (await res.json()) as { id: string; url: string; clip_url: string; playlist_url: string };
   }
 
-  test("opens in ffmpeg, mpv and curl without any header, only the span and camera it names", async () => {
+  test("opens in ffmpeg, mpv, VLC and curl without any header, only the span and camera it names", async () => {
     const s = await share({ note: "for the insurer <b>" });
     expect(s.url).toMatch(new RegExp(`^${app.url}/share/[0-9a-f]{16}\\.[A-Za-z0-9_-]{22}/$`));
     const got = await runTool([
@@ -371,6 +371,28 @@ describe("share links", () => {
       s.playlist_url,
     ]);
     expect(mpv).toMatchObject({ code: 0, err: "" });
+    // VLC (it refuses root: run as nobody), remuxing what it played of the clip and of the playlist to a file.
+    const out = tempDir("camkeep-vlc-");
+    chmodSync(out, 0o777);
+    for (const [name, url] of [
+      ["clip", s.clip_url],
+      ["playlist", s.playlist_url],
+    ] as const) {
+      const played = await runTool([
+        ...["runuser", "-u", "nobody", "--", "cvlc", "--play-and-exit", "--intf", "dummy"],
+        ...["--sout", `#std{access=file,mux=ts,dst=${out}/${name}.ts}`, url],
+      ]);
+      const frames = await runTool([
+        ...["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v"],
+        ...["-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", `${out}/${name}.ts`],
+      ]);
+      // Every frame of the span (20: 4 s at 5 fps) but at most the last, whose duration a remux may drop.
+      expect({ name, vlc: played.code, frames: Number.parseInt(frames.out, 10) >= 19 }).toEqual({
+        name,
+        vlc: 0,
+        frames: true,
+      });
+    }
     // The link's query cannot widen it, nor reach another camera or anything else of the API.
     const base = s.url;
     expect(
