@@ -147,10 +147,11 @@ describe("a camera's rate, and how sure it is", () => {
 describe("a tier's days", () => {
   test("a copy tier takes every camera; a move tier those that keep footage past its age; a bucket has no end", () => {
     const cameras = [
-      { rate: 10 * GB, keepsDays: 30 },
-      { rate: 5 * GB, keepsDays: 3 }, // deleted before it would move after a week
-      { rate: null, keepsDays: 30 }, // no rate yet: not guessed
+      { last_day: 20 * GB, last_week: 10 * GB, keepsDays: 30 }, // doubled yesterday
+      { last_day: 5 * GB, last_week: 5 * GB, keepsDays: 3 }, // deleted before it would move after a week
+      { last_day: null, last_week: null, keepsDays: 30 }, // no rate yet: not guessed
     ];
+    const by = (last_day: number | null, last_week: number | null) => ({ last_day, last_week });
     expect(
       tierForecasts(
         [
@@ -161,13 +162,19 @@ describe("a tier's days", () => {
         cameras,
       ),
     ).toEqual([
-      { name: "usb", bytes_per_day: 15 * GB, free_bytes: 300 * GB, days_until_full: 20 },
-      { name: "nas", bytes_per_day: 10 * GB, free_bytes: 50 * GB, days_until_full: 5 },
-      { name: "bucket", bytes_per_day: 15 * GB, free_bytes: null, days_until_full: null },
+      { name: "usb", bytes_per_day: by(25 * GB, 15 * GB), free_bytes: 300 * GB, days_until_full: by(12, 20) },
+      { name: "nas", bytes_per_day: by(20 * GB, 10 * GB), free_bytes: 50 * GB, days_until_full: by(2.5, 5) },
+      {
+        name: "bucket",
+        bytes_per_day: by(25 * GB, 15 * GB),
+        free_bytes: null,
+        days_until_full: by(null, null),
+      },
     ]);
-    expect(tierForecasts([{ name: "x", copy: true, freeBytes: GB }], [{ rate: null, keepsDays: 1 }])).toEqual(
-      [{ name: "x", bytes_per_day: null, free_bytes: GB, days_until_full: null }],
-    );
+    const none = [{ last_day: null, last_week: null, keepsDays: 1 }];
+    expect(tierForecasts([{ name: "x", copy: true, freeBytes: GB }], none)).toEqual([
+      { name: "x", bytes_per_day: by(null, null), free_bytes: GB, days_until_full: by(null, null) },
+    ]);
   });
 });
 
@@ -247,10 +254,11 @@ describe("days left in a running keeper", () => {
     expect(metrics).toMatch(/camkeep_storage_days_held\{basis="last_week"\} \d/);
     // The copy tier takes the camera's rate; its folder's volume has room for so many days.
     const usb = status.tiers.find((t: { name: string }) => t.name === "usb").forecast;
-    expect(usb.bytes_per_day).toBe(f.last_day.bytes_per_day);
+    const rate = f.last_day.bytes_per_day;
+    expect(usb.bytes_per_day).toEqual({ last_day: rate, last_week: rate });
     expect(usb.free_bytes).toBeGreaterThan(0);
-    expect(usb.days_until_full).toBeCloseTo(usb.free_bytes / usb.bytes_per_day, -1);
-    expect(metrics).toMatch(/camkeep_tier_days_until_full\{tier="usb"\} \d/);
+    expect(usb.days_until_full.last_week).toBeCloseTo(usb.free_bytes / rate, -1);
+    expect(metrics).toMatch(/camkeep_tier_days_until_full\{tier="usb",basis="last_week"\} \d/);
     // The default rules: no continuous days (not listed), events with motion for 10 days, deleting from in 10 days less the history.
     expect(f.rules).toEqual([{ rule: "events (motion)", days: 10, bites_in_days: 9.9 }]);
   });

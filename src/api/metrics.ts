@@ -252,11 +252,20 @@ function forecastMetrics(r: Registry, forecast: ApiDeps["forecast"]): void {
     ["gauge", "camkeep_storage_days_held", "Days of footage the storage holds at that rate (what is kept and free, above the floor)", (x) => x.s.days_held[x.basis] ?? undefined],
     ["gauge", "camkeep_storage_days_until_full", "Days until free space reaches storage.min_free at that rate, if nothing were deleted", (x) => x.s.days_until_full[x.basis] ?? undefined],
   ]);
-  const tiers = () => forecast.get().tiers.map((t) => [{ tier: t.name }, t] as const);
+  const tiers = () =>
+    forecast.get().tiers.flatMap((t) =>
+      (["last_day", "last_week"] as const).map(
+        (basis) =>
+          [
+            { tier: t.name, basis },
+            { t, basis },
+          ] as const,
+      ),
+    );
   // biome-ignore format: a table reads best a metric a line
-  table(r, ["tier"], tiers, [
-    ["gauge", "camkeep_tier_bytes_per_day", "Bytes a day that reach the tier at the cameras' rates", (t) => t.bytes_per_day ?? undefined],
-    ["gauge", "camkeep_tier_days_until_full", "Days until a folder tier's volume is full at that rate (none for a bucket)", (t) => t.days_until_full ?? undefined],
+  table(r, ["tier", "basis"], tiers, [
+    ["gauge", "camkeep_tier_bytes_per_day", "Bytes a day that reach the tier at the cameras' rates of the last day or week", (x) => x.t.bytes_per_day[x.basis] ?? undefined],
+    ["gauge", "camkeep_tier_days_until_full", "Days until a folder tier's volume is full at that rate (none for a bucket)", (x) => x.t.days_until_full[x.basis] ?? undefined],
   ]);
 }
 

@@ -105,9 +105,9 @@ export function statusRoutes(deps: ApiDeps) {
       tiers: deps.tiers.status().map((t) => {
         const { name: _, ...days } = forecast.tiers.find((f) => f.name === t.name) ?? {
           name: t.name,
-          bytes_per_day: null,
+          bytes_per_day: { last_day: null, last_week: null },
           free_bytes: null,
-          days_until_full: null,
+          days_until_full: { last_day: null, last_week: null },
         };
         return { ...t, forecast: days };
       }),

@@ -152,14 +152,17 @@ export interface TierSpace {
   freeBytes: number | null;
 }
 
+/** A figure by the rate of the last day and by that of the last week (as the storage's are). */
+type ByBasis = { last_day: number | null; last_week: number | null };
+
 export interface TierForecast {
   name: string;
-  /** Bytes a day that reach the tier at the cameras' rates (the week's, as planned by). */
-  bytes_per_day: number | null;
+  /** Bytes a day that reach the tier at the cameras' rates. */
+  bytes_per_day: ByBasis;
   /** Its target's free space (a folder's volume); null for a bucket. */
   free_bytes: number | null;
-  /** Days until that space is used up at that rate, if nothing there were deleted; null for a bucket or without a rate. */
-  days_until_full: number | null;
+  /** Days until that space is used up at each rate, if nothing there were deleted; null for a bucket or without a rate. */
+  days_until_full: ByBasis;
 }
 
 /**
@@ -168,17 +171,21 @@ export interface TierForecast {
  */
 export function tierForecasts(
   tiers: readonly TierSpace[],
-  cameras: readonly { rate: number | null; keepsDays: number }[],
+  cameras: readonly { last_day: number | null; last_week: number | null; keepsDays: number }[],
 ): TierForecast[] {
   return tiers.map((t) => {
     const reaching = cameras.filter((c) => t.copy || c.keepsDays * DAY > (t.after ?? 0));
-    const rates = reaching.map((c) => c.rate).filter((r): r is number => r !== null);
-    const rate = rates.length ? rates.reduce((a, b) => a + b, 0) : null;
+    const sum = (basis: keyof ByBasis) => {
+      const rates = reaching.map((c) => c[basis]).filter((r): r is number => r !== null);
+      return rates.length ? rates.reduce((a, b) => a + b, 0) : null;
+    };
+    const rate = { last_day: sum("last_day"), last_week: sum("last_week") };
+    const days = (r: number | null) => (t.freeBytes === null || !r ? null : round(t.freeBytes / r));
     return {
       name: t.name,
       bytes_per_day: rate,
       free_bytes: t.freeBytes,
-      days_until_full: t.freeBytes === null || !rate ? null : round(t.freeBytes / rate),
+      days_until_full: { last_day: days(rate.last_day), last_week: days(rate.last_week) },
     };
   });
 }

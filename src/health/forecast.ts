@@ -42,7 +42,7 @@ export class Forecaster {
     if (this.last && now - this.last.at < EVERY_S) return this.last.value;
     const { db, config, totals } = this.deps;
     const cameras: Record<string, CameraForecast> = {};
-    const keeps: { rate: number | null; keepsDays: number }[] = [];
+    const keeps: { last_day: number | null; last_week: number | null; keepsDays: number }[] = [];
     for (const camera of [...new Set([...Object.keys(config.cameras), ...totals.cameras()])].sort()) {
       const record = config.cameras[camera]?.record ?? config.defaults;
       const f = cameraForecast({
@@ -55,7 +55,8 @@ export class Forecaster {
       });
       cameras[camera] = f;
       keeps.push({
-        rate: preferred(f.last_day, f.last_week),
+        last_day: f.last_day.bytes_per_day,
+        last_week: preferred(f.last_day, f.last_week),
         keepsDays: Math.max(0, ...f.rules.map((r) => r.days)),
       });
     }

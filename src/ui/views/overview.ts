@@ -80,9 +80,9 @@ function storage(status: Status): HTMLElement {
               { "data-tier": t.name },
               `${t.name} (${t.role === "copy" ? "copy of everything" : `footage older than ${span(t.after_s ?? 0)}`}): ${t.pending} waiting` +
                 `${t.oldest_pending_age_s === null ? "" : `, the oldest for ${span(t.oldest_pending_age_s)}`} · ${bytes(t.bytes_moved)} sent since start` +
-                (t.forecast.days_until_full === null
+                (t.forecast.days_until_full.last_week === null
                   ? ""
-                  : ` · ${bytes(t.forecast.free_bytes ?? 0)} free, full in ${t.forecast.days_until_full.toFixed(0)} days`),
+                  : ` · ${bytes(t.forecast.free_bytes ?? 0)} free, full in ${t.forecast.days_until_full.last_week.toFixed(0)} days`),
               t.failing_since !== null || t.problem
                 ? h("p.warn", { role: "status" }, t.problem ?? t.last_error ?? "failing")
                 : null,
