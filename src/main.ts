@@ -367,7 +367,7 @@ function sessions(args: string[]): number {
     if (!list.length) process.stdout.write("no sessions\n");
     for (const s of list) {
       process.stdout.write(
-        `${s.id}  from ${s.client}  since ${new Date(s.created_at * 1000).toISOString()}  until ${new Date(s.expires_at * 1000).toISOString()}  ${s.agent}\n`,
+        `${s.id}  ${s.user ?? "(the token)"}  from ${s.client}  since ${new Date(s.created_at * 1000).toISOString()}  until ${new Date(s.expires_at * 1000).toISOString()}  ${s.agent}\n`,
       );
     }
     return 0;

@@ -78,7 +78,7 @@ describe("sessions", () => {
       ]);
     writeFileSync(join(dir, "camkeep.yml"), `data_dir: ${dir}\n`);
     const listed = cli().stdout.toString();
-    const id = /^([0-9a-f]{12}) {2}from 127\.0\.0\.1/.exec(listed)?.[1];
+    const id = /^([0-9a-f]{12}) {2}\(the token\) {2}from 127\.0\.0\.1/.exec(listed)?.[1];
     expect(id).toBeDefined();
     expect(cli("revoke", id!).exitCode).toBe(0);
     expect((await fetch(`${app.url}/api/status`, { headers: { cookie: session } })).status).toBe(401);
