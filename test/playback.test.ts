@@ -20,7 +20,7 @@ import {
 } from "./helpers.ts";
 
 /**
- * FootageLocator back as HLS (docs/api.md): real segments (B-frames, AAC, a gap, a resolution change)
+ * Footage back as HLS (docs/api.md): real segments (B-frames, AAC, a gap, a resolution change)
  * stored by the keeper, played by ffmpeg through the playlist as any HLS client would.
  */
 const keeper = keepers();

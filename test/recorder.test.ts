@@ -283,13 +283,15 @@ describe("recorders camkeep runs (docs/recorders.md)", () => {
     children.push({ kill: () => void second.stop(0) });
     await until(() => !alive(orphan), 12_000, "the orphan ended");
     clearInterval(watching);
-    // Ended as stopping ends one (SIGINT): the segment it was writing closed as a valid file.
+    // Ended as stopping ends one (SIGINT): the segment it was writing closed as a valid file —
+    // and still so once the new recorder writes its own (segments are named by the second they
+    // start: one started in the same second would be written over the orphan's last).
     expect(lastOfOrphan).not.toBe("");
+    const hash = () => Bun.hash(readFileSync(join(cache, lastOfOrphan))).toString();
+    const closed = hash();
+    const countAfter = () => readdirSync(cache).filter((f) => f.endsWith(".mp4") && f > lastOfOrphan).length;
+    await until(() => second.status().pid !== null && countAfter() >= 2, 20_000, "the new recorder writing");
+    expect(hash()).toBe(closed);
     expect(await ffprobeDuration(join(cache, lastOfOrphan))).toBeGreaterThan(0);
-    await until(
-      () => second.status().pid !== null && second.status().pid !== orphan,
-      20_000,
-      "the new recorder running",
-    );
   });
 });

@@ -748,7 +748,7 @@ describe("tiers with a real folder and a real S3 server (docs/tiers.md)", () => 
 
   test("a copy tier added later copies the footage already kept; disk protection then first gives up local files that have a verified copy: rows point at the copies, no footage is deleted", async () => {
     const dir = tempDir();
-    // FootageLocator stored before the copy tier was configured is copied too, once it is.
+    // Footage stored before the copy tier was configured is copied too, once it is.
     const before = await startApp(configIn(dir, "api: { listen: 127.0.0.1:0 }\ncameras:\n  cam: {}\n"));
     const now = Math.floor(Date.now() / 1000);
     for (let i = 0; i < 3; i++)

@@ -16,7 +16,7 @@ import {
   RecordingIdParam,
 } from "./schemas.ts";
 
-// FootageLocator back as HLS (fMP4): a playlist of a span, fragments made from stored segments, their inits.
+// Footage back as HLS (fMP4): a playlist of a span, fragments made from stored segments, their inits.
 
 /** The longest span one playlist covers. */
 const MAX_SPAN_S = 24 * 3600;

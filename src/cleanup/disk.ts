@@ -89,7 +89,7 @@ export async function protectDisk(deps: DiskDeps): Promise<DiskReport | null> {
   };
   const touched = new Set<string>();
 
-  // FootageLocator with a verified copy elsewhere loses nothing by leaving this disk: it goes first,
+  // Footage with a verified copy elsewhere loses nothing by leaving this disk: it goes first,
   // its row pointed at the copy before its file is removed (docs/tiers.md).
   for (
     let after = { start: -Infinity, id: "" }, page: ReturnType<typeof localWithCopies>;

@@ -236,7 +236,7 @@ const TierSchema = v.strictObject({
       secret_access_key_file: v.optional(nonEmpty),
     }),
   ),
-  /** FootageLocator older than this moves here. */
+  /** Footage older than this moves here. */
   after: v.optional(Age),
   /** Every kept segment is also copied here at once (an off-box backup). */
   copy: v.optional(v.boolean()),

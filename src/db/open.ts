@@ -27,7 +27,7 @@ function open(path: string): Db {
   mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
   const created = !existsSync(path);
   const client = new Database(path, { create: true, strict: true });
-  // FootageLocator times, events and sessions: not for other users of the box.
+  // Footage times, events and sessions: not for other users of the box.
   if (created) chmodSync(path, 0o640);
   // The wait first: another connection (a command beside the keeper, the keeper's own last
   // checkpoint as it closed) may hold a lock for a moment, and even switching to WAL needs one.

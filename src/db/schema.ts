@@ -323,7 +323,7 @@ export const lateSegments = sqliteTable("late_segments", {
   recording_id: text("recording_id").primaryKey(),
 });
 
-/** FootageLocator deleted by a rule, per camera and run: what a check of the seals says of a segment no longer there. */
+/** Footage deleted by a rule, per camera and run: what a check of the seals says of a segment no longer there. */
 export const ruleDeletions = sqliteTable(
   "rule_deletions",
   {

@@ -17,7 +17,7 @@ export interface DueMove {
 
 /**
  * The moves due at `now`, the furthest tier first: footage old enough for a later tier goes
- * there at once, not through every tier before it. FootageLocator in a copy tier (repointed there by
+ * there at once, not through every tier before it. Footage in a copy tier (repointed there by
  * disk protection) stays where it is.
  */
 export function dueMoves(tiers: readonly TierRole[], now: number): DueMove[] {
@@ -32,7 +32,7 @@ export function dueMoves(tiers: readonly TierRole[], now: number): DueMove[] {
 
 /**
  * Whether a move to `to` still applies to footage now in `from` (null: local storage): only
- * from local storage or a move tier before it, as dueMoves plans. FootageLocator that went on to a
+ * from local storage or a move tier before it, as dueMoves plans. Footage that went on to a
  * later tier (or into a copy tier, repointed there by disk protection) is never moved back.
  */
 export function moveStillDue(tiers: readonly TierRole[], from: string | null, to: string): boolean {

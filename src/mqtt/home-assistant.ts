@@ -148,7 +148,7 @@ export class HomeAssistantEntities {
       ...gigabytes,
     });
     config("sensor", "footage_kept", box, {
-      name: "FootageLocator kept",
+      name: "Footage kept",
       state_topic: storage,
       value_template: "{{ (value_json.kept_bytes / 1e9) | round(2) }}",
       ...gigabytes,
@@ -193,7 +193,7 @@ export class HomeAssistantEntities {
         entity_category: "diagnostic",
       });
       config("sensor", `${camera}_hours_kept`, device, {
-        name: "FootageLocator kept",
+        name: "Footage kept",
         state_topic: state,
         value_template: "{{ value_json.hours_kept }}",
         unit_of_measurement: "h",

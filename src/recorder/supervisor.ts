@@ -1,5 +1,5 @@
 import type { Subprocess } from "bun";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config, RecorderConfig } from "../config/load.ts";
 import { logger } from "../log/log.ts";
@@ -10,6 +10,8 @@ import { problemOf } from "./problem.ts";
 import { StallWatch } from "./stall-watch.ts";
 import { reapStray } from "./stray.ts";
 import { type Clocks, realClocks } from "../time/clocks.ts";
+import { sleep } from "../time/sleep.ts";
+import { parseSegmentName } from "../keeper/segment-name.ts";
 
 // Recorders: one ffmpeg per camera with an input, restarted with backoff; the watchdog that sees a
 // stall is stall-watch.ts, the ending of a recorder an earlier camkeep left running stray.ts.
@@ -157,6 +159,7 @@ export class Recorder {
       this.startedAt = this.nowMs();
       this.firstStartedAt ||= this.startedAt;
       await reapStray(this.camera, this.pidFile(), argv.at(-1)!, STOP_TIMEOUT_MS, this.life.signal);
+      await this.pastLastSegment();
       // stop() may have come during either wait: it found no child to signal, so none may start.
       if (this.stopping) break;
       try {
@@ -229,6 +232,23 @@ export class Recorder {
 
   private pidFile(): string {
     return join(this.opts.runDir ?? join(this.cacheDir, "..", "run"), `recorder-${this.camera}.pid`);
+  }
+
+  /**
+   * ffmpeg names a segment by the second it starts, and opens that name for writing: a run that
+   * starts within the second of the camera's newest segment in the cache (a stray recorder just
+   * ended, a quick restart) would write over it. Waits for the next second of the real clock (the
+   * names' clock), a little over a second at most.
+   */
+  private async pastLastSegment(): Promise<void> {
+    let newest = Number.NEGATIVE_INFINITY;
+    for (const name of readdirSync(this.cacheDir)) {
+      const parsed = parseSegmentName(name);
+      if (parsed.kind === "segment" && parsed.camera === this.camera)
+        newest = Math.max(newest, parsed.wallMs);
+    }
+    const wait = newest + 1000 - Date.now();
+    if (wait > 0) await sleep(Math.min(wait, 1000) + 20, this.life.signal);
   }
 
   private nowMs(): number {

@@ -134,7 +134,7 @@ storage:
           .filter((r) => r.tier === tier)
           .map((r) => r.path)
           .sort();
-      // FootageLocator went everywhere it was meant to: local, the NAS, S3; expiry and the quota deleted some.
+      // Footage went everywhere it was meant to: local, the NAS, S3; expiry and the quota deleted some.
       expect(byTier(null).length).toBeGreaterThan(0);
       expect(byTier("nas").length).toBeGreaterThan(0);
       expect(byTier("offsite").length).toBeGreaterThan(0);

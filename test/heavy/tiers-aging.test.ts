@@ -15,7 +15,7 @@ import {
 } from "../helpers.ts";
 
 /**
- * FootageLocator aging through two tiers at once, as a new user first meets it: a NAS folder for
+ * Footage aging through two tiers at once, as a new user first meets it: a NAS folder for
  * footage older than a day and S3 for footage older than two, with segments of every age fed
  * through the cache. camkeep runs as its own process (as `camkeep run`), so a keeper whose
  * event loop stops shows as requests that go unanswered, not as a test runner that hangs.

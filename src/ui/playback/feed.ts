@@ -14,7 +14,7 @@ const BEHIND_S = 30;
 /** How often a feed with nothing to do looks again (the playhead moved; a live day grew). */
 const IDLE_MS = 400;
 const LIVE_RETRY_MS = 5000;
-/** FootageLocator this recent may not all be stored yet (the keeper stores a closed segment within seconds). */
+/** Footage this recent may not all be stored yet (the keeper stores a closed segment within seconds). */
 const LIVE_MARGIN_S = 120;
 
 /** What a feed asks of its player: how fast it plays and where its playhead is (media seconds). */
