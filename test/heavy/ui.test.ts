@@ -474,26 +474,30 @@ describe("the page", () => {
 
   test("a playhead left in a hole of the buffer (as browsers halt at a gap) goes on by itself from the buffered ranges", async () => {
     await page.goto(`${app.url}/#/camera/drive/${new Date((T0 + 1) * 1000).toISOString().slice(0, 19)}Z`);
-    await page.waitForFunction(
-      () => {
-        const v = document.querySelector("video")!;
-        // (two runs buffered around the gap, or more: a busy player may hold a run in two ranges)
-        return v.currentTime > 0 && v.buffered.length >= 2;
-      },
-      undefined,
-      { timeout: 15_000 },
-    );
-    // Into the hole, as if the browser had stopped there: the page must find its way out.
-    const after = await page.$eval("video", (v) => {
-      const video = v as HTMLVideoElement;
-      video.currentTime = video.buffered.end(0) + 2;
-      return video.buffered.start(1);
-    });
-    await page.waitForFunction((to) => document.querySelector("video")!.currentTime > to, after, {
-      timeout: 5_000,
-    });
-    await page.goto(`${app.url}/#/camera/front-door/${local(T0, "day")}`);
-    await page.waitForSelector(".timeline .span");
+    try {
+      // Once two runs are buffered around the gap (or more: a busy player may hold a run in two
+      // ranges), into the hole, as if the browser had stopped there — in the same look, so the
+      // buffer seen is the buffer sought in: the page must find its way out.
+      const after = (await (
+        await page.waitForFunction(
+          () => {
+            const v = document.querySelector("video")!;
+            if (!(v.currentTime > 0 && v.buffered.length >= 2)) return false;
+            v.currentTime = v.buffered.end(0) + 2;
+            return v.buffered.start(1);
+          },
+          undefined,
+          { timeout: 15_000 },
+        )
+      ).jsonValue()) as number;
+      await page.waitForFunction((to) => document.querySelector("video")!.currentTime > to, after, {
+        timeout: 5_000,
+      });
+    } finally {
+      // The tests after this one work on front-door's day.
+      await page.goto(`${app.url}/#/camera/front-door/${local(T0, "day")}`);
+      await page.waitForSelector(".timeline .span");
+    }
   });
 
   test("an export typed as a range downloads an MP4 that ffprobe reads", async () => {
