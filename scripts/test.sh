@@ -1,9 +1,10 @@
 #!/bin/sh
 # Runs the tests, installing what they lack first, and ends with the line "N passed, N failed"
 # (bun test prints its own summary without one).
-#   sh scripts/test.sh           everything (npm test); the soak (test/heavy/soak-*) and the real
-#                                RTSP camera and WebKit tests (test/heavy/rtsp*, webkit*) run beside the
-#                                rest, each in its own process, since they mostly wait (ten and four minutes)
+#   sh scripts/test.sh           everything (npm test); the soak (test/heavy/soak-*), and the real
+#                                RTSP camera, browser, MQTT and tier-aging tests (test/heavy/rtsp*, …) run
+#                                beside the rest, each set in its own process, since they mostly wait
+#                                (ten and about five minutes)
 #   sh scripts/test.sh unit      the fast set: no build, install, browser or long runs (npm run test:unit)
 #   sh scripts/test.sh heavy     the heavy set alone: test/heavy/ (npm run test:heavy)
 #   sh scripts/test.sh ARGS…     bun test with those arguments (e.g. a file name filter)
@@ -31,10 +32,12 @@ case "${1:-all}" in
   all)
     bun_test test/heavy/soak- > "$logs/soak" 2>&1 &
     soak=$!
-    bun_test test/heavy/rtsp test/heavy/webkit test/heavy/firefox > "$logs/rtsp" 2>&1 &
+    # (With them the tests that mostly wait on a broker's ticks or a tier's moves: MQTT, footage aging.)
+    bun_test test/heavy/rtsp test/heavy/webkit test/heavy/firefox test/mqtt test/heavy/tiers-aging > "$logs/rtsp" 2>&1 &
     rtsp=$!
     set -- --path-ignore-patterns 'test/heavy/soak-*' --path-ignore-patterns 'test/heavy/rtsp*' \
-      --path-ignore-patterns 'test/heavy/webkit*' --path-ignore-patterns 'test/heavy/firefox*' ;;
+      --path-ignore-patterns 'test/heavy/webkit*' --path-ignore-patterns 'test/heavy/firefox*' \
+      --path-ignore-patterns 'test/mqtt*' --path-ignore-patterns 'test/heavy/tiers-aging*' ;;
   unit) set -- --path-ignore-patterns 'test/heavy/**' ;;
   # What a developer runs on every change (docs/development.md): the decisions, the database, MP4,
   # the configuration and the API's routes over real databases — no recorder, camera or broker.
