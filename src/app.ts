@@ -19,7 +19,7 @@ import { Recorders, type RecorderOptions } from "./recorder/supervisor.ts";
 import { Cleanup } from "./cleanup/scheduler.ts";
 import { newestRecordingStart } from "./db/recordings.ts";
 import { ClockWatch } from "./time/clock.ts";
-import { realClocks } from "./time/clocks.ts";
+import { type Clocks, realClocks } from "./time/clocks.ts";
 import { StorageGate } from "./storage/gate.ts";
 import { MotionAnalyser } from "./motion/analyser.ts";
 import { LoginGuard } from "./api/login-guard.ts";
@@ -90,6 +90,8 @@ export interface StartOptions {
   onvif?: WatchTimings;
   /** A shorter quiet minute for Home Assistant's motion entities (tests). */
   motionQuietSeconds?: number;
+  /** Simulated clocks for a test about time (docs/design.md#time); real otherwise. */
+  clocks?: Clocks;
 }
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
@@ -118,7 +120,7 @@ async function startLocked(
 ): Promise<App> {
   const media = mediaEngine(config);
   // One set of clocks for every part that reads the time (docs/design.md#time).
-  const clocks = realClocks;
+  const clocks = opts.clocks ?? realClocks;
   const startedAtMs = clocks.now() * 1000;
   const token = resolveToken(config);
   const identity = identitySource(config); // (a key file there but wrong ends the start here)
@@ -228,6 +230,7 @@ async function startLocked(
       token,
       startedAtMs,
       loginGuard: new LoginGuard(),
+      clocks,
       mqtt,
       onvif,
       footage,

@@ -50,6 +50,7 @@ export function createApi(
     db: deps.db,
     cookieName: sessionCookieName(deps.config.database),
     guard: deps.loginGuard,
+    clocks: deps.clocks,
   };
   const auth = authenticate(authDeps);
   const access = authorize(deps);

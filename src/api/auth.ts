@@ -10,6 +10,7 @@ import type { ShareGrant, Who } from "../people/access.ts";
 import { logger } from "../log/log.ts";
 import { apiError } from "./errors.ts";
 import type { LoginGuard } from "./login-guard.ts";
+import type { Clocks } from "../time/clocks.ts";
 
 // Who a request is (docs/security.md): the bearer token, a page's session (the token's or a user's), or
 // a share link's grant; and logging in, by name and password or with the token, failed attempts limited.
@@ -22,6 +23,8 @@ export interface AuthDeps {
   /** The session cookie's name: one per camkeep, so two on one host do not meet. */
   cookieName: string;
   guard: LoginGuard;
+  /** The clocks the login limits are counted on (docs/design.md#time). */
+  clocks: Clocks;
 }
 
 /** The session cookie's name for a camkeep, from its database's path (stable, and distinct per instance). */
@@ -45,8 +48,6 @@ export function clientAddress(c: Context): string {
   }
 }
 
-const now = () => Date.now() / 1000;
-
 /** The token's name in logs and the audit log: whoever holds it is an admin. */
 const TOKEN_ADMIN: Who = { kind: "admin", name: "admin (token)" };
 
@@ -54,7 +55,7 @@ const whoIs = (u: { name: string; role: Role; cameras: string[] }): Who =>
   u.role === "admin" ? { kind: "admin", name: u.name } : { kind: "viewer", name: u.name, cameras: u.cameras };
 
 /** Refuses an address (or a user) that failed too often (429 with Retry-After); undefined when it may try. */
-function tooMany(c: Context, guard: LoginGuard, user?: string) {
+function tooMany(c: Context, guard: LoginGuard, now: () => number, user?: string) {
   const wait = Math.max(
     guard.waitFor(clientAddress(c), now()),
     user === undefined ? 0 : guard.waitFor(userKey(user), now()),
@@ -71,7 +72,7 @@ function tooMany(c: Context, guard: LoginGuard, user?: string) {
 /** Failed logins of a user are counted under this key, beside the address's. */
 const userKey = (name: string) => `user:${name}`;
 
-function failure(c: Context, guard: LoginGuard, what: string, user?: string): void {
+function failure(c: Context, guard: LoginGuard, now: () => number, what: string, user?: string): void {
   const address = clientAddress(c);
   guard.failed(address, now());
   if (user !== undefined) guard.failed(userKey(user), now());
@@ -86,15 +87,16 @@ const shareOf = (c: Context) => (c.env as { share?: ShareGrant } | undefined)?.s
  * <video> cannot send a header; the cookie holds a random session id, never the token), or a
  * share link's grant. Sets `who` for the access rules (api/access.ts); 401 for anyone else.
  */
-export function authenticate({ token, db, cookieName, guard }: AuthDeps): MiddlewareHandler {
+export function authenticate({ token, db, cookieName, guard, clocks }: AuthDeps): MiddlewareHandler {
   const expected = digest(token);
+  const now = () => clocks.now();
   return async (c, next) => {
     const share = shareOf(c);
     if (share) {
       c.set("who", { kind: "share", name: `share ${share.id}`, share });
       return next();
     }
-    const refused = tooMany(c, guard);
+    const refused = tooMany(c, guard, now);
     if (refused) return refused;
     const header = c.req.header("authorization");
     const bearer = header === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
@@ -109,7 +111,7 @@ export function authenticate({ token, db, cookieName, guard }: AuthDeps): Middle
       c.header("www-authenticate", 'Bearer realm="camkeep"');
       if (header === undefined && session === undefined)
         return apiError(c, 401, "missing Authorization: Bearer <token> header");
-      failure(c, guard, session !== undefined ? "unknown or expired session" : "wrong token");
+      failure(c, guard, now, session !== undefined ? "unknown or expired session" : "wrong token");
       return apiError(
         c,
         401,
@@ -141,8 +143,9 @@ async function passwordHolds(db: Db, name: string, password: string): Promise<st
  * POST /api/login {name, password} or {token} starts a session (cookie); POST /api/logout ends it
  * on the server too. Failures are limited per address and, for a name, per user.
  */
-export function sessionRoutes({ token, db, cookieName, guard }: AuthDeps) {
+export function sessionRoutes({ token, db, cookieName, guard, clocks }: AuthDeps) {
   const expected = digest(token);
+  const now = () => clocks.now();
   return new Hono()
     .post("/login", async (c) => {
       const body = (await c.req.json().catch(() => null)) as {
@@ -152,7 +155,7 @@ export function sessionRoutes({ token, db, cookieName, guard }: AuthDeps) {
       } | null;
       const byName = typeof body?.name === "string" && body.name !== "";
       const name = byName ? String(body!.name).toLowerCase() : undefined;
-      const refused = tooMany(c, guard, name);
+      const refused = tooMany(c, guard, now, name);
       if (refused) return refused;
       let user: string | null | false;
       if (byName)
@@ -162,6 +165,7 @@ export function sessionRoutes({ token, db, cookieName, guard }: AuthDeps) {
         failure(
           c,
           guard,
+          now,
           byName ? `failed login as ${JSON.stringify(name!.slice(0, 40))}` : "failed login",
           name,
         );

@@ -8,6 +8,7 @@ import type { MediaEngine } from "../media/engine.ts";
 import type { MediaCounters } from "../media/native.ts";
 import type { ActivityStore } from "../keeper/activity.ts";
 import type { LoginGuard } from "./login-guard.ts";
+import type { Clocks } from "../time/clocks.ts";
 import type { MaintainerStats } from "../keeper/stats.ts";
 import type { Recorders } from "../recorder/supervisor.ts";
 import type { OnvifWatch } from "../onvif/watch.ts";
@@ -36,6 +37,8 @@ export interface ApiDeps {
   token: string;
   startedAtMs: number;
   loginGuard: LoginGuard;
+  /** The clocks of every part (docs/design.md#time). */
+  clocks: Clocks;
   /** Where each recording's footage is read from, whichever tier holds it. */
   footage: FootageLocator;
   /** Stored segments' media as playback needs it (tracks, init segments). */
