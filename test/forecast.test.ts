@@ -252,6 +252,10 @@ describe("days left in a running keeper", () => {
     expect(status.storage.forecast.days_held.last_week).toBeGreaterThan(0);
     const metrics = await (await get("/metrics")).text();
     expect(metrics).toMatch(/camkeep_storage_days_held\{basis="last_week"\} \d/);
+    expect(metrics).toContain(
+      `camkeep_camera_bytes_per_day{camera="door",basis="last_day"} ${f.last_day.bytes_per_day}`,
+    );
+    expect(metrics).not.toContain("camkeep_camera_quota_days_left{"); // no quota: no figure
     // The copy tier takes the camera's rate; its folder's volume has room for so many days.
     const usb = status.tiers.find((t: { name: string }) => t.name === "usb").forecast;
     const rate = f.last_day.bytes_per_day;

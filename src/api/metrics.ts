@@ -252,6 +252,21 @@ function forecastMetrics(r: Registry, forecast: ApiDeps["forecast"]): void {
     ["gauge", "camkeep_storage_days_held", "Days of footage the storage holds at that rate (what is kept and free, above the floor)", (x) => x.s.days_held[x.basis] ?? undefined],
     ["gauge", "camkeep_storage_days_until_full", "Days until free space reaches storage.min_free at that rate, if nothing were deleted", (x) => x.s.days_until_full[x.basis] ?? undefined],
   ]);
+  const cameras = () =>
+    Object.entries(forecast.get().cameras).flatMap(([camera, f]) =>
+      (["last_day", "last_week"] as const).map(
+        (basis) => [{ camera, basis }, f[basis].bytes_per_day] as const,
+      ),
+    );
+  // biome-ignore format: a table reads best a metric a line
+  table(r, ["camera", "basis"], cameras, [
+    ["gauge", "camkeep_camera_bytes_per_day", "Bytes a day the camera stores, at the rate of the last day or week", (rate) => rate ?? undefined],
+  ]);
+  const quotas = () => Object.entries(forecast.get().cameras).map(([camera, f]) => [{ camera }, f] as const);
+  // biome-ignore format: a table reads best a metric a line
+  table(r, ["camera"], quotas, [
+    ["gauge", "camkeep_camera_quota_days_left", "Days until the camera's quota (record.max_size) is full at its rate", (f) => f.quota_days_left ?? undefined],
+  ]);
   const tiers = () =>
     forecast.get().tiers.flatMap((t) =>
       (["last_day", "last_week"] as const).map(
