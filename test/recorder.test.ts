@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { JOIN_EARLY_S } from "../src/keeper/segment-join.ts";
 import { SimulatedClocks } from "../src/time/clocks.ts";
 import { alive } from "../src/os/process.ts";
 import { Database } from "bun:sqlite";
@@ -95,12 +96,23 @@ describe("recorders camkeep runs (docs/recorders.md)", () => {
     const app = await keeper.start(
       configIn(dir, `${QUICK}cameras:\n  synth:\n    segment_time: 2\n    ${LAVFI}\n`),
     );
-    await until(() => rows(app).length >= 3, 30_000, "three stored segments");
+    await until(() => rows(app).length >= 4, 30_000, "four stored segments");
     const stored = rows(app);
     for (const r of stored) expect(await ffprobeDuration(r.path)).toBeGreaterThan(1.5);
-    // One recorder run: the segments join exactly, whatever second their names carry.
-    for (let i = 1; i < stored.length; i++)
-      expect(stored[i]!.start_time).toBe(stored[i - 1]!.start_time + stored[i - 1]!.duration);
+    // One recorder run: the segments join exactly, whatever second their names carry — unless the
+    // recorder fell more than the join's margin behind the wall clock its names are read by (a
+    // starved ffmpeg on a busy machine): then a segment starts in its name's second, after the
+    // previous end. Never before it: footage is never shown twice.
+    let joined = 0;
+    for (let i = 1; i < stored.length; i++) {
+      const end = stored[i - 1]!.start_time + stored[i - 1]!.duration;
+      const start = stored[i]!.start_time;
+      if (start !== end)
+        console.log(`segment ${i} starts ${(start - end).toFixed(3)} s after the previous end`);
+      expect(start === end || start > end + JOIN_EARLY_S).toBe(true);
+      if (start === end) joined++;
+    }
+    expect(joined).toBeGreaterThanOrEqual(1); // (a starved start may cost the first join, not all)
     expect(app.recorders.status("synth")).toMatchObject({ state: "recording", restarts: 0, stalled: false });
   });
 
