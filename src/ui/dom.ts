@@ -35,6 +35,18 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
+let views = 0;
+
+/**
+ * A view begins: the function it returns says whether it is still the one wanted. A view that
+ * awaits the API checks it before it draws, so one asked for earlier and answered later (the
+ * network is slow, the user clicked on) never replaces the view asked for after it.
+ */
+export function newView(): () => boolean {
+  const mine = ++views;
+  return () => mine === views;
+}
+
 /** Renders the page again for the address it has (after a login or logout, which keep the address). */
 export function rerender(): void {
   window.dispatchEvent(new HashChangeEvent("hashchange"));

@@ -1,5 +1,5 @@
 import { api, Unauthorized } from "./api.ts";
-import { app, h } from "./dom.ts";
+import { app, h, newView } from "./dom.ts";
 import { readCameraLink } from "./links.ts";
 import { isAdmin, setMe } from "./me.ts";
 import { header } from "./parts/header.ts";
@@ -14,6 +14,7 @@ import { renderOverview } from "./views/overview.ts";
  */
 
 async function route(): Promise<void> {
+  const wanted = newView();
   // A link may carry the token in the fragment (never sent to the server): log in, then drop it.
   const fromLink = /^#token=([^&]+)/.exec(location.hash)?.[1];
   if (fromLink) {
@@ -29,8 +30,11 @@ async function route(): Promise<void> {
     const view = await api.cameras();
     setMe(view.me);
     const link = readCameraLink(location.hash);
-    if (link) await renderCamera(view, link.camera, link);
-    else renderOverview(view, isAdmin() ? await api.status() : undefined);
+    if (link) await renderCamera(view, link.camera, link, wanted);
+    else {
+      const status = isAdmin() ? await api.status() : undefined;
+      if (wanted()) renderOverview(view, status);
+    }
   } catch (e) {
     if (e instanceof Unauthorized) return renderLogin();
     app.replaceChildren(

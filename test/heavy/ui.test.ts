@@ -591,6 +591,23 @@ describe("the page", () => {
     expect(await page.$eval("video", (v) => (v as HTMLVideoElement).paused)).toBe(true);
   });
 
+  test("a view asked for later is shown, though one asked for before it is answered after it (a slow network)", async () => {
+    const slow = "**/api/cameras/drive/recordings/summary**";
+    await page.route(slow, async (route) => {
+      await Bun.sleep(1_500);
+      await route.continue();
+    });
+    try {
+      await page.goto(`${app.url}/#/camera/drive`);
+      await page.goto(`${app.url}/#/camera/front-door/${local(T0, "day")}`);
+      await page.waitForSelector(".timeline .span");
+      await Bun.sleep(2_500); // drive's answer came meanwhile
+      expect(await page.textContent("main h1")).toBe("front-door");
+    } finally {
+      await page.unroute(slow);
+    }
+  });
+
   test("the page's CSP allows Media Source and nothing more; no errors in the browser console", async () => {
     const res = await fetch(`${app.url}/`);
     const csp = res.headers.get("content-security-policy") ?? "";

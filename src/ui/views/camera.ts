@@ -14,8 +14,14 @@ import { listenKeys } from "./camera-keys.ts";
 export type CameraTarget = { day?: string; at?: number };
 
 // A camera's day: the timeline, the player, stepping between moments, export and the review list.
-export async function renderCamera(view: CamerasView, camera: string, target: CameraTarget): Promise<void> {
+export async function renderCamera(
+  view: CamerasView,
+  camera: string,
+  target: CameraTarget,
+  stillWanted: () => boolean,
+): Promise<void> {
   const days = (await api.days(camera, zone)).map((d) => d.day);
+  if (!stillWanted()) return; // another view was asked for meanwhile
   const wanted = target.day;
   const day = wanted && days.includes(wanted) ? wanted : days.at(-1);
   const back = h("a", { href: "#/" }, "← all cameras");
@@ -33,6 +39,7 @@ export async function renderCamera(view: CamerasView, camera: string, target: Ca
     api.events(camera, bounds.start, bounds.end),
     api.motion(camera, bounds.start, bounds.end),
   ]);
+  if (!stillWanted()) return;
   const list = moments(events, periods, Date.now() / 1000);
 
   const picker = h(
