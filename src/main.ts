@@ -31,6 +31,7 @@ import { S3Tier } from "./tiers/s3.ts";
 import { RestoreRefused, restoreArchive } from "./archive/restore.ts";
 import { restoreLines } from "./archive/report.ts";
 import { ArchiveTotals } from "./db/totals.ts";
+import { knownCameras } from "./api/status.ts";
 import { sharesCommand, UsageError, usersCommand } from "./people/commands.ts";
 
 // The command line: run, expire, check-config, sessions, users, shares, onvif, verify, restore, audit, version.
@@ -383,7 +384,7 @@ async function people(command: "users" | "shares", args: string[]): Promise<numb
   try {
     const rest = args.filter((a, i) => a !== "--config" && args[i - 1] !== "--config");
     if (command === "shares") return sharesCommand(db, rest);
-    const cameras = [...new Set([...Object.keys(config.cameras), ...new ArchiveTotals(db).cameras()])];
+    const cameras = knownCameras({ config, totals: new ArchiveTotals(db) });
     return await usersCommand(db, rest, cameras);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;

@@ -1,6 +1,6 @@
 import { vValidator } from "@hono/valibot-validator";
 import { Hono } from "hono";
-import { addUser, changeUser, listUsers, removeUser } from "../db/users.ts";
+import { addUser, changeUser, listUsers, publicUser, removeUser, userByName } from "../db/users.ts";
 import { hashPassword } from "../people/passwords.ts";
 import type { ApiDeps } from "./deps.ts";
 import { apiError, onInvalid } from "./errors.ts";
@@ -13,7 +13,10 @@ import { knownCameras } from "./status.ts";
 export function userRoutes(deps: Pick<ApiDeps, "db" | "config" | "totals">) {
   const { db } = deps;
   /** A grant of a camera camkeep does not know is a typing mistake: named, refused. */
-  const unknown = (cameras: string[]) => cameras.filter((c) => !knownCameras(deps).includes(c));
+  const unknown = (cameras: string[]) => {
+    const known = new Set(knownCameras(deps)); // (read once, not once per camera named)
+    return cameras.filter((c) => !known.has(c));
+  };
   const now = () => Date.now() / 1000;
   return new Hono()
     .get("/", (c) => c.json(listUsers(db)))
@@ -37,7 +40,7 @@ export function userRoutes(deps: Pick<ApiDeps, "db" | "config" | "totals">) {
         const hash = password === undefined ? {} : { password_hash: await hashPassword(password) };
         const { name } = c.req.valid("param");
         return changeUser(db, name, { ...change, ...hash }, now())
-          ? c.json(listUsers(db).find((u) => u.name === name)!)
+          ? c.json(publicUser(userByName(db, name)!))
           : apiError(c, 404, `no user ${name}`);
       },
     )

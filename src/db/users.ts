@@ -12,13 +12,11 @@ export function userByName(db: Db, name: string): UserRow | undefined {
   return db.select().from(users).where(eq(users.name, name)).get();
 }
 
+/** A user as lists and answers show it: never its password hash. */
+export const publicUser = ({ password_hash: _, ...u }: UserRow): Omit<UserRow, "password_hash"> => u;
+
 export function listUsers(db: Db): Omit<UserRow, "password_hash">[] {
-  return db
-    .select()
-    .from(users)
-    .orderBy(asc(users.name))
-    .all()
-    .map(({ password_hash: _, ...u }) => u);
+  return db.select().from(users).orderBy(asc(users.name)).all().map(publicUser);
 }
 
 /** Adds a user; false when the name is taken. */
