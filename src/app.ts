@@ -158,7 +158,7 @@ async function startLocked(
   const playback = new PlaybackMedia(footage);
   const previews = new Previews(footage);
   const activity = new ActivityStore();
-  const recorders = new Recorders(config, opts.recorder);
+  const recorders = new Recorders(config, { clocks, ...opts.recorder });
   const motion = new MotionAnalyser(clocks);
   const maintainer = new Maintainer({
     config,

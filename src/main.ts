@@ -30,8 +30,7 @@ import { KeeperLock } from "./storage/keeper-lock.ts";
 import { S3Tier } from "./tiers/s3.ts";
 import { RestoreRefused, restoreArchive } from "./archive/restore.ts";
 import { restoreLines } from "./archive/report.ts";
-import { ArchiveTotals } from "./db/totals.ts";
-import { knownCameras } from "./api/status.ts";
+import { ArchiveTotals, knownCameras } from "./db/totals.ts";
 import { sharesCommand, UsageError, usersCommand } from "./people/commands.ts";
 
 // The command line: run, expire, check-config, sessions, users, shares, onvif, verify, restore, audit, version.

@@ -2,7 +2,8 @@ import { Hono } from "hono";
 import { visibleCameras } from "../people/access.ts";
 import type { ApiDeps } from "./deps.ts";
 import { whoOf } from "./access.ts";
-import { cameraStatus, knownCameras } from "./status.ts";
+import { knownCameras } from "../db/totals.ts";
+import { cameraStatus } from "./status.ts";
 
 // GET /api/cameras: who the caller is and the cameras they may see, each as the status shows it
 // (docs/api.md#cameras). What the page of a viewer is built from; an admin's page adds /api/status.

@@ -5,7 +5,7 @@ import { lastRecordingStart } from "../db/recordings.ts";
 import type { HealthSnapshot } from "../health/monitor.ts";
 import type { TierStatus } from "../tiers/worker.ts";
 import type { ApiDeps } from "./deps.ts";
-import { knownCameras } from "./status.ts";
+import { knownCameras } from "../db/totals.ts";
 
 /**
  * Prometheus metrics. Most values live in the keeper's own counters; each metric reads them
@@ -240,11 +240,14 @@ function archiveMetrics(r: Registry, archive: ApiDeps["archive"]): void {
   ]);
 }
 
+/** The rates days left are given by (a label of the forecast's metrics). */
+const BASES = ["last_day", "last_week"] as const;
+
 /** Days left (docs/storage.md#days-left), by the rate of the last day and of the last week. */
 function forecastMetrics(r: Registry, forecast: ApiDeps["forecast"]): void {
   const bases = () => {
     const s = forecast.get().storage;
-    return (["last_day", "last_week"] as const).map((basis) => [{ basis }, { s, basis }] as const);
+    return BASES.map((basis) => [{ basis }, { s, basis }] as const);
   };
   // biome-ignore format: a table reads best a metric a line
   table(r, ["basis"], bases, [
@@ -254,9 +257,7 @@ function forecastMetrics(r: Registry, forecast: ApiDeps["forecast"]): void {
   ]);
   const cameras = () =>
     Object.entries(forecast.get().cameras).flatMap(([camera, f]) =>
-      (["last_day", "last_week"] as const).map(
-        (basis) => [{ camera, basis }, f[basis].bytes_per_day] as const,
-      ),
+      BASES.map((basis) => [{ camera, basis }, f[basis].bytes_per_day] as const),
     );
   // biome-ignore format: a table reads best a metric a line
   table(r, ["camera", "basis"], cameras, [
@@ -269,7 +270,7 @@ function forecastMetrics(r: Registry, forecast: ApiDeps["forecast"]): void {
   ]);
   const tiers = () =>
     forecast.get().tiers.flatMap((t) =>
-      (["last_day", "last_week"] as const).map(
+      BASES.map(
         (basis) =>
           [
             { tier: t.name, basis },

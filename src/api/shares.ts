@@ -19,7 +19,7 @@ import { clientAddress } from "./auth.ts";
 import type { ApiDeps } from "./deps.ts";
 import { apiError, onInvalid } from "./errors.ts";
 import { NewShareBody, ShareIdParam } from "./schemas.ts";
-import { knownCameras } from "./status.ts";
+import { knownCameras } from "../db/totals.ts";
 
 // Share links (docs/security.md#share-links): an admin makes, lists and revokes them under
 // /api/shares; anyone holding one opens /share/<link>/ — a small player page, the span's clip

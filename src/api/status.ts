@@ -1,14 +1,10 @@
 import { Hono } from "hono";
 import { lastRecordingStart } from "../db/recordings.ts";
+import { knownCameras } from "../db/totals.ts";
 import { VERSION } from "../version.ts";
 import { siteOf } from "../archive/sites.ts";
 import type { ApiDeps } from "./deps.ts";
 import type { Forecast } from "../health/forecast.ts";
-
-/** Every camera worth reporting: configured ones, and removed ones that still have footage. */
-export function knownCameras({ config, totals }: Pick<ApiDeps, "config" | "totals">): string[] {
-  return [...new Set([...Object.keys(config.cameras), ...totals.cameras()])].sort();
-}
 
 /** One camera's part of the status: its recorder, what was stored, judged and kept, its forecast. */
 export function cameraStatus(deps: ApiDeps, name: string, now: number, forecast: Forecast) {

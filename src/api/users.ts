@@ -5,7 +5,7 @@ import { hashPassword } from "../people/passwords.ts";
 import type { ApiDeps } from "./deps.ts";
 import { apiError, onInvalid } from "./errors.ts";
 import { NewUserBody, UserChangeBody, UserParam } from "./schemas.ts";
-import { knownCameras } from "./status.ts";
+import { knownCameras } from "../db/totals.ts";
 
 // Users (docs/security.md#users-and-roles), an admin's: listed (never their password hashes),
 // added, changed (a new password ends their sessions), removed (their sessions with them).

@@ -1,3 +1,4 @@
+import type { Config } from "../config/load.ts";
 import type { Db } from "./open.ts";
 
 // Per-camera totals of what is kept (segments, bytes, seconds), read from the database.
@@ -16,6 +17,17 @@ const NONE: CameraTotals = { segments: 0, bytes: 0, seconds: 0 };
  * camera, so status and metrics never scan the archive — and never remembered: a decision that
  * deletes must see rows another process (`camkeep expire`) deleted a moment ago.
  */
+/** Every camera worth reporting: configured ones, and removed ones that still have footage. */
+export function knownCameras({
+  config,
+  totals,
+}: {
+  config: Pick<Config, "cameras">;
+  totals: ArchiveTotals;
+}): string[] {
+  return [...new Set([...Object.keys(config.cameras), ...totals.cameras()])].sort();
+}
+
 export class ArchiveTotals {
   constructor(private readonly db: Db) {}
 

@@ -108,13 +108,27 @@ export function preferred(day: Rate, week: Rate): number | null {
   return week.history_days > 1 && week.bytes_per_day !== null ? week.bytes_per_day : day.bytes_per_day;
 }
 
+/** A figure by the rate of the last day and by that of the last week. */
+export type ByBasis = { last_day: number | null; last_week: number | null };
+
+/** The rates a camera is planned by: the last day's, and the week's (the day's while the week rests on a day or less). */
+export function planRates(f: CameraForecast): ByBasis {
+  return { last_day: f.last_day.bytes_per_day, last_week: preferred(f.last_day, f.last_week) };
+}
+
+/** The sum of the rates known; null when none is. */
+function total(rates: readonly (number | null)[]): number | null {
+  const known = rates.filter((r): r is number => r !== null);
+  return known.length ? known.reduce((a, b) => a + b, 0) : null;
+}
+
 export interface StorageForecast {
   /** Bytes a day all cameras store, by the last day and by the last week. */
-  bytes_per_day: { last_day: number | null; last_week: number | null };
+  bytes_per_day: ByBasis;
   /** Days until free space reaches the floor (storage.min_free) at each rate, if nothing were deleted. */
-  days_until_full: { last_day: number | null; last_week: number | null };
+  days_until_full: ByBasis;
   /** How many days of footage the storage holds at each rate: what is kept and what is free, above the floor. */
-  days_held: { last_day: number | null; last_week: number | null };
+  days_held: ByBasis;
   /** The fewest days of history any camera's rate rests on: how sure these figures are. */
   history_days: number;
 }
@@ -127,12 +141,9 @@ export function storageForecast(opts: {
   keptBytes: number;
 }): StorageForecast {
   const { cameras, freeBytes, minFreeBytes, keptBytes } = opts;
-  const sum = (pick: (c: CameraForecast) => number | null) => {
-    const rates = cameras.map(pick).filter((r): r is number => r !== null);
-    return rates.length ? rates.reduce((a, b) => a + b, 0) : null;
-  };
-  const day = sum((c) => c.last_day.bytes_per_day);
-  const week = sum((c) => preferred(c.last_day, c.last_week));
+  const rates = cameras.map(planRates);
+  const day = total(rates.map((r) => r.last_day));
+  const week = total(rates.map((r) => r.last_week));
   const room = Math.max(0, freeBytes - minFreeBytes);
   const days = (bytes: number, rate: number | null) => (rate ? round(bytes / rate) : null);
   return {
@@ -152,9 +163,6 @@ export interface TierSpace {
   freeBytes: number | null;
 }
 
-/** A figure by the rate of the last day and by that of the last week (as the storage's are). */
-type ByBasis = { last_day: number | null; last_week: number | null };
-
 export interface TierForecast {
   name: string;
   /** Bytes a day that reach the tier at the cameras' rates. */
@@ -171,15 +179,14 @@ export interface TierForecast {
  */
 export function tierForecasts(
   tiers: readonly TierSpace[],
-  cameras: readonly { last_day: number | null; last_week: number | null; keepsDays: number }[],
+  cameras: readonly (ByBasis & { keepsDays: number })[],
 ): TierForecast[] {
   return tiers.map((t) => {
     const reaching = cameras.filter((c) => t.copy || c.keepsDays * DAY > (t.after ?? 0));
-    const sum = (basis: keyof ByBasis) => {
-      const rates = reaching.map((c) => c[basis]).filter((r): r is number => r !== null);
-      return rates.length ? rates.reduce((a, b) => a + b, 0) : null;
+    const rate = {
+      last_day: total(reaching.map((c) => c.last_day)),
+      last_week: total(reaching.map((c) => c.last_week)),
     };
-    const rate = { last_day: sum("last_day"), last_week: sum("last_week") };
     const days = (r: number | null) => (t.freeBytes === null || !r ? null : round(t.freeBytes / r));
     return {
       name: t.name,

@@ -2,11 +2,12 @@ import type { Config } from "../config/load.ts";
 import type { Db } from "../db/open.ts";
 import { storedSums } from "../db/rollups.ts";
 import { firstRecordingStart } from "../db/seals.ts";
-import type { ArchiveTotals } from "../db/totals.ts";
+import { type ArchiveTotals, knownCameras } from "../db/totals.ts";
 import {
   type CameraForecast,
   cameraForecast,
-  preferred,
+  type ByBasis,
+  planRates,
   type StorageForecast,
   storageForecast,
   type TierForecast,
@@ -42,8 +43,8 @@ export class Forecaster {
     if (this.last && now - this.last.at < EVERY_S) return this.last.value;
     const { db, config, totals } = this.deps;
     const cameras: Record<string, CameraForecast> = {};
-    const keeps: { last_day: number | null; last_week: number | null; keepsDays: number }[] = [];
-    for (const camera of [...new Set([...Object.keys(config.cameras), ...totals.cameras()])].sort()) {
+    const keeps: (ByBasis & { keepsDays: number })[] = [];
+    for (const camera of knownCameras({ config, totals })) {
       const record = config.cameras[camera]?.record ?? config.defaults;
       const f = cameraForecast({
         sums: storedSums(db, camera, now),
@@ -54,11 +55,7 @@ export class Forecaster {
         now,
       });
       cameras[camera] = f;
-      keeps.push({
-        last_day: f.last_day.bytes_per_day,
-        last_week: preferred(f.last_day, f.last_week),
-        keepsDays: Math.max(0, ...f.rules.map((r) => r.days)),
-      });
+      keeps.push({ ...planRates(f), keepsDays: Math.max(0, ...f.rules.map((r) => r.days)) });
     }
     const space = this.deps.space();
     const storage = storageForecast({
